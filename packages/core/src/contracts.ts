@@ -1,0 +1,152 @@
+/**
+ * The contracts every Decoy package agrees on. Samplers and models implement them; neither imports
+ * the other. See DESIGN.md ("Contracts").
+ */
+import type { IdMap } from './id-map.js'
+import type { Rng } from './rng.js'
+
+/**
+ * A user-major CSR interaction log. Items are sorted ascending and unique within each user row,
+ * so `containsSorted` (binary search) can test membership.
+ */
+export interface Interactions {
+  /** Number of users (rows). */
+  readonly numUsers: number
+  /** Number of items (columns); item ids run over `[0, numItems)`. */
+  readonly numItems: number
+  /** Row pointers, length `numUsers + 1`: items of user u are `items[indptr[u] .. indptr[u+1])`. */
+  readonly indptr: Int32Array
+  /** Internal item ids, sorted ascending within each user. */
+  readonly items: Int32Array
+  /** Optional weight per interaction (rating, count), aligned with `items`. */
+  readonly weights?: Float32Array
+  /** Optional timestamp per interaction (seconds), aligned with `items`. */
+  readonly times?: Float64Array
+  /** External ⇄ internal user ids. */
+  readonly userIds: IdMap
+  /** External ⇄ internal item ids. */
+  readonly itemIds: IdMap
+}
+
+/** A batch of training positives: slot s is the pair (users[s], positives[s]). */
+export interface Batch {
+  /** Number of live slots (≤ the arrays' capacity). */
+  size: number
+  /** Internal user id per slot. */
+  users: Int32Array
+  /** Internal positive item id per slot. */
+  positives: Int32Array
+}
+
+/**
+ * Sampler output read by loss kernels. Allocated once with {@link createNegativeBuffer}, reused
+ * every step.
+ */
+export interface NegativeBuffer {
+  /** Draws per slot. */
+  readonly k: number
+  /** Slot capacity. */
+  readonly capacity: number
+  /** `[capacity * k]` negative item ids; slot s owns `items[s*k .. s*k+k)`. -1 = masked. */
+  readonly items: Int32Array
+  /** `[capacity * k]` natural-log probability of the proposal that drew the item, after exclusion. */
+  readonly logQ: Float32Array
+  /** `[capacity]` draws spent per slot (WARP's rank estimate uses it); 1 for non-adaptive samplers. */
+  readonly trials: Int32Array
+}
+
+/** What a model lends to model-aware samplers. A live view: scores follow training. */
+export interface Scorer {
+  /** Writes the score of `items[0..count)` for `user` into `out[0..count)`. Allocates nothing. */
+  scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void
+}
+
+/** A scorer that also exposes dot-product factors (AOBPR needs them). */
+export interface FactorView extends Scorer {
+  /** Factor dimension. */
+  readonly dim: number
+  /** `[numUsers * dim]` user factors, row stride `dim`. */
+  readonly userFactors: Float32Array
+  /** `[numItems * dim]` item factors, row stride `dim`. */
+  readonly itemFactors: Float32Array
+}
+
+/** True when a scorer also lends factors. */
+export function isFactorView(s: Scorer | null | undefined): s is FactorView {
+  return s != null && (s as FactorView).itemFactors instanceof Float32Array && typeof (s as FactorView).dim === 'number'
+}
+
+/** JSON configuration of a sampler; `kind` selects the strategy in the registry. */
+export interface SamplerConfig {
+  /** Registry key of the strategy. */
+  readonly kind: string
+  /** Exclude the user's training positives exactly (default true). */
+  readonly excludePositives?: boolean
+  readonly [option: string]: unknown
+}
+
+/** Everything a sampler may bind in `prepare`. */
+export interface SamplerContext {
+  /** Training interactions: the only exclusion set (never test positives). */
+  train: Interactions
+  /** The sampler's own stream; fork it per worker. */
+  rng: Rng
+  /** The model's live scorer, or null for model-free training. */
+  scorer: Scorer | FactorView | null
+}
+
+/** Running diagnostics of a sampler. */
+export interface SamplerStats {
+  /** Negatives returned (masked ones excluded). */
+  draws: number
+  /** Candidate draws rejected because they were known positives, over all candidate draws. */
+  rejectionRate: number
+  /** Mean draws spent per slot (WARP trials; 1 elsewhere). */
+  meanTrials: number
+  /** Negatives masked as -1. */
+  masked: number
+  /** Mean score percentile (0 = easiest, 1 = hardest) of chosen negatives among its candidates. */
+  hardness?: number
+  /** Free-form extras, strategy specific. */
+  readonly [extra: string]: number | undefined
+}
+
+/** A negative-sampling strategy. */
+export interface NegativeSampler<C extends SamplerConfig = SamplerConfig> {
+  /** JSON; `createSampler(config)` rebuilds an equivalent sampler. */
+  readonly config: C
+  /** What the sampler needs from the model and the batch. */
+  readonly requires: { scorer: boolean; factors?: boolean; minBatch?: number }
+  /** Binds data, stream and scorer; all allocation happens here. Throws on unusable input. */
+  prepare(ctx: SamplerContext): void
+  /** Fills `out` for the batch's live slots. The hot path: allocates nothing. */
+  sample(batch: Batch, out: NegativeBuffer): void
+  /** Called by the training loop after each epoch (adaptive caches refresh here). */
+  onEpochEnd?(epoch: number): void
+  /** Diagnostics since `prepare`. */
+  stats(): SamplerStats
+}
+
+/** Top-K result for a batch of queries: row r owns `items[r*k .. r*k+k)`; -1 pads short rows. */
+export interface TopK {
+  /** Items per row. */
+  readonly k: number
+  /** `[rows * k]` internal item ids in descending score order. */
+  readonly items: Int32Array
+  /** `[rows * k]` scores aligned with `items`. */
+  readonly scores: Float32Array
+}
+
+/** A fitted recommender. */
+export interface Recommender {
+  /** Number of items it can score. */
+  readonly numItems: number
+  /** Writes the scores of every item for `user` into `out[0..numItems)`. Allocates nothing. */
+  scoreAll(user: number, out: Float32Array): void
+  /** Top-k items per user; `excludeSeen` (default true) masks the training items. */
+  recommend(users: Int32Array, k: number, opts?: { excludeSeen?: boolean }): TopK
+  /** Most similar items per query item (the query item itself excluded). */
+  similarItems?(items: Int32Array, k: number): TopK
+  /** Live scorer, safe to hand to a sampler. */
+  scorer(): Scorer
+}

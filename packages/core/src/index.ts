@@ -1,0 +1,35 @@
+export type {
+  Interactions,
+  Batch,
+  NegativeBuffer,
+  Scorer,
+  FactorView,
+  SamplerConfig,
+  SamplerContext,
+  SamplerStats,
+  NegativeSampler,
+  TopK,
+  Recommender,
+} from './contracts.js'
+export { isFactorView } from './contracts.js'
+export type { ExternalId } from './id-map.js'
+export { IdMap } from './id-map.js'
+export type { Rng } from './rng.js'
+export { createRng, shuffleInPlace } from './rng.js'
+export type { DuplicatePolicy, InteractionColumns, BuildOptions } from './interactions.js'
+export { buildInteractions, identityIds, itemCounts, userCounts, nnz, userOfInteraction } from './interactions.js'
+export { createNegativeBuffer, createBatch } from './buffers.js'
+export {
+  prngNext,
+  prngFloat,
+  prngBelow,
+  prngNormal,
+  containsSorted,
+  lowerBound,
+  aliasBuild,
+  aliasDraw,
+  dot,
+  axpy,
+  gemv,
+  selectTopK,
+} from './kernels/index.js'

@@ -1,0 +1,5 @@
+export { prngNext, prngFloat, prngBelow, prngNormal } from './prng.js'
+export { containsSorted, lowerBound } from './sorted-contains.js'
+export { aliasBuild, aliasDraw } from './alias.js'
+export { dot, axpy, gemv } from './vector.js'
+export { selectTopK } from './topk.js'
