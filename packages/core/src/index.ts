@@ -33,3 +33,5 @@ export {
   gemv,
   selectTopK,
 } from './kernels/index.js'
+export type { FullScorer } from './recommend.js'
+export { recommendTopK } from './recommend.js'
