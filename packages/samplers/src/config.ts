@@ -1,0 +1,106 @@
+/**
+ * Validation helpers for JSON sampler configs: every bad field is an Error naming the sampler and
+ * the field, and unknown fields are rejected (a typo in an experiment file must not be ignored).
+ * @internal
+ */
+import type { SamplerConfig } from '@decoy/core'
+
+/** Options shared by every strategy. */
+export interface CommonOptions {
+  /** Exclude the user's training positives exactly (default true). */
+  readonly excludePositives?: boolean
+  /** Mask draws of users without any admissible negative as -1 instead of failing at prepare (default false). */
+  readonly allowMasked?: boolean
+  /** Rejection retries before the exact complement fallback (default 32). */
+  readonly maxTrials?: number
+}
+
+/**
+ * Throws when `config` has a field outside `allowed` (plus `kind`, `excludePositives`,
+ * `allowMasked`, `maxTrials`), or a `kind` other than `kind`.
+ * @internal
+ */
+export function checkConfig(config: object, kind: string, allowed: readonly string[]): void {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new Error(`${kind} sampler: config must be an object, got ${JSON.stringify(config)}`)
+  }
+  const c = config as Record<string, unknown>
+  if (c.kind !== undefined && c.kind !== kind) throw new Error(`${kind} sampler: config.kind is ${JSON.stringify(c.kind)}, expected "${kind}"`)
+  for (const key of Object.keys(c)) {
+    if (key === 'kind' || key === 'excludePositives' || key === 'allowMasked' || key === 'maxTrials') continue
+    if (!allowed.includes(key)) {
+      const known = ['kind', ...allowed, 'excludePositives', 'allowMasked', 'maxTrials'].join(', ')
+      throw new Error(`${kind} sampler: unknown config field "${key}" (known: ${known})`)
+    }
+  }
+}
+
+/**
+ * Reads a finite number field with a default and bounds.
+ * @internal
+ */
+export function numberField(
+  config: object,
+  kind: string,
+  key: string,
+  fallback: number,
+  opts: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean } = {},
+): number {
+  const v = (config as Record<string, unknown>)[key]
+  if (v === undefined) return fallback
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${kind} sampler: field "${key}" must be a finite number, got ${JSON.stringify(v)}`)
+  if (opts.integer && !Number.isInteger(v)) throw new Error(`${kind} sampler: field "${key}" must be an integer, got ${v}`)
+  if (opts.min !== undefined && (opts.exclusiveMin ? !(v > opts.min) : !(v >= opts.min))) {
+    throw new Error(`${kind} sampler: field "${key}" must be ${opts.exclusiveMin ? '>' : '>='} ${opts.min}, got ${v}`)
+  }
+  if (opts.max !== undefined && !(v <= opts.max)) throw new Error(`${kind} sampler: field "${key}" must be <= ${opts.max}, got ${v}`)
+  return v
+}
+
+/**
+ * Reads a boolean field with a default.
+ * @internal
+ */
+export function booleanField(config: object, kind: string, key: string, fallback: boolean): boolean {
+  const v = (config as Record<string, unknown>)[key]
+  if (v === undefined) return fallback
+  if (typeof v !== 'boolean') throw new Error(`${kind} sampler: field "${key}" must be true or false, got ${JSON.stringify(v)}`)
+  return v
+}
+
+/**
+ * Reads one of a fixed set of strings.
+ * @internal
+ */
+export function enumField<T extends string>(config: object, kind: string, key: string, values: readonly T[], fallback: T): T {
+  const v = (config as Record<string, unknown>)[key]
+  if (v === undefined) return fallback
+  if (typeof v !== 'string' || !values.includes(v as T)) {
+    throw new Error(`${kind} sampler: field "${key}" must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`)
+  }
+  return v as T
+}
+
+/**
+ * Reads the common fields (`excludePositives`, `allowMasked`, `maxTrials`) with their defaults.
+ * @internal
+ */
+export function commonFields(config: object, kind: string): Required<CommonOptions> {
+  return {
+    excludePositives: booleanField(config, kind, 'excludePositives', true),
+    allowMasked: booleanField(config, kind, 'allowMasked', false),
+    maxTrials: numberField(config, kind, 'maxTrials', 32, { min: 1, max: 1_000_000, integer: true }),
+  }
+}
+
+/**
+ * Checks that the buffer and batch are compatible before a sampler writes into them.
+ * @internal
+ */
+export function checkSampleArgs(kind: string, prepared: boolean, size: number, capacity: number): void {
+  if (!prepared) throw new Error(`${kind} sampler: sample() called before prepare()`)
+  if (size > capacity) throw new Error(`${kind} sampler: batch size ${size} exceeds the negative buffer capacity ${capacity}`)
+}
+
+/** A config as stored on a sampler: every default filled in, JSON only. @internal */
+export type Resolved<C extends SamplerConfig> = C & Required<CommonOptions>

@@ -1,0 +1,34 @@
+/**
+ * @decoy/samplers — negative-sampling strategies behind one contract (`NegativeSampler` from
+ * `@decoy/core`), each exact about exclusion and about the logQ it reports.
+ */
+export { uniformSampler, type UniformConfig, type UniformOptions } from './uniform.js'
+export { randomSampler, type RandomConfig, type RandomOptions } from './random.js'
+export {
+  popularitySampler,
+  popularityWeights,
+  popularityLaw,
+  type PopularityConfig,
+  type PopularityOptions,
+} from './popularity.js'
+export {
+  buildExclusion,
+  isPositive,
+  nthNonPositive,
+  weightedNonPositive,
+  cumulative,
+  positiveMass,
+  DEFAULT_MAX_TRIALS,
+  type Exclusion,
+  type ExclusionOptions,
+} from './exclusion.js'
+export { SamplerStatsCounter } from './stats.js'
+export type { CommonOptions } from './config.js'
+export {
+  createSampler,
+  samplerKinds,
+  type SamplerKind,
+  type SamplerBuilder,
+  type CustomSamplerFactory,
+  type CreateSamplerOptions,
+} from './registry.js'

@@ -1,0 +1,195 @@
+/**
+ * AOBPR kernels: per-factor item orderings, factor spreads, and the truncated-geometric rank law.
+ *
+ * @see Rendle & Freudenthaler, "Improving Pairwise Learning for Item Recommendation from Implicit
+ * Feedback", WSDM 2014, §5 (adaptive oversampling).
+ */
+
+/**
+ * Rebuilds, for every factor f, the ordering of items by `v_jf` descending and each item's
+ * position in it, plus the spread `sigma[f]` (population standard deviation of `v_·f`).
+ *
+ * Sorting is an LSD radix sort on the float's order-preserving 32-bit key (4 passes of 8 bits),
+ * so a refresh is O(dim·n), deterministic, and stable: ties keep ascending item id.
+ *
+ * @param itemFactors - `[n * dim]` item factors, row stride `dim`.
+ * @param n - number of items.
+ * @param dim - factor dimension.
+ * @param order - out `[dim * n]`: `order[f*n + r]` is the item at rank r (0 = largest `v_jf`).
+ * @param position - out `[dim * n]`: `position[f*n + j]` is the rank of item j for factor f.
+ * @param sigma - out `[dim]`: standard deviation of factor f over items.
+ * @param colF32 - scratch `Float32Array(n)`; `colU32` must be a `Uint32Array` view of its buffer.
+ * @param colU32 - scratch, the `Uint32Array` view of `colF32.buffer`.
+ * @param keysA - scratch `Uint32Array(n)`.
+ * @param keysB - scratch `Uint32Array(n)`.
+ * @param idxB - scratch `Int32Array(n)`.
+ * @param counts - scratch `Int32Array(256)`.
+ * @remarks O(dim·n) time, allocates nothing. Non-finite factors sort by their bit pattern.
+ */
+export function aobprRefresh(
+  itemFactors: Float32Array,
+  n: number,
+  dim: number,
+  order: Int32Array,
+  position: Int32Array,
+  sigma: Float64Array,
+  colF32: Float32Array,
+  colU32: Uint32Array,
+  keysA: Uint32Array,
+  keysB: Uint32Array,
+  idxB: Int32Array,
+  counts: Int32Array,
+): void {
+  for (let f = 0; f < dim; f++) {
+    // Two-pass standard deviation in float64 (population: divide by n).
+    let mean = 0
+    for (let j = 0, o = f; j < n; j++, o += dim) {
+      const v = itemFactors[o]
+      colF32[j] = v
+      mean += v
+    }
+    mean /= n
+    let ss = 0
+    for (let j = 0; j < n; j++) {
+      const d = colF32[j] - mean
+      ss += d * d
+    }
+    sigma[f] = Math.sqrt(ss / n)
+    // Order-preserving key of a float, complemented so ascending keys = descending values.
+    const base = f * n
+    for (let j = 0; j < n; j++) {
+      const u = colU32[j]
+      const asc = (u & 0x80000000) !== 0 ? ~u >>> 0 : (u | 0x80000000) >>> 0
+      keysA[j] = ~asc >>> 0
+      order[base + j] = j
+    }
+    // LSD radix: pass p reads (keysA, order-slice) or (keysB, idxB) alternately; 4 passes end in A.
+    for (let pass = 0; pass < 4; pass++) {
+      const shift = pass * 8
+      const even = (pass & 1) === 0
+      const srcK = even ? keysA : keysB
+      const dstK = even ? keysB : keysA
+      counts.fill(0)
+      for (let j = 0; j < n; j++) counts[(srcK[j] >>> shift) & 255]++
+      let sum = 0
+      for (let b = 0; b < 256; b++) {
+        const c = counts[b]
+        counts[b] = sum
+        sum += c
+      }
+      if (even) {
+        for (let j = 0; j < n; j++) {
+          const key = srcK[j]
+          const d = counts[(key >>> shift) & 255]++
+          dstK[d] = key
+          idxB[d] = order[base + j]
+        }
+      } else {
+        for (let j = 0; j < n; j++) {
+          const key = srcK[j]
+          const d = counts[(key >>> shift) & 255]++
+          dstK[d] = key
+          order[base + d] = idxB[j]
+        }
+      }
+    }
+    for (let r = 0; r < n; r++) position[base + order[base + r]] = r
+  }
+}
+
+/**
+ * Draws a rank r ∈ [0, n) with P(r) ∝ exp(−r/λ) by inverting the truncated geometric CDF:
+ * r = ⌊−λ · ln(1 − u·(1 − e^{−n/λ}))⌋.
+ *
+ * @param u - a uniform float in [0, 1).
+ * @param lambda - the scale λ in items (> 0).
+ * @param mass - `1 − e^{−n/λ}` (precomputed with `-Math.expm1(-n / lambda)`).
+ * @param n - number of ranks.
+ * @returns the rank, exact up to float rounding (clamped to n − 1).
+ * @remarks O(1), allocates nothing.
+ */
+export function aobprDrawRank(u: number, lambda: number, mass: number, n: number): number {
+  const r = Math.floor(-lambda * Math.log1p(-u * mass))
+  return r < n ? r : n - 1
+}
+
+/**
+ * Natural log of P(r) = (1 − e^{−1/λ}) e^{−r/λ} / (1 − e^{−n/λ}), the rank law of
+ * {@link aobprDrawRank}.
+ *
+ * @param logNorm - `ln(1 − e^{−1/λ}) − ln(1 − e^{−n/λ})` (precomputed).
+ * @remarks O(1), allocates nothing.
+ */
+export function aobprLogRankProb(r: number, lambda: number, logNorm: number): number {
+  return logNorm - r / lambda
+}
+
+/**
+ * Fills `cum[0..dim)` with the cumulative factor weights w_f = |v_uf|·σ_f of user `u` and returns
+ * their total (0 when the user vector or every σ_f is zero).
+ *
+ * @remarks O(dim), allocates nothing.
+ */
+export function aobprFactorCdf(userFactors: Float32Array, uo: number, dim: number, sigma: Float64Array, cum: Float64Array): number {
+  let total = 0
+  for (let f = 0; f < dim; f++) {
+    const v = userFactors[uo + f]
+    total += (v < 0 ? -v : v) * sigma[f]
+    cum[f] = total
+  }
+  return total
+}
+
+/**
+ * Draws a factor from the cumulative weights of {@link aobprFactorCdf}; uniform over factors when
+ * `total` is 0.
+ *
+ * @param u - a uniform float in [0, 1).
+ * @remarks O(dim) (linear scan; dim is small), allocates nothing.
+ */
+export function aobprDrawFactor(u: number, cum: Float64Array, dim: number, total: number): number {
+  if (!(total > 0)) {
+    const f = Math.floor(u * dim)
+    return f < dim ? f : dim - 1
+  }
+  const target = u * total
+  for (let f = 0; f < dim; f++) if (target < cum[f]) return f
+  // Rounding can leave target == total: return the last factor with positive weight.
+  for (let f = dim - 1; f > 0; f--) if (cum[f] > cum[f - 1]) return f
+  return 0
+}
+
+/**
+ * The AOBPR proposal probability q(j | u) = Σ_f p(f|u) · P(rank of j in f's oriented ordering),
+ * exact for the current orderings and the live user vector.
+ *
+ * @param cum - cumulative factor weights from {@link aobprFactorCdf}; `total` their sum.
+ * @returns q(j | u) (not logged).
+ * @remarks O(dim), allocates nothing.
+ */
+export function aobprItemProb(
+  item: number,
+  userFactors: Float32Array,
+  uo: number,
+  dim: number,
+  n: number,
+  position: Int32Array,
+  cum: Float64Array,
+  total: number,
+  lambda: number,
+  logNorm: number,
+): number {
+  let q = 0
+  const uniform = !(total > 0)
+  let prev = 0
+  for (let f = 0; f < dim; f++) {
+    const c = cum[f]
+    const pf = uniform ? 1 / dim : (c - prev) / total
+    prev = c
+    if (pf === 0) continue
+    const pos = position[f * n + item]
+    const r = userFactors[uo + f] > 0 ? pos : n - 1 - pos
+    q += pf * Math.exp(logNorm - r / lambda)
+  }
+  return q
+}

@@ -1,0 +1,224 @@
+/**
+ * The shared kernel of the count-based strategies (`popularity` through an alias table, `random`
+ * through the training log): a static proposal P(j), exact exclusion of I_u⁺ by rejection then a
+ * weighted complement fallback, and logQ = log P(j) − log(1 − P(I_u⁺)).
+ * @internal
+ */
+import type { Interactions } from '@decoy/core'
+import { buildExclusion, cumulative, isPositive, positiveMass, weightedNonPositive, type Exclusion } from './exclusion.js'
+
+/** Precomputed law of a static weighted proposal, built in prepare. @internal */
+export interface WeightedLaw {
+  /** Σ w. */
+  total: number
+  /** `log(w_j / total)` per item (−Infinity for zero weight). */
+  logP: Float64Array
+  /** Prefix sums of w, for the complement fallback. */
+  cum: Float64Array
+  /** Per user: Σ_{j ∉ I_u⁺} w_j (0 when no admissible negative). */
+  complement: Float64Array
+  /** Per user: −log(1 − P(I_u⁺)), added to logP. */
+  logNorm: Float64Array
+  /** Exclusion index (null without exclusion). */
+  ex: Exclusion | null
+}
+
+/**
+ * Builds the law of weights `w` over `train`'s items, with the per-user renormalisation when
+ * `exclude` is set. Throws (unless `allowMasked`) for a user whose complement has zero mass.
+ * @internal
+ */
+export function buildWeightedLaw(train: Interactions, w: Float64Array, kind: string, exclude: boolean, allowMasked: boolean): WeightedLaw {
+  const n = train.numItems
+  const cum = cumulative(w, n)
+  const total = cum[n]
+  if (!(total > 0)) throw new Error(`${kind} sampler: every item has zero weight (no training interactions?)`)
+  const logP = new Float64Array(n)
+  for (let j = 0; j < n; j++) logP[j] = Math.log(w[j] / total)
+  if (!exclude) return { total, logP, cum, complement: new Float64Array(0), logNorm: new Float64Array(0), ex: null }
+  const ex = buildExclusion(train, kind, { allowMasked })
+  const pos = positiveMass(train, w)
+  const complement = new Float64Array(train.numUsers)
+  const logNorm = new Float64Array(train.numUsers)
+  let empty = 0
+  let firstEmpty = -1
+  for (let u = 0; u < train.numUsers; u++) {
+    // Sum the complement's mass directly when it is small relative to the total, to avoid cancellation.
+    let c = total - pos[u]
+    if (c < total * 1e-6) {
+      c = 0
+      const indptr = train.indptr
+      const items = train.items
+      let p = indptr[u]
+      const e = indptr[u + 1]
+      for (let j = 0; j < n; j++) {
+        if (p < e && items[p] === j) {
+          p++
+          continue
+        }
+        c += w[j]
+      }
+    }
+    if (!(c > 0)) {
+      c = 0
+      empty++
+      if (firstEmpty < 0) firstEmpty = u
+    }
+    complement[u] = c
+    logNorm[u] = c > 0 ? -Math.log(c / total) : 0
+  }
+  if (empty > 0 && !allowMasked) {
+    throw new Error(
+      `${kind} sampler: user ${String(train.userIds.size > firstEmpty ? train.userIds.external(firstEmpty) : firstEmpty)} (internal ${firstEmpty}) ` +
+        `has no admissible negative: every item outside the training positives has zero weight (${empty} such user(s)); ` +
+        `set "allowMasked": true to mask their draws as -1, or use smoothing > 0`,
+    )
+  }
+  return { total, logP, cum, complement, logNorm, ex }
+}
+
+/**
+ * Draws `size·k` negatives from a static proposal — an alias table (`prob`, `alias`) when
+ * `dataItems` is null, else the item of a uniformly drawn training interaction — excluding each
+ * slot's positives when `law.ex` is set. Writes logQ = log P(j) − log(1 − P(I_u⁺)).
+ *
+ * @param tally - `[_, rejected, masked, fallbacks]` accumulators.
+ * @remarks O(1) expected per draw without exclusion (two generator words), plus O(log |I_u⁺|)
+ * per rejection test with it; allocates nothing. xoshiro128+ is inlined (same stream as `prngNext`).
+ * @internal
+ */
+export function weightedDraw(
+  users: Int32Array,
+  size: number,
+  k: number,
+  items: Int32Array,
+  logQ: Float32Array,
+  law: WeightedLaw,
+  prob: Float64Array,
+  alias: Int32Array,
+  dataItems: Int32Array | null,
+  maxTrials: number,
+  state: Uint32Array,
+  tally: Float64Array,
+): void {
+  const logP = law.logP
+  const n = logP.length
+  let s0 = state[0] | 0
+  let s1 = state[1] | 0
+  let s2 = state[2] | 0
+  let s3 = state[3] | 0
+  const fromData = dataItems !== null
+  const data = fromData ? dataItems : alias
+  const m = fromData ? dataItems.length : n
+  const scale = m * 2.3283064365386963e-10
+  const ex = law.ex
+  if (ex === null) {
+    const total = size * k
+    for (let o = 0; o < total; o++) {
+      let r = (s0 + s3) >>> 0
+      let t = s1 << 9
+      let a2 = s2 ^ s0
+      let a3 = s3 ^ s1
+      s1 ^= a2
+      s0 ^= a3
+      s2 = a2 ^ t
+      s3 = (a3 << 11) | (a3 >>> 21)
+      let j = (r * scale) | 0
+      if (fromData) j = data[j]
+      else {
+        r = (s0 + s3) >>> 0
+        t = s1 << 9
+        a2 = s2 ^ s0
+        a3 = s3 ^ s1
+        s1 ^= a2
+        s0 ^= a3
+        s2 = a2 ^ t
+        s3 = (a3 << 11) | (a3 >>> 21)
+        if (r * 2.3283064365386963e-10 >= prob[j]) j = data[j]
+      }
+      items[o] = j
+      logQ[o] = logP[j]
+    }
+  } else {
+    const indptr = ex.indptr
+    const rows = ex.items
+    const bitOffset = ex.bitOffset
+    const bits = ex.bits
+    const complement = law.complement
+    const logNorm = law.logNorm
+    const cum = law.cum
+    let rejected = 0
+    let masked = 0
+    let fallbacks = 0
+    for (let s = 0; s < size; s++) {
+      const u = users[s]
+      const len = indptr[u + 1] - indptr[u]
+      const base = s * k
+      const compl = complement[u]
+      if (!(compl > 0)) {
+        for (let d = 0; d < k; d++) {
+          items[base + d] = -1
+          logQ[base + d] = 0
+        }
+        masked += k
+        continue
+      }
+      const norm = logNorm[u]
+      for (let d = 0; d < k; d++) {
+        let j = -1
+        for (let tr = 0; tr < maxTrials; tr++) {
+          let r = (s0 + s3) >>> 0
+          let t = s1 << 9
+          let a2 = s2 ^ s0
+          let a3 = s3 ^ s1
+          s1 ^= a2
+          s0 ^= a3
+          s2 = a2 ^ t
+          s3 = (a3 << 11) | (a3 >>> 21)
+          let c = (r * scale) | 0
+          if (fromData) c = data[c]
+          else {
+            r = (s0 + s3) >>> 0
+            t = s1 << 9
+            a2 = s2 ^ s0
+            a3 = s3 ^ s1
+            s1 ^= a2
+            s0 ^= a3
+            s2 = a2 ^ t
+            s3 = (a3 << 11) | (a3 >>> 21)
+            if (r * 2.3283064365386963e-10 >= prob[c]) c = data[c]
+          }
+          if (len === 0 || !isPositive(indptr, rows, bitOffset, bits, u, c)) {
+            j = c
+            break
+          }
+          rejected++
+        }
+        if (j < 0) {
+          // Exact fallback: weighted draw over the complement (redrawn on a float-rounding miss).
+          fallbacks++
+          while (j < 0) {
+            const r = (s0 + s3) >>> 0
+            const t = s1 << 9
+            const a2 = s2 ^ s0
+            const a3 = s3 ^ s1
+            s1 ^= a2
+            s0 ^= a3
+            s2 = a2 ^ t
+            s3 = (a3 << 11) | (a3 >>> 21)
+            j = weightedNonPositive(indptr, rows, u, cum, n, r * 2.3283064365386963e-10 * compl)
+          }
+        }
+        items[base + d] = j
+        logQ[base + d] = logP[j] + norm
+      }
+    }
+    tally[1] += rejected
+    tally[2] += masked
+    tally[3] += fallbacks
+  }
+  state[0] = s0
+  state[1] = s1
+  state[2] = s2
+  state[3] = s3
+}
