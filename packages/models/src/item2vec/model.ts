@@ -1,0 +1,847 @@
+/**
+ * item2vec: skip-gram over user histories, with negatives from any Decoy sampler or a
+ * hierarchical softmax.
+ */
+import {
+  containsSorted,
+  createBatch,
+  createNegativeBuffer,
+  createRng,
+  gemv,
+  itemCounts,
+  prngBelow,
+  prngFloat,
+  selectTopK,
+  shuffleInPlace,
+} from '@decoy/core'
+import type { Batch, FactorView, IdMap, Interactions, NegativeBuffer, NegativeSampler, Recommender, TopK } from '@decoy/core'
+import { buildHuffman } from './huffman.js'
+import type { HuffmanTree } from './huffman.js'
+import { hsStep, sgnsStep } from './kernels.js'
+import { keepProbabilities } from './subsample.js'
+import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson } from '../persist/format.js'
+import type { ModelHeader, StoredArray } from '../persist/format.js'
+
+// Variables, so that bundlers do not follow them into Node-only modules.
+const CORE_NODE = '@decoy/core/node'
+const FS_PROMISES = 'node:fs/promises'
+
+/** Hyper-parameters of {@link item2vec}. Every field is JSON and is saved with the model. */
+export interface Item2VecOptions {
+  /** Embedding dimension (default 64). */
+  dim?: number
+  /**
+   * Context window in sentence positions, or `'all'`: every other item of the user's history is a
+   * context (item2vec's set window). Default {@link ITEM2VEC_DEFAULTS}.window.
+   */
+  window?: number | 'all'
+  /**
+   * Sentence order: `'time'` sorts each user's items by `Interactions.times` (ties by item id;
+   * uses the 'set' behaviour when the log has no times); `'set'` treats the history as a set and
+   * reshuffles it every epoch, so an integer window sees random co-members. Default `'time'`.
+   */
+  order?: 'time' | 'set'
+  /** word2vec's reduced window: each centre draws its window uniformly from 1..window (default false). */
+  shrinkWindows?: boolean
+  /** Subsampling threshold `s` of word2vec (default 1e-3; 0 disables). See {@link keepProbabilities}. */
+  sample?: number
+  /** Items seen by fewer users are left out of sentences and get no vector (default 1). */
+  minCount?: number
+  /** Output layer: `'ns'` negative sampling through the fit's sampler, `'hs'` hierarchical softmax. */
+  output?: 'ns' | 'hs'
+  /** Negatives per (centre, context) pair for `'ns'` (default 5). */
+  negatives?: number
+  /** Initial learning rate (word2vec default 0.025). */
+  alpha?: number
+  /** Final learning rate, reached linearly at the end of the last epoch (default 1e-4). */
+  minAlpha?: number
+  /**
+   * Mask negatives that belong to the user's training history when the sampler itself does not
+   * exclude positives (`config.excludePositives === false`). The centre and the context item are
+   * always skipped. Default true.
+   */
+  excludeHistory?: boolean
+  /** How a user vector is built from the history: plain `'mean'` or `'recency'`-weighted (default `'mean'`). */
+  userVector?: 'mean' | 'recency'
+  /** Half-life in items for `'recency'`: the k-th most recent item weighs 2^(−k/halfLife) (default 20). */
+  halfLife?: number
+  /**
+   * Recommendation score: `'in-in'` (cosine between the user's mean normalised input vector and each
+   * item's input vector, the item2vec paper's similarity) or `'in-out'` (the user's mean input
+   * vector dotted with each item's output vector: the SGNS logit, summed over the history).
+   * `'in-out'` needs `output: 'ns'`.
+   */
+  scoring?: 'in-in' | 'in-out'
+}
+
+/** Defaults of {@link Item2VecOptions}, chosen on ml-latest-small (see the item2vec README). */
+export const ITEM2VEC_DEFAULTS: Readonly<Required<Item2VecOptions>> = Object.freeze({
+  dim: 64,
+  window: 10 as number | 'all',
+  order: 'time' as const,
+  shrinkWindows: false,
+  sample: 1e-3,
+  minCount: 1,
+  output: 'ns' as const,
+  negatives: 5,
+  alpha: 0.025,
+  minAlpha: 1e-4,
+  excludeHistory: true,
+  userVector: 'mean' as const,
+  halfLife: 20,
+  scoring: 'in-out' as const,
+})
+
+/** Options of {@link Item2Vec.fit}. */
+export interface Item2VecFitOptions {
+  /** Negative sampler (required for `output: 'ns'`; ignored for `'hs'`). */
+  sampler?: NegativeSampler
+  /** Passes over the sentences (default 5). */
+  epochs?: number
+  /** Seed of every random choice: init, order, subsampling, shrunk windows and the sampler's stream. */
+  seed: string | number
+  /** Pairs per sampler call (default 2048). */
+  batchSize?: number
+  /** Called after each epoch. */
+  onEpoch?: (stats: Item2VecEpochStats) => void
+}
+
+/** Progress of one epoch. */
+export interface Item2VecEpochStats {
+  /** 0-based epoch. */
+  epoch: number
+  /** (centre, context) pairs trained this epoch. */
+  pairs: number
+  /** Negatives used this epoch (masked and skipped ones excluded). */
+  negatives: number
+  /** Learning rate at the end of the epoch. */
+  learningRate: number
+  /** Wall-clock seconds of the epoch. */
+  seconds: number
+}
+
+/** Summary returned by {@link Item2Vec.fit}. */
+export interface Item2VecFitResult {
+  /** Per-epoch statistics. */
+  epochs: Item2VecEpochStats[]
+  /** Total trained pairs. */
+  pairs: number
+  /** Total wall-clock seconds. */
+  seconds: number
+  /** `pairs / seconds`. */
+  pairsPerSecond: number
+}
+
+/** The saved state of an item2vec model (everything {@link Item2Vec.fromState} needs). */
+export interface Item2VecState {
+  /** Resolved hyper-parameters. */
+  options: Required<Item2VecOptions>
+  /** Seed of the fit that produced the vectors. */
+  seed: string
+  /** Epochs trained. */
+  epochs: number
+  /** Sampler configuration used (null for hierarchical softmax). */
+  samplerConfig: unknown
+  numUsers: number
+  numItems: number
+  /** `[numItems * dim]` input vectors (zero rows for items without a vector). */
+  syn0: Float32Array
+  /** Output vectors: `[numItems * dim]` for `'ns'`, `[numInner * dim]` inner nodes for `'hs'`. */
+  syn1: Float32Array
+  /** `[numItems]` occurrences per item in the training log. */
+  counts: Int32Array
+  /** `[numUsers * dim]` user vectors used by `recommend`/`scoreAll`. */
+  userFactors: Float32Array
+  /** Training histories (CSR) masked by `recommend({ excludeSeen })`. */
+  seenIndptr: Int32Array
+  seenItems: Int32Array
+  userIds: IdMap
+  itemIds: IdMap
+}
+
+/**
+ * Creates an untrained item2vec model.
+ *
+ * @param opts - hyper-parameters; omitted ones take {@link ITEM2VEC_DEFAULTS}.
+ * @returns a model to `fit`.
+ * @example
+ * ```ts
+ * const model = item2vec({ dim: 64, window: 10 })
+ * model.fit(train, { sampler: popularitySampler({ alpha: 0.75 }), epochs: 5, seed: 42 })
+ * const top = model.recommend(Int32Array.of(0), 10)
+ * const similar = model.similarItems(Int32Array.of(train.itemIds.get(1)), 10)
+ * ```
+ * @see Barkan & Koenigstein, "Item2Vec: Neural Item Embedding for Collaborative Filtering" (2016).
+ * @see Caselles-Dupré, Lesaint & Royo-Letelier, "Word2vec applied to recommendation: hyperparameters matter" (RecSys 2018).
+ */
+export function item2vec(opts: Item2VecOptions = {}): Item2Vec {
+  return new Item2Vec(resolveOptions(opts))
+}
+
+/** Validates and completes options (throws naming the field). @internal */
+export function resolveOptions(opts: Item2VecOptions): Required<Item2VecOptions> {
+  const o = { ...ITEM2VEC_DEFAULTS } as Required<Item2VecOptions>
+  for (const key of Object.keys(opts) as (keyof Item2VecOptions)[]) {
+    if (!(key in ITEM2VEC_DEFAULTS)) throw new Error(`item2vec: unknown option "${key}"`)
+    const v = opts[key]
+    if (v !== undefined) (o as Record<string, unknown>)[key] = v
+  }
+  const posInt = (name: string, v: unknown): void => {
+    if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) throw new Error(`item2vec: ${name} must be a positive integer, got ${String(v)}`)
+  }
+  posInt('dim', o.dim)
+  if (o.window !== 'all') posInt('window', o.window)
+  posInt('negatives', o.negatives)
+  if (o.order !== 'time' && o.order !== 'set') throw new Error(`item2vec: order must be 'time' or 'set', got ${String(o.order)}`)
+  if (o.output !== 'ns' && o.output !== 'hs') throw new Error(`item2vec: output must be 'ns' or 'hs', got ${String(o.output)}`)
+  if (o.userVector !== 'mean' && o.userVector !== 'recency') throw new Error(`item2vec: userVector must be 'mean' or 'recency', got ${String(o.userVector)}`)
+  if (o.scoring !== 'in-in' && o.scoring !== 'in-out') throw new Error(`item2vec: scoring must be 'in-in' or 'in-out', got ${String(o.scoring)}`)
+  if (o.scoring === 'in-out' && o.output === 'hs') o.scoring = 'in-in'
+  if (!(o.sample >= 0 && Number.isFinite(o.sample))) throw new Error(`item2vec: sample must be >= 0, got ${o.sample}`)
+  if (!(Number.isInteger(o.minCount) && o.minCount >= 0)) throw new Error(`item2vec: minCount must be an integer >= 0, got ${o.minCount}`)
+  if (!(o.alpha > 0 && Number.isFinite(o.alpha))) throw new Error(`item2vec: alpha must be > 0, got ${o.alpha}`)
+  if (!(o.minAlpha >= 0 && o.minAlpha <= o.alpha)) throw new Error(`item2vec: minAlpha must be in [0, alpha], got ${o.minAlpha}`)
+  if (!(o.halfLife > 0)) throw new Error(`item2vec: halfLife must be > 0, got ${o.halfLife}`)
+  if (typeof o.shrinkWindows !== 'boolean') throw new Error('item2vec: shrinkWindows must be a boolean')
+  if (typeof o.excludeHistory !== 'boolean') throw new Error('item2vec: excludeHistory must be a boolean')
+  return o
+}
+
+/**
+ * Each user's items in sentence order: by time (ties by item id) when `times` exist and `order`
+ * is `'time'`, else the CSR's item order.
+ * @returns an `Int32Array` aligned with `x.indptr` (same row boundaries as `x.items`).
+ * @remarks O(nnz log row); allocates the output and one index scratch of the longest row.
+ */
+export function sentencesByTime(x: Interactions, order: 'time' | 'set' = 'time'): Int32Array {
+  const out = x.items.slice()
+  const times = x.times
+  if (order !== 'time' || !times) return out
+  let maxRow = 0
+  for (let u = 0; u < x.numUsers; u++) maxRow = Math.max(maxRow, x.indptr[u + 1] - x.indptr[u])
+  const idx = new Int32Array(maxRow)
+  for (let u = 0; u < x.numUsers; u++) {
+    const s = x.indptr[u]
+    const n = x.indptr[u + 1] - s
+    for (let j = 0; j < n; j++) idx[j] = s + j
+    // Rows are item-sorted, so index order breaks time ties by item id.
+    idx.subarray(0, n).sort((a, b) => times[a] - times[b] || a - b)
+    for (let j = 0; j < n; j++) out[s + j] = x.items[idx[j]]
+  }
+  return out
+}
+
+/** Mutable training state shared by the epoch loop and the step flush. @internal */
+interface TrainState {
+  dim: number
+  k: number
+  syn0: Float32Array
+  syn1: Float32Array
+  neu1e: Float64Array
+  batch: Batch
+  centres: Int32Array
+  negs: NegativeBuffer | null
+  sampler: NegativeSampler | null
+  maskHistory: boolean
+  tree: HuffmanTree | null
+  seenIndptr: Int32Array
+  seenItems: Int32Array
+  lr: number
+  pairs: number
+  negatives: number
+}
+
+/**
+ * A fitted (or to-be-fitted) item2vec model: {@link Recommender} over user histories, with
+ * cosine `similarItems` and word2vec text export.
+ */
+export class Item2Vec implements Recommender {
+  /** Resolved hyper-parameters. */
+  readonly options: Required<Item2VecOptions>
+  private st: Item2VecState | null = null
+  private itemNorm: Float32Array | null = null
+  private itemFactors: Float32Array | null = null
+  private trained: Uint8Array | null = null
+  private scratch: Float32Array | null = null
+
+  /** Use {@link item2vec} to create one. */
+  constructor(options: Required<Item2VecOptions>) {
+    this.options = options
+  }
+
+  /** Rebuilds a fitted model from a saved state (see `saveItem2Vec` / `loadItem2Vec`). */
+  static fromState(state: Item2VecState): Item2Vec {
+    const m = new Item2Vec(resolveOptions(state.options))
+    m.install(state)
+    return m
+  }
+
+  /** The fitted state (parameters, id maps, options); throws before `fit`. */
+  state(): Item2VecState {
+    return this.need()
+  }
+
+  /** Number of items it can score. */
+  get numItems(): number {
+    return this.need().numItems
+  }
+
+  /** Embedding dimension. */
+  get dim(): number {
+    return this.options.dim
+  }
+
+  /** `[numItems * dim]` input vectors (the item embeddings); a live view. */
+  get itemVectors(): Float32Array {
+    return this.need().syn0
+  }
+
+  /** True when item `i` was trained (count ≥ minCount); untrained items have zero vectors. */
+  hasVector(item: number): boolean {
+    this.need()
+    return this.trained![item] === 1
+  }
+
+  /**
+   * Trains the embeddings on the users' histories in `train`.
+   *
+   * Per epoch: users in a seeded random order; each history is subsampled (word2vec's rule),
+   * ordered (time or shuffled set), and every (centre, context) pair inside the window becomes a
+   * batch slot `(user, context)`; the sampler draws `negatives` per slot, then {@link sgnsStep}
+   * (or {@link hsStep}) runs per slot. The learning rate falls linearly from `alpha` to
+   * `minAlpha` with the share of sentence positions processed over all epochs, as in word2vec.
+   * Single-threaded.
+   *
+   * @param train - training interactions (their `times` order the sentences).
+   * @param opts - sampler, epochs, seed.
+   * @returns per-epoch statistics and throughput.
+   * @remarks Allocates the parameters and batch buffers once; the epoch loop allocates nothing.
+   */
+  async fit(train: Interactions, opts: Item2VecFitOptions): Promise<Item2VecFitResult> {
+    const o = this.options
+    if (opts == null || opts.seed === undefined || opts.seed === null) throw new Error('item2vec.fit: a seed is required')
+    const epochs = opts.epochs ?? 5
+    if (!(Number.isInteger(epochs) && epochs > 0)) throw new Error(`item2vec.fit: epochs must be a positive integer, got ${epochs}`)
+    const batchSize = opts.batchSize ?? 2048
+    if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`item2vec.fit: batchSize must be a positive integer, got ${batchSize}`)
+    if (o.output === 'ns' && !opts.sampler) throw new Error("item2vec.fit: output 'ns' needs a sampler (e.g. popularitySampler({ alpha: 0.75 }))")
+    const { numUsers, numItems, indptr } = train
+    if (numItems <= 0) throw new Error('item2vec.fit: no items')
+    if (o.userVector === 'recency' && !train.times) throw new Error("item2vec.fit: userVector 'recency' needs Interactions.times")
+    const dim = o.dim
+    const rng = createRng(opts.seed).fork('fit')
+    const counts = itemCounts(train)
+    const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)
+    const sentences = sentencesByTime(train, o.order)
+
+    // word2vec init: input vectors uniform in ±0.5/dim, output vectors zero.
+    const syn0 = new Float32Array(numItems * dim)
+    const initState = rng.fork('init').state
+    for (let i = 0; i < numItems; i++) {
+      if (keep[i] === 0) continue
+      for (let f = 0; f < dim; f++) syn0[i * dim + f] = (prngFloat(initState) - 0.5) / dim
+    }
+    const tree = o.output === 'hs' ? buildHuffman(counts, numItems, o.minCount) : null
+    const syn1 = new Float32Array((tree ? Math.max(1, tree.numInner) : numItems) * dim)
+    const userFactors = new Float32Array(numUsers * dim)
+
+    const sampler = o.output === 'ns' ? opts.sampler! : null
+    const k = o.negatives
+    const ts: TrainState = {
+      dim,
+      k,
+      syn0,
+      syn1,
+      neu1e: new Float64Array(dim),
+      batch: createBatch(batchSize),
+      centres: new Int32Array(batchSize),
+      negs: sampler ? createNegativeBuffer(batchSize, k) : null,
+      sampler,
+      maskHistory: sampler !== null && o.excludeHistory && sampler.config.excludePositives === false,
+      tree,
+      seenIndptr: indptr,
+      seenItems: train.items,
+      lr: o.alpha,
+      pairs: 0,
+      negatives: 0,
+    }
+    const trainView: FactorView = {
+      dim,
+      userFactors,
+      itemFactors: syn1,
+      scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
+        const uo = user * dim
+        for (let j = 0; j < count; j++) {
+          const io = items[j] * dim
+          let s = 0
+          for (let f = 0; f < dim; f++) s += userFactors[uo + f] * syn1[io + f]
+          out[j] = s
+        }
+      },
+    }
+    if (sampler) {
+      // Samplers that score negatives see (user profile at the last epoch end) · (live output vectors).
+      if (sampler.requires.scorer) computeUserVectors(syn0, dim, sentences, indptr, numUsers, train.times ?? null, o, userFactors)
+      sampler.prepare({ train, rng: rng.fork('sampler'), scorer: trainView })
+    }
+
+    // Work units for the learning-rate schedule: retained sentence positions over all epochs.
+    let tokensPerEpoch = 0
+    let maxRow = 0
+    for (let u = 0; u < numUsers; u++) {
+      const s = indptr[u]
+      const e = indptr[u + 1]
+      if (e - s > maxRow) maxRow = e - s
+      for (let j = s; j < e; j++) if (keep[sentences[j]] > 0) tokensPerEpoch++
+    }
+    const totalWork = Math.max(1, tokensPerEpoch * epochs)
+    const userOrder = new Int32Array(numUsers)
+    for (let u = 0; u < numUsers; u++) userOrder[u] = u
+    const sent = new Int32Array(maxRow)
+    const orderState = rng.fork('order').state
+    const subState = rng.fork('subsample').state
+    const winState = rng.fork('window').state
+    const window = o.window === 'all' ? -1 : o.window
+    const shrink = o.shrinkWindows
+    const shuffleSet = o.order === 'set' || !train.times
+
+    const stats: Item2VecEpochStats[] = []
+    const t0 = now()
+    let done = 0
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const te = now()
+      ts.pairs = 0
+      ts.negatives = 0
+      shuffleInPlace(userOrder, numUsers, orderState)
+      let fill = 0
+      for (let r = 0; r < numUsers; r++) {
+        const u = userOrder[r]
+        const s = indptr[u]
+        const e = indptr[u + 1]
+        let n = 0
+        for (let j = s; j < e; j++) {
+          const it = sentences[j]
+          const p = keep[it]
+          if (p <= 0) continue
+          done++
+          if (p >= 1 || prngFloat(subState) < p) sent[n++] = it
+        }
+        if (n < 2) continue
+        if (shuffleSet && window > 0) shuffleInPlace(sent, n, subState)
+        ts.lr = Math.max(o.minAlpha, o.alpha - ((o.alpha - o.minAlpha) * done) / totalWork)
+        for (let i = 0; i < n; i++) {
+          let lo = 0
+          let hi = n - 1
+          if (window > 0) {
+            const b = shrink ? 1 + prngBelow(winState, window) : window
+            lo = i - b > 0 ? i - b : 0
+            hi = i + b < n - 1 ? i + b : n - 1
+          }
+          const c = sent[i]
+          for (let j = lo; j <= hi; j++) {
+            if (j === i) continue
+            ts.centres[fill] = c
+            ts.batch.users[fill] = u
+            ts.batch.positives[fill] = sent[j]
+            fill++
+            if (fill === batchSize) {
+              ts.batch.size = fill
+              flush(ts)
+              fill = 0
+            }
+          }
+        }
+      }
+      if (fill > 0) {
+        ts.batch.size = fill
+        flush(ts)
+        fill = 0
+      }
+      if (sampler) {
+        if (sampler.requires.scorer) computeUserVectors(syn0, dim, sentences, indptr, numUsers, train.times ?? null, o, userFactors)
+        sampler.onEpochEnd?.(epoch)
+      }
+      const st: Item2VecEpochStats = { epoch, pairs: ts.pairs, negatives: ts.negatives, learningRate: ts.lr, seconds: (now() - te) / 1000 }
+      stats.push(st)
+      opts.onEpoch?.(st)
+    }
+    const seconds = (now() - t0) / 1000
+    // Items without a vector keep zero rows, so they never look similar to anything.
+    for (let i = 0; i < numItems; i++) if (keep[i] === 0) syn0.fill(0, i * dim, (i + 1) * dim)
+    computeUserVectors(syn0, dim, sentences, indptr, numUsers, train.times ?? null, o, userFactors)
+    this.install({
+      options: o,
+      seed: String(opts.seed),
+      epochs,
+      samplerConfig: sampler ? sampler.config : null,
+      numUsers,
+      numItems,
+      syn0,
+      syn1,
+      counts,
+      userFactors,
+      seenIndptr: indptr,
+      seenItems: train.items,
+      userIds: train.userIds,
+      itemIds: train.itemIds,
+    })
+    let pairs = 0
+    for (let e = 0; e < stats.length; e++) pairs += stats[e].pairs
+    return { epochs: stats, pairs, seconds, pairsPerSecond: seconds > 0 ? pairs / seconds : 0 }
+  }
+
+  /**
+   * Writes the score of every item for training user `user` into `out[0..numItems)`: see
+   * `scoring`. Items without a vector score -Infinity.
+   * @remarks O(numItems·dim), allocates nothing.
+   */
+  scoreAll(user: number, out: Float32Array): void {
+    const st = this.need()
+    if (!(user >= 0 && user < st.numUsers)) throw new RangeError(`item2vec.scoreAll: user ${user} out of range [0, ${st.numUsers})`)
+    gemv(this.itemFactors!, st.numItems, st.options.dim, st.userFactors, user * st.options.dim, out)
+    const tr = this.trained!
+    for (let i = 0; i < st.numItems; i++) if (tr[i] === 0) out[i] = -Infinity
+  }
+
+  /**
+   * Top-k items for each user from their training history's vector.
+   * @param opts - `excludeSeen` (default true) masks the user's training items.
+   * @returns row r holds user `users[r]`'s top k (padded with -1).
+   * @remarks O(|users|·numItems·dim); allocates the result.
+   */
+  recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
+    const st = this.need()
+    const n = st.numItems
+    const out = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
+    const scores = this.scratchScores()
+    const hi = new Int32Array(k)
+    const hs = new Float64Array(k)
+    const exclude = opts.excludeSeen ?? true
+    for (let r = 0; r < users.length; r++) {
+      const u = users[r]
+      this.scoreAll(u, scores)
+      if (exclude) for (let j = st.seenIndptr[u]; j < st.seenIndptr[u + 1]; j++) scores[st.seenItems[j]] = -Infinity
+      selectTopK(scores, n, k, hi, hs, out.items, out.scores, r * k)
+    }
+    return out
+  }
+
+  /**
+   * Items nearest to each query item by cosine similarity of input vectors (the query excluded).
+   * @returns row r holds the k neighbours of `items[r]` with their cosines; an item without a
+   *   vector gets an all -1 row.
+   * @remarks O(|items|·numItems·dim); allocates the result.
+   */
+  similarItems(items: Int32Array, k: number): TopK {
+    const st = this.need()
+    const n = st.numItems
+    const dim = st.options.dim
+    const norm = this.itemNorm!
+    const out = { k, items: new Int32Array(items.length * k), scores: new Float32Array(items.length * k) }
+    const scores = this.scratchScores()
+    const hi = new Int32Array(k)
+    const hs = new Float64Array(k)
+    const tr = this.trained!
+    for (let r = 0; r < items.length; r++) {
+      const q = items[r]
+      if (!(q >= 0 && q < n)) throw new RangeError(`item2vec.similarItems: item ${q} out of range [0, ${n})`)
+      if (tr[q] === 0) scores.fill(-Infinity)
+      else {
+        gemv(norm, n, dim, norm, q * dim, scores)
+        for (let i = 0; i < n; i++) if (tr[i] === 0) scores[i] = -Infinity
+        scores[q] = -Infinity
+      }
+      selectTopK(scores, n, k, hi, hs, out.items, out.scores, r * k)
+    }
+    return out
+  }
+
+  /**
+   * A live {@link FactorView}: `userFactors` are the user vectors and `itemFactors` the vectors
+   * `scoring` dots them with, so `scoreItems` agrees with `scoreAll` on trained items.
+   */
+  scorer(): FactorView {
+    const st = this.need()
+    const dim = st.options.dim
+    const uf = st.userFactors
+    const itf = this.itemFactors!
+    return {
+      dim,
+      userFactors: uf,
+      itemFactors: itf,
+      scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
+        const uo = user * dim
+        for (let j = 0; j < count; j++) {
+          const io = items[j] * dim
+          let s = 0
+          for (let f = 0; f < dim; f++) s += uf[uo + f] * itf[io + f]
+          out[j] = s
+        }
+      },
+    }
+  }
+
+  /**
+   * Encodes the fitted model (options, vectors, user vectors, seen items, id maps) as a Decoy
+   * model file (Arrow IPC with a JSON header, kind `'item2vec'`).
+   * @returns the file bytes; {@link Item2Vec.deserialize} or `deserializeModel` reads them back.
+   */
+  serialize(): Uint8Array {
+    const st = this.need()
+    const header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'> = {
+      kind: 'item2vec',
+      config: { ...st.options },
+      seed: st.seed,
+      versions: { '@decoy/models': MODELS_VERSION },
+      userIds: idMapToJson(st.userIds),
+      itemIds: idMapToJson(st.itemIds),
+      extra: { numUsers: st.numUsers, numItems: st.numItems, epochs: st.epochs, sampler: st.samplerConfig },
+    }
+    return encodeModel(header, {
+      syn0: st.syn0,
+      syn1: st.syn1,
+      counts: st.counts,
+      userFactors: st.userFactors,
+      seenIndptr: st.seenIndptr,
+      seenItems: st.seenItems,
+    })
+  }
+
+  /**
+   * Rebuilds a model from bytes written by {@link Item2Vec.serialize}.
+   * @param source - file name for errors.
+   * @throws Error naming `source` for a truncated file or another model kind.
+   */
+  static deserialize(bytes: Uint8Array, source = '<bytes>'): Item2Vec {
+    const { header, arrays } = decodeModel(bytes, source, 'item2vec')
+    return Item2Vec.fromDecoded(header, arrays, source)
+  }
+
+  /** @internal Builds a model from a decoded file (the `modelDecoders` entry of `'item2vec'`). */
+  static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): Item2Vec {
+    const extra = header.extra as { numUsers: number; numItems: number; epochs: number; sampler: unknown } | undefined
+    if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: item2vec model file lacks its id maps or sizes`)
+    const need = <T extends StoredArray>(name: string, type: 'float32' | 'int32'): T => {
+      const a = arrays[name]
+      if (!a || (type === 'int32') !== a instanceof Int32Array) throw new Error(`${source}: item2vec model file lacks the ${type} array "${name}"`)
+      return a as T
+    }
+    let options: Required<Item2VecOptions>
+    try {
+      options = resolveOptions(header.config as Item2VecOptions)
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message}`)
+    }
+    const state: Item2VecState = {
+      options,
+      seed: header.seed ?? '',
+      epochs: extra.epochs,
+      samplerConfig: extra.sampler ?? null,
+      numUsers: extra.numUsers,
+      numItems: extra.numItems,
+      syn0: need<Float32Array>('syn0', 'float32'),
+      syn1: need<Float32Array>('syn1', 'float32'),
+      counts: need<Int32Array>('counts', 'int32'),
+      userFactors: need<Float32Array>('userFactors', 'float32'),
+      seenIndptr: need<Int32Array>('seenIndptr', 'int32'),
+      seenItems: need<Int32Array>('seenItems', 'int32'),
+      userIds: idMapFromJson(header.userIds),
+      itemIds: idMapFromJson(header.itemIds),
+    }
+    if (state.counts.length !== state.numItems || state.seenIndptr.length !== state.numUsers + 1) {
+      throw new Error(`${source}: item2vec arrays do not match ${state.numUsers} users × ${state.numItems} items`)
+    }
+    try {
+      return Item2Vec.fromState(state)
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message}`)
+    }
+  }
+
+  /**
+   * Writes the model to `path` atomically (temp file + rename). Node only: loads
+   * `@decoy/core/node` on demand; use {@link Item2Vec.serialize} elsewhere.
+   */
+  async save(path: string): Promise<void> {
+    const { writeFileAtomic } = (await import(/* @vite-ignore */ CORE_NODE)) as { writeFileAtomic(p: string, d: string | Uint8Array): void }
+    writeFileAtomic(path, this.serialize())
+  }
+
+  /** Reads a model saved by {@link Item2Vec.save}. Node only. */
+  static async load(path: string): Promise<Item2Vec> {
+    const { readFile } = (await import(/* @vite-ignore */ FS_PROMISES)) as { readFile(p: string): Promise<Uint8Array> }
+    return Item2Vec.deserialize(new Uint8Array(await readFile(path)), path)
+  }
+
+  /**
+   * Exports the item vectors in word2vec's text format (see {@link Item2Vec.toWord2VecText}).
+   * Without a path, returns the text; with one, writes it atomically (Node only) and resolves.
+   * @example
+   * ```ts
+   * await model.exportWord2VecText('items.txt')
+   * // python: KeyedVectors.load_word2vec_format('items.txt', binary=False).most_similar('1')
+   * ```
+   */
+  exportWord2VecText(): string
+  exportWord2VecText(path: string): Promise<void>
+  exportWord2VecText(path?: string): string | Promise<void> {
+    const text = this.toWord2VecText()
+    if (path === undefined) return text
+    return (async () => {
+      const { writeFileAtomic } = (await import(/* @vite-ignore */ CORE_NODE)) as { writeFileAtomic(p: string, d: string | Uint8Array): void }
+      writeFileAtomic(path, text)
+    })()
+  }
+
+  /**
+   * The input vectors in word2vec's text format, which gensim's
+   * `KeyedVectors.load_word2vec_format(path, binary=False)` reads: a header `"count dim"`, then one
+   * line per item with a vector, `"<external id> v1 … vdim"`, most frequent items first.
+   * @remarks O(numItems·dim); builds the whole string.
+   */
+  toWord2VecText(): string {
+    const st = this.need()
+    const dim = st.options.dim
+    const tr = this.trained!
+    const ids: number[] = []
+    for (let i = 0; i < st.numItems; i++) if (tr[i] === 1) ids.push(i)
+    ids.sort((a, b) => st.counts[b] - st.counts[a] || a - b)
+    const lines: string[] = [`${ids.length} ${dim}`]
+    const row: string[] = new Array(dim + 1)
+    for (const i of ids) {
+      const key = String(st.itemIds.external(i))
+      if (/\s/.test(key) || key.length === 0) throw new Error(`item2vec.toWord2VecText: item id ${JSON.stringify(key)} is empty or contains whitespace`)
+      row[0] = key
+      for (let f = 0; f < dim; f++) row[f + 1] = String(st.syn0[i * dim + f])
+      lines.push(row.join(' '))
+    }
+    return lines.join('\n') + '\n'
+  }
+
+  private need(): Item2VecState {
+    if (!this.st) throw new Error('item2vec: the model is not fitted (call fit or load a saved model)')
+    return this.st
+  }
+
+  private scratchScores(): Float32Array {
+    const n = this.need().numItems
+    if (!this.scratch || this.scratch.length < n) this.scratch = new Float32Array(n)
+    return this.scratch
+  }
+
+  private install(state: Item2VecState): void {
+    const { numItems, syn0, counts } = state
+    const dim = state.options.dim
+    if (syn0.length !== numItems * dim) throw new Error(`item2vec: syn0 has ${syn0.length} values, expected ${numItems}×${dim}`)
+    if (state.userFactors.length !== state.numUsers * dim) throw new Error(`item2vec: userFactors has ${state.userFactors.length} values, expected ${state.numUsers}×${dim}`)
+    const thr = Math.max(1, state.options.minCount)
+    const trained = new Uint8Array(numItems)
+    for (let i = 0; i < numItems; i++) trained[i] = counts[i] >= thr ? 1 : 0
+    const norm = new Float32Array(numItems * dim)
+    normaliseRows(syn0, numItems, dim, norm)
+    this.st = state
+    this.trained = trained
+    this.itemNorm = norm
+    this.itemFactors = state.options.scoring === 'in-out' ? state.syn1 : norm
+  }
+}
+
+/** Writes unit-length copies of the rows of `m` into `out` (zero rows stay zero). @internal */
+function normaliseRows(m: Float32Array, rows: number, dim: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim
+    let s = 0
+    for (let f = 0; f < dim; f++) s += m[o + f] * m[o + f]
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0
+    for (let f = 0; f < dim; f++) out[o + f] = m[o + f] * inv
+  }
+}
+
+/**
+ * User vectors from histories: a (recency-)weighted mean of the items' input vectors, each
+ * normalised to unit length for `'in-in'` scoring (so the score is a mean cosine) and raw for
+ * `'in-out'` (so the score is the mean SGNS logit).
+ * @internal
+ */
+function computeUserVectors(
+  syn0: Float32Array,
+  dim: number,
+  sentences: Int32Array,
+  indptr: Int32Array,
+  numUsers: number,
+  times: Float64Array | null,
+  o: Required<Item2VecOptions>,
+  out: Float32Array,
+): void {
+  const unit = o.scoring === 'in-in'
+  const recency = o.userVector === 'recency' && times !== null
+  const decay = Math.pow(0.5, 1 / o.halfLife)
+  for (let u = 0; u < numUsers; u++) {
+    const s = indptr[u]
+    const e = indptr[u + 1]
+    const uo = u * dim
+    for (let f = 0; f < dim; f++) out[uo + f] = 0
+    let wsum = 0
+    // `sentences` is time-ordered when times exist, so the last position is the most recent.
+    let w = 1
+    for (let j = e - 1; j >= s; j--) {
+      const io = sentences[j] * dim
+      let scale = recency ? w : 1
+      if (unit) {
+        let nn = 0
+        for (let f = 0; f < dim; f++) nn += syn0[io + f] * syn0[io + f]
+        if (nn === 0) {
+          if (recency) w *= decay
+          continue
+        }
+        scale /= Math.sqrt(nn)
+      }
+      for (let f = 0; f < dim; f++) out[uo + f] += scale * syn0[io + f]
+      wsum += recency ? w : 1
+      if (recency) w *= decay
+    }
+    if (wsum > 0) for (let f = 0; f < dim; f++) out[uo + f] /= wsum
+  }
+}
+
+/** One sampler call and one step kernel per live slot. @internal */
+function flush(ts: TrainState): void {
+  const batch = ts.batch
+  const size = batch.size
+  const dim = ts.dim
+  const syn0 = ts.syn0
+  const syn1 = ts.syn1
+  const neu1e = ts.neu1e
+  const lr = ts.lr
+  const centres = ts.centres
+  const positives = batch.positives
+  if (ts.negs !== null) {
+    const negs = ts.negs
+    ts.sampler!.sample(batch, negs)
+    const k = ts.k
+    const nItems = negs.items
+    if (ts.maskHistory) {
+      const users = batch.users
+      const ip = ts.seenIndptr
+      const seen = ts.seenItems
+      for (let s = 0; s < size; s++) {
+        const u = users[s]
+        for (let d = s * k; d < s * k + k; d++) if (nItems[d] >= 0 && containsSorted(seen, ip[u], ip[u + 1], nItems[d])) nItems[d] = -1
+      }
+    }
+    let used = 0
+    for (let s = 0; s < size; s++) used += sgnsStep(syn0, syn1, dim, centres[s], positives[s], nItems, s * k, k, lr, neu1e)
+    ts.negatives += used
+  } else {
+    const t = ts.tree!
+    const codes = t.codes
+    const points = t.points
+    const offsets = t.offsets
+    for (let s = 0; s < size; s++) hsStep(syn0, syn1, dim, centres[s], positives[s], codes, points, offsets, lr, neu1e)
+  }
+  ts.pairs += size
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now()
+}
