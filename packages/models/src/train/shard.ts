@@ -1,0 +1,79 @@
+import type { Batch, NegativeBuffer, NegativeSampler } from '@decoy/core'
+import { scheduledRate } from '../optim/optim.js'
+import type { Stepper } from './types.js'
+
+/** Everything one thread needs to train its shard of an epoch. Built once per thread. */
+export interface ShardContext {
+  /** The thread's stepper over the (possibly shared) parameters. */
+  stepper: Stepper
+  /** The thread's sampler, prepared with the stepper's scorer. */
+  sampler: NegativeSampler
+  /** Reused batch of capacity `batchSize`. */
+  batch: Batch
+  /** Reused negative buffer of capacity `batchSize` and `k` draws per slot. */
+  negs: NegativeBuffer
+  /** Example rows. */
+  exUsers: Int32Array
+  /** Example positives. */
+  exPositives: Int32Array
+  /** Slots per sampler call. */
+  batchSize: number
+  /** Initial learning rate. */
+  learningRate: number
+  /** Floor of the linear schedule. */
+  minLearningRate: number
+  /** `SCHEDULE_*` code. */
+  schedule: number
+  /** Total epochs of the run (for the schedule's progress). */
+  epochs: number
+}
+
+/** Sums of a shard: loss, pair updates, slots, last learning rate. */
+export interface ShardResult {
+  /** Summed loss. */
+  loss: number
+  /** Unmasked negatives trained on. */
+  updates: number
+  /** Slots trained. */
+  slots: number
+  /** Learning rate of the last batch. */
+  learningRate: number
+}
+
+/**
+ * Trains the examples `order[start..end)` of epoch `epoch` in batches: fills the batch, asks the
+ * sampler for negatives, runs the stepper. The same function runs on the main thread
+ * (`workers: 1`, whole order) and in each worker (its contiguous shard), which is what makes
+ * the single-thread path and the workers share one kernel.
+ *
+ * The learning rate follows the schedule by the shard's progress through the run:
+ * `(epoch + done/size) / epochs`.
+ *
+ * @remarks O(end − start) slots; allocates only the returned object.
+ */
+export function runShard(ctx: ShardContext, order: Int32Array, start: number, end: number, epoch: number): ShardResult {
+  const { stepper, sampler, batch, negs, exUsers, exPositives, batchSize, learningRate, minLearningRate, schedule, epochs } = ctx
+  const bu = batch.users
+  const bp = batch.positives
+  const k = negs.k
+  const negItems = negs.items
+  const size = end - start
+  let loss = 0
+  let updates = 0
+  let lr = learningRate
+  for (let p = start; p < end; p += batchSize) {
+    const n = Math.min(batchSize, end - p)
+    for (let s = 0; s < n; s++) {
+      const e = order[p + s]
+      bu[s] = exUsers[e]
+      bp[s] = exPositives[e]
+    }
+    batch.size = n
+    sampler.sample(batch, negs)
+    lr = scheduledRate(schedule, learningRate, minLearningRate, (epoch + (p - start) / size) / epochs)
+    loss += stepper.step(batch, negs, 0, n, lr)
+    const m = n * k
+    for (let j = 0; j < m; j++) if (negItems[j] >= 0) updates++
+  }
+  return { loss, updates, slots: size, learningRate: lr }
+}

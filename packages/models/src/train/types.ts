@@ -1,0 +1,144 @@
+import type { Batch, FactorView, Interactions, NegativeBuffer, NegativeSampler, Recommender, Scorer } from '@decoy/core'
+import type { LossName, LossOptions } from '../losses/index.js'
+import type { OptimizerName, ScheduleName } from '../optim/optim.js'
+
+/** Statistics of one training epoch, passed to `onEpoch` and returned by `fit`. */
+export interface EpochStats {
+  /** 0-based epoch index. */
+  epoch: number
+  /** Mean loss per trained slot (positive with its negatives). */
+  loss: number
+  /** Wall-clock seconds of the epoch's training (validation excluded). */
+  seconds: number
+  /** Positive–negative pair updates (unmasked negatives) in the epoch. */
+  updates: number
+  /** Slots (positives) trained. */
+  slots: number
+  /** Learning rate at the end of the epoch. */
+  learningRate: number
+  /** Validation metrics after the epoch, when `validation` is set. */
+  validation?: Record<string, number>
+}
+
+/** Early stopping on a validation metric (higher is better). */
+export interface EarlyStoppingOptions {
+  /** Metric key returned by `evaluateFn` (default `'ndcg@10'`). */
+  metric?: string
+  /** Epochs without improvement before stopping (default 2). */
+  patience?: number
+  /** Smallest change that counts as an improvement (default 0). */
+  minDelta?: number
+}
+
+/**
+ * Evaluates a model on validation data, e.g. `(m, v, t) => evaluate(m, t, v, { k: [10] }).metrics`
+ * from `@decoy/eval` (passed in, so models need not depend on eval).
+ */
+export type EvaluateFn = (model: Recommender, validation: Interactions, train: Interactions) => Record<string, number>
+
+/** Options of `fit` shared by every model. */
+export interface FitOptions extends LossOptions {
+  /** The negative sampler (any `NegativeSampler`; models never import a sampler). */
+  sampler: NegativeSampler
+  /** Loss (default: the model's). */
+  loss?: LossName
+  /** Negatives per positive (default: the model's, else 1). */
+  negatives?: number
+  /** Passes over the training positives. */
+  epochs?: number
+  /** Positives per sampler call (default 256). */
+  batchSize?: number
+  /** Initial learning rate. */
+  learningRate?: number
+  /** Floor of the linear schedule (default learningRate·1e-3). */
+  minLearningRate?: number
+  /** Learning-rate schedule (default `'constant'` for Adagrad, `'linear'` for SGD). */
+  schedule?: ScheduleName
+  /** L2 penalty on touched factor rows. */
+  l2?: number
+  /** L2 penalty on touched biases (default l2). */
+  l2Bias?: number
+  /** `'sgd'` or `'adagrad'`. */
+  optimizer?: OptimizerName
+  /** Seed of the run (init, shuffle, sampler streams). Required here or in the model's options. */
+  seed?: string | number
+  /** Threads; ≥ 2 runs Hogwild worker threads (Node only, `@decoy/models/node`). Default 1. */
+  workers?: number
+  /** Held-out interactions evaluated after each epoch with `evaluateFn`. */
+  validation?: Interactions
+  /** Metric function for `validation`. */
+  evaluateFn?: EvaluateFn
+  /** Stop when the validation metric stops improving; the best epoch's parameters are restored. */
+  earlyStopping?: EarlyStoppingOptions | boolean
+  /** Called after every epoch; return `false` to stop training. */
+  onEpoch?: (stats: EpochStats) => void | boolean
+  /** Module the worker threads import to rebuild the sampler (default `'@decoy/samplers/registry'`). */
+  samplerModule?: string
+}
+
+/** What `fit` returns. */
+export interface FitResult {
+  /** Per-epoch statistics. */
+  epochs: EpochStats[]
+  /** Epoch whose parameters the model holds (the best one under early stopping, else the last). */
+  bestEpoch: number
+  /** Training seconds (validation excluded). */
+  trainSeconds: number
+  /** Total pair updates. */
+  updates: number
+  /** Pair updates per training second. */
+  updatesPerSecond: number
+  /** The sampler's diagnostics (summed over workers). */
+  samplerStats: Record<string, number | undefined>
+  /** Resolved training configuration (JSON). */
+  config: Record<string, unknown>
+}
+
+/**
+ * A per-thread training step over a model's parameter arrays: what the loop (main thread or a
+ * worker) calls for every batch.
+ */
+export interface Stepper {
+  /** Live scorer over the parameters, handed to the thread's sampler at `prepare`. */
+  scorer(): Scorer | FactorView
+  /**
+   * Trains slots `[start, end)` of `batch` with their negatives at learning rate `lr`.
+   * @returns the summed loss. Allocates nothing.
+   */
+  step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number
+}
+
+/**
+ * Builds a {@link Stepper} from named parameter arrays and a JSON spec, on any thread. Registered
+ * by `kind` in `stepperFactories`, so a worker thread rebuilds the same stepper over shared memory.
+ */
+export type StepperFactory = (arrays: Record<string, Float32Array>, spec: any, train: Interactions, k: number) => Stepper
+
+/**
+ * What a model hands to the generic training loop: its arrays (parameters and optimiser state),
+ * the stepper kind and spec, and itself as a `Recommender` for validation.
+ */
+export interface TrainTarget {
+  /** Key into `stepperFactories`. */
+  readonly stepperKind: string
+  /** JSON spec passed to the stepper factory (also posted to workers). */
+  readonly spec: unknown
+  /** Named arrays the steps write, parameters and optimiser state alike. */
+  arrays(): Record<string, Float32Array>
+  /** Names in `arrays()` that are parameters (snapshotted for early stopping). */
+  readonly paramNames: readonly string[]
+  /** Rebinds the model to new arrays of the same lengths (shared memory for workers). */
+  adopt(arrays: Record<string, Float32Array>): void
+  /** The model, for `evaluateFn`. */
+  readonly model: Recommender
+}
+
+/** Training examples: slot e is the pair (users[e], positives[e]). */
+export interface Examples {
+  /** Row (user) per example. */
+  users: Int32Array
+  /** Positive item per example. */
+  positives: Int32Array
+  /** Number of examples. */
+  count: number
+}
