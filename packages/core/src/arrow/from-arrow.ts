@@ -1,0 +1,371 @@
+import { DataType, Type, TimeUnit, DateUnit, type Data, type RecordBatch, type Table, type Vector } from 'apache-arrow'
+import type { Interactions } from '../contracts.js'
+import { DataError, quoteValue } from '../errors.js'
+import type { IdMap } from '../id-map.js'
+import type { DuplicatePolicy } from '../interactions.js'
+import { buildInteractionsRadix } from '../text/csr.js'
+import { IdInterner } from '../text/interner.js'
+
+/** Options of {@link interactionsFromArrow} and `readArrowIpc`. */
+export interface ArrowReadOptions {
+  /** Name of the input in error messages (default `"<arrow>"`). */
+  source?: string
+  /**
+   * Columns by name or index. Defaults (case-insensitive): `user|userId|user_id`,
+   * `item|itemId|item_id|movieId`, `rating`, `timestamp|time`; rating and timestamp are optional.
+   */
+  columns?: { user?: string | number; item?: string | number; rating?: string | number; timestamp?: string | number }
+  /** Implicit feedback threshold: rows with `rating < minRating` are dropped. */
+  minRating?: number
+  /** Duplicate (user, item) pairs, as in `buildInteractions` (default `'last'`). */
+  duplicates?: DuplicatePolicy
+  /** Shared user ids: ids are interned into this map. */
+  userIds?: IdMap
+  /** Shared item ids: ids are interned into this map. */
+  itemIds?: IdMap
+  /** A user absent from `userIds`: `'add'` it (default) or raise a {@link DataError}. */
+  unknownUsers?: 'add' | 'error'
+}
+
+const ALIASES: Record<string, string[]> = {
+  user: ['user', 'userid', 'user_id'],
+  item: ['item', 'itemid', 'item_id', 'movieid'],
+  rating: ['rating'],
+  timestamp: ['timestamp', 'time'],
+}
+
+type Role = 'user' | 'item' | 'rating' | 'timestamp'
+
+interface Resolved {
+  user: number
+  item: number
+  rating: number
+  timestamp: number
+  names: string[]
+}
+
+/** Anything record batches can be read from: a table, one batch, or an iterable of batches. */
+export type ArrowInput = Table | RecordBatch | Iterable<RecordBatch>
+
+/**
+ * Builds {@link Interactions} from an Arrow table or a sequence of record batches.
+ *
+ * Id columns may be integers (any width, mapped to internal ids through a direct lookup table),
+ * strings, or dictionary-encoded strings or integers: a dictionary column's `IdMap` is built from
+ * the dictionary values and the indices are used as internal ids directly when they coincide.
+ * Ratings and timestamps may be any integer, float, timestamp or date type (timestamps and dates
+ * are converted to seconds). Batches are consumed one at a time.
+ *
+ * @param input - a `Table`, a `RecordBatch`, or any iterable of batches (a `RecordBatchReader`).
+ * @param opts - column names, implicit threshold, duplicate policy, shared id maps.
+ * @returns the CSR; `weights` from the rating column, `times` from the timestamp column.
+ * @throws {@link DataError} naming source, record batch, row and field: a missing column, a null
+ * id, a NaN or infinite rating, an unsupported column type, an unknown user with
+ * `unknownUsers: 'error'`, no rows.
+ * @example
+ * ```ts
+ * const x = interactionsFromArrow(tableFromArrays({ user: Int32Array.of(1, 1, 2), item: Int32Array.of(5, 6, 5) }))
+ * x.numUsers // 2
+ * ```
+ * @remarks O(rows); a single batch whose id columns are dictionary-encoded with Int32 indices,
+ * whose rating column is Float32 and timestamp Float64, and whose rows are already user-major with
+ * sorted items is used without copying (zero-copy views of the Arrow buffers).
+ */
+export function interactionsFromArrow(input: ArrowInput, opts: ArrowReadOptions = {}): Interactions {
+  const source = opts.source ?? '<arrow>'
+  const batches: Iterable<RecordBatch> = isTable(input) ? input.batches : isRecordBatch(input) ? [input] : input
+  const userIn = new IdInterner(opts.userIds, opts.unknownUsers !== 'error')
+  const itemIn = new IdInterner(opts.itemIds, true)
+  let cols: Resolved | undefined
+  let cap = 0
+  let users: Int32Array = new Int32Array(0)
+  let items: Int32Array = new Int32Array(0)
+  let weights: Float32Array | undefined
+  let times: Float64Array | undefined
+  let rows = 0
+  let b = 0
+  // A single batch with zero-copy columns is kept as is; any later batch forces a copy.
+  let single: { users: Int32Array; items: Int32Array; weights?: Float32Array; times?: Float64Array } | undefined
+  const minRating = opts.minRating
+
+  for (const batch of batches) {
+    if (!cols) cols = resolveColumns(batch, opts, source)
+    const len = batch.numRows
+    const where = (row: number, field: string): { source: string; batch: number; row: number; field: string } => ({ source, batch: b, row, field })
+    const bu = idColumn(batch.data.children[cols.user], userIn, cols.names[cols.user], source, b)
+    const bi = idColumn(batch.data.children[cols.item], itemIn, cols.names[cols.item], source, b)
+    for (let r = 0; r < len && !userIn.allowNew; r++) {
+      if (bu[r] < 0) {
+        const v = vectorValue(batch, cols.user, r)
+        throw new DataError(`unknown user ${quoteValue(String(v))}: it does not occur in the shared user ids (e.g. the training data)`, where(r, cols.names[cols.user]))
+      }
+    }
+    const bw = cols.rating >= 0 ? numberColumn(batch.data.children[cols.rating], 'f32', cols.names[cols.rating], source, b) as Float32Array : undefined
+    const bt = cols.timestamp >= 0 ? numberColumn(batch.data.children[cols.timestamp], 'f64', cols.names[cols.timestamp], source, b) as Float64Array : undefined
+    if (bw) {
+      for (let r = 0; r < len; r++) {
+        const v = bw[r]
+        if (v - v !== 0) throw new DataError(`${v} is ${v !== v ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.rating]))
+      }
+    }
+    if (bt) {
+      for (let r = 0; r < len; r++) {
+        const v = bt[r]
+        if (v - v !== 0) throw new DataError(`${v} is ${v !== v ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.timestamp]))
+      }
+    }
+    if (minRating === undefined && b === 0 && rows === 0) {
+      single = { users: bu, items: bi, weights: bw, times: bt }
+      rows = len
+      b++
+      continue
+    }
+    if (single) {
+      // A second batch: move the first one into growable columns.
+      cap = Math.max(1024, 2 * (rows + len))
+      users = new Int32Array(cap)
+      items = new Int32Array(cap)
+      users.set(single.users)
+      items.set(single.items)
+      if (single.weights) (weights = new Float32Array(cap)).set(single.weights)
+      if (single.times) (times = new Float64Array(cap)).set(single.times)
+      single = undefined
+    }
+    if (rows + len > cap) {
+      cap = Math.max(1024, 2 * (rows + len))
+      users = growI32(users, cap)
+      items = growI32(items, cap)
+      if (bw) weights = growF32(weights ?? new Float32Array(0), cap)
+      if (bt) times = growF64(times ?? new Float64Array(0), cap)
+    }
+    for (let r = 0; r < len; r++) {
+      if (minRating !== undefined && bw![r] < minRating) continue
+      users[rows] = bu[r]
+      items[rows] = bi[r]
+      if (bw) weights![rows] = bw[r]
+      if (bt) times![rows] = bt[r]
+      rows++
+    }
+    b++
+  }
+  if (!cols) throw new DataError('no record batches', { source })
+  if (rows === 0 && minRating === undefined) throw new DataError('no rows', { source, batch: 0 })
+  const c = single ?? { users, items, weights, times }
+  return buildInteractionsRadix(
+    { users: c.users, items: c.items, weights: c.weights, times: c.times, length: rows },
+    { userIds: userIn.map, itemIds: itemIn.map, numUsers: userIn.map.size, numItems: itemIn.map.size, duplicates: opts.duplicates },
+  )
+}
+
+function isTable(x: ArrowInput): x is Table {
+  return typeof (x as Table).batches === 'object' && Array.isArray((x as Table).batches) && (x as Table).schema !== undefined
+}
+
+function isRecordBatch(x: ArrowInput): x is RecordBatch {
+  return (x as RecordBatch).data !== undefined && (x as RecordBatch).schema !== undefined && typeof (x as RecordBatch).numRows === 'number'
+}
+
+function resolveColumns(batch: RecordBatch, opts: ArrowReadOptions, source: string): Resolved {
+  const names = batch.schema.fields.map((f) => f.name)
+  const lower = names.map((s) => s.toLowerCase())
+  const cols = opts.columns ?? {}
+  const find = (role: Role, required: boolean): number => {
+    const c = cols[role]
+    if (typeof c === 'number') {
+      if (!Number.isInteger(c) || c < 0 || c >= names.length) {
+        throw new DataError(`column index ${c} for "${role}" is out of range: the schema has ${names.length} fields`, { source, batch: 0, field: role })
+      }
+      return c
+    }
+    if (typeof c === 'string') {
+      const i = lower.indexOf(c.toLowerCase())
+      if (i < 0) throw new DataError(`missing column "${c}" in schema (${names.join(', ')})`, { source, batch: 0, field: c })
+      return i
+    }
+    for (const a of ALIASES[role]) {
+      const i = lower.indexOf(a)
+      if (i >= 0) return i
+    }
+    if (required) {
+      throw new DataError(`missing required column "${role}" in schema (${names.join(', ')}); expected one of ${ALIASES[role].join(', ')}`, {
+        source,
+        batch: 0,
+        field: role,
+      })
+    }
+    return -1
+  }
+  const user = find('user', true)
+  const item = find('item', true)
+  const rating = find('rating', opts.minRating !== undefined)
+  const timestamp = find('timestamp', false)
+  return { user, item, rating, timestamp, names }
+}
+
+function vectorValue(batch: RecordBatch, col: number, row: number): unknown {
+  return batch.getChildAt(col)?.get(row)
+}
+
+function firstNull(data: Data, len: number): number {
+  const bm = data.nullBitmap
+  if (!bm || data.nullCount === 0) return -1
+  const off = data.offset
+  for (let r = 0; r < len; r++) {
+    const bit = off + r
+    if ((bm[bit >> 3] & (1 << (bit & 7))) === 0) return r
+  }
+  return -1
+}
+
+/** Reads integer-like values of a primitive column as doubles into `out` (int64 without BigInt). */
+function readNumbers(data: Data, len: number, out: Float64Array | Float32Array, scale: number): void {
+  const vals = data.values as ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number }
+  if (vals instanceof BigInt64Array || vals instanceof BigUint64Array) {
+    const w = new Int32Array(vals.buffer, vals.byteOffset, len * 2)
+    const signed = vals instanceof BigInt64Array
+    for (let r = 0; r < len; r++) {
+      const lo = w[2 * r] >>> 0
+      const hi = w[2 * r + 1]
+      out[r] = ((signed ? hi : hi >>> 0) * 4294967296 + lo) * scale
+    }
+    return
+  }
+  if (scale === 1) {
+    for (let r = 0; r < len; r++) out[r] = vals[r]
+  } else {
+    for (let r = 0; r < len; r++) out[r] = vals[r] * scale
+  }
+}
+
+function timeScale(type: DataType): number {
+  if (type.typeId === Type.Timestamp) {
+    const unit = (type as unknown as { unit: TimeUnit }).unit
+    return unit === TimeUnit.SECOND ? 1 : unit === TimeUnit.MILLISECOND ? 1e-3 : unit === TimeUnit.MICROSECOND ? 1e-6 : 1e-9
+  }
+  if (type.typeId === Type.Date) return (type as unknown as { unit: DateUnit }).unit === DateUnit.DAY ? 86400 : 1e-3
+  return 1
+}
+
+/** A rating (Float32) or time (Float64, seconds) column; zero-copy when the type already matches. */
+function numberColumn(data: Data, kind: 'f32' | 'f64', field: string, source: string, batch: number): Float32Array | Float64Array {
+  const len = data.length
+  const nul = firstNull(data, len)
+  if (nul >= 0) throw new DataError('null value, expected a number', { source, batch, row: nul, field })
+  const t = data.type
+  const id = t.typeId
+  if (id !== Type.Int && id !== Type.Float && id !== Type.Timestamp && id !== Type.Date) {
+    throw new DataError(`column type ${String(t)} is not numeric`, { source, batch, field })
+  }
+  if (id === Type.Float && (t as unknown as { precision: number }).precision === 0) {
+    throw new DataError(`column type ${String(t)} (float16) is not supported`, { source, batch, field })
+  }
+  const vals = data.values as unknown
+  if (kind === 'f32' && vals instanceof Float32Array) return vals.subarray(0, len)
+  if (kind === 'f64' && vals instanceof Float64Array && id === Type.Float) return vals.subarray(0, len)
+  const out = kind === 'f32' ? new Float32Array(len) : new Float64Array(len)
+  readNumbers(data, len, out, timeScale(t))
+  return out
+}
+
+/** Internal ids of an id column, -1 for unknown users when new ids are not allowed. */
+function idColumn(data: Data, inn: IdInterner, field: string, source: string, batch: number): Int32Array {
+  const len = data.length
+  const nul = firstNull(data, len)
+  if (nul >= 0) throw new DataError('null id', { source, batch, row: nul, field })
+  const t = data.type
+  if (t.typeId === Type.Dictionary) {
+    const dict = data.dictionary as Vector
+    const nd = dict.length
+    const remap = new Int32Array(nd)
+    let identity = true
+    for (let k = 0; k < nd; k++) {
+      const id = internValue(inn, dict.get(k), field, source, batch, -1)
+      remap[k] = id
+      if (id !== k) identity = false
+    }
+    const idx = data.values as unknown as ArrayLike<number>
+    if (identity && idx instanceof Int32Array) return idx.subarray(0, len)
+    const out = new Int32Array(len)
+    if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
+      const w = new Int32Array(idx.buffer, idx.byteOffset, len * 2)
+      for (let r = 0; r < len; r++) out[r] = remap[w[2 * r]]
+    } else {
+      for (let r = 0; r < len; r++) out[r] = remap[idx[r]]
+    }
+    return out
+  }
+  const out = new Int32Array(len)
+  if (t.typeId === Type.Int) {
+    if (inn.mode === 1) {
+      const tmp = new Float64Array(len)
+      readNumbers(data, len, tmp, 1)
+      for (let r = 0; r < len; r++) out[r] = internValue(inn, String(tmp[r]), field, source, batch, r)
+      return out
+    }
+    const vals = data.values as unknown as ArrayLike<number>
+    if (vals instanceof Int32Array || vals instanceof Int16Array || vals instanceof Int8Array || vals instanceof Uint8Array || vals instanceof Uint16Array) {
+      for (let r = 0; r < len; r++) out[r] = inn.internInt(vals[r])
+    } else {
+      const tmp = new Float64Array(len)
+      readNumbers(data, len, tmp, 1)
+      for (let r = 0; r < len; r++) {
+        if (!Number.isSafeInteger(tmp[r])) throw new DataError(`id ${tmp[r]} is beyond the safe integer range`, { source, batch, row: r, field })
+        out[r] = inn.internInt(tmp[r])
+      }
+    }
+    return out
+  }
+  if (t.typeId === Type.Utf8 || t.typeId === Type.LargeUtf8 || t.typeId === Type.Float) {
+    const v = makeGetter(data)
+    for (let r = 0; r < len; r++) out[r] = internValue(inn, v(r), field, source, batch, r)
+    return out
+  }
+  throw new DataError(`column type ${String(t)} cannot hold ids (expected integers, strings or a dictionary)`, { source, batch, field })
+}
+
+function makeGetter(data: Data): (r: number) => unknown {
+  if (data.type.typeId === Type.Float) {
+    const vals = data.values as unknown as Float64Array
+    return (r) => vals[r]
+  }
+  const offsets = data.valueOffsets as unknown as ArrayLike<number | bigint>
+  const bytes = data.values as unknown as Uint8Array
+  const dec = new TextDecoder()
+  return (r) => dec.decode(bytes.subarray(Number(offsets[r]), Number(offsets[r + 1])))
+}
+
+const INT_RE = /^-?(0|[1-9]\d{0,14})$/
+
+/** Interns one external id value (from a dictionary or a string column). */
+function internValue(inn: IdInterner, v: unknown, field: string, source: string, batch: number, row: number): number {
+  const where = row >= 0 ? { source, batch, row, field } : { source, batch, field }
+  if (typeof v === 'bigint') v = Number(v)
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new DataError(`id ${v} is not an integer`, where)
+    if (inn.mode === 0) return inn.internInt(v)
+    v = String(v)
+  }
+  if (typeof v !== 'string') throw new DataError(`id ${quoteValue(String(v))} is neither an integer nor a string`, where)
+  if (inn.mode === 0) {
+    if (INT_RE.test(v)) return inn.internInt(Number(v))
+    if (!inn.canSwitch) throw new DataError(`${quoteValue(v)} is not an integer id, but the shared id map has integer ids`, where)
+    inn.switchToStrings()
+  }
+  return inn.allowNew ? inn.map.intern(v) : inn.map.get(v)
+}
+
+function growI32(a: Int32Array, cap: number): Int32Array {
+  const b = new Int32Array(cap)
+  b.set(a)
+  return b
+}
+function growF32(a: Float32Array, cap: number): Float32Array {
+  const b = new Float32Array(cap)
+  b.set(a)
+  return b
+}
+function growF64(a: Float64Array, cap: number): Float64Array {
+  const b = new Float64Array(cap)
+  b.set(a)
+  return b
+}

@@ -1,0 +1,3 @@
+export { parseInteractions, parseCsvRecords } from './parse.js'
+export type { ParseOptions, CsvRecordOptions, Delimiter, ColumnRef } from './parse.js'
+export { buildInteractionsRadix } from './csr.js'

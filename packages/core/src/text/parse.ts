@@ -1,0 +1,629 @@
+import type { Interactions } from '../contracts.js'
+import { DataError, quoteValue } from '../errors.js'
+import type { IdMap } from '../id-map.js'
+import type { DuplicatePolicy } from '../interactions.js'
+import { buildInteractionsRadix } from './csr.js'
+import { IdInterner } from './interner.js'
+
+/** Field delimiter of a text interaction log. */
+export type Delimiter = ',' | '\t' | '::' | ';'
+
+/** Column of a role: a header name or a 0-based field index. */
+export type ColumnRef = string | number
+
+/** Options of {@link parseInteractions}. */
+export interface ParseOptions {
+  /** File name used in error messages (default `"<input>"`). */
+  source?: string
+  /** Field delimiter, or `'auto'` (default): `::` if the first line has it, else the most frequent of tab, comma, semicolon. */
+  delimiter?: Delimiter | 'auto'
+  /** Whether the first line is a header; `'auto'` (default) when it names a known column. */
+  header?: boolean | 'auto'
+  /**
+   * Columns by header name or index. Defaults: with a header, `user|userId|user_id`,
+   * `item|itemId|item_id|movieId`, `rating`, `timestamp|time` (case-insensitive); without one,
+   * fields 0, 1, 2 (rating, when present) and 3 (timestamp, when present).
+   */
+  columns?: { user?: ColumnRef; item?: ColumnRef; rating?: ColumnRef; timestamp?: ColumnRef }
+  /** Implicit feedback threshold: rows with `rating < minRating` are dropped (their ids are not interned). */
+  minRating?: number
+  /** Duplicate (user, item) pairs, as in `buildInteractions` (default `'last'`). */
+  duplicates?: DuplicatePolicy
+  /** Shared user ids (e.g. the training file's): ids are interned into this map. */
+  userIds?: IdMap
+  /** Shared item ids: ids are interned into this map; `numItems` is its size after reading. */
+  itemIds?: IdMap
+  /** A user absent from `userIds`: `'add'` it (default) or raise a {@link DataError}. */
+  unknownUsers?: 'add' | 'error'
+}
+
+const ROLE_NONE = 0
+const ROLE_USER = 1
+const ROLE_ITEM = 2
+const ROLE_RATING = 3
+const ROLE_TIME = 4
+const ROLE_NAMES = ['', 'user', 'item', 'rating', 'timestamp']
+
+const ALIASES: Record<string, string[]> = {
+  user: ['user', 'userid', 'user_id'],
+  item: ['item', 'itemid', 'item_id', 'movieid'],
+  rating: ['rating'],
+  timestamp: ['timestamp', 'time'],
+}
+
+const QUOTE = 34
+const LF = 10
+const CR = 13
+const SPACE = 32
+const TAB = 9
+
+const POW10 = new Float64Array(23)
+for (let i = 0; i < 23; i++) POW10[i] = Number('1e' + i)
+
+const decoder = new TextDecoder('utf-8')
+
+// Results of the field helpers (single-threaded module state instead of allocated tuples).
+let fBuf: Uint8Array = new Uint8Array(0)
+let fStart = 0
+let fEnd = 0
+let fNext = 0
+let fNewlines = 0
+
+/**
+ * Parses a text interaction log (CSV, TSV, `::`-separated) straight from bytes into a CSR.
+ *
+ * A byte scanner walks the buffer once: integer ids are parsed from their digits and interned
+ * through a direct lookup table, string ids through a byte-keyed hash (only new ids are decoded),
+ * ratings and timestamps are parsed as numbers from their bytes. Quoted fields (`"a,b"`, `""`
+ * escapes, embedded newlines), `\r\n` line ends, a UTF-8 BOM, blank lines and a missing final
+ * newline are accepted.
+ *
+ * @param bytes - the file contents.
+ * @param opts - delimiter, header, columns, implicit threshold, shared id maps.
+ * @returns the interactions; `weights` are the ratings when a rating column exists, `times` the
+ * timestamps when a timestamp column exists; `numUsers`/`numItems` are the id maps' sizes.
+ * @throws {@link DataError} naming source, line and field for an empty file, a missing column, a
+ * wrong field count, a non-numeric, NaN or infinite number, an unterminated quote or an unknown
+ * user with `unknownUsers: 'error'`.
+ * @example
+ * ```ts
+ * const train = parseInteractions(readFileSync('train.csv'), { source: 'train.csv' })
+ * const test = parseInteractions(readFileSync('test.csv'), {
+ *   source: 'test.csv', userIds: train.userIds, itemIds: train.itemIds, unknownUsers: 'error',
+ * })
+ * ```
+ * @remarks O(bytes + rows); allocates the growable row columns, the id tables and the CSR.
+ */
+export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): Interactions {
+  const source = opts.source ?? '<input>'
+  const n = bytes.length
+  let pos = 0
+  if (n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) pos = 3
+  let line = 1
+  // Skip leading blank lines.
+  for (;;) {
+    if (pos < n && bytes[pos] === CR) pos++
+    if (pos < n && bytes[pos] === LF) {
+      pos++
+      line++
+      continue
+    }
+    break
+  }
+  let firstEnd = pos
+  while (firstEnd < n && bytes[firstEnd] !== LF) firstEnd++
+  const firstLine = decoder.decode(bytes.subarray(pos, firstEnd)).replace(/\r$/, '')
+  if (firstLine.trim().length === 0) throw new DataError('empty file: no header and no rows', { source, line })
+
+  const delim = resolveDelimiter(opts.delimiter ?? 'auto', firstLine)
+  const d0 = delim.charCodeAt(0)
+  const d1 = delim.length > 1 ? delim.charCodeAt(1) : -1
+  const firstFields = splitSimple(firstLine, delim)
+  const nf = firstFields.length
+  const cols = opts.columns ?? {}
+  let header: boolean
+  if (opts.header === true || opts.header === false) header = opts.header
+  else {
+    const known = new Set<string>()
+    for (const k in ALIASES) for (const a of ALIASES[k]) known.add(a)
+    for (const k of ['user', 'item', 'rating', 'timestamp'] as const) {
+      const c = cols[k]
+      if (typeof c === 'string') known.add(c.toLowerCase())
+    }
+    header = firstFields.some((f) => known.has(f.trim().toLowerCase()))
+  }
+
+  // Resolve the role of each field.
+  const roles = new Int32Array(nf)
+  const names: string[] = []
+  for (let f = 0; f < nf; f++) names.push(header ? firstFields[f].trim() : `column ${f}`)
+  const roleIndex = [-1, -1, -1, -1, -1]
+  const lower = firstFields.map((f) => f.trim().toLowerCase())
+  const assign = (role: number, key: 'user' | 'item' | 'rating' | 'timestamp', required: boolean): void => {
+    const c = cols[key]
+    let idx = -1
+    if (typeof c === 'number') {
+      if (!Number.isInteger(c) || c < 0 || c >= nf) {
+        throw new DataError(`column index ${c} for "${key}" is out of range: the file has ${nf} fields`, { source, line, field: key })
+      }
+      idx = c
+    } else if (typeof c === 'string') {
+      if (!header) throw new DataError(`column "${c}" for "${key}" is given by name but the file has no header`, { source, line, field: c })
+      idx = lower.indexOf(c.toLowerCase())
+      if (idx < 0) throw new DataError(`missing column "${c}" in header (${names.join(', ')})`, { source, line, field: c })
+    } else if (header) {
+      for (const a of ALIASES[key]) {
+        idx = lower.indexOf(a)
+        if (idx >= 0) break
+      }
+      if (idx < 0 && required) {
+        throw new DataError(`missing required column "${key}" in header (${names.join(', ')}); expected one of ${ALIASES[key].join(', ')}`, {
+          source,
+          line,
+          field: key,
+        })
+      }
+    } else {
+      const def = role - 1
+      if (def < nf) idx = def
+      else if (required) throw new DataError(`expected at least 2 fields (user, item), found ${nf}`, { source, line, field: key })
+    }
+    if (idx >= 0) {
+      if (roles[idx] !== ROLE_NONE) throw new DataError(`field is used for both "${ROLE_NAMES[roles[idx]]}" and "${key}"`, { source, line, field: names[idx] })
+      roles[idx] = role
+      roleIndex[role] = idx
+      if (!header) names[idx] = key
+    }
+  }
+  assign(ROLE_USER, 'user', true)
+  assign(ROLE_ITEM, 'item', true)
+  assign(ROLE_RATING, 'rating', opts.minRating !== undefined)
+  assign(ROLE_TIME, 'timestamp', false)
+  const minRating = opts.minRating
+  if (minRating !== undefined && roleIndex[ROLE_RATING] < 0) {
+    throw new DataError('minRating needs a rating column, and none was found', { source, line, field: 'rating' })
+  }
+  if (header) {
+    pos = firstEnd < n ? firstEnd + 1 : n
+    line++
+  }
+  const hasRating = roleIndex[ROLE_RATING] >= 0
+  const hasTime = roleIndex[ROLE_TIME] >= 0
+
+  const userIn = new IdInterner(opts.userIds, opts.unknownUsers !== 'error')
+  const itemIn = new IdInterner(opts.itemIds, true)
+
+  // Growable row columns, sized from the first line's length.
+  let cap = Math.max(1024, Math.ceil((n - pos) / Math.max(8, firstEnd - pos + 1)) + 1024)
+  let users: Int32Array = new Int32Array(cap)
+  let items: Int32Array = new Int32Array(cap)
+  let weights = hasRating ? new Float32Array(cap) : undefined
+  let times = hasTime ? new Float64Array(cap) : undefined
+  let rows = 0
+
+  // Scratch for quoted fields with "" escapes (one per id role, since ids are interned at row end).
+  const scratch = [new Uint8Array(64), new Uint8Array(64), new Uint8Array(64)]
+
+  while (pos < n) {
+    // Blank line.
+    let c = bytes[pos]
+    if (c === LF || c === CR) {
+      if (c === CR) pos++
+      if (pos < n && bytes[pos] === LF) pos++
+      line++
+      continue
+    }
+    const rowLine = line
+    let uBuf = bytes
+    let uS = 0
+    let uE = 0
+    let uQ = false
+    let iBuf = bytes
+    let iS = 0
+    let iE = 0
+    let iQ = false
+    let rating = 0
+    let time = 0
+    let f = 0
+    for (;;) {
+      // One field starting at pos.
+      let fs = pos
+      let fe = pos
+      let buf = bytes
+      let quoted = false
+      if (pos < n && bytes[pos] === QUOTE) {
+        const role = f < nf ? roles[f] : ROLE_NONE
+        scanQuoted(bytes, pos, n, d0, d1, role === ROLE_USER ? 0 : role === ROLE_ITEM ? 1 : 2, scratch, source, rowLine + 0, names[f] ?? `column ${f}`)
+        buf = fBuf
+        fs = fStart
+        fe = fEnd
+        pos = fNext
+        line += fNewlines
+        quoted = true
+      } else {
+        let p = pos
+        if (d1 < 0) {
+          while (p < n) {
+            c = bytes[p]
+            if (c === d0 || c === LF || c === CR) break
+            p++
+          }
+        } else {
+          while (p < n) {
+            c = bytes[p]
+            if (c === LF || c === CR || (c === d0 && p + 1 < n && bytes[p + 1] === d1)) break
+            p++
+          }
+        }
+        fe = p
+        pos = p
+      }
+      if (f < nf) {
+        const role = roles[f]
+        if (role === ROLE_USER) {
+          uBuf = buf
+          uS = fs
+          uE = fe
+          uQ = quoted
+        } else if (role === ROLE_ITEM) {
+          iBuf = buf
+          iS = fs
+          iE = fe
+          iQ = quoted
+        } else if (role === ROLE_RATING) {
+          rating = parseNumber(buf, fs, fe, source, rowLine, names[f])
+        } else if (role === ROLE_TIME) {
+          time = parseNumber(buf, fs, fe, source, rowLine, names[f])
+        }
+      }
+      f++
+      // Delimiter or end of line.
+      if (pos < n) {
+        c = bytes[pos]
+        if (c === d0 && (d1 < 0 || (pos + 1 < n && bytes[pos + 1] === d1))) {
+          pos += d1 < 0 ? 1 : 2
+          continue
+        }
+        if (c === CR) pos++
+        if (pos < n && bytes[pos] === LF) pos++
+        line++
+      }
+      break
+    }
+    if (f !== nf) {
+      throw new DataError(`expected ${nf} fields, found ${f}`, { source, line: rowLine, field: f < nf ? names[f] : `column ${f - 1}` })
+    }
+    if (minRating !== undefined && rating < minRating) continue
+
+    const u = internId(userIn, uBuf, uS, uE, uQ, source, rowLine, names[roleIndex[ROLE_USER]])
+    if (u < 0) {
+      throw new DataError(`unknown user ${quoteValue(decoder.decode(uBuf.subarray(uS, uE)).trim())}: it does not occur in the shared user ids (e.g. the training file)`, {
+        source,
+        line: rowLine,
+        field: names[roleIndex[ROLE_USER]],
+      })
+    }
+    const it = internId(itemIn, iBuf, iS, iE, iQ, source, rowLine, names[roleIndex[ROLE_ITEM]])
+    if (rows === cap) {
+      cap *= 2
+      users = growI32(users, cap)
+      items = growI32(items, cap)
+      if (weights) {
+        const w = new Float32Array(cap)
+        w.set(weights)
+        weights = w
+      }
+      if (times) {
+        const t = new Float64Array(cap)
+        t.set(times)
+        times = t
+      }
+    }
+    users[rows] = u
+    items[rows] = it
+    if (weights) weights[rows] = rating
+    if (times) times[rows] = time
+    rows++
+  }
+  if (rows === 0 && minRating === undefined) {
+    throw new DataError(header ? 'empty file: a header but no rows' : 'empty file: no rows', { source, line })
+  }
+  return buildInteractionsRadix(
+    { users, items, weights, times, length: rows },
+    {
+      userIds: userIn.map,
+      itemIds: itemIn.map,
+      numUsers: userIn.map.size,
+      numItems: itemIn.map.size,
+      duplicates: opts.duplicates,
+    },
+  )
+}
+
+function growI32(a: Int32Array, cap: number): Int32Array {
+  const b = new Int32Array(cap)
+  b.set(a)
+  return b
+}
+
+/** Interns the id in `buf[s..e)` (spaces trimmed unless quoted); -1 when unknown and not allowed. */
+function internId(
+  inn: IdInterner,
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  quoted: boolean,
+  source: string,
+  line: number,
+  field: string,
+): number {
+  if (!quoted) {
+    while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++
+    while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--
+  }
+  if (s === e) throw new DataError('empty id', { source, line, field })
+  if (inn.mode === 0) {
+    // Canonical integer: optional '-', no leading zero, at most 15 digits.
+    let p = s
+    let neg = false
+    if (buf[p] === 45) {
+      neg = true
+      p++
+    }
+    const digits = e - p
+    if (digits > 0 && digits <= 15 && (digits === 1 || buf[p] !== 48)) {
+      let v = 0
+      for (; p < e; p++) {
+        const d = buf[p] - 48
+        if (d < 0 || d > 9) break
+        v = v * 10 + d
+      }
+      if (p === e) return inn.internInt(neg ? -v : v)
+    }
+    if (!inn.canSwitch) {
+      throw new DataError(`${quoteValue(decoder.decode(buf.subarray(s, e)))} is not an integer id, but the shared id map has integer ids`, {
+        source,
+        line,
+        field,
+      })
+    }
+    inn.switchToStrings()
+  }
+  return inn.internBytes(buf, s, e)
+}
+
+/** Parses a finite number from `buf[s..e)`; throws a DataError naming the field otherwise. */
+function parseNumber(buf: Uint8Array, s: number, e: number, source: string, line: number, field: string): number {
+  while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++
+  while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--
+  // Fast path: [-+]digits[.digits] with at most 15 significant digits, one correctly rounded division.
+  let p = s
+  let neg = false
+  if (p < e && (buf[p] === 45 || buf[p] === 43)) {
+    neg = buf[p] === 45
+    p++
+  }
+  let m = 0
+  let nd = 0
+  let frac = 0
+  let dot = false
+  for (; p < e; p++) {
+    const c = buf[p]
+    const d = c - 48
+    if (d >= 0 && d <= 9) {
+      m = m * 10 + d
+      nd++
+      if (dot) frac++
+    } else if (c === 46 && !dot) dot = true
+    else break
+  }
+  if (p === e && nd > 0 && nd <= 15) {
+    const v = frac === 0 ? m : m / POW10[frac]
+    return neg ? -v : v
+  }
+  return parseNumberSlow(buf, s, e, source, line, field)
+}
+
+function parseNumberSlow(buf: Uint8Array, s: number, e: number, source: string, line: number, field: string): number {
+  const text = decoder.decode(buf.subarray(s, e))
+  if (text.length === 0) throw new DataError('empty value, expected a number', { source, line, field })
+  const v = Number(text)
+  if (Number.isFinite(v)) return v
+  if (/^[+-]?nan$/i.test(text)) throw new DataError(`${quoteValue(text)} is NaN, expected a finite number`, { source, line, field })
+  if (v === Infinity || v === -Infinity || /^[+-]?inf(inity)?$/i.test(text)) {
+    throw new DataError(`${quoteValue(text)} is infinite, expected a finite number`, { source, line, field })
+  }
+  throw new DataError(`${quoteValue(text)} is not a number`, { source, line, field })
+}
+
+/**
+ * Scans a quoted field starting at `p` (on the opening quote). Sets fBuf/fStart/fEnd to the
+ * unescaped contents (a scratch buffer when `""` escapes occur), fNext to the position after the
+ * closing quote and any spaces, fNewlines to the newlines inside the field.
+ */
+function scanQuoted(
+  b: Uint8Array,
+  p: number,
+  n: number,
+  d0: number,
+  d1: number,
+  slot: number,
+  scratch: Uint8Array[],
+  source: string,
+  line: number,
+  field: string,
+): void {
+  const start = p + 1
+  let q = start
+  let escapes = 0
+  let newlines = 0
+  for (;;) {
+    if (q >= n) throw new DataError('unterminated quoted field', { source, line, field })
+    const c = b[q]
+    if (c === QUOTE) {
+      if (q + 1 < n && b[q + 1] === QUOTE) {
+        escapes++
+        q += 2
+        continue
+      }
+      break
+    }
+    if (c === LF) newlines++
+    q++
+  }
+  const end = q
+  let next = q + 1
+  while (next < n && (b[next] === SPACE || b[next] === TAB) && b[next] !== d0) next++
+  if (next < n) {
+    const c = b[next]
+    if (!(c === LF || c === CR || (c === d0 && (d1 < 0 || (next + 1 < n && b[next + 1] === d1))))) {
+      throw new DataError(`unexpected character ${quoteValue(String.fromCharCode(c))} after a closing quote`, { source, line: line + newlines, field })
+    }
+  }
+  fNext = next
+  fNewlines = newlines
+  if (escapes === 0) {
+    fBuf = b
+    fStart = start
+    fEnd = end
+    return
+  }
+  let out = scratch[slot]
+  if (out.length < end - start) {
+    out = new Uint8Array(2 * (end - start))
+    scratch[slot] = out
+  }
+  let o = 0
+  for (let r = start; r < end; r++) {
+    out[o++] = b[r]
+    if (b[r] === QUOTE) r++
+  }
+  fBuf = out
+  fStart = 0
+  fEnd = o
+}
+
+function resolveDelimiter(d: Delimiter | 'auto', firstLine: string): Delimiter {
+  if (d !== 'auto') {
+    if (d !== ',' && d !== '\t' && d !== '::' && d !== ';') throw new Error(`parseInteractions: unsupported delimiter ${JSON.stringify(d)}`)
+    return d
+  }
+  if (firstLine.includes('::')) return '::'
+  let inQ = false
+  let tabs = 0
+  let commas = 0
+  let semis = 0
+  for (let i = 0; i < firstLine.length; i++) {
+    const ch = firstLine[i]
+    if (ch === '"') inQ = !inQ
+    else if (!inQ) {
+      if (ch === '\t') tabs++
+      else if (ch === ',') commas++
+      else if (ch === ';') semis++
+    }
+  }
+  if (tabs >= commas && tabs >= semis && tabs > 0) return '\t'
+  if (commas >= semis && commas > 0) return ','
+  if (semis > 0) return ';'
+  return ','
+}
+
+/** Splits one (header) line on `delim`, honouring quotes; returns unquoted fields. */
+function splitSimple(lineText: string, delim: string): string[] {
+  return parseCsvRecords(lineText, { delimiter: delim as Delimiter })[0] ?? ['']
+}
+
+/** Options of {@link parseCsvRecords}. */
+export interface CsvRecordOptions {
+  /** Field delimiter (default `','`). */
+  delimiter?: Delimiter | '|'
+  /** File name for error messages. */
+  source?: string
+}
+
+/**
+ * Splits CSV/TSV text into records of string fields, for metadata files (titles with commas in
+ * quotes, `""` escapes, embedded newlines). Blank lines are skipped; `\r\n` is accepted.
+ *
+ * @param text - the file contents as a string.
+ * @param opts - delimiter and source name.
+ * @returns one array of fields per record, the header included.
+ * @throws {@link DataError} naming source and line for an unterminated quote.
+ * @example
+ * ```ts
+ * parseCsvRecords('movieId,title\n1,"Toy Story, The (1995)"\n')
+ * // [['movieId', 'title'], ['1', 'Toy Story, The (1995)']]
+ * ```
+ * @remarks O(text length); allocates one string per field.
+ */
+export function parseCsvRecords(text: string, opts: CsvRecordOptions = {}): string[][] {
+  const delim = opts.delimiter ?? ','
+  const source = opts.source ?? '<input>'
+  const out: string[][] = []
+  const n = text.length
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0
+  let line = 1
+  const dl = delim.length
+  while (pos < n) {
+    const c0 = text.charCodeAt(pos)
+    if (c0 === LF || c0 === CR) {
+      if (c0 === CR) pos++
+      if (pos < n && text.charCodeAt(pos) === LF) pos++
+      line++
+      continue
+    }
+    const rec: string[] = []
+    const recLine = line
+    for (;;) {
+      if (pos < n && text.charCodeAt(pos) === QUOTE) {
+        let q = pos + 1
+        let val = ''
+        let segStart = q
+        for (;;) {
+          if (q >= n) throw new DataError('unterminated quoted field', { source, line: recLine, field: `column ${rec.length}` })
+          const c = text.charCodeAt(q)
+          if (c === QUOTE) {
+            if (q + 1 < n && text.charCodeAt(q + 1) === QUOTE) {
+              val += text.slice(segStart, q + 1)
+              q += 2
+              segStart = q
+              continue
+            }
+            break
+          }
+          if (c === LF) line++
+          q++
+        }
+        val += text.slice(segStart, q)
+        pos = q + 1
+        // Tolerate text between the closing quote and the delimiter (kept, as spreadsheets do).
+        let e = pos
+        while (e < n && !text.startsWith(delim, e) && text.charCodeAt(e) !== LF && text.charCodeAt(e) !== CR) e++
+        if (e > pos) val += text.slice(pos, e)
+        pos = e
+        rec.push(val)
+      } else {
+        let e = pos
+        while (e < n) {
+          const c = text.charCodeAt(e)
+          if (c === LF || c === CR) break
+          if (c === delim.charCodeAt(0) && (dl === 1 || text.startsWith(delim, e))) break
+          e++
+        }
+        rec.push(text.slice(pos, e))
+        pos = e
+      }
+      if (pos < n && text.startsWith(delim, pos)) {
+        pos += dl
+        if (pos === n) rec.push('')
+        continue
+      }
+      if (pos < n && text.charCodeAt(pos) === CR) pos++
+      if (pos < n && text.charCodeAt(pos) === LF) pos++
+      line++
+      break
+    }
+    out.push(rec)
+  }
+  return out
+}
