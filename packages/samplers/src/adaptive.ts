@@ -1,0 +1,430 @@
+/**
+ * Adaptive samplers whose law follows the model's current ranking: WARP search (reports trials
+ * for the rank weight) and AOBPR adaptive oversampling (rank-geometric over per-factor orderings).
+ */
+import {
+  isFactorView,
+  type Batch,
+  type FactorView,
+  type NegativeBuffer,
+  type NegativeSampler,
+  type SamplerConfig,
+  type SamplerContext,
+  type SamplerStats,
+  type Scorer,
+} from '@decoy/core'
+import { prngFloat } from '@decoy/core'
+import { checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions } from './config.js'
+import { buildExclusion, isPositive, nthNonPositive, type Exclusion } from './exclusion.js'
+import { aobprDrawFactor, aobprDrawRank, aobprFactorCdf, aobprItemProb, aobprRefresh } from './kernels/aobpr-order.js'
+import { warpSearch } from './kernels/warp-search.js'
+import { SamplerStatsCounter } from './stats.js'
+
+/** JSON config of {@link adaptiveSampler}. Fields of the other variant are rejected. */
+export interface AdaptiveConfig extends SamplerConfig, CommonOptions {
+  readonly kind: 'adaptive'
+  /** `'warp'` (Weston et al. 2011) or `'aobpr'` (Rendle & Freudenthaler 2014); default `'warp'`. */
+  readonly variant?: 'warp' | 'aobpr'
+  /** WARP: the margin of the violation test x_uj > x_ui − margin (default 1). */
+  readonly margin?: number
+  /**
+   * WARP: candidates drawn per search before giving up (default 100; LightFM's `max_sampled` is
+   * 10). Rejected positives do not count. Named after LightFM because `maxTrials` is the shared
+   * rejection-retry bound.
+   */
+  readonly maxSampled?: number
+  /** WARP with k > 1: `trials` of the slot is the first search's count (`'first'`, default) or the rounded mean. */
+  readonly trialsOf?: 'first' | 'mean'
+  /** AOBPR: λ of P(r) ∝ exp(−r/λ) as a fraction of |I| (default 0.05, ≈ 490 items on ml-latest-small). */
+  readonly lambda?: number
+  /** AOBPR: proposal draws between refreshes of the factor orderings; 0 = ⌈|I|·ln|I|⌉ (default 0). */
+  readonly refreshEvery?: number
+  /** AOBPR: `'proposal'` (default, O(dim) per draw) or `'exact'` (after exclusion, O(|I_u⁺|·dim) per slot). */
+  readonly logQ?: 'proposal' | 'exact'
+}
+
+/** Options of {@link adaptiveSampler} (the config without `kind`). */
+export type AdaptiveOptions = Omit<AdaptiveConfig, 'kind'>
+
+const WARP_FIELDS = ['variant', 'margin', 'maxSampled', 'trialsOf'] as const
+const AOBPR_FIELDS = ['variant', 'lambda', 'refreshEvery', 'logQ'] as const
+
+/**
+ * A model-aware sampler that adapts to the current ranking.
+ *
+ * **`variant: 'warp'`** — WARP search (Weston, Bengio, Usunier 2011). For slot (u, i): draw j
+ * uniformly from I \ I_u⁺; a drawn training positive (or i itself) is rejected and **not counted**
+ * (lyst/lightfm PR #265); each counted draw is a trial; stop at the first j with
+ * x_uj > x_ui − margin, or after `maxSampled` trials. The violator goes to `items`, the trial count
+ * N to `trials`, so the loss computes the rank estimate ⌊(|I| − |I_u⁺|)/N⌋ and L(k) = Σ_{r≤k} 1/r.
+ * When no violator is found the draw is masked (-1) and `trials = maxSampled` (the paper skips the
+ * example). With k > 1 per slot, the slot runs k independent searches (k violators, each uniform
+ * over the violators); `trials` is the first search's N (`trialsOf: 'first'`, which keeps the
+ * truncated geometric law exactly) or the rounded mean of the k searches (`'mean'`, lower variance;
+ * a failed search counts `maxSampled`). `logQ` is the candidate proposal's, −log(|I| − |I_u⁺|)
+ * (−log(|I| − 1) without exclusion): the violator is a deterministic function of the uniform
+ * candidate stream and the scores, like DNS's argmax; its induced law (uniform over the violator
+ * set V) has |V| ≈ (|I| − |I_u⁺|)/N, which the loss already receives through `trials`.
+ *
+ * **`variant: 'aobpr'`** — adaptive oversampling (Rendle & Freudenthaler 2014, §5). Every
+ * `refreshEvery` = ⌈|I|·ln|I|⌉ proposal draws, each factor f's items are sorted by v_jf and its
+ * spread σ_f is computed. Per draw: a rank r with P(r) ∝ exp(−r/λ) (truncated geometric, sampled
+ * exactly by inverse CDF), a factor f with P(f|u) ∝ |v_uf|·σ_f, and the item at position r of f's
+ * ordering, descending when v_uf > 0 and ascending otherwise. σ_f is the **standard deviation**
+ * (population) of v_·f over items: |v_uf|·σ_f is the spread of factor f's contribution v_uf·v_jf
+ * to the scores, so the factor that moves the ranking most is chosen most. (LibRec's AoBPR weights
+ * by the variance and computes exp(−(i+1)/λ) with integer division; neither is copied.) Known
+ * positives are rejected up to `maxTrials` times, then the draw falls back to uniform over
+ * I \ I_u⁺ (exact, reported in `stats().fallbacks`). If every |v_uf|·σ_f is 0 (e.g. zero user
+ * factors) the factor is uniform.
+ * `logQ`: with `'proposal'`, log q₀(j|u) = log Σ_f P(f|u)·P(r_f(j)), the exact proposal for the
+ * current orderings and the live user vector (O(dim) through a position table), **not**
+ * renormalised for the rejected positives (−log(|I| − |I_u⁺|) for a fallback draw); it is exact
+ * whenever `excludePositives` is false. With `'exact'`, the law after exclusion is reported,
+ * q(j|u) = q₀(j)·(1 − m^R)/(1 − m) + m^R/(|I| − |I_u⁺|), with m = Σ_{i∈I_u⁺} q₀(i|u) and R =
+ * `maxTrials`: exact, at O(|I_u⁺|·dim) per slot. BPR (the paper's loss) ignores logQ, hence the
+ * cheap default.
+ *
+ * @param options - `variant` and its fields (see {@link AdaptiveConfig}), plus the common
+ *   `excludePositives` (default true), `allowMasked`, `maxTrials` (rejection retries, default 32).
+ * @returns an unprepared sampler; `prepare` needs a `scorer` (WARP) or a `FactorView` (AOBPR).
+ * @see Weston, Bengio, Usunier, "WSABIE: Scaling Up To Large Vocabulary Image Annotation", IJCAI 2011.
+ * @see Rendle & Freudenthaler, "Improving Pairwise Learning for Item Recommendation from Implicit
+ * Feedback", WSDM 2014.
+ * @example
+ * ```ts
+ * const warp = adaptiveSampler({ variant: 'warp', maxSampled: 100 })
+ * warp.prepare({ train, rng: createRng(42).fork('sampler'), scorer: model.scorer() })
+ * warp.sample(batch, negatives) // negatives.trials[s] = N for the rank weight
+ * const aobpr = adaptiveSampler({ variant: 'aobpr', lambda: 0.05 })
+ * ```
+ * @remarks WARP: O(N·score) per search. AOBPR: O(dim) per slot and per draw, plus O(dim·|I|) per
+ * refresh (radix sort), amortised O(dim/ln|I|) per draw; memory 2·dim·|I| ints. Allocation only in
+ * prepare (AOBPR) and prepare/first sample (WARP scratch sized by `maxSampled`).
+ */
+export function adaptiveSampler(options: AdaptiveOptions = {}): NegativeSampler<AdaptiveConfig> {
+  const variant = enumField(options, 'adaptive', 'variant', ['warp', 'aobpr'] as const, 'warp')
+  return variant === 'warp' ? new WarpSampler(options) : new AobprSampler(options)
+}
+
+function variantCheck(options: object, variant: 'warp' | 'aobpr'): void {
+  const own = variant === 'warp' ? WARP_FIELDS : AOBPR_FIELDS
+  const other = variant === 'warp' ? AOBPR_FIELDS : WARP_FIELDS
+  for (const key of Object.keys(options)) {
+    if ((other as readonly string[]).includes(key) && !(own as readonly string[]).includes(key)) {
+      throw new Error(`adaptive sampler: field "${key}" belongs to variant "${variant === 'warp' ? 'aobpr' : 'warp'}", not "${variant}"`)
+    }
+  }
+  checkConfig(options, 'adaptive', own)
+}
+
+const EMPTY_I32 = new Int32Array(0)
+const EMPTY_U32 = new Uint32Array(0)
+
+class WarpSampler implements NegativeSampler<AdaptiveConfig> {
+  readonly config: AdaptiveConfig
+  readonly requires = { scorer: true }
+  private readonly counter = new SamplerStatsCounter()
+  private ex: Exclusion | null = null
+  private scorer: Scorer | null = null
+  private state: Uint32Array = new Uint32Array(4)
+  private numItems = 0
+  private userLogQ = new Float32Array(0)
+  private readonly cand: Int32Array
+  private readonly scores: Float32Array
+  private readonly one = new Int32Array(1)
+  private readonly oneScore = new Float32Array(1)
+  private readonly result = new Int32Array(2)
+  private readonly tally = new Float64Array(4)
+  private exhausted = 0
+
+  constructor(options: AdaptiveOptions) {
+    variantCheck(options, 'warp')
+    const margin = numberField(options, 'adaptive', 'margin', 1, { min: 0 })
+    const maxSampled = numberField(options, 'adaptive', 'maxSampled', 100, { min: 1, max: 10_000_000, integer: true })
+    const trialsOf = enumField(options, 'adaptive', 'trialsOf', ['first', 'mean'] as const, 'first')
+    this.config = { kind: 'adaptive', variant: 'warp', margin, maxSampled, trialsOf, ...commonFields(options, 'adaptive') }
+    this.cand = new Int32Array(maxSampled)
+    this.scores = new Float32Array(maxSampled)
+  }
+
+  prepare(ctx: SamplerContext): void {
+    const train = ctx.train
+    if (ctx.scorer == null) throw new Error('adaptive sampler (warp): needs the model\'s scorer (requires.scorer); got scorer: null')
+    if (!(train.numItems > 1)) throw new Error('adaptive sampler (warp): the training data needs at least 2 items')
+    this.scorer = ctx.scorer
+    this.numItems = train.numItems
+    this.state = ctx.rng.state
+    this.counter.reset()
+    this.exhausted = 0
+    const lq = new Float32Array(train.numUsers)
+    if (this.config.excludePositives) {
+      this.ex = buildExclusion(train, 'adaptive', { allowMasked: this.config.allowMasked })
+      for (let u = 0; u < train.numUsers; u++) {
+        const m = train.numItems - (train.indptr[u + 1] - train.indptr[u])
+        lq[u] = m > 0 ? -Math.log(m) : 0
+      }
+    } else {
+      this.ex = null
+      lq.fill(-Math.log(train.numItems - 1))
+    }
+    this.userLogQ = lq
+  }
+
+  sample(batch: Batch, out: NegativeBuffer): void {
+    checkSampleArgs('adaptive', this.scorer !== null, batch.size, out.capacity)
+    const scorer = this.scorer as Scorer
+    const size = batch.size
+    const k = out.k
+    const items = out.items
+    const logQ = out.logQ
+    const trials = out.trials
+    const users = batch.users
+    const positives = batch.positives
+    const ex = this.ex
+    const exclude = ex !== null
+    const indptr = ex !== null ? ex.indptr : EMPTY_I32
+    const rows = ex !== null ? ex.items : EMPTY_I32
+    const bitOffset = ex !== null ? ex.bitOffset : EMPTY_I32
+    const bits = ex !== null ? ex.bits : EMPTY_U32
+    const numItems = this.numItems
+    const margin = this.config.margin as number
+    const maxSampled = this.config.maxSampled as number
+    const mean = this.config.trialsOf === 'mean'
+    const maxRetries = this.config.maxTrials as number
+    const state = this.state
+    const cand = this.cand
+    const scores = this.scores
+    const one = this.one
+    const oneScore = this.oneScore
+    const result = this.result
+    const tally = this.tally
+    const userLogQ = this.userLogQ
+    tally.fill(0)
+    let drawn = 0
+    let masked = 0
+    let trialSum = 0
+    let exhausted = 0
+    for (let s = 0; s < size; s++) {
+      const u = users[s]
+      const i = positives[s]
+      const base = s * k
+      const positiveIsTrain = exclude && isPositive(indptr, rows, bitOffset, bits, u, i)
+      const free = exclude ? numItems - (indptr[u + 1] - indptr[u]) - (positiveIsTrain ? 0 : 1) : numItems - 1
+      if (free <= 0) {
+        for (let d = 0; d < k; d++) {
+          items[base + d] = -1
+          logQ[base + d] = 0
+        }
+        masked += k
+        trials[s] = maxSampled
+        trialSum += maxSampled
+        continue
+      }
+      one[0] = i
+      scorer.scoreItems(u, one, 1, oneScore)
+      const xi = oneScore[0]
+      const lq = userLogQ[u]
+      let first = 0
+      let sum = 0
+      for (let d = 0; d < k; d++) {
+        warpSearch(scorer, u, i, positiveIsTrain, xi, margin, maxSampled, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, cand, scores, tally, result)
+        const j = result[0]
+        items[base + d] = j
+        logQ[base + d] = j >= 0 ? lq : 0
+        if (j >= 0) drawn++
+        else {
+          masked++
+          exhausted++
+        }
+        if (d === 0) first = result[1]
+        sum += result[1]
+      }
+      const t = mean ? Math.max(1, Math.round(sum / k)) : first
+      trials[s] = t
+      trialSum += t
+    }
+    this.exhausted += exhausted
+    // tally: [0] candidates counted as trials, [1] rejected positives, [3] fallbacks.
+    this.counter.add(drawn, tally[0] + tally[1], tally[1], size, trialSum, masked, tally[3])
+  }
+
+  stats(): SamplerStats {
+    const s = this.counter.snapshot()
+    return { ...s, exhausted: this.exhausted }
+  }
+}
+
+class AobprSampler implements NegativeSampler<AdaptiveConfig> {
+  readonly config: AdaptiveConfig
+  readonly requires = { scorer: true, factors: true }
+  private readonly counter = new SamplerStatsCounter()
+  private ex: Exclusion | null = null
+  private view: FactorView | null = null
+  private state: Uint32Array = new Uint32Array(4)
+  private numItems = 0
+  private dim = 0
+  private lambda = 1
+  private mass = 1
+  private logNorm = 0
+  private period = 1
+  private sinceRefresh = 0
+  private refreshes = 0
+  private order = new Int32Array(0)
+  private position = new Int32Array(0)
+  private sigma = new Float64Array(0)
+  private cum = new Float64Array(0)
+  private colF32 = new Float32Array(0)
+  private colU32 = new Uint32Array(0)
+  private keysA = new Uint32Array(0)
+  private keysB = new Uint32Array(0)
+  private idxB = new Int32Array(0)
+  private readonly counts = new Int32Array(256)
+
+  constructor(options: AdaptiveOptions) {
+    variantCheck(options, 'aobpr')
+    const lambda = numberField(options, 'adaptive', 'lambda', 0.05, { min: 0, exclusiveMin: true })
+    const refreshEvery = numberField(options, 'adaptive', 'refreshEvery', 0, { min: 0, integer: true })
+    const logQ = enumField(options, 'adaptive', 'logQ', ['proposal', 'exact'] as const, 'proposal')
+    this.config = { kind: 'adaptive', variant: 'aobpr', lambda, refreshEvery, logQ, ...commonFields(options, 'adaptive') }
+  }
+
+  prepare(ctx: SamplerContext): void {
+    const train = ctx.train
+    const view = ctx.scorer
+    if (!isFactorView(view)) {
+      throw new Error('adaptive sampler (aobpr): needs a FactorView scorer (dim, userFactors, itemFactors; requires.factors); got ' + (view == null ? 'null' : 'a scorer without factors'))
+    }
+    const n = train.numItems
+    const dim = view.dim
+    if (!(n > 0)) throw new Error('adaptive sampler (aobpr): the training data has no items')
+    if (!(Number.isInteger(dim) && dim > 0)) throw new Error(`adaptive sampler (aobpr): FactorView.dim must be a positive integer, got ${dim}`)
+    if (view.itemFactors.length < n * dim) throw new Error(`adaptive sampler (aobpr): itemFactors has ${view.itemFactors.length} values, expected ≥ numItems·dim = ${n * dim}`)
+    if (view.userFactors.length < train.numUsers * dim) throw new Error(`adaptive sampler (aobpr): userFactors has ${view.userFactors.length} values, expected ≥ numUsers·dim = ${train.numUsers * dim}`)
+    this.view = view
+    this.numItems = n
+    this.dim = dim
+    this.state = ctx.rng.state
+    this.counter.reset()
+    this.ex = this.config.excludePositives ? buildExclusion(train, 'adaptive', { allowMasked: this.config.allowMasked }) : null
+    // λ in items; the rank law's normaliser and log-normaliser.
+    const lambda = Math.max((this.config.lambda as number) * n, 1e-9)
+    this.lambda = lambda
+    this.mass = -Math.expm1(-n / lambda)
+    this.logNorm = Math.log(-Math.expm1(-1 / lambda)) - Math.log(this.mass)
+    const every = this.config.refreshEvery as number
+    this.period = every > 0 ? every : Math.max(1, Math.ceil(n * Math.log(Math.max(n, 2))))
+    this.order = new Int32Array(dim * n)
+    this.position = new Int32Array(dim * n)
+    this.sigma = new Float64Array(dim)
+    this.cum = new Float64Array(dim)
+    this.colF32 = new Float32Array(n)
+    this.colU32 = new Uint32Array(this.colF32.buffer)
+    this.keysA = new Uint32Array(n)
+    this.keysB = new Uint32Array(n)
+    this.idxB = new Int32Array(n)
+    this.refreshes = 0
+    this.refresh()
+  }
+
+  /** Re-sorts every factor's items and recomputes σ_f from the live item factors. */
+  private refresh(): void {
+    const v = this.view as FactorView
+    aobprRefresh(v.itemFactors, this.numItems, this.dim, this.order, this.position, this.sigma, this.colF32, this.colU32, this.keysA, this.keysB, this.idxB, this.counts)
+    this.sinceRefresh = 0
+    this.refreshes++
+  }
+
+  sample(batch: Batch, out: NegativeBuffer): void {
+    checkSampleArgs('adaptive', this.view !== null, batch.size, out.capacity)
+    const view = this.view as FactorView
+    const uf = view.userFactors
+    const size = batch.size
+    const k = out.k
+    const items = out.items
+    const logQ = out.logQ
+    const users = batch.users
+    const ex = this.ex
+    const n = this.numItems
+    const dim = this.dim
+    const order = this.order
+    const position = this.position
+    const sigma = this.sigma
+    const cum = this.cum
+    const lambda = this.lambda
+    const mass = this.mass
+    const logNorm = this.logNorm
+    const maxRetries = this.config.maxTrials as number
+    const exact = this.config.logQ === 'exact'
+    const state = this.state
+    out.trials.fill(1, 0, size)
+    let drawn = 0
+    let proposals = 0
+    let rejected = 0
+    let masked = 0
+    let fallbacks = 0
+    for (let s = 0; s < size; s++) {
+      if (this.sinceRefresh >= this.period) this.refresh()
+      const u = users[s]
+      const uo = u * dim
+      const base = s * k
+      const len = ex !== null ? ex.indptr[u + 1] - ex.indptr[u] : 0
+      if (len >= n) {
+        for (let d = 0; d < k; d++) {
+          items[base + d] = -1
+          logQ[base + d] = 0
+        }
+        masked += k
+        continue
+      }
+      const total = aobprFactorCdf(uf, uo, dim, sigma, cum)
+      // Exact mode: the proposal mass m on the user's positives, and the retry-bounded law's factors.
+      let keep = 1
+      let tail = 0
+      if (exact && ex !== null && len > 0) {
+        let m = 0
+        for (let p = ex.indptr[u], e = ex.indptr[u + 1]; p < e; p++) m += aobprItemProb(ex.items[p], uf, uo, dim, n, position, cum, total, lambda, logNorm)
+        if (m > 1) m = 1
+        const mR = Math.pow(m, maxRetries)
+        keep = m < 1 ? (1 - mR) / (1 - m) : maxRetries
+        tail = mR / (n - len)
+      }
+      const fallbackLogQ = ex !== null ? -Math.log(n - len) : 0
+      let sinceRefresh = this.sinceRefresh
+      for (let d = 0; d < k; d++) {
+        let j = -1
+        for (let tr = 0; tr < maxRetries; tr++) {
+          const f = aobprDrawFactor(prngFloat(state), cum, dim, total)
+          const r = aobprDrawRank(prngFloat(state), lambda, mass, n)
+          const c = order[f * n + (uf[uo + f] > 0 ? r : n - 1 - r)]
+          proposals++
+          sinceRefresh++
+          if (ex === null || len === 0 || !isPositive(ex.indptr, ex.items, ex.bitOffset, ex.bits, u, c)) {
+            j = c
+            break
+          }
+          rejected++
+        }
+        let lq: number
+        if (j >= 0) {
+          const q0 = aobprItemProb(j, uf, uo, dim, n, position, cum, total, lambda, logNorm)
+          lq = exact && ex !== null && len > 0 ? Math.log(q0 * keep + tail) : Math.log(q0)
+        } else {
+          const ex2 = ex as Exclusion
+          j = nthNonPositive(ex2.indptr, ex2.items, u, Math.floor(prngFloat(state) * (n - len)))
+          fallbacks++
+          lq = exact ? Math.log(aobprItemProb(j, uf, uo, dim, n, position, cum, total, lambda, logNorm) * keep + tail) : fallbackLogQ
+        }
+        items[base + d] = j
+        logQ[base + d] = lq
+        drawn++
+      }
+      this.sinceRefresh = sinceRefresh
+    }
+    this.counter.add(drawn, proposals + fallbacks, rejected, size, size, masked, fallbacks)
+  }
+
+  stats(): SamplerStats {
+    return { ...this.counter.snapshot(), refreshes: this.refreshes }
+  }
+}
