@@ -23,6 +23,9 @@ export {
   type ExclusionOptions,
 } from './exclusion.js'
 export { SamplerStatsCounter } from './stats.js'
+export { adaptiveSampler, type AdaptiveConfig, type AdaptiveOptions } from './adaptive.js'
+export { inBatchSampler, type InBatchConfig, type InBatchOptions } from './in-batch.js'
+export { mixedSampler, splitDraws, type MixedConfig, type MixedOptions, type MixedPart } from './mixed.js'
 export type { CommonOptions } from './config.js'
 export {
   createSampler,

@@ -6,9 +6,12 @@ import type { NegativeSampler, SamplerConfig } from '@decoy/core'
 import { popularitySampler, type PopularityConfig } from './popularity.js'
 import { randomSampler, type RandomConfig } from './random.js'
 import { uniformSampler, type UniformConfig } from './uniform.js'
+import { adaptiveSampler, type AdaptiveConfig } from './adaptive.js'
+import { inBatchSampler, type InBatchConfig } from './in-batch.js'
+import { mixedSampler, type MixedConfig } from './mixed.js'
 
 /** The built-in strategies. */
-export type SamplerKind = 'uniform' | 'random' | 'popularity'
+export type SamplerKind = 'uniform' | 'random' | 'popularity' | 'adaptive' | 'in-batch' | 'mixed'
 
 /** Builds a sampler from a config; `create` builds nested samplers (hard's base, mixed's parts). */
 export type SamplerBuilder = (config: SamplerConfig, create: (config: SamplerConfig) => NegativeSampler) => NegativeSampler
@@ -32,6 +35,9 @@ const builders = {
   uniform: (c) => uniformSampler(withoutKind(c) as Omit<UniformConfig, 'kind'>),
   random: (c) => randomSampler(withoutKind(c) as Omit<RandomConfig, 'kind'>),
   popularity: (c) => popularitySampler(withoutKind(c) as Omit<PopularityConfig, 'kind'>),
+  adaptive: (c) => adaptiveSampler(withoutKind(c) as Omit<AdaptiveConfig, 'kind'>),
+  'in-batch': (c) => inBatchSampler(withoutKind(c) as Omit<InBatchConfig, 'kind'>),
+  mixed: (c, create) => mixedSampler(withoutKind(c) as Omit<MixedConfig, 'kind'>, create),
 } satisfies Record<SamplerKind, SamplerBuilder>
 
 /** Every built-in kind, in registry order. */
