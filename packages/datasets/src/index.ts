@@ -2,3 +2,18 @@ export type { SyntheticOptions, SyntheticData } from './synthetic.js'
 export { generateSynthetic } from './synthetic.js'
 export type { SyntheticMovieLensOptions, SyntheticMovieLensResult } from './synthetic-movielens.js'
 export { writeSyntheticMovieLens, MOVIELENS_GENRES } from './synthetic-movielens.js'
+export type { DatasetName, MovieLensLayout, ManifestEntry } from './manifest.js'
+export { MANIFEST, DATASET_NAMES, isDatasetName } from './manifest.js'
+export type { Dataset, ItemMeta, UserMeta, TagRecords, ReadMovieLensOptions } from './movielens.js'
+export { readMovieLens, detectLayout, RATINGS_FILE } from './movielens.js'
+export type { FetchLike, FetchResponseLike, DownloadOptions } from './download.js'
+export { downloadDataset } from './download.js'
+export type {
+  LoadDatasetOptions,
+  ResolvedDataset,
+  InputFormat,
+  LoadInteractionsOptions,
+  InteractionsMeta,
+  LoadedInteractions,
+} from './load.js'
+export { loadDataset, resolveDataset, loadInteractions, defaultCacheDir, INPUT_FORMATS } from './load.js'
