@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest'
+import { createBatch, createNegativeBuffer, createRng, prngFloat } from '@decoy/core'
+import { adaptiveSampler } from '@decoy/samplers'
+import { createSampler } from '@decoy/samplers/registry'
+import { chiSquare, csrFromRows, describeSampler, itemIdScorer, randomFactorView } from '@decoy/testkit'
+import { aobprDrawRank, aobprRefresh } from './kernels/aobpr-order.js'
+
+// Significance level of every statistical test below (fixed seeds: deterministic, not flaky).
+const ALPHA = 1e-3
+
+describeSampler('adaptive aobpr', () => createSampler({ kind: 'adaptive', variant: 'aobpr' }), { create: createSampler })
+describeSampler('adaptive aobpr (exact logQ, no exclusion)', () => createSampler({ kind: 'adaptive', variant: 'aobpr', logQ: 'exact', excludePositives: false }), {
+  create: createSampler,
+})
+describeSampler('adaptive aobpr (exact logQ)', () => createSampler({ kind: 'adaptive', variant: 'aobpr', logQ: 'exact', lambda: 0.2 }), { create: createSampler })
+describeSampler('adaptive warp (maxSampled 10, mean trials)', () => createSampler({ kind: 'adaptive', variant: 'warp', maxSampled: 10, trialsOf: 'mean' }), {
+  create: createSampler,
+})
+
+/** 100 items scored x_uj = j; user 0 holds 0..9 and 60..79, so for positive 60 the violators are 80..99. */
+function warpFixture() {
+  const row = [...Array(10).keys(), ...Array.from({ length: 20 }, (_, i) => 60 + i)]
+  const train = csrFromRows([row, [1, 2]], 100)
+  return { train, scorer: itemIdScorer(2, 100) }
+}
+
+describe('adaptive: WARP', () => {
+  it('trials follow the geometric law with rejected positives not counted (p = 20/70)', () => {
+    const { train, scorer } = warpFixture()
+    const s = adaptiveSampler({ variant: 'warp', maxSampled: 100 })
+    s.prepare({ train, rng: createRng(11).fork('sampler'), scorer })
+    const B = 1000
+    const batch = createBatch(B)
+    batch.size = B
+    batch.users.fill(0)
+    batch.positives.fill(60)
+    const out = createNegativeBuffer(B, 1)
+    const M = 100
+    const counts = new Float64Array(M + 1)
+    let bad = 0
+    for (let rep = 0; rep < 100; rep++) {
+      s.sample(batch, out)
+      for (let sl = 0; sl < B; sl++) {
+        const j = out.items[sl]
+        if (!(j >= 80 && j < 100)) bad++
+        counts[out.trials[sl]]++
+      }
+    }
+    expect(bad, 'non-violators returned').toBe(0)
+    const p = 20 / 70
+    const law = new Float64Array(M + 1)
+    for (let t = 1; t <= M; t++) law[t] = Math.pow(1 - p, t - 1) * p
+    expect(chiSquare(counts, law).pValue).toBeGreaterThan(ALPHA)
+    // LightFM's counting of positives (p = 20/100) is rejected by the same test.
+    const wrong = new Float64Array(M + 1)
+    for (let t = 1; t <= M; t++) wrong[t] = Math.pow(0.8, t - 1) * 0.2
+    expect(chiSquare(counts, wrong).pValue).toBeLessThan(1e-12)
+    const st = s.stats()
+    expect(st.meanTrials).toBeCloseTo(1 / p, 1)
+    expect(st.rejectionRate).toBeCloseTo(30 / 100, 1)
+  })
+
+  it('reports a uniform violator and logQ = −log(|I| − |I_u⁺|)', () => {
+    const { train, scorer } = warpFixture()
+    const s = adaptiveSampler({ variant: 'warp' })
+    s.prepare({ train, rng: createRng(12).fork('sampler'), scorer })
+    const batch = createBatch(500)
+    batch.size = 500
+    batch.users.fill(0)
+    batch.positives.fill(60)
+    const out = createNegativeBuffer(500, 4)
+    const counts = new Float64Array(20)
+    let badQ = 0
+    for (let rep = 0; rep < 50; rep++) {
+      s.sample(batch, out)
+      for (let o = 0; o < 2000; o++) {
+        counts[out.items[o] - 80]++
+        if (Math.abs(out.logQ[o] + Math.log(70)) > 1e-5) badQ++
+      }
+    }
+    expect(badQ).toBe(0)
+    expect(chiSquare(counts, new Float64Array(20).fill(1 / 20)).pValue).toBeGreaterThan(ALPHA)
+  })
+
+  it('with k > 1 reports the first search’s trials (first) or the rounded mean (mean)', () => {
+    const { train, scorer } = warpFixture()
+    const B = 2000
+    const batch = createBatch(B)
+    batch.size = B
+    batch.users.fill(0)
+    batch.positives.fill(60)
+    const p = 20 / 70
+    const first = adaptiveSampler({ variant: 'warp', trialsOf: 'first' })
+    first.prepare({ train, rng: createRng(13).fork('sampler'), scorer })
+    const out = createNegativeBuffer(B, 3)
+    const counts = new Float64Array(101)
+    for (let rep = 0; rep < 25; rep++) {
+      first.sample(batch, out)
+      for (let sl = 0; sl < B; sl++) counts[out.trials[sl]]++
+    }
+    const law = new Float64Array(101)
+    for (let t = 1; t <= 100; t++) law[t] = Math.pow(1 - p, t - 1) * p
+    expect(chiSquare(counts, law).pValue).toBeGreaterThan(ALPHA)
+    const mean = adaptiveSampler({ variant: 'warp', trialsOf: 'mean' })
+    mean.prepare({ train, rng: createRng(13).fork('sampler'), scorer })
+    let sum = 0
+    let sq = 0
+    for (let rep = 0; rep < 25; rep++) {
+      mean.sample(batch, out)
+      for (let sl = 0; sl < B; sl++) {
+        sum += out.trials[sl]
+        sq += out.trials[sl] * out.trials[sl]
+      }
+    }
+    const n = 25 * B
+    const m = sum / n
+    // Mean of three geometric draws: same mean 1/p (up to rounding), a third of the variance.
+    expect(m).toBeCloseTo(1 / p, 0)
+    const variance = sq / n - m * m
+    expect(variance).toBeLessThan(0.5 * ((1 - p) / (p * p)))
+  })
+
+  it('masks an exhausted search with trials = maxSampled', () => {
+    const { train, scorer } = warpFixture()
+    const s = adaptiveSampler({ variant: 'warp', margin: 0, maxSampled: 7 })
+    s.prepare({ train, rng: createRng(14).fork('sampler'), scorer })
+    const batch = createBatch(4)
+    batch.size = 4
+    batch.users.fill(1)
+    batch.positives.fill(99) // x_uj > 99 − 0 has no solution
+    const out = createNegativeBuffer(4, 2)
+    s.sample(batch, out)
+    expect([...out.items]).toEqual(new Array(8).fill(-1))
+    expect([...out.trials]).toEqual([7, 7, 7, 7])
+    expect(s.stats().masked).toBe(8)
+    expect(s.stats().exhausted).toBe(8)
+  })
+
+  it('rejects fields of the other variant and bad values', () => {
+    expect(() => adaptiveSampler({ variant: 'warp', lambda: 0.1 })).toThrow(/lambda.*aobpr/)
+    expect(() => adaptiveSampler({ variant: 'aobpr', margin: 1 })).toThrow(/margin.*warp/)
+    expect(() => adaptiveSampler({ variant: 'warp', maxSampled: 0 })).toThrow(/maxSampled/)
+    expect(() => createSampler({ kind: 'adaptive', variant: 'dns' })).toThrow(/variant/)
+  })
+})
+
+describe('adaptive: AOBPR kernels', () => {
+  it('orders every factor descending, positions invert the order, sigma is the standard deviation', () => {
+    const n = 300
+    const dim = 3
+    const st = createRng('order').state
+    const itf = new Float32Array(n * dim)
+    for (let i = 0; i < itf.length; i++) itf[i] = prngFloat(st) * 2 - 1
+    itf[5 * dim] = itf[7 * dim] // a tie: stable, lower id first
+    itf[9 * dim + 1] = -0
+    const order = new Int32Array(dim * n)
+    const position = new Int32Array(dim * n)
+    const sigma = new Float64Array(dim)
+    const col = new Float32Array(n)
+    aobprRefresh(itf, n, dim, order, position, sigma, col, new Uint32Array(col.buffer), new Uint32Array(n), new Uint32Array(n), new Int32Array(n), new Int32Array(256))
+    for (let f = 0; f < dim; f++) {
+      const expected = [...Array(n).keys()].sort((a, b) => itf[b * dim + f] - itf[a * dim + f] || a - b)
+      expect([...order.subarray(f * n, f * n + n)]).toEqual(expected)
+      for (let r = 0; r < n; r++) expect(position[f * n + order[f * n + r]]).toBe(r)
+      let mean = 0
+      for (let j = 0; j < n; j++) mean += itf[j * dim + f] / n
+      let v = 0
+      for (let j = 0; j < n; j++) v += (itf[j * dim + f] - mean) ** 2 / n
+      expect(sigma[f]).toBeCloseTo(Math.sqrt(v), 6)
+    }
+  })
+
+  it('draws ranks from the truncated geometric law P(r) ∝ exp(−r/λ)', () => {
+    const n = 60
+    const lambda = 8
+    const mass = -Math.expm1(-n / lambda)
+    const st = createRng('rank').state
+    const counts = new Float64Array(n)
+    for (let i = 0; i < 100_000; i++) counts[aobprDrawRank(prngFloat(st), lambda, mass, n)]++
+    const law = Float64Array.from({ length: n }, (_, r) => Math.exp(-r / lambda))
+    expect(chiSquare(counts, law).pValue).toBeGreaterThan(ALPHA)
+  })
+})
+
+describe('adaptive: AOBPR sampler', () => {
+  const n = 500
+  const users = 20
+  const dim = 8
+  const rows = Array.from({ length: users }, (_, u) => Array.from({ length: 10 }, (_, i) => (u * 37 + i * 11) % n))
+
+  function rankOf(view: ReturnType<typeof randomFactorView>, u: number, j: number): number {
+    const all = Int32Array.from({ length: n }, (_, i) => i)
+    const sc = new Float32Array(n)
+    view.scoreItems(u, all, n, sc)
+    let r = 0
+    for (let i = 0; i < n; i++) if (sc[i] > sc[j] || (sc[i] === sc[j] && i < j)) r++
+    return r
+  }
+
+  it('concentrates on the user’s top-ranked items (mean rank far below uniform’s)', () => {
+    const train = csrFromRows(rows, n)
+    const view = randomFactorView(users, n, dim, 'aobpr-rank', 1)
+    const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.02 })
+    s.prepare({ train, rng: createRng(21).fork('sampler'), scorer: view })
+    const batch = createBatch(users)
+    batch.size = users
+    for (let u = 0; u < users; u++) {
+      batch.users[u] = u
+      batch.positives[u] = rows[u][0]
+    }
+    const out = createNegativeBuffer(users, 5)
+    let sum = 0
+    let count = 0
+    for (let rep = 0; rep < 20; rep++) {
+      s.sample(batch, out)
+      for (let o = 0; o < users * 5; o++) {
+        sum += rankOf(view, batch.users[Math.floor(o / 5)], out.items[o]) / (n - 1)
+        count++
+      }
+    }
+    // Uniform would give a mean normalised rank of 0.5; one factor's ordering is only a proxy of
+    // the full dot product on isotropic random factors, so the gain is partial (measured 0.245).
+    expect(sum / count).toBeLessThan(0.3)
+  })
+
+  it('exact logQ is the law of its draws, positives excluded', () => {
+    const small = 80
+    const train = csrFromRows([[0, 3, 5, 7, 11, 13], [1]], small)
+    const view = randomFactorView(2, small, 4, 'aobpr-law', 1)
+    const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.1, logQ: 'exact', maxTrials: 2, refreshEvery: 1_000_000_000 })
+    s.prepare({ train, rng: createRng(22).fork('sampler'), scorer: view })
+    const B = 1000
+    const batch = createBatch(B)
+    batch.size = B
+    batch.users.fill(0)
+    const out = createNegativeBuffer(B, 4)
+    const counts = new Float64Array(small)
+    const q = new Float64Array(small)
+    for (let rep = 0; rep < 30; rep++) {
+      s.sample(batch, out)
+      for (let o = 0; o < B * 4; o++) {
+        const j = out.items[o]
+        counts[j]++
+        q[j] = Math.exp(out.logQ[o])
+      }
+    }
+    for (const p of [0, 3, 5, 7, 11, 13]) expect(counts[p]).toBe(0)
+    let total = 0
+    for (let j = 0; j < small; j++) total += q[j]
+    expect(total).toBeGreaterThan(0.995)
+    expect(total).toBeLessThan(1.0001)
+    expect(chiSquare(counts, q).pValue).toBeGreaterThan(ALPHA)
+    expect(s.stats().fallbacks).toBeGreaterThanOrEqual(0)
+  })
+
+  it('refreshes the orderings every ⌈|I|·ln|I|⌉ proposal draws', () => {
+    const train = csrFromRows(rows, n)
+    const view = randomFactorView(users, n, dim, 'aobpr-refresh', 1)
+    const s = adaptiveSampler({ variant: 'aobpr' })
+    s.prepare({ train, rng: createRng(23).fork('sampler'), scorer: view })
+    expect(s.stats().refreshes).toBe(1)
+    const batch = createBatch(users)
+    batch.size = users
+    for (let u = 0; u < users; u++) {
+      batch.users[u] = u
+      batch.positives[u] = rows[u][0]
+    }
+    const out = createNegativeBuffer(users, 10)
+    const period = Math.ceil(n * Math.log(n))
+    for (let rep = 0; rep < 20; rep++) s.sample(batch, out)
+    const st = s.stats()
+    const proposals = st.candidates as number
+    expect(st.refreshes).toBe(1 + Math.floor((proposals - 1) / period))
+  })
+
+  it('needs a FactorView', () => {
+    const train = csrFromRows(rows, n)
+    const s = adaptiveSampler({ variant: 'aobpr' })
+    expect(() => s.prepare({ train, rng: createRng(1), scorer: { scoreItems: () => undefined } })).toThrow(/FactorView/)
+  })
+})
