@@ -1,1 +1,3 @@
 export { writeFileAtomic } from './atomic.js'
+export { readInteractionsFile, writeInteractionsTsv, formatInteractionsTsv, writeSplit, readSplit } from './io.js'
+export type { ReadFileOptions } from './io.js'
