@@ -11,6 +11,7 @@ export {
   type PopularityConfig,
   type PopularityOptions,
 } from './popularity.js'
+export { hardSampler, type HardConfig, type HardOptions, type CreateBase } from './hard.js'
 export {
   buildExclusion,
   isPositive,

@@ -15,17 +15,18 @@ import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOpt
 import { SamplerStatsCounter } from './stats.js'
 import { buildWeightedLaw, weightedDraw, type WeightedLaw } from './weighted.js'
 
-/** JSON config of {@link popularitySampler}. */
-export interface PopularityConfig extends SamplerConfig, CommonOptions {
-  readonly kind: 'popularity'
+/** Options of {@link popularitySampler}. */
+export interface PopularityOptions extends CommonOptions {
   /** Exponent α of P(j) ∝ (c_j + smoothing)^α; any finite real (default 0.75). */
   readonly alpha?: number
   /** Additive count smoothing ≥ 0 (default 0); > 0 lets never-seen items be drawn. */
   readonly smoothing?: number
 }
 
-/** Options of {@link popularitySampler} (the config without `kind`). */
-export type PopularityOptions = Omit<PopularityConfig, 'kind'>
+/** JSON config of {@link popularitySampler}. */
+export interface PopularityConfig extends SamplerConfig, PopularityOptions {
+  readonly kind: 'popularity'
+}
 
 /**
  * The weights of the unigram^α law: `w_j = (c_j + smoothing)^α` when `c_j + smoothing > 0`, else 0.

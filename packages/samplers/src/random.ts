@@ -14,13 +14,13 @@ import { checkConfig, checkSampleArgs, commonFields, type CommonOptions, type Re
 import { SamplerStatsCounter } from './stats.js'
 import { buildWeightedLaw, weightedDraw, type WeightedLaw } from './weighted.js'
 
+/** Options of {@link randomSampler}: the common ones only. */
+export interface RandomOptions extends CommonOptions {}
+
 /** JSON config of {@link randomSampler}. */
-export interface RandomConfig extends SamplerConfig, CommonOptions {
+export interface RandomConfig extends SamplerConfig, RandomOptions {
   readonly kind: 'random'
 }
-
-/** Options of {@link randomSampler} (the config without `kind`). */
-export type RandomOptions = Omit<RandomConfig, 'kind'>
 
 /**
  * j = the item of a uniformly drawn training interaction, i.e. P(j) = c_j / nnz: popularity-

@@ -3,15 +3,16 @@
  * a user's own strategy plugs in through `createSampler(config, { custom })`.
  */
 import type { NegativeSampler, SamplerConfig } from '@decoy/core'
-import { popularitySampler, type PopularityConfig } from './popularity.js'
-import { randomSampler, type RandomConfig } from './random.js'
-import { uniformSampler, type UniformConfig } from './uniform.js'
+import { popularitySampler, type PopularityOptions } from './popularity.js'
+import { randomSampler, type RandomOptions } from './random.js'
+import { uniformSampler, type UniformOptions } from './uniform.js'
+import { hardSampler, type HardOptions } from './hard.js'
 import { adaptiveSampler, type AdaptiveConfig } from './adaptive.js'
 import { inBatchSampler, type InBatchConfig } from './in-batch.js'
 import { mixedSampler, type MixedConfig } from './mixed.js'
 
 /** The built-in strategies. */
-export type SamplerKind = 'uniform' | 'random' | 'popularity' | 'adaptive' | 'in-batch' | 'mixed'
+export type SamplerKind = 'uniform' | 'random' | 'popularity' | 'hard' | 'adaptive' | 'in-batch' | 'mixed'
 
 /** Builds a sampler from a config; `create` builds nested samplers (hard's base, mixed's parts). */
 export type SamplerBuilder = (config: SamplerConfig, create: (config: SamplerConfig) => NegativeSampler) => NegativeSampler
@@ -32,9 +33,10 @@ function withoutKind(config: SamplerConfig): Record<string, unknown> {
 }
 
 const builders = {
-  uniform: (c) => uniformSampler(withoutKind(c) as Omit<UniformConfig, 'kind'>),
-  random: (c) => randomSampler(withoutKind(c) as Omit<RandomConfig, 'kind'>),
-  popularity: (c) => popularitySampler(withoutKind(c) as Omit<PopularityConfig, 'kind'>),
+  uniform: (c) => uniformSampler(withoutKind(c) as UniformOptions),
+  random: (c) => randomSampler(withoutKind(c) as RandomOptions),
+  popularity: (c) => popularitySampler(withoutKind(c) as PopularityOptions),
+  hard: (c, create) => hardSampler(withoutKind(c) as HardOptions, create),
   adaptive: (c) => adaptiveSampler(withoutKind(c) as Omit<AdaptiveConfig, 'kind'>),
   'in-batch': (c) => inBatchSampler(withoutKind(c) as Omit<InBatchConfig, 'kind'>),
   mixed: (c, create) => mixedSampler(withoutKind(c) as Omit<MixedConfig, 'kind'>, create),

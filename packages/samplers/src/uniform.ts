@@ -6,13 +6,13 @@ import { checkConfig, checkSampleArgs, commonFields, type CommonOptions, type Re
 import { buildExclusion, isPositive, nthNonPositive, type Exclusion } from './exclusion.js'
 import { SamplerStatsCounter } from './stats.js'
 
+/** Options of {@link uniformSampler}: the common ones only. */
+export interface UniformOptions extends CommonOptions {}
+
 /** JSON config of {@link uniformSampler}. */
-export interface UniformConfig extends SamplerConfig, CommonOptions {
+export interface UniformConfig extends SamplerConfig, UniformOptions {
   readonly kind: 'uniform'
 }
-
-/** Options of {@link uniformSampler} (the config without `kind`). */
-export type UniformOptions = Omit<UniformConfig, 'kind'>
 
 /**
  * j ~ U(I \ I_u⁺): uniform over the items that are not training positives of the slot's user.
