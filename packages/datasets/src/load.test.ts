@@ -57,6 +57,28 @@ describe('loadInteractions', () => {
     await expect(loadInteractions(csv, { format: 'ml-100k' })).rejects.toThrow(/is a file; format ml-100k needs the dataset's directory/)
   })
 
+  it('reads Arrow IPC files by extension, by content and by --format arrow', async () => {
+    const { interactionsToArrow, writeArrowIpc } = await import('@decoy/core/arrow')
+    const d = generateSynthetic({ users: 40, items: 30, clusters: 3, interactionsPerUser: 6, ratings: true, seed: 8 })
+    const bytes = writeArrowIpc(interactionsToArrow(d.interactions), 'file')
+    const a = join(root, 'log.arrow')
+    writeFileSync(a, bytes)
+    const misnamed = join(root, 'log.bin')
+    writeFileSync(misnamed, writeArrowIpc(interactionsToArrow(d.interactions), 'stream'))
+    for (const [p, fmt] of [[a, undefined], [misnamed, undefined], [misnamed, 'arrow']] as const) {
+      const r = await loadInteractions(p, { format: fmt })
+      expect(r.interactions.indptr[r.interactions.numUsers]).toBe(240)
+      expect(r.interactions.numUsers).toBe(40)
+    }
+    const implicit = await loadInteractions(a, { minRating: 4 })
+    let n = 0
+    for (const w of d.interactions.weights!) if (w >= 4) n++
+    expect(implicit.interactions.indptr[implicit.interactions.numUsers]).toBe(n)
+    const notArrow = join(root, 'fake.arrow')
+    writeFileSync(notArrow, 'user,item\n1,2\n')
+    await expect(loadInteractions(notArrow)).rejects.toThrow(/fake\.arrow.*not an Arrow IPC/)
+  })
+
   it('reads a ratings file of a MovieLens layout directly (u.data, ratings.dat)', async () => {
     const d = join(root, 'raw')
     mkdirSync(d, { recursive: true })

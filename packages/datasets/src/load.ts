@@ -271,16 +271,24 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
     if (isLayout) {
       throw new Error(`${spec} is a file; format ${format} needs the dataset's directory (or use --format csv|tsv|arrow for a single file)`)
     }
+    const bytes = readFileSync(spec)
+    // Arrow by --format, by extension, or by content (IPC file magic / stream framing), so a
+    // mis-named Arrow file is still read as Arrow rather than failing as text.
+    let arrow: typeof import('@decoy/core/arrow') | null = null
     if (format === 'arrow' || (format === undefined && ARROW_EXTENSIONS.has(extname(spec).toLowerCase()))) {
-      const arrow = await import('@decoy/core/arrow')
-      const table = arrow.readArrowIpc(readFileSync(spec))
-      const x = arrow.interactionsFromArrow(table, { source: spec, minRating: opts.minRating })
+      arrow = await import('@decoy/core/arrow')
+    } else if (format === undefined && bytes.length >= 6 && (bytes[0] === 0x41 || bytes[0] === 0xff)) {
+      const mod = await import('@decoy/core/arrow')
+      if (mod.isArrowIpc(bytes)) arrow = mod
+    }
+    if (arrow) {
+      const x = arrow.readArrowIpc(bytes, { source: spec, minRating: opts.minRating, columns: opts.parse?.columns, duplicates: opts.parse?.duplicates })
       return { interactions: x, meta: { name: spec, source: spec } }
     }
     const parse: ParseOptions = { ...opts.parse, source: spec, minRating: opts.minRating ?? opts.parse?.minRating }
     if (format === 'csv') parse.delimiter = opts.parse?.delimiter ?? ','
     if (format === 'tsv') parse.delimiter = '\t'
-    return { interactions: parseInteractions(readFileSync(spec), parse), meta: { name: spec, source: spec } }
+    return { interactions: parseInteractions(bytes, parse), meta: { name: spec, source: spec } }
   }
   if (isDatasetName(spec)) {
     if (isLayout && MANIFEST[spec as DatasetName].layout !== format) {
