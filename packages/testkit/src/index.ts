@@ -5,3 +5,11 @@
 export { chiSquare, gammaQ, logGamma, totalVariation, type ChiSquareResult } from './chi-square.js'
 export { describeSampler, type SamplerSuiteOptions } from './sampler-conformance.js'
 export { csrFromRows, samplerFixture, fillBatch, itemIdScorer, linearFactorView, randomFactorView } from './fixtures.js'
+export {
+  describeRecommender,
+  plantedSplit,
+  recallAt,
+  popularityRecall,
+  type RecommenderSuiteOptions,
+  type TrainableRecommender,
+} from './recommender-conformance.js'

@@ -1,0 +1,6 @@
+/**
+ * `@decoy/models/node`: the Node-only half of the models package — model files on disk and
+ * Hogwild worker threads.
+ */
+export { loadModel, saveModel } from './files.js'
+export { runParallel } from './parallel.js'
