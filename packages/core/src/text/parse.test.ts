@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest'
+import { DataError, IdMap, buildInteractions, buildInteractionsRadix, parseCsvRecords, parseInteractions, type Interactions } from '@decoy/core'
+
+const enc = new TextEncoder()
+const parse = (text: string, opts: Parameters<typeof parseInteractions>[1] = {}): Interactions =>
+  parseInteractions(enc.encode(text), { source: 'ratings.csv', ...opts })
+
+/** Pairs as external ids, sorted, for order-free comparisons. */
+function triples(x: Interactions): string[] {
+  const out: string[] = []
+  for (let u = 0; u < x.numUsers; u++) {
+    for (let j = x.indptr[u]; j < x.indptr[u + 1]; j++) {
+      out.push(`${x.userIds.external(u)}|${x.itemIds.external(x.items[j])}|${x.weights ? x.weights[j] : ''}|${x.times ? x.times[j] : ''}`)
+    }
+  }
+  return out.sort()
+}
+
+function expectDataError(fn: () => unknown, where: { source?: string; line?: number; field?: string }, text: RegExp): DataError {
+  let err: unknown
+  try {
+    fn()
+  } catch (e) {
+    err = e
+  }
+  expect(err).toBeInstanceOf(DataError)
+  const e = err as DataError
+  if (where.source !== undefined) expect(e.source).toBe(where.source)
+  if (where.line !== undefined) expect(e.line).toBe(where.line)
+  if (where.field !== undefined) expect(e.field).toBe(where.field)
+  expect(e.message).toMatch(text)
+  if (where.source !== undefined) expect(e.message).toContain(where.source)
+  if (where.line !== undefined) expect(e.message).toContain(`line ${where.line}`)
+  if (where.field !== undefined) expect(e.message).toContain(`field "${where.field}"`)
+  return e
+}
+
+describe('parseInteractions', () => {
+  it('reads a MovieLens-style CSV with header into a sorted CSR', () => {
+    const x = parse('userId,movieId,rating,timestamp\n1,30,4.0,964982703\n1,10,3.5,964981247\n5,10,5,964982224\n')
+    expect(x.numUsers).toBe(2)
+    expect(x.numItems).toBe(2)
+    expect(Array.from(x.indptr)).toEqual([0, 2, 3])
+    expect(x.userIds.toArray()).toEqual([1, 5])
+    expect(x.itemIds.toArray()).toEqual([30, 10])
+    // items sorted within the row: internal 0 (=30) then 1 (=10)
+    expect(Array.from(x.items)).toEqual([0, 1, 1])
+    expect(Array.from(x.weights!)).toEqual([4, 3.5, 5])
+    expect(Array.from(x.times!)).toEqual([964982703, 964981247, 964982224])
+  })
+
+  it('accepts tab, ::, semicolon, \\r\\n, BOM, blank lines, no final newline and no header', () => {
+    const want = ['1|2|3|', '1|3|4|', '2|2|5|']
+    expect(triples(parse('1\t2\t3\n1\t3\t4\n2\t2\t5\n'))).toEqual(want)
+    expect(triples(parse('1::2::3\r\n1::3::4\r\n2::2::5'))).toEqual(want)
+    expect(triples(parse('\ufeffuser;item;rating\r\n1;2;3\r\n\r\n1;3;4\n2;2;5\n\n'))).toEqual(want)
+    expect(triples(parse('user,item,rating\n1,2,3\n1,3,4\n2,2,5', { delimiter: ',', header: true }))).toEqual(want)
+  })
+
+  it('reads quoted fields with delimiters, escaped quotes and newlines', () => {
+    const x = parse('user,item,rating\n"a,b",x,1\n"say ""hi""","multi\nline",2\nc,"x",3\n')
+    expect(x.userIds.kind).toBe('string')
+    expect(x.userIds.toArray()).toEqual(['a,b', 'say "hi"', 'c'])
+    expect(x.itemIds.toArray()).toEqual(['x', 'multi\nline'])
+    expect(triples(x)).toEqual(['a,b|x|1|', 'c|x|3|', 'say "hi"|multi\nline|2|'])
+  })
+
+  it('switches to string ids mid-file without changing earlier internal ids', () => {
+    const x = parse('user,item\n1,10\n2,11\nu3,10\n007,12\n')
+    expect(x.userIds.kind).toBe('string')
+    expect(x.userIds.toArray()).toEqual(['1', '2', 'u3', '007'])
+    expect(x.itemIds.kind).toBe('int')
+  })
+
+  it('parses numbers with exponents and signs, and picks columns by name', () => {
+    const x = parse('ts,rating,item,user\n1e3,-1.5,7,3\n+20,2.5E0,8,3\n', { columns: { timestamp: 'ts' } })
+    expect(Array.from(x.weights!)).toEqual([-1.5, 2.5])
+    expect(Array.from(x.times!)).toEqual([1000, 20])
+  })
+
+  it('applies minRating without interning the ids of dropped rows', () => {
+    const x = parse('user,item,rating\n1,10,5\n1,11,2\n2,12,1\n3,10,4\n', { minRating: 4 })
+    expect(triples(x)).toEqual(['1|10|5|', '3|10|4|'])
+    expect(x.userIds.toArray()).toEqual([1, 3])
+    expect(x.itemIds.toArray()).toEqual([10])
+  })
+
+  it('folds duplicates by policy', () => {
+    const text = 'user,item,rating,timestamp\n1,10,1,5\n1,10,4,3\n1,10,2,9\n'
+    expect(parse(text).weights![0]).toBe(2) // last by time
+    expect(parse(text, { duplicates: 'first' }).weights![0]).toBe(4)
+    expect(parse(text, { duplicates: 'sum' }).weights![0]).toBe(7)
+    expect(parse(text, { duplicates: 'max' }).weights![0]).toBe(4)
+  })
+
+  it('maps a test file into the training id space', () => {
+    const train = parse('user,item\n1,10\n2,11\n')
+    const test = parse('user,item\n2,10\n1,12\n', { userIds: train.userIds, itemIds: train.itemIds })
+    expect(test.userIds).toBe(train.userIds)
+    expect(test.numUsers).toBe(2)
+    expect(test.numItems).toBe(3)
+    expect(test.itemIds.external(2)).toBe(12)
+    expect(triples(test)).toEqual(['1|12||', '2|10||'])
+  })
+
+  it('rejects an unknown test user with unknownUsers: error', () => {
+    const train = parse('user,item\n1,10\n2,11\n')
+    expectDataError(
+      () => parse('user,item\n2,10\n\n9,11\n', { source: 'test.csv', userIds: train.userIds, itemIds: train.itemIds, unknownUsers: 'error' }),
+      { source: 'test.csv', line: 4, field: 'user' },
+      /unknown user "9"/,
+    )
+    const strTrain = parse('user,item\na,10\n')
+    expectDataError(
+      () => parse('user,item\nb,10\n', { source: 'test.csv', userIds: strTrain.userIds, unknownUsers: 'error' }),
+      { source: 'test.csv', line: 2, field: 'user' },
+      /unknown user "b"/,
+    )
+  })
+
+  it('rejects a string id when the shared map has integer ids', () => {
+    const train = parse('user,item\n1,10\n')
+    expectDataError(() => parse('user,item\n1,x\n', { itemIds: train.itemIds }), { line: 2, field: 'item' }, /"x" is not an integer id/)
+  })
+
+  describe('bad input names file, line and field', () => {
+    it('wrong field count (too few and too many)', () => {
+      expectDataError(() => parse('userId,movieId,rating\n1,2,3\n1,2\n'), { source: 'ratings.csv', line: 3, field: 'rating' }, /expected 3 fields, found 2/)
+      expectDataError(() => parse('userId,movieId,rating\n1,2,3\n1,2,3,4\n'), { line: 3 }, /expected 3 fields, found 4/)
+    })
+    it('non-numeric rating and timestamp', () => {
+      expectDataError(() => parse('userId,movieId,rating,timestamp\n1,2,3,4\n1,2,abc,5\n'), { line: 3, field: 'rating' }, /"abc" is not a number/)
+      expectDataError(() => parse('user,item,rating,timestamp\n1,2,3,yesterday\n'), { line: 2, field: 'timestamp' }, /"yesterday" is not a number/)
+      expectDataError(() => parse('1,2,\n'), { line: 1, field: 'rating' }, /empty value/)
+    })
+    it('NaN and infinite ratings', () => {
+      expectDataError(() => parse('user,item,rating\n1,2,NaN\n'), { line: 2, field: 'rating' }, /is NaN/)
+      expectDataError(() => parse('user,item,rating\n1,2,Infinity\n'), { line: 2, field: 'rating' }, /is infinite/)
+      expectDataError(() => parse('user,item,rating\n1,2,1e999\n'), { line: 2, field: 'rating' }, /is infinite/)
+    })
+    it('missing required columns', () => {
+      expectDataError(() => parse('userId,rating\n1,2\n'), { line: 1, field: 'item' }, /missing required column "item"/)
+      expectDataError(() => parse('movieId,rating\n1,2\n'), { line: 1, field: 'user' }, /missing required column "user"/)
+      expectDataError(() => parse('user,item\n1,2\n', { minRating: 3 }), { line: 1, field: 'rating' }, /rating/)
+      expectDataError(() => parse('user,item\n1,2\n', { columns: { timestamp: 'ts' } }), { line: 1, field: 'ts' }, /missing column "ts"/)
+    })
+    it('empty files', () => {
+      expectDataError(() => parse(''), { source: 'ratings.csv', line: 1 }, /empty file/)
+      expectDataError(() => parse('\n\r\n'), { source: 'ratings.csv' }, /empty file/)
+      expectDataError(() => parse('userId,movieId\n'), { source: 'ratings.csv', line: 2 }, /header but no rows/)
+    })
+    it('unterminated quote and empty id', () => {
+      expectDataError(() => parse('user,item\n"1,2\n'), { line: 2, field: 'user' }, /unterminated/)
+      expectDataError(() => parse('user,item\n1,\n'), { line: 2, field: 'item' }, /empty id/)
+    })
+  })
+})
+
+describe('parseCsvRecords', () => {
+  it('splits quoted metadata fields', () => {
+    const text = 'movieId,title,genres\r\n1,"American President, The (1995)",Comedy|Drama\n2,"Say ""Hi""",\n'
+    expect(parseCsvRecords(text)).toEqual([
+      ['movieId', 'title', 'genres'],
+      ['1', 'American President, The (1995)', 'Comedy|Drama'],
+      ['2', 'Say "Hi"', ''],
+    ])
+    expect(parseCsvRecords('a::b\n', { delimiter: '::' })).toEqual([['a', 'b']])
+  })
+  it('names file and line of an unterminated quote', () => {
+    expectDataError(() => parseCsvRecords('a,b\n1,"x\n', { source: 'movies.csv' }), { source: 'movies.csv', line: 2 }, /unterminated/)
+  })
+})
+
+function same(a: ArrayLike<number> | undefined, b: ArrayLike<number> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+describe('buildInteractionsRadix', () => {
+  it('matches buildInteractions for every duplicate policy', () => {
+    let s = 7
+    const rnd = (n: number): number => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0
+      return s % n
+    }
+    const n = 5000
+    const users = new Int32Array(n)
+    const items = new Int32Array(n)
+    const weights = new Float32Array(n)
+    const times = new Float64Array(n)
+    for (let r = 0; r < n; r++) {
+      users[r] = rnd(60)
+      items[r] = rnd(r % 3 === 0 ? 8 : 300) // many duplicates, some long rows
+      weights[r] = rnd(10) / 2
+      times[r] = rnd(50)
+    }
+    for (const duplicates of ['last', 'first', 'sum', 'max'] as const) {
+      for (const cols of [{ users, items, weights, times }, { users, items, weights }, { users, items, times }, { users, items }]) {
+        const a = buildInteractions(cols, { duplicates })
+        const b = buildInteractionsRadix(cols, { duplicates })
+        expect(same(b.indptr, a.indptr)).toBe(true)
+        expect(same(b.items, a.items)).toBe(true)
+        expect(same(b.weights, a.weights)).toBe(true)
+        expect(same(b.times, a.times)).toBe(true)
+      }
+    }
+  })
+  it('passes sorted unique input through without copying', () => {
+    const items = Int32Array.of(0, 2, 1)
+    const x = buildInteractionsRadix({ users: Int32Array.of(0, 0, 1), items })
+    expect(x.items).toBe(items)
+    expect(Array.from(x.indptr)).toEqual([0, 2, 3])
+    expect(x.userIds).toBeInstanceOf(IdMap)
+  })
+})
