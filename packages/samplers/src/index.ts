@@ -12,6 +12,7 @@ export {
   type PopularityOptions,
 } from './popularity.js'
 export { hardSampler, type HardConfig, type HardOptions, type CreateBase } from './hard.js'
+export { dynamicSampler, type DynamicConfig, type DynamicOptions } from './dynamic.js'
 export {
   buildExclusion,
   isPositive,

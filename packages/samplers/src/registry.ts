@@ -7,12 +7,13 @@ import { popularitySampler, type PopularityOptions } from './popularity.js'
 import { randomSampler, type RandomOptions } from './random.js'
 import { uniformSampler, type UniformOptions } from './uniform.js'
 import { hardSampler, type HardOptions } from './hard.js'
+import { dynamicSampler, type DynamicOptions } from './dynamic.js'
 import { adaptiveSampler, type AdaptiveConfig } from './adaptive.js'
 import { inBatchSampler, type InBatchConfig } from './in-batch.js'
 import { mixedSampler, type MixedConfig } from './mixed.js'
 
 /** The built-in strategies. */
-export type SamplerKind = 'uniform' | 'random' | 'popularity' | 'hard' | 'adaptive' | 'in-batch' | 'mixed'
+export type SamplerKind = 'uniform' | 'random' | 'popularity' | 'hard' | 'dynamic' | 'adaptive' | 'in-batch' | 'mixed'
 
 /** Builds a sampler from a config; `create` builds nested samplers (hard's base, mixed's parts). */
 export type SamplerBuilder = (config: SamplerConfig, create: (config: SamplerConfig) => NegativeSampler) => NegativeSampler
@@ -37,6 +38,7 @@ const builders = {
   random: (c) => randomSampler(withoutKind(c) as RandomOptions),
   popularity: (c) => popularitySampler(withoutKind(c) as PopularityOptions),
   hard: (c, create) => hardSampler(withoutKind(c) as HardOptions, create),
+  dynamic: (c) => dynamicSampler(withoutKind(c) as DynamicOptions),
   adaptive: (c) => adaptiveSampler(withoutKind(c) as Omit<AdaptiveConfig, 'kind'>),
   'in-batch': (c) => inBatchSampler(withoutKind(c) as Omit<InBatchConfig, 'kind'>),
   mixed: (c, create) => mixedSampler(withoutKind(c) as Omit<MixedConfig, 'kind'>, create),
