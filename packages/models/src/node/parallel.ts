@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
 import type { EpochHooks, TrainPlan } from '../train/fit.js'
@@ -45,15 +47,22 @@ function shareI32(a: Int32Array): Int32Array {
   return s
 }
 
-/** URL and exec arguments of the worker script, from source (tsx) or from the build. */
-function workerEntry(): { url: URL; execArgv: string[] | undefined } {
+/**
+ * Creates a worker running `worker.ts` from source (vitest, tsx) or `worker.js` from the build.
+ * From source, a tiny bootstrap loads the TypeScript worker through tsx's `tsImport` (Node 20
+ * applies neither `--import` hooks nor in-thread `register()` to a worker's entry here), and
+ * `--conditions=decoy-source` makes `@decoy/*` resolve to their sources as in the parent.
+ */
+function spawnWorker(workerData: WorkerInit): Worker {
   const here = import.meta.url
   if (here.endsWith('.ts')) {
-    // Running from source (vitest, tsx): load the TypeScript worker through tsx, resolving
-    // @decoy/* to their sources like the parent does.
-    return { url: new URL('./worker.ts', here), execArgv: ['--conditions=decoy-source', '--import', 'tsx'] }
+    // tsx's ESM API by path: its "require" export is CJS, and a CJS copy cannot load ESM hooks.
+    const api = pathToFileURL(createRequire(here).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
+    const entry = new URL('./worker.ts', here).href
+    const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
+    return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=decoy-source'] })
   }
-  return { url: new URL('./worker.js', here), execArgv: undefined }
+  return new Worker(new URL('./worker.js', here), { workerData })
 }
 
 /**
@@ -93,7 +102,6 @@ export async function runParallel(
   for (let e = 0; e < examples.count; e++) order[e] = e
   const root = createRng(plan.seed).fork('fit')
   const shuffleState = root.fork('shuffle').state
-  const { url, execArgv } = workerEntry()
   const W = plan.workers
   const workers: Worker[] = []
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>()
@@ -120,7 +128,7 @@ export async function runParallel(
         samplerModule: plan.samplerModule,
         samplerSeed: root.fork('sampler').fork('w' + w).seed,
       }
-      const worker = new Worker(url, { workerData: init, execArgv })
+      const worker = spawnWorker(init)
       worker.on('message', (m: { type: string; error?: string }) => {
         const p = pending.get(w)
         if (!p) return

@@ -196,8 +196,10 @@ function restoreArrays(arrays: Record<string, Float32Array>, snapshot: Record<st
   for (const name of Object.keys(snapshot)) arrays[name].set(snapshot[name])
 }
 
+const AVERAGED = /rate|mean|hardness|fraction|ratio|percentile/i
+
 /**
- * Merges per-worker sampler stats: counts (`draws`, `masked`) are summed, rates and means are
+ * Merges per-worker sampler stats: counts are summed; rates, means, fractions and `hardness` are
  * averaged weighted by draws.
  */
 export function mergeSamplerStats(all: readonly Record<string, number | undefined>[]): Record<string, number | undefined> {
@@ -210,7 +212,7 @@ export function mergeSamplerStats(all: readonly Record<string, number | undefine
     for (const key of Object.keys(s)) {
       const v = s[key]
       if (typeof v !== 'number') continue
-      if (key === 'draws' || key === 'masked') out[key] = (out[key] ?? 0) + v
+      if (!AVERAGED.test(key)) out[key] = (out[key] ?? 0) + v
       else out[key] = (out[key] ?? 0) + w * v
     }
   }

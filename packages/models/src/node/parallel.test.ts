@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import type { NegativeSampler } from '@decoy/core'
+import { uniformSampler } from '@decoy/samplers'
+import { plantedSplit, recallAt } from '@decoy/testkit'
+import { matrixFactorization } from '@decoy/models'
+
+describe('Hogwild workers', () => {
+  const { train, test } = plantedSplit(3)
+
+  it('two workers train MF over shared memory to the quality of one, reproducibly to 2 decimals', async () => {
+    const run = async (workers: number) => {
+      const m = matrixFactorization({ dim: 16, seed: 1 })
+      const res = await m.fit(train, { sampler: uniformSampler(), epochs: 4, negatives: 8, workers })
+      return { m, res, recall: recallAt(m, train, test, 10) }
+    }
+    const one = await run(1)
+    const two = await run(2)
+    expect(two.m.userFactors.buffer).toBeInstanceOf(SharedArrayBuffer)
+    expect(two.res.epochs.length).toBe(4)
+    expect(two.res.epochs[3].loss).toBeLessThan(two.res.epochs[0].loss)
+    expect(two.res.samplerStats.draws).toBe(one.res.samplerStats.draws)
+    expect(Math.abs(two.recall - one.recall)).toBeLessThan(0.03)
+    const again = await run(2)
+    expect(again.recall).toBeCloseTo(two.recall, 2)
+  })
+
+  it('a sampler the registry cannot rebuild is a clear error', async () => {
+    const inner = uniformSampler()
+    const custom: NegativeSampler = {
+      config: { kind: 'my-own' },
+      requires: inner.requires,
+      prepare: (c) => inner.prepare(c),
+      sample: (b, o) => inner.sample(b, o),
+      stats: () => inner.stats(),
+    }
+    const m = matrixFactorization({ dim: 4, seed: 1 })
+    await expect(m.fit(train, { sampler: custom, epochs: 1, workers: 2 })).rejects.toThrow(/fit worker \d: cannot rebuild the sampler.*my-own/)
+  })
+})
