@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -95,6 +95,18 @@ describe('loadDataset download', () => {
     expect(ml.interactions.indptr[ml.interactions.numUsers]).toBe(counts.interactions)
     const first = Number(ml.interactions.itemIds.external(0))
     expect(ml.items!.titles[0]).toBe(synth.titles[first - 1])
+  })
+
+  it('cleans partial folders a killed process left more than a day ago, keeps recent ones', async () => {
+    const cache = join(root, 'cache-stale')
+    const old = join(cache, '.ml-latest-small.partial-old')
+    const recent = join(cache, '.ml-latest-small.partial-recent')
+    mkdirSync(old, { recursive: true })
+    mkdirSync(recent, { recursive: true })
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000)
+    utimesSync(old, twoDaysAgo, twoDaysAgo)
+    await resolveDataset('ml-latest-small', { cacheDir: cache, fetch: fakeFetch(zip), manifest, env: noEnv })
+    expect(leftovers(cache).sort()).toEqual(['.ml-latest-small.partial-recent', 'ml-latest-small'])
   })
 
   it('uses $DECOY_CACHE when no cacheDir is given', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, existsSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ManifestEntry } from './manifest.js'
 import { detectLayout, readMovieLens } from './movielens.js'
@@ -92,6 +92,7 @@ export async function downloadDataset(entry: ManifestEntry, cacheRoot: string, o
   if (!doFetch) throw new Error(unavailableMessage(entry, 'this runtime has no fetch()'))
   const finalDir = join(cacheRoot, entry.name)
   mkdirSync(cacheRoot, { recursive: true })
+  removeStalePartials(cacheRoot, entry.name)
   const tmp = mkdtempSync(join(cacheRoot, `.${entry.name}.partial-`))
   try {
     // 1. Stream to disk, hashing as we go.
@@ -188,6 +189,24 @@ export function verifyExtracted(entry: ManifestEntry, dataDir: string): void {
   for (const k of ['interactions', 'users', 'items'] as const) {
     if (got[k] !== want[k]) {
       throw new Error(unavailableMessage(entry, `count mismatch: the download has ${got[k]} ${k}, the release has ${want[k]}`))
+    }
+  }
+}
+
+/**
+ * Removes `.<name>.partial-*` folders older than a day: what a killed process left behind. Younger
+ * ones may belong to a download still running in another process, so they stay.
+ */
+function removeStalePartials(cacheRoot: string, name: string): void {
+  const prefix = `.${name}.partial-`
+  const cutoff = Date.now() - 86_400_000
+  for (const f of readdirSync(cacheRoot)) {
+    if (!f.startsWith(prefix)) continue
+    const p = join(cacheRoot, f)
+    try {
+      if (statSync(p).mtimeMs < cutoff) rmSync(p, { recursive: true, force: true })
+    } catch {
+      // Raced with its owner finishing; nothing to clean.
     }
   }
 }

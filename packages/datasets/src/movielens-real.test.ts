@@ -1,4 +1,7 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { loadDataset, loadInteractions, MANIFEST } from '@decoy/datasets'
 
@@ -32,6 +35,22 @@ describe('ml-latest-small (real data)', () => {
   it.skipIf(!dataDir)('passes the manifest verification (counts and file checksums)', async () => {
     const { verifyExtracted } = await import('./download.js')
     expect(() => verifyExtracted(MANIFEST['ml-latest-small'], join(dataDir!, 'ml-latest-small'))).not.toThrow()
+  })
+
+  it.skipIf(!dataDir)('goes through the real download pipeline with the real manifest entry (zip built in-test)', async () => {
+    const src = join(dataDir!, 'ml-latest-small')
+    const files: Record<string, Uint8Array> = {}
+    for (const f of ['ratings.csv', 'movies.csv', 'tags.csv', 'links.csv']) files[`ml-latest-small/${f}`] = readFileSync(join(src, f))
+    const zip = zipSync(files, { level: 1 })
+    const cache = mkdtempSync(join(tmpdir(), 'decoy-real-dl-'))
+    try {
+      const fetch = async () => ({ ok: true, status: 200, body: null, arrayBuffer: async () => zip.slice().buffer })
+      const ml = await loadDataset('ml-latest-small', { cacheDir: cache, fetch, env: {} })
+      expect(ml.interactions.numItems).toBe(9724)
+      expect(readdirSync(cache)).toEqual(['ml-latest-small'])
+    } finally {
+      rmSync(cache, { recursive: true, force: true })
+    }
   })
 
   it.skipIf(!dataDir)('loads through loadInteractions by name, by directory and by ratings file', async () => {
