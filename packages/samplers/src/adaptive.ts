@@ -16,13 +16,12 @@ import {
 import { prngFloat } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions } from './config.js'
 import { buildExclusion, isPositive, nthNonPositive, type Exclusion } from './exclusion.js'
-import { aobprDrawFactor, aobprDrawRank, aobprFactorCdf, aobprItemProb, aobprRefresh } from './kernels/aobpr-order.js'
+import { aobprDrawFactor, aobprDrawRank, aobprFactorCdf, aobprItemProb, aobprRankTable, aobprRefresh } from './kernels/aobpr-order.js'
 import { warpSearch } from './kernels/warp-search.js'
 import { SamplerStatsCounter } from './stats.js'
 
-/** JSON config of {@link adaptiveSampler}. Fields of the other variant are rejected. */
-export interface AdaptiveConfig extends SamplerConfig, CommonOptions {
-  readonly kind: 'adaptive'
+/** Options of {@link adaptiveSampler}. Fields of the other variant are rejected. */
+export interface AdaptiveOptions extends CommonOptions {
   /** `'warp'` (Weston et al. 2011) or `'aobpr'` (Rendle & Freudenthaler 2014); default `'warp'`. */
   readonly variant?: 'warp' | 'aobpr'
   /** WARP: the margin of the violation test x_uj > x_ui − margin (default 1). */
@@ -43,8 +42,10 @@ export interface AdaptiveConfig extends SamplerConfig, CommonOptions {
   readonly logQ?: 'proposal' | 'exact'
 }
 
-/** Options of {@link adaptiveSampler} (the config without `kind`). */
-export type AdaptiveOptions = Omit<AdaptiveConfig, 'kind'>
+/** JSON config of {@link adaptiveSampler}. */
+export interface AdaptiveConfig extends SamplerConfig, AdaptiveOptions {
+  readonly kind: 'adaptive'
+}
 
 const WARP_FIELDS = ['variant', 'margin', 'maxSampled', 'trialsOf'] as const
 const AOBPR_FIELDS = ['variant', 'lambda', 'refreshEvery', 'logQ'] as const
@@ -266,7 +267,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
   private dim = 0
   private lambda = 1
   private mass = 1
-  private logNorm = 0
+  private rankProb = new Float64Array(0)
   private period = 1
   private sinceRefresh = 0
   private refreshes = 0
@@ -311,7 +312,8 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const lambda = Math.max((this.config.lambda as number) * n, 1e-9)
     this.lambda = lambda
     this.mass = -Math.expm1(-n / lambda)
-    this.logNorm = Math.log(-Math.expm1(-1 / lambda)) - Math.log(this.mass)
+    this.rankProb = new Float64Array(n)
+    aobprRankTable(lambda, n, this.rankProb)
     const every = this.config.refreshEvery as number
     this.period = every > 0 ? every : Math.max(1, Math.ceil(n * Math.log(Math.max(n, 2))))
     this.order = new Int32Array(dim * n)
@@ -353,7 +355,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const cum = this.cum
     const lambda = this.lambda
     const mass = this.mass
-    const logNorm = this.logNorm
+    const rankProb = this.rankProb
     const maxRetries = this.config.maxTrials as number
     const exact = this.config.logQ === 'exact'
     const state = this.state
@@ -383,7 +385,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
       let tail = 0
       if (exact && ex !== null && len > 0) {
         let m = 0
-        for (let p = ex.indptr[u], e = ex.indptr[u + 1]; p < e; p++) m += aobprItemProb(ex.items[p], uf, uo, dim, n, position, cum, total, lambda, logNorm)
+        for (let p = ex.indptr[u], e = ex.indptr[u + 1]; p < e; p++) m += aobprItemProb(ex.items[p], uf, uo, dim, n, position, cum, total, rankProb)
         if (m > 1) m = 1
         const mR = Math.pow(m, maxRetries)
         keep = m < 1 ? (1 - mR) / (1 - m) : maxRetries
@@ -407,13 +409,13 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         }
         let lq: number
         if (j >= 0) {
-          const q0 = aobprItemProb(j, uf, uo, dim, n, position, cum, total, lambda, logNorm)
+          const q0 = aobprItemProb(j, uf, uo, dim, n, position, cum, total, rankProb)
           lq = exact && ex !== null && len > 0 ? Math.log(q0 * keep + tail) : Math.log(q0)
         } else {
           const ex2 = ex as Exclusion
           j = nthNonPositive(ex2.indptr, ex2.items, u, Math.floor(prngFloat(state) * (n - len)))
           fallbacks++
-          lq = exact ? Math.log(aobprItemProb(j, uf, uo, dim, n, position, cum, total, lambda, logNorm) * keep + tail) : fallbackLogQ
+          lq = exact ? Math.log(aobprItemProb(j, uf, uo, dim, n, position, cum, total, rankProb) * keep + tail) : fallbackLogQ
         }
         items[base + d] = j
         logQ[base + d] = lq

@@ -17,9 +17,8 @@ import { buildExclusion, isPositive, type Exclusion } from './exclusion.js'
 import { freqStreamGap, freqStreamUpdate } from './kernels/freq-streaming.js'
 import { SamplerStatsCounter } from './stats.js'
 
-/** JSON config of {@link inBatchSampler}. */
-export interface InBatchConfig extends SamplerConfig, CommonOptions {
-  readonly kind: 'in-batch'
+/** Options of {@link inBatchSampler}. */
+export interface InBatchOptions extends CommonOptions {
   /** Which other slots a slot takes: `'random'` (default, seeded draw with replacement) or `'shift'` (slots s+1 … s+k, cyclic). */
   readonly pick?: 'random' | 'shift'
   /** Source of q(j): `'exact'` (default, training counts) or `'streaming'` (Yi et al. 2019, Alg. 2/3). */
@@ -32,8 +31,10 @@ export interface InBatchConfig extends SamplerConfig, CommonOptions {
   readonly learningRate?: number
 }
 
-/** Options of {@link inBatchSampler} (the config without `kind`). */
-export type InBatchOptions = Omit<InBatchConfig, 'kind'>
+/** JSON config of {@link inBatchSampler}. */
+export interface InBatchConfig extends SamplerConfig, InBatchOptions {
+  readonly kind: 'in-batch'
+}
 
 /**
  * Negatives for slot s are the positives of other slots of the same batch (the two-tower

@@ -107,7 +107,7 @@ describe('mixed', () => {
 
   it('passes top-level common fields to every part and checks its config', () => {
     const s = createSampler({ kind: 'mixed', excludePositives: false })
-    const parts = (s.config as { parts: { sampler: { excludePositives: boolean } }[] }).parts
+    const parts = (s.config as unknown as { parts: { sampler: { excludePositives: boolean } }[] }).parts
     expect(parts.map((p) => p.sampler.excludePositives)).toEqual([false, false])
     expect(() => createSampler({ kind: 'mixed', parts: [] })).toThrow(/parts/)
     expect(() => createSampler({ kind: 'mixed', parts: [{ sampler: { kind: 'uniform' }, share: 0 }] })).toThrow(/share/)
@@ -120,6 +120,6 @@ describe('mixed', () => {
       { kind: 'mixed', parts: [{ sampler: { kind: 'mine' }, share: 1 }] },
       { custom: { mine: () => uniformSampler({ maxTrials: 5 }) } },
     )
-    expect((s.config as { parts: { sampler: { kind: string } }[] }).parts[0].sampler.kind).toBe('uniform')
+    expect((s.config as unknown as { parts: { sampler: { kind: string } }[] }).parts[0].sampler.kind).toBe('uniform')
   })
 })

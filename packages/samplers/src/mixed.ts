@@ -22,9 +22,8 @@ export interface MixedPart {
   readonly share: number
 }
 
-/** JSON config of {@link mixedSampler}. */
-export interface MixedConfig extends SamplerConfig, CommonOptions {
-  readonly kind: 'mixed'
+/** Options of {@link mixedSampler}. */
+export interface MixedOptions extends CommonOptions {
   /**
    * The parts, in output order: a slot's draws are part 0's, then part 1's, … Default: in-batch
    * (exact frequencies) and uniform with equal shares (Yang et al. 2020).
@@ -39,8 +38,10 @@ const DEFAULT_PARTS: readonly MixedPart[] = [
   { sampler: { kind: 'uniform' }, share: 1 },
 ]
 
-/** Options of {@link mixedSampler} (the config without `kind`). */
-export type MixedOptions = Omit<MixedConfig, 'kind'>
+/** JSON config of {@link mixedSampler}. */
+export interface MixedConfig extends SamplerConfig, MixedOptions {
+  readonly kind: 'mixed'
+}
 
 /**
  * Splits k draws between parts by share, deterministically: k_p = ⌊k·w_p⌋ plus one for the parts

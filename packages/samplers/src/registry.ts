@@ -8,9 +8,9 @@ import { randomSampler, type RandomOptions } from './random.js'
 import { uniformSampler, type UniformOptions } from './uniform.js'
 import { hardSampler, type HardOptions } from './hard.js'
 import { dynamicSampler, type DynamicOptions } from './dynamic.js'
-import { adaptiveSampler, type AdaptiveConfig } from './adaptive.js'
-import { inBatchSampler, type InBatchConfig } from './in-batch.js'
-import { mixedSampler, type MixedConfig } from './mixed.js'
+import { adaptiveSampler, type AdaptiveOptions } from './adaptive.js'
+import { inBatchSampler, type InBatchOptions } from './in-batch.js'
+import { mixedSampler, type MixedOptions } from './mixed.js'
 
 /** The built-in strategies. */
 export type SamplerKind = 'uniform' | 'random' | 'popularity' | 'hard' | 'dynamic' | 'adaptive' | 'in-batch' | 'mixed'
@@ -39,9 +39,9 @@ const builders = {
   popularity: (c) => popularitySampler(withoutKind(c) as PopularityOptions),
   hard: (c, create) => hardSampler(withoutKind(c) as HardOptions, create),
   dynamic: (c) => dynamicSampler(withoutKind(c) as DynamicOptions),
-  adaptive: (c) => adaptiveSampler(withoutKind(c) as Omit<AdaptiveConfig, 'kind'>),
-  'in-batch': (c) => inBatchSampler(withoutKind(c) as Omit<InBatchConfig, 'kind'>),
-  mixed: (c, create) => mixedSampler(withoutKind(c) as Omit<MixedConfig, 'kind'>, create),
+  adaptive: (c) => adaptiveSampler(withoutKind(c) as AdaptiveOptions),
+  'in-batch': (c) => inBatchSampler(withoutKind(c) as InBatchOptions),
+  mixed: (c, create) => mixedSampler(withoutKind(c) as MixedOptions, create),
 } satisfies Record<SamplerKind, SamplerBuilder>
 
 /** Every built-in kind, in registry order. */

@@ -114,17 +114,6 @@ export function aobprDrawRank(u: number, lambda: number, mass: number, n: number
 }
 
 /**
- * Natural log of P(r) = (1 − e^{−1/λ}) e^{−r/λ} / (1 − e^{−n/λ}), the rank law of
- * {@link aobprDrawRank}.
- *
- * @param logNorm - `ln(1 − e^{−1/λ}) − ln(1 − e^{−n/λ})` (precomputed).
- * @remarks O(1), allocates nothing.
- */
-export function aobprLogRankProb(r: number, lambda: number, logNorm: number): number {
-  return logNorm - r / lambda
-}
-
-/**
  * Fills `cum[0..dim)` with the cumulative factor weights w_f = |v_uf|·σ_f of user `u` and returns
  * their total (0 when the user vector or every σ_f is zero).
  *
@@ -160,10 +149,21 @@ export function aobprDrawFactor(u: number, cum: Float64Array, dim: number, total
 }
 
 /**
+ * Fills `out[0..n)` with the rank law P(r) = (1 − e^{−1/λ}) e^{−r/λ} / (1 − e^{−n/λ}) of
+ * {@link aobprDrawRank}, so that {@link aobprItemProb} reads probabilities instead of calling exp.
+ * @remarks O(n), allocates nothing.
+ */
+export function aobprRankTable(lambda: number, n: number, out: Float64Array): void {
+  const logNorm = Math.log(-Math.expm1(-1 / lambda)) - Math.log(-Math.expm1(-n / lambda))
+  for (let r = 0; r < n; r++) out[r] = Math.exp(logNorm - r / lambda)
+}
+
+/**
  * The AOBPR proposal probability q(j | u) = Σ_f p(f|u) · P(rank of j in f's oriented ordering),
  * exact for the current orderings and the live user vector.
  *
  * @param cum - cumulative factor weights from {@link aobprFactorCdf}; `total` their sum.
+ * @param rankProb - the rank law from {@link aobprRankTable}.
  * @returns q(j | u) (not logged).
  * @remarks O(dim), allocates nothing.
  */
@@ -176,8 +176,7 @@ export function aobprItemProb(
   position: Int32Array,
   cum: Float64Array,
   total: number,
-  lambda: number,
-  logNorm: number,
+  rankProb: Float64Array,
 ): number {
   let q = 0
   const uniform = !(total > 0)
@@ -188,8 +187,7 @@ export function aobprItemProb(
     prev = c
     if (pf === 0) continue
     const pos = position[f * n + item]
-    const r = userFactors[uo + f] > 0 ? pos : n - 1 - pos
-    q += pf * Math.exp(logNorm - r / lambda)
+    q += pf * rankProb[userFactors[uo + f] > 0 ? pos : n - 1 - pos]
   }
   return q
 }
