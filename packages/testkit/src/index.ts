@@ -13,3 +13,4 @@ export {
   type RecommenderSuiteOptions,
   type TrainableRecommender,
 } from './recommender-conformance.js'
+export { countDraws, type DrawCounts } from './draws.js'
