@@ -291,8 +291,8 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
     return { interactions: parseInteractions(bytes, parse), meta: { name: spec, source: spec } }
   }
   if (isDatasetName(spec)) {
-    if (isLayout && MANIFEST[spec as DatasetName].layout !== format) {
-      throw new Error(`Dataset ${spec} has layout ${MANIFEST[spec as DatasetName].layout}, not ${format}`)
+    if (isLayout && layoutFamily(MANIFEST[spec as DatasetName].layout) !== layoutFamily(format as MovieLensLayout)) {
+      throw new Error(`Dataset ${spec} has the ${MANIFEST[spec as DatasetName].layout} layout, which --format ${format} cannot read`)
     }
     const { dataset: d, dir } = await loadDatasetFrom(spec, opts)
     return { interactions: d.interactions, meta: { name: d.name, source: dir, items: d.items, users: d.users, tags: d.tags } }
@@ -301,6 +301,11 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
     `${JSON.stringify(spec)} is neither a file, a directory nor a known dataset; known datasets: ${DATASET_NAMES.join(', ')}, ` +
       `or "synthetic" (offline demo data)`,
   )
+}
+
+/** ml-20m, ml-25m and ml-latest-small share the CSV layout. */
+function layoutFamily(l: MovieLensLayout): string {
+  return l === 'ml-20m' || l === 'ml-25m' ? 'ml-latest-small' : l
 }
 
 /** Keeps the interactions with weight `>= minRating`, in the same id spaces. */
