@@ -90,7 +90,7 @@ export const SAMPLED_WARNING =
  *
  * Sampled (opt-in): each test positive is ranked against N negatives drawn uniformly, without
  * replacement, from the items the user has not interacted with (train, test, exclude). The draws
- * come from `createRng(seed).fork('eval/sampled').fork('u' + user)`, so they depend only on the seed,
+ * come from `createRng(seed).fork('eval').fork('sampled').fork('u' + user)`, so they depend only on the seed,
  * the user and the data — every model sees the same frozen negatives. A positive ranks below every
  * negative that scores higher, or equal with a lower item id (the tie rule of full ranking).
  * Metrics are averaged over a user's positives, keyed `sampled_…`; the result carries
