@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util'
+import { UsageError } from './errors.js'
+
+/** One flag of a subcommand. */
+export interface OptionSpec {
+  /** Long name without dashes, e.g. `test-fraction`. */
+  readonly name: string
+  /** `boolean` flags take no value. */
+  readonly type: 'string' | 'boolean'
+  /** Placeholder shown in help, e.g. `<file>`. */
+  readonly value?: string
+  /** One-line description for `--help`. */
+  readonly description: string
+  /** Default shown in help (the command applies it). */
+  readonly defaultText?: string
+  /** One-letter alias. */
+  readonly short?: string
+}
+
+/** Parsed flags of one invocation, with typed accessors that raise {@link UsageError}. */
+export class Args {
+  /**
+   * @param command - command name for messages, e.g. `data stats`.
+   * @param values - raw values from `parseArgs`.
+   * @param positionals - positional arguments.
+   */
+  constructor(
+    readonly command: string,
+    private readonly values: Record<string, string | boolean | undefined>,
+    readonly positionals: string[],
+  ) {}
+
+  /** True when the flag was given. */
+  has(name: string): boolean {
+    return this.values[name] !== undefined
+  }
+
+  /** A string flag, or `undefined`. */
+  str(name: string): string | undefined {
+    const v = this.values[name]
+    return typeof v === 'string' ? v : undefined
+  }
+
+  /** A string flag that must be present. */
+  required(name: string): string {
+    const v = this.str(name)
+    if (v === undefined || v.length === 0) throw new UsageError(`${this.command}: --${name} is required (see decoy ${this.command} --help)`)
+    return v
+  }
+
+  /** A boolean flag. */
+  bool(name: string): boolean {
+    return this.values[name] === true
+  }
+
+  /** One of `choices`, or `fallback`. */
+  choice<T extends string>(name: string, choices: readonly T[], fallback?: T): T | undefined {
+    const v = this.str(name)
+    if (v === undefined) return fallback
+    if (!(choices as readonly string[]).includes(v)) {
+      throw new UsageError(`${this.command}: --${name} must be one of ${choices.join('|')}, got ${JSON.stringify(v)}`)
+    }
+    return v as T
+  }
+
+  /** An integer flag within `[min, max]`, or `fallback`. */
+  int(name: string, fallback?: number, min = -Infinity, max = Infinity): number | undefined {
+    const v = this.str(name)
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      const range = min === 1 && max === Infinity ? 'a positive integer' : min === 0 && max === Infinity ? 'a non-negative integer' : `an integer in [${min}, ${max}]`
+      throw new UsageError(`${this.command}: --${name} must be ${range}, got ${JSON.stringify(v)}`)
+    }
+    return n
+  }
+
+  /** A finite number flag within `[min, max]`, or `fallback`. */
+  num(name: string, fallback?: number, min = -Infinity, max = Infinity): number | undefined {
+    const v = this.str(name)
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new UsageError(`${this.command}: --${name} must be a finite number in [${min}, ${max}], got ${JSON.stringify(v)}`)
+    }
+    return n
+  }
+
+  /** A comma-separated list of positive integers (e.g. `--k 10,20`), or `fallback`. */
+  intList(name: string, fallback: number[]): number[] {
+    const v = this.str(name)
+    if (v === undefined) return fallback
+    const parts = v.split(',').map((s) => s.trim())
+    const out: number[] = []
+    for (const p of parts) {
+      const n = Number(p)
+      if (p === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`${this.command}: --${name} must be a comma-separated list of positive integers, got ${JSON.stringify(v)}`)
+      if (!out.includes(n)) out.push(n)
+    }
+    return out.sort((a, b) => a - b)
+  }
+
+  /** A JSON object flag (e.g. `--sampler-config '{"alpha":0.75}'`), or `{}`. */
+  jsonObject(name: string): Record<string, unknown> {
+    const v = this.str(name)
+    if (v === undefined) return {}
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(v)
+    } catch (e) {
+      throw new UsageError(`${this.command}: --${name} is not valid JSON (${(e as Error).message}): ${v}`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new UsageError(`${this.command}: --${name} must be a JSON object, got ${v}`)
+    }
+    return parsed as Record<string, unknown>
+  }
+}
+
+/**
+ * Parses `argv` against `options` strictly: unknown flags and missing values are usage errors.
+ *
+ * @param command - command name for messages.
+ * @param argv - arguments after the command name.
+ * @param options - the command's flags (`--help` is added).
+ * @param allowPositionals - whether bare arguments are accepted.
+ */
+export function parseCommandArgs(command: string, argv: string[], options: readonly OptionSpec[], allowPositionals = false): Args {
+  const spec: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } }
+  for (const o of options) spec[o.name] = o.short ? { type: o.type, short: o.short } : { type: o.type }
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] }
+  try {
+    parsed = parseArgs({ args: argv, options: spec, strict: true, allowPositionals }) as typeof parsed
+  } catch (e) {
+    const m = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n.*$/s, '')
+    throw new UsageError(`${command}: ${m} (see decoy ${command} --help)`)
+  }
+  return new Args(command, parsed.values, parsed.positionals)
+}
+
+/** Help text for a command: usage line, summary, and one line per flag. */
+export function formatHelp(command: string, summary: string, usage: string, options: readonly OptionSpec[], notes?: string): string {
+  const rows = options.map((o) => {
+    const left = `  ${o.short ? `-${o.short}, ` : ''}--${o.name}${o.value ? ' ' + o.value : ''}`
+    const right = o.description + (o.defaultText !== undefined ? ` (default: ${o.defaultText})` : '')
+    return [left, right] as const
+  })
+  rows.push(['  -h, --help', 'show this help'])
+  const width = Math.max(...rows.map((r) => r[0].length)) + 2
+  const lines = [`Usage: decoy ${command} ${usage}`, '', summary, '', 'Options:', ...rows.map(([l, r]) => l.padEnd(width) + r)]
+  if (notes) lines.push('', notes.trimEnd())
+  return lines.join('\n') + '\n'
+}
