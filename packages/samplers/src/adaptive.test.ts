@@ -161,7 +161,7 @@ describe('adaptive: AOBPR kernels', () => {
     for (let f = 0; f < dim; f++) {
       const expected = [...Array(n).keys()].sort((a, b) => itf[b * dim + f] - itf[a * dim + f] || a - b)
       expect([...order.subarray(f * n, f * n + n)]).toEqual(expected)
-      for (let r = 0; r < n; r++) expect(position[f * n + order[f * n + r]]).toBe(r)
+      for (let r = 0; r < n; r++) expect(position[order[f * n + r] * dim + f]).toBe(r)
       let mean = 0
       for (let j = 0; j < n; j++) mean += itf[j * dim + f] / n
       let v = 0

@@ -16,7 +16,8 @@
  * @param n - number of items.
  * @param dim - factor dimension.
  * @param order - out `[dim * n]`: `order[f*n + r]` is the item at rank r (0 = largest `v_jf`).
- * @param position - out `[dim * n]`: `position[f*n + j]` is the rank of item j for factor f.
+ * @param position - out `[n * dim]`, item-major: `position[j*dim + f]` is the rank of item j for
+ *   factor f (item-major so that scoring one item's probability reads one contiguous row).
  * @param sigma - out `[dim]`: standard deviation of factor f over items.
  * @param colF32 - scratch `Float32Array(n)`; `colU32` must be a `Uint32Array` view of its buffer.
  * @param colU32 - scratch, the `Uint32Array` view of `colF32.buffer`.
@@ -93,7 +94,7 @@ export function aobprRefresh(
         }
       }
     }
-    for (let r = 0; r < n; r++) position[base + order[base + r]] = r
+    for (let r = 0; r < n; r++) position[order[base + r] * dim + f] = r
   }
 }
 
@@ -181,12 +182,13 @@ export function aobprItemProb(
   let q = 0
   const uniform = !(total > 0)
   let prev = 0
+  const po = item * dim
   for (let f = 0; f < dim; f++) {
     const c = cum[f]
     const pf = uniform ? 1 / dim : (c - prev) / total
     prev = c
     if (pf === 0) continue
-    const pos = position[f * n + item]
+    const pos = position[po + f]
     q += pf * rankProb[userFactors[uo + f] > 0 ? pos : n - 1 - pos]
   }
   return q

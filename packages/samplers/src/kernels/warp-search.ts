@@ -70,7 +70,7 @@ export function warpFillCandidates(
 /**
  * One WARP search for slot (u, positive): draws uniform candidates (see {@link warpFillCandidates})
  * until one violates the margin, x_uj > x_ui − margin, or `maxSampled` candidates were drawn.
- * Candidates are scored in growing chunks (2, 4, 8, …) so an early violator costs few scores and a
+ * Candidates are scored in growing chunks (1, 2, 4, …) so an early violator costs few scores and a
  * long search few scorer calls; the law of (violator, trials) is that of the one-at-a-time search.
  *
  * @param positiveScore - x_ui.
@@ -103,7 +103,7 @@ export function warpSearch(
 ): void {
   const threshold = positiveScore - margin
   let n = 0
-  let chunk = 2
+  let chunk = 1
   while (n < maxSampled) {
     const c = chunk < maxSampled - n ? chunk : maxSampled - n
     warpFillCandidates(cand, 0, c, u, positive, positiveIsTrain, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, tally)
