@@ -22,7 +22,7 @@ export interface EvaluateOptions {
    * beyond an exclusion set's `numUsers` simply have nothing masked from it.
    */
   exclude?: Interactions[]
-  /** Evaluate only these users (internal ids of `test`); users without test items are skipped. */
+  /** Evaluate only these users (internal ids of `test`, no repeats); users without test items are skipped. */
   users?: Int32Array
   /**
    * Sampled-candidate evaluation instead of full ranking. Off unless given; results are then keyed
@@ -138,11 +138,17 @@ function selectUsers(train: Interactions, test: Interactions, subset: Int32Array
   const candidates = subset ?? null
   const n = candidates ? candidates.length : test.numUsers
   const out = new Int32Array(n)
+  const listed = candidates ? new Uint8Array(test.numUsers) : null
   let m = 0
   for (let i = 0; i < n; i++) {
     const u = candidates ? candidates[i] : i
-    if (candidates && (!Number.isInteger(u) || u < 0 || u >= test.numUsers)) {
-      throw new Error(`evaluate: options.users[${i}] = ${u} is not a user of test (numUsers ${test.numUsers})`)
+    if (listed) {
+      if (!Number.isInteger(u) || u < 0 || u >= test.numUsers) {
+        throw new Error(`evaluate: options.users[${i}] = ${u} is not a user of test (numUsers ${test.numUsers})`)
+      }
+      // A repeated user would be counted twice in every mean and break pairing by user.
+      if (listed[u] === 1) throw new Error(`evaluate: options.users[${i}] = ${u} is listed twice`)
+      listed[u] = 1
     }
     if (tp[u + 1] === tp[u]) continue
     if (u >= train.numUsers) {
