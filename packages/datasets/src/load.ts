@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { extname, join, resolve } from 'node:path'
+import { basename, extname, join, resolve } from 'node:path'
 import { buildInteractions, parseInteractions } from '@decoy/core'
 import type { Interactions, ParseOptions } from '@decoy/core'
 import { downloadDataset, unavailableMessage } from './download.js'
@@ -265,8 +265,11 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
       if (!layout) {
         throw new Error(`${spec}: no MovieLens files found (expected u.data, ratings.dat or ratings.csv); pass a file, or --format`)
       }
-      const d = readMovieLens(spec, layout, { minRating: opts.minRating, interactionsOnly: opts.interactionsOnly })
-      return { interactions: d.interactions, meta: { name: layout, source: spec, items: d.items, users: d.users, tags: d.tags } }
+      // The CSV layout is shared by three releases: a folder named after one of them keeps its name.
+      const base = basename(resolve(spec))
+      const name = isDatasetName(base) && layoutFamily(MANIFEST[base].layout) === layoutFamily(layout) ? base : layout
+      const d = readMovieLens(spec, layout, { minRating: opts.minRating, interactionsOnly: opts.interactionsOnly, name })
+      return { interactions: d.interactions, meta: { name, source: spec, items: d.items, users: d.users, tags: d.tags } }
     }
     if (isLayout) {
       throw new Error(`${spec} is a file; format ${format} needs the dataset's directory (or use --format csv|tsv|arrow for a single file)`)
