@@ -60,6 +60,23 @@ describe('item2vec on planted co-occurrence groups', () => {
     })
   }
 
+  it('trains in two Hogwild worker threads', async () => {
+    const model = item2vec({ dim: 16, window: 'all', sample: 0 })
+    const res = await model.fit(train, { sampler: popularity(), epochs: 15, seed: 7, workers: 2 })
+    let expected = 0
+    for (let u = 0; u < train.numUsers; u++) {
+      const n = train.indptr[u + 1] - train.indptr[u]
+      expected += n * (n - 1)
+    }
+    expect(res.pairs).toBe(15 * expected)
+    expect(res.epochs[14].learningRate).toBeCloseTo(1e-4, 3)
+    const items = Int32Array.from({ length: train.numItems }, (_, i) => i)
+    const top = model.similarItems(items, 5)
+    let same = 0
+    for (let i = 0; i < items.length; i++) for (let r = 0; r < 5; r++) if (group(top.items[i * 5 + r]) === group(i)) same++
+    expect(same / (items.length * 5)).toBeGreaterThan(0.9)
+  })
+
   it("recommends unseen items of the user's group", async () => {
     // sample 0: on 1,680 interactions word2vec's 1e-3 would keep only ~30% of each item's occurrences.
     const model = item2vec({ dim: 16, window: 'all', sample: 0 })

@@ -2,28 +2,18 @@
  * item2vec: skip-gram over user histories, with negatives from any Decoy sampler or a
  * hierarchical softmax.
  */
-import {
-  containsSorted,
-  createBatch,
-  createNegativeBuffer,
-  createRng,
-  gemv,
-  itemCounts,
-  prngBelow,
-  prngFloat,
-  selectTopK,
-  shuffleInPlace,
-} from '@decoy/core'
-import type { Batch, FactorView, IdMap, Interactions, NegativeBuffer, NegativeSampler, Recommender, TopK } from '@decoy/core'
+import { createRng, gemv, itemCounts, prngFloat, selectTopK, shuffleInPlace } from '@decoy/core'
+import type { FactorView, IdMap, Interactions, NegativeSampler, Recommender, TopK } from '@decoy/core'
 import { buildHuffman } from './huffman.js'
-import type { HuffmanTree } from './huffman.js'
-import { hsStep, sgnsStep } from './kernels.js'
+import { createThread, trainUsers } from './train.js'
+import type { HsPaths, ThreadSpec } from './train.js'
 import { keepProbabilities } from './subsample.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson } from '../persist/format.js'
 import type { ModelHeader, StoredArray } from '../persist/format.js'
 
 // Variables, so that bundlers do not follow them into Node-only modules.
 const CORE_NODE = '@decoy/core/node'
+const MODELS_NODE = '@decoy/models/node'
 const FS_PROMISES = 'node:fs/promises'
 
 /** Hyper-parameters of {@link item2vec}. Every field is JSON and is saved with the model. */
@@ -102,6 +92,15 @@ export interface Item2VecFitOptions {
   seed: string | number
   /** Pairs per sampler call (default 2048). */
   batchSize?: number
+  /**
+   * Threads (default 1). ≥ 2 trains Hogwild in Node worker threads (`@decoy/models/node`), each on
+   * a contiguous shard of the epoch's user order with its own sampler rebuilt from
+   * `sampler.config` and the stream `<seed>/fit/sampler/w<w>`; results then vary run to run.
+   * `workers: 1` is bit-identical for a seed.
+   */
+  workers?: number
+  /** Module the worker threads import `createSampler` from (default `'@decoy/samplers/registry'`). */
+  samplerModule?: string
   /** Called after each epoch. */
   onEpoch?: (stats: Item2VecEpochStats) => void
 }
@@ -119,6 +118,33 @@ export interface Item2VecEpochStats {
   /** Wall-clock seconds of the epoch. */
   seconds: number
 }
+
+/** What the main thread hands to the worker-thread runner (arrays over SharedArrayBuffers). @internal */
+export interface Item2VecParallelInit {
+  workers: number
+  epochs: number
+  /** Seed path of the fit (`<seed>/fit`); workers fork `sampler/w<w>`, `subsample/w<w>`, `window/w<w>`. */
+  seed: string
+  spec: ThreadSpec
+  numUsers: number
+  numItems: number
+  syn0: Float32Array
+  syn1: Float32Array
+  userFactors: Float32Array
+  indptr: Int32Array
+  seenItems: Int32Array
+  sentences: Int32Array
+  keep: Float64Array
+  hs: HsPaths | null
+  samplerConfig: unknown
+  samplerModule: string
+}
+
+/** `runItem2VecParallel` of `@decoy/models/node`, loaded on demand. @internal */
+export type Item2VecParallelRunner = (
+  init: Item2VecParallelInit,
+  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number) => void,
+) => Promise<void>
 
 /** Summary returned by {@link Item2Vec.fit}. */
 export interface Item2VecFitResult {
@@ -231,26 +257,6 @@ export function sentencesByTime(x: Interactions, order: 'time' | 'set' = 'time')
   return out
 }
 
-/** Mutable training state shared by the epoch loop and the step flush. @internal */
-interface TrainState {
-  dim: number
-  k: number
-  syn0: Float32Array
-  syn1: Float32Array
-  neu1e: Float64Array
-  batch: Batch
-  centres: Int32Array
-  negs: NegativeBuffer | null
-  sampler: NegativeSampler | null
-  maskHistory: boolean
-  tree: HuffmanTree | null
-  seenIndptr: Int32Array
-  seenItems: Int32Array
-  lr: number
-  pairs: number
-  negatives: number
-}
-
 /**
  * A fitted (or to-be-fitted) item2vec model: {@link Recommender} over user histories, with
  * cosine `similarItems` and word2vec text export.
@@ -309,8 +315,8 @@ export class Item2Vec implements Recommender {
    * ordered (time or shuffled set), and every (centre, context) pair inside the window becomes a
    * batch slot `(user, context)`; the sampler draws `negatives` per slot, then {@link sgnsStep}
    * (or {@link hsStep}) runs per slot. The learning rate falls linearly from `alpha` to
-   * `minAlpha` with the share of sentence positions processed over all epochs, as in word2vec.
-   * Single-threaded.
+   * `minAlpha` with the share of sentence positions processed over all epochs, as in word2vec
+   * (summed over threads when `workers` ≥ 2).
    *
    * @param train - training interactions (their `times` order the sentences).
    * @param opts - sampler, epochs, seed.
@@ -324,6 +330,8 @@ export class Item2Vec implements Recommender {
     if (!(Number.isInteger(epochs) && epochs > 0)) throw new Error(`item2vec.fit: epochs must be a positive integer, got ${epochs}`)
     const batchSize = opts.batchSize ?? 2048
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`item2vec.fit: batchSize must be a positive integer, got ${batchSize}`)
+    const workers = opts.workers ?? 1
+    if (!(Number.isInteger(workers) && workers > 0)) throw new Error(`item2vec.fit: workers must be a positive integer, got ${workers}`)
     if (o.output === 'ns' && !opts.sampler) throw new Error("item2vec.fit: output 'ns' needs a sampler (e.g. popularitySampler({ alpha: 0.75 }))")
     const { numUsers, numItems, indptr } = train
     if (numItems <= 0) throw new Error('item2vec.fit: no items')
@@ -333,38 +341,23 @@ export class Item2Vec implements Recommender {
     const counts = itemCounts(train)
     const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)
     const sentences = sentencesByTime(train, o.order)
+    const parallel = workers >= 2
+    // Worker threads share the parameters and the schedule's progress counters.
+    const f32 = (n: number): Float32Array => (parallel ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n))
 
     // word2vec init: input vectors uniform in ±0.5/dim, output vectors zero.
-    const syn0 = new Float32Array(numItems * dim)
+    const syn0 = f32(numItems * dim)
     const initState = rng.fork('init').state
     for (let i = 0; i < numItems; i++) {
       if (keep[i] === 0) continue
       for (let f = 0; f < dim; f++) syn0[i * dim + f] = (prngFloat(initState) - 0.5) / dim
     }
     const tree = o.output === 'hs' ? buildHuffman(counts, numItems, o.minCount) : null
-    const syn1 = new Float32Array((tree ? Math.max(1, tree.numInner) : numItems) * dim)
-    const userFactors = new Float32Array(numUsers * dim)
-
+    const syn1 = f32((tree ? Math.max(1, tree.numInner) : numItems) * dim)
+    const userFactors = f32(numUsers * dim)
     const sampler = o.output === 'ns' ? opts.sampler! : null
-    const k = o.negatives
-    const ts: TrainState = {
-      dim,
-      k,
-      syn0,
-      syn1,
-      neu1e: new Float64Array(dim),
-      batch: createBatch(batchSize),
-      centres: new Int32Array(batchSize),
-      negs: sampler ? createNegativeBuffer(batchSize, k) : null,
-      sampler,
-      maskHistory: sampler !== null && o.excludeHistory && sampler.config.excludePositives === false,
-      tree,
-      seenIndptr: indptr,
-      seenItems: train.items,
-      lr: o.alpha,
-      pairs: 0,
-      negatives: 0,
-    }
+    const times = train.times ?? null
+    const refreshUsers = sampler !== null && sampler.requires.scorer
     const trainView: FactorView = {
       dim,
       userFactors,
@@ -379,96 +372,93 @@ export class Item2Vec implements Recommender {
         }
       },
     }
-    if (sampler) {
-      // Samplers that score negatives see (user profile at the last epoch end) · (live output vectors).
-      if (sampler.requires.scorer) computeUserVectors(syn0, dim, sentences, indptr, numUsers, train.times ?? null, o, userFactors)
-      sampler.prepare({ train, rng: rng.fork('sampler'), scorer: trainView })
-    }
+    // Samplers that score negatives see (user profile at the last epoch end) · (live output vectors).
+    if (refreshUsers) computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
 
     // Work units for the learning-rate schedule: retained sentence positions over all epochs.
     let tokensPerEpoch = 0
-    let maxRow = 0
-    for (let u = 0; u < numUsers; u++) {
-      const s = indptr[u]
-      const e = indptr[u + 1]
-      if (e - s > maxRow) maxRow = e - s
-      for (let j = s; j < e; j++) if (keep[sentences[j]] > 0) tokensPerEpoch++
+    for (let j = 0; j < sentences.length; j++) if (keep[sentences[j]] > 0) tokensPerEpoch++
+    const spec: ThreadSpec = {
+      dim,
+      k: o.negatives,
+      window: o.window === 'all' ? -1 : o.window,
+      shrink: o.shrinkWindows,
+      shuffleSet: o.order === 'set' || !times,
+      alpha: o.alpha,
+      minAlpha: o.minAlpha,
+      totalWork: Math.max(1, tokensPerEpoch * epochs),
+      batchSize,
+      maskHistory: sampler !== null && o.excludeHistory && sampler.config.excludePositives === false,
     }
-    const totalWork = Math.max(1, tokensPerEpoch * epochs)
-    const userOrder = new Int32Array(numUsers)
-    for (let u = 0; u < numUsers; u++) userOrder[u] = u
-    const sent = new Int32Array(maxRow)
-    const orderState = rng.fork('order').state
-    const subState = rng.fork('subsample').state
-    const winState = rng.fork('window').state
-    const window = o.window === 'all' ? -1 : o.window
-    const shrink = o.shrinkWindows
-    const shuffleSet = o.order === 'set' || !train.times
-
+    const hs: HsPaths | null = tree ? { codes: tree.codes, points: tree.points, offsets: tree.offsets } : null
     const stats: Item2VecEpochStats[] = []
     const t0 = now()
-    let done = 0
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const te = now()
-      ts.pairs = 0
-      ts.negatives = 0
-      shuffleInPlace(userOrder, numUsers, orderState)
-      let fill = 0
-      for (let r = 0; r < numUsers; r++) {
-        const u = userOrder[r]
-        const s = indptr[u]
-        const e = indptr[u + 1]
-        let n = 0
-        for (let j = s; j < e; j++) {
-          const it = sentences[j]
-          const p = keep[it]
-          if (p <= 0) continue
-          done++
-          if (p >= 1 || prngFloat(subState) < p) sent[n++] = it
-        }
-        if (n < 2) continue
-        if (shuffleSet && window > 0) shuffleInPlace(sent, n, subState)
-        ts.lr = Math.max(o.minAlpha, o.alpha - ((o.alpha - o.minAlpha) * done) / totalWork)
-        for (let i = 0; i < n; i++) {
-          let lo = 0
-          let hi = n - 1
-          if (window > 0) {
-            const b = shrink ? 1 + prngBelow(winState, window) : window
-            lo = i - b > 0 ? i - b : 0
-            hi = i + b < n - 1 ? i + b : n - 1
-          }
-          const c = sent[i]
-          for (let j = lo; j <= hi; j++) {
-            if (j === i) continue
-            ts.centres[fill] = c
-            ts.batch.users[fill] = u
-            ts.batch.positives[fill] = sent[j]
-            fill++
-            if (fill === batchSize) {
-              ts.batch.size = fill
-              flush(ts)
-              fill = 0
-            }
-          }
-        }
-      }
-      if (fill > 0) {
-        ts.batch.size = fill
-        flush(ts)
-        fill = 0
-      }
-      if (sampler) {
-        if (sampler.requires.scorer) computeUserVectors(syn0, dim, sentences, indptr, numUsers, train.times ?? null, o, userFactors)
-        sampler.onEpochEnd?.(epoch)
-      }
-      const st: Item2VecEpochStats = { epoch, pairs: ts.pairs, negatives: ts.negatives, learningRate: ts.lr, seconds: (now() - te) / 1000 }
+    const afterEpoch = (epoch: number, pairs: number, negatives: number, lr: number, seconds: number): void => {
+      if (refreshUsers) computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
+      const st: Item2VecEpochStats = { epoch, pairs, negatives, learningRate: lr, seconds }
       stats.push(st)
       opts.onEpoch?.(st)
+    }
+
+    if (parallel) {
+      if (sampler) {
+        // Fail on the main thread, before spawning, when the sampler cannot work at all.
+        sampler.prepare({ train, rng: rng.fork('sampler'), scorer: trainView })
+      }
+      let mod: { runItem2VecParallel: Item2VecParallelRunner }
+      try {
+        mod = (await import(/* @vite-ignore */ MODELS_NODE)) as typeof mod
+      } catch (e) {
+        throw new Error(`item2vec.fit: workers ≥ 2 needs Node worker threads (${MODELS_NODE}): ${(e as Error).message}`)
+      }
+      await mod.runItem2VecParallel(
+        {
+          workers,
+          epochs,
+          seed: rng.seed,
+          spec,
+          numUsers,
+          numItems,
+          syn0,
+          syn1,
+          userFactors,
+          indptr,
+          seenItems: train.items,
+          sentences,
+          keep,
+          hs,
+          samplerConfig: sampler ? sampler.config : null,
+          samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
+        },
+        afterEpoch,
+      )
+    } else {
+      const progress = new Float64Array(1)
+      const thread = createThread(
+        spec,
+        { syn0, syn1, indptr, seenItems: train.items, sentences, keep, progress },
+        hs,
+        sampler,
+        0,
+        rng.fork('subsample').state,
+        rng.fork('window').state,
+      )
+      if (sampler) sampler.prepare({ train, rng: rng.fork('sampler'), scorer: trainView })
+      const userOrder = new Int32Array(numUsers)
+      for (let u = 0; u < numUsers; u++) userOrder[u] = u
+      const orderState = rng.fork('order').state
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        const te = now()
+        shuffleInPlace(userOrder, numUsers, orderState)
+        trainUsers(thread, userOrder, 0, numUsers)
+        sampler?.onEpochEnd?.(epoch)
+        afterEpoch(epoch, thread.pairs, thread.negatives, thread.lr, (now() - te) / 1000)
+      }
     }
     const seconds = (now() - t0) / 1000
     // Items without a vector keep zero rows, so they never look similar to anything.
     for (let i = 0; i < numItems; i++) if (keep[i] === 0) syn0.fill(0, i * dim, (i + 1) * dim)
-    computeUserVectors(syn0, dim, sentences, indptr, numUsers, train.times ?? null, o, userFactors)
+    computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
     this.install({
       options: o,
       seed: String(opts.seed),
@@ -802,44 +792,6 @@ function computeUserVectors(
     }
     if (wsum > 0) for (let f = 0; f < dim; f++) out[uo + f] /= wsum
   }
-}
-
-/** One sampler call and one step kernel per live slot. @internal */
-function flush(ts: TrainState): void {
-  const batch = ts.batch
-  const size = batch.size
-  const dim = ts.dim
-  const syn0 = ts.syn0
-  const syn1 = ts.syn1
-  const neu1e = ts.neu1e
-  const lr = ts.lr
-  const centres = ts.centres
-  const positives = batch.positives
-  if (ts.negs !== null) {
-    const negs = ts.negs
-    ts.sampler!.sample(batch, negs)
-    const k = ts.k
-    const nItems = negs.items
-    if (ts.maskHistory) {
-      const users = batch.users
-      const ip = ts.seenIndptr
-      const seen = ts.seenItems
-      for (let s = 0; s < size; s++) {
-        const u = users[s]
-        for (let d = s * k; d < s * k + k; d++) if (nItems[d] >= 0 && containsSorted(seen, ip[u], ip[u + 1], nItems[d])) nItems[d] = -1
-      }
-    }
-    let used = 0
-    for (let s = 0; s < size; s++) used += sgnsStep(syn0, syn1, dim, centres[s], positives[s], nItems, s * k, k, lr, neu1e)
-    ts.negatives += used
-  } else {
-    const t = ts.tree!
-    const codes = t.codes
-    const points = t.points
-    const offsets = t.offsets
-    for (let s = 0; s < size; s++) hsStep(syn0, syn1, dim, centres[s], positives[s], codes, points, offsets, lr, neu1e)
-  }
-  ts.pairs += size
 }
 
 function now(): number {

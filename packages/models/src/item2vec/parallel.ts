@@ -1,0 +1,125 @@
+/**
+ * Hogwild worker threads for item2vec (Node only; exported from `@decoy/models/node`).
+ */
+import { Worker } from 'node:worker_threads'
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { createRng, shuffleInPlace } from '@decoy/core'
+import type { Item2VecParallelInit } from './model.js'
+
+/** What one item2vec worker thread receives (typed arrays over SharedArrayBuffers are shared). @internal */
+export interface Item2VecWorkerData extends Item2VecParallelInit {
+  /** Worker index w. */
+  index: number
+  /** The epoch's user order, rewritten by the main thread before each epoch. */
+  order: Int32Array
+  /** Positions processed per worker (the learning-rate schedule sums them). */
+  progress: Float64Array
+}
+
+function spawn(workerData: Item2VecWorkerData): Worker {
+  const here = import.meta.url
+  if (here.endsWith('.ts')) {
+    // From source (vitest, tsx): boot the TypeScript worker through tsx's ESM API, resolving
+    // @decoy/* to their sources like the parent does.
+    const api = pathToFileURL(createRequire(here).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
+    const entry = new URL('./worker.ts', here).href
+    const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
+    return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=decoy-source'] })
+  }
+  // Built: this code lives in dist/node.js and the worker is the tsup entry dist/item2vec-worker.js.
+  return new Worker(new URL('./item2vec-worker.js', here), { workerData })
+}
+
+/**
+ * Runs item2vec's epochs in `init.workers` threads, Hogwild over shared `syn0`/`syn1`: the main
+ * thread shuffles the users (`<seed>/fit/order`, as the single-thread path does) and worker w
+ * trains the contiguous shard `[w·U/W, (w+1)·U/W)` of that order with its own sampler rebuilt from
+ * `samplerConfig` through `samplerModule` (stream `<seed>/fit/sampler/w<w>`). The learning rate
+ * follows the sum of all workers' progress. After each epoch the main thread calls `afterEpoch`
+ * while the workers wait.
+ *
+ * @throws Error naming the worker when one fails or the sampler cannot be rebuilt.
+ */
+export async function runItem2VecParallel(
+  init: Item2VecParallelInit,
+  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number) => void,
+): Promise<void> {
+  const W = init.workers
+  const U = init.numUsers
+  const order = new Int32Array(new SharedArrayBuffer(Math.max(1, U) * 4))
+  for (let u = 0; u < U; u++) order[u] = u
+  const progress = new Float64Array(new SharedArrayBuffer(W * 8))
+  const share = <T extends Int32Array | Float64Array | Float32Array | Uint8Array>(a: T): T => {
+    if (a.buffer instanceof SharedArrayBuffer) return a
+    const C = a.constructor as new (b: SharedArrayBuffer) => T
+    const s = new C(new SharedArrayBuffer(a.byteLength))
+    s.set(a as never)
+    return s
+  }
+  const base: Item2VecParallelInit = {
+    ...init,
+    syn0: share(init.syn0),
+    syn1: share(init.syn1),
+    userFactors: share(init.userFactors),
+    indptr: share(init.indptr),
+    seenItems: share(init.seenItems),
+    sentences: share(init.sentences),
+    keep: share(init.keep),
+    hs: init.hs ? { codes: share(init.hs.codes), points: share(init.hs.points), offsets: share(init.hs.offsets) } : null,
+  }
+  if (base.syn0 !== init.syn0 || base.syn1 !== init.syn1 || base.userFactors !== init.userFactors) {
+    throw new Error('runItem2VecParallel: syn0, syn1 and userFactors must already live in SharedArrayBuffers')
+  }
+  const orderState = createRng(init.seed).fork('order').state
+  const workers: Worker[] = []
+  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>()
+  let failure: Error | null = null
+  const call = (w: number, msg: unknown): Promise<any> =>
+    new Promise((resolve, reject) => {
+      if (failure) return reject(failure)
+      pending.set(w, { resolve, reject })
+      workers[w].postMessage(msg)
+    })
+  try {
+    for (let w = 0; w < W; w++) {
+      const worker = spawn({ ...base, index: w, order, progress })
+      worker.on('message', (m: { type: string; error?: string }) => {
+        const p = pending.get(w)
+        if (!p) return
+        pending.delete(w)
+        if (m.type === 'error') p.reject(new Error(`item2vec worker ${w}: ${m.error}`))
+        else p.resolve(m)
+      })
+      const fail = (e: Error): void => {
+        failure = new Error(`item2vec worker ${w}: ${e.message}`)
+        for (const p of pending.values()) p.reject(failure)
+        pending.clear()
+      }
+      worker.on('error', fail)
+      worker.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`exited with code ${code}`))
+      })
+      workers.push(worker)
+    }
+    await Promise.all(workers.map((_, w) => call(w, { type: 'ready' })))
+    for (let epoch = 0; epoch < init.epochs; epoch++) {
+      const t0 = performance.now()
+      shuffleInPlace(order, U, orderState)
+      const results = (await Promise.all(
+        workers.map((_, w) => call(w, { type: 'epoch', epoch, start: Math.floor((w * U) / W), end: Math.floor(((w + 1) * U) / W) })),
+      )) as { pairs: number; negatives: number; lr: number }[]
+      let pairs = 0
+      let negatives = 0
+      let lr = Infinity
+      for (const r of results) {
+        pairs += r.pairs
+        negatives += r.negatives
+        if (r.lr < lr) lr = r.lr
+      }
+      afterEpoch(epoch, pairs, negatives, lr, (performance.now() - t0) / 1000)
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+}
