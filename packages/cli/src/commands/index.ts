@@ -1,5 +1,7 @@
 import type { Command } from '../command.js'
 import { dataStatsCommand } from './data-stats.js'
+import { evalCommand } from './eval.js'
+import { splitCommand } from './split.js'
 
 /** Every subcommand, in help order. */
-export const commands: readonly Command[] = [dataStatsCommand]
+export const commands: readonly Command[] = [dataStatsCommand, splitCommand, evalCommand]
