@@ -18,9 +18,9 @@ export interface ExclusionOptions {
    * Default false.
    */
   allowMasked?: boolean
-  /** Rows at least this long get a bitset (default 128). */
+  /** Rows at least this long get a bitset (default 16). */
   bitsetMinRow?: number
-  /** Upper bound on bitset memory in 32-bit words (default 4,194,304 = 16 MiB); longest rows first. */
+  /** Upper bound on bitset memory in 32-bit words (default 8,388,608 = 32 MiB); longest rows first. */
   bitsetBudgetWords?: number
 }
 
@@ -61,8 +61,8 @@ export function buildExclusion(train: Interactions, sampler: string, opts: Exclu
   const numUsers = train.numUsers
   const numItems = train.numItems
   const indptr = train.indptr
-  const minRow = opts.bitsetMinRow ?? 128
-  const budget = opts.bitsetBudgetWords ?? 4_194_304
+  const minRow = opts.bitsetMinRow ?? 16
+  const budget = opts.bitsetBudgetWords ?? 8_388_608
   const allowMasked = opts.allowMasked === true
   if (!(numItems > 0)) throw new Error(`${sampler} sampler: the training data has no items`)
   const words = (numItems + 31) >>> 5

@@ -13,7 +13,7 @@ import {
 } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions } from './config.js'
 import { SamplerStatsCounter } from './stats.js'
-import { buildWeightedLaw, weightedDraw, type WeightedLaw } from './weighted.js'
+import { buildWeightedLaw, packAlias, weightedDraw, type WeightedLaw } from './weighted.js'
 
 /** Options of {@link popularitySampler}. */
 export interface PopularityOptions extends CommonOptions {
@@ -108,8 +108,7 @@ class PopularitySampler implements NegativeSampler<PopularityConfig> {
   readonly requires = { scorer: false }
   private readonly counter = new SamplerStatsCounter()
   private law: WeightedLaw | null = null
-  private prob: Float64Array = new Float64Array(0)
-  private alias: Int32Array = new Int32Array(0)
+  private table: Uint32Array = new Uint32Array(0)
   private state: Uint32Array = new Uint32Array(4)
   private readonly tally = new Float64Array(4)
 
@@ -129,9 +128,10 @@ class PopularitySampler implements NegativeSampler<PopularityConfig> {
     if (!(n > 0)) throw new Error('popularity sampler: the training data has no items')
     const w = popularityWeights(itemCounts(train), this.config.alpha, this.config.smoothing)
     this.law = buildWeightedLaw(train, w, 'popularity', this.config.excludePositives, this.config.allowMasked)
-    this.prob = new Float64Array(n)
-    this.alias = new Int32Array(n)
-    aliasBuild(w, n, this.prob, this.alias, new Int32Array(n))
+    const prob = new Float64Array(n)
+    const alias = new Int32Array(n)
+    aliasBuild(w, n, prob, alias, new Int32Array(n))
+    this.table = packAlias(prob, alias, n)
     this.state = ctx.rng.state
     this.counter.reset()
   }
@@ -151,7 +151,7 @@ class PopularitySampler implements NegativeSampler<PopularityConfig> {
     out.trials.fill(1, 0, size)
     const t = this.tally
     t.fill(0)
-    weightedDraw(batch.users, size, k, out.items, out.logQ, this.law!, this.prob, this.alias, null, this.config.maxTrials, this.state, t)
+    weightedDraw(batch.users, size, k, out.items, out.logQ, this.law!, this.table, null, this.config.maxTrials, this.state, t)
     this.counter.add(size * k - t[2], size * k - t[2] - t[3] + t[1], t[1], size, size, t[2], t[3])
   }
 

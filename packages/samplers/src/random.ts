@@ -53,8 +53,7 @@ class RandomSampler implements NegativeSampler<RandomConfig> {
   private data: Int32Array = new Int32Array(0)
   private state: Uint32Array = new Uint32Array(4)
   private readonly tally = new Float64Array(4)
-  private static readonly none = new Float64Array(0)
-  private static readonly noAlias = new Int32Array(0)
+  private static readonly noTable = new Uint32Array(0)
 
   constructor(options: RandomOptions) {
     checkConfig(options, 'random', [])
@@ -82,7 +81,7 @@ class RandomSampler implements NegativeSampler<RandomConfig> {
     out.trials.fill(1, 0, size)
     const t = this.tally
     t.fill(0)
-    weightedDraw(batch.users, size, k, out.items, out.logQ, this.law!, RandomSampler.none, RandomSampler.noAlias, this.data, this.config.maxTrials ?? 32, this.state, t)
+    weightedDraw(batch.users, size, k, out.items, out.logQ, this.law!, RandomSampler.noTable, this.data, this.config.maxTrials ?? 32, this.state, t)
     this.counter.add(size * k - t[2], size * k - t[2] - t[3] + t[1], t[1], size, size, t[2], t[3])
   }
 

@@ -13,6 +13,8 @@ export interface WeightedLaw {
   total: number
   /** `log(w_j / total)` per item (−Infinity for zero weight). */
   logP: Float64Array
+  /** The same as float32, read by the kernel (half the cache footprint). */
+  logP32: Float32Array
   /** Prefix sums of w, for the complement fallback. */
   cum: Float64Array
   /** Per user: Σ_{j ∉ I_u⁺} w_j (0 when no admissible negative). */
@@ -35,7 +37,8 @@ export function buildWeightedLaw(train: Interactions, w: Float64Array, kind: str
   if (!(total > 0)) throw new Error(`${kind} sampler: every item has zero weight (no training interactions?)`)
   const logP = new Float64Array(n)
   for (let j = 0; j < n; j++) logP[j] = Math.log(w[j] / total)
-  if (!exclude) return { total, logP, cum, complement: new Float64Array(0), logNorm: new Float64Array(0), ex: null }
+  const logP32 = Float32Array.from(logP)
+  if (!exclude) return { total, logP, logP32, cum, complement: new Float64Array(0), logNorm: new Float64Array(0), ex: null }
   const ex = buildExclusion(train, kind, { allowMasked })
   const pos = positiveMass(train, w)
   const complement = new Float64Array(train.numUsers)
@@ -74,11 +77,34 @@ export function buildWeightedLaw(train: Interactions, w: Float64Array, kind: str
         `set "allowMasked": true to mask their draws as -1, or use smoothing > 0`,
     )
   }
-  return { total, logP, cum, complement, logNorm, ex }
+  return { total, logP, logP32, cum, complement, logNorm, ex }
 }
 
 /**
- * Draws `size·k` negatives from a static proposal — an alias table (`prob`, `alias`) when
+ * Packs a Vose alias table (`prob`, `alias` from `aliasBuild`) into one `Uint32Array` of pairs
+ * `[threshold, alias]`, `threshold = ceil(prob · 2³²)`, so a draw reads one 8-byte entry: with a
+ * 32-bit coin word r, `r < threshold` ⟺ `r · 2⁻³² < prob` exactly. Columns with prob ≥ 1 (or
+ * rounding to 2³²) alias to themselves.
+ * @remarks O(n); allocates the output.
+ * @internal
+ */
+export function packAlias(prob: Float64Array, alias: Int32Array, n: number): Uint32Array {
+  const t = new Uint32Array(2 * n)
+  for (let c = 0; c < n; c++) {
+    const thr = Math.ceil(prob[c] * 4294967296)
+    if (thr >= 4294967296) {
+      t[2 * c] = 0xffffffff
+      t[2 * c + 1] = c
+    } else {
+      t[2 * c] = thr
+      t[2 * c + 1] = alias[c]
+    }
+  }
+  return t
+}
+
+/**
+ * Draws `size·k` negatives from a static proposal — a packed alias table ({@link packAlias}) when
  * `dataItems` is null, else the item of a uniformly drawn training interaction — excluding each
  * slot's positives when `law.ex` is set. Writes logQ = log P(j) − log(1 − P(I_u⁺)).
  *
@@ -94,21 +120,20 @@ export function weightedDraw(
   items: Int32Array,
   logQ: Float32Array,
   law: WeightedLaw,
-  prob: Float64Array,
-  alias: Int32Array,
+  table: Uint32Array,
   dataItems: Int32Array | null,
   maxTrials: number,
   state: Uint32Array,
   tally: Float64Array,
 ): void {
-  const logP = law.logP
+  const logP = law.logP32
   const n = logP.length
   let s0 = state[0] | 0
   let s1 = state[1] | 0
   let s2 = state[2] | 0
   let s3 = state[3] | 0
   const fromData = dataItems !== null
-  const data = fromData ? dataItems : alias
+  const data = fromData ? dataItems : new Int32Array(0)
   const m = fromData ? dataItems.length : n
   const scale = m * 2.3283064365386963e-10
   const ex = law.ex
@@ -134,7 +159,7 @@ export function weightedDraw(
         s0 ^= a3
         s2 = a2 ^ t
         s3 = (a3 << 11) | (a3 >>> 21)
-        if (r * 2.3283064365386963e-10 >= prob[j]) j = data[j]
+        if (r >= table[2 * j]) j = table[2 * j + 1]
       }
       items[o] = j
       logQ[o] = logP[j]
@@ -186,7 +211,7 @@ export function weightedDraw(
             s0 ^= a3
             s2 = a2 ^ t
             s3 = (a3 << 11) | (a3 >>> 21)
-            if (r * 2.3283064365386963e-10 >= prob[c]) c = data[c]
+            if (r >= table[2 * c]) c = table[2 * c + 1]
           }
           if (len === 0 || !isPositive(indptr, rows, bitOffset, bits, u, c)) {
             j = c
