@@ -164,3 +164,26 @@ export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): In
   }
   return interactionsFromArrow(batches, opts)
 }
+
+/**
+ * A single-batch Arrow table from named typed-array columns (each used without copying), e.g. a
+ * raw interaction log to export or to feed {@link interactionsFromArrow}.
+ *
+ * @param columns - column name → `Int32Array`, `Float32Array`, `Float64Array`, ... of equal length.
+ * @returns the table.
+ * @example
+ * ```ts
+ * const t = arrowTableFromColumns({ user: Int32Array.of(1, 2), item: Int32Array.of(5, 5) })
+ * ```
+ */
+export function arrowTableFromColumns(columns: Record<string, Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array>): Table {
+  const cols: Record<string, Vector> = {}
+  let len = -1
+  for (const name of Object.keys(columns)) {
+    const a = columns[name]
+    if (len >= 0 && a.length !== len) throw new Error(`arrowTableFromColumns: column "${name}" has ${a.length} rows, expected ${len}`)
+    len = a.length
+    cols[name] = makeVector(a)
+  }
+  return new Table(cols)
+}

@@ -4,7 +4,8 @@ import { identityIds, type BuildOptions, type InteractionColumns } from '../inte
 /**
  * Builds a user-major CSR like {@link buildInteractions}, with the same result and the same
  * duplicate policy, by a stable counting sort on users followed by a native sort of packed
- * (item, position) keys per user row (insertion sort for short rows, nothing for sorted rows).
+ * (item, position) keys per user row (insertion sort for short rows, nothing for sorted rows); item, weight and time travel with
+ * the scatter so every later pass is sequential.
  *
  * Duplicates of a (user, item) pair are folded as in `buildInteractions`: `last` keeps the latest
  * by time (ties: the later row), `first` the earliest, `sum` adds weights and keeps the latest
@@ -14,7 +15,7 @@ import { identityIds, type BuildOptions, type InteractionColumns } from '../inte
  * @param opts - id space and duplicate policy, as for `buildInteractions`.
  * @returns an {@link Interactions} whose rows are sorted by item and unique.
  * @remarks O(nnz + numUsers + Σ row·log row) time with no comparator callbacks; allocates a
- * permutation, the counts and the outputs. Input that is already user-major with strictly
+ * the scattered columns (which become the outputs), the counts and per-row scratch. Input that is already user-major with strictly
  * increasing items is returned without copying (only `indptr` is computed).
  */
 export function buildInteractionsRadix(cols: InteractionColumns, opts: BuildOptions = {}): Interactions {
@@ -75,21 +76,38 @@ export function buildInteractionsRadix(cols: InteractionColumns, opts: BuildOpti
     }
   }
 
-  // One stable counting sort by user (row order kept within a user), then a sort of each user's
-  // row by item: rows end up ordered by (user, item, row).
+  // One stable counting sort by user (row order kept within a user) that carries item, weight and
+  // time along, so later passes read sequentially; then a stable sort of each user's row by item.
   const counts = new Int32Array(numUsers + 1)
   for (let r = 0; r < n; r++) counts[users[r] + 1]++
   for (let u = 0; u < numUsers; u++) counts[u + 1] += counts[u]
   const fill = counts.slice(0, numUsers)
-  const perm = new Int32Array(n)
   const sItems = new Int32Array(n)
-  for (let r = 0; r < n; r++) {
-    const p = fill[users[r]]++
-    perm[p] = r
-    sItems[p] = items[r]
+  const sW = w ? new Float32Array(n) : undefined
+  const sT = times ? new Float64Array(n) : undefined
+  if (sW && sT) {
+    for (let r = 0; r < n; r++) {
+      const p = fill[users[r]]++
+      sItems[p] = items[r]
+      sW[p] = w![r]
+      sT[p] = times![r]
+    }
+  } else {
+    for (let r = 0; r < n; r++) {
+      const p = fill[users[r]]++
+      sItems[p] = items[r]
+      if (sW) sW[p] = w![r]
+      if (sT) sT[p] = times![r]
+    }
   }
-  let keys = new Float64Array(64)
-  let permCopy = new Int32Array(64)
+  let maxRow = 0
+  for (let u = 0; u < numUsers; u++) if (counts[u + 1] - counts[u] > maxRow) maxRow = counts[u + 1] - counts[u]
+  const order = new Int32Array(maxRow)
+  const keys = new Float64Array(maxRow)
+  const tmpI = new Int32Array(maxRow)
+  const tmpW = sW ? new Float32Array(maxRow) : undefined
+  const tmpT = sT ? new Float64Array(maxRow) : undefined
+  const packable = numItems * maxRow < 9007199254740992
   for (let u = 0; u < numUsers; u++) {
     const s = counts[u]
     const e = counts[u + 1]
@@ -103,94 +121,88 @@ export function buildInteractionsRadix(cols: InteractionColumns, opts: BuildOpti
       }
     }
     if (ordered) continue
+    // order[k] = position (within the row) of the k-th smallest (item, position).
     if (len <= 24) {
-      // Insertion sort; strict comparison keeps equal items in row order.
-      for (let j = s + 1; j < e; j++) {
-        const it = sItems[j]
-        const r = perm[j]
+      for (let j = 0; j < len; j++) {
+        const it = sItems[s + j]
         let k = j - 1
-        while (k >= s && sItems[k] > it) {
-          sItems[k + 1] = sItems[k]
-          perm[k + 1] = perm[k]
+        while (k >= 0 && sItems[s + order[k]] > it) {
+          order[k + 1] = order[k]
           k--
         }
-        sItems[k + 1] = it
-        perm[k + 1] = r
+        order[k + 1] = j
       }
-    } else if (numItems * len < 9007199254740992) {
+    } else if (packable) {
       // Native sort of packed (item, position) keys: exact in a double, stable by position.
-      if (keys.length < len) {
-        keys = new Float64Array(2 * len)
-        permCopy = new Int32Array(2 * len)
-      }
-      for (let j = 0; j < len; j++) {
-        keys[j] = sItems[s + j] * len + j
-        permCopy[j] = perm[s + j]
-      }
+      for (let j = 0; j < len; j++) keys[j] = sItems[s + j] * len + j
       const view = keys.subarray(0, len)
       view.sort()
-      for (let j = 0; j < len; j++) {
-        const key = view[j]
-        const pos = key % len
-        sItems[s + j] = (key - pos) / len
-        perm[s + j] = permCopy[pos]
-      }
+      for (let j = 0; j < len; j++) order[j] = view[j] % len
     } else {
-      const idx = Array.from(perm.subarray(s, e))
-      idx.sort((a, b) => items[a] - items[b] || a - b)
-      for (let j = 0; j < len; j++) {
-        perm[s + j] = idx[j]
-        sItems[s + j] = items[idx[j]]
-      }
+      const idx = Array.from({ length: len }, (_, j) => j)
+      idx.sort((a, b) => sItems[s + a] - sItems[s + b] || a - b)
+      for (let j = 0; j < len; j++) order[j] = idx[j]
+    }
+    for (let j = 0; j < len; j++) tmpI[j] = sItems[s + j]
+    for (let j = 0; j < len; j++) sItems[s + j] = tmpI[order[j]]
+    if (sW) {
+      for (let j = 0; j < len; j++) tmpW![j] = sW[s + j]
+      for (let j = 0; j < len; j++) sW[s + j] = tmpW![order[j]]
+    }
+    if (sT) {
+      for (let j = 0; j < len; j++) tmpT![j] = sT[s + j]
+      for (let j = 0; j < len; j++) sT[s + j] = tmpT![order[j]]
     }
   }
 
+  // Fold duplicates in place: rows of one pair are adjacent and in row order; buildInteractions
+  // orders them by (time, row), which the comparisons below reproduce.
   const indptr = new Int32Array(numUsers + 1)
-  const outItems = sItems // output position never overtakes the scan
-  const outW = w ? new Float32Array(n) : undefined
-  const outT = times ? new Float64Array(n) : undefined
   let nnz = 0
   for (let u = 0; u < numUsers; u++) {
     const s = counts[u]
     const e = counts[u + 1]
     const rowStart = nnz
     for (let j = s; j < e; j++) {
-      const r = perm[j]
       const it = sItems[j]
-      if (nnz > rowStart && outItems[nnz - 1] === it) {
+      if (nnz > rowStart && sItems[nnz - 1] === it) {
         const o = nnz - 1
-        // Rows of one pair arrive in row order; buildInteractions orders them by (time, row).
         if (mode === 0) {
-          if (!outT || times![r] >= outT[o]) {
-            if (outW) outW[o] = w![r]
-            if (outT) outT[o] = times![r]
+          if (!sT || sT[j] >= sT[o]) {
+            if (sW) sW[o] = sW[j]
+            if (sT) sT[o] = sT[j]
           }
         } else if (mode === 1) {
-          if (outT && times![r] < outT[o]) {
-            if (outW) outW[o] = w![r]
-            outT[o] = times![r]
+          if (sT && sT[j] < sT[o]) {
+            if (sW) sW[o] = sW[j]
+            sT[o] = sT[j]
           }
         } else if (mode === 2) {
-          if (outW) outW[o] += w![r]
-          if (outT && times![r] > outT[o]) outT[o] = times![r]
-        } else if (outW) {
-          const wr = w![r]
-          if (wr > outW[o] || (wr === outW[o] && outT && times![r] < outT[o])) {
-            outW[o] = wr
-            if (outT) outT[o] = times![r]
+          if (sW) sW[o] += sW[j]
+          if (sT && sT[j] > sT[o]) sT[o] = sT[j]
+        } else if (sW) {
+          const wr = sW[j]
+          if (wr > sW[o] || (wr === sW[o] && sT && sT[j] < sT[o])) {
+            sW[o] = wr
+            if (sT) sT[o] = sT[j]
           }
-        } else if (outT && times![r] < outT[o]) {
-          outT[o] = times![r]
+        } else if (sT && sT[j] < sT[o]) {
+          sT[o] = sT[j]
         }
         continue
       }
-      outItems[nnz] = it
-      if (outW) outW[nnz] = w![r]
-      if (outT) outT[nnz] = times![r]
+      if (nnz !== j) {
+        sItems[nnz] = it
+        if (sW) sW[nnz] = sW[j]
+        if (sT) sT[nnz] = sT[j]
+      }
       nnz++
     }
     indptr[u + 1] = nnz
   }
+  const outItems = sItems
+  const outW = sW
+  const outT = sT
   return {
     numUsers,
     numItems,

@@ -132,6 +132,7 @@ describe('parseInteractions', () => {
       expectDataError(() => parse('userId,movieId,rating,timestamp\n1,2,3,4\n1,2,abc,5\n'), { line: 3, field: 'rating' }, /"abc" is not a number/)
       expectDataError(() => parse('user,item,rating,timestamp\n1,2,3,yesterday\n'), { line: 2, field: 'timestamp' }, /"yesterday" is not a number/)
       expectDataError(() => parse('1,2,\n'), { line: 1, field: 'rating' }, /empty value/)
+      expectDataError(() => parse('1,2,3\n1,2,'), { line: 2, field: 'rating' }, /empty value/)
     })
     it('NaN and infinite ratings', () => {
       expectDataError(() => parse('user,item,rating\n1,2,NaN\n'), { line: 2, field: 'rating' }, /is NaN/)

@@ -193,8 +193,15 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
   const userIn = new IdInterner(opts.userIds, opts.unknownUsers !== 'error')
   const itemIn = new IdInterner(opts.itemIds, true)
 
-  // Growable row columns, sized from the first line's length.
-  let cap = Math.max(1024, Math.ceil((n - pos) / Math.max(8, firstEnd - pos + 1)) + 1024)
+  // Growable row columns, sized from the mean length of up to 64 leading lines (+20%).
+  let sampleEnd = pos
+  let sampleLines = 0
+  while (sampleEnd < n && sampleLines < 64) {
+    const nl = bytes.indexOf(LF, sampleEnd)
+    sampleEnd = nl < 0 ? n : nl + 1
+    sampleLines++
+  }
+  let cap = 1024 + Math.ceil((1.2 * (n - pos) * Math.max(1, sampleLines)) / Math.max(1, sampleEnd - pos))
   let users: Int32Array = new Int32Array(cap)
   let items: Int32Array = new Int32Array(cap)
   let weights = hasRating ? new Float32Array(cap) : undefined
@@ -204,6 +211,8 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
   // Scratch for quoted fields with "" escapes (one per id role, since ids are interned at row end).
   const scratch = [new Uint8Array(64), new Uint8Array(64), new Uint8Array(64)]
 
+  const roleU = roleIndex[ROLE_USER]
+  const roleI = roleIndex[ROLE_ITEM]
   while (pos < n) {
     // Blank line.
     let c = bytes[pos]
@@ -214,10 +223,15 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
       continue
     }
     const rowLine = line
+    // Ids: a value parsed from digits (fast) or a byte range interned at row end (slow).
+    let uFast = false
+    let uVal = 0
     let uBuf = bytes
     let uS = 0
     let uE = 0
     let uQ = false
+    let iFast = false
+    let iVal = 0
     let iBuf = bytes
     let iS = 0
     let iE = 0
@@ -226,21 +240,96 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
     let time = 0
     let f = 0
     for (;;) {
-      // One field starting at pos.
-      let fs = pos
+      const role = f < nf ? roles[f] : ROLE_NONE
+      const fs = pos
       let fe = pos
       let buf = bytes
       let quoted = false
+      let done = false
       if (pos < n && bytes[pos] === QUOTE) {
-        const role = f < nf ? roles[f] : ROLE_NONE
-        scanQuoted(bytes, pos, n, d0, d1, role === ROLE_USER ? 0 : role === ROLE_ITEM ? 1 : 2, scratch, source, rowLine + 0, names[f] ?? `column ${f}`)
+        scanQuoted(bytes, pos, n, d0, d1, role === ROLE_USER ? 0 : role === ROLE_ITEM ? 1 : 2, scratch, source, rowLine, f < nf ? names[f] : `column ${f}`)
         buf = fBuf
-        fs = fStart
-        fe = fEnd
         pos = fNext
         line += fNewlines
         quoted = true
-      } else {
+        if (role === ROLE_USER) {
+          uBuf = buf
+          uS = fStart
+          uE = fEnd
+          uQ = true
+        } else if (role === ROLE_ITEM) {
+          iBuf = buf
+          iS = fStart
+          iE = fEnd
+          iQ = true
+        } else if (role === ROLE_RATING) {
+          rating = parseNumber(buf, fStart, fEnd, source, rowLine, names[f])
+        } else if (role === ROLE_TIME) {
+          time = parseNumber(buf, fStart, fEnd, source, rowLine, names[f])
+        }
+        done = true
+      } else if (role === ROLE_USER || role === ROLE_ITEM) {
+        // Fused scan + parse of a canonical non-negative integer id (no leading zero, ≤ 15 digits).
+        let p = pos
+        let v = 0
+        c = -1
+        while (p < n) {
+          c = bytes[p]
+          const d = c - 48
+          if (d < 0 || d > 9) break
+          v = v * 10 + d
+          p++
+        }
+        const nd = p - pos
+        if (
+          (p === n || c === LF || c === CR || (c === d0 && (d1 < 0 || (p + 1 < n && bytes[p + 1] === d1)))) &&
+          nd > 0 &&
+          nd <= 15 &&
+          (nd === 1 || bytes[pos] !== 48)
+        ) {
+          if (role === ROLE_USER) {
+            uFast = true
+            uVal = v
+            uS = pos
+            uE = p
+          } else {
+            iFast = true
+            iVal = v
+            iS = pos
+            iE = p
+          }
+          pos = p
+          done = true
+        }
+      } else if (role === ROLE_RATING || role === ROLE_TIME) {
+        // Fused scan + parse of [digits][.digits] with ≤ 15 significant digits.
+        let p = pos
+        let m = 0
+        let nd = 0
+        let frac = 0
+        let dot = false
+        c = -1
+        while (p < n) {
+          c = bytes[p]
+          const d = c - 48
+          if (d >= 0 && d <= 9) {
+            m = m * 10 + d
+            nd++
+            if (dot) frac++
+          } else if (c === 46 && !dot) dot = true
+          else break
+          p++
+        }
+        if ((p === n || c === LF || c === CR || (c === d0 && (d1 < 0 || (p + 1 < n && bytes[p + 1] === d1)))) && nd > 0 && nd <= 15) {
+          const v = frac === 0 ? m : m / POW10[frac]
+          if (role === ROLE_RATING) rating = v
+          else time = v
+          pos = p
+          done = true
+        }
+      }
+      if (!done) {
+        // General unquoted field: find its end, then parse the range.
         let p = pos
         if (d1 < 0) {
           while (p < n) {
@@ -257,23 +346,22 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
         }
         fe = p
         pos = p
-      }
-      if (f < nf) {
-        const role = roles[f]
         if (role === ROLE_USER) {
-          uBuf = buf
+          uFast = false
+          uBuf = bytes
           uS = fs
           uE = fe
           uQ = quoted
         } else if (role === ROLE_ITEM) {
-          iBuf = buf
+          iFast = false
+          iBuf = bytes
           iS = fs
           iE = fe
           iQ = quoted
         } else if (role === ROLE_RATING) {
-          rating = parseNumber(buf, fs, fe, source, rowLine, names[f])
+          rating = parseNumber(bytes, fs, fe, source, rowLine, names[f])
         } else if (role === ROLE_TIME) {
-          time = parseNumber(buf, fs, fe, source, rowLine, names[f])
+          time = parseNumber(bytes, fs, fe, source, rowLine, names[f])
         }
       }
       f++
@@ -283,10 +371,11 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
         if (c === d0 && (d1 < 0 || (pos + 1 < n && bytes[pos + 1] === d1))) {
           pos += d1 < 0 ? 1 : 2
           continue
+        } else {
+          if (c === CR) pos++
+          if (pos < n && bytes[pos] === LF) pos++
+          line++
         }
-        if (c === CR) pos++
-        if (pos < n && bytes[pos] === LF) pos++
-        line++
       }
       break
     }
@@ -295,15 +384,15 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
     }
     if (minRating !== undefined && rating < minRating) continue
 
-    const u = internId(userIn, uBuf, uS, uE, uQ, source, rowLine, names[roleIndex[ROLE_USER]])
+    const u = uFast && userIn.mode === 0 ? userIn.internInt(uVal) : internId(userIn, uBuf, uS, uE, uQ, source, rowLine, names[roleU])
     if (u < 0) {
       throw new DataError(`unknown user ${quoteValue(decoder.decode(uBuf.subarray(uS, uE)).trim())}: it does not occur in the shared user ids (e.g. the training file)`, {
         source,
         line: rowLine,
-        field: names[roleIndex[ROLE_USER]],
+        field: names[roleU],
       })
     }
-    const it = internId(itemIn, iBuf, iS, iE, iQ, source, rowLine, names[roleIndex[ROLE_ITEM]])
+    const it = iFast && itemIn.mode === 0 ? itemIn.internInt(iVal) : internId(itemIn, iBuf, iS, iE, iQ, source, rowLine, names[roleI])
     if (rows === cap) {
       cap *= 2
       users = growI32(users, cap)
