@@ -58,6 +58,9 @@ describe('adaptive: WARP', () => {
     const st = s.stats()
     expect(st.meanTrials).toBeCloseTo(1 / p, 1)
     expect(st.rejectionRate).toBeCloseTo(30 / 100, 1)
+    // The violator outscores every earlier (non-violating) candidate of its search.
+    expect(st.hardness).toBeGreaterThan(0.8)
+    expect(st.hardness).toBeLessThanOrEqual(1)
   })
 
   it('reports a uniform violator and logQ = −log(|I| − |I_u⁺|)', () => {

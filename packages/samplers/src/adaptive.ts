@@ -133,10 +133,11 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
   private userLogQ = new Float32Array(0)
   private readonly cand: Int32Array
   private readonly scores: Float32Array
+  private readonly history: Float32Array
   private readonly one = new Int32Array(1)
   private readonly oneScore = new Float32Array(1)
   private readonly result = new Int32Array(2)
-  private readonly tally = new Float64Array(4)
+  private readonly tally = new Float64Array(6)
   private exhausted = 0
 
   constructor(options: AdaptiveOptions) {
@@ -147,6 +148,7 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
     this.config = { kind: 'adaptive', variant: 'warp', margin, maxSampled, trialsOf, ...commonFields(options, 'adaptive') }
     this.cand = new Int32Array(maxSampled)
     this.scores = new Float32Array(maxSampled)
+    this.history = new Float32Array(maxSampled)
   }
 
   prepare(ctx: SamplerContext): void {
@@ -196,6 +198,7 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
     const state = this.state
     const cand = this.cand
     const scores = this.scores
+    const history = this.history
     const one = this.one
     const oneScore = this.oneScore
     const result = this.result
@@ -229,7 +232,7 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
       let first = 0
       let sum = 0
       for (let d = 0; d < k; d++) {
-        warpSearch(scorer, u, i, positiveIsTrain, xi, margin, maxSampled, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, cand, scores, tally, result)
+        warpSearch(scorer, u, i, positiveIsTrain, xi, margin, maxSampled, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, cand, scores, history, tally, result)
         const j = result[0]
         items[base + d] = j
         logQ[base + d] = j >= 0 ? lq : 0
@@ -248,6 +251,7 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
     this.exhausted += exhausted
     // tally: [0] candidates counted as trials, [1] rejected positives, [3] fallbacks.
     this.counter.add(drawn, tally[0] + tally[1], tally[1], size, trialSum, masked, tally[3])
+    this.counter.addHardness(tally[4], tally[5])
   }
 
   stats(): SamplerStats {

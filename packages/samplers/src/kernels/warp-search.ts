@@ -76,6 +76,9 @@ export function warpFillCandidates(
  * @param positiveScore - x_ui.
  * @param cand - scratch `Int32Array(maxSampled)`.
  * @param scores - scratch `Float32Array(maxSampled)`.
+ * @param history - scratch `Float32Array(maxSampled)`: every score of the search, in draw order.
+ * @param tally - accumulators: `[0] += candidates drawn`, `[1] += rejected`, `[3] += fallbacks`,
+ *   `[4] += hardness percentile`, `[5] += percentiles summed`.
  * @param result - out: `[0]` = the violator or -1, `[1]` = trials (candidates drawn, rejected
  *   positives not counted; `maxSampled` when none was found).
  * @remarks O(trials·cost of a score), allocates nothing.
@@ -98,6 +101,7 @@ export function warpSearch(
   state: Uint32Array,
   cand: Int32Array,
   scores: Float32Array,
+  history: Float32Array,
   tally: Float64Array,
   result: Int32Array,
 ): void {
@@ -109,10 +113,21 @@ export function warpSearch(
     warpFillCandidates(cand, 0, c, u, positive, positiveIsTrain, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, tally)
     tally[0] += c
     scorer.scoreItems(u, cand, c, scores)
+    // Keep the whole search's scores (for the hardness percentile) in `history[0..n+c)`.
+    for (let i = 0; i < c; i++) history[n + i] = scores[i]
     for (let i = 0; i < c; i++) {
-      if (scores[i] > threshold) {
+      const x = scores[i]
+      if (x > threshold) {
         result[0] = cand[i]
         result[1] = n + i + 1
+        // Hardness: the violator's score percentile among every candidate scored in this search.
+        const scored = n + c
+        if (scored > 1) {
+          let below = 0
+          for (let q = 0; q < scored; q++) if (history[q] < x) below++
+          tally[4] += below / (scored - 1)
+          tally[5]++
+        }
         return
       }
     }
