@@ -4,7 +4,8 @@
  * rows in time order so users arrive interleaved, as in a real log).
  *
  * Figures: rows/s (best of 3 runs after one warm-up run, parse + CSR build, bytes already in
- * memory) and the growth of
+ * memory), rows per CPU-second of the same runs (less sensitive to other processes on a shared
+ * machine; GC threads count towards it) and the growth of
  * `rss` and `arrayBuffers` across one run (what the result and the transient buffers take).
  * Arrow is measured twice: a plain log (Int32 ids, Float32 rating, Float64 timestamp) as another
  * tool would write it, and the canonical cache written by `interactionsToArrow` (dictionary ids,
@@ -58,15 +59,19 @@ export async function benchIo(): Promise<BenchRow[]> {
   const rows: BenchRow[] = []
   const measure = (name: string, bytes: Uint8Array, load: () => { indptr: Int32Array; numUsers: number }): void => {
     let best = Infinity
+    let bestCpu = Infinity
     let rss = 0
     let ab = 0
     load() // warm-up: lets the JIT optimise the scan loops before timing
     for (let k = 0; k < REPEATS; k++) {
       gc()
       const m0 = process.memoryUsage()
+      const c0 = process.cpuUsage()
       const t0 = performance.now()
       const x = load()
       const dt = performance.now() - t0
+      const c = process.cpuUsage(c0)
+      bestCpu = Math.min(bestCpu, (c.user + c.system) / 1000)
       const m1 = process.memoryUsage()
       if (x.indptr[x.numUsers] !== nnz) throw new Error(`${name}: loaded ${x.indptr[x.numUsers]} interactions, expected ${nnz}`)
       best = Math.min(best, dt)
@@ -75,6 +80,8 @@ export async function benchIo(): Promise<BenchRow[]> {
     }
     rows.push({ name: `${name}: rows/s`, value: round(ROWS / (best / 1000)), unit: 'rows/s' })
     rows.push({ name: `${name}: time`, value: round(best, 1), unit: 'ms' })
+    // CPU time of the same runs: what the figure would be on an idle core (the machine is shared).
+    rows.push({ name: `${name}: rows per CPU-second`, value: round(ROWS / (bestCpu / 1000)), unit: 'rows/s' })
     rows.push({ name: `${name}: input`, value: round(bytes.length / 2 ** 20, 1), unit: 'MiB' })
     rows.push({ name: `${name}: rss growth`, value: round(rss / 2 ** 20, 1), unit: 'MiB' })
     rows.push({ name: `${name}: arrayBuffers growth`, value: round(ab / 2 ** 20, 1), unit: 'MiB' })
