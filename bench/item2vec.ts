@@ -1,0 +1,127 @@
+/**
+ * item2vec training throughput: (centre, context) pairs trained per second at 64 dimensions with
+ * 5 negatives from the popularity^0.75 sampler (word2vec's noise law), next to the SGNS step
+ * kernel alone (pre-drawn negatives, no sampler, no pair generation).
+ *
+ * Shape: 3,000 users × 50 items drawn from 5,000 items with Zipf(1) popularity, time-ordered,
+ * window 5, no subsampling — about 1.4M pairs per epoch; one short epoch per measurement, best of
+ * two. Target (issue 6): one worker ≥ 0.4M pairs/s; gensim's compiled loop does 0.9–1.3M on one
+ * core. Figures drop when other jobs share the machine's two cores.
+ *
+ * Standalone: `npx tsx bench/item2vec.ts` (re-runs itself with the `decoy-source` condition so the
+ * packages resolve to their sources without a build).
+ */
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** One benchmark figure. */
+export interface BenchRow {
+  name: string
+  value: number
+  unit: string
+}
+
+const NUM_USERS = 3_000
+const NUM_ITEMS = 5_000
+const PER_USER = 50
+const DIM = 64
+const NEGATIVES = 5
+const WINDOW = 5
+const REPEATS = 2
+
+/**
+ * Measures item2vec training pairs/s (1 worker, and 2 when worker threads are available) and the
+ * bare SGNS step kernel's pairs/s.
+ * @returns rows `{ name, value, unit }`.
+ */
+export async function benchItem2vec(): Promise<BenchRow[]> {
+  // Imported lazily so that the standalone entry can re-exec with the source condition first.
+  const core = await import('@decoy/core')
+  const models = await import('@decoy/models')
+  const { createSampler } = await import('@decoy/samplers')
+  const state = core.createRng('bench-item2vec').state
+
+  // Zipf(1) item law through an alias table; distinct items per user, increasing times.
+  const w = new Float64Array(NUM_ITEMS)
+  for (let i = 0; i < NUM_ITEMS; i++) w[i] = 1 / (i + 1)
+  const prob = new Float64Array(NUM_ITEMS)
+  const alias = new Int32Array(NUM_ITEMS)
+  core.aliasBuild(w, NUM_ITEMS, prob, alias, new Int32Array(NUM_ITEMS))
+  const n = NUM_USERS * PER_USER
+  const users = new Int32Array(n)
+  const items = new Int32Array(n)
+  const times = new Float64Array(n)
+  const mark = new Int32Array(NUM_ITEMS).fill(-1)
+  for (let u = 0, r = 0; u < NUM_USERS; u++) {
+    for (let c = 0; c < PER_USER; c++, r++) {
+      let it = core.aliasDraw(prob, alias, NUM_ITEMS, state)
+      while (mark[it] === u) it = core.aliasDraw(prob, alias, NUM_ITEMS, state)
+      mark[it] = u
+      users[r] = u
+      items[r] = it
+      times[r] = c
+    }
+  }
+  const train = core.buildInteractions({ users, items, times }, { numUsers: NUM_USERS, numItems: NUM_ITEMS })
+
+  const rows: BenchRow[] = []
+  const fitRate = async (workers: number): Promise<number> => {
+    let best = 0
+    for (let rep = 0; rep < REPEATS; rep++) {
+      const model = models.item2vec({ dim: DIM, negatives: NEGATIVES, window: WINDOW, sample: 0 })
+      const fitOpts = { sampler: createSampler({ kind: 'popularity', alpha: 0.75 }), epochs: 1, seed: 'bench' + rep, workers }
+      const res = await model.fit(train, fitOpts)
+      best = Math.max(best, res.pairsPerSecond)
+    }
+    return best
+  }
+  rows.push({ name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, 1 worker`, value: round(await fitRate(1)), unit: 'pairs/s' })
+  try {
+    rows.push({ name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, 2 workers`, value: round(await fitRate(2)), unit: 'pairs/s' })
+  } catch (e) {
+    // Worker threads unavailable (not Node, or the node entry failed to load): report one worker only.
+    console.warn(`item2vec bench: 2 workers unavailable: ${(e as Error).message}`)
+  }
+
+  // The step kernel alone, over pre-drawn pairs and negatives.
+  const P = 1 << 16
+  const centres = new Int32Array(P)
+  const contexts = new Int32Array(P)
+  const negs = new Int32Array(P * NEGATIVES)
+  for (let s = 0; s < P; s++) {
+    centres[s] = core.aliasDraw(prob, alias, NUM_ITEMS, state)
+    contexts[s] = core.aliasDraw(prob, alias, NUM_ITEMS, state)
+  }
+  for (let j = 0; j < negs.length; j++) negs[j] = core.aliasDraw(prob, alias, NUM_ITEMS, state)
+  const syn0 = new Float32Array(NUM_ITEMS * DIM)
+  const syn1 = new Float32Array(NUM_ITEMS * DIM)
+  for (let j = 0; j < syn0.length; j++) syn0[j] = (core.prngFloat(state) - 0.5) / DIM
+  const neu1e = new Float64Array(DIM)
+  let bestKernel = 0
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now()
+    for (let pass = 0; pass < 8; pass++) {
+      for (let s = 0; s < P; s++) models.sgnsStep(syn0, syn1, DIM, centres[s], contexts[s], negs, s * NEGATIVES, NEGATIVES, 0.025, neu1e)
+    }
+    bestKernel = Math.max(bestKernel, (8 * P) / ((performance.now() - t0) / 1000))
+  }
+  rows.push({ name: `item2vec sgnsStep kernel alone, dim ${DIM}, ${NEGATIVES} negatives`, value: round(bestKernel), unit: 'pairs/s' })
+  return rows
+}
+
+function round(x: number): number {
+  return Math.round(x)
+}
+
+const self = fileURLToPath(import.meta.url)
+if (process.argv[1] === self) {
+  const conditioned = process.execArgv.join(' ').includes('decoy-source') || (process.env.NODE_OPTIONS ?? '').includes('decoy-source')
+  if (!conditioned) {
+    // Plain `npx tsx bench/item2vec.ts`: rerun with the source condition (tsx's loader flags are in execArgv).
+    const child = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, self], { stdio: 'inherit' })
+    process.exit(child.status ?? 1)
+  }
+  const rows = await benchItem2vec()
+  console.table(rows)
+  console.log(JSON.stringify(rows))
+}
