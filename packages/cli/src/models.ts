@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import type { Interactions, Recommender } from '@decoy/core'
+import type { FactorView, Interactions, Recommender, Scorer } from '@decoy/core'
 import { popularityRecommender } from '@decoy/eval'
 import { InputError, UsageError } from './errors.js'
 
@@ -21,4 +21,13 @@ export async function loadModelForEval(spec: string, train: Interactions): Promi
   if (spec === 'popularity') return { name: 'popularity', model: popularityRecommender(train) }
   if (existsSync(spec)) throw new InputError(`${spec}: loading saved models is not available yet`, spec)
   throw new UsageError(`eval: unknown --model ${JSON.stringify(spec)}; expected ${EVAL_MODELS.join('|')} or a saved model file`)
+}
+
+/**
+ * Loads a saved model and returns its live scorer, for model-aware samplers in `decoy sample`.
+ */
+export async function loadSavedScorer(path: string, train: Interactions): Promise<Scorer | FactorView> {
+  void train
+  if (!existsSync(path)) throw new InputError(`${path}: no such model file`, path)
+  throw new InputError(`${path}: loading saved models is not available yet`, path)
 }

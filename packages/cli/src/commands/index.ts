@@ -1,7 +1,8 @@
 import type { Command } from '../command.js'
 import { dataStatsCommand } from './data-stats.js'
 import { evalCommand } from './eval.js'
+import { sampleCommand } from './sample.js'
 import { splitCommand } from './split.js'
 
 /** Every subcommand, in help order. */
-export const commands: readonly Command[] = [dataStatsCommand, splitCommand, evalCommand]
+export const commands: readonly Command[] = [dataStatsCommand, splitCommand, evalCommand, sampleCommand]
