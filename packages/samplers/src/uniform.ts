@@ -158,6 +158,20 @@ export function uniformDrawExcluding(
   let rejected = 0
   let masked = 0
   let fallbacks = 0
+  // Phase 1: every candidate (pure arithmetic); phase 2 tests them in a tight loop whose
+  // independent loads overlap, then redraws the rare rejected ones.
+  const total = size * k
+  for (let o = 0; o < total; o++) {
+    const r = (s0 + s3) >>> 0
+    const t = s1 << 9
+    const a2 = s2 ^ s0
+    const a3 = s3 ^ s1
+    s1 ^= a2
+    s0 ^= a3
+    s2 = a2 ^ t
+    s3 = (a3 << 11) | (a3 >>> 21)
+    items[o] = (r * scale) | 0
+  }
   for (let s = 0; s < size; s++) {
     const u = users[s]
     const len = indptr[u + 1] - indptr[u]
@@ -172,8 +186,11 @@ export function uniformDrawExcluding(
     }
     const lq = userLogQ[u]
     for (let d = 0; d < k; d++) {
+      logQ[base + d] = lq
+      if (len === 0 || !isPositive(indptr, rows, bitOffset, bits, u, items[base + d])) continue
+      rejected++
       let j = -1
-      for (let tr = 0; tr < maxTrials; tr++) {
+      for (let tr = 1; tr < maxTrials; tr++) {
         const r = (s0 + s3) >>> 0
         const t = s1 << 9
         const a2 = s2 ^ s0
@@ -183,7 +200,7 @@ export function uniformDrawExcluding(
         s2 = a2 ^ t
         s3 = (a3 << 11) | (a3 >>> 21)
         const c = (r * scale) | 0
-        if (len === 0 || !isPositive(indptr, rows, bitOffset, bits, u, c)) {
+        if (!isPositive(indptr, rows, bitOffset, bits, u, c)) {
           j = c
           break
         }
@@ -202,7 +219,6 @@ export function uniformDrawExcluding(
         fallbacks++
       }
       items[base + d] = j
-      logQ[base + d] = lq
     }
   }
   state[0] = s0

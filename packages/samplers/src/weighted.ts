@@ -136,35 +136,37 @@ export function weightedDraw(
   const data = fromData ? dataItems : new Int32Array(0)
   const m = fromData ? dataItems.length : n
   const scale = m * 2.3283064365386963e-10
-  const ex = law.ex
-  if (ex === null) {
-    const total = size * k
-    for (let o = 0; o < total; o++) {
-      let r = (s0 + s3) >>> 0
-      let t = s1 << 9
-      let a2 = s2 ^ s0
-      let a3 = s3 ^ s1
+  // Phase 1: draw every candidate from the static proposal (pure arithmetic, no data-dependent
+  // branches). Phase 2 then tests them against the positives in a separate tight loop, whose
+  // independent loads overlap in the memory system instead of stalling one draw at a time.
+  const total = size * k
+  for (let o = 0; o < total; o++) {
+    let r = (s0 + s3) >>> 0
+    let t = s1 << 9
+    let a2 = s2 ^ s0
+    let a3 = s3 ^ s1
+    s1 ^= a2
+    s0 ^= a3
+    s2 = a2 ^ t
+    s3 = (a3 << 11) | (a3 >>> 21)
+    let j = (r * scale) | 0
+    if (fromData) j = data[j]
+    else {
+      r = (s0 + s3) >>> 0
+      t = s1 << 9
+      a2 = s2 ^ s0
+      a3 = s3 ^ s1
       s1 ^= a2
       s0 ^= a3
       s2 = a2 ^ t
       s3 = (a3 << 11) | (a3 >>> 21)
-      let j = (r * scale) | 0
-      if (fromData) j = data[j]
-      else {
-        r = (s0 + s3) >>> 0
-        t = s1 << 9
-        a2 = s2 ^ s0
-        a3 = s3 ^ s1
-        s1 ^= a2
-        s0 ^= a3
-        s2 = a2 ^ t
-        s3 = (a3 << 11) | (a3 >>> 21)
-        if (r >= table[2 * j]) j = table[2 * j + 1]
-      }
-      items[o] = j
-      logQ[o] = logP[j]
+      if (r >= table[2 * j]) j = table[2 * j + 1]
     }
-  } else {
+    items[o] = j
+    logQ[o] = logP[j]
+  }
+  const ex = law.ex
+  if (ex !== null) {
     const indptr = ex.indptr
     const rows = ex.items
     const bitOffset = ex.bitOffset
@@ -190,51 +192,56 @@ export function weightedDraw(
       }
       const norm = logNorm[u]
       for (let d = 0; d < k; d++) {
-        let j = -1
-        for (let tr = 0; tr < maxTrials; tr++) {
-          let r = (s0 + s3) >>> 0
-          let t = s1 << 9
-          let a2 = s2 ^ s0
-          let a3 = s3 ^ s1
-          s1 ^= a2
-          s0 ^= a3
-          s2 = a2 ^ t
-          s3 = (a3 << 11) | (a3 >>> 21)
-          let c = (r * scale) | 0
-          if (fromData) c = data[c]
-          else {
-            r = (s0 + s3) >>> 0
-            t = s1 << 9
-            a2 = s2 ^ s0
-            a3 = s3 ^ s1
-            s1 ^= a2
-            s0 ^= a3
-            s2 = a2 ^ t
-            s3 = (a3 << 11) | (a3 >>> 21)
-            if (r >= table[2 * c]) c = table[2 * c + 1]
-          }
-          if (len === 0 || !isPositive(indptr, rows, bitOffset, bits, u, c)) {
-            j = c
-            break
-          }
+        let j = items[base + d]
+        if (len > 0 && isPositive(indptr, rows, bitOffset, bits, u, j)) {
+          // Rejected: redraw (trial 1 was phase 1's candidate), then the exact fallback.
           rejected++
-        }
-        if (j < 0) {
-          // Exact fallback: weighted draw over the complement (redrawn on a float-rounding miss).
-          fallbacks++
-          while (j < 0) {
-            const r = (s0 + s3) >>> 0
-            const t = s1 << 9
-            const a2 = s2 ^ s0
-            const a3 = s3 ^ s1
+          j = -1
+          for (let tr = 1; tr < maxTrials; tr++) {
+            let r = (s0 + s3) >>> 0
+            let t = s1 << 9
+            let a2 = s2 ^ s0
+            let a3 = s3 ^ s1
             s1 ^= a2
             s0 ^= a3
             s2 = a2 ^ t
             s3 = (a3 << 11) | (a3 >>> 21)
-            j = weightedNonPositive(indptr, rows, u, cum, n, r * 2.3283064365386963e-10 * compl)
+            let c = (r * scale) | 0
+            if (fromData) c = data[c]
+            else {
+              r = (s0 + s3) >>> 0
+              t = s1 << 9
+              a2 = s2 ^ s0
+              a3 = s3 ^ s1
+              s1 ^= a2
+              s0 ^= a3
+              s2 = a2 ^ t
+              s3 = (a3 << 11) | (a3 >>> 21)
+              if (r >= table[2 * c]) c = table[2 * c + 1]
+            }
+            if (!isPositive(indptr, rows, bitOffset, bits, u, c)) {
+              j = c
+              break
+            }
+            rejected++
           }
+          if (j < 0) {
+            // Exact fallback: weighted draw over the complement (redrawn on a float-rounding miss).
+            fallbacks++
+            while (j < 0) {
+              const r = (s0 + s3) >>> 0
+              const t = s1 << 9
+              const a2 = s2 ^ s0
+              const a3 = s3 ^ s1
+              s1 ^= a2
+              s0 ^= a3
+              s2 = a2 ^ t
+              s3 = (a3 << 11) | (a3 >>> 21)
+              j = weightedNonPositive(indptr, rows, u, cum, n, r * 2.3283064365386963e-10 * compl)
+            }
+          }
+          items[base + d] = j
         }
-        items[base + d] = j
         logQ[base + d] = logP[j] + norm
       }
     }
