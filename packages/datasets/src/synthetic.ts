@@ -1,4 +1,4 @@
-import { aliasBuild, buildInteractionsRadix, createRng, IdMap, prngBelow, prngFloat, shuffleInPlace } from '@decoy/core'
+import { aliasBuild, buildInteractions, createRng, IdMap, prngBelow, prngFloat, shuffleInPlace } from '@decoy/core'
 import type { Interactions } from '@decoy/core'
 
 /** Options of {@link generateSynthetic}. Every field but `seed` has a default. */
@@ -222,7 +222,7 @@ export function generateSynthetic(opts: SyntheticOptions): SyntheticData {
   for (let u = 0; u < numUsers; u++) userIdList[u] = u + 1
   const itemIdList = new Array<number>(numItems)
   for (let i = 0; i < numItems; i++) itemIdList[i] = i + 1
-  const interactions = buildInteractionsRadix(
+  const interactions = buildInteractions(
     { users, items, times, weights },
     { numUsers, numItems, userIds: IdMap.from(userIdList, 'int'), itemIds: IdMap.from(itemIdList, 'int') },
   )

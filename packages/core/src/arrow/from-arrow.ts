@@ -3,7 +3,7 @@ import type { Interactions } from '../contracts.js'
 import { DataError, quoteValue } from '../errors.js'
 import type { IdMap } from '../id-map.js'
 import type { DuplicatePolicy } from '../interactions.js'
-import { buildInteractionsRadix } from '../text/csr.js'
+import { buildInteractions } from '../build-csr.js'
 import { IdInterner } from '../text/interner.js'
 
 /** Options of {@link interactionsFromArrow} and `readArrowIpc`. */
@@ -151,7 +151,7 @@ export function interactionsFromArrow(input: ArrowInput, opts: ArrowReadOptions 
   if (!cols) throw new DataError('no record batches', { source })
   if (rows === 0 && minRating === undefined) throw new DataError('no rows', { source, batch: 0 })
   const c = single ?? { users, items, weights, times }
-  return buildInteractionsRadix(
+  return buildInteractions(
     { users: c.users, items: c.items, weights: c.weights, times: c.times, length: rows },
     { userIds: userIn.map, itemIds: itemIn.map, numUsers: userIn.map.size, numItems: itemIn.map.size, duplicates: opts.duplicates },
   )

@@ -1,3 +1,2 @@
 export { parseInteractions, parseCsvRecords } from './parse.js'
 export type { ParseOptions, CsvRecordOptions, Delimiter, ColumnRef } from './parse.js'
-export { buildInteractionsRadix } from './csr.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DataError, IdMap, buildInteractions, buildInteractionsRadix, parseCsvRecords, parseInteractions, type Interactions } from '@decoy/core'
+import { DataError, IdMap, buildInteractions, identityIds, parseCsvRecords, parseInteractions, type BuildOptions, type InteractionColumns, type Interactions } from '@decoy/core'
 
 const enc = new TextEncoder()
 const parse = (text: string, opts: Parameters<typeof parseInteractions>[1] = {}): Interactions =>
@@ -179,8 +179,121 @@ function same(a: ArrayLike<number> | undefined, b: ArrayLike<number> | undefined
   return true
 }
 
-describe('buildInteractionsRadix', () => {
-  it('matches buildInteractions for every duplicate policy', () => {
+// The straightforward comparator-sort CSR build, kept as the oracle for the radix builder.
+/**
+ * Builds a user-major CSR from row columns by a two-pass counting sort on users, then a sort of
+ * each row by item, then duplicate folding.
+ *
+ * @returns an {@link Interactions} whose rows are sorted and unique.
+ * @remarks O(nnz + numUsers + Σ row·log row); allocates the output arrays plus one permutation.
+ */
+function referenceBuild(cols: InteractionColumns, opts: BuildOptions = {}): Interactions {
+  const n = cols.length ?? cols.users.length
+  if (cols.items.length < n) throw new Error(`buildInteractions: items column has ${cols.items.length} rows, expected ${n}`)
+  if (cols.weights && cols.weights.length < n) throw new Error('buildInteractions: weights column is shorter than users')
+  if (cols.times && cols.times.length < n) throw new Error('buildInteractions: times column is shorter than users')
+  const users = cols.users
+  const items = cols.items
+  let maxU = -1
+  let maxI = -1
+  for (let r = 0; r < n; r++) {
+    const u = users[r]
+    const i = items[r]
+    if (u < 0 || i < 0) throw new Error(`buildInteractions: negative id at row ${r} (user ${u}, item ${i})`)
+    if (u > maxU) maxU = u
+    if (i > maxI) maxI = i
+  }
+  const numUsers = opts.numUsers ?? opts.userIds?.size ?? maxU + 1
+  const numItems = opts.numItems ?? opts.itemIds?.size ?? maxI + 1
+  if (maxU >= numUsers) throw new Error(`buildInteractions: user id ${maxU} >= numUsers ${numUsers}`)
+  if (maxI >= numItems) throw new Error(`buildInteractions: item id ${maxI} >= numItems ${numItems}`)
+  const policy = opts.duplicates ?? 'last'
+
+  // Pass 1: counts per user. Pass 2: stable scatter of row indices (keeps file order per user).
+  const counts = new Int32Array(numUsers + 1)
+  for (let r = 0; r < n; r++) counts[users[r] + 1]++
+  for (let u = 0; u < numUsers; u++) counts[u + 1] += counts[u]
+  const perm = new Int32Array(n)
+  const fill = counts.slice(0, numUsers)
+  for (let r = 0; r < n; r++) perm[fill[users[r]]++] = r
+
+  // Sort each row by (item, order) where order is time then row index, so "last" is well defined.
+  const times = cols.times
+  const w = cols.weights
+  const cmp = (a: number, b: number): number => {
+    const d = items[a] - items[b]
+    if (d !== 0) return d
+    if (times) {
+      const dt = times[a] - times[b]
+      if (dt !== 0) return dt
+    }
+    return a - b
+  }
+  for (let u = 0; u < numUsers; u++) {
+    const s = counts[u]
+    const e = counts[u + 1]
+    if (e - s > 1) {
+      let sorted = true
+      for (let j = s + 1; j < e; j++) {
+        if (cmp(perm[j - 1], perm[j]) > 0) {
+          sorted = false
+          break
+        }
+      }
+      if (!sorted) perm.subarray(s, e).sort(cmp)
+    }
+  }
+
+  // Fold duplicates.
+  const indptr = new Int32Array(numUsers + 1)
+  const outItems = new Int32Array(n)
+  const outW = w ? new Float32Array(n) : undefined
+  const outT = times ? new Float64Array(n) : undefined
+  let nnz = 0
+  for (let u = 0; u < numUsers; u++) {
+    const s = counts[u]
+    const e = counts[u + 1]
+    for (let j = s; j < e; j++) {
+      const r = perm[j]
+      const it = items[r]
+      if (nnz > indptr[u] && outItems[nnz - 1] === it) {
+        const o = nnz - 1
+        if (policy === 'last') {
+          if (outW) outW[o] = w![r]
+          if (outT) outT[o] = times![r]
+        } else if (policy === 'sum') {
+          if (outW) outW[o] += w![r]
+          if (outT && times![r] > outT[o]) outT[o] = times![r]
+        } else if (policy === 'max') {
+          if (outW && w![r] > outW[o]) {
+            outW[o] = w![r]
+            if (outT) outT[o] = times![r]
+          }
+        }
+        continue
+      }
+      outItems[nnz] = it
+      if (outW) outW[nnz] = w![r]
+      if (outT) outT[nnz] = times![r]
+      nnz++
+    }
+    indptr[u + 1] = nnz
+  }
+  return {
+    numUsers,
+    numItems,
+    indptr,
+    items: nnz === n ? outItems : outItems.slice(0, nnz),
+    weights: outW ? (nnz === n ? outW : outW.slice(0, nnz)) : undefined,
+    times: outT ? (nnz === n ? outT : outT.slice(0, nnz)) : undefined,
+    userIds: opts.userIds ?? identityIds(numUsers),
+    itemIds: opts.itemIds ?? identityIds(numItems),
+  }
+}
+
+
+describe('buildInteractions', () => {
+  it('matches the comparator-sort reference for every duplicate policy', () => {
     let s = 7
     const rnd = (n: number): number => {
       s = (Math.imul(s, 1103515245) + 12345) >>> 0
@@ -199,8 +312,8 @@ describe('buildInteractionsRadix', () => {
     }
     for (const duplicates of ['last', 'first', 'sum', 'max'] as const) {
       for (const cols of [{ users, items, weights, times }, { users, items, weights }, { users, items, times }, { users, items }]) {
-        const a = buildInteractions(cols, { duplicates })
-        const b = buildInteractionsRadix(cols, { duplicates })
+        const a = referenceBuild(cols, { duplicates })
+        const b = buildInteractions(cols, { duplicates })
         expect(same(b.indptr, a.indptr)).toBe(true)
         expect(same(b.items, a.items)).toBe(true)
         expect(same(b.weights, a.weights)).toBe(true)
@@ -210,7 +323,7 @@ describe('buildInteractionsRadix', () => {
   })
   it('passes sorted unique input through without copying', () => {
     const items = Int32Array.of(0, 2, 1)
-    const x = buildInteractionsRadix({ users: Int32Array.of(0, 0, 1), items })
+    const x = buildInteractions({ users: Int32Array.of(0, 0, 1), items })
     expect(x.items).toBe(items)
     expect(Array.from(x.indptr)).toEqual([0, 2, 3])
     expect(x.userIds).toBeInstanceOf(IdMap)

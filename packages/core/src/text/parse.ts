@@ -2,7 +2,7 @@ import type { Interactions } from '../contracts.js'
 import { DataError, quoteValue } from '../errors.js'
 import type { IdMap } from '../id-map.js'
 import type { DuplicatePolicy } from '../interactions.js'
-import { buildInteractionsRadix } from './csr.js'
+import { buildInteractions } from '../build-csr.js'
 import { IdInterner } from './interner.js'
 
 /** Field delimiter of a text interaction log. */
@@ -417,7 +417,7 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
   if (rows === 0 && minRating === undefined) {
     throw new DataError(header ? 'empty file: a header but no rows' : 'empty file: no rows', { source, line })
   }
-  return buildInteractionsRadix(
+  return buildInteractions(
     { users, items, weights, times, length: rows },
     {
       userIds: userIn.map,

@@ -1,9 +1,8 @@
-import type { Interactions } from '../contracts.js'
-import { identityIds, type BuildOptions, type InteractionColumns } from '../interactions.js'
+import type { Interactions } from './contracts.js'
+import { identityIds, type BuildOptions, type InteractionColumns } from './interactions.js'
 
 /**
- * Builds a user-major CSR like {@link buildInteractions}, with the same result and the same
- * duplicate policy, by a stable counting sort on users followed by a native sort of packed
+ * Builds a user-major CSR by a stable counting sort on users followed by a native sort of packed
  * (item, position) keys per user row (insertion sort for short rows, nothing for sorted rows); item, weight and time travel with
  * the scatter so every later pass is sequential.
  *
@@ -18,7 +17,7 @@ import { identityIds, type BuildOptions, type InteractionColumns } from '../inte
  * the scattered columns (which become the outputs), the counts and per-row scratch. Input that is already user-major with strictly
  * increasing items is returned without copying (only `indptr` is computed).
  */
-export function buildInteractionsRadix(cols: InteractionColumns, opts: BuildOptions = {}): Interactions {
+export function buildInteractions(cols: InteractionColumns, opts: BuildOptions = {}): Interactions {
   const n = cols.length ?? cols.users.length
   if (cols.items.length < n) throw new Error(`buildInteractions: items column has ${cols.items.length} rows, expected ${n}`)
   if (cols.weights && cols.weights.length < n) throw new Error('buildInteractions: weights column is shorter than users')
