@@ -109,6 +109,7 @@ class PopularitySampler implements NegativeSampler<PopularityConfig> {
   private readonly counter = new SamplerStatsCounter()
   private law: WeightedLaw | null = null
   private table: Uint32Array = new Uint32Array(0)
+  private tableF: Float32Array = new Float32Array(0)
   private state: Uint32Array = new Uint32Array(4)
   private readonly tally = new Float64Array(4)
 
@@ -131,7 +132,8 @@ class PopularitySampler implements NegativeSampler<PopularityConfig> {
     const prob = new Float64Array(n)
     const alias = new Int32Array(n)
     aliasBuild(w, n, prob, alias, new Int32Array(n))
-    this.table = packAlias(prob, alias, n)
+    this.table = packAlias(prob, alias, this.law.logP32, n)
+    this.tableF = new Float32Array(this.table.buffer)
     this.state = ctx.rng.state
     this.counter.reset()
   }
@@ -151,7 +153,7 @@ class PopularitySampler implements NegativeSampler<PopularityConfig> {
     out.trials.fill(1, 0, size)
     const t = this.tally
     t.fill(0)
-    weightedDraw(batch.users, size, k, out.items, out.logQ, this.law!, this.table, null, this.config.maxTrials, this.state, t)
+    weightedDraw(batch.users, size, k, out.items, out.logQ, this.law!, this.table, this.tableF, null, this.config.maxTrials, this.state, t)
     this.counter.add(size * k - t[2], size * k - t[2] - t[3] + t[1], t[1], size, size, t[2], t[3])
   }
 

@@ -81,30 +81,32 @@ export function buildWeightedLaw(train: Interactions, w: Float64Array, kind: str
 }
 
 /**
- * Packs a Vose alias table (`prob`, `alias` from `aliasBuild`) into one `Uint32Array` of pairs
- * `[threshold, alias]`, `threshold = ceil(prob · 2³²)`, so a draw reads one 8-byte entry: with a
- * 32-bit coin word r, `r < threshold` ⟺ `r · 2⁻³² < prob` exactly. Columns with prob ≥ 1 (or
- * rounding to 2³²) alias to themselves.
+ * Packs a Vose alias table (`prob`, `alias` from `aliasBuild`) and the log-probabilities into one
+ * `Uint32Array` of 4-word entries `[threshold, alias, logP(c), logP(alias)]` (the last two are
+ * float32 bits), so a draw touches a single 16-byte entry. `threshold = ceil(prob · 2³¹)`: with a
+ * 31-bit coin r, `r < threshold` ⟺ `r · 2⁻³¹ < prob`, so each column's split is exact to 2⁻³¹,
+ * and the kernel turns the comparison into a mask without a branch. Columns with prob ≥ 1 alias
+ * to themselves.
  * @remarks O(n); allocates the output.
  * @internal
  */
-export function packAlias(prob: Float64Array, alias: Int32Array, n: number): Uint32Array {
-  const t = new Uint32Array(2 * n)
+export function packAlias(prob: Float64Array, alias: Int32Array, logP: Float32Array, n: number): Uint32Array {
+  const t = new Uint32Array(4 * n)
+  const f = new Float32Array(t.buffer)
   for (let c = 0; c < n; c++) {
-    const thr = Math.ceil(prob[c] * 4294967296)
-    if (thr >= 4294967296) {
-      t[2 * c] = 0xffffffff
-      t[2 * c + 1] = c
-    } else {
-      t[2 * c] = thr
-      t[2 * c + 1] = alias[c]
-    }
+    const thr = Math.ceil(prob[c] * 2147483648)
+    const a = thr >= 2147483648 ? c : alias[c]
+    t[4 * c] = thr >= 2147483648 ? 2147483648 : thr
+    t[4 * c + 1] = a
+    f[4 * c + 2] = logP[c]
+    f[4 * c + 3] = logP[a]
   }
   return t
 }
 
 /**
- * Draws `size·k` negatives from a static proposal — a packed alias table ({@link packAlias}) when
+ * Draws `size·k` negatives from a static proposal — a packed alias table ({@link packAlias}; `tableF`
+ * is its float32 view) when
  * `dataItems` is null, else the item of a uniformly drawn training interaction — excluding each
  * slot's positives when `law.ex` is set. Writes logQ = log P(j) − log(1 − P(I_u⁺)).
  *
@@ -121,6 +123,7 @@ export function weightedDraw(
   logQ: Float32Array,
   law: WeightedLaw,
   table: Uint32Array,
+  tableF: Float32Array,
   dataItems: Int32Array | null,
   maxTrials: number,
   state: Uint32Array,
@@ -140,19 +143,34 @@ export function weightedDraw(
   // branches). Phase 2 then tests them against the positives in a separate tight loop, whose
   // independent loads overlap in the memory system instead of stalling one draw at a time.
   const total = size * k
-  for (let o = 0; o < total; o++) {
-    let r = (s0 + s3) >>> 0
-    let t = s1 << 9
-    let a2 = s2 ^ s0
-    let a3 = s3 ^ s1
-    s1 ^= a2
-    s0 ^= a3
-    s2 = a2 ^ t
-    s3 = (a3 << 11) | (a3 >>> 21)
-    let j = (r * scale) | 0
-    if (fromData) j = data[j]
-    else {
-      r = (s0 + s3) >>> 0
+  if (fromData) {
+    for (let o = 0; o < total; o++) {
+      const r = (s0 + s3) >>> 0
+      const t = s1 << 9
+      const a2 = s2 ^ s0
+      const a3 = s3 ^ s1
+      s1 ^= a2
+      s0 ^= a3
+      s2 = a2 ^ t
+      s3 = (a3 << 11) | (a3 >>> 21)
+      const j = data[(r * scale) | 0]
+      items[o] = j
+      logQ[o] = logP[j]
+    }
+  } else {
+    const tf = tableF
+    for (let o = 0; o < total; o++) {
+      let r = (s0 + s3) >>> 0
+      let t = s1 << 9
+      let a2 = s2 ^ s0
+      let a3 = s3 ^ s1
+      s1 ^= a2
+      s0 ^= a3
+      s2 = a2 ^ t
+      s3 = (a3 << 11) | (a3 >>> 21)
+      const c = (r * scale) | 0
+      const e = c << 2
+      r = (s0 + s3) >>> 1
       t = s1 << 9
       a2 = s2 ^ s0
       a3 = s3 ^ s1
@@ -160,10 +178,12 @@ export function weightedDraw(
       s0 ^= a3
       s2 = a2 ^ t
       s3 = (a3 << 11) | (a3 >>> 21)
-      if (r >= table[2 * j]) j = table[2 * j + 1]
+      // mask = −1 when the 31-bit coin r < threshold (keep column c), else 0 (take the alias).
+      const mask = (r - table[e]) >> 31
+      const al = table[e + 1] | 0
+      items[o] = al ^ ((al ^ c) & mask)
+      logQ[o] = tf[e + 3 + mask]
     }
-    items[o] = j
-    logQ[o] = logP[j]
   }
   const ex = law.ex
   if (ex !== null) {
@@ -209,7 +229,7 @@ export function weightedDraw(
             let c = (r * scale) | 0
             if (fromData) c = data[c]
             else {
-              r = (s0 + s3) >>> 0
+              r = (s0 + s3) >>> 1
               t = s1 << 9
               a2 = s2 ^ s0
               a3 = s3 ^ s1
@@ -217,7 +237,7 @@ export function weightedDraw(
               s0 ^= a3
               s2 = a2 ^ t
               s3 = (a3 << 11) | (a3 >>> 21)
-              if (r >= table[2 * c]) c = table[2 * c + 1]
+              if (r >= table[4 * c]) c = table[4 * c + 1]
             }
             if (!isPositive(indptr, rows, bitOffset, bits, u, c)) {
               j = c
@@ -241,8 +261,8 @@ export function weightedDraw(
             }
           }
           items[base + d] = j
-        }
-        logQ[base + d] = logP[j] + norm
+          logQ[base + d] = logP[j] + norm
+        } else logQ[base + d] += norm
       }
     }
     tally[1] += rejected
