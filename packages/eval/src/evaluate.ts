@@ -216,6 +216,28 @@ function maskedWarning(masked: number): string {
   )
 }
 
+/** Scratch and inputs of one full-ranking run, allocated once per {@link evaluate} call. */
+interface FullRun {
+  train: Interactions
+  test: Interactions
+  exclude: Interactions[]
+  numItems: number
+  ks: Int32Array
+  numK: number
+  maxK: number
+  counts: Int32Array
+  scores: Float32Array
+  heapItems: Int32Array
+  heapScores: Float64Array
+  topItems: Int32Array
+  topScores: Float32Array
+  block: Float64Array
+  bestRank: Int32Array
+  tally: Int32Array
+  rankCols: Float64Array[]
+  popCols: Float64Array[]
+}
+
 function evaluateFull(
   model: EvaluableModel,
   train: Interactions,
@@ -228,57 +250,44 @@ function evaluateFull(
   const numK = ks.length
   const maxK = ks[numK - 1]
   const numUsers = users.length
-  const counts = itemCounts(train)
-
-  // Scratch, once per call.
-  const scores = new Float32Array(numItems)
-  const heapItems = new Int32Array(maxK)
-  const heapScores = new Float64Array(maxK)
-  const topItems = new Int32Array(maxK)
-  const topScores = new Float32Array(maxK)
-  const block = new Float64Array(numK * NUM_RANK_METRICS)
-  const bestRank = new Int32Array(numItems).fill(maxK)
-  const tally = new Int32Array(2)
-
   const rankCols: Float64Array[] = []
   for (let c = 0; c < numK * NUM_RANK_METRICS; c++) rankCols.push(new Float64Array(numUsers))
   const popCols: Float64Array[] = []
   for (let j = 0; j < numK; j++) popCols.push(new Float64Array(numUsers))
+  const run: FullRun = {
+    train,
+    test,
+    exclude,
+    numItems,
+    ks,
+    numK,
+    maxK,
+    counts: itemCounts(train),
+    scores: new Float32Array(numItems),
+    heapItems: new Int32Array(maxK),
+    heapScores: new Float64Array(maxK),
+    topItems: new Int32Array(maxK),
+    topScores: new Float32Array(maxK),
+    block: new Float64Array(numK * NUM_RANK_METRICS),
+    bestRank: new Int32Array(numItems).fill(maxK),
+    tally: new Int32Array(2),
+    rankCols,
+    popCols,
+  }
 
-  const testItems = test.items
+  // The loop stays tiny on purpose: the model's scoreAll is the dominant cost, and a small caller
+  // lets the JIT inline it (and its gemv) here instead of calling it out of line.
+  const scores = run.scores
   const testPtr = test.indptr
   let numTest = 0
   for (let idx = 0; idx < numUsers; idx++) {
     const u = users[idx]
-    const s = testPtr[u]
-    const e = testPtr[u + 1]
-    numTest += e - s
-    countTestItems(train, test, exclude, counts, numItems, u, tally)
-
+    numTest += testPtr[u + 1] - testPtr[u]
     model.scoreAll(u, scores)
-    maskRow(train, u, scores, numItems)
-    for (let x = 0; x < exclude.length; x++) maskRow(exclude[x], u, scores, numItems)
-    const found = selectTopK(scores, numItems, maxK, heapItems, heapScores, topItems, topScores, 0)
-
-    rankingMetrics(topItems, 0, testItems, s, e, ks, numK, block, 0)
-    for (let c = 0; c < block.length; c++) rankCols[c][idx] = block[c]
-
-    // Coverage (best rank per item) and popularity of the real items in each prefix.
-    let popSum = 0
-    let j = 0
-    for (let r = 0; r < maxK; r++) {
-      if (r < found) {
-        const it = topItems[r]
-        if (bestRank[it] > r) bestRank[it] = r
-        popSum += it < counts.length ? counts[it] : 0
-      }
-      if (r + 1 === ks[j]) {
-        const real = found < r + 1 ? found : r + 1
-        popCols[j][idx] = real > 0 ? popSum / real : 0
-        j++
-      }
-    }
+    rankUser(run, u, idx)
   }
+  const bestRank = run.bestRank
+  const tally = run.tally
 
   const metrics: Record<string, number> = {}
   const perUser: Record<string, Float64Array> = {}
@@ -311,6 +320,45 @@ function evaluateFull(
     maskedTestItems: tally[1],
     sampled: false,
     warnings,
+  }
+}
+
+/** Masks, selects the top max(K) and records every metric of user u (row idx) from `run.scores`. */
+function rankUser(run: FullRun, u: number, idx: number): void {
+  const scores = run.scores
+  const numItems = run.numItems
+  const exclude = run.exclude
+  const test = run.test
+  const ks = run.ks
+  const maxK = run.maxK
+  const topItems = run.topItems
+  const block = run.block
+  const counts = run.counts
+  const bestRank = run.bestRank
+  countTestItems(run.train, test, exclude, counts, numItems, u, run.tally)
+  maskRow(run.train, u, scores, numItems)
+  for (let x = 0; x < exclude.length; x++) maskRow(exclude[x], u, scores, numItems)
+  const found = selectTopK(scores, numItems, maxK, run.heapItems, run.heapScores, topItems, run.topScores, 0)
+
+  rankingMetrics(topItems, 0, test.items, test.indptr[u], test.indptr[u + 1], ks, run.numK, block, 0)
+  const rankCols = run.rankCols
+  for (let c = 0; c < block.length; c++) rankCols[c][idx] = block[c]
+
+  // Coverage (best rank per item) and popularity of the real items in each prefix.
+  const popCols = run.popCols
+  let popSum = 0
+  let j = 0
+  for (let r = 0; r < maxK; r++) {
+    if (r < found) {
+      const it = topItems[r]
+      if (bestRank[it] > r) bestRank[it] = r
+      popSum += it < counts.length ? counts[it] : 0
+    }
+    if (r + 1 === ks[j]) {
+      const real = found < r + 1 ? found : r + 1
+      popCols[j][idx] = real > 0 ? popSum / real : 0
+      j++
+    }
   }
 }
 
