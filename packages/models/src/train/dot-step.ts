@@ -1,5 +1,5 @@
 import { LOSS_BPR, lossGrad } from '../losses/grad.js'
-import { OPT_ADAGRAD, OPT_SGD, adagradRow, adagradRow64, scalarUpdate, sgdRow, sgdRow64 } from '../optim/optim.js'
+import { ADAGRAD_EPS, OPT_ADAGRAD, OPT_SGD, adagradRow64, scalarUpdate, sgdRow64 } from '../optim/optim.js'
 
 /**
  * Everything the dot-product step kernel reads: parameter views, optimiser state, loss code and
@@ -160,23 +160,11 @@ export function dotStepRange(
     }
     const negCount = hasIndptr ? numItems - (indptr[u + 1] - indptr[u]) : numItems - 1
     total += lossGrad(code, scores, 0, negItems, logQ, no, k, negCount, trials[s], hp, exps, grads, 0)
-    // Gradient of the left row, from the right rows before they move.
+    // One pass per touched right row: accumulate the left row's gradient from the row before it
+    // moves, then update the row with the old left row. (A duplicate candidate sees its first
+    // update; samplers rarely repeat an item within a slot.)
     for (let f = 0; f < dim; f++) ug[f] = 0
     let bu = 0
-    for (let c = 0; c <= k; c++) {
-      const g = grads[c]
-      if (g === 0) continue
-      const item = c === 0 ? positives[s] : negItems[no + c - 1]
-      if (item < 0) continue
-      const io = item * dim
-      let a = g
-      if (normalize !== 0) {
-        a = g / (nu * norms[c])
-        bu -= (g * scores[c]) / (nu * nu)
-      }
-      for (let f = 0; f < dim; f++) ug[f] += a * Q[io + f]
-    }
-    // Right rows and biases, with the old left row.
     for (let c = 0; c <= k; c++) {
       const g = grads[c]
       if (g === 0) continue
@@ -188,10 +176,25 @@ export function dotStepRange(
       if (normalize !== 0) {
         const nq = norms[c]
         a = g / (nu * nq)
+        bu -= (g * scores[c]) / (nu * nu)
         b = l2 - (g * scores[c]) / (nq * nq)
       }
-      if (adagrad) adagradRow(Q, rightAcc, io, P, uo, a, b, dim, lr)
-      else sgdRow(Q, io, P, uo, a, b, dim, lr)
+      if (adagrad) {
+        for (let f = 0; f < dim; f++) {
+          const q = Q[io + f]
+          ug[f] += a * q
+          const gq = a * P[uo + f] + b * q
+          const h = rightAcc[io + f] + gq * gq
+          rightAcc[io + f] = h
+          Q[io + f] = q - (lr * gq) / Math.sqrt(h + ADAGRAD_EPS)
+        }
+      } else {
+        for (let f = 0; f < dim; f++) {
+          const q = Q[io + f]
+          ug[f] += a * q
+          Q[io + f] = q - lr * (a * P[uo + f] + b * q)
+        }
+      }
       if (hasBias) scalarUpdate(optimizer, bias, biasAcc, item, g + l2Bias * bias[item], lr)
     }
     if (adagrad) adagradRow64(P, leftAcc, uo, ug, 0, 1, bu + l2, dim, lr)
