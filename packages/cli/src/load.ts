@@ -1,5 +1,5 @@
-import type { IdMap, Interactions } from '@decoy/core'
-import { DataError } from '@decoy/core'
+import type { Interactions } from '@decoy/core'
+import { DataError, IdMap } from '@decoy/core'
 import { readInteractionsFile } from '@decoy/core/node'
 import { INPUT_FORMATS, loadDataset, loadInteractions, type InteractionsMeta } from '@decoy/datasets'
 import type { Args, OptionSpec } from './args.js'
@@ -108,8 +108,9 @@ export function loadTest(args: Args, train: Interactions, flag = 'test'): Intera
       format: format === 'arrow' ? 'arrow' : format === undefined ? undefined : 'text',
       delimiter: format === 'csv' ? ',' : format === 'tsv' ? '\t' : undefined,
       minRating,
-      userIds: train.userIds as IdMap,
-      itemIds: train.itemIds as IdMap,
+      // Copies: reading the test file must not grow the training maps a model keeps and saves.
+      userIds: IdMap.from(train.userIds.toArray(), train.userIds.kind),
+      itemIds: IdMap.from(train.itemIds.toArray(), train.itemIds.kind),
       unknownUsers: 'error',
     })
   } catch (e) {

@@ -1,8 +1,10 @@
 import type { Command } from '../command.js'
 import { dataStatsCommand } from './data-stats.js'
 import { evalCommand } from './eval.js'
+import { recommendCommand, similarCommand } from './recommend.js'
 import { sampleCommand } from './sample.js'
 import { splitCommand } from './split.js'
+import { trainCommand } from './train.js'
 
 /** Every subcommand, in help order. */
-export const commands: readonly Command[] = [dataStatsCommand, splitCommand, evalCommand, sampleCommand]
+export const commands: readonly Command[] = [dataStatsCommand, splitCommand, evalCommand, sampleCommand, trainCommand, recommendCommand, similarCommand]

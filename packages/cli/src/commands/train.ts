@@ -1,0 +1,143 @@
+import { writeFileAtomic } from '@decoy/core/node'
+import { evaluate, type EvalResult } from '@decoy/eval'
+import { lossNames, type LossName } from '@decoy/models'
+import type { Command } from '../command.js'
+import { InputError, UsageError } from '../errors.js'
+import { asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
+import { TRAIN_DEFAULTS_TEXT, TRAIN_MODELS, defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
+import { evalJson, evalSummary, metricsTable } from '../report.js'
+import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
+
+/** `decoy train`. */
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a model (mf, item2vec) through any sampler, evaluate it, optionally save it',
+  usage:
+    "--train <file> --test <file> --model mf|item2vec [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n" +
+    '       [--factors 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
+    '       [--save <path>] [--dataset <name>] [--window all|N] [--sample 1e-3] [--output ns|hs] [--json]',
+  options: [
+    ...dataOptions('train', 'training interactions (file, directory, dataset)'),
+    { name: 'test', type: 'string', value: '<file>', description: 'held-out interactions for the final full-ranking metrics' },
+    { name: 'model', type: 'string', value: '<name>', description: TRAIN_MODELS.join('|'), defaultText: 'mf' },
+    ...samplerOptions(),
+    { name: 'loss', type: 'string', value: '<loss>', description: `mf loss: ${lossNames.join('|')}`, defaultText: TRAIN_DEFAULTS_TEXT.loss },
+    { name: 'factors', type: 'string', value: '<d>', description: 'embedding dimension', defaultText: TRAIN_DEFAULTS_TEXT.factors },
+    { name: 'epochs', type: 'string', value: '<n>', description: 'passes over the training data', defaultText: TRAIN_DEFAULTS_TEXT.epochs },
+    { name: 'lr', type: 'string', value: '<x>', description: 'learning rate (item2vec: initial alpha)', defaultText: TRAIN_DEFAULTS_TEXT.lr },
+    { name: 'l2', type: 'string', value: '<x>', description: 'mf: L2 on touched rows', defaultText: TRAIN_DEFAULTS_TEXT.l2 },
+    { name: 'negatives', type: 'string', value: '<k>', description: 'negatives per positive', defaultText: TRAIN_DEFAULTS_TEXT.negatives },
+    { name: 'batch-size', type: 'string', value: '<b>', description: 'positives per sampler call', defaultText: TRAIN_DEFAULTS_TEXT.batchSize },
+    { name: 'optimizer', type: 'string', value: '<o>', description: 'mf: sgd|adagrad', defaultText: TRAIN_DEFAULTS_TEXT.optimizer },
+    { name: 'margin', type: 'string', value: '<x>', description: 'mf: hinge margin (warp)', defaultText: '1' },
+    { name: 'temperature', type: 'string', value: '<x>', description: 'mf: softmax temperature', defaultText: '1' },
+    { name: 'window', type: 'string', value: '<all|N>', description: 'item2vec: context window, or all (every pair of a history)', defaultText: TRAIN_DEFAULTS_TEXT.window },
+    { name: 'sample', type: 'string', value: '<x>', description: 'item2vec: frequent-item subsampling threshold (0 = off)', defaultText: TRAIN_DEFAULTS_TEXT.sample },
+    { name: 'output', type: 'string', value: '<ns|hs>', description: 'item2vec: negative sampling or hierarchical softmax', defaultText: TRAIN_DEFAULTS_TEXT.output },
+    { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs)', defaultText: '1' },
+    { name: 'seed', type: 'string', value: '<s>', description: 'seed of initialisation, order and sampler streams', defaultText: '42' },
+    { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
+    { name: 'save', type: 'string', value: '<path>', description: 'save the model (Arrow IPC + JSON header), written atomically' },
+    { name: 'dataset', type: 'string', value: '<name>', description: 'dataset whose metadata (titles) goes with the model, recorded at save' },
+    { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
+  ],
+  notes:
+    'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
+    'JSON keys: model, metrics {"ndcg@10", "ndcg@20", "recall@20", "hr@10", …} (when --test is given), k, users,\n' +
+    'test_interactions, unseen_test_items, masked_test_items, sampled, warnings, train_seconds, updates_per_second,\n' +
+    'updates, config (the full resolved configuration, sampler included), sampler_stats, epochs [{epoch, seconds, loss?,\n' +
+    'updates?, pairs?, learningRate}], saved?.',
+  async run(args, ctx) {
+    const kind = args.choice('model', TRAIN_MODELS, 'mf')!
+    const mfOnly = ['loss', 'l2', 'optimizer', 'margin', 'temperature']
+    const i2vOnly = ['window', 'sample', 'output']
+    for (const f of kind === 'mf' ? i2vOnly : mfOnly) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}`)
+    let window: number | 'all' | undefined
+    const w = args.str('window')
+    if (w !== undefined) window = w === 'all' ? 'all' : args.int('window', undefined, 1)
+    const settings: TrainSettings = {
+      factors: args.int('factors', undefined, 1),
+      epochs: args.int('epochs', undefined, 1),
+      learningRate: args.num('lr', undefined, Number.MIN_VALUE),
+      l2: args.num('l2', undefined, 0),
+      negatives: args.int('negatives', undefined, 1),
+      batchSize: args.int('batch-size', undefined, 1),
+      workers: args.int('workers', 1, 1, 64)!,
+      seed: args.str('seed') ?? '42',
+      loss: args.choice('loss', lossNames as readonly LossName[]),
+      optimizer: args.choice('optimizer', ['sgd', 'adagrad'] as const),
+      margin: args.num('margin', undefined, 0),
+      temperature: args.num('temperature', undefined, Number.MIN_VALUE),
+      window,
+      sample: args.num('sample', undefined, 0),
+      output: args.choice('output', ['ns', 'hs'] as const),
+    }
+    const k = args.intList('k', [10, 20])
+    const hs = kind === 'item2vec' && settings.output === 'hs'
+    const sampler = hs && !args.has('sampler') ? null : samplerFromArgs(args, kind === 'item2vec' ? 'popularity' : undefined)
+    const { interactions: train, meta } = await loadTrain(args, ctx)
+    const test = args.has('test') ? loadTest(args, train) : null
+    const epochs = settings.epochs ?? defaultEpochs(kind)
+    const bar = ctx.progress(`train ${kind}`, epochs)
+    const quiet = args.bool('json') && !ctx.io.stderrIsTTY
+    let outcome
+    try {
+      outcome = await trainModel(kind, train, sampler, settings, (e) => {
+        bar.update(e.epoch + 1, e.loss !== undefined && Number.isFinite(e.loss) ? `loss ${e.loss.toFixed(4)}` : undefined)
+        if (!ctx.io.stderrIsTTY && !quiet) {
+          ctx.log(`epoch ${e.epoch + 1}/${epochs}  ${e.seconds.toFixed(2)}s` + (e.loss !== undefined ? `  loss ${e.loss.toFixed(4)}` : '') + (e.pairs !== undefined ? `  pairs ${e.pairs}` : ''))
+        }
+      })
+    } catch (e) {
+      bar.done()
+      if (e instanceof UsageError || e instanceof InputError) throw e
+      const msg = (e as Error).message
+      // Option and data problems the model reports (bad hyper-parameter, sampler needing more) are user errors.
+      if (/must be|unknown|requires|needs|cannot|expected/i.test(msg)) throw new UsageError(`train: ${msg}`)
+      throw e
+    }
+    bar.done()
+    let r: EvalResult | null = null
+    if (test) r = evaluate(outcome.model, train, test, { k })
+    let saved: string | undefined
+    const savePath = args.str('save')
+    if (savePath) {
+      const bytes = serializeWithInfo(outcome.model, {
+        ...(args.str('dataset') ? { dataset: args.str('dataset') } : meta?.items && isDatasetSpec(args.str('train')!) ? { dataset: args.str('train') } : {}),
+        train: args.str('train'),
+        ...(args.str('test') ? { test: args.str('test') } : {}),
+        ...(r ? { metrics: r.metrics } : {}),
+      })
+      try {
+        writeFileAtomic(savePath, bytes)
+      } catch (e) {
+        throw asInputError(e, savePath)
+      }
+      saved = savePath
+    }
+    const result = {
+      model: kind,
+      ...(r ? evalJson(r) : { metrics: {} }),
+      train_seconds: outcome.trainSeconds,
+      updates_per_second: outcome.updatesPerSecond,
+      updates: outcome.updates,
+      config: { ...outcome.config, k },
+      sampler_stats: outcome.samplerStats,
+      epochs: outcome.epochs,
+      ...(saved ? { saved } : {}),
+    }
+    if (args.bool('json')) {
+      ctx.json(result)
+      return
+    }
+    let text = `model ${kind}, trained ${epochs} epochs in ${outcome.trainSeconds.toFixed(1)}s (${Math.round(outcome.updatesPerSecond).toLocaleString('en-US')} updates/s)\n`
+    text += `config ${JSON.stringify(outcome.config)}\n`
+    if (r) text += metricsTable(r) + evalSummary(r)
+    if (saved) text += `saved ${saved}\n`
+    ctx.io.stdout(text)
+  },
+}
+
+function isDatasetSpec(s: string): boolean {
+  return /^ml-/.test(s)
+}
