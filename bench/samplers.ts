@@ -8,6 +8,7 @@
  * samplers score through a 64-dim random-factor dot-product scorer (a FactorView). Each figure is
  * the best of a few short timed runs (the machine is shared), after a warm-up.
  * Targets: popularity ≥ 30M draws/s without exclusion and ≥ 5M/s with; uniform at least as fast.
+ * With `DECOY_DATA_DIR` set, the count-based samplers are also timed on ml-latest-small.
  *
  * Standalone: `npx tsx bench/samplers.ts` (re-runs itself with the `decoy-source` condition so the
  * packages resolve to their sources without a build).
@@ -119,6 +120,59 @@ export async function benchSamplers(): Promise<BenchRow[]> {
         best = Math.max(best, (calls * BATCH * K) / ((t1 - t0) / 1000))
       }
       rows.push({ name: `sampler ${kind} ${exclude ? 'excl' : 'no-excl'}`, value: Math.round(best), unit: 'draws/s' })
+    }
+  }
+  rows.push(...(await benchMovieLens()))
+  return rows
+}
+
+/**
+ * The count-based samplers on ml-latest-small (610 users, 9.7k items, 100k ratings as implicit
+ * positives), where every exclusion structure fits in cache: realistic figures for MovieLens-sized
+ * data. Skipped (no rows) unless `DECOY_DATA_DIR` holds `ml-latest-small/ratings.csv`.
+ */
+async function benchMovieLens(): Promise<BenchRow[]> {
+  const dir = process.env.DECOY_DATA_DIR
+  if (!dir) return []
+  const { existsSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const file = join(dir, 'ml-latest-small', 'ratings.csv')
+  if (!existsSync(file)) return []
+  const core = await import('@decoy/core')
+  const { readInteractionsFile } = await import('@decoy/core/node')
+  const { createSampler } = await import('@decoy/samplers')
+  const train = readInteractionsFile(file)
+  const nnz = train.indptr[train.numUsers]
+  const owner = core.userOfInteraction(train)
+  const rng = core.createRng('bench-samplers/ml')
+  const st = rng.fork('batches').state
+  const batch = core.createBatch(BATCH)
+  for (let s = 0; s < BATCH; s++) {
+    const p = core.prngBelow(st, nnz)
+    batch.users[s] = owner[p]
+    batch.positives[s] = train.items[p]
+  }
+  batch.size = BATCH
+  const out = core.createNegativeBuffer(BATCH, K)
+  const rows: BenchRow[] = []
+  for (const kind of ['uniform', 'random', 'popularity']) {
+    for (const exclude of [false, true]) {
+      const s = createSampler({ kind, excludePositives: exclude })
+      s.prepare({ train, rng: rng.fork(kind), scorer: null })
+      for (const t0 = performance.now(); performance.now() - t0 < 100; ) s.sample(batch, out)
+      let best = 0
+      for (let rep = 0; rep < 3; rep++) {
+        let calls = 0
+        const t0 = performance.now()
+        let t1 = t0
+        while (t1 - t0 < 250) {
+          s.sample(batch, out)
+          calls++
+          t1 = performance.now()
+        }
+        best = Math.max(best, (calls * BATCH * K) / ((t1 - t0) / 1000))
+      }
+      rows.push({ name: `sampler ${kind} ${exclude ? 'excl' : 'no-excl'} (ml-latest-small)`, value: Math.round(best), unit: 'draws/s' })
     }
   }
   return rows
