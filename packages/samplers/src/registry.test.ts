@@ -9,7 +9,7 @@ describe('registry', () => {
   })
 
   it('lists every built-in kind', () => {
-    for (const kind of ['uniform', 'random', 'popularity']) expect(samplerKinds).toContain(kind)
+    for (const kind of ['uniform', 'random', 'popularity', 'hard', 'dynamic', 'adaptive', 'in-batch', 'mixed']) expect(samplerKinds).toContain(kind)
   })
 
   it('fills defaults so configs round-trip', () => {
