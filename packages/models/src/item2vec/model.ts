@@ -62,6 +62,12 @@ export interface Item2VecOptions {
    * `'in-out'` needs `output: 'ns'`.
    */
   scoring?: 'in-in' | 'in-out'
+  /**
+   * `similarItems` only returns items that at least this many training users hold (default 5).
+   * A rarely seen item's vector is mostly its random init, yet cosine ignores its shortness, so
+   * without a floor one-rating films crowd the neighbour lists. Query items may be any trained item.
+   */
+  similarMinCount?: number
 }
 
 /** Defaults of {@link Item2VecOptions}, chosen on ml-latest-small (see the item2vec README). */
@@ -80,6 +86,7 @@ export const ITEM2VEC_DEFAULTS: Readonly<Required<Item2VecOptions>> = Object.fre
   userVector: 'mean' as const,
   halfLife: 20,
   scoring: 'in-out' as const,
+  similarMinCount: 5,
 })
 
 /** Options of {@link Item2Vec.fit}. */
@@ -227,6 +234,7 @@ export function resolveOptions(opts: Item2VecOptions): Required<Item2VecOptions>
   if (!(Number.isInteger(o.minCount) && o.minCount >= 0)) throw new Error(`item2vec: minCount must be an integer >= 0, got ${o.minCount}`)
   if (!(o.alpha > 0 && Number.isFinite(o.alpha))) throw new Error(`item2vec: alpha must be > 0, got ${o.alpha}`)
   if (!(o.minAlpha >= 0 && o.minAlpha <= o.alpha)) throw new Error(`item2vec: minAlpha must be in [0, alpha], got ${o.minAlpha}`)
+  if (!(Number.isInteger(o.similarMinCount) && o.similarMinCount >= 0)) throw new Error(`item2vec: similarMinCount must be an integer >= 0, got ${o.similarMinCount}`)
   if (!(o.halfLife > 0)) throw new Error(`item2vec: halfLife must be > 0, got ${o.halfLife}`)
   if (typeof o.shrinkWindows !== 'boolean') throw new Error('item2vec: shrinkWindows must be a boolean')
   if (typeof o.excludeHistory !== 'boolean') throw new Error('item2vec: excludeHistory must be a boolean')
@@ -517,7 +525,8 @@ export class Item2Vec implements Recommender {
   }
 
   /**
-   * Items nearest to each query item by cosine similarity of input vectors (the query excluded).
+   * Items nearest to each query item by cosine similarity of input vectors (the query excluded;
+   * candidates held by fewer than `similarMinCount` training users are skipped).
    * @returns row r holds the k neighbours of `items[r]` with their cosines; an item without a
    *   vector gets an all -1 row.
    * @remarks O(|items|·numItems·dim); allocates the result.
@@ -532,13 +541,15 @@ export class Item2Vec implements Recommender {
     const hi = new Int32Array(k)
     const hs = new Float64Array(k)
     const tr = this.trained!
+    const counts = st.counts
+    const floor = st.options.similarMinCount
     for (let r = 0; r < items.length; r++) {
       const q = items[r]
       if (!(q >= 0 && q < n)) throw new RangeError(`item2vec.similarItems: item ${q} out of range [0, ${n})`)
       if (tr[q] === 0) scores.fill(-Infinity)
       else {
         gemv(norm, n, dim, norm, q * dim, scores)
-        for (let i = 0; i < n; i++) if (tr[i] === 0) scores[i] = -Infinity
+        for (let i = 0; i < n; i++) if (tr[i] === 0 || counts[i] < floor) scores[i] = -Infinity
         scores[q] = -Infinity
       }
       selectTopK(scores, n, k, hi, hs, out.items, out.scores, r * k)
