@@ -14,10 +14,12 @@ import { prngNext } from './prng.js'
  */
 export function aliasBuild(w: Float64Array, n: number, prob: Float64Array, alias: Int32Array, work: Int32Array): number {
   let total = 0
+  let positive = -1
   for (let i = 0; i < n; i++) {
     const x = w[i]
     if (!(x >= 0) || x === Infinity) throw new Error(`aliasBuild: weight ${i} is ${x}; weights must be finite and >= 0`)
     total += x
+    if (x > 0) positive = i
   }
   if (!(total > 0)) throw new Error('aliasBuild: all weights are zero')
   // Small indices grow from the front of `work`, large ones from the back.
@@ -47,7 +49,10 @@ export function aliasBuild(w: Float64Array, n: number, prob: Float64Array, alias
   while (nSmall > 0) {
     const s = work[--nSmall]
     // A zero-weight column left over only by rounding must still never return itself.
-    prob[s] = w[s] === 0 ? 0 : 1
+    if (w[s] === 0) {
+      prob[s] = 0
+      alias[s] = positive
+    } else prob[s] = 1
   }
   return total
 }

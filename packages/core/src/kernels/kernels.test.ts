@@ -40,3 +40,21 @@ describe('kernels', () => {
     expect(createRng(42).fork('y').nextU32()).not.toBe(createRng(42).fork('x').nextU32())
   })
 })
+
+describe('aliasBuild with rounding leftovers', () => {
+  it('never returns a zero-weight item even when it is left over as a small column', () => {
+    // Weights whose scaled sums do not close exactly in floating point.
+    const n = 1000
+    const w = new Float64Array(n)
+    for (let i = 0; i < n; i++) w[i] = i % 7 === 0 ? 0 : 0.1 + (i % 13) * 1e-9
+    const prob = new Float64Array(n)
+    const alias = new Int32Array(n)
+    aliasBuild(w, n, prob, alias, new Int32Array(n))
+    for (let i = 0; i < n; i++) {
+      if (w[i] === 0) {
+        expect(prob[i]).toBe(0)
+        expect(w[alias[i]]).toBeGreaterThan(0)
+      }
+    }
+  })
+})
