@@ -48,15 +48,17 @@ export function interactionsToArrow(x: Interactions, opts: ToArrowOptions = {}):
   for (let u = 0; u < x.numUsers; u++) users.fill(u, x.indptr[u], x.indptr[u + 1])
   const items = x.items.length === n ? x.items : x.items.subarray(0, n)
   const cols: Record<string, Vector> = {
-    user: idVector(users, x.userIds, opts.ids ?? 'dictionary'),
-    item: idVector(items, x.itemIds, opts.ids ?? 'dictionary'),
+    user: idVector(users, x.userIds, opts.ids ?? 'dictionary', 0),
+    item: idVector(items, x.itemIds, opts.ids ?? 'dictionary', 1),
   }
   if (x.weights) cols.rating = makeVector(x.weights.subarray(0, n))
   if (x.times) cols.timestamp = makeVector(x.times.subarray(0, n))
   return new Table(cols)
 }
 
-function idVector(ids: Int32Array, map: IdMap, mode: 'dictionary' | 'plain'): Vector {
+// `dictId` is fixed per column: apache-arrow otherwise numbers dictionaries from a global counter,
+// so writing the same interactions twice gave different IPC bytes.
+function idVector(ids: Int32Array, map: IdMap, mode: 'dictionary' | 'plain', dictId: number): Vector {
   const ext = map.toArray()
   let intOk = map.kind === 'int'
   if (intOk) {
@@ -70,7 +72,7 @@ function idVector(ids: Int32Array, map: IdMap, mode: 'dictionary' | 'plain'): Ve
   }
   if (mode === 'dictionary') {
     const dictionary = map.kind === 'int' ? (intOk ? makeVector(Int32Array.from(ext as number[])) : makeVector(Float64Array.from(ext as number[]))) : vectorFromArray(ext as string[], new Utf8())
-    const type = new Dictionary(dictionary.type, new Int32())
+    const type = new Dictionary(dictionary.type, new Int32(), dictId)
     return makeVector(makeData({ type, length: ids.length, nullCount: 0, data: ids, dictionary }))
   }
   if (map.kind === 'int') {
