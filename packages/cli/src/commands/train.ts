@@ -79,12 +79,11 @@ export const trainCommand: Command = {
     const test = args.has('test') ? loadTest(args, train) : null
     const epochs = settings.epochs ?? defaultEpochs(kind)
     const bar = ctx.progress(`train ${kind}`, epochs)
-    const quiet = args.bool('json') && !ctx.io.stderrIsTTY
     let outcome
     try {
       outcome = await trainModel(kind, train, sampler, settings, (e) => {
         bar.update(e.epoch + 1, e.loss !== undefined && Number.isFinite(e.loss) ? `loss ${e.loss.toFixed(4)}` : undefined)
-        if (!ctx.io.stderrIsTTY && !quiet) {
+        if (!ctx.io.stderrIsTTY) {
           ctx.log(`epoch ${e.epoch + 1}/${epochs}  ${e.seconds.toFixed(2)}s` + (e.loss !== undefined ? `  loss ${e.loss.toFixed(4)}` : '') + (e.pairs !== undefined ? `  pairs ${e.pairs}` : ''))
         }
       })
