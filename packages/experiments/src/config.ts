@@ -1,0 +1,379 @@
+/**
+ * The experiment config: its JSON shape, validation (every error names the JSON path of the bad
+ * field) and normalisation into the form the runner uses.
+ */
+import type { SamplerConfig } from '@decoy/core'
+import { ITEM2VEC_DEFAULTS, lossNames, mfDefaults, type LossName } from '@decoy/models'
+import { createSampler, samplerKinds } from '@decoy/samplers'
+
+/** How the interactions are split into train and test. */
+export type SplitConfig =
+  | { strategy: 'random'; testFraction: number; seed: number | string; minInteractions?: number }
+  | { strategy: 'leave-last'; k?: number; minInteractions?: number }
+  | { strategy: 'temporal'; cutTime?: number; testFraction?: number; minInteractions?: number }
+
+/**
+ * One model of the grid: `kind` plus the model's hyper-parameters. For `mf` every key of
+ * `mfDefaults` except `seed` and `loss` (`factors` is an alias of `dim`); for `item2vec` every key
+ * of `ITEM2VEC_DEFAULTS`. `name` labels the model in reports (default: the kind).
+ */
+export interface ModelSpec {
+  /** `mf` or `item2vec`. */
+  kind: 'mf' | 'item2vec'
+  /** Label in reports and cell names (default `kind`). */
+  name?: string
+  /** Model options, passed through after validation. */
+  [option: string]: unknown
+}
+
+/** A sampler of the grid: any registry config, plus an optional report label `name`. */
+export type SamplerSpec = SamplerConfig & { name?: string }
+
+/** The training budget every cell gets. */
+export interface BudgetConfig {
+  /** Epochs per cell (with `scoreEvaluations`: the most epochs a cell may use). */
+  epochs?: number
+  /**
+   * Equal number of score evaluations per cell: a cell stops before the epoch that would exceed it.
+   * Counted as the loss's scores (the positive and each unmasked negative per slot) plus every
+   * score a model-aware sampler asks of the model. Samplers that score extra candidates therefore
+   * get fewer epochs; both numbers are reported.
+   */
+  scoreEvaluations?: number
+}
+
+/** The JSON an experiment is described by (`decoy experiment <config.json>`). */
+export interface ExperimentConfig {
+  /** Title of the report (default: the config file's name). */
+  name?: string
+  /** A dataset name (`ml-latest-small`), `synthetic[:k=v,…]`, a MovieLens folder or a file. */
+  dataset?: string
+  /** Ready-made split: training file (instead of `dataset` + `split`), relative to the config. */
+  train?: string
+  /** Ready-made split: test file, read in the training file's id space. */
+  test?: string
+  /** Implicit feedback threshold: keep ratings ≥ minRating (default: every rating). */
+  minRating?: number
+  /** Split rule applied to `dataset`. */
+  split?: SplitConfig
+  /** Models of the grid. */
+  models: ModelSpec[]
+  /** Samplers of the grid. */
+  samplers: SamplerSpec[]
+  /** Losses of the grid (mf only; default: the model's). */
+  losses?: LossName[]
+  /** Training seeds; each cell runs once per seed. */
+  seeds: (number | string)[]
+  /** Training budget. */
+  budget: BudgetConfig
+  /** Metric cut-offs (default [10, 20]). */
+  k?: number[]
+  /** Headline metric of tables and plots (default `ndcg@10`). */
+  metric?: string
+  /** Cell name every other cell is compared with (paired, per user). Default: the first cell. */
+  baseline?: string
+  /** Evaluate on the test split every this many epochs (default 1); the last epoch always. */
+  evalEvery?: number
+  /** Cells run at once in worker threads (default 1: in this thread). */
+  parallel?: number
+}
+
+/** A config error, with the JSON path of the offending field (`samplers[1].alpah`). */
+export class ConfigError extends Error {
+  /** JSON path of the bad field, e.g. `samplers[1].alpah`; `''` for the whole document. */
+  readonly path: string
+  /** The file the config came from, when known. */
+  readonly source?: string
+  constructor(path: string, message: string, source?: string) {
+    super(`${source ? source + ': ' : ''}${path ? path + ': ' : ''}${message}`)
+    this.name = 'ConfigError'
+    this.path = path
+    this.source = source
+  }
+}
+
+const TOP_KEYS = ['name', 'dataset', 'train', 'test', 'minRating', 'split', 'models', 'samplers', 'losses', 'seeds', 'budget', 'k', 'metric', 'baseline', 'evalEvery', 'parallel', '$schema', 'description']
+
+const SPLIT_KEYS: Record<string, string[]> = {
+  random: ['strategy', 'testFraction', 'seed', 'minInteractions'],
+  'leave-last': ['strategy', 'k', 'minInteractions'],
+  temporal: ['strategy', 'cutTime', 'testFraction', 'minInteractions'],
+}
+
+/** Keys of each model kind (besides `kind` and `name`) and their JSON type. */
+const MODEL_KEYS: Record<string, Record<string, 'int' | 'number' | 'string' | 'boolean' | 'int|all'>> = {
+  mf: {
+    dim: 'int',
+    factors: 'int',
+    negatives: 'int',
+    batchSize: 'int',
+    learningRate: 'number',
+    minLearningRate: 'number',
+    l2: 'number',
+    l2Bias: 'number',
+    optimizer: 'string',
+    schedule: 'string',
+    initStd: 'number',
+    bias: 'boolean',
+    normalize: 'boolean',
+    margin: 'number',
+    temperature: 'number',
+    logQCorrection: 'boolean',
+    gbceT: 'number',
+    loss: 'string',
+  },
+  item2vec: {
+    dim: 'int',
+    factors: 'int',
+    window: 'int|all',
+    order: 'string',
+    shrinkWindows: 'boolean',
+    sample: 'number',
+    minCount: 'int',
+    output: 'string',
+    negatives: 'int',
+    alpha: 'number',
+    minAlpha: 'number',
+    excludeHistory: 'boolean',
+    userVector: 'string',
+    halfLife: 'number',
+    scoring: 'string',
+    similarMinCount: 'number',
+    batchSize: 'int',
+  },
+}
+
+/** Model kinds an experiment can train. */
+export const experimentModelKinds: readonly string[] = Object.freeze(Object.keys(MODEL_KEYS))
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+/**
+ * Validates an experiment config and fills its defaults, before anything runs.
+ *
+ * Every problem is a {@link ConfigError} whose message starts with the JSON path of the bad field:
+ * `samplers[1].alpah: unknown field`, `models[0].kind: unknown model kind "svd" (known: mf, item2vec)`,
+ * `budget: give epochs or scoreEvaluations`. Sampler configs are checked by building them through
+ * the samplers registry, so their own field rules apply.
+ *
+ * @param json - the parsed JSON.
+ * @param source - file name for messages.
+ * @returns the config with defaults filled (`k`, `metric`, `evalEvery`, `parallel`, `losses`).
+ * @throws ConfigError naming the path of the first bad field.
+ * @example
+ * ```ts
+ * validateConfig({ dataset: 'ml-latest-small', split: { strategy: 'random', testFraction: 0.2, seed: 42 },
+ *   models: [{ kind: 'mf', factors: 32 }], samplers: [{ kind: 'uniform' }], seeds: [1], budget: { epochs: 3 } })
+ * ```
+ */
+export function validateConfig(json: unknown, source?: string): Required<Pick<ExperimentConfig, 'k' | 'metric' | 'evalEvery' | 'parallel'>> & ExperimentConfig {
+  const fail = (path: string, message: string): never => {
+    throw new ConfigError(path, message, source)
+  }
+  if (!isObject(json)) fail('', `an experiment config must be a JSON object, got ${typeName(json)}`)
+  const c = json as Record<string, unknown>
+  for (const key of Object.keys(c)) if (!TOP_KEYS.includes(key)) fail(key, `unknown field (known: ${TOP_KEYS.filter((k) => k[0] !== '$').join(', ')})`)
+
+  const str = (path: string, v: unknown): string => (typeof v === 'string' && v.length > 0 ? v : fail(path, `must be a non-empty string, got ${JSON.stringify(v)}`))
+  const num = (path: string, v: unknown, min = -Infinity, max = Infinity, open = false): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return fail(path, `must be a finite number, got ${JSON.stringify(v)}`)
+    if (v < min || v > max || (open && (v === min || v === max))) return fail(path, `must be in ${open ? '(' : '['}${min}, ${max}${open ? ')' : ']'}, got ${v}`)
+    return v
+  }
+  const int = (path: string, v: unknown, min = 1): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) return fail(path, `must be an integer >= ${min}, got ${JSON.stringify(v)}`)
+    return v
+  }
+  const arr = (path: string, v: unknown, nonEmpty = true): unknown[] => {
+    if (!Array.isArray(v)) return fail(path, `must be an array, got ${typeName(v)}`)
+    if (nonEmpty && v.length === 0) fail(path, 'must not be empty')
+    return v
+  }
+
+  if (c.name !== undefined) str('name', c.name)
+  const hasFiles = c.train !== undefined || c.test !== undefined
+  if (hasFiles) {
+    if (c.dataset !== undefined) fail('dataset', 'give either dataset (+ split) or train and test files, not both')
+    if (c.train === undefined) fail('train', 'missing (test is given)')
+    if (c.test === undefined) fail('test', 'missing (train is given)')
+    str('train', c.train)
+    str('test', c.test)
+    if (c.split !== undefined) fail('split', 'does not apply to ready-made train/test files')
+  } else {
+    if (c.dataset === undefined) fail('dataset', 'missing: name a dataset (e.g. "ml-latest-small" or "synthetic:seed=1") or give train and test files')
+    str('dataset', c.dataset)
+    if (c.split === undefined) fail('split', 'missing, e.g. {"strategy": "random", "testFraction": 0.2, "seed": 42}')
+  }
+  if (c.minRating !== undefined) num('minRating', c.minRating)
+  if (c.split !== undefined) {
+    const s = c.split
+    if (!isObject(s)) fail('split', `must be an object, got ${typeName(s)}`)
+    const sp = s as Record<string, unknown>
+    const strategy = sp.strategy
+    if (typeof strategy !== 'string' || !SPLIT_KEYS[strategy]) fail('split.strategy', `must be one of ${Object.keys(SPLIT_KEYS).join(', ')}, got ${JSON.stringify(strategy)}`)
+    for (const key of Object.keys(sp)) if (!SPLIT_KEYS[strategy as string].includes(key)) fail(`split.${key}`, `unknown field for strategy ${strategy} (known: ${SPLIT_KEYS[strategy as string].join(', ')})`)
+    if (strategy === 'random') {
+      if (sp.testFraction === undefined) fail('split.testFraction', 'missing')
+      num('split.testFraction', sp.testFraction, 0, 1, true)
+      if (typeof sp.seed !== 'number' && typeof sp.seed !== 'string') fail('split.seed', `missing or not a number/string: the split needs a seed, got ${JSON.stringify(sp.seed)}`)
+    }
+    if (strategy === 'leave-last' && sp.k !== undefined) int('split.k', sp.k)
+    if (strategy === 'temporal') {
+      if (sp.cutTime === undefined && sp.testFraction === undefined) fail('split', 'temporal needs cutTime or testFraction')
+      if (sp.cutTime !== undefined) num('split.cutTime', sp.cutTime)
+      if (sp.testFraction !== undefined) num('split.testFraction', sp.testFraction, 0, 1, true)
+    }
+    if (sp.minInteractions !== undefined) int('split.minInteractions', sp.minInteractions)
+  }
+
+  // Models
+  const models = arr('models', c.models)
+  const modelNames = new Set<string>()
+  models.forEach((m, i) => {
+    const p = `models[${i}]`
+    if (!isObject(m)) return fail(p, `must be an object with a "kind", got ${typeName(m)}`)
+    const kind = m.kind
+    if (typeof kind !== 'string' || !MODEL_KEYS[kind]) return fail(`${p}.kind`, `unknown model kind ${JSON.stringify(kind)} (known: ${experimentModelKinds.join(', ')})`)
+    const keys = MODEL_KEYS[kind]
+    for (const key of Object.keys(m)) {
+      if (key === 'kind') continue
+      if (key === 'name') {
+        str(`${p}.name`, m.name)
+        continue
+      }
+      const t = keys[key]
+      if (!t) fail(`${p}.${key}`, `unknown field (known for ${kind}: kind, name, ${Object.keys(keys).join(', ')})`)
+      const v = m[key]
+      if (t === 'int') int(`${p}.${key}`, v)
+      else if (t === 'number') num(`${p}.${key}`, v)
+      else if (t === 'boolean' && typeof v !== 'boolean') fail(`${p}.${key}`, `must be a boolean, got ${JSON.stringify(v)}`)
+      else if (t === 'string') str(`${p}.${key}`, v)
+      else if (t === 'int|all' && v !== 'all') int(`${p}.${key}`, v)
+    }
+    if (m.dim !== undefined && m.factors !== undefined) fail(`${p}.factors`, 'give dim or factors, not both')
+    if (kind === 'mf' && m.loss !== undefined && !(lossNames as readonly string[]).includes(m.loss as string)) fail(`${p}.loss`, `unknown loss ${JSON.stringify(m.loss)} (known: ${lossNames.join(', ')})`)
+    const label = modelLabel(m as ModelSpec)
+    if (modelNames.has(label)) fail(`${p}.name`, `two models are labelled ${JSON.stringify(label)}; give each a distinct "name"`)
+    modelNames.add(label)
+  })
+
+  // Samplers: the registry's own validation, reported at the sampler's path.
+  const samplers = arr('samplers', c.samplers)
+  const samplerNames = new Set<string>()
+  samplers.forEach((s, i) => {
+    const p = `samplers[${i}]`
+    if (!isObject(s)) return fail(p, `must be an object with a "kind", got ${typeName(s)}`)
+    if (typeof s.kind !== 'string' || !(samplerKinds as readonly string[]).includes(s.kind)) {
+      return fail(`${p}.kind`, `unknown sampler kind ${JSON.stringify(s.kind)} (known: ${samplerKinds.join(', ')})`)
+    }
+    if (s.name !== undefined) str(`${p}.name`, s.name)
+    const { name: _name, ...config } = s
+    try {
+      createSampler(config as SamplerConfig)
+    } catch (e) {
+      const msg = (e as Error).message
+      const unknown = /unknown config field "([^"]+)"(.*)$/.exec(msg)
+      if (unknown) fail(`${p}.${unknown[1]}`, `unknown field${unknown[2]}`)
+      const field = /field "([^"]+)" (.*)$/.exec(msg)
+      if (field) fail(`${p}.${field[1]}`, field[2])
+      fail(p, msg)
+    }
+    const label = samplerLabel(s as SamplerSpec)
+    if (samplerNames.has(label)) fail(`${p}.name`, `two samplers are labelled ${JSON.stringify(label)}; give each a distinct "name"`)
+    samplerNames.add(label)
+  })
+
+  let losses: LossName[] | undefined
+  if (c.losses !== undefined) {
+    losses = arr('losses', c.losses).map((l, i) => {
+      if (typeof l !== 'string' || !(lossNames as readonly string[]).includes(l)) return fail(`losses[${i}]`, `unknown loss ${JSON.stringify(l)} (known: ${lossNames.join(', ')})`)
+      return l as LossName
+    })
+    if (new Set(losses).size !== losses.length) fail('losses', 'lists a loss twice')
+  }
+
+  const seeds = arr('seeds', c.seeds).map((s, i) => (typeof s === 'number' && Number.isFinite(s)) || (typeof s === 'string' && s.length > 0) ? s : fail(`seeds[${i}]`, `must be a number or a non-empty string, got ${JSON.stringify(s)}`))
+  if (new Set(seeds.map(String)).size !== seeds.length) fail('seeds', 'lists a seed twice')
+
+  if (!isObject(c.budget)) fail('budget', `missing or not an object: give {"epochs": n} or {"scoreEvaluations": n}`)
+  const b = c.budget as Record<string, unknown>
+  for (const key of Object.keys(b)) if (key !== 'epochs' && key !== 'scoreEvaluations') fail(`budget.${key}`, 'unknown field (known: epochs, scoreEvaluations)')
+  if (b.epochs === undefined && b.scoreEvaluations === undefined) fail('budget', 'give epochs or scoreEvaluations')
+  if (b.epochs !== undefined) int('budget.epochs', b.epochs)
+  if (b.scoreEvaluations !== undefined) num('budget.scoreEvaluations', b.scoreEvaluations, 1)
+
+  const k = c.k === undefined ? [10, 20] : arr('k', c.k).map((x, i) => int(`k[${i}]`, x))
+  const metric = c.metric === undefined ? 'ndcg@10' : str('metric', c.metric)
+  const m = /^(precision|recall|ndcg|hr|mrr|map|coverage|meanPopularity)@(\d+)$/.exec(metric)
+  if (!m) fail('metric', `must be <precision|recall|ndcg|hr|mrr|map>@K, got ${JSON.stringify(metric)}`)
+  else if (!k.includes(Number(m[2]))) fail('metric', `cut-off ${m[2]} is not in k (${k.join(', ')})`)
+  const evalEvery = c.evalEvery === undefined ? 1 : int('evalEvery', c.evalEvery)
+  const parallel = c.parallel === undefined ? 1 : int('parallel', c.parallel)
+
+  const out = {
+    ...(c as unknown as ExperimentConfig),
+    k: [...new Set(k)].sort((a, b2) => a - b2),
+    metric,
+    evalEvery,
+    parallel,
+    ...(losses ? { losses } : {}),
+  }
+  if (c.baseline !== undefined) {
+    const name = str('baseline', c.baseline)
+    const names = expandCellNames(out)
+    if (!names.includes(name)) fail('baseline', `no cell is named ${JSON.stringify(name)} (cells: ${names.join(', ')})`)
+  }
+  return out
+}
+
+/** Report label of a model: its `name`, else its kind. */
+export function modelLabel(m: ModelSpec): string {
+  return m.name ?? m.kind
+}
+
+/** Report label of a sampler: its `name`, else its kind. */
+export function samplerLabel(s: SamplerSpec): string {
+  return s.name ?? s.kind
+}
+
+/** One cell of the grid (model × sampler × loss), before seeds. */
+export interface CellSpec {
+  /** `model/sampler/loss`, e.g. `mf/popularity/softmax`. */
+  name: string
+  /** Index into `models`. */
+  model: number
+  /** Index into `samplers`. */
+  sampler: number
+  /** Loss (mf), or the model's own objective (`sgns`/`hs` for item2vec). */
+  loss: string
+}
+
+/**
+ * Expands the grid into cells in a fixed order: models, then samplers, then losses. A model
+ * without losses (item2vec) gets one cell per sampler.
+ */
+export function expandCells(c: Pick<ExperimentConfig, 'models' | 'samplers' | 'losses'>): CellSpec[] {
+  const cells: CellSpec[] = []
+  c.models.forEach((m, mi) => {
+    const losses: string[] =
+      m.kind === 'mf'
+        ? m.loss !== undefined
+          ? [m.loss as string]
+          : c.losses ?? [mfDefaults.loss]
+        : [((m.output as string | undefined) ?? ITEM2VEC_DEFAULTS.output) === 'hs' ? 'hs' : 'sgns']
+    c.samplers.forEach((s, si) => {
+      for (const loss of losses) cells.push({ name: `${modelLabel(m)}/${samplerLabel(s)}/${loss}`, model: mi, sampler: si, loss })
+    })
+  })
+  return cells
+}
+
+function expandCellNames(c: ExperimentConfig): string[] {
+  return expandCells(c).map((x) => x.name)
+}

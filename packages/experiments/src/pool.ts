@@ -1,0 +1,114 @@
+/**
+ * Worker threads that run cells: each worker loads the experiment's data once, then runs the cells
+ * it is handed and posts their records back. A cell's record does not depend on which thread ran
+ * it (models train with `workers: 1`), so parallel runs give the same results as serial ones.
+ */
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { CellRecord } from './cell.js'
+import type { CellSpec, ExperimentConfig } from './config.js'
+
+/** What a cell worker receives at start-up. @internal */
+export interface CellWorkerInit {
+  /** The validated config. */
+  config: ExperimentConfig
+  /** Base folder of relative paths. */
+  baseDir: string
+  /** Dataset options (JSON-serialisable part). */
+  datasets: { dir?: string; cacheDir?: string; download?: boolean; env?: Record<string, string | undefined> }
+}
+
+/** A message from a cell worker. @internal */
+export type CellWorkerMessage =
+  | { type: 'ready' }
+  | { type: 'done'; task: number; record: CellRecord }
+  | { type: 'epoch'; task: number; epoch: number; planned: number }
+  | { type: 'error'; task: number; message: string; stack?: string }
+
+/**
+ * Spawns a worker running `cell-worker.ts` from source (vitest, tsx) or `cell-worker.js` from the
+ * build. From source, a small bootstrap loads the TypeScript entry through tsx's `tsImport`, and
+ * `--conditions=decoy-source` resolves `@decoy/*` to their sources as in the parent.
+ */
+function spawn(init: CellWorkerInit): Worker {
+  const here = import.meta.url
+  if (here.endsWith('.ts')) {
+    const api = pathToFileURL(createRequire(here).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
+    const entry = new URL('./cell-worker.ts', here).href
+    const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
+    return new Worker(boot, { eval: true, workerData: init, execArgv: ['--conditions=decoy-source'] })
+  }
+  return new Worker(new URL('./cell-worker.js', here), { workerData: init })
+}
+
+/** A cell to run and its seed. */
+export interface CellTask {
+  /** The cell. */
+  cell: CellSpec
+  /** The seed. */
+  seed: number | string
+}
+
+/**
+ * Runs `tasks` on `threads` worker threads; `onDone` receives each record as it finishes (in
+ * completion order). Rejects on the first failure, after terminating the workers.
+ */
+export async function runPool(
+  tasks: CellTask[],
+  threads: number,
+  init: CellWorkerInit,
+  onDone: (task: CellTask, record: CellRecord) => void,
+  onEpoch?: (task: CellTask, epoch: number, planned: number) => void,
+): Promise<void> {
+  if (tasks.length === 0) return
+  const n = Math.min(threads, tasks.length)
+  const workers: Worker[] = []
+  let next = 0
+  let finished = 0
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false
+      const fail = (e: Error) => {
+        if (failed) return
+        failed = true
+        reject(e)
+      }
+      const give = (w: Worker) => {
+        if (next >= tasks.length) return
+        const t = next++
+        w.postMessage({ task: t, cell: tasks[t].cell, seed: tasks[t].seed })
+      }
+      for (let i = 0; i < n; i++) {
+        const w = spawn(init)
+        workers.push(w)
+        w.on('message', (m: CellWorkerMessage) => {
+          if (failed) return
+          if (m.type === 'ready') give(w)
+          else if (m.type === 'epoch') onEpoch?.(tasks[m.task], m.epoch, m.planned)
+          else if (m.type === 'error') {
+            const where = m.task >= 0 ? `cell ${tasks[m.task].cell.name}#${tasks[m.task].seed}` : 'cell worker (loading data)'
+            const e = new Error(`${where}: ${m.message}`)
+            if (m.stack) e.stack = m.stack
+            fail(e)
+          } else {
+            try {
+              onDone(tasks[m.task], m.record)
+            } catch (e) {
+              fail(e as Error)
+              return
+            }
+            if (++finished === tasks.length) resolve()
+            else give(w)
+          }
+        })
+        w.on('error', (e) => fail(e))
+        w.on('exit', (code) => {
+          if (finished < tasks.length && code !== 0) fail(new Error(`cell worker exited with code ${code}`))
+        })
+      }
+    })
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+}
