@@ -1,0 +1,337 @@
+/**
+ * The public surface of every entry point: each export's name and kind. A change here is an API
+ * change; review it, then update with `npx vitest run test/exports.test.ts -u`.
+ * Types are erased at runtime, so only values appear (functions, classes, constants).
+ */
+import { readFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** `name → kind` for a module namespace, sorted by name; classes are told apart from functions. */
+function surface(ns: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of Object.keys(ns).sort()) {
+    const v = ns[name]
+    out[name] = typeof v === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(v)) ? 'class' : Array.isArray(v) ? 'array' : typeof v
+  }
+  return out
+}
+
+describe('exports', () => {
+  it('@decoy/core', async () => {
+    expect(surface(await import('@decoy/core'))).toMatchInlineSnapshot(`
+      {
+        "DataError": "class",
+        "IdMap": "class",
+        "aliasBuild": "function",
+        "aliasDraw": "function",
+        "axpy": "function",
+        "buildInteractions": "function",
+        "containsSorted": "function",
+        "createBatch": "function",
+        "createNegativeBuffer": "function",
+        "createRng": "function",
+        "dot": "function",
+        "gemv": "function",
+        "identityIds": "function",
+        "isFactorView": "function",
+        "itemCounts": "function",
+        "lowerBound": "function",
+        "nnz": "function",
+        "parseCsvRecords": "function",
+        "parseInteractions": "function",
+        "prngBelow": "function",
+        "prngFloat": "function",
+        "prngNext": "function",
+        "prngNormal": "function",
+        "recommendTopK": "function",
+        "selectTopK": "function",
+        "shuffleInPlace": "function",
+        "splitLeaveLast": "function",
+        "splitRandom": "function",
+        "splitTemporal": "function",
+        "userCounts": "function",
+        "userOfInteraction": "function",
+      }
+    `)
+  })
+
+  it('@decoy/core/arrow', async () => {
+    expect(surface(await import('@decoy/core/arrow'))).toMatchInlineSnapshot(`
+      {
+        "arrowTableFromColumns": "function",
+        "interactionsFromArrow": "function",
+        "interactionsToArrow": "function",
+        "isArrowIpc": "function",
+        "readArrowIpc": "function",
+        "writeArrowIpc": "function",
+      }
+    `)
+  })
+
+  it('@decoy/core/node', async () => {
+    expect(surface(await import('@decoy/core/node'))).toMatchInlineSnapshot(`
+      {
+        "formatInteractionsTsv": "function",
+        "readInteractionsFile": "function",
+        "readSplit": "function",
+        "writeFileAtomic": "function",
+        "writeInteractionsTsv": "function",
+        "writeSplit": "function",
+      }
+    `)
+  })
+
+  it('@decoy/samplers', async () => {
+    expect(surface(await import('@decoy/samplers'))).toMatchInlineSnapshot(`
+      {
+        "DEFAULT_MAX_TRIALS": "number",
+        "SamplerStatsCounter": "class",
+        "adaptiveSampler": "function",
+        "buildExclusion": "function",
+        "createSampler": "function",
+        "cumulative": "function",
+        "dynamicSampler": "function",
+        "hardSampler": "function",
+        "inBatchSampler": "function",
+        "isPositive": "function",
+        "mixedSampler": "function",
+        "nthNonPositive": "function",
+        "popularityLaw": "function",
+        "popularitySampler": "function",
+        "popularityWeights": "function",
+        "positiveMass": "function",
+        "randomSampler": "function",
+        "samplerKinds": "array",
+        "splitDraws": "function",
+        "uniformSampler": "function",
+        "weightedNonPositive": "function",
+      }
+    `)
+  })
+
+  it('@decoy/samplers/registry', async () => {
+    expect(surface(await import('@decoy/samplers/registry'))).toMatchInlineSnapshot(`
+      {
+        "createSampler": "function",
+        "samplerKinds": "array",
+      }
+    `)
+  })
+
+  it('@decoy/eval', async () => {
+    expect(surface(await import('@decoy/eval'))).toMatchInlineSnapshot(`
+      {
+        "HR": "number",
+        "MAP": "number",
+        "MRR": "number",
+        "NDCG": "number",
+        "NUM_RANK_METRICS": "number",
+        "PRECISION": "number",
+        "RANK_METRIC_NAMES": "array",
+        "RECALL": "number",
+        "SAMPLED_WARNING": "string",
+        "evaluate": "function",
+        "logGamma": "function",
+        "pairedComparison": "function",
+        "popularityRecommender": "function",
+        "rankingMetrics": "function",
+        "regularizedIncompleteBeta": "function",
+        "singleRelevantMetrics": "function",
+        "studentTCdf": "function",
+        "studentTQuantile": "function",
+      }
+    `)
+  })
+
+  it('@decoy/models', async () => {
+    expect(surface(await import('@decoy/models'))).toMatchInlineSnapshot(`
+      {
+        "ADAGRAD_EPS": "number",
+        "HP_BETA": "number",
+        "HP_INV_TEMPERATURE": "number",
+        "HP_LENGTH": "number",
+        "HP_LOGQ": "number",
+        "HP_MARGIN": "number",
+        "ITEM2VEC_DEFAULTS": "object",
+        "Item2Vec": "class",
+        "LOSS_BPR": "number",
+        "LOSS_GBCE": "number",
+        "LOSS_LOGISTIC": "number",
+        "LOSS_SOFTMAX": "number",
+        "LOSS_WARP": "number",
+        "MODELS_VERSION": "string",
+        "MODEL_FORMAT": "string",
+        "MODEL_FORMAT_VERSION": "number",
+        "MatrixFactorization": "class",
+        "OPT_ADAGRAD": "number",
+        "OPT_SGD": "number",
+        "SCHEDULE_CONSTANT": "number",
+        "SCHEDULE_LINEAR": "number",
+        "adagradRow": "function",
+        "adagradRow64": "function",
+        "allocDotScratch": "function",
+        "bprGrad": "function",
+        "bprSgdRange": "function",
+        "buildHuffman": "function",
+        "checkPositiveInt": "function",
+        "createDotScorer": "function",
+        "createDotStepper": "function",
+        "decodeModel": "function",
+        "deserializeModel": "function",
+        "dotStepRange": "function",
+        "encodeModel": "function",
+        "gbceBeta": "function",
+        "harmonic": "function",
+        "hsProbability": "function",
+        "hsStep": "function",
+        "huffmanCode": "function",
+        "idMapFromJson": "function",
+        "idMapToJson": "function",
+        "item2vec": "function",
+        "keepProbabilities": "function",
+        "logisticGrad": "function",
+        "lossGrad": "function",
+        "lossNames": "array",
+        "matrixFactorization": "function",
+        "mergeSamplerStats": "function",
+        "mfDefaults": "object",
+        "modelDecoders": "object",
+        "optimizerCode": "function",
+        "resolveLoss": "function",
+        "runShard": "function",
+        "scalarUpdate": "function",
+        "scheduleCode": "function",
+        "scheduledRate": "function",
+        "sentencesByTime": "function",
+        "sgdRow": "function",
+        "sgdRow64": "function",
+        "sgnsStep": "function",
+        "sigmoid": "function",
+        "softmaxGrad": "function",
+        "softplus": "function",
+        "stepperFactories": "object",
+        "trainLoop": "function",
+        "warpGrad": "function",
+      }
+    `)
+  })
+
+  it('@decoy/models/node', async () => {
+    expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
+      {
+        "loadModel": "function",
+        "runItem2VecParallel": "function",
+        "runParallel": "function",
+        "saveModel": "function",
+      }
+    `)
+  })
+
+  it('@decoy/datasets', async () => {
+    expect(surface(await import('@decoy/datasets'))).toMatchInlineSnapshot(`
+      {
+        "DATASET_NAMES": "array",
+        "INPUT_FORMATS": "array",
+        "MANIFEST": "object",
+        "MOVIELENS_GENRES": "array",
+        "RATINGS_FILE": "object",
+        "defaultCacheDir": "function",
+        "detectLayout": "function",
+        "downloadDataset": "function",
+        "generateSynthetic": "function",
+        "isDatasetName": "function",
+        "loadDataset": "function",
+        "loadInteractions": "function",
+        "readMovieLens": "function",
+        "resolveDataset": "function",
+        "writeSyntheticMovieLens": "function",
+      }
+    `)
+  })
+
+  it('@decoy/cli', async () => {
+    expect(surface(await import('@decoy/cli'))).toMatchInlineSnapshot(`
+      {
+        "InputError": "class",
+        "UsageError": "class",
+        "VERSION": "string",
+        "captureIo": "function",
+        "chiSquare": "function",
+        "commands": "array",
+        "dataStats": "function",
+        "formatError": "function",
+        "gammaQ": "function",
+        "gini": "function",
+        "isUserError": "function",
+        "main": "function",
+        "processIo": "function",
+        "summarize": "function",
+        "totalVariation": "function",
+      }
+    `)
+  })
+
+  it('the registry entry and the main samplers entry share one createSampler', async () => {
+    const main = await import('@decoy/samplers')
+    const registry = await import('@decoy/samplers/registry')
+    expect(registry.createSampler).toBe(main.createSampler)
+    expect(registry.samplerKinds).toBe(main.samplerKinds)
+  })
+})
+
+/** Source file of a workspace entry such as `@decoy/core/arrow` (its `decoy-source` export). */
+function entrySource(spec: string): string {
+  const m = /^@decoy\/([^/]+)(\/.*)?$/.exec(spec)
+  if (!m) throw new Error(`not a workspace entry: ${spec}`)
+  const dir = join(ROOT, 'packages', m[1])
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: Record<string, { 'decoy-source'?: string }> }
+  const target = pkg.exports[m[2] ? '.' + m[2] : '.']?.['decoy-source']
+  if (!target) throw new Error(`${spec}: no decoy-source export`)
+  return join(dir, target)
+}
+
+const NODE_BUILTINS = new Set(builtinModules)
+
+/**
+ * Every module statically reachable from `file` (relative imports and `@decoy/*` entries; type-only
+ * imports skipped), with the Node built-ins each one imports.
+ */
+function nodeImports(file: string): string[] {
+  const seen = new Set<string>()
+  const found: string[] = []
+  const stack = [file]
+  while (stack.length > 0) {
+    const f = stack.pop()!
+    if (seen.has(f)) continue
+    seen.add(f)
+    const text = readFileSync(f, 'utf8')
+    const re = /^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      if (m[2]) continue
+      const spec = m[3] ?? m[4]
+      if (spec.startsWith('node:') || NODE_BUILTINS.has(spec.split('/')[0])) found.push(`${f.slice(ROOT.length + 1)} imports ${spec}`)
+      else if (spec.startsWith('.')) stack.push(resolve(dirname(f), spec).replace(/\.js$/, '.ts'))
+      else if (spec.startsWith('@decoy/')) stack.push(entrySource(spec))
+    }
+  }
+  return found
+}
+
+describe('browser-safe entries', () => {
+  it.each(['@decoy/core', '@decoy/core/arrow', '@decoy/samplers', '@decoy/samplers/registry', '@decoy/models', '@decoy/eval'])(
+    '%s reaches no node: module through static imports',
+    (spec) => {
+      expect(nodeImports(entrySource(spec))).toEqual([])
+    },
+  )
+
+  it('the Node entries do (the check sees node: imports)', () => {
+    expect(nodeImports(entrySource('@decoy/core/node')).length).toBeGreaterThan(0)
+    expect(nodeImports(entrySource('@decoy/models/node')).length).toBeGreaterThan(0)
+  })
+})
