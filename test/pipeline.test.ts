@@ -21,7 +21,7 @@ import {
   type SamplerConfig,
   type Split,
 } from '@decoy/core'
-import { interactionsToArrow, writeArrowIpc } from '@decoy/core/arrow'
+import { arrowTableFromColumns, interactionsToArrow, writeArrowIpc } from '@decoy/core/arrow'
 import { readInteractionsFile, writeFileAtomic } from '@decoy/core/node'
 import { generateSynthetic, loadInteractions } from '@decoy/datasets'
 import { evaluate, pairedComparison, popularityRecommender, type EvalResult } from '@decoy/eval'
@@ -273,6 +273,25 @@ describe('bad input end to end', () => {
     const nan = join(dir, 'nan.csv')
     writeFileSync(nan, csvWith(99, '3,5,NaN,1000000000'))
     expectDataError(() => readInteractionsFile(nan), { source: 'nan.csv', line: 100, field: 'rating' }, /NaN/)
+  })
+
+  it('a NaN rating in an Arrow IPC file names the file, the record batch, the row and the field', async () => {
+    const n = 50
+    const rating = new Float32Array(n).fill(4)
+    rating[37] = Number.NaN
+    const table = arrowTableFromColumns({ userId: Int32Array.from({ length: n }, (_, r) => 1 + (r % 7)), movieId: Int32Array.from({ length: n }, (_, r) => 1 + r), rating })
+    const path = join(dir, 'bad-rating.arrow')
+    writeFileAtomic(path, writeArrowIpc(table, 'file'))
+    let error: unknown
+    try {
+      readInteractionsFile(path)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(DataError)
+    expect(error).toMatchObject({ source: 'bad-rating.arrow', batch: 0, row: 37, field: 'rating' })
+    expect((error as Error).message).toMatch(/^bad-rating\.arrow record batch 0, row 37, field "rating": NaN is NaN/)
+    await expect(loadInteractions(path)).rejects.toMatchObject({ name: 'DataError', batch: 0, row: 37, field: 'rating' })
   })
 
   it('a test file whose user never occurs in train is rejected against the training id space', () => {
