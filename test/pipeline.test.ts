@@ -22,7 +22,7 @@ import {
   type Split,
 } from '@decoy/core'
 import { arrowTableFromColumns, interactionsToArrow, writeArrowIpc } from '@decoy/core/arrow'
-import { readInteractionsFile, writeFileAtomic } from '@decoy/core/node'
+import { readInteractionsFile, readSplit, writeFileAtomic, writeSplit } from '@decoy/core/node'
 import { generateSynthetic, loadInteractions } from '@decoy/datasets'
 import { evaluate, pairedComparison, popularityRecommender, type EvalResult } from '@decoy/eval'
 import { matrixFactorization, type MatrixFactorization } from '@decoy/models'
@@ -94,6 +94,24 @@ describe('split', () => {
       expect([...tr, ...te].sort((a, b) => a - b)).toEqual(row)
       for (const i of te) expect(tr).not.toContain(i)
     }
+  })
+
+  it('written to train.tsv/test.tsv and read back, it holds the same pairs, ratings and times in one id space', () => {
+    const paths = writeSplit(join(dir, 'split'), split)
+    const back = readSplit(join(dir, 'split'))
+    expect(paths.train).toBe(join(dir, 'split', 'train.tsv'))
+    expect(back.test.userIds).toBe(back.train.userIds)
+    expect(back.test.itemIds).toBe(back.train.itemIds)
+    expect(externalPairs(back.train)).toEqual(externalPairs(split.train))
+    expect(externalPairs(back.test)).toEqual(externalPairs(split.test))
+    const sum = (a: Float32Array | Float64Array | undefined): number => (a ? a.reduce((s, v) => s + v, 0) : Number.NaN)
+    expect(sum(back.train.weights)).toBe(sum(split.train.weights))
+    expect(sum(back.test.times)).toBe(sum(split.test.times))
+    // Popularity is a function of the pairs alone, so it scores the read-back split identically.
+    const a = evaluate(popularityRecommender(split.train), split.train, split.test, { k: [10] })
+    const b = evaluate(popularityRecommender(back.train), back.train, back.test, { k: [10] })
+    expect(b.numUsers).toBe(a.numUsers)
+    expect(b.testItems).toBe(a.testItems)
   })
 })
 
