@@ -26,6 +26,8 @@ export interface Command {
   readonly options: readonly OptionSpec[]
   /** Extra help text (JSON keys, examples). */
   readonly notes?: string
+  /** Accepts positional arguments (e.g. `decoy experiment <config.json>`); default false. */
+  readonly positionals?: boolean
   /** Runs the command; throws `UsageError`/`DataError`/`InputError` on bad usage or input. */
   run(args: Args, ctx: CommandContext): Promise<void> | void
 }

@@ -82,13 +82,16 @@ export interface ExperimentConfig {
 export class ConfigError extends Error {
   /** JSON path of the bad field, e.g. `samplers[1].alpah`; `''` for the whole document. */
   readonly path: string
-  /** The file the config came from, when known. */
-  readonly source?: string
+  /** The file the config came from (`''` when unknown). */
+  readonly source: string
+  /** Same as `path`: the shape of core's `DataError`, so CLIs report it as bad input. */
+  readonly field: string
   constructor(path: string, message: string, source?: string) {
     super(`${source ? source + ': ' : ''}${path ? path + ': ' : ''}${message}`)
     this.name = 'ConfigError'
     this.path = path
-    this.source = source
+    this.field = path
+    this.source = source ?? ''
   }
 }
 

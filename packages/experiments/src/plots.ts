@@ -69,7 +69,7 @@ export function learningCurveSpec(rows: CurveRow[], metric: string, groups: numb
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
       y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
-      color: { field: 'sampler', type: 'nominal', title: 'sampler' },
+      color: { field: 'sampler', type: 'nominal', title: 'sampler', sort: null },
     },
   })
 }
@@ -78,29 +78,30 @@ export function learningCurveSpec(rows: CurveRow[], metric: string, groups: numb
 export function finalMetricSpec(rows: FinalRow[], metric: string, groups: number): TopLevelSpec {
   return faceted(rows, groups, `final ${metric} (mean ± std over seeds)`, {
     layer: [
-      { mark: 'bar', encoding: { x: { field: 'sampler', type: 'nominal', title: null, axis: { labelAngle: -30 } }, y: { field: 'mean', type: 'quantitative', title: metric }, color: { field: 'sampler', type: 'nominal', legend: null } } },
-      { mark: { type: 'errorbar', ticks: true }, encoding: { x: { field: 'sampler', type: 'nominal' }, y: { field: 'lo', type: 'quantitative', title: metric }, y2: { field: 'hi' } } },
+      { mark: 'bar', encoding: { x: { field: 'sampler', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30 } }, y: { field: 'mean', type: 'quantitative', title: metric }, color: { field: 'sampler', type: 'nominal', sort: null, legend: null } } },
+      { mark: { type: 'errorbar', ticks: true, color: 'black' }, encoding: { x: { field: 'sampler', type: 'nominal', sort: null }, y: { field: 'lo', type: 'quantitative', title: metric }, y2: { field: 'hi' } } },
     ],
   })
 }
 
-/** Sampler diagnostics (rejection rate, hardness, mean trials), one panel per measure. */
-export function diagnosticsSpec(rows: DiagnosticRow[]): TopLevelSpec {
+/** Sampler diagnostics (rejection rate, hardness, mean trials): one panel per measure (and model/loss). */
+export function diagnosticsSpec(rows: DiagnosticRow[], groups: number): TopLevelSpec {
+  const facet: Record<string, unknown> = { column: { field: 'measure', type: 'nominal', title: null } }
+  if (groups > 1) facet.row = { field: 'group', type: 'nominal', title: null }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'sampler diagnostics (mean over seeds; hardness only for model-aware samplers)',
     data: { values: rows },
     config: { font: 'sans-serif' },
-    facet: { column: { field: 'measure', type: 'nominal', title: null } },
+    facet,
     spec: {
       width: 200,
-      height: HEIGHT,
+      height: 160,
       mark: 'bar',
       encoding: {
-        x: { field: 'sampler', type: 'nominal', title: null, axis: { labelAngle: -30 } },
-        xOffset: { field: 'group', type: 'nominal' },
+        x: { field: 'sampler', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30 } },
         y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'group', type: 'nominal', title: 'model/loss' },
+        color: { field: 'sampler', type: 'nominal', sort: null, legend: null },
       },
     },
     resolve: { scale: { y: 'independent', x: 'independent' } },
@@ -114,7 +115,7 @@ export function popularitySpec(rows: PopularityRow[], k: number, groups: number)
     encoding: {
       x: { field: 'decile', type: 'ordinal', title: 'item popularity decile' },
       y: { field: 'share', type: 'quantitative', title: 'share of recommendations' },
-      color: { field: 'sampler', type: 'nominal', title: 'sampler' },
+      color: { field: 'sampler', type: 'nominal', title: 'sampler', sort: null },
     },
   })
 }

@@ -251,7 +251,7 @@ export async function writeReports(out: string, c: ExperimentConfig & { k: numbe
     const specs = [
       learningCurveSpec(curve, c.metric, groups),
       finalMetricSpec(final, c.metric, groups),
-      diagnosticsSpec(diagnostics),
+      diagnosticsSpec(diagnostics, groups),
       popularitySpec(popularity, c.k[c.k.length - 1], groups),
     ]
     for (let i = 0; i < specs.length; i++) {

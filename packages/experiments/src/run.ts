@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { writeFileAtomic } from '@decoy/core/node'
 import { cellFileName, runCell, type CellRecord } from './cell.js'
-import { expandCells, validateConfig, type CellSpec, type ExperimentConfig } from './config.js'
+import { ConfigError, expandCells, validateConfig, type CellSpec, type ExperimentConfig } from './config.js'
 import { loadExperimentData, type ExperimentData } from './data.js'
 import { runPool, type CellTask } from './pool.js'
 import { writeReports, type ReportFiles } from './report.js'
@@ -95,13 +95,13 @@ export function readConfigFile(path: string): ReturnType<typeof validateConfig> 
   try {
     text = readFileSync(path, 'utf8')
   } catch (e) {
-    throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such config file' : (e as Error).message}`)
+    throw new ConfigError('', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such config file' : (e as Error).message, path)
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
-    throw new Error(`${path}: not valid JSON: ${(e as Error).message}`)
+    throw new ConfigError('', `not valid JSON: ${(e as Error).message}`, path)
   }
   return validateConfig(json, path)
 }
@@ -178,14 +178,15 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
   }
   let data: ExperimentData | null = null
   if (todo.length > 0) {
+    // Loaded here even when workers run the cells, so that bad or unavailable data fails early.
+    data = await loadData(c, baseDir, opts.datasets)
     if (threads > 1 && todo.length > 1) {
       const init = { config: c, baseDir, datasets: opts.datasets ?? {} }
       const byTask = new Map(todo.map((t) => [t as CellTask, t]))
       await runPool(todo, threads, init, (t, r) => record(byTask.get(t)!, r), opts.onEpoch ? (t, e, p) => opts.onEpoch!(byTask.get(t)!.id, e, p) : undefined)
     } else {
-      data = await loadExperimentData(c, { baseDir, datasets: opts.datasets })
       for (const t of todo) {
-        const r = await runCell({ config: c, cell: t.cell, seed: t.seed, data, onEpoch: opts.onEpoch ? (e, p) => opts.onEpoch!(t.id, e, p) : undefined })
+        const r = await runCell({ config: c, cell: t.cell, seed: t.seed, data: data!, onEpoch: opts.onEpoch ? (e, p) => opts.onEpoch!(t.id, e, p) : undefined })
         record(t, r)
       }
     }
@@ -197,6 +198,16 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
   const records = tasks.map((t) => byId.get(t.id)!)
   const files = await writeReports(out, c, records, { title, noPlots: opts.noPlots === true, dataDescription: describe(c) })
   return { records, ran, skipped, files }
+}
+
+/** Loads the data; a missing or unavailable input is a ConfigError at the field that named it. */
+async function loadData(c: ExperimentConfig, baseDir: string, datasets: RunExperimentOptions['datasets']): Promise<ExperimentData> {
+  try {
+    return await loadExperimentData(c, { baseDir, datasets })
+  } catch (e) {
+    if ((e as Error).name === 'DataError') throw e
+    throw new ConfigError(c.dataset !== undefined ? 'dataset' : 'train', (e as Error).message)
+  }
 }
 
 function describe(c: ExperimentConfig): string {

@@ -5,6 +5,7 @@ import { recommendCommand, similarCommand } from './recommend.js'
 import { sampleCommand } from './sample.js'
 import { splitCommand } from './split.js'
 import { trainCommand } from './train.js'
+import { experimentCommand } from '@decoy/experiments'
 
 /** Every subcommand, in help order. */
-export const commands: readonly Command[] = [dataStatsCommand, splitCommand, evalCommand, sampleCommand, trainCommand, recommendCommand, similarCommand]
+export const commands: readonly Command[] = [dataStatsCommand, splitCommand, evalCommand, sampleCommand, trainCommand, recommendCommand, similarCommand, experimentCommand]
