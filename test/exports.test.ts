@@ -3,13 +3,28 @@
  * change; review it, then update with `npx vitest run test/exports.test.ts -u`.
  * Types are erased at runtime, so only values appear (functions, classes, constants).
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** The entry points snapshotted below. */
+const SNAPSHOTTED = [
+  '@decoy/core',
+  '@decoy/core/arrow',
+  '@decoy/core/node',
+  '@decoy/samplers',
+  '@decoy/samplers/registry',
+  '@decoy/eval',
+  '@decoy/models',
+  '@decoy/models/node',
+  '@decoy/datasets',
+  '@decoy/cli',
+  '@decoy/experiments',
+]
 
 /** `name → kind` for a module namespace, sorted by name; classes are told apart from functions. */
 function surface(ns: Record<string, unknown>): Record<string, string> {
@@ -274,6 +289,47 @@ describe('exports', () => {
         "totalVariation": "function",
       }
     `)
+  })
+
+  it('@decoy/experiments', async () => {
+    expect(surface(await import('@decoy/experiments'))).toMatchInlineSnapshot(`
+      {
+        "ConfigError": "class",
+        "cellFileName": "function",
+        "cellFingerprint": "function",
+        "diagnosticsSpec": "function",
+        "expandCells": "function",
+        "experimentCommand": "object",
+        "experimentModelKinds": "array",
+        "finalMetricSpec": "function",
+        "learningCurveSpec": "function",
+        "loadExperimentData": "function",
+        "meanStd": "function",
+        "modelLabel": "function",
+        "pairedAgainst": "function",
+        "popularitySpec": "function",
+        "readConfigFile": "function",
+        "renderSvg": "function",
+        "runCell": "function",
+        "runExperiment": "function",
+        "samplerLabel": "function",
+        "summarize": "function",
+        "validateConfig": "function",
+        "writeReports": "function",
+      }
+    `)
+  })
+
+  it('covers every public entry point of every package (a new entry needs a snapshot here)', () => {
+    const entries: string[] = []
+    for (const name of readdirSync(join(ROOT, 'packages')).sort()) {
+      const file = join(ROOT, 'packages', name, 'package.json')
+      if (!existsSync(file)) continue
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name: string; private?: boolean; exports?: Record<string, unknown> }
+      if (pkg.private) continue
+      for (const sub of Object.keys(pkg.exports ?? {})) if (sub !== './package.json') entries.push(pkg.name + sub.slice(1))
+    }
+    expect(entries.sort()).toEqual([...SNAPSHOTTED].sort())
   })
 
   it('the registry entry and the main samplers entry share one createSampler', async () => {
