@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureIo, main } from '@decoy/cli'
+import { readInteractionsFile } from '@decoy/core/node'
+import { interactionsToArrow, writeArrowIpc } from '@decoy/core/arrow'
 
 const root = join(import.meta.dirname, '..')
 let dir = ''
@@ -143,6 +145,22 @@ describe('decoy data stats', () => {
     expect(s.timestamps).toEqual({ min: 50, max: 400 })
   })
 
+  it('reads Arrow IPC files like text files (data stats, eval)', async () => {
+    const { train, test } = await split()
+    const trainArrow = join(dir, 'train.arrow')
+    const testArrow = join(dir, 'test.arrow')
+    writeFileSync(trainArrow, writeArrowIpc(interactionsToArrow(readInteractionsFile(train)), 'file'))
+    const tr = readInteractionsFile(train)
+    writeFileSync(testArrow, writeArrowIpc(interactionsToArrow(readInteractionsFile(test, { userIds: tr.userIds, itemIds: tr.itemIds })), 'file'))
+    const a = JSON.parse((await run(['data', 'stats', '--data', trainArrow, '--json'])).out)
+    const t = JSON.parse((await run(['data', 'stats', '--data', train, '--json'])).out)
+    expect({ ...a, data: '' }).toEqual({ ...t, data: '' })
+    const ea = await run(['eval', '--train', trainArrow, '--test', testArrow, '--model', 'popularity', '--json'])
+    const et = await run(['eval', '--train', train, '--test', test, '--model', 'popularity', '--json'])
+    expect(ea.code).toBe(0)
+    expect(JSON.parse(ea.out).metrics).toEqual(JSON.parse(et.out).metrics)
+  })
+
   const mlDir = process.env.DECOY_DATA_DIR
   it.skipIf(!mlDir)('ml-latest-small: 100836 interactions, 610 users, 9724 items (needs DECOY_DATA_DIR; skipped when unset)', async () => {
     const r = await run(['data', 'stats', '--data', 'ml-latest-small', '--json'], { DECOY_DATA_DIR: mlDir })
@@ -279,6 +297,25 @@ describe('decoy train → recommend / similar', () => {
 
     expectOneLineError(await run(['recommend', '--model', model, '--user', 'nobody']))
     expectOneLineError(await run(['recommend', '--model', join(dir, 'small.tsv'), '--user', '0']))
+  })
+})
+
+describe('decoy train --model item2vec', () => {
+  it('wires --window, --sample and --output into the resolved config', async () => {
+    const { train, test } = await split()
+    const model = join(dir, 'i2v.arrow')
+    const r = await run(['train', '--train', train, '--test', test, '--model', 'item2vec', '--window', 'all', '--sample', '0', '--output', 'hs', '--factors', '8', '--epochs', '1', '--seed', '3', '--save', model, '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(j.config).toMatchObject({ model: 'item2vec', window: 'all', sample: 0, output: 'hs', dim: 8, epochs: 1, sampler: null })
+    expect(typeof j.metrics['ndcg@10']).toBe('number')
+    const r2 = await run(['train', '--train', train, '--model', 'item2vec', '--window', '3', '--factors', '8', '--epochs', '1', '--seed', '3', '--json'])
+    expect(JSON.parse(r2.out).config).toMatchObject({ window: 3, output: 'ns', sampler: { kind: 'popularity', alpha: 0.75 } })
+    const sim = await run(['similar', '--model', model, '--item', String(JSON.parse((await run(['recommend', '--model', model, '--user', '1', '--json'])).out).items[0].item), '--json'])
+    expect(sim.code).toBe(0)
+    expect(JSON.parse(sim.out).items.length).toBeGreaterThan(0)
+    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'item2vec', '--loss', 'bpr']))).toContain('--loss')
+    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--window', 'all', '--sampler', 'uniform']))).toContain('--window')
   })
 })
 
