@@ -1,6 +1,6 @@
 import { writeFileAtomic } from '@decoy/core/node'
 import { evaluate, type EvalResult } from '@decoy/eval'
-import { lossNames, type LossName } from '@decoy/models'
+import { lossNames, mfDefaults, type LossName } from '@decoy/models'
 import type { Command } from '../command.js'
 import { InputError, UsageError } from '../errors.js'
 import { asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
@@ -75,6 +75,11 @@ export const trainCommand: Command = {
     const k = args.intList('k', [10, 20])
     const hs = kind === 'item2vec' && settings.output === 'hs'
     const sampler = hs && !args.has('sampler') ? null : samplerFromArgs(args, kind === 'item2vec' ? 'popularity' : undefined)
+    const minBatch = sampler?.requires.minBatch
+    const batch = settings.batchSize ?? (kind === 'mf' ? mfDefaults.batchSize : 2048)
+    if (minBatch !== undefined && batch < minBatch) {
+      throw new UsageError(`train: sampler ${sampler!.config.kind} needs --batch-size >= ${minBatch}, got ${batch}`)
+    }
     const { interactions: train, meta } = await loadTrain(args, ctx)
     const test = args.has('test') ? loadTest(args, train) : null
     const epochs = settings.epochs ?? defaultEpochs(kind)
@@ -90,9 +95,12 @@ export const trainCommand: Command = {
     } catch (e) {
       bar.done()
       if (e instanceof UsageError || e instanceof InputError) throw e
-      const msg = (e as Error).message
-      // Option and data problems the model reports (bad hyper-parameter, sampler needing more) are user errors.
-      if (/must be|unknown|requires|needs|cannot|expected/i.test(msg)) throw new UsageError(`train: ${msg}`)
+      // Option and data problems the model or sampler reports (a bad hyper-parameter, a sampler that
+      // needs a scorer or bigger batches) are plain Errors with such wording; TypeErrors etc. are bugs.
+      const err = e as Error
+      if (err.constructor === Error && /must be|unknown|requires|needs|expected|at least|too (few|many)/i.test(err.message)) {
+        throw new UsageError(`train: ${err.message}`)
+      }
       throw e
     }
     bar.done()
