@@ -3,7 +3,7 @@ import { createSampler, samplerKinds, uniformSampler } from '@decoy/samplers'
 import { describeRecommender } from '@decoy/testkit'
 import { deserializeModel, matrixFactorization } from '@decoy/models'
 
-const fitOptions = { epochs: 5, negatives: 8, learningRate: 0.05 }
+const fitOptions = { epochs: 5, negatives: 8, learningRate: 0.05, l2: 0.005 }
 
 const hard = (samplerKinds as readonly string[]).includes('hard')
   ? (): NegativeSampler => createSampler({ kind: 'hard' } as SamplerConfig)

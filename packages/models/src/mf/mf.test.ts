@@ -8,7 +8,7 @@ import { plantedSplit, recallAt } from '@decoy/testkit'
 import { MatrixFactorization, matrixFactorization, type EpochStats, type LossName } from '@decoy/models'
 import { loadModel } from '@decoy/models/node'
 
-const fitOptions = { epochs: 5, negatives: 8, learningRate: 0.05 }
+const fitOptions = { epochs: 5, negatives: 8, learningRate: 0.05, l2: 0.005 }
 
 describe('matrixFactorization', () => {
   const { train, test } = plantedSplit(3)

@@ -22,17 +22,17 @@ export interface MatrixFactorizationOptions extends LossOptions {
   dim?: number
   /** Loss (default `'softmax'`). */
   loss?: LossName
-  /** Negatives per positive (default 64). */
+  /** Negatives per positive (default 32). */
   negatives?: number
-  /** Epochs (default 20). */
+  /** Epochs (default 10). */
   epochs?: number
   /** Positives per sampler call (default 256). */
   batchSize?: number
-  /** Learning rate (default 0.05). */
+  /** Learning rate (default 0.1). */
   learningRate?: number
   /** Floor of the linear schedule (default learningRate·1e-3). */
   minLearningRate?: number
-  /** L2 on touched factor rows (default 0.001). */
+  /** L2 on touched factor rows (default 0.05). */
   l2?: number
   /** L2 on touched biases (default: l2). */
   l2Bias?: number
@@ -75,17 +75,19 @@ export interface MatrixFactorizationConfig {
 
 /**
  * Defaults of {@link matrixFactorization}: the configuration that reached the best NDCG@10 on
- * ml-latest-small (random 80/20 per-user split, full ranking) in the package README's table.
+ * ml-latest-small (random 80/20 per-user split, full ranking) in the package README's table:
+ * sampled softmax over 32 uniform negatives with logQ correction, Adagrad at 0.1, L2 0.05 on the
+ * touched rows, 10 epochs, dim 64 (NDCG@10 ≈ 0.35; popularity ≈ 0.19).
  */
 export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
   dim: 64,
   loss: 'softmax',
-  negatives: 64,
-  epochs: 20,
+  negatives: 32,
+  epochs: 10,
   batchSize: 256,
-  learningRate: 0.05,
+  learningRate: 0.1,
   minLearningRate: null,
-  l2: 0.001,
+  l2: 0.05,
   l2Bias: null,
   optimizer: 'adagrad',
   schedule: null,
