@@ -1,4 +1,5 @@
 import { createDotStepper } from './dot-stepper.js'
+import { createFmStepper } from '../fm/stepper.js'
 import type { StepperFactory } from './types.js'
 
 /**
@@ -8,4 +9,5 @@ import type { StepperFactory } from './types.js'
  */
 export const stepperFactories: Readonly<Record<string, StepperFactory>> = {
   dot: createDotStepper,
+  fm: createFmStepper,
 }

@@ -1,0 +1,744 @@
+import { IdMap, createRng, prngNormal, selectTopK, shuffleInPlace, userOfInteraction, type Interactions, type Recommender, type Scorer, type TopK } from '@decoy/core'
+import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
+import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
+import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
+import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
+import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
+import { FeatureDictionary, FmFeatureBuilder, featureRow, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
+import { allocFmScratch, fmClassifierStepRange, fmRowSum, fmRowSum32, type FmViews } from './kernels.js'
+import { createFmScorer, type FmStepperSpec } from './stepper.js'
+
+/** Options of {@link factorizationMachine}; every training option can be overridden per `fit`. */
+export interface FactorizationMachineOptions extends LossOptions {
+  /** Factor dimension (default 64). */
+  dim?: number
+  /** Loss (default `'softmax'`, as MF). */
+  loss?: LossName
+  /** Negatives per positive (default 64). */
+  negatives?: number
+  /** Epochs (default 20). */
+  epochs?: number
+  /** Positives per sampler call (default 256). */
+  batchSize?: number
+  /** Learning rate (default 0.05). */
+  learningRate?: number
+  /** Floor of the linear schedule (default learningRate·1e-3). */
+  minLearningRate?: number
+  /** L2 on touched factor rows (default 0.001). */
+  l2?: number
+  /** L2 on touched linear weights (default: l2). */
+  l2Bias?: number
+  /** Optimiser (default `'adagrad'`). */
+  optimizer?: OptimizerName
+  /** Schedule (default `'constant'` for Adagrad, `'linear'` for SGD). */
+  schedule?: ScheduleName
+  /** Standard deviation of the normal initialisation of factors (default 0.1). */
+  initStd?: number
+  /** Seed (required here or in `fit`). */
+  seed?: string | number
+  /** Features (default: user and item id fields only, built from the training maps at `fit`). */
+  features?: FmFeatures
+}
+
+/** The resolved configuration stored in a model and in its saved file. */
+export interface FactorizationMachineConfig {
+  dim: number
+  loss: LossName
+  negatives: number
+  epochs: number
+  batchSize: number
+  learningRate: number
+  minLearningRate: number | null
+  l2: number
+  l2Bias: number | null
+  optimizer: OptimizerName
+  schedule: ScheduleName | null
+  initStd: number
+  margin: number
+  temperature: number
+  logQCorrection: boolean
+  gbceT: number
+  seed: string | null
+}
+
+/** Defaults of {@link factorizationMachine} (MF's, so that id-only FM and MF compare directly). */
+export const fmDefaults: Readonly<FactorizationMachineConfig> = Object.freeze({
+  dim: 64,
+  loss: 'softmax',
+  negatives: 64,
+  epochs: 20,
+  batchSize: 256,
+  learningRate: 0.05,
+  minLearningRate: null,
+  l2: 0.001,
+  l2Bias: null,
+  optimizer: 'adagrad',
+  schedule: null,
+  initStd: 0.1,
+  margin: 1,
+  temperature: 1,
+  logQCorrection: true,
+  gbceT: 0.75,
+  seed: null,
+})
+
+/** `fit` options of an FM: MF's, plus the features to train with. */
+export interface FmFitOptions extends FitOptions {
+  /** Features (overrides the model's; default: id fields only). */
+  features?: FmFeatures
+}
+
+/** Input of {@link FactorizationMachine.recommendForFeatures}: field name → value(s). */
+export type FeatureInput = Record<string, string | number | readonly string[]>
+
+const EMPTY_F32 = new Float32Array(0)
+const EMPTY_I32 = new Int32Array(0)
+
+function emptyRows(): FeatureRows {
+  return { numRows: 0, indptr: new Int32Array(1), features: EMPTY_I32, values: EMPTY_F32 }
+}
+
+/**
+ * Degree-2 factorization machine (Rendle 2010) for implicit feedback over sparse user-side and
+ * item-side features (id fields, genres, year buckets, tags, demographics, feature files), trained
+ * by the shared loop with any sampler and loss: a negative item's feature row replaces the
+ * positive's. Implements `Recommender`; full ranking costs O(numItems·dim) per user thanks to a
+ * per-item cache of the item-side sums (refreshed after every epoch and after `fit`).
+ *
+ * Items are every item of the feature set (the training items plus items known only by their
+ * features), so items with no training interaction can be recommended; users known only by
+ * features are ranked by {@link FactorizationMachine.recommendForFeatures} (or by internal id
+ * when the feature set added them).
+ */
+export class FactorizationMachine implements Recommender {
+  /** Resolved configuration. */
+  readonly config: FactorizationMachineConfig
+  /** Features (dictionary, id maps, rows). */
+  features: FmFeatures | null
+  /** `[1]` global bias. */
+  w0: Float32Array = new Float32Array(1)
+  /** `[numFeatures]` linear weights. */
+  w: Float32Array = EMPTY_F32
+  /** `[numFeatures * dim]` factors. */
+  V: Float32Array = EMPTY_F32
+  /** Users the model can score (rows of the user side). */
+  numUsers = 0
+  /** Items the model can score (rows of the item side). */
+  numItems = 0
+  /** Items of the training data (a prefix of the item ids). */
+  numTrainItems = 0
+  /** Row pointers of the training items per user (for `excludeSeen`). */
+  seenIndptr: Int32Array = new Int32Array(1)
+  /** Training items per user. */
+  seenItems: Int32Array = EMPTY_I32
+  /** `[numItems * dim]` cached item-side sums `s_I`. */
+  itemSum: Float32Array = EMPTY_F32
+  /** `[numItems]` cached item-side constants `c_I`. */
+  itemConst: Float32Array = EMPTY_F32
+  /** Summary of the last `fit` (null before). */
+  lastFit: FitResult | null = null
+  private userRows: FeatureRows = emptyRows()
+  private itemRows: FeatureRows = emptyRows()
+  private su: Float64Array = new Float64Array(0)
+  private scoreScratch: Float32Array = EMPTY_F32
+  private heapItems = new Int32Array(0)
+  private heapScores = new Float64Array(0)
+
+  constructor(config: FactorizationMachineConfig, features: FmFeatures | null = null) {
+    this.config = config
+    this.features = features
+  }
+
+  /** Factor dimension. */
+  get dim(): number {
+    return this.config.dim
+  }
+
+  /** User id map (training users, then users known only by features). */
+  get userIds(): IdMap {
+    return this.features ? this.features.userIds : new IdMap()
+  }
+
+  /** Item id map (training items, then items known only by features). */
+  get itemIds(): IdMap {
+    return this.features ? this.features.itemIds : new IdMap()
+  }
+
+  /** The feature dictionary (null before `fit`/`load` when no features were given). */
+  get dictionary(): FeatureDictionary | null {
+    return this.features ? this.features.dictionary : null
+  }
+
+  /**
+   * Trains on `train` with negatives from `opts.sampler`, re-initialising the parameters. The
+   * feature set's first `train.numUsers` users and `train.numItems` items must be the training
+   * ones (an {@link FmFeatureBuilder} over `train.userIds`/`train.itemIds` guarantees it).
+   *
+   * @returns per-epoch statistics and timing.
+   * @throws Error naming the option when an option is invalid or the features do not match.
+   */
+  async fit(train: Interactions, opts: FmFitOptions): Promise<FitResult> {
+    const c = this.config
+    const merged: FactorizationMachineConfig = {
+      ...c,
+      loss: opts.loss ?? c.loss,
+      negatives: opts.negatives ?? c.negatives,
+      epochs: opts.epochs ?? c.epochs,
+      batchSize: opts.batchSize ?? c.batchSize,
+      learningRate: opts.learningRate ?? c.learningRate,
+      minLearningRate: opts.minLearningRate ?? c.minLearningRate,
+      l2: opts.l2 ?? c.l2,
+      l2Bias: opts.l2Bias ?? c.l2Bias,
+      optimizer: opts.optimizer ?? c.optimizer,
+      schedule: opts.schedule ?? c.schedule,
+      margin: opts.margin ?? c.margin,
+      temperature: opts.temperature ?? c.temperature,
+      logQCorrection: opts.logQCorrection ?? c.logQCorrection,
+      gbceT: opts.gbceT ?? c.gbceT,
+      seed: opts.seed !== undefined ? String(opts.seed) : c.seed,
+    }
+    if (merged.seed === null) throw new Error('fit: a seed is required (factorizationMachine({ seed }) or fit(train, { seed }))')
+    checkPositiveInt('negatives', merged.negatives)
+    checkPositiveInt('epochs', merged.epochs)
+    checkPositiveInt('batchSize', merged.batchSize)
+    if (!(merged.learningRate > 0)) throw new Error(`fit: learningRate must be > 0, got ${merged.learningRate}`)
+    if (!(merged.l2 >= 0)) throw new Error(`fit: l2 must be >= 0, got ${merged.l2}`)
+    const workers = opts.workers ?? 1
+    checkPositiveInt('workers', workers)
+    const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
+    const optimizer = optimizerCode(merged.optimizer)
+    const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
+    Object.assign(this.config, merged)
+
+    const features = opts.features ?? this.features ?? new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds }).build()
+    checkFeatures(features, train)
+    this.features = features
+    this.initialize(train, merged.seed)
+    const arrays: Record<string, Float32Array> = { w0: this.w0, w: this.w, V: this.V }
+    if (optimizer === OPT_ADAGRAD) {
+      arrays.w0Acc = new Float32Array(1)
+      arrays.wAcc = new Float32Array(this.w.length)
+      arrays.VAcc = new Float32Array(this.V.length)
+    }
+    const spec: FmStepperSpec = {
+      dim: c.dim,
+      numItems: train.numItems,
+      loss: loss.code,
+      hp: Array.from(loss.hp),
+      optimizer,
+      l2: merged.l2,
+      l2Bias: merged.l2Bias ?? merged.l2,
+      uPtr: this.userRows.indptr,
+      uFeat: this.userRows.features,
+      uVal: this.userRows.values,
+      iPtr: this.itemRows.indptr,
+      iFeat: this.itemRows.features,
+      iVal: this.itemRows.values,
+    }
+    let live = arrays
+    const target: TrainTarget = {
+      stepperKind: 'fm',
+      spec,
+      arrays: () => live,
+      paramNames: ['w0', 'w', 'V'],
+      adopt: (next) => {
+        live = next
+        this.w0 = next.w0
+        this.w = next.w
+        this.V = next.V
+      },
+      model: this,
+    }
+    const plan: TrainPlan = {
+      seed: merged.seed,
+      epochs: merged.epochs,
+      batchSize: merged.batchSize,
+      k: merged.negatives,
+      learningRate: merged.learningRate,
+      minLearningRate: merged.minLearningRate ?? merged.learningRate * 1e-3,
+      schedule: scheduleCode(schedule),
+      workers,
+      samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
+    }
+    // The item cache is refreshed after every epoch, before validation and `onEpoch` see the model.
+    const userEval = opts.evaluateFn
+    const userOnEpoch = opts.onEpoch
+    const loopOpts: FitOptions = {
+      ...opts,
+      evaluateFn: userEval
+        ? (m, v, t) => {
+            this.refreshItemCache()
+            return userEval(m, v, t)
+          }
+        : undefined,
+      onEpoch: (stats) => {
+        this.refreshItemCache()
+        return userOnEpoch ? userOnEpoch(stats) : undefined
+      },
+    }
+    const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
+    const result = await trainLoop(target, train, examples, plan, loopOpts)
+    this.refreshItemCache()
+    result.config = {
+      model: 'fm',
+      ...this.config,
+      schedule,
+      workers,
+      sampler: opts.sampler.config,
+      features: { fields: features.dictionary.fields.map((f) => f.name), numFeatures: features.dictionary.size },
+    }
+    this.lastFit = result
+    return result
+  }
+
+  /**
+   * Allocates the parameters from `<seed>/fit/init`: factors of features that occur in a training
+   * row (a user or item with interactions) ~ N(0, initStd²), others (e.g. the id feature of a
+   * cold-start item) 0, so untrained features add nothing to scores; linear weights 0.
+   */
+  private initialize(train: Interactions, seed: string): void {
+    const f = this.features!
+    const dim = this.config.dim
+    this.bindRows(f.users, f.items)
+    this.numTrainItems = train.numItems
+    this.seenIndptr = train.indptr
+    this.seenItems = train.items
+    const F = f.dictionary.size
+    const used = new Uint8Array(F)
+    const ur = f.users
+    for (let u = 0; u < train.numUsers; u++) {
+      if (train.indptr[u + 1] === train.indptr[u]) continue
+      for (let p = ur.indptr[u]; p < ur.indptr[u + 1]; p++) used[ur.features[p]] = 1
+    }
+    const counts = new Int32Array(train.numItems)
+    for (let j = 0; j < train.items.length; j++) counts[train.items[j]]++
+    const ir = f.items
+    for (let i = 0; i < train.numItems; i++) {
+      if (counts[i] === 0) continue
+      for (let p = ir.indptr[i]; p < ir.indptr[i + 1]; p++) used[ir.features[p]] = 1
+    }
+    const state = createRng(seed).fork('fit').fork('init').state
+    const std = this.config.initStd
+    this.w0 = new Float32Array(1)
+    this.w = new Float32Array(F)
+    this.V = new Float32Array(F * dim)
+    for (let m = 0; m < F; m++) {
+      const mo = m * dim
+      for (let k = 0; k < dim; k++) {
+        const z = prngNormal(state)
+        if (used[m]) this.V[mo + k] = std * z
+      }
+    }
+    this.itemSum = new Float32Array(this.numItems * dim)
+    this.itemConst = new Float32Array(this.numItems)
+  }
+
+  private bindRows(users: FeatureRows, items: FeatureRows): void {
+    this.userRows = users
+    this.itemRows = items
+    this.numUsers = users.numRows
+    this.numItems = items.numRows
+    this.su = new Float64Array(this.config.dim * 2)
+    this.scoreScratch = new Float32Array(this.numItems)
+  }
+
+  /**
+   * Recomputes the item-side sums and constants of every item from the current parameters.
+   * @remarks O(nnz(items)·dim); allocates nothing when the cache has its size.
+   */
+  refreshItemCache(): void {
+    const dim = this.config.dim
+    const n = this.numItems
+    if (this.itemSum.length !== n * dim) this.itemSum = new Float32Array(n * dim)
+    if (this.itemConst.length !== n) this.itemConst = new Float32Array(n)
+    const r = this.itemRows
+    const tmp = this.su
+    for (let i = 0; i < n; i++) {
+      this.itemConst[i] = fmRowSum32(this.w, this.V, dim, r.features, r.values, r.indptr[i], r.indptr[i + 1], this.itemSum, i * dim, tmp)
+    }
+  }
+
+  /**
+   * Live scorer over the current parameters (not a `FactorView`: samplers that need factors,
+   * such as AOBPR, cannot train an FM). Cost per call O(nnz_u·dim + count·nnz_i·dim): it reads
+   * the parameters as they train, not the item cache.
+   */
+  scorer(): Scorer {
+    const u = this.userRows
+    const i = this.itemRows
+    return createFmScorer(this.w0, this.w, this.V, this.config.dim, u.indptr, u.features, u.values, i.indptr, i.features, i.values)
+  }
+
+  /**
+   * Writes the score of every item for `user` into `out[0..numItems)` from the item cache.
+   * @remarks O(nnz_u·dim + numItems·dim); allocates nothing.
+   */
+  scoreAll(user: number, out: Float32Array): void {
+    const r = this.userRows
+    const cu = fmRowSum(this.w, this.V, this.config.dim, r.features, r.values, r.indptr[user], r.indptr[user + 1], this.su, 0)
+    this.scoreFromSum(this.w0[0] + cu, out)
+  }
+
+  private scoreFromSum(base: number, out: Float32Array): void {
+    const dim = this.config.dim
+    const su = this.su
+    const S = this.itemSum
+    const C = this.itemConst
+    const n = this.numItems
+    for (let i = 0, o = 0; i < n; i++, o += dim) {
+      let d = 0
+      for (let f = 0; f < dim; f++) d += su[f] * S[o + f]
+      out[i] = base + C[i] + d
+    }
+  }
+
+  /**
+   * Top-k items for each user; `excludeSeen` (default true) masks the user's training items.
+   * Items without training interactions are candidates too.
+   * @throws RangeError for a user outside the model.
+   */
+  recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
+    this.ensureFitted('recommend')
+    checkPositiveInt('k', k)
+    const exclude = opts.excludeSeen !== false
+    const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
+    const scores = this.scoreScratch
+    this.ensureHeap(k)
+    for (let r = 0; r < users.length; r++) {
+      const u = users[r]
+      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
+      this.scoreAll(u, scores)
+      if (exclude && u + 1 < this.seenIndptr.length) {
+        for (let p = this.seenIndptr[u]; p < this.seenIndptr[u + 1]; p++) scores[this.seenItems[p]] = -Infinity
+      }
+      selectTopK(scores, this.numItems, k, this.heapItems, this.heapScores, out.items, out.scores, r * k)
+    }
+    return out
+  }
+
+  /**
+   * Top-k items for a user known only by features (cold start): `input` maps user-side field
+   * names to values (`{ gender: 'F', age: '25-34' }`, or the feature-file columns). Values the
+   * dictionary never saw are ignored; `exclude` lists internal items to leave out.
+   * @returns a `TopK` with one row.
+   * @throws Error for an unknown field or an item-side field.
+   */
+  recommendForFeatures(input: FeatureInput, k: number, opts: { exclude?: Int32Array } = {}): TopK {
+    this.ensureFitted('recommendForFeatures')
+    checkPositiveInt('k', k)
+    const row = featureRow(this.features!.dictionary, 'user', input)
+    const cu = fmRowSum(this.w, this.V, this.config.dim, row.features, row.values, 0, row.features.length, this.su, 0)
+    const scores = this.scoreScratch
+    this.scoreFromSum(this.w0[0] + cu, scores)
+    if (opts.exclude) for (let j = 0; j < opts.exclude.length; j++) scores[opts.exclude[j]] = -Infinity
+    this.ensureHeap(k)
+    const out: TopK = { k, items: new Int32Array(k), scores: new Float32Array(k) }
+    selectTopK(scores, this.numItems, k, this.heapItems, this.heapScores, out.items, out.scores, 0)
+    return out
+  }
+
+  /**
+   * The k items most similar to each query item by cosine of their cached item-side sums `s_I`
+   * (the item's embedding in the FM), the item itself excluded.
+   * @remarks O(numItems·dim) per query.
+   */
+  similarItems(items: Int32Array, k: number): TopK {
+    this.ensureFitted('similarItems')
+    checkPositiveInt('k', k)
+    const dim = this.config.dim
+    const S = this.itemSum
+    const n = this.numItems
+    const norms = new Float64Array(n)
+    for (let i = 0, o = 0; i < n; i++, o += dim) {
+      let s = 0
+      for (let f = 0; f < dim; f++) s += S[o + f] * S[o + f]
+      norms[i] = s > 1e-24 ? Math.sqrt(s) : 1e-12
+    }
+    const out: TopK = { k, items: new Int32Array(items.length * k), scores: new Float32Array(items.length * k) }
+    const scores = this.scoreScratch
+    this.ensureHeap(k)
+    for (let r = 0; r < items.length; r++) {
+      const q = items[r]
+      if (!(q >= 0 && q < n)) throw new RangeError(`similarItems: item ${q} out of range [0, ${n})`)
+      const qo = q * dim
+      for (let i = 0, o = 0; i < n; i++, o += dim) {
+        let d = 0
+        for (let f = 0; f < dim; f++) d += S[qo + f] * S[o + f]
+        scores[i] = d / (norms[q] * norms[i])
+      }
+      scores[q] = -Infinity
+      selectTopK(scores, n, k, this.heapItems, this.heapScores, out.items, out.scores, r * k)
+    }
+    return out
+  }
+
+  /** Encodes the model (parameters, feature rows and dictionary, id maps, seen items, config) as Arrow IPC bytes. */
+  serialize(): Uint8Array {
+    this.ensureFitted('serialize')
+    const f = this.features!
+    const arrays: Record<string, StoredArray> = {
+      w0: this.w0,
+      w: this.w,
+      V: this.V,
+      userIndptr: f.users.indptr,
+      userFeatures: f.users.features,
+      userValues: f.users.values,
+      itemIndptr: f.items.indptr,
+      itemFeatures: f.items.features,
+      itemValues: f.items.values,
+      seenIndptr: this.seenIndptr,
+      seenItems: this.seenItems,
+    }
+    const header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'> = {
+      kind: 'fm',
+      config: { ...this.config },
+      seed: this.config.seed,
+      versions: { '@decoy/models': MODELS_VERSION },
+      userIds: idMapToJson(f.userIds),
+      itemIds: idMapToJson(f.itemIds),
+      extra: { numUsers: this.numUsers, numItems: this.numItems, numTrainItems: this.numTrainItems, dictionary: f.dictionary.toJSON() },
+    }
+    return encodeModel(header, arrays)
+  }
+
+  /**
+   * Writes the model to `path` atomically (temp file + rename). Node only: loads
+   * `@decoy/core/node` on demand; use {@link FactorizationMachine.serialize} elsewhere.
+   */
+  async save(path: string): Promise<void> {
+    const spec = '@decoy/core/node'
+    const { writeFileAtomic } = (await import(/* @vite-ignore */ spec)) as { writeFileAtomic(p: string, d: Uint8Array): void }
+    writeFileAtomic(path, this.serialize())
+  }
+
+  /**
+   * Rebuilds a model from bytes written by {@link FactorizationMachine.serialize}.
+   * @throws Error naming `source` for a truncated file or another model kind.
+   */
+  static deserialize(bytes: Uint8Array, source = '<bytes>'): FactorizationMachine {
+    const { header, arrays } = decodeModel(bytes, source, 'fm')
+    return FactorizationMachine.fromDecoded(header, arrays, source)
+  }
+
+  /** @internal Builds a model from a decoded file. */
+  static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): FactorizationMachine {
+    const config = { ...fmDefaults, ...(header.config as Partial<FactorizationMachineConfig>) }
+    const extra = header.extra as { numUsers: number; numItems: number; numTrainItems: number; dictionary: FeatureDictionaryJson } | undefined
+    if (!extra || !extra.dictionary || !header.userIds || !header.itemIds) throw new Error(`${source}: FM model file lacks its feature dictionary, id maps or sizes`)
+    const dictionary = FeatureDictionary.fromJSON(extra.dictionary)
+    const users: FeatureRows = { numRows: extra.numUsers, indptr: arrays.userIndptr as Int32Array, features: arrays.userFeatures as Int32Array, values: arrays.userValues as Float32Array }
+    const items: FeatureRows = { numRows: extra.numItems, indptr: arrays.itemIndptr as Int32Array, features: arrays.itemFeatures as Int32Array, values: arrays.itemValues as Float32Array }
+    const features: FmFeatures = { dictionary, userIds: idMapFromJson(header.userIds), itemIds: idMapFromJson(header.itemIds), users, items }
+    const m = new FactorizationMachine(config, features)
+    m.w0 = arrays.w0 as Float32Array
+    m.w = arrays.w as Float32Array
+    m.V = arrays.V as Float32Array
+    if (m.w.length !== dictionary.size || m.V.length !== dictionary.size * config.dim || users.indptr.length !== extra.numUsers + 1 || items.indptr.length !== extra.numItems + 1) {
+      throw new Error(`${source}: FM arrays do not match ${dictionary.size} features × dim ${config.dim}, ${extra.numUsers} users, ${extra.numItems} items`)
+    }
+    m.bindRows(users, items)
+    m.numTrainItems = extra.numTrainItems
+    m.seenIndptr = arrays.seenIndptr as Int32Array
+    m.seenItems = arrays.seenItems as Int32Array
+    m.refreshItemCache()
+    return m
+  }
+
+  private ensureFitted(what: string): void {
+    if (this.numItems === 0 || this.w.length === 0) throw new Error(`${what}: the model has not been fitted or loaded`)
+  }
+
+  private ensureHeap(k: number): void {
+    if (this.heapItems.length < k) {
+      this.heapItems = new Int32Array(k)
+      this.heapScores = new Float64Array(k)
+    }
+  }
+}
+
+function checkFeatures(f: FmFeatures, train: Interactions): void {
+  if (f.users.numRows !== f.userIds.size || f.items.numRows !== f.itemIds.size) throw new Error('fit: feature rows do not match their id maps')
+  if (f.userIds.size < train.numUsers || f.itemIds.size < train.numItems) {
+    throw new Error(`fit: the features cover ${f.userIds.size} users and ${f.itemIds.size} items, fewer than the training data's ${train.numUsers} and ${train.numItems} (build them over train.userIds / train.itemIds)`)
+  }
+  for (let u = 0; u < train.numUsers; u++) {
+    if (f.userIds.external(u) !== train.userIds.external(u)) throw new Error(`fit: feature user ${u} is ${String(f.userIds.external(u))}, training user ${u} is ${String(train.userIds.external(u))} (build the features over train.userIds)`)
+  }
+  for (let i = 0; i < train.numItems; i++) {
+    if (f.itemIds.external(i) !== train.itemIds.external(i)) throw new Error(`fit: feature item ${i} is ${String(f.itemIds.external(i))}, training item ${i} is ${String(train.itemIds.external(i))} (build the features over train.itemIds)`)
+  }
+  for (let p = 0; p < f.users.features.length; p++) if (f.dictionary.fields[f.dictionary.featureField[f.users.features[p]]].side !== 'user') throw new Error('fit: an item-side feature is in a user row')
+}
+
+/**
+ * Creates a factorization machine. Nothing is allocated until `fit`.
+ *
+ * @example
+ * ```ts
+ * const fb = new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds })
+ * fb.addItemMeta(ds.items!).addItemTags(ds.tags!)
+ * const fm = factorizationMachine({ features: fb.build(), seed: 42 })
+ * await fm.fit(train, { sampler: uniformSampler(), epochs: 10 })
+ * fm.recommend(Int32Array.of(0), 10)
+ * ```
+ * @see Rendle, "Factorization Machines", ICDM 2010.
+ */
+export function factorizationMachine(opts: FactorizationMachineOptions = {}): FactorizationMachine {
+  const { features, ...rest } = opts
+  const config: FactorizationMachineConfig = {
+    ...fmDefaults,
+    ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<FactorizationMachineConfig>),
+    seed: opts.seed !== undefined ? String(opts.seed) : null,
+  }
+  checkPositiveInt('dim', config.dim)
+  if (!(config.initStd > 0)) throw new Error(`factorizationMachine: initStd must be > 0, got ${config.initStd}`)
+  return new FactorizationMachine(config, features ?? null)
+}
+
+/** Options of {@link fitClassifier}. */
+export interface FmClassifierOptions {
+  /** Factor dimension (default 16). */
+  dim?: number
+  /** Epochs (default 10). */
+  epochs?: number
+  /** Learning rate (default 0.05). */
+  learningRate?: number
+  /** L2 on touched factors (default 1e-4). */
+  l2?: number
+  /** L2 on touched linear weights (default l2). */
+  l2Bias?: number
+  /** Optimiser (default `'adagrad'`). */
+  optimizer?: OptimizerName
+  /** Init std of factors (default 0.01). */
+  initStd?: number
+  /** Per-row weights (e.g. up-weight rare positives); default all 1. */
+  weights?: ArrayLike<number>
+  /** Seed (required). */
+  seed: string | number
+}
+
+/** A fitted FM binary classifier. */
+export interface FmClassifier {
+  /** Global bias, linear weights and factors. */
+  readonly w0: number
+  /** Linear weights. */
+  readonly w: Float32Array
+  /** Factors `[numFeatures * dim]`. */
+  readonly V: Float32Array
+  /** Factor dimension. */
+  readonly dim: number
+  /** Mean weighted log-loss per epoch. */
+  readonly epochLoss: number[]
+  /**
+   * Probability of the positive class for each row of `rows`.
+   * @remarks O(nnz·dim); allocates the result only.
+   */
+  predict(rows: FeatureRows): Float32Array
+}
+
+/**
+ * Fits a degree-2 FM as a plain binary classifier on labelled sparse rows (e.g. a fraud or spam
+ * table read with `FmFeatureBuilder.addFeatureFile('item', …)`, its rows as `features.items`):
+ * weighted logistic loss, SGD/Adagrad over a seeded shuffle each epoch. For rare positives pass
+ * `weights` (say `(1 − p)/p` on positives).
+ *
+ * @param labels - 0/1 per row.
+ * @throws Error for mismatched lengths or labels other than 0/1.
+ * @remarks O(epochs·nnz·dim).
+ */
+export function fitClassifier(rows: FeatureRows, labels: ArrayLike<number>, opts: FmClassifierOptions): FmClassifier {
+  const dim = opts.dim ?? 16
+  const epochs = opts.epochs ?? 10
+  const lr = opts.learningRate ?? 0.05
+  const l2 = opts.l2 ?? 1e-4
+  checkPositiveInt('dim', dim)
+  checkPositiveInt('epochs', epochs)
+  if (opts.seed === undefined || opts.seed === null) throw new Error('fitClassifier: a seed is required')
+  const n = rows.numRows
+  if (labels.length !== n) throw new Error(`fitClassifier: ${labels.length} labels for ${n} rows`)
+  const y = new Float32Array(n)
+  for (let r = 0; r < n; r++) {
+    if (labels[r] !== 0 && labels[r] !== 1) throw new Error(`fitClassifier: label of row ${r} is ${labels[r]}, expected 0 or 1`)
+    y[r] = labels[r]
+  }
+  const weights = opts.weights ? Float32Array.from(opts.weights) : EMPTY_F32
+  if (opts.weights && weights.length !== n) throw new Error(`fitClassifier: ${weights.length} weights for ${n} rows`)
+  let F = 0
+  for (let p = 0; p < rows.features.length; p++) if (rows.features[p] + 1 > F) F = rows.features[p] + 1
+  const rng = createRng(opts.seed).fork('fit')
+  const init = rng.fork('init').state
+  const V = new Float32Array(F * dim)
+  const std = opts.initStd ?? 0.01
+  for (let i = 0; i < V.length; i++) V[i] = std * prngNormal(init)
+  const optimizer = optimizerCode(opts.optimizer ?? 'adagrad')
+  const adagrad = optimizer === OPT_ADAGRAD
+  const views: FmViews = {
+    dim,
+    numItems: 0,
+    w0: new Float32Array(1),
+    w: new Float32Array(F),
+    V,
+    w0Acc: adagrad ? new Float32Array(1) : EMPTY_F32,
+    wAcc: adagrad ? new Float32Array(F) : EMPTY_F32,
+    VAcc: adagrad ? new Float32Array(F * dim) : EMPTY_F32,
+    optimizer,
+    loss: 0,
+    hp: new Float64Array(0),
+    l2,
+    l2Bias: opts.l2Bias ?? l2,
+    indptr: EMPTY_I32,
+    uPtr: EMPTY_I32,
+    uFeat: EMPTY_I32,
+    uVal: EMPTY_F32,
+    iPtr: EMPTY_I32,
+    iFeat: EMPTY_I32,
+    iVal: EMPTY_F32,
+    ...allocFmScratch(0, dim),
+  }
+  const order = new Int32Array(n)
+  for (let r = 0; r < n; r++) order[r] = r
+  const shuffle = rng.fork('shuffle').state
+  const minLr = lr * 1e-3
+  const epochLoss: number[] = []
+  let wsum = 0
+  for (let r = 0; r < n; r++) wsum += weights.length ? weights[r] : 1
+  for (let e = 0; e < epochs; e++) {
+    shuffleInPlace(order, n, shuffle)
+    const rate = adagrad ? lr : scheduledRate(scheduleCode('linear'), lr, minLr, e / epochs)
+    const loss = fmClassifierStepRange(views, rows.indptr, rows.features, rows.values, y, weights, order, 0, n, rate)
+    epochLoss.push(wsum > 0 ? loss / wsum : 0)
+  }
+  const tmp = new Float64Array(dim)
+  return {
+    w0: views.w0[0],
+    w: views.w,
+    V,
+    dim,
+    epochLoss,
+    predict(test: FeatureRows): Float32Array {
+      const out = new Float32Array(test.numRows)
+      for (let r = 0; r < test.numRows; r++) {
+        // Features beyond the training dictionary have no parameters: they are skipped.
+        let lin = 0
+        let sq = 0
+        for (let f = 0; f < dim; f++) tmp[f] = 0
+        for (let p = test.indptr[r]; p < test.indptr[r + 1]; p++) {
+          const m = test.features[p]
+          if (m >= F) continue
+          const x = test.values[p]
+          lin += views.w[m] * x
+          for (let f = 0; f < dim; f++) {
+            const t = V[m * dim + f] * x
+            tmp[f] += t
+            sq += t * t
+          }
+        }
+        let ss = 0
+        for (let f = 0; f < dim; f++) ss += tmp[f] * tmp[f]
+        const c = views.w0[0] + lin + 0.5 * (ss - sq)
+        out[r] = 1 / (1 + Math.exp(-c))
+      }
+      return out
+    },
+  }
+}
