@@ -14,17 +14,17 @@ export interface FactorizationMachineOptions extends LossOptions {
   dim?: number
   /** Loss (default `'softmax'`, as MF). */
   loss?: LossName
-  /** Negatives per positive (default 64). */
+  /** Negatives per positive (default 32). */
   negatives?: number
-  /** Epochs (default 20). */
+  /** Epochs (default 10). */
   epochs?: number
   /** Positives per sampler call (default 256). */
   batchSize?: number
-  /** Learning rate (default 0.05). */
+  /** Learning rate (default 0.1). */
   learningRate?: number
   /** Floor of the linear schedule (default learningRate·1e-3). */
   minLearningRate?: number
-  /** L2 on touched factor rows (default 0.001). */
+  /** L2 on touched factor rows (default 0.05). */
   l2?: number
   /** L2 on touched linear weights (default: l2). */
   l2Bias?: number
@@ -65,12 +65,12 @@ export interface FactorizationMachineConfig {
 export const fmDefaults: Readonly<FactorizationMachineConfig> = Object.freeze({
   dim: 64,
   loss: 'softmax',
-  negatives: 64,
-  epochs: 20,
+  negatives: 32,
+  epochs: 10,
   batchSize: 256,
-  learningRate: 0.05,
+  learningRate: 0.1,
   minLearningRate: null,
-  l2: 0.001,
+  l2: 0.05,
   l2Bias: null,
   optimizer: 'adagrad',
   schedule: null,
