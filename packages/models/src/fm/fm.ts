@@ -213,7 +213,11 @@ export class FactorizationMachine implements Recommender {
     const features = opts.features ?? this.features ?? new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds }).build()
     checkFeatures(features, train)
     this.features = features
-    this.initialize(train, merged.seed)
+    const used = this.initialize(train, merged.seed)
+    // Training rows hold only features of rows with interactions: a feature seen only on sampled
+    // negatives (e.g. a cold item's id) would learn nothing but "drawn as a negative".
+    const tu = keepUsed(this.userRows, used)
+    const ti = keepUsed(this.itemRows, used)
     const arrays: Record<string, Float32Array> = { w0: this.w0, w: this.w, V: this.V }
     if (optimizer === OPT_ADAGRAD) {
       arrays.w0Acc = new Float32Array(1)
@@ -228,12 +232,12 @@ export class FactorizationMachine implements Recommender {
       optimizer,
       l2: merged.l2,
       l2Bias: merged.l2Bias ?? merged.l2,
-      uPtr: this.userRows.indptr,
-      uFeat: this.userRows.features,
-      uVal: this.userRows.values,
-      iPtr: this.itemRows.indptr,
-      iFeat: this.itemRows.features,
-      iVal: this.itemRows.values,
+      uPtr: tu.indptr,
+      uFeat: tu.features,
+      uVal: tu.values,
+      iPtr: ti.indptr,
+      iFeat: ti.features,
+      iVal: ti.values,
     }
     let live = arrays
     const target: TrainTarget = {
@@ -295,8 +299,9 @@ export class FactorizationMachine implements Recommender {
    * Allocates the parameters from `<seed>/fit/init`: factors of features that occur in a training
    * row (a user or item with interactions) ~ N(0, initStd²), others (e.g. the id feature of a
    * cold-start item) 0, so untrained features add nothing to scores; linear weights 0.
+   * @returns the mask of features in training rows.
    */
-  private initialize(train: Interactions, seed: string): void {
+  private initialize(train: Interactions, seed: string): Uint8Array {
     const f = this.features!
     const dim = this.config.dim
     this.bindRows(f.users, f.items)
@@ -331,6 +336,7 @@ export class FactorizationMachine implements Recommender {
     }
     this.itemSum = new Float32Array(this.numItems * dim)
     this.itemConst = new Float32Array(this.numItems)
+    return used
   }
 
   private bindRows(users: FeatureRows, items: FeatureRows): void {
@@ -554,6 +560,27 @@ export class FactorizationMachine implements Recommender {
       this.heapScores = new Float64Array(k)
     }
   }
+}
+
+/** Copy of `rows` without the features whose `used` flag is 0 (no copy when every feature is used). */
+function keepUsed(rows: FeatureRows, used: Uint8Array): FeatureRows {
+  let nnz = 0
+  for (let p = 0; p < rows.features.length; p++) nnz += used[rows.features[p]]
+  if (nnz === rows.features.length) return rows
+  const indptr = new Int32Array(rows.numRows + 1)
+  const features = new Int32Array(nnz)
+  const values = new Float32Array(nnz)
+  let o = 0
+  for (let r = 0; r < rows.numRows; r++) {
+    for (let p = rows.indptr[r]; p < rows.indptr[r + 1]; p++) {
+      if (used[rows.features[p]] === 0) continue
+      features[o] = rows.features[p]
+      values[o] = rows.values[p]
+      o++
+    }
+    indptr[r + 1] = o
+  }
+  return { numRows: rows.numRows, indptr, features, values }
 }
 
 function checkFeatures(f: FmFeatures, train: Interactions): void {
