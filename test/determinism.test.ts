@@ -2,7 +2,7 @@
  * Determinism across packages: the same seed, data and configuration (one worker) give
  * byte-identical saved model files and identical metrics; a different seed gives different ones.
  * Covers the generator, the Arrow writer, the split, model-free and model-aware samplers inside
- * MF training, and item2vec.
+ * MF training, FM and item2vec.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,7 +12,7 @@ import { splitRandom, type Interactions, type SamplerConfig, type Split } from '
 import { interactionsToArrow, writeArrowIpc } from '@decoy/core/arrow'
 import { generateSynthetic } from '@decoy/datasets'
 import { evaluate, type EvalResult } from '@decoy/eval'
-import { item2vec, matrixFactorization } from '@decoy/models'
+import { factorizationMachine, item2vec, matrixFactorization } from '@decoy/models'
 import { createSampler } from '@decoy/samplers'
 
 const DATA = { users: 200, items: 150, clusters: 5, interactionsPerUser: [12, 25] as const, affinity: 0.85, ratings: true }
@@ -95,6 +95,27 @@ describe.each([
     const c = await runMf(sampler, 43, `${tag}-c`)
     expect(Buffer.compare(a.bytes, c.bytes)).not.toBe(0)
     expect(c.losses).not.toEqual(a.losses)
+    expect(c.result.perUser['ndcg@10']).not.toEqual(a.result.perUser['ndcg@10'])
+  })
+})
+
+describe('FM (id features) with hard negatives, workers: 1', () => {
+  async function run(seed: number, name: string): Promise<{ bytes: Buffer; result: EvalResult }> {
+    const { train, test } = split
+    const model = factorizationMachine({ dim: 12, seed })
+    await model.fit(train, { ...MF_FIT, sampler: createSampler({ kind: 'hard' }) })
+    const path = join(dir, `${name}.decoy`)
+    await model.save(path)
+    return { bytes: fileBytes(path), result: evaluate(model, train, test, { k: [10] }) }
+  }
+
+  it('same seed ⇒ byte-identical model files and metrics; another seed ⇒ different', async () => {
+    const a = await run(5, 'fm-a')
+    const b = await run(5, 'fm-b')
+    expect(Buffer.compare(a.bytes, b.bytes)).toBe(0)
+    sameEval(a.result, b.result)
+    const c = await run(6, 'fm-c')
+    expect(Buffer.compare(a.bytes, c.bytes)).not.toBe(0)
     expect(c.result.perUser['ndcg@10']).not.toEqual(a.result.perUser['ndcg@10'])
   })
 })

@@ -25,7 +25,7 @@ import { arrowTableFromColumns, interactionsToArrow, writeArrowIpc } from '@deco
 import { readInteractionsFile, readSplit, writeFileAtomic, writeSplit } from '@decoy/core/node'
 import { generateSynthetic, loadInteractions } from '@decoy/datasets'
 import { evaluate, pairedComparison, popularityRecommender, type EvalResult } from '@decoy/eval'
-import { matrixFactorization, type MatrixFactorization } from '@decoy/models'
+import { factorizationMachine, matrixFactorization, type FactorizationMachine, type MatrixFactorization } from '@decoy/models'
 import { loadModel } from '@decoy/models/node'
 import { createSampler, samplerKinds } from '@decoy/samplers'
 
@@ -175,7 +175,7 @@ describe('every registered sampler on the split', () => {
 })
 
 describe('fit → evaluate → save/load', () => {
-  const models: Record<string, MatrixFactorization> = {}
+  const models: Record<string, MatrixFactorization | FactorizationMachine> = {}
   const results: Record<string, EvalResult> = {}
   let popularity: EvalResult
 
@@ -185,12 +185,18 @@ describe('fit → evaluate → save/load', () => {
     for (const config of [{ kind: 'uniform' }, { kind: 'hard' }] as SamplerConfig[]) {
       const m = matrixFactorization({ dim: 16, seed: SEED })
       await m.fit(train, { ...FIT, sampler: createSampler(config) })
-      models[String(config.kind)] = m
-      results[String(config.kind)] = evaluate(m, train, test, { k: [10, 20] })
+      models[`mf-${String(config.kind)}`] = m
+      results[`mf-${String(config.kind)}`] = evaluate(m, train, test, { k: [10, 20] })
     }
+    // The same samplers drive a different model family without a line of sampler code changing.
+    const fm = factorizationMachine({ dim: 16, seed: SEED })
+    await fm.fit(train, { ...FIT, sampler: createSampler({ kind: 'uniform' }) })
+    models['fm-uniform'] = fm
+    results['fm-uniform'] = evaluate(fm, train, test, { k: [10, 20] })
   })
 
-  it('MF beats popularity on recall@10 with each sampler (paired CI above zero)', () => {
+  it('MF (uniform, hard) and FM (uniform) beat popularity on recall@10 (paired CI above zero)', () => {
+    expect(Object.keys(results).sort()).toEqual(['fm-uniform', 'mf-hard', 'mf-uniform'])
     expect(popularity.metrics['recall@10']).toBeGreaterThan(0)
     for (const kind of Object.keys(results)) {
       const r = results[kind]
@@ -204,21 +210,21 @@ describe('fit → evaluate → save/load', () => {
 
   it('the evaluation masks training items and sees no leak from the split', () => {
     const { train } = split
-    const m = models.uniform
+    const m = models['mf-uniform']
     const top = m.recommend(Int32Array.from({ length: train.numUsers }, (_, u) => u), 10)
     for (let u = 0; u < train.numUsers; u++) {
       for (let r = 0; r < 10; r++) {
         expect(containsSorted(train.items, train.indptr[u], train.indptr[u + 1], top.items[u * 10 + r])).toBe(false)
       }
     }
-    expect(results.uniform.unseenTestItems).toBeGreaterThanOrEqual(0)
+    expect(results['mf-uniform'].unseenTestItems).toBeGreaterThanOrEqual(0)
   })
 
   it('save → load gives identical scores, recommendations and metrics', async () => {
     const { train, test } = split
     for (const kind of Object.keys(models)) {
       const m = models[kind]
-      const path = join(dir, `mf-${kind}.decoy`)
+      const path = join(dir, `${kind}.decoy`)
       await m.save(path)
       const loaded = loadModel(path)
       expect(loaded.numItems).toBe(m.numItems)
@@ -235,8 +241,8 @@ describe('fit → evaluate → save/load', () => {
       expect(loaded.recommend(users, 10)).toEqual(m.recommend(users, 10))
       expect(evaluate(loaded, train, test, { k: [10, 20] }).metrics).toEqual(results[kind].metrics)
       // Re-saving the loaded model writes the same bytes.
-      const again = join(dir, `mf-${kind}-again.decoy`)
-      await (loaded as MatrixFactorization).save(again)
+      const again = join(dir, `${kind}-again.decoy`)
+      await (loaded as MatrixFactorization | FactorizationMachine).save(again)
       expect(Buffer.compare(readFileSync(again), readFileSync(path))).toBe(0)
     }
   })
