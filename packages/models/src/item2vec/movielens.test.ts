@@ -14,14 +14,15 @@ describe('item2vec on ml-latest-small (random 80/20 per-user split, full ranking
     const x = parseInteractions(readFileSync(join(ml, 'ratings.csv')), { source: 'ratings.csv' })
     const { train, test } = splitRandom(x, { testFraction: 0.2, seed: 42 })
     const pop = evaluate(popularityRecommender(train), train, test, { k: [10] }).metrics['ndcg@10']
-    // A lighter run than the README's (dim 32, 3 epochs) to keep the test short.
-    const model = item2vec({ dim: 32 })
-    await model.fit(train, { sampler: createSampler({ kind: 'popularity', alpha: 0.75 }), epochs: 3, seed: 42 })
+    // Defaults with 5 epochs instead of 20: ~7.7M pairs, about a minute on an idle core.
+    const model = item2vec()
+    await model.fit(train, { sampler: createSampler({ kind: 'popularity', alpha: 0.75 }), epochs: 5, seed: 42 })
     const ndcg = evaluate(model, train, test, { k: [10] }).metrics['ndcg@10']
     expect(pop).toBeGreaterThan(0.15)
-    expect(ndcg).toBeGreaterThan(pop + 0.03)
+    expect(ndcg).toBeGreaterThan(pop + 0.05)
 
-    // Toy Story (movieId 1): its neighbours should be mostly family/animation films.
+    // Toy Story (movieId 1): family/animation films are ~10% of the films with ≥ 5 ratings; its
+    // neighbours should hold clearly more.
     const genres = new Map<string, string>()
     for (const r of parseCsvRecords(readFileSync(join(ml, 'movies.csv'), 'utf8'), { delimiter: ',', source: 'movies.csv' }).slice(1)) genres.set(r[0], r[2])
     const top = model.similarItems(Int32Array.of(train.itemIds.get(1)), 10)
@@ -30,6 +31,6 @@ describe('item2vec on ml-latest-small (random 80/20 per-user split, full ranking
       const g = genres.get(String(train.itemIds.external(top.items[r]))) ?? ''
       if (/Children|Animation/.test(g)) family++
     }
-    expect(family).toBeGreaterThanOrEqual(5)
+    expect(family).toBeGreaterThanOrEqual(4)
   })
 })
