@@ -93,7 +93,7 @@ export const ITEM2VEC_DEFAULTS: Readonly<Required<Item2VecOptions>> = Object.fre
 export interface Item2VecFitOptions {
   /** Negative sampler (required for `output: 'ns'`; ignored for `'hs'`). */
   sampler?: NegativeSampler
-  /** Passes over the sentences (default 5). */
+  /** Passes over the sentences (default 20: on ml-latest-small NDCG@10 still rises from 10 to 20 epochs). */
   epochs?: number
   /** Seed of every random choice: init, order, subsampling, shrunk windows and the sampler's stream. */
   seed: string | number
@@ -334,7 +334,7 @@ export class Item2Vec implements Recommender {
   async fit(train: Interactions, opts: Item2VecFitOptions): Promise<Item2VecFitResult> {
     const o = this.options
     if (opts == null || opts.seed === undefined || opts.seed === null) throw new Error('item2vec.fit: a seed is required')
-    const epochs = opts.epochs ?? 5
+    const epochs = opts.epochs ?? 20
     if (!(Number.isInteger(epochs) && epochs > 0)) throw new Error(`item2vec.fit: epochs must be a positive integer, got ${epochs}`)
     const batchSize = opts.batchSize ?? 2048
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`item2vec.fit: batchSize must be a positive integer, got ${batchSize}`)
