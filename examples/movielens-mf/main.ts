@@ -70,7 +70,7 @@ async function loadData(): Promise<{ data: Dataset; source: string; cleanup?: ()
   let announced = false
   try {
     const data = await loadDataset(values.data!, {
-      onProgress: (bytes, total) => {
+      onProgress: (_bytes, total) => {
         if (!announced) process.stderr.write(`downloading ${values.data} (${(total / 1e6).toFixed(1)} MB) into ${defaultCacheDir()} …\n`)
         announced = true
       },
