@@ -151,9 +151,10 @@ function fmt(x: number, digits = 4): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '–'
 }
 
-function pm(m: MeanStd | undefined, digits = 4): string {
+/** `mean ± std`, or the mean alone when there is one seed (a std of one value says nothing). */
+function pm(m: MeanStd | undefined, digits = 4, seeds = 2): string {
   if (!m) return '–'
-  return `${fmt(m.mean, digits)} ± ${fmt(m.std, digits)}`
+  return seeds > 1 ? `${fmt(m.mean, digits)} ± ${fmt(m.std, digits)}` : fmt(m.mean, digits)
 }
 
 function sci(x: number): string {
@@ -265,14 +266,14 @@ export async function writeReports(out: string, c: ExperimentConfig & { k: numbe
   const metricCols = tableMetrics(c)
   const md: string[] = []
   md.push(`# ${opts.title}`, '')
-  md.push(`Data: ${opts.dataDescription}. Budget: ${JSON.stringify(c.budget)}. Seeds: ${c.seeds.join(', ')}. Full-ranking metrics on the test split, training items excluded; mean ± std over seeds.`, '')
+  md.push(`Data: ${opts.dataDescription}. Budget: ${JSON.stringify(c.budget)}. Seeds: ${c.seeds.join(', ')}. Full-ranking metrics on the test split, training items excluded${c.seeds.length > 1 ? '; mean ± std over seeds' : ''}.`, '')
   md.push(`| cell | epochs | score evals | ${metricCols.join(' | ')} | train s | updates/s |`)
   md.push(`|---|---|---|${metricCols.map(() => '---').join('|')}|---|---|`)
   for (const s of summaries) {
     const rs = records.filter((r) => r.cell === s.cell)
     const secs = meanStd(rs.map((r) => r.timing.trainSeconds))
     const ups = meanStd(rs.map((r) => r.timing.updatesPerSecond))
-    md.push(`| ${s.cell} | ${fmt(s.epochs.mean, s.epochs.std > 0 ? 1 : 0)} | ${sci(s.scoreEvaluations.mean)} | ${metricCols.map((k) => pm(s.metrics[k])).join(' | ')} | ${fmt(secs.mean, 1)} | ${sci(ups.mean)} |`)
+    md.push(`| ${s.cell} | ${fmt(s.epochs.mean, s.epochs.std > 0 ? 1 : 0)} | ${sci(s.scoreEvaluations.mean)} | ${metricCols.map((k) => pm(s.metrics[k], 4, s.seeds)).join(' | ')} | ${fmt(secs.mean, 1)} | ${sci(ups.mean)} |`)
   }
   md.push('')
   if (paired.length > 0) {
@@ -287,7 +288,7 @@ export async function writeReports(out: string, c: ExperimentConfig & { k: numbe
   for (const s of summaries) {
     const rs = records.filter((r) => r.cell === s.cell)
     const scores = meanStd(rs.map((r) => r.epochStats.reduce((a, e) => a + e.samplerScores, 0)))
-    md.push(`| ${s.cell} | ${pm(s.samplerStats.rejectionRate)} | ${pm(s.samplerStats.meanTrials, 2)} | ${s.samplerStats.hardness ? pm(s.samplerStats.hardness, 3) : '–'} | ${fmt(s.samplerStats.masked?.mean ?? NaN, 0)} | ${sci(scores.mean)} |`)
+    md.push(`| ${s.cell} | ${pm(s.samplerStats.rejectionRate, 4, s.seeds)} | ${pm(s.samplerStats.meanTrials, 2, s.seeds)} | ${s.samplerStats.hardness ? pm(s.samplerStats.hardness, 3, s.seeds) : '–'} | ${fmt(s.samplerStats.masked?.mean ?? NaN, 0)} | ${sci(scores.mean)} |`)
   }
   md.push('')
   if (!opts.noPlots) {
