@@ -263,9 +263,11 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
     const m = item2vec(opts)
     model = m
     const hs = (m.options.output ?? 'ns') === 'hs'
+    // item2vec cannot stop between epochs: under a score-evaluation budget alone it runs its default 5.
+    const epochs = budget.epochs ?? 5
     const r = await m.fit(train, {
       ...(hs ? {} : { sampler }),
-      epochs: maxEpochs,
+      epochs,
       seed,
       workers: 1,
       onEpoch: (e) => {
@@ -274,7 +276,7 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
         const cost = e.pairs + e.negatives + samplerScores
         spent += cost
         epochStats.push({ epoch: e.epoch + 1, updates: e.negatives, scoreEvaluations: cost, samplerScores })
-        input.onEpoch?.(e.epoch + 1, maxEpochs)
+        input.onEpoch?.(e.epoch + 1, epochs)
       },
     })
     // item2vec builds its user vectors after training, so it is evaluated once, at the end.
