@@ -119,6 +119,31 @@ describe('factorization machine', () => {
     expect(() => fm.recommendForFeatures({ cluster: 'c1' }, 5)).toThrow(/item field/)
   })
 
+  it('itemIdMinCount: items with fewer training interactions keep no trained id feature', async () => {
+    const { train, data } = planted(9)
+    const features = clusterFeatures(train, data, false)
+    const fm = factorizationMachine({ dim: 8, seed: 3, itemIdMinCount: 20 })
+    await fm.fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 4, features })
+    const counts = new Int32Array(train.numItems)
+    for (let j = 0; j < train.items.length; j++) counts[train.items[j]]++
+    const idField = features.dictionary.fieldId('item')
+    let below = 0
+    let above = 0
+    for (let i = 0; i < train.numItems; i++) {
+      const m = features.dictionary.get(idField, String(train.itemIds.external(i)))
+      const zero = fm.V.subarray(m * 8, m * 8 + 8).every((x) => x === 0) && fm.w[m] === 0
+      if (counts[i] < 20) {
+        expect(zero).toBe(true)
+        below++
+      } else {
+        expect(zero).toBe(false)
+        above++
+      }
+    }
+    expect(below).toBeGreaterThan(0)
+    expect(above).toBeGreaterThan(0)
+  })
+
   it('items that exist only in the feature file are candidates (item set = feature id map)', async () => {
     const { train, data } = planted(6)
     const fb = new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds })

@@ -4,7 +4,7 @@ import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type Optimizer
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
-import { FeatureDictionary, FmFeatureBuilder, featureRow, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
+import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
 import { allocFmScratch, fmClassifierStepRange, fmRowSum, fmRowSum32, type FmViews } from './kernels.js'
 import { createFmScorer, type FmStepperSpec } from './stepper.js'
 
@@ -34,6 +34,11 @@ export interface FactorizationMachineOptions extends LossOptions {
   schedule?: ScheduleName
   /** Standard deviation of the normal initialisation of factors (default 0.1). */
   initStd?: number
+  /**
+   * Items with fewer training interactions than this get no trained id feature (default 1: every
+   * trained item has one): such items are scored by their other features only, as cold items are.
+   */
+  itemIdMinCount?: number
   /** Seed (required here or in `fit`). */
   seed?: string | number
   /** Features (default: user and item id fields only, built from the training maps at `fit`). */
@@ -54,6 +59,7 @@ export interface FactorizationMachineConfig {
   optimizer: OptimizerName
   schedule: ScheduleName | null
   initStd: number
+  itemIdMinCount: number
   margin: number
   temperature: number
   logQCorrection: boolean
@@ -75,6 +81,7 @@ export const fmDefaults: Readonly<FactorizationMachineConfig> = Object.freeze({
   optimizer: 'adagrad',
   schedule: null,
   initStd: 0.1,
+  itemIdMinCount: 1,
   margin: 1,
   temperature: 1,
   logQCorrection: true,
@@ -86,6 +93,8 @@ export const fmDefaults: Readonly<FactorizationMachineConfig> = Object.freeze({
 export interface FmFitOptions extends FitOptions {
   /** Features (overrides the model's; default: id fields only). */
   features?: FmFeatures
+  /** See {@link FactorizationMachineOptions.itemIdMinCount}. */
+  itemIdMinCount?: number
 }
 
 /** Input of {@link FactorizationMachine.recommendForFeatures}: field name → value(s). */
@@ -195,6 +204,7 @@ export class FactorizationMachine implements Recommender {
       temperature: opts.temperature ?? c.temperature,
       logQCorrection: opts.logQCorrection ?? c.logQCorrection,
       gbceT: opts.gbceT ?? c.gbceT,
+      itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount,
       seed: opts.seed !== undefined ? String(opts.seed) : c.seed,
     }
     if (merged.seed === null) throw new Error('fit: a seed is required (factorizationMachine({ seed }) or fit(train, { seed }))')
@@ -318,9 +328,16 @@ export class FactorizationMachine implements Recommender {
     const counts = new Int32Array(train.numItems)
     for (let j = 0; j < train.items.length; j++) counts[train.items[j]]++
     const ir = f.items
+    const idField = f.dictionary.fieldId(ITEM_ID_FIELD)
+    const minId = this.config.itemIdMinCount
+    const fieldOf = f.dictionary.featureField
     for (let i = 0; i < train.numItems; i++) {
       if (counts[i] === 0) continue
-      for (let p = ir.indptr[i]; p < ir.indptr[i + 1]; p++) used[ir.features[p]] = 1
+      for (let p = ir.indptr[i]; p < ir.indptr[i + 1]; p++) {
+        const m = ir.features[p]
+        if (counts[i] < minId && fieldOf[m] === idField) continue
+        used[m] = 1
+      }
     }
     const state = createRng(seed).fork('fit').fork('init').state
     const std = this.config.initStd
