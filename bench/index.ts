@@ -21,6 +21,7 @@ const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
   samplers: async () => (await import('./samplers.js')).benchSamplers(),
   mf: async () => (await import('./mf.js')).benchMf(),
   item2vec: async () => (await import('./item2vec.js')).benchItem2vec(),
+  fm: async () => (await import('./fm.js')).benchFm(),
 }
 
 const self = fileURLToPath(import.meta.url)

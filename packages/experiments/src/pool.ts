@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads'
 import type { CellRecord } from './cell.js'
 import type { CellSpec, ExperimentConfig } from './config.js'
 
-/** What a cell worker receives at start-up. @internal */
+/** What a cell worker receives at start-up. */
 export interface CellWorkerInit {
   /** The validated config. */
   config: ExperimentConfig
@@ -19,7 +19,7 @@ export interface CellWorkerInit {
   datasets: { dir?: string; cacheDir?: string; download?: boolean; env?: Record<string, string | undefined> }
 }
 
-/** A message from a cell worker. @internal */
+/** A message from a cell worker. */
 export type CellWorkerMessage =
   | { type: 'ready' }
   | { type: 'done'; task: number; record: CellRecord }

@@ -102,5 +102,5 @@ export function checkSampleArgs(kind: string, prepared: boolean, size: number, c
   if (size > capacity) throw new Error(`${kind} sampler: batch size ${size} exceeds the negative buffer capacity ${capacity}`)
 }
 
-/** A config as stored on a sampler: every default filled in, JSON only. @internal */
+/** A config as stored on a sampler: every default filled in, JSON only. */
 export type Resolved<C extends SamplerConfig> = C & Required<CommonOptions>

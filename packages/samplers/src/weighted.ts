@@ -7,7 +7,7 @@
 import type { Interactions } from '@decoy/core'
 import { buildExclusion, cumulative, isPositive, positiveMass, weightedNonPositive, type Exclusion } from './exclusion.js'
 
-/** Precomputed law of a static weighted proposal, built in prepare. @internal */
+/** Precomputed law of a static weighted proposal, built in prepare. */
 export interface WeightedLaw {
   /** Σ w. */
   total: number

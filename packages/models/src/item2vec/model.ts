@@ -126,7 +126,7 @@ export interface Item2VecEpochStats {
   seconds: number
 }
 
-/** What the main thread hands to the worker-thread runner (arrays over SharedArrayBuffers). @internal */
+/** What the main thread hands to the worker-thread runner (arrays over SharedArrayBuffers). */
 export interface Item2VecParallelInit {
   workers: number
   epochs: number
@@ -147,7 +147,7 @@ export interface Item2VecParallelInit {
   samplerModule: string
 }
 
-/** `runItem2VecParallel` of `@decoy/models/node`, loaded on demand. @internal */
+/** `runItem2VecParallel` of `@decoy/models/node`, loaded on demand. */
 export type Item2VecParallelRunner = (
   init: Item2VecParallelInit,
   afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number) => void,

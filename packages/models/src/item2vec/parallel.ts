@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { createRng, shuffleInPlace } from '@decoy/core'
 import type { Item2VecParallelInit } from './model.js'
 
-/** What one item2vec worker thread receives (typed arrays over SharedArrayBuffers are shared). @internal */
+/** What one item2vec worker thread receives (typed arrays over SharedArrayBuffers are shared). */
 export interface Item2VecWorkerData extends Item2VecParallelInit {
   /** Worker index w. */
   index: number

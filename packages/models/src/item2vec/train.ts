@@ -7,14 +7,14 @@ import { containsSorted, createBatch, createNegativeBuffer, prngBelow, prngFloat
 import type { Batch, NegativeBuffer, NegativeSampler } from '@decoy/core'
 import { hsStep, sgnsStep } from './kernels.js'
 
-/** Hierarchical-softmax paths (see `HuffmanTree`). @internal */
+/** Hierarchical-softmax paths (see `HuffmanTree`). */
 export interface HsPaths {
   codes: Uint8Array
   points: Int32Array
   offsets: Int32Array
 }
 
-/** Everything one thread's epoch body reads and writes. Built once per thread. @internal */
+/** Everything one thread's epoch body reads and writes. Built once per thread. */
 export interface Item2VecThread {
   dim: number
   /** Negatives per slot. */
@@ -59,7 +59,7 @@ export interface Item2VecThread {
   negatives: number
 }
 
-/** Options to build an {@link Item2VecThread}. @internal */
+/** Options to build an {@link Item2VecThread}. */
 export interface ThreadSpec {
   dim: number
   k: number
