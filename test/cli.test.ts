@@ -319,6 +319,30 @@ describe('decoy train --model item2vec', () => {
   })
 })
 
+describe('decoy train --model fm', () => {
+  it('trains an FM with an item feature file, saves it, and rejects bad feature files', async () => {
+    const { train, test } = await split()
+    const rows = ['item,shape,size']
+    for (let i = 1; i <= 150; i++) rows.push(`${i},${['a', 'b|c', 'd'][i % 3]},${i % 7}`)
+    const feats = file('item-features.csv', rows.join('\n') + '\n')
+    const model = join(dir, 'fm.arrow')
+    const r = await run(['train', '--train', train, '--test', test, '--model', 'fm', '--item-features', feats, '--sampler', 'uniform', '--factors', '8', '--epochs', '1', '--negatives', '4', '--seed', '3', '--save', model, '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.out)
+    expect(typeof j.metrics['ndcg@10']).toBe('number')
+    expect(j.config).toMatchObject({ dim: 8, epochs: 1 })
+    const rec = await run(['recommend', '--model', model, '--user', '1', '--k', '3', '--json'])
+    expect(rec.code).toBe(0)
+    expect(JSON.parse(rec.out).items).toHaveLength(3)
+    const bad = file('bad-features.csv', 'item,shape\n1,a\n999999,b\n')
+    const msg = expectOneLineError(await run(['train', '--train', train, '--model', 'fm', '--item-features', bad, '--sampler', 'uniform', '--epochs', '1']))
+    expect(msg).toContain('bad-features.csv line 3')
+    expect(msg).toContain('field "item"')
+    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'fm', '--features', 'genres', '--sampler', 'uniform']))).toContain('--dataset')
+    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--item-features', feats, '--sampler', 'uniform']))).toContain('--item-features')
+  })
+})
+
 describe('decoy binary', () => {
   const bin = ['--conditions=decoy-source', '--import', 'tsx', join(root, 'packages/cli/src/bin.ts')]
   it('exits 2 with one line and no stack trace on bad input', () => {

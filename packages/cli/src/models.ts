@@ -8,8 +8,10 @@ import {
   deserializeModel,
   encodeModel,
   idMapFromJson,
+  factorizationMachine,
   item2vec,
   matrixFactorization,
+  type FmFeatures,
   mfDefaults,
   type EpochStats,
   type Item2VecEpochStats,
@@ -25,7 +27,7 @@ import { InputError, UsageError } from './errors.js'
 export const EVAL_MODELS = ['popularity'] as const
 
 /** Models `decoy train` fits. The name → constructor map lives here, at the edge. */
-export const TRAIN_MODELS = ['mf', 'item2vec'] as const
+export const TRAIN_MODELS = ['mf', 'fm', 'item2vec'] as const
 
 /** One of {@link TRAIN_MODELS}. */
 export type TrainModelName = (typeof TRAIN_MODELS)[number]
@@ -55,6 +57,8 @@ export interface TrainSettings {
   window?: number | 'all'
   sample?: number
   output?: 'ns' | 'hs'
+  /** FM only: the user/item feature rows (built by `decoy train` from --features and feature files). */
+  features?: FmFeatures
 }
 
 /** Per-epoch progress reported while training. */
@@ -80,7 +84,7 @@ export interface TrainOutcome {
 
 /** The number of epochs a model kind trains by default. */
 export function defaultEpochs(kind: TrainModelName): number {
-  return kind === 'mf' ? mfDefaults.epochs : 5
+  return kind === 'item2vec' ? 5 : mfDefaults.epochs
 }
 
 /**
@@ -94,11 +98,13 @@ export async function trainModel(
   s: TrainSettings,
   onEpoch: (e: EpochReport) => void,
 ): Promise<TrainOutcome> {
-  if (kind === 'mf') {
-    if (!sampler) throw new UsageError('train: --model mf needs --sampler')
+  if (kind === 'mf' || kind === 'fm') {
+    if (!sampler) throw new UsageError(`train: --model ${kind} needs --sampler`)
     const opts: MatrixFactorizationOptions = { seed: s.seed }
     if (s.factors !== undefined) opts.dim = s.factors
-    const m = matrixFactorization(opts)
+    if (kind === 'fm' && !s.features) throw new UsageError('train: --model fm needs features')
+    // FM takes MF's options and defaults plus its feature rows; the fit options are the same.
+    const m = kind === 'fm' ? factorizationMachine({ ...opts, features: s.features! }) : matrixFactorization(opts)
     const r = await m.fit(train, {
       sampler,
       seed: s.seed,

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs'
+import type { Interactions } from '@decoy/core'
 import { writeFileAtomic } from '@decoy/core/node'
+import { loadDataset } from '@decoy/datasets'
 import { evaluate, type EvalResult } from '@decoy/eval'
-import { lossNames, mfDefaults, type LossName } from '@decoy/models'
-import type { Command } from '../command.js'
+import { FmFeatureBuilder, lossNames, mfDefaults, type FmFeatures, type LossName } from '@decoy/models'
+import type { Command, CommandContext } from '../command.js'
 import { InputError, UsageError } from '../errors.js'
 import { asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
 import { TRAIN_DEFAULTS_TEXT, TRAIN_MODELS, defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
@@ -11,7 +14,7 @@ import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
 /** `decoy train`. */
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a model (mf, item2vec) through any sampler, evaluate it, optionally save it',
+  summary: 'train a model (mf, fm, item2vec) through any sampler, evaluate it, optionally save it',
   usage:
     "--train <file> --test <file> --model mf|item2vec [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n" +
     '       [--factors 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
@@ -39,6 +42,9 @@ export const trainCommand: Command = {
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
     { name: 'save', type: 'string', value: '<path>', description: 'save the model (Arrow IPC + JSON header), written atomically' },
     { name: 'dataset', type: 'string', value: '<name>', description: 'dataset whose metadata (titles) goes with the model, recorded at save' },
+    { name: 'features', type: 'string', value: '<list>', description: 'fm: metadata fields of --dataset: genres,year,tags,demographics' },
+    { name: 'user-features', type: 'string', value: '<file>', description: 'fm: CSV/TSV keyed by external user id (categorical a|b or numeric columns)' },
+    { name: 'item-features', type: 'string', value: '<file>', description: 'fm: CSV/TSV keyed by external item id (categorical a|b or numeric columns)' },
     { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
   ],
   notes:
@@ -51,7 +57,8 @@ export const trainCommand: Command = {
     const kind = args.choice('model', TRAIN_MODELS, 'mf')!
     const mfOnly = ['loss', 'l2', 'optimizer', 'margin', 'temperature']
     const i2vOnly = ['window', 'sample', 'output']
-    for (const f of kind === 'mf' ? i2vOnly : mfOnly) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}`)
+    const fmOnly = ['features', 'user-features', 'item-features']
+    for (const f of kind === 'fm' ? i2vOnly : kind === 'mf' ? [...i2vOnly, ...fmOnly] : [...mfOnly, ...fmOnly]) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}`)
     let window: number | 'all' | undefined
     const w = args.str('window')
     if (w !== undefined) window = w === 'all' ? 'all' : args.int('window', undefined, 1)
@@ -76,12 +83,13 @@ export const trainCommand: Command = {
     const hs = kind === 'item2vec' && settings.output === 'hs'
     const sampler = hs && !args.has('sampler') ? null : samplerFromArgs(args, kind === 'item2vec' ? 'popularity' : undefined)
     const minBatch = sampler?.requires.minBatch
-    const batch = settings.batchSize ?? (kind === 'mf' ? mfDefaults.batchSize : 2048)
+    const batch = settings.batchSize ?? (kind === 'item2vec' ? 2048 : mfDefaults.batchSize)
     if (minBatch !== undefined && batch < minBatch) {
       throw new UsageError(`train: sampler ${sampler!.config.kind} needs --batch-size >= ${minBatch}, got ${batch}`)
     }
     const { interactions: train, meta } = await loadTrain(args, ctx)
     const test = args.has('test') ? loadTest(args, train) : null
+    if (kind === 'fm') settings.features = await fmFeatures(args, ctx, train)
     const epochs = settings.epochs ?? defaultEpochs(kind)
     const bar = ctx.progress(`train ${kind}`, epochs)
     let outcome
@@ -147,4 +155,52 @@ export const trainCommand: Command = {
 
 function isDatasetSpec(s: string): boolean {
   return /^ml-/.test(s)
+}
+
+const FM_FIELDS = ['genres', 'year', 'tags', 'demographics'] as const
+
+/**
+ * The FM's feature rows: id fields, plus `--features` taken from the `--dataset` metadata (joined
+ * on external ids, so split files work), plus `--user-features` / `--item-features` files.
+ */
+async function fmFeatures(args: Parameters<Command['run']>[0], ctx: CommandContext, train: Interactions): Promise<FmFeatures> {
+  const fb = new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds })
+  const list = (args.str('features') ?? '').split(',').map((f) => f.trim()).filter((f) => f.length > 0)
+  for (const f of list) {
+    if (!(FM_FIELDS as readonly string[]).includes(f)) throw new UsageError(`train: --features: unknown field "${f}" (known: ${FM_FIELDS.join(', ')})`)
+  }
+  if (list.length > 0) {
+    const name = args.str('dataset')
+    if (!name) throw new UsageError('train: --features takes its fields from --dataset <name>; give one')
+    let d
+    try {
+      d = await loadDataset(name, { dir: args.str('data-dir'), env: ctx.io.env })
+    } catch (e) {
+      throw asInputError(e, name)
+    }
+    const genres = list.includes('genres')
+    const year = list.includes('year')
+    if (genres || year) {
+      if (!d.items) throw new UsageError(`train: dataset ${name} has no item metadata for --features genres/year`)
+      fb.addItemMeta(d.items, { genres, year, unknownIds: 'skip' })
+    }
+    if (list.includes('tags')) {
+      if (!d.tags) throw new UsageError(`train: dataset ${name} has no tags`)
+      fb.addItemTags(d.tags)
+    }
+    if (list.includes('demographics')) {
+      if (!d.users) throw new UsageError(`train: dataset ${name} has no user demographics (ml-100k and ml-1m have them)`)
+      fb.addUserMeta(d.users, { unknownIds: 'skip' })
+    }
+  }
+  for (const side of ['user', 'item'] as const) {
+    const path = args.str(`${side}-features`)
+    if (!path) continue
+    try {
+      fb.addFeatureFile(side, readFileSync(path, 'utf8'), { source: path })
+    } catch (e) {
+      throw asInputError(e, path)
+    }
+  }
+  return fb.build()
 }
