@@ -1,3 +1,4 @@
+import { cosineSimilarItems } from '../similar.js'
 import { IdMap, createRng, prngNormal, selectTopK, shuffleInPlace, userOfInteraction, type Interactions, type Recommender, type Scorer, type TopK } from '@decoy/core'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
@@ -468,31 +469,8 @@ export class FactorizationMachine implements Recommender {
   similarItems(items: Int32Array, k: number): TopK {
     this.ensureFitted('similarItems')
     checkPositiveInt('k', k)
-    const dim = this.config.dim
-    const S = this.itemSum
-    const n = this.numItems
-    const norms = new Float64Array(n)
-    for (let i = 0, o = 0; i < n; i++, o += dim) {
-      let s = 0
-      for (let f = 0; f < dim; f++) s += S[o + f] * S[o + f]
-      norms[i] = s > 1e-24 ? Math.sqrt(s) : 1e-12
-    }
-    const out: TopK = { k, items: new Int32Array(items.length * k), scores: new Float32Array(items.length * k) }
-    const scores = this.scoreScratch
     this.ensureHeap(k)
-    for (let r = 0; r < items.length; r++) {
-      const q = items[r]
-      if (!(q >= 0 && q < n)) throw new RangeError(`similarItems: item ${q} out of range [0, ${n})`)
-      const qo = q * dim
-      for (let i = 0, o = 0; i < n; i++, o += dim) {
-        let d = 0
-        for (let f = 0; f < dim; f++) d += S[qo + f] * S[o + f]
-        scores[i] = d / (norms[q] * norms[i])
-      }
-      scores[q] = -Infinity
-      selectTopK(scores, n, k, this.heapItems, this.heapScores, out.items, out.scores, r * k)
-    }
-    return out
+    return cosineSimilarItems(this.itemSum, this.numItems, this.config.dim, items, k, this.scoreScratch, this.heapItems, this.heapScores)
   }
 
   /** Encodes the model (parameters, feature rows and dictionary, id maps, seen items, config) as Arrow IPC bytes. */
