@@ -3,6 +3,7 @@ import { IdMap, createRng, prngNormal, selectTopK, shuffleInPlace, userOfInterac
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
+import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
 import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
@@ -189,31 +190,7 @@ export class FactorizationMachine implements Recommender {
    */
   async fit(train: Interactions, opts: FmFitOptions): Promise<FitResult> {
     const c = this.config
-    const merged: FactorizationMachineConfig = {
-      ...c,
-      loss: opts.loss ?? c.loss,
-      negatives: opts.negatives ?? c.negatives,
-      epochs: opts.epochs ?? c.epochs,
-      batchSize: opts.batchSize ?? c.batchSize,
-      learningRate: opts.learningRate ?? c.learningRate,
-      minLearningRate: opts.minLearningRate ?? c.minLearningRate,
-      l2: opts.l2 ?? c.l2,
-      l2Bias: opts.l2Bias ?? c.l2Bias,
-      optimizer: opts.optimizer ?? c.optimizer,
-      schedule: opts.schedule ?? c.schedule,
-      margin: opts.margin ?? c.margin,
-      temperature: opts.temperature ?? c.temperature,
-      logQCorrection: opts.logQCorrection ?? c.logQCorrection,
-      gbceT: opts.gbceT ?? c.gbceT,
-      itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount,
-      seed: opts.seed !== undefined ? String(opts.seed) : c.seed,
-    }
-    if (merged.seed === null) throw new Error('fit: a seed is required (factorizationMachine({ seed }) or fit(train, { seed }))')
-    checkPositiveInt('negatives', merged.negatives)
-    checkPositiveInt('epochs', merged.epochs)
-    checkPositiveInt('batchSize', merged.batchSize)
-    if (!(merged.learningRate > 0)) throw new Error(`fit: learningRate must be > 0, got ${merged.learningRate}`)
-    if (!(merged.l2 >= 0)) throw new Error(`fit: l2 must be >= 0, got ${merged.l2}`)
+    const merged = mergeFitConfig({ ...c, itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount }, opts, 'factorizationMachine')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)

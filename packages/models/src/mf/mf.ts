@@ -14,6 +14,7 @@ import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { createDotScorer, type DotStepperSpec } from '../train/dot-stepper.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
+import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
 
@@ -155,30 +156,7 @@ export class MatrixFactorization implements Recommender {
    */
   async fit(train: Interactions, opts: FitOptions): Promise<FitResult> {
     const c = this.config
-    const merged: MatrixFactorizationConfig = {
-      ...c,
-      loss: opts.loss ?? c.loss,
-      negatives: opts.negatives ?? c.negatives,
-      epochs: opts.epochs ?? c.epochs,
-      batchSize: opts.batchSize ?? c.batchSize,
-      learningRate: opts.learningRate ?? c.learningRate,
-      minLearningRate: opts.minLearningRate ?? c.minLearningRate,
-      l2: opts.l2 ?? c.l2,
-      l2Bias: opts.l2Bias ?? c.l2Bias,
-      optimizer: opts.optimizer ?? c.optimizer,
-      schedule: opts.schedule ?? c.schedule,
-      margin: opts.margin ?? c.margin,
-      temperature: opts.temperature ?? c.temperature,
-      logQCorrection: opts.logQCorrection ?? c.logQCorrection,
-      gbceT: opts.gbceT ?? c.gbceT,
-      seed: opts.seed !== undefined ? String(opts.seed) : c.seed,
-    }
-    if (merged.seed === null) throw new Error('fit: a seed is required (matrixFactorization({ seed }) or fit(train, { seed }))')
-    checkPositiveInt('negatives', merged.negatives)
-    checkPositiveInt('epochs', merged.epochs)
-    checkPositiveInt('batchSize', merged.batchSize)
-    if (!(merged.learningRate > 0)) throw new Error(`fit: learningRate must be > 0, got ${merged.learningRate}`)
-    if (!(merged.l2 >= 0)) throw new Error(`fit: l2 must be >= 0, got ${merged.l2}`)
+    const merged = mergeFitConfig(c, opts, 'matrixFactorization')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
