@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { IdMap, buildInteractions, createRng, prngFloat, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
+import { IdMap, buildInteractions, createRng, isFactorView, prngFloat, type FactorView, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
 import { generateSynthetic } from '@decoy/datasets'
 import { createSampler, samplerKinds, uniformSampler } from '@decoy/samplers'
 import { describeRecommender, plantedSplit, recallAt } from '@decoy/testkit'
-import { FmFeatureBuilder, deserializeModel, factorizationMachine, fitClassifier, matrixFactorization, type FactorizationMachine } from '@decoy/models'
+import { FmFeatureBuilder, deserializeModel, factorizationMachine, fitClassifier, fmRowSum, matrixFactorization, type FactorizationMachine, type FeatureRows } from '@decoy/models'
 
 const fitOptions = { epochs: 5, negatives: 8, learningRate: 0.05 }
 
@@ -201,6 +201,118 @@ describe('factorization machine', () => {
     const res = await fm.fit(train, { sampler: uniformSampler(), loss: 'bpr', epochs: 10, negatives: 4, learningRate: 0.05, workers: 2 })
     expect(res.updates).toBeGreaterThan(0)
     expect(recallAt(fm, train, test, 10)).toBeGreaterThan(0.2)
+  }, 30_000)
+})
+
+/** max |P_u − s_U| over `users[0..count)`, s_U from the model's current parameters. */
+function userRowError(fm: FactorizationMachine, view: FactorView, rows: FeatureRows, users: Int32Array, count: number): number {
+  const dim = fm.dim
+  const s = new Float64Array(dim)
+  let err = 0
+  for (let c = 0; c < count; c++) {
+    const u = users[c]
+    fmRowSum(fm.w, fm.V, dim, rows.features, rows.values, rows.indptr[u], rows.indptr[u + 1], s, 0)
+    for (let f = 0; f < dim; f++) err = Math.max(err, Math.abs(view.userFactors[u * dim + f] - s[f]))
+  }
+  return err
+}
+
+/** Wraps a sampler to measure, at every `sample` call, how far the batch users' factor rows lag the parameters. */
+function probeUserRows(inner: NegativeSampler, fm: () => FactorizationMachine): { sampler: NegativeSampler; maxErr: () => number; calls: () => number } {
+  let view: FactorView | null = null
+  let maxErr = 0
+  let calls = 0
+  const sampler: NegativeSampler = {
+    config: inner.config,
+    requires: inner.requires,
+    prepare(ctx) {
+      inner.prepare(ctx)
+      view = ctx.scorer as FactorView
+    },
+    sample(batch, out) {
+      const m = fm()
+      maxErr = Math.max(maxErr, userRowError(m, view!, m.features!.users, batch.users, batch.size))
+      calls++
+      inner.sample(batch, out)
+    },
+    onEpochEnd: (e) => inner.onEpochEnd?.(e),
+    stats: () => inner.stats(),
+  }
+  return { sampler, maxErr: () => maxErr, calls: () => calls }
+}
+
+describe('factorization machine as a FactorView (AOBPR)', () => {
+  it('scorer() is a FactorView: ⟨P_u, Q_i⟩ is the score minus w0 + c_U + c_I', async () => {
+    const { train, data } = planted(4)
+    const features = clusterFeatures(train, data, true)
+    const fm = factorizationMachine({ dim: 8, seed: 1 })
+    await fm.fit(train, { sampler: uniformSampler(), epochs: 2, negatives: 4, features })
+    const view = fm.scorer()
+    expect(isFactorView(view)).toBe(true)
+    expect(view.dim).toBe(8)
+    const P = view.userFactors
+    const Q = view.itemFactors
+    expect(P.length).toBe(fm.numUsers * 8)
+    expect(Q.length).toBe(fm.numItems * 8)
+    const su = new Float64Array(8)
+    const si = new Float64Array(8)
+    const score = new Float32Array(1)
+    const { users, items } = features
+    let pairs = 0
+    for (const u of [0, 17, 150, 299]) {
+      const cu = fmRowSum(fm.w, fm.V, 8, users.features, users.values, users.indptr[u], users.indptr[u + 1], su, 0)
+      for (let f = 0; f < 8; f++) expect(P[u * 8 + f]).toBeCloseTo(su[f], 5)
+      for (const i of [0, 5, 12, 100, 239]) {
+        const ci = fmRowSum(fm.w, fm.V, 8, items.features, items.values, items.indptr[i], items.indptr[i + 1], si, 0)
+        for (let f = 0; f < 8; f++) expect(Q[i * 8 + f]).toBeCloseTo(si[f], 5)
+        view.scoreItems(u, Int32Array.of(i), 1, score)
+        let dot = 0
+        for (let f = 0; f < 8; f++) dot += P[u * 8 + f] * Q[i * 8 + f]
+        expect(Math.abs(dot)).toBeGreaterThan(1e-4)
+        expect(dot).toBeCloseTo(score[0] - (fm.w0[0] + cu + ci), 4)
+        pairs++
+      }
+    }
+    expect(pairs).toBe(20)
+  })
+
+  it('trains with the AOBPR sampler as MF does; with id features the user rows it reads are exact at every call', async () => {
+    const { train, test } = plantedSplit(3)
+    const opts = { loss: 'bpr' as const, negatives: 1, epochs: 20, learningRate: 0.05, seed: 5 }
+    const aobpr = (): NegativeSampler => createSampler({ kind: 'adaptive', variant: 'aobpr' } as SamplerConfig)
+    const fm = factorizationMachine({ dim: 16 })
+    const probe = probeUserRows(aobpr(), () => fm)
+    const res = await fm.fit(train, { ...opts, sampler: probe.sampler })
+    expect(probe.calls()).toBeGreaterThan(100)
+    expect(probe.maxErr()).toBeLessThan(1e-6)
+    // Its orderings were refreshed from the live item rows during training, not only at prepare.
+    expect(res.samplerStats.refreshes).toBeGreaterThan(opts.epochs)
+    const mf = matrixFactorization({ dim: 16 })
+    await mf.fit(train, { ...opts, sampler: aobpr() })
+    const rf = recallAt(fm, train, test, 10)
+    const rm = recallAt(mf, train, test, 10)
+    expect(rm).toBeGreaterThan(0.2)
+    expect(Math.abs(rf - rm) / rm).toBeLessThan(0.1)
+  })
+
+  it('with shared user features the rows lag by at most |users| slots; AOBPR trains FM with features on 2 workers', async () => {
+    const { train, test, data } = planted(6)
+    const features = clusterFeatures(train, data, true)
+    // One thread, one epoch in batches of |users| slots: every sample call follows a full refresh of P.
+    const aobpr = (): NegativeSampler => createSampler({ kind: 'adaptive', variant: 'aobpr' } as SamplerConfig)
+    const fit = async (batchSize: number): Promise<number> => {
+      const fm = factorizationMachine({ dim: 8, seed: 2 })
+      const probe = probeUserRows(aobpr(), () => fm)
+      await fm.fit(train, { sampler: probe.sampler, loss: 'bpr', negatives: 1, epochs: 1, batchSize, features })
+      return probe.maxErr()
+    }
+    expect(await fit(train.numUsers)).toBeLessThan(1e-6)
+    // Smaller batches read rows moved by other users' steps since the last refresh (the probe sees the lag).
+    expect(await fit(32)).toBeGreaterThan(1e-4)
+    const par = factorizationMachine({ dim: 16, seed: 3 })
+    const res = await par.fit(train, { sampler: aobpr(), loss: 'bpr', negatives: 1, epochs: 15, learningRate: 0.05, features, workers: 2 })
+    expect(res.samplerStats.draws).toBeGreaterThan(0)
+    expect(recallAt(par, train, test, 10)).toBeGreaterThan(0.2)
   }, 30_000)
 })
 

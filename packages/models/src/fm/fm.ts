@@ -1,5 +1,5 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, createRng, prngNormal, selectTopK, shuffleInPlace, userOfInteraction, type Interactions, type Recommender, type Scorer, type TopK } from '@decoy/core'
+import { IdMap, createRng, prngNormal, selectTopK, shuffleInPlace, userOfInteraction, type Interactions, type Recommender, type TopK } from '@decoy/core'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
@@ -8,7 +8,7 @@ import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
 import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
 import { allocFmScratch, fmClassifierStepRange, fmRowSum, fmRowSum32, type FmViews } from './kernels.js'
-import { createFmScorer, type FmStepperSpec } from './stepper.js'
+import { createFmScorer, type FmFactorView, type FmStepperSpec } from './stepper.js'
 
 /** Options of {@link factorizationMachine}; every training option can be overridden per `fit`. */
 export interface FactorizationMachineOptions extends LossOptions {
@@ -360,14 +360,16 @@ export class FactorizationMachine implements Recommender {
   }
 
   /**
-   * Live scorer over the current parameters (not a `FactorView`: samplers that need factors,
-   * such as AOBPR, cannot train an FM). Cost per call O(nnz_u·dim + count·nnz_i·dim): it reads
-   * the parameters as they train, not the item cache.
+   * A `FactorView` over the current parameters (see {@link createFmScorer}): `scoreItems` reads
+   * the parameters, O(nnz_u·dim + count·nnz_i·dim) per call, not the item cache; `userFactors` /
+   * `itemFactors` are the user-side and item-side sums P_u, Q_i of every user and item of the
+   * model, with `score(u, i) = w0 + c_U + c_I + ⟨P_u, Q_i⟩`. `fit` lends samplers its own,
+   * training-time view (kept live by the stepper); this one is for a fitted or loaded model.
    */
-  scorer(): Scorer {
+  scorer(): FmFactorView {
     const u = this.userRows
     const i = this.itemRows
-    return createFmScorer(this.w0, this.w, this.V, this.config.dim, u.indptr, u.features, u.values, i.indptr, i.features, i.values)
+    return createFmScorer(this.w0, this.w, this.V, this.config.dim, u.indptr, u.features, u.values, i.indptr, i.features, i.values, { numItems: this.numItems })
   }
 
   /**
@@ -692,6 +694,7 @@ export function fitClassifier(rows: FeatureRows, labels: ArrayLike<number>, opts
     iPtr: EMPTY_I32,
     iFeat: EMPTY_I32,
     iVal: EMPTY_F32,
+    userFactors: EMPTY_F32,
     ...allocFmScratch(0, dim),
   }
   const order = new Int32Array(n)

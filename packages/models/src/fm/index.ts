@@ -16,4 +16,4 @@ export type {
 export { fmRowSum, fmRowSum32, fmRowUpdate, fmStepRange, fmScorePair, fmScoreNaive, fmClassifierStepRange, allocFmScratch } from './kernels.js'
 export type { FmViews } from './kernels.js'
 export { createFmStepper, createFmScorer } from './stepper.js'
-export type { FmStepperSpec } from './stepper.js'
+export type { FmStepperSpec, FmFactorView, FmScorerOptions } from './stepper.js'

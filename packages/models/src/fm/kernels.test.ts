@@ -56,6 +56,7 @@ function views(loss: LossName, optimizer: number, seed: string): FmViews {
     iPtr,
     iFeat,
     iVal,
+    userFactors: new Float32Array(0),
     ...allocFmScratch(K, DIM),
   }
 }
@@ -172,6 +173,22 @@ describe('fmStepRange', () => {
     const g = (V0[i] - sgd.V[i]) / lr
     expect(ada.VAcc[i]).toBeCloseTo(g * g, 3)
     expect(V0[i] - ada.V[i]).toBeCloseTo(0.1 * Math.sign(g), 4)
+  })
+
+  it('keeps the slot user\'s row of userFactors at the post-update sum, without changing the step', () => {
+    const plain = views('softmax', OPT_ADAGRAD, 'uf')
+    const kept = views('softmax', OPT_ADAGRAD, 'uf')
+    kept.userFactors = new Float32Array(2 * DIM).fill(7)
+    const a = fmStepRange(plain, users, positives, negItems, logQ, trials, K, 0, 1, 0.05)
+    const b = fmStepRange(kept, users, positives, negItems, logQ, trials, K, 0, 1, 0.05)
+    expect(b).toBe(a)
+    expect(kept.V).toEqual(plain.V)
+    expect(kept.w).toEqual(plain.w)
+    const s = new Float64Array(DIM)
+    fmRowSum(kept.w, kept.V, DIM, uFeat, uVal, uPtr[1], uPtr[2], s, 0)
+    for (let f = 0; f < DIM; f++) expect(kept.userFactors[DIM + f]).toBeCloseTo(s[f], 6)
+    // User 0 had no slot: its row is untouched.
+    expect(Array.from(kept.userFactors.subarray(0, DIM))).toEqual(new Array(DIM).fill(7))
   })
 })
 

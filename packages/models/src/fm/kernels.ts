@@ -47,6 +47,11 @@ export interface FmViews {
   iPtr: Int32Array
   iFeat: Int32Array
   iVal: Float32Array
+  /**
+   * `[numUsers * dim]` user-side sums P_u = s_U lent to samplers through the FM's `FactorView`
+   * (length 0: none to keep). {@link fmStepRange} rewrites the slot user's row after its update.
+   */
+  userFactors: Float32Array
   /** Scratch `[1 + k]`. */
   scores: Float64Array
   /** Scratch `[1 + k]`. */
@@ -197,7 +202,8 @@ export function fmRowUpdate(
  * the score is `w0 + c_U + c_I + s_U·s_I`; {@link lossGrad} gives dL/ds per candidate; then each
  * candidate's item features, the user features and `w0` are updated with gradients taken at the
  * pre-step sums. A negative's feature row replaces the positive's; masked (-1) negatives are
- * skipped.
+ * skipped. When `v.userFactors` is non-empty the slot user's row of it is then rewritten with the
+ * user side's post-update sum (O(nnz_u·dim)).
  *
  * @returns the summed loss of the slots.
  * @remarks O((end − start)·(k + 1)·nnz·dim) where nnz is the mean active features per row;
@@ -233,6 +239,7 @@ export function fmStepRange(
   const indptr = v.indptr
   const hasIndptr = indptr.length > 0
   const numItems = v.numItems
+  const P = v.userFactors
   let total = 0
   for (let s = start; s < end; s++) {
     const u = users[s]
@@ -268,6 +275,12 @@ export function fmStepRange(
     }
     // User side: Σ_c g_c [x_m (s_U,f + s_c,f) − v_mf x_m²] = x_m (G s_U,f + Σ_c g_c s_c,f) − G v_mf x_m².
     fmRowUpdate(v, uFeat, uVal, uPtr[u], uPtr[u + 1], G, G, su, 0, 1, gU, 0, lr)
+    // The sampler reads P_u before the user's next step: give it the post-update sum (su is free now).
+    if (P.length > 0) {
+      fmRowSum(w, V, dim, uFeat, uVal, uPtr[u], uPtr[u + 1], su, 0)
+      const po = u * dim
+      for (let f = 0; f < dim; f++) P[po + f] = su[f]
+    }
     if (G !== 0) {
       if (v.optimizer === OPT_ADAGRAD) {
         const h = v.w0Acc[0] + G * G

@@ -1,6 +1,6 @@
-import type { Batch, Interactions, NegativeBuffer, Scorer } from '@decoy/core'
+import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
 import type { Stepper } from '../train/types.js'
-import { allocFmScratch, fmRowSum, fmStepRange, type FmViews } from './kernels.js'
+import { allocFmScratch, fmRowSum, fmRowSum32, fmStepRange, type FmViews } from './kernels.js'
 
 /**
  * JSON spec of an FM stepper: everything but the parameter arrays (feature rows travel as typed
@@ -35,9 +35,45 @@ const EMPTY_F32 = new Float32Array(0)
 const EMPTY_I32 = new Int32Array(0)
 
 /**
- * A live {@link Scorer} over FM parameters: per call the user side's sum is computed once
- * (O(nnz_u·dim)), then each requested item's side from the current parameters (O(nnz_i·dim)
- * per item), so a model-aware sampler sees the model as it trains. Allocates nothing per call.
+ * The {@link FactorView} of an FM. With user row U and item row I the score is
+ * `ŷ(u, i) = const(u) + bias(i) + ⟨P_u, Q_i⟩`, where `P_u = s_U = Σ_{m∈U} v_m x_m`,
+ * `Q_i = s_I = Σ_{m∈I} v_m x_m`, `const(u) = w0 + c_U` and `bias(i) = c_I` (see {@link FmViews}):
+ * `userFactors` holds the rows P_u and `itemFactors` the rows Q_i, so factor-based samplers (AOBPR)
+ * drive an FM as they drive MF. With id features only, P_u and Q_i are the id features' factors.
+ */
+export interface FmFactorView extends FactorView {
+  /**
+   * Recomputes every row of `userFactors` from the current parameters.
+   * @remarks O(nnz(users)·dim); allocates nothing.
+   */
+  refreshUserFactors(): void
+}
+
+/** Options of {@link createFmScorer}. */
+export interface FmScorerOptions {
+  /** Rows of `itemFactors`: the items a sampler draws from (default: every item row). */
+  numItems?: number
+  /**
+   * Called once, with the array, when `userFactors` is first read: the stepper then keeps its rows
+   * current as it trains (samplers that never read the factors cost nothing).
+   */
+  onUserFactors?: (userFactors: Float32Array) => void
+}
+
+/**
+ * A live {@link FmFactorView} over FM parameters.
+ *
+ * - `scoreItems` reads the parameters as they train: per call the user side's sum once
+ *   (O(nnz_u·dim)), then each requested item's side (O(nnz_i·dim) per item). Allocates nothing.
+ * - `itemFactors` (the rows Q_i) is **recomputed from the parameters at every read**
+ *   (O(nnz(items)·dim), no allocation after the first read). AOBPR reads it once per refresh of its
+ *   orderings (every ≈ |I|·ln|I| draws), so its orderings are exact at every refresh for about the
+ *   cost of its own per-refresh sort; read it once and keep the array, not per element.
+ * - `userFactors` (the rows P_u) is computed at its first read and then kept by whoever trains
+ *   the parameters: the FM stepper rewrites a user's row after each of that user's steps and
+ *   calls `refreshUserFactors` every |users| slots (see {@link createFmStepper}). Outside training
+ *   the parameters do not move, so the first read stays exact; call `refreshUserFactors` after
+ *   changing them.
  */
 export function createFmScorer(
   w0: Float32Array,
@@ -50,10 +86,37 @@ export function createFmScorer(
   iPtr: Int32Array,
   iFeat: Int32Array,
   iVal: Float32Array,
-): Scorer {
+  options: FmScorerOptions = {},
+): FmFactorView {
   const su = new Float64Array(dim)
   const si = new Float64Array(dim)
+  const tmp = new Float64Array(dim)
+  const numUsers = uPtr.length - 1
+  const numItems = options.numItems ?? iPtr.length - 1
+  if (!(Number.isInteger(numItems) && numItems >= 0 && numItems <= iPtr.length - 1)) throw new Error(`createFmScorer: numItems must be an integer in [0, ${iPtr.length - 1}], got ${numItems}`)
+  let P: Float32Array | null = null
+  let Q: Float32Array | null = null
+  const refreshUsers = (out: Float32Array): void => {
+    for (let u = 0; u < numUsers; u++) fmRowSum32(w, V, dim, uFeat, uVal, uPtr[u], uPtr[u + 1], out, u * dim, tmp)
+  }
   return {
+    dim,
+    get userFactors(): Float32Array {
+      if (P === null) {
+        P = new Float32Array(numUsers * dim)
+        refreshUsers(P)
+        if (options.onUserFactors) options.onUserFactors(P)
+      }
+      return P
+    },
+    get itemFactors(): Float32Array {
+      if (Q === null) Q = new Float32Array(numItems * dim)
+      for (let i = 0; i < numItems; i++) fmRowSum32(w, V, dim, iFeat, iVal, iPtr[i], iPtr[i + 1], Q, i * dim, tmp)
+      return Q
+    },
+    refreshUserFactors(): void {
+      if (P !== null) refreshUsers(P)
+    },
     scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
       const cu = w0[0] + fmRowSum(w, V, dim, uFeat, uVal, uPtr[user], uPtr[user + 1], su, 0)
       for (let c = 0; c < count; c++) {
@@ -74,6 +137,19 @@ export function createFmScorer(
 /**
  * Builds the FM {@link Stepper} over arrays `w0`, `w`, `V` (and `w0Acc`, `wAcc`, `VAcc` for
  * Adagrad). Registered as `'fm'` in `stepperFactories`.
+ *
+ * Its scorer is an {@link FmFactorView}. Once a sampler has read `userFactors` (AOBPR does in
+ * `prepare`), the user rows P_u are kept live at two cadences:
+ * - after each slot's update, the slot user's row is recomputed from the updated parameters
+ *   (inside {@link fmStepRange}, O(nnz_u·dim), about a tenth of a k = 1 slot with id features).
+ *   With user rows that share no feature (id features only, the default) a user's parameters move
+ *   only in that user's own steps, so on one thread P is then exact at every `sample` call, as
+ *   MF's factors are;
+ * - every |users| slots the whole of P is recomputed (amortised one user row per slot), which
+ *   bounds the lag of rows moved by other rows' steps: shared user features (demographics, feature
+ *   files) and, with `workers ≥ 2`, the other threads' steps (each thread has its own view).
+ * The item rows need no upkeep: `itemFactors` is recomputed at each read (see
+ * {@link createFmScorer}). Samplers that never read the factors pay nothing.
  */
 export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmStepperSpec, train: Interactions, k: number): Stepper {
   const { w0, w, V } = arrays
@@ -100,13 +176,29 @@ export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmSt
     iPtr: spec.iPtr,
     iFeat: spec.iFeat,
     iVal: spec.iVal,
+    userFactors: EMPTY_F32,
     ...allocFmScratch(k, spec.dim),
   }
-  const scorer = createFmScorer(w0, w, V, spec.dim, spec.uPtr, spec.uFeat, spec.uVal, spec.iPtr, spec.iFeat, spec.iVal)
+  const numUsers = spec.uPtr.length - 1
+  const scorer = createFmScorer(w0, w, V, spec.dim, spec.uPtr, spec.uFeat, spec.uVal, spec.iPtr, spec.iFeat, spec.iVal, {
+    numItems: spec.numItems,
+    onUserFactors: (P) => {
+      views.userFactors = P
+    },
+  })
+  let sinceRefresh = 0
   return {
     scorer: () => scorer,
     step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number {
-      return fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
+      const loss = fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
+      if (views.userFactors.length > 0) {
+        sinceRefresh += end - start
+        if (sinceRefresh >= numUsers) {
+          scorer.refreshUserFactors()
+          sinceRefresh = 0
+        }
+      }
+      return loss
     },
   }
 }
