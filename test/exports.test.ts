@@ -191,6 +191,7 @@ describe('exports', () => {
         "OPT_SGD": "number",
         "SCHEDULE_CONSTANT": "number",
         "SCHEDULE_LINEAR": "number",
+        "SgnsWasmKernel": "class",
         "USER_ID_FIELD": "string",
         "adagradRow": "function",
         "adagradRow64": "function",
@@ -205,6 +206,7 @@ describe('exports', () => {
         "createDotStepper": "function",
         "createFmScorer": "function",
         "createFmStepper": "function",
+        "createSgnsLayout": "function",
         "decodeModel": "function",
         "deserializeModel": "function",
         "dotStepRange": "function",
@@ -229,6 +231,7 @@ describe('exports', () => {
         "idMapToJson": "function",
         "item2vec": "function",
         "keepProbabilities": "function",
+        "layoutArrays": "function",
         "logisticGrad": "function",
         "lossGrad": "function",
         "lossNames": "array",
@@ -252,6 +255,7 @@ describe('exports', () => {
         "stepperFactories": "object",
         "trainLoop": "function",
         "warpGrad": "function",
+        "wasmSimdSupported": "function",
       }
     `)
   })

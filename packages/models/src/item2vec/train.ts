@@ -6,6 +6,7 @@
 import { containsSorted, createBatch, createNegativeBuffer, prngBelow, prngFloat, shuffleInPlace } from '@decoy/core'
 import type { Batch, NegativeBuffer, NegativeSampler } from '@decoy/core'
 import { hsStep, sgnsStep } from './kernels.js'
+import type { SgnsWasmKernel } from './kernels-wasm.js'
 
 /** Hierarchical-softmax paths (see `HuffmanTree`). */
 export interface HsPaths {
@@ -36,6 +37,8 @@ export interface Item2VecThread {
   /** Mask negatives found in the user's history (the sampler does not exclude positives). */
   maskHistory: boolean
   hs: HsPaths | null
+  /** The WebAssembly SIMD kernels over the memory `syn0`/`syn1` live in, or null for the TypeScript ones. */
+  wasm: SgnsWasmKernel | null
   alpha: number
   minAlpha: number
   /** Retained sentence positions over the whole run (learning-rate schedule denominator). */
@@ -82,6 +85,7 @@ export function createThread(
   slot: number,
   subState: Uint32Array,
   winState: Uint32Array,
+  wasm: SgnsWasmKernel | null = null,
 ): Item2VecThread {
   let maxRow = 0
   const ip = arrays.indptr
@@ -91,6 +95,7 @@ export function createThread(
     ...arrays,
     sampler,
     hs,
+    wasm,
     slot,
     subState,
     winState,
@@ -206,8 +211,11 @@ function flush(t: Item2VecThread): void {
       }
     }
     let used = 0
-    for (let s = 0; s < size; s++) used += sgnsStep(syn0, syn1, dim, centres[s], positives[s], nItems, s * k, k, lr, neu1e)
+    if (t.wasm !== null) used = t.wasm.sgns(centres, positives, nItems, size, lr)
+    else for (let s = 0; s < size; s++) used += sgnsStep(syn0, syn1, dim, centres[s], positives[s], nItems, s * k, k, lr, neu1e)
     t.negatives += used
+  } else if (t.wasm !== null) {
+    t.wasm.hs(centres, positives, size, lr)
   } else {
     const hs = t.hs!
     const codes = hs.codes

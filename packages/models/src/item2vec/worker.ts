@@ -8,6 +8,7 @@ import { createRng, identityIds } from '@decoy/core'
 import type { FactorView, Interactions, NegativeSampler, SamplerConfig } from '@decoy/core'
 import type { Item2VecWorkerData } from './parallel.js'
 import { createThread, trainUsers, type Item2VecThread } from './train.js'
+import { SgnsWasmKernel } from './kernels-wasm.js'
 
 const port = parentPort
 if (!port) throw new Error('item2vec worker: must run inside a worker thread')
@@ -62,6 +63,7 @@ async function setup(d: Item2VecWorkerData): Promise<{ thread: Item2VecThread; s
     d.index,
     root.fork('subsample').fork('w' + d.index).state,
     root.fork('window').fork('w' + d.index).state,
+    d.wasm ? new SgnsWasmKernel(d.wasm, d.index) : null,
   )
   return { thread, sampler }
 }

@@ -1,0 +1,201 @@
+/**
+ * The WebAssembly SIMD twins of {@link sgnsStep} and {@link hsStep} (source: `wasm/sgns.wat`),
+ * run a whole batch per call. The parameters they update must live in the module's memory, so a
+ * fit that uses them allocates `syn0`/`syn1` as views of a `WebAssembly.Memory` laid out by
+ * {@link createSgnsLayout}; with `shared` the memory is a SharedArrayBuffer that worker threads
+ * instantiate the same module over (Hogwild, as the TypeScript path).
+ */
+import { SGNS_WASM_PLAIN, SGNS_WASM_SHARED } from './wasm/sgns-module.js'
+import type { HsPaths } from './train.js'
+
+/** The module's exports (see `wasm/sgns.wat`). */
+interface SgnsExports {
+  sgnsBatch(syn0: number, syn1: number, dim: number, cen: number, pos: number, neg: number, size: number, k: number, lr: number, neu: number): number
+  hsBatch(syn0: number, syn1: number, dim: number, cen: number, pos: number, codes: number, points: number, offsets: number, size: number, lr: number, neu: number): number
+  sigmoid(x: number): number
+}
+
+const PAGE = 65536
+/** wasm32 addresses 4 GiB: 65536 pages. */
+const MAX_PAGES = 65536
+
+const compiled: { plain: WebAssembly.Module | null; shared: WebAssembly.Module | null } = { plain: null, shared: null }
+let supported: boolean | null = null
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(base64)
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
+  return out
+}
+
+function moduleFor(shared: boolean): WebAssembly.Module {
+  const key = shared ? 'shared' : 'plain'
+  // Synchronous compile: the module is ~1 KB, well under browsers' main-thread limit.
+  return (compiled[key] ??= new WebAssembly.Module(decode(shared ? SGNS_WASM_SHARED : SGNS_WASM_PLAIN)))
+}
+
+/**
+ * True when this engine runs WebAssembly with 128-bit SIMD (Node ≥ 16.4, current browsers).
+ * @remarks Validates the module once and caches the answer.
+ */
+export function wasmSimdSupported(): boolean {
+  if (supported === null) {
+    try {
+      supported = typeof WebAssembly === 'object' && WebAssembly.validate(decode(SGNS_WASM_PLAIN))
+    } catch {
+      supported = false
+    }
+  }
+  return supported
+}
+
+/**
+ * Where everything sits in the kernel's memory (byte offsets, 16-byte aligned). Structured-clone
+ * safe: worker threads receive it whole, shared memory included.
+ */
+export interface SgnsLayout {
+  memory: WebAssembly.Memory
+  shared: boolean
+  dim: number
+  /** Negatives per slot. */
+  k: number
+  /** Slots per kernel call. */
+  batchSize: number
+  syn0: number
+  syn0Length: number
+  syn1: number
+  syn1Length: number
+  /** Hierarchical-softmax paths as int32 (`codes`, `points`, `offsets`), or -1 without them. */
+  codes: number
+  points: number
+  offsets: number
+  /** First thread's scratch; thread `w` uses `scratch + w·scratchBytes`. */
+  scratch: number
+  scratchBytes: number
+  threads: number
+}
+
+/** What {@link createSgnsLayout} needs. */
+export interface SgnsLayoutSpec {
+  dim: number
+  k: number
+  batchSize: number
+  syn0Length: number
+  syn1Length: number
+  threads: number
+  shared: boolean
+  hs: HsPaths | null
+}
+
+/** `dst[0..n) = src[0..n)` without the subarray views `set` would need. */
+function copyInto(dst: Int32Array, src: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) dst[i] = src[i]
+}
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16
+
+/**
+ * Allocates the kernel's memory: `syn0`, `syn1` (zeroed), the Huffman paths copied as int32, and
+ * one scratch block per thread (the `neu1e` accumulator, centres, contexts and negatives of a
+ * batch).
+ * @returns the layout, or null when `dim` is not a multiple of 4 or the arrays exceed 4 GiB.
+ */
+export function createSgnsLayout(spec: SgnsLayoutSpec): SgnsLayout | null {
+  const { dim, k, batchSize, syn0Length, syn1Length, threads, shared, hs } = spec
+  if (dim % 4 !== 0) return null
+  let at = 0
+  const take = (bytes: number): number => {
+    const o = at
+    at = align16(at + bytes)
+    return o
+  }
+  const syn0 = take(syn0Length * 4)
+  const syn1 = take(syn1Length * 4)
+  const codes = hs ? take(hs.codes.length * 4) : -1
+  const points = hs ? take(hs.points.length * 4) : -1
+  const offsets = hs ? take(hs.offsets.length * 4) : -1
+  const scratchBytes = align16(dim * 4) + align16(batchSize * 4) * 2 + align16(batchSize * k * 4)
+  const scratch = take(scratchBytes * threads)
+  const pages = Math.max(1, Math.ceil(at / PAGE))
+  if (pages > MAX_PAGES) return null
+  const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages })
+  const layout: SgnsLayout = { memory, shared, dim, k, batchSize, syn0, syn0Length, syn1, syn1Length, codes, points, offsets, scratch, scratchBytes, threads }
+  if (hs) {
+    new Int32Array(memory.buffer, codes, hs.codes.length).set(hs.codes)
+    new Int32Array(memory.buffer, points, hs.points.length).set(hs.points)
+    new Int32Array(memory.buffer, offsets, hs.offsets.length).set(hs.offsets)
+  }
+  return layout
+}
+
+/** The parameter views of a layout: the arrays the model keeps after the fit. */
+export function layoutArrays(l: SgnsLayout): { syn0: Float32Array; syn1: Float32Array } {
+  return { syn0: new Float32Array(l.memory.buffer, l.syn0, l.syn0Length), syn1: new Float32Array(l.memory.buffer, l.syn1, l.syn1Length) }
+}
+
+/**
+ * One thread's instance of the kernels over a layout's memory and its own scratch block.
+ * @example
+ * ```ts
+ * const layout = createSgnsLayout({ dim: 64, k: 5, batchSize: 2048, syn0Length, syn1Length, threads: 1, shared: false, hs: null })!
+ * const { syn0, syn1 } = layoutArrays(layout)
+ * const kernel = new SgnsWasmKernel(layout, 0)
+ * const used = kernel.sgns(centres, contexts, negatives, size, 0.025)
+ * ```
+ */
+export class SgnsWasmKernel {
+  private readonly x: SgnsExports
+  private readonly l: SgnsLayout
+  private readonly neu: number
+  private readonly cen: Int32Array
+  private readonly pos: Int32Array
+  private readonly neg: Int32Array
+
+  /** Instantiates the module over `layout.memory` for thread `slot` (< `layout.threads`). */
+  constructor(layout: SgnsLayout, slot: number) {
+    if (!(slot >= 0 && slot < layout.threads)) throw new RangeError(`SgnsWasmKernel: slot ${slot} out of range [0, ${layout.threads})`)
+    this.l = layout
+    this.x = new WebAssembly.Instance(moduleFor(layout.shared), { env: { memory: layout.memory } }).exports as unknown as SgnsExports
+    const B = layout.batchSize
+    const buf = layout.memory.buffer
+    this.neu = layout.scratch + slot * layout.scratchBytes
+    const cen = this.neu + align16(layout.dim * 4)
+    const pos = cen + align16(B * 4)
+    const neg = pos + align16(B * 4)
+    this.cen = new Int32Array(buf, cen, B)
+    this.pos = new Int32Array(buf, pos, B)
+    this.neg = new Int32Array(buf, neg, B * layout.k)
+  }
+
+  /**
+   * {@link sgnsStep} for slots `0..size)`: centre `centres[s]`, context `contexts[s]`, negatives
+   * `negatives[s·k .. s·k+k)`.
+   * @returns the number of negatives used.
+   * @remarks O(size·(k+1)·dim); copies the batch into the module's memory; allocates nothing.
+   */
+  sgns(centres: Int32Array, contexts: Int32Array, negatives: Int32Array, size: number, lr: number): number {
+    const l = this.l
+    copyInto(this.cen, centres, size)
+    copyInto(this.pos, contexts, size)
+    copyInto(this.neg, negatives, size * l.k)
+    return this.x.sgnsBatch(l.syn0, l.syn1, l.dim, this.cen.byteOffset, this.pos.byteOffset, this.neg.byteOffset, size, l.k, lr, this.neu)
+  }
+
+  /**
+   * {@link hsStep} for slots `0..size)` over the layout's Huffman paths.
+   * @returns the number of inner nodes trained.
+   */
+  hs(centres: Int32Array, contexts: Int32Array, size: number, lr: number): number {
+    const l = this.l
+    if (l.codes < 0) throw new Error('SgnsWasmKernel.hs: the layout has no Huffman paths')
+    copyInto(this.cen, centres, size)
+    copyInto(this.pos, contexts, size)
+    return this.x.hsBatch(l.syn0, l.syn1, l.dim, this.cen.byteOffset, this.pos.byteOffset, l.codes, l.points, l.offsets, size, lr, this.neu)
+  }
+
+  /** The module's logistic function (clamped at ±30), exposed for tests. */
+  sigmoid(x: number): number {
+    return this.x.sigmoid(x)
+  }
+}
