@@ -57,6 +57,8 @@ export interface TrainSettings {
   window?: number | 'all'
   sample?: number
   output?: 'ns' | 'hs'
+  /** item2vec step kernels: WebAssembly SIMD, TypeScript, or auto (wasm when supported). */
+  kernel?: 'auto' | 'wasm' | 'js'
   /** FM only: the user/item feature rows (built by `decoy train` from --features and feature files). */
   features?: FmFeatures
 }
@@ -147,6 +149,7 @@ export async function trainModel(
     workers: s.workers,
     ...(s.epochs !== undefined ? { epochs: s.epochs } : {}),
     ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
+    ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
     onEpoch: (e: Item2VecEpochStats) => {
       const rep = { epoch: e.epoch, seconds: e.seconds, pairs: e.pairs, updates: e.negatives, learningRate: e.learningRate }
       epochs.push(rep)
@@ -169,6 +172,7 @@ export async function trainModel(
       sampler: m.options.output === 'hs' ? null : (sampler?.config ?? null),
       pairs: r.pairs,
       pairsPerSecond: r.pairsPerSecond,
+      kernel: r.kernel,
     },
     samplerStats: sampler && m.options.output !== 'hs' ? (sampler.stats() as Record<string, number | undefined>) : {},
     epochs,
@@ -288,4 +292,5 @@ export const TRAIN_DEFAULTS_TEXT = {
   window: String(ITEM2VEC_DEFAULTS.window),
   sample: String(ITEM2VEC_DEFAULTS.sample),
   output: ITEM2VEC_DEFAULTS.output,
+  kernel: 'auto (wasm when WebAssembly SIMD is available and dim % 4 = 0)',
 }
