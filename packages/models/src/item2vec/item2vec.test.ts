@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildInteractions, createRng, IdMap, prngBelow, type Batch, type Interactions, type NegativeBuffer, type NegativeSampler } from '@decoy/core'
 import { createSampler } from '@decoy/samplers'
-import { deserializeModel, item2vec, Item2Vec, sentencesByTime } from '@decoy/models'
+import { buildHuffman, deserializeModel, hsProbability, item2vec, Item2Vec, sentencesByTime } from '@decoy/models'
 
 /**
  * Planted co-occurrence groups: `groups` groups of `perGroup` items; each user belongs to one
@@ -99,6 +99,42 @@ describe('item2vec on planted co-occurrence groups', () => {
     const some = new Float32Array(3)
     model.scorer().scoreItems(5, Int32Array.of(0, 17, 42), 3, some)
     expect(Array.from(some)).toEqual([all[0], all[17], all[42]])
+  })
+})
+
+describe("item2vec output 'hs' with 'in-out' scoring", () => {
+  const { train, group, userGroup } = planted()
+
+  it("scores an item by its log-probability under the Huffman tree and recommends the user's group", async () => {
+    const model = item2vec({ dim: 16, window: 'all', output: 'hs', sample: 0 })
+    await model.fit(train, { epochs: 15, seed: 7 })
+    expect(model.options.scoring).toBe('in-out')
+    const st = model.state()
+    const tree = buildHuffman(st.counts, st.numItems, st.options.minCount)
+    const all = new Float32Array(train.numItems)
+    model.scoreAll(3, all)
+    // Σ over the path of log σ(±u·v′_p) = log P_hs(item | u), with u the user's vector.
+    for (const i of [0, 11, 59]) {
+      const p = hsProbability(st.userFactors, st.syn1, 16, 3, i, tree.codes, tree.points, tree.offsets)
+      expect(all[i]).toBeCloseTo(Math.log(p), 4)
+    }
+    // The probabilities over all items sum to 1 (a softmax over the leaves).
+    let total = 0
+    for (let i = 0; i < train.numItems; i++) total += Math.exp(all[i])
+    expect(total).toBeCloseTo(1, 4)
+    const some = new Float32Array(3)
+    model.scorer().scoreItems(3, Int32Array.of(0, 11, 59), 3, some)
+    for (let c = 0; c < 3; c++) expect(some[c]).toBeCloseTo(all[[0, 11, 59][c]], 4)
+    const users = Int32Array.from({ length: train.numUsers }, (_, u) => u)
+    const rec = model.recommend(users, 3)
+    let inGroup = 0
+    for (let u = 0; u < users.length; u++) for (let r = 0; r < 3; r++) if (group(rec.items[u * 3 + r]) === userGroup[u]) inGroup++
+    expect(inGroup / (users.length * 3)).toBeGreaterThan(0.8)
+    // Saved and loaded, it scores the same (the tree is rebuilt from the saved counts).
+    const again = deserializeModel(model.serialize()) as Item2Vec
+    const b = new Float32Array(train.numItems)
+    again.scoreAll(3, b)
+    expect(b).toEqual(all)
   })
 })
 

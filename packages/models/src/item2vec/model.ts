@@ -3,8 +3,9 @@
  * hierarchical softmax.
  */
 import { createRng, gemv, itemCounts, prngFloat, selectTopK, shuffleInPlace } from '@decoy/core'
-import type { FactorView, IdMap, Interactions, NegativeSampler, Recommender, TopK } from '@decoy/core'
+import type { FactorView, IdMap, Interactions, NegativeSampler, Recommender, Scorer, TopK } from '@decoy/core'
 import { buildHuffman } from './huffman.js'
+import type { HuffmanTree } from './huffman.js'
 import { createThread, trainUsers } from './train.js'
 import type { HsPaths, ThreadSpec } from './train.js'
 import { keepProbabilities } from './subsample.js'
@@ -59,9 +60,10 @@ export interface Item2VecOptions {
   halfLife?: number
   /**
    * Recommendation score: `'in-in'` (cosine between the user's mean normalised input vector and each
-   * item's input vector, the item2vec paper's similarity) or `'in-out'` (the user's mean input
-   * vector dotted with each item's output vector: the SGNS logit, summed over the history).
-   * `'in-out'` needs `output: 'ns'`.
+   * item's input vector, the item2vec paper's similarity) or `'in-out'`, the model's own output
+   * layer applied to the user's mean input vector u: with `output: 'ns'` the SGNS logit u·v′_j
+   * (the logits summed over the history, up to the 1/n), with `output: 'hs'` the log-probability
+   * of j under the hierarchical softmax, Σ over j's Huffman path of log σ(±u·v′_p).
    */
   scoring?: 'in-in' | 'in-out'
   /**
@@ -242,7 +244,6 @@ export function resolveOptions(opts: Item2VecOptions): Required<Item2VecOptions>
   if (o.output !== 'ns' && o.output !== 'hs') throw new Error(`item2vec: output must be 'ns' or 'hs', got ${String(o.output)}`)
   if (o.userVector !== 'mean' && o.userVector !== 'recency') throw new Error(`item2vec: userVector must be 'mean' or 'recency', got ${String(o.userVector)}`)
   if (o.scoring !== 'in-in' && o.scoring !== 'in-out') throw new Error(`item2vec: scoring must be 'in-in' or 'in-out', got ${String(o.scoring)}`)
-  if (o.scoring === 'in-out' && o.output === 'hs') o.scoring = 'in-in'
   if (!(o.sample >= 0 && Number.isFinite(o.sample))) throw new Error(`item2vec: sample must be >= 0, got ${o.sample}`)
   if (!(Number.isInteger(o.minCount) && o.minCount >= 0)) throw new Error(`item2vec: minCount must be an integer >= 0, got ${o.minCount}`)
   if (!(o.alpha > 0 && Number.isFinite(o.alpha))) throw new Error(`item2vec: alpha must be > 0, got ${o.alpha}`)
@@ -290,6 +291,10 @@ export class Item2Vec implements Recommender {
   private itemFactors: Float32Array | null = null
   private trained: Uint8Array | null = null
   private scratch: Float32Array | null = null
+  /** Huffman paths for `output: 'hs'` with `'in-out'` scoring (rebuilt from the counts). */
+  private tree: HuffmanTree | null = null
+  /** Per inner node u·v′_p of the user being scored (`'hs'`, `'in-out'`). */
+  private nodeScores: Float32Array | null = null
 
   /** Use {@link item2vec} to create one. */
   constructor(options: Required<Item2VecOptions>) {
@@ -524,8 +529,21 @@ export class Item2Vec implements Recommender {
   scoreAll(user: number, out: Float32Array): void {
     const st = this.need()
     if (!(user >= 0 && user < st.numUsers)) throw new RangeError(`item2vec.scoreAll: user ${user} out of range [0, ${st.numUsers})`)
-    gemv(this.itemFactors!, st.numItems, st.options.dim, st.userFactors, user * st.options.dim, out)
     const tr = this.trained!
+    const tree = this.tree
+    if (tree !== null) {
+      // Hierarchical softmax: one dot per inner node, then each item sums its path.
+      const z = this.nodeScores!
+      gemv(st.syn1, tree.numInner, st.options.dim, st.userFactors, user * st.options.dim, z)
+      const { codes, points, offsets } = tree
+      for (let i = 0; i < st.numItems; i++) {
+        let s = 0
+        for (let j = offsets[i]; j < offsets[i + 1]; j++) s += logSigmoid(codes[j] === 1 ? -z[points[j]] : z[points[j]])
+        out[i] = s
+      }
+    } else {
+      gemv(this.itemFactors!, st.numItems, st.options.dim, st.userFactors, user * st.options.dim, out)
+    }
     for (let i = 0; i < st.numItems; i++) if (tr[i] === 0) out[i] = -Infinity
   }
 
@@ -587,12 +605,35 @@ export class Item2Vec implements Recommender {
 
   /**
    * A live {@link FactorView}: `userFactors` are the user vectors and `itemFactors` the vectors
-   * `scoring` dots them with, so `scoreItems` agrees with `scoreAll` on trained items.
+   * `scoring` dots them with, so `scoreItems` agrees with `scoreAll` on trained items. With
+   * `output: 'hs'` and `'in-out'` scoring there are no per-item output vectors: a plain
+   * {@link Scorer} that sums each item's Huffman path.
    */
-  scorer(): FactorView {
+  scorer(): FactorView | Scorer {
     const st = this.need()
     const dim = st.options.dim
     const uf = st.userFactors
+    const tree = this.tree
+    if (tree !== null) {
+      const syn1 = st.syn1
+      const { codes, points, offsets } = tree
+      return {
+        scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
+          const uo = user * dim
+          for (let c = 0; c < count; c++) {
+            const i = items[c]
+            let s = 0
+            for (let j = offsets[i]; j < offsets[i + 1]; j++) {
+              const po = points[j] * dim
+              let x = 0
+              for (let f = 0; f < dim; f++) x += uf[uo + f] * syn1[po + f]
+              s += logSigmoid(codes[j] === 1 ? -x : x)
+            }
+            out[c] = offsets[i + 1] > offsets[i] ? s : -Infinity
+          }
+        },
+      }
+    }
     const itf = this.itemFactors!
     return {
       dim,
@@ -771,8 +812,19 @@ export class Item2Vec implements Recommender {
     this.st = state
     this.trained = trained
     this.itemNorm = norm
-    this.itemFactors = state.options.scoring === 'in-out' ? state.syn1 : norm
+    const hsOut = state.options.scoring === 'in-out' && state.options.output === 'hs'
+    this.tree = hsOut ? buildHuffman(counts, numItems, state.options.minCount) : null
+    this.nodeScores = this.tree ? new Float32Array(Math.max(1, this.tree.numInner)) : null
+    if (this.tree && state.syn1.length !== Math.max(1, this.tree.numInner) * dim) {
+      throw new Error(`item2vec: syn1 has ${state.syn1.length} values, expected ${this.tree.numInner} inner nodes × ${dim}`)
+    }
+    this.itemFactors = state.options.scoring === 'in-out' && !hsOut ? state.syn1 : norm
   }
+}
+
+/** log σ(x), stable for large |x|. */
+function logSigmoid(x: number): number {
+  return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x))
 }
 
 /** Writes unit-length copies of the rows of `m` into `out` (zero rows stay zero). @internal */
