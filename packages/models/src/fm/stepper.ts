@@ -141,15 +141,17 @@ export function createFmScorer(
  * Its scorer is an {@link FmFactorView}. Once a sampler has read `userFactors` (AOBPR does in
  * `prepare`), the user rows P_u are kept live at two cadences:
  * - after each slot's update, the slot user's row is recomputed from the updated parameters
- *   (inside {@link fmStepRange}, O(nnz_u·dim), about a tenth of a k = 1 slot with id features).
- *   With user rows that share no feature (id features only, the default) a user's parameters move
- *   only in that user's own steps, so on one thread P is then exact at every `sample` call, as
- *   MF's factors are;
- * - every |users| slots the whole of P is recomputed (amortised one user row per slot), which
- *   bounds the lag of rows moved by other rows' steps: shared user features (demographics, feature
- *   files) and, with `workers ≥ 2`, the other threads' steps (each thread has its own view).
- * The item rows need no upkeep: `itemFactors` is recomputed at each read (see
- * {@link createFmScorer}). Samplers that never read the factors pay nothing.
+ *   (inside {@link fmStepRange}, O(nnz_u·dim)). With user rows that share no feature (id features
+ *   only, the default) a user's parameters move only in that user's own steps, so on one thread P
+ *   is then exact at every `sample` call, as MF's factors are;
+ * - when rows can move without a step of their own — user rows that share features
+ *   (demographics, feature files) or parameters in shared memory (`workers ≥ 2`: the other
+ *   threads' steps; each thread has its own view) — the whole of P is also recomputed every
+ *   |users| slots (amortised one user row per slot), which bounds the lag to |users| slots.
+ * On ml-latest-small (id features, BPR, k = 1, uniform negatives) this upkeep costs ≈ +10% CPU
+ * per epoch (+24% with the periodic pass, hence it is skipped when it cannot matter); less with
+ * more negatives or item features. The item rows need no upkeep: `itemFactors` is recomputed at each
+ * read (see {@link createFmScorer}). Samplers that never read the factors pay nothing.
  */
 export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmStepperSpec, train: Interactions, k: number): Stepper {
   const { w0, w, V } = arrays
@@ -180,6 +182,8 @@ export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmSt
     ...allocFmScratch(k, spec.dim),
   }
   const numUsers = spec.uPtr.length - 1
+  const sharedMemory = typeof SharedArrayBuffer !== 'undefined' && V.buffer instanceof SharedArrayBuffer
+  const periodic = sharedMemory || rowsShareFeatures(spec.uPtr, spec.uFeat, w.length)
   const scorer = createFmScorer(w0, w, V, spec.dim, spec.uPtr, spec.uFeat, spec.uVal, spec.iPtr, spec.iFeat, spec.iVal, {
     numItems: spec.numItems,
     onUserFactors: (P) => {
@@ -191,7 +195,7 @@ export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmSt
     scorer: () => scorer,
     step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number {
       const loss = fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
-      if (views.userFactors.length > 0) {
+      if (periodic && views.userFactors.length > 0) {
         sinceRefresh += end - start
         if (sinceRefresh >= numUsers) {
           scorer.refreshUserFactors()
@@ -201,4 +205,23 @@ export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmSt
       return loss
     },
   }
+}
+
+/** True when some feature occurs in two rows (then a step of one row moves the other's sum). */
+function rowsShareFeatures(ptr: Int32Array, feat: Int32Array, numFeatures: number): boolean {
+  const seen = new Uint8Array(numFeatures)
+  const numRows = ptr.length - 1
+  for (let r = 0; r < numRows; r++) {
+    for (let p = ptr[r]; p < ptr[r + 1]; p++) {
+      const m = feat[p]
+      if (seen[m] === 1) {
+        // A feature repeated inside one row still moves only with that row.
+        let inRow = false
+        for (let q = ptr[r]; q < p; q++) if (feat[q] === m) inRow = true
+        if (!inRow) return true
+      }
+      seen[m] = 1
+    }
+  }
+  return false
 }
