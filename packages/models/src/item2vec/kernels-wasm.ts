@@ -115,7 +115,9 @@ export function createSgnsLayout(spec: SgnsLayoutSpec): SgnsLayout | null {
   const codes = hs ? take(hs.codes.length * 4) : -1
   const points = hs ? take(hs.points.length * 4) : -1
   const offsets = hs ? take(hs.offsets.length * 4) : -1
-  const scratchBytes = align16(dim * 4) + align16(batchSize * 4) * 2 + align16(batchSize * k * 4)
+  // Whole cache lines per thread, so that threads never write the same line of scratch.
+  const scratchBytes = Math.ceil((align16(dim * 4) + align16(batchSize * 4) * 2 + align16(batchSize * k * 4)) / 64) * 64
+  at = Math.ceil(at / 64) * 64
   const scratch = take(scratchBytes * threads)
   const pages = Math.max(1, Math.ceil(at / PAGE))
   if (pages > MAX_PAGES) return null
