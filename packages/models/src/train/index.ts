@@ -7,6 +7,8 @@ export { dotStepRange, bprSgdRange, allocDotScratch } from './dot-step.js'
 export type { DotViews } from './dot-step.js'
 export { createDotStepper, createDotScorer } from './dot-stepper.js'
 export type { DotStepperSpec } from './dot-stepper.js'
+export { DotWasmKernel, createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported } from './dot-step-wasm.js'
+export type { DotWasmLayout, DotWasmLayoutSpec, DotWasmSettings, DotWasmConfig } from './dot-step-wasm.js'
 export type {
   EpochStats,
   EarlyStoppingOptions,

@@ -1,0 +1,308 @@
+/**
+ * The WebAssembly SIMD twin of {@link dotStepRange} (source: `wasm/dot.wat`) for unnormalised
+ * scores with the losses bpr, logistic, gbce and softmax and the optimisers SGD and Adagrad; the
+ * TypeScript kernel stays the reference and the fallback (cosine scores, WARP, dim not a multiple
+ * of 4). The parameters it updates must live in the module's memory, so a fit that uses it
+ * allocates `left`, `right`, `bias` and the Adagrad accumulators as views of a
+ * `WebAssembly.Memory` laid out by {@link createDotWasmLayout}; with `shared` the memory is a
+ * SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
+ */
+import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
+import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX, HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ } from '../losses/grad.js'
+import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
+
+/** The module's exports (see `wasm/dot.wat`). */
+interface DotExports {
+  dotRange(
+    P: number, Q: number, bias: number, leftAcc: number, rightAcc: number, biasAcc: number, dim: number,
+    users: number, positives: number, negs: number, logQ: number, size: number, k: number, lr: number, scratch: number,
+    loss: number, l2: number, l2Bias: number, invTemperature: number, logQOn: number, beta: number,
+  ): number
+  bprSgd(P: number, Q: number, bias: number, dim: number, users: number, positives: number, negs: number, size: number, lr: number, l2: number, l2Bias: number): number
+  sigmoid(x: number): number
+  softplus(x: number): number
+}
+
+const PAGE = 65536
+/** wasm32 addresses 4 GiB: 65536 pages. */
+const MAX_PAGES = 65536
+
+const compiled: { plain: WebAssembly.Module | null; shared: WebAssembly.Module | null } = { plain: null, shared: null }
+let supported: boolean | null = null
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(base64)
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
+  return out
+}
+
+function moduleFor(shared: boolean): WebAssembly.Module {
+  const key = shared ? 'shared' : 'plain'
+  // Synchronous compile: the module is a few KB, under browsers' main-thread limit.
+  return (compiled[key] ??= new WebAssembly.Module(decode(shared ? DOT_WASM_SHARED : DOT_WASM_PLAIN)))
+}
+
+/**
+ * True when this engine runs the dot-product kernel (WebAssembly with 128-bit SIMD: Node ≥ 16.4,
+ * current browsers).
+ * @remarks Validates the module once and caches the answer.
+ */
+export function dotWasmSupported(): boolean {
+  if (supported === null) {
+    try {
+      supported = typeof WebAssembly === 'object' && WebAssembly.validate(decode(DOT_WASM_PLAIN))
+    } catch {
+      supported = false
+    }
+  }
+  return supported
+}
+
+/** What the kernel needs to know of a model's training configuration to say whether it covers it. */
+export interface DotWasmConfig {
+  dim: number
+  /** `LOSS_*` code. */
+  loss: number
+  /** `OPT_*` code. */
+  optimizer: number
+  /** 1 for cosine scores. */
+  normalize: number
+}
+
+/**
+ * Whether the WebAssembly kernel implements a configuration: unnormalised scores, loss bpr,
+ * logistic, gbce or softmax, SGD or Adagrad, `dim` a multiple of 4. (It does not check engine
+ * support: see {@link dotWasmSupported}.)
+ */
+export function dotWasmCovers(c: DotWasmConfig): boolean {
+  const lossOk = c.loss === LOSS_BPR || c.loss === LOSS_LOGISTIC || c.loss === LOSS_GBCE || c.loss === LOSS_SOFTMAX
+  const optOk = c.optimizer === OPT_SGD || c.optimizer === OPT_ADAGRAD
+  return lossOk && optOk && c.normalize === 0 && Number.isInteger(c.dim) && c.dim > 0 && c.dim % 4 === 0
+}
+
+/**
+ * Where everything sits in the kernel's memory (byte offsets, 16-byte aligned; −1 for an absent
+ * array). Structured-clone safe: worker threads receive it whole, shared memory included.
+ */
+export interface DotWasmLayout {
+  memory: WebAssembly.Memory
+  shared: boolean
+  dim: number
+  /** Negatives per slot. */
+  k: number
+  /** Slots per kernel call (longer ranges are run in chunks). */
+  batchSize: number
+  left: number
+  leftLength: number
+  right: number
+  rightLength: number
+  bias: number
+  biasLength: number
+  leftAcc: number
+  rightAcc: number
+  biasAcc: number
+  /** First thread's scratch; thread `w` uses `scratch + w·scratchBytes`. */
+  scratch: number
+  scratchBytes: number
+  threads: number
+}
+
+/** What {@link createDotWasmLayout} needs. */
+export interface DotWasmLayoutSpec {
+  dim: number
+  k: number
+  batchSize: number
+  /** Left rows (users). */
+  rows: number
+  /** Right rows (items). */
+  numItems: number
+  /** Item biases. */
+  bias: boolean
+  /** Adagrad accumulators for every parameter array. */
+  adagrad: boolean
+  threads: number
+  shared: boolean
+}
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16
+
+/** Bytes of one thread's scratch: scores, grads, exps (float64), the left gradient, then the batch copy. */
+function scratchBytesFor(dim: number, k: number, batchSize: number): number {
+  return align16(3 * 8 * (k + 1)) + align16(dim * 4) + 2 * align16(batchSize * 4) + 2 * align16(batchSize * k * 4)
+}
+
+/**
+ * Allocates the kernel's memory: the parameter arrays (zeroed; the caller initialises them through
+ * {@link dotWasmArrays}), the Adagrad accumulators, and one scratch block per thread.
+ * @returns the layout, or null when `dim` is not a positive multiple of 4 or the memory would
+ * exceed 4 GiB.
+ */
+export function createDotWasmLayout(spec: DotWasmLayoutSpec): DotWasmLayout | null {
+  const { dim, k, batchSize, rows, numItems, bias, adagrad, threads, shared } = spec
+  if (!(dim > 0 && dim % 4 === 0)) return null
+  let at = 0
+  const take = (bytes: number): number => {
+    const o = at
+    at = align16(at + bytes)
+    return o
+  }
+  const leftLength = rows * dim
+  const rightLength = numItems * dim
+  const biasLength = bias ? numItems : 0
+  const left = take(leftLength * 4)
+  const right = take(rightLength * 4)
+  const biasAt = bias ? take(biasLength * 4) : -1
+  const leftAcc = adagrad ? take(leftLength * 4) : -1
+  const rightAcc = adagrad ? take(rightLength * 4) : -1
+  const biasAcc = adagrad && bias ? take(biasLength * 4) : -1
+  const scratchBytes = scratchBytesFor(dim, k, batchSize)
+  const scratch = take(scratchBytes * threads)
+  const pages = Math.max(1, Math.ceil(at / PAGE))
+  if (pages > MAX_PAGES) return null
+  let memory: WebAssembly.Memory
+  try {
+    memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages })
+  } catch {
+    return null // the engine would not reserve that much
+  }
+  return { memory, shared, dim, k, batchSize, left, leftLength, right, rightLength, bias: biasAt, biasLength, leftAcc, rightAcc, biasAcc, scratch, scratchBytes, threads }
+}
+
+/**
+ * The arrays of a layout as views of its memory, named as the dot stepper's arrays (`left`,
+ * `right`, and `bias`, `leftAcc`, `rightAcc`, `biasAcc` when present).
+ */
+export function dotWasmArrays(l: DotWasmLayout): Record<string, Float32Array> {
+  const buf = l.memory.buffer
+  const out: Record<string, Float32Array> = {
+    left: new Float32Array(buf, l.left, l.leftLength),
+    right: new Float32Array(buf, l.right, l.rightLength),
+  }
+  if (l.bias >= 0) out.bias = new Float32Array(buf, l.bias, l.biasLength)
+  if (l.leftAcc >= 0) out.leftAcc = new Float32Array(buf, l.leftAcc, l.leftLength)
+  if (l.rightAcc >= 0) out.rightAcc = new Float32Array(buf, l.rightAcc, l.rightLength)
+  if (l.biasAcc >= 0) out.biasAcc = new Float32Array(buf, l.biasAcc, l.biasLength)
+  return out
+}
+
+/** Loss and optimiser settings of a {@link DotWasmKernel}. */
+export interface DotWasmSettings {
+  /** `LOSS_*` code (covered: bpr, logistic, gbce, softmax). */
+  loss: number
+  /** Loss hyper-parameters (`HP_*` indices). */
+  hp: ArrayLike<number>
+  /** `OPT_*` code; must match the layout (Adagrad needs its accumulators). */
+  optimizer: number
+  /** L2 on touched factor rows. */
+  l2: number
+  /** L2 on touched biases. */
+  l2Bias: number
+}
+
+/**
+ * One thread's instance of the dot-product kernel over a layout's memory and its own scratch block.
+ * @example
+ * ```ts
+ * const layout = createDotWasmLayout({ dim: 64, k: 32, batchSize: 256, rows, numItems, bias: true, adagrad: true, threads: 1, shared: false })!
+ * const arrays = dotWasmArrays(layout) // initialise arrays.left / arrays.right here
+ * const kernel = new DotWasmKernel(layout, 0, { loss: LOSS_SOFTMAX, hp, optimizer: OPT_ADAGRAD, l2: 0.05, l2Bias: 0.05 })
+ * const loss = kernel.step(batch.users, batch.positives, negs.items, negs.logQ, 32, 0, batch.size, 0.1)
+ * ```
+ */
+export class DotWasmKernel {
+  private readonly x: DotExports
+  private readonly l: DotWasmLayout
+  private readonly s: DotWasmSettings
+  private readonly fused: boolean
+  private readonly scratch: number
+  private readonly users: Int32Array
+  private readonly positives: Int32Array
+  private readonly negs: Int32Array
+  private readonly logQ: Float32Array
+  private readonly invT: number
+  private readonly logQOn: number
+  private readonly beta: number
+
+  /**
+   * Instantiates the module over `layout.memory` for thread `slot` (< `layout.threads`).
+   * @throws Error for a configuration the kernel does not cover or that does not match the layout.
+   */
+  constructor(layout: DotWasmLayout, slot: number, settings: DotWasmSettings) {
+    if (!(slot >= 0 && slot < layout.threads)) throw new RangeError(`DotWasmKernel: slot ${slot} out of range [0, ${layout.threads})`)
+    if (!dotWasmCovers({ dim: layout.dim, loss: settings.loss, optimizer: settings.optimizer, normalize: 0 })) {
+      throw new Error(`DotWasmKernel: loss ${settings.loss} with optimizer ${settings.optimizer} at dim ${layout.dim} is not covered`)
+    }
+    if ((settings.optimizer === OPT_ADAGRAD) !== layout.leftAcc >= 0) throw new Error('DotWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad')
+    this.l = layout
+    this.s = settings
+    this.x = new WebAssembly.Instance(moduleFor(layout.shared), { env: { memory: layout.memory } }).exports as unknown as DotExports
+    // dotStepRange takes the fused classic loop for BPR + SGD with one negative.
+    this.fused = settings.loss === LOSS_BPR && settings.optimizer === OPT_SGD && layout.k === 1
+    this.invT = settings.hp[HP_INV_TEMPERATURE]
+    this.logQOn = settings.hp[HP_LOGQ]
+    this.beta = settings.loss === LOSS_GBCE ? settings.hp[HP_BETA] : 1
+    const B = layout.batchSize
+    const k = layout.k
+    const buf = layout.memory.buffer
+    this.scratch = layout.scratch + slot * layout.scratchBytes
+    let at = this.scratch + align16(3 * 8 * (k + 1)) + align16(layout.dim * 4)
+    this.users = new Int32Array(buf, at, B)
+    at += align16(B * 4)
+    this.positives = new Int32Array(buf, at, B)
+    at += align16(B * 4)
+    this.negs = new Int32Array(buf, at, B * k)
+    at += align16(B * k * 4)
+    this.logQ = new Float32Array(buf, at, B * k)
+  }
+
+  /**
+   * {@link dotStepRange} for slots `[start, end)`: slot s reads `users[s]`, `positives[s]`,
+   * `negItems[s·k .. s·k+k)` and `logQ` at the same offsets (masked negatives are −1).
+   * @returns the summed loss of the slots.
+   * @remarks O((end − start)·(k + 1)·dim); copies the slots into the module's memory in chunks of
+   * `layout.batchSize`; allocates nothing.
+   */
+  step(users: Int32Array, positives: Int32Array, negItems: Int32Array, logQ: Float32Array, k: number, start: number, end: number, lr: number): number {
+    const l = this.l
+    const s = this.s
+    if (k !== l.k) throw new Error(`DotWasmKernel.step: k ${k} differs from the layout's ${l.k}`)
+    const bu = this.users
+    const bp = this.positives
+    const bn = this.negs
+    const bq = this.logQ
+    const copyLogQ = s.loss === LOSS_SOFTMAX && this.logQOn !== 0
+    let total = 0
+    for (let c0 = start; c0 < end; c0 += l.batchSize) {
+      const n = Math.min(l.batchSize, end - c0)
+      for (let i = 0; i < n; i++) {
+        bu[i] = users[c0 + i]
+        bp[i] = positives[c0 + i]
+      }
+      const o = c0 * k
+      const m = n * k
+      for (let i = 0; i < m; i++) bn[i] = negItems[o + i]
+      if (copyLogQ) for (let i = 0; i < m; i++) bq[i] = logQ[o + i]
+      if (this.fused) {
+        total += this.x.bprSgd(l.left, l.right, l.bias, l.dim, bu.byteOffset, bp.byteOffset, bn.byteOffset, n, lr, s.l2, s.l2Bias)
+      } else {
+        total += this.x.dotRange(
+          l.left, l.right, l.bias, l.leftAcc, l.rightAcc, l.biasAcc, l.dim,
+          bu.byteOffset, bp.byteOffset, bn.byteOffset, bq.byteOffset, n, k, lr, this.scratch,
+          s.loss, s.l2, s.l2Bias, this.invT, this.logQOn, this.beta,
+        )
+      }
+    }
+    return total
+  }
+
+  /** The module's logistic function, exposed for tests. */
+  sigmoid(x: number): number {
+    return this.x.sigmoid(x)
+  }
+
+  /** The module's log(1 + eˣ), exposed for tests. */
+  softplus(x: number): number {
+    return this.x.softplus(x)
+  }
+}
