@@ -1,2 +1,2 @@
 export { matrixFactorization, MatrixFactorization, mfDefaults } from './mf.js'
-export type { MatrixFactorizationOptions, MatrixFactorizationConfig } from './mf.js'
+export type { MatrixFactorizationOptions, MatrixFactorizationConfig, MatrixFactorizationFitOptions } from './mf.js'

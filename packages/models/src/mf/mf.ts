@@ -13,6 +13,7 @@ import {
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { createDotScorer, type DotStepperSpec } from '../train/dot-stepper.js'
+import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from '../train/dot-step-wasm.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
@@ -50,6 +51,19 @@ export interface MatrixFactorizationOptions extends LossOptions {
   normalize?: boolean
   /** Seed (required here or in `fit`). */
   seed?: string | number
+}
+
+/** Options of {@link MatrixFactorization.fit}: the shared `FitOptions` and the step kernel. */
+export interface MatrixFactorizationFitOptions extends FitOptions {
+  /**
+   * Step kernel: `'wasm'` runs the WebAssembly SIMD twin of `dotStepRange` (float32 rows, several
+   * times the TypeScript kernel at dim 64), `'js'` the TypeScript kernel (float64 accumulators),
+   * `'auto'` (default) picks `'wasm'` when the engine supports WebAssembly SIMD and the kernel
+   * covers the configuration: loss bpr, logistic, gbce or softmax, unnormalised scores, `dim` a
+   * multiple of 4. The two agree to float32 rounding per step, not bit for bit; each is
+   * deterministic for a seed with one worker. `'wasm'` on an uncovered configuration throws.
+   */
+  kernel?: 'auto' | 'wasm' | 'js'
 }
 
 /** The resolved configuration stored in a model and in its saved file. */
@@ -113,7 +127,11 @@ const EMPTY_F32 = new Float32Array(0)
 export class MatrixFactorization implements Recommender {
   /** Resolved configuration. */
   readonly config: MatrixFactorizationConfig
-  /** `[numUsers * dim]` user factors. */
+  /**
+   * `[numUsers * dim]` user factors. After a fit with the WebAssembly kernel this and
+   * `itemFactors`/`itemBias` are views of the kernel's memory (the samplers' live scorer reads the
+   * same arrays), which also holds the Adagrad accumulators until the model is dropped or re-fitted.
+   */
   userFactors: Float32Array = EMPTY_F32
   /** `[numItems * dim]` item factors. */
   itemFactors: Float32Array = EMPTY_F32
@@ -154,25 +172,55 @@ export class MatrixFactorization implements Recommender {
    * @returns per-epoch statistics and timing.
    * @throws Error naming the option when an option is invalid.
    */
-  async fit(train: Interactions, opts: FitOptions): Promise<FitResult> {
+  async fit(train: Interactions, opts: MatrixFactorizationFitOptions): Promise<FitResult> {
     const c = this.config
     const merged = mergeFitConfig(c, opts, 'matrixFactorization')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
+    const kernel = opts.kernel ?? 'auto'
+    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
     Object.assign(this.config, merged)
 
-    this.initialize(train, merged.seed)
     const dim = c.dim
     const useBias = c.bias && !c.normalize
-    const arrays: Record<string, Float32Array> = { left: this.userFactors, right: this.itemFactors }
-    if (useBias) arrays.bias = this.itemBias
-    if (optimizer === OPT_ADAGRAD) {
-      arrays.leftAcc = new Float32Array(this.userFactors.length)
-      arrays.rightAcc = new Float32Array(this.itemFactors.length)
-      if (useBias) arrays.biasAcc = new Float32Array(this.itemBias.length)
+    const normalize = c.normalize ? 1 : 0
+    // The WebAssembly kernel updates the parameters in its own memory, so they live there.
+    let layout: DotWasmLayout | null = null
+    const covered = dotWasmCovers({ dim, loss: loss.code, optimizer, normalize })
+    if (kernel !== 'js' && covered && dotWasmSupported()) {
+      layout = createDotWasmLayout({
+        dim,
+        k: merged.negatives,
+        batchSize: merged.batchSize,
+        rows: train.numUsers,
+        numItems: train.numItems,
+        bias: useBias,
+        adagrad: optimizer === OPT_ADAGRAD,
+        threads: workers,
+        shared: workers >= 2,
+      })
+    }
+    if (kernel === 'wasm' && layout === null) {
+      throw new Error(
+        `fit: kernel 'wasm' needs WebAssembly SIMD, loss bpr, logistic, gbce or softmax, normalize false, dim a multiple of 4 (got loss ${merged.loss}, normalize ${c.normalize}, dim ${dim}) and parameters under 4 GiB`,
+      )
+    }
+    let arrays: Record<string, Float32Array>
+    if (layout) {
+      arrays = dotWasmArrays(layout)
+      this.initialize(train, merged.seed, arrays)
+    } else {
+      this.initialize(train, merged.seed, null)
+      arrays = { left: this.userFactors, right: this.itemFactors }
+      if (useBias) arrays.bias = this.itemBias
+      if (optimizer === OPT_ADAGRAD) {
+        arrays.leftAcc = new Float32Array(this.userFactors.length)
+        arrays.rightAcc = new Float32Array(this.itemFactors.length)
+        if (useBias) arrays.biasAcc = new Float32Array(this.itemBias.length)
+      }
     }
     const spec: DotStepperSpec = {
       dim,
@@ -180,9 +228,10 @@ export class MatrixFactorization implements Recommender {
       loss: loss.code,
       hp: Array.from(loss.hp),
       optimizer,
-      normalize: c.normalize ? 1 : 0,
+      normalize,
       l2: merged.l2,
       l2Bias: merged.l2Bias ?? merged.l2,
+      wasm: layout,
     }
     let live = arrays
     const target: TrainTarget = {
@@ -211,13 +260,18 @@ export class MatrixFactorization implements Recommender {
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
-    result.config = { model: 'mf', ...this.config, schedule, workers, sampler: opts.sampler.config }
+    const ran = layout ? 'wasm' : 'js'
+    result.kernel = ran
+    result.config = { model: 'mf', ...this.config, schedule, workers, kernel: ran, sampler: opts.sampler.config }
     this.lastFit = result
     return result
   }
 
-  /** Allocates and initialises the parameters for `train` from `<seed>/fit/init`. */
-  private initialize(train: Interactions, seed: string): void {
+  /**
+   * Allocates (or, with `into`, adopts the `left`, `right`, `bias` arrays of) the parameters for
+   * `train` and initialises them from `<seed>/fit/init`: same values either way.
+   */
+  private initialize(train: Interactions, seed: string, into: Record<string, Float32Array> | null): void {
     const dim = this.config.dim
     this.numUsers = train.numUsers
     this.numItems = train.numItems
@@ -227,11 +281,13 @@ export class MatrixFactorization implements Recommender {
     this.seenItems = train.items
     const state = createRng(seed).fork('fit').fork('init').state
     const std = this.config.initStd
-    this.userFactors = new Float32Array(train.numUsers * dim)
-    this.itemFactors = new Float32Array(train.numItems * dim)
+    this.userFactors = into ? into.left : new Float32Array(train.numUsers * dim)
+    this.itemFactors = into ? into.right : new Float32Array(train.numItems * dim)
     for (let i = 0; i < this.userFactors.length; i++) this.userFactors[i] = std * prngNormal(state)
     for (let i = 0; i < this.itemFactors.length; i++) this.itemFactors[i] = std * prngNormal(state)
-    this.itemBias = this.config.bias && !this.config.normalize ? new Float32Array(train.numItems) : EMPTY_F32
+    const useBias = this.config.bias && !this.config.normalize
+    this.itemBias = useBias ? (into?.bias ?? new Float32Array(train.numItems)) : EMPTY_F32
+    this.itemBias.fill(0)
     this.scoreScratch = new Float32Array(train.numItems)
   }
 

@@ -24,7 +24,7 @@ async function setup(d: WorkerInit): Promise<{ ctx: ShardContext; sampler: Negat
   }
   const factory = stepperFactories[d.stepperKind]
   if (!factory) throw new Error(`no stepper registered for kind ${JSON.stringify(d.stepperKind)}`)
-  const stepper = factory(d.arrays, d.spec, train, d.plan.k)
+  const stepper = factory(d.arrays, d.spec, train, d.plan.k, d.index)
   let mod: { createSampler(config: SamplerConfig): NegativeSampler }
   try {
     mod = (await import(d.samplerModule)) as typeof mod

@@ -136,7 +136,7 @@ export async function trainLoop(
   } else {
     const factory = stepperFactories[target.stepperKind]
     if (!factory) throw new Error(`fit: no stepper registered for kind ${JSON.stringify(target.stepperKind)}`)
-    const stepper = factory(target.arrays(), target.spec, train, plan.k)
+    const stepper = factory(target.arrays(), target.spec, train, plan.k, 0)
     sampler.prepare({ train, rng: root.fork('sampler'), scorer: stepper.scorer() })
     const ctx: ShardContext = {
       stepper,

@@ -92,6 +92,11 @@ export interface FitResult {
   samplerStats: Record<string, number | undefined>
   /** Resolved training configuration (JSON). */
   config: Record<string, unknown>
+  /**
+   * Step kernel that ran, for models with a WebAssembly twin (MF): `'wasm'` (WebAssembly SIMD) or
+   * `'js'` (TypeScript). Absent for models with only the TypeScript kernel.
+   */
+  kernel?: 'wasm' | 'js'
 }
 
 /**
@@ -111,8 +116,10 @@ export interface Stepper {
 /**
  * Builds a {@link Stepper} from named parameter arrays and a JSON spec, on any thread. Registered
  * by `kind` in `stepperFactories`, so a worker thread rebuilds the same stepper over shared memory.
+ * `thread` is the caller's index (0 on the main thread, w in worker w), for steppers that keep
+ * per-thread scratch inside shared memory (the dot stepper's WebAssembly kernel).
  */
-export type StepperFactory = (arrays: Record<string, Float32Array>, spec: any, train: Interactions, k: number) => Stepper
+export type StepperFactory = (arrays: Record<string, Float32Array>, spec: any, train: Interactions, k: number, thread?: number) => Stepper
 
 /**
  * What a model hands to the generic training loop: its arrays (parameters and optimiser state),
