@@ -1,7 +1,8 @@
 /**
  * MF training throughput: BPR pair updates per second at dim 64 on 1M positives, next to the same
- * loop in plain C (bench/bpr.c, compiled here with `gcc -O3 -march=native`), then `fit` with one
- * and two Hogwild workers.
+ * loop in plain C (bench/bpr.c, compiled here with `gcc -O3 -march=native`), then the TypeScript
+ * step kernel against its WebAssembly SIMD twin (softmax + Adagrad k = 32, BPR k = 1 with Adagrad
+ * and with SGD), then `fit` with one and two Hogwild workers and each kernel.
  *
  * Shape: 20k users × 10k items, 50 distinct uniform items per user (1M positives). Both the
  * TypeScript kernel loop and the C loop walk the same shuffled pair list and draw the same uniform
@@ -10,6 +11,9 @@
  * `bprSgdRange` from @decoy/models over batches of 256. Kernel timings are process CPU time
  * (less distorted by neighbours on a shared machine); the worker comparison is wall time of the
  * training epochs (`FitResult.trainSeconds`, worker start-up excluded), best of 2 epochs.
+ * TypeScript-vs-WebAssembly rows run both kernels through the same `Stepper` (as `fit` does) on the
+ * same pre-drawn slots and negatives, alternating, best of 2 after a warm-up, so their ratio is
+ * taken under the same machine load.
  *
  * Standalone: `npx tsx bench/mf.ts` (re-runs itself with the `decoy-source` condition).
  */
@@ -143,8 +147,65 @@ export async function benchMf(): Promise<BenchRow[]> {
     }
   }
 
-  // fit(): one worker (in-thread) vs two Hogwild workers, wall time of the epochs.
-  const fitRate = async (workers: number): Promise<number> => {
+  // The step kernel alone: TypeScript (dotStepRange / bprSgdRange) vs WebAssembly SIMD, through
+  // the dot stepper on pre-drawn slots, so both include what fit pays per batch.
+  const kernelCase = (label: string, loss: 'softmax' | 'bpr', optimizer: 'adagrad' | 'sgd', k: number, slots: number, lr: number): void => {
+    const ks = core.createRng('bench-mf/kernel/' + label).state
+    const bu = new Int32Array(slots)
+    const bp = new Int32Array(slots)
+    const negs = core.createNegativeBuffer(slots, k)
+    for (let s = 0; s < slots; s++) {
+      const e = order[s]
+      bu[s] = pairUser[e]
+      bp[s] = train.items[e]
+    }
+    for (let j = 0; j < slots * k; j++) negs.items[j] = core.prngBelow(ks, NUM_ITEMS)
+    negs.logQ.fill(-Math.log(NUM_ITEMS))
+    const batch = { size: slots, users: bu, positives: bp }
+    const resolved = models.resolveLoss(loss, {}, k, NUM_ITEMS)
+    const opt = models.optimizerCode(optimizer)
+    const adagrad = opt === models.OPT_ADAGRAD
+    const run = (kernel: 'wasm' | 'js'): number => {
+      let arrays: Record<string, Float32Array>
+      let layout: ReturnType<typeof models.createDotWasmLayout> = null
+      if (kernel === 'wasm') {
+        layout = models.createDotWasmLayout({ dim: DIM, k, batchSize: BATCH, rows: NUM_USERS, numItems: NUM_ITEMS, bias: true, adagrad, threads: 1, shared: false })!
+        arrays = models.dotWasmArrays(layout)
+        arrays.left.set(P0)
+        arrays.right.set(Q0)
+      } else {
+        arrays = { left: P0.slice(), right: Q0.slice(), bias: new Float32Array(NUM_ITEMS) }
+        if (adagrad) {
+          arrays.leftAcc = new Float32Array(P0.length)
+          arrays.rightAcc = new Float32Array(Q0.length)
+          arrays.biasAcc = new Float32Array(NUM_ITEMS)
+        }
+      }
+      const spec = { dim: DIM, numItems: NUM_ITEMS, loss: resolved.code, hp: Array.from(resolved.hp), optimizer: opt, normalize: 0, l2: L2, l2Bias: L2, wasm: layout }
+      const stepper = models.createDotStepper(arrays, spec, train, k)
+      const t0 = process.cpuUsage()
+      for (let s = 0; s < slots; s += BATCH) stepper.step(batch, negs, s, Math.min(slots, s + BATCH), lr)
+      const d = process.cpuUsage(t0)
+      return (slots * k) / ((d.user + d.system) / 1e6)
+    }
+    run('js') // warm-up (JIT)
+    run('wasm')
+    let js = 0
+    let wasm = 0
+    for (let rep = 0; rep < 2; rep++) {
+      js = Math.max(js, run('js'))
+      wasm = Math.max(wasm, run('wasm'))
+    }
+    rows.push({ name: `mf: ${label} kernel, TypeScript, dim 64`, value: Math.round(js), unit: 'updates/cpu-s' })
+    rows.push({ name: `mf: ${label} kernel, WebAssembly SIMD, dim 64`, value: Math.round(wasm), unit: 'updates/cpu-s' })
+    rows.push({ name: `mf: ${label} kernel, WebAssembly / TypeScript`, value: Math.round((wasm / js) * 100) / 100, unit: '×' })
+  }
+  kernelCase('softmax+Adagrad k=32', 'softmax', 'adagrad', 32, 50_000, 0.1)
+  kernelCase('BPR+Adagrad k=1', 'bpr', 'adagrad', 1, 1_000_000, 0.1)
+  kernelCase('BPR+SGD k=1 (fused)', 'bpr', 'sgd', 1, 1_000_000, LR)
+
+  // fit(): one worker (in-thread) vs two Hogwild workers, wall time of the epochs, each kernel.
+  const fitRate = async (workers: number, kernel: 'wasm' | 'js'): Promise<number> => {
     const m = models.matrixFactorization({ dim: DIM, loss: 'bpr', optimizer: 'sgd', negatives: 1, seed: 1 })
     let best = 0
     await m.fit(train, {
@@ -154,17 +215,21 @@ export async function benchMf(): Promise<BenchRow[]> {
       learningRate: LR,
       l2: L2,
       workers,
+      kernel,
       onEpoch: (s) => {
         best = Math.max(best, s.updates / s.seconds)
       },
     })
     return best
   }
-  const one = await fitRate(1)
-  const two = await fitRate(2)
-  rows.push({ name: 'mf: fit BPR+uniform, 1 worker', value: Math.round(one), unit: 'updates/s' })
-  rows.push({ name: 'mf: fit BPR+uniform, 2 workers', value: Math.round(two), unit: 'updates/s' })
-  rows.push({ name: 'mf: 2 workers / 1 (target ≥ 1.7 on an idle machine)', value: Math.round((two / one) * 100) / 100, unit: '×' })
+  for (const kernel of ['js', 'wasm'] as const) {
+    const label = kernel === 'wasm' ? 'WebAssembly kernel' : 'TypeScript kernel'
+    const one = await fitRate(1, kernel)
+    const two = await fitRate(2, kernel)
+    rows.push({ name: `mf: fit BPR+uniform, ${label}, 1 worker`, value: Math.round(one), unit: 'updates/s' })
+    rows.push({ name: `mf: fit BPR+uniform, ${label}, 2 workers`, value: Math.round(two), unit: 'updates/s' })
+    rows.push({ name: `mf: ${label}, 2 workers / 1 (target ≥ 1.7 on an idle machine)`, value: Math.round((two / one) * 100) / 100, unit: '×' })
+  }
   return rows
 }
 
