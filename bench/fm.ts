@@ -163,6 +163,8 @@ export async function benchFm(): Promise<BenchRow[]> {
         iPtr: ir.indptr,
         iFeat: ir.feats,
         iVal: ir.vals,
+        // No live user-sum view to keep (no model-aware sampler here).
+        userFactors: new Float32Array(0),
         ...models.allocFmScratch(1, DIM),
       }
       const logQ = new Float32Array(BATCH)
