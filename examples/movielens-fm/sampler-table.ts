@@ -7,9 +7,10 @@
  * printed from everything in the file at the end.
  *
  *   DECOY_DATA_DIR=/work/shared/datasets nice -n 19 pnpm --filter @decoy/example-movielens-fm \
- *     sampler-table -- --model fm --features id --epochs 10 --dim 64 --seeds 1,2,3 --out runs.jsonl
+ *     sampler-table --model fm --features id --epochs 10 --dim 64 --seeds 1,2,3 --out /tmp/runs.jsonl
  *
- * `--rows a,b` runs only the named rows (see ROWS); `--model mf` runs MF with the same settings.
+ * `--rows a,b` runs only the named rows (see ROWS); `--model mf` runs MF with the same settings;
+ * `--features meta` adds genres, 5-year buckets and tags (on ≥ 2 items) to the id fields.
  * One thread (`workers: 1`), CPU seconds per run are recorded.
  */
 import { existsSync, readFileSync, appendFileSync } from 'node:fs'
@@ -40,7 +41,10 @@ const ROWS: Row[] = [
   { name: 'bpr-aobpr', label: 'bpr | adaptive (AOBPR, λ = 0.05)', loss: 'bpr', sampler: { kind: 'adaptive', variant: 'aobpr' }, k: 1 },
 ]
 
+// `pnpm <script> -- --flag` hands the script a literal "--": drop it.
+const argv = process.argv.slice(2)
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     model: { type: 'string', default: 'fm' },
     features: { type: 'string', default: 'id' },
