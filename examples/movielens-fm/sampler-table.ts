@@ -10,15 +10,16 @@
  *     sampler-table --model fm --features id --epochs 10 --dim 64 --seeds 1,2,3 --out /tmp/runs.jsonl
  *
  * `--rows a,b` runs only the named rows (see ROWS); `--model mf` runs MF with the same settings;
- * `--features meta` adds genres, 5-year buckets and tags (on ≥ 2 items) to the id fields.
+ * `--features meta` adds genres, 5-year buckets and tags (on ≥ 2 items) to the id fields;
+ * `--kernel js|wasm|auto` picks MF's step kernel (runs are then labelled `mf-<kernel>`).
  * One thread (`workers: 1`), CPU seconds per run are recorded.
  */
 import { existsSync, readFileSync, appendFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { splitRandom, type SamplerConfig } from '@decoy/core'
+import { splitRandom, type Recommender, type SamplerConfig } from '@decoy/core'
 import { loadDataset } from '@decoy/datasets'
 import { evaluate } from '@decoy/eval'
-import { FmFeatureBuilder, factorizationMachine, matrixFactorization, type LossName } from '@decoy/models'
+import { FmFeatureBuilder, factorizationMachine, matrixFactorization, type FitResult, type LossName } from '@decoy/models'
 import { createSampler } from '@decoy/samplers'
 
 /** A row of the table: loss, sampler config, negatives per positive. */
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '10' },
     dim: { type: 'string', default: '64' },
     out: { type: 'string', default: 'sampler-table.jsonl' },
+    kernel: { type: 'string' },
   },
 })
 const model = values.model!
@@ -66,6 +68,9 @@ const seeds = values.seeds!.split(',').map(Number)
 const wanted = values.rows ? values.rows.split(',') : ROWS.map((r) => r.name)
 for (const w of wanted) if (!ROWS.some((r) => r.name === w)) throw new Error(`unknown row ${w} (known: ${ROWS.map((r) => r.name).join(', ')})`)
 const out = values.out!
+// MF's step kernel ('auto' | 'wasm' | 'js'; MF's default when absent); FM has one kernel.
+const kernel = values.kernel as 'auto' | 'wasm' | 'js' | undefined
+if (kernel !== undefined && model !== 'mf') throw new Error('--kernel applies to --model mf only')
 
 interface Run {
   model: string
@@ -93,12 +98,21 @@ const features =
 
 for (const row of ROWS.filter((r) => wanted.includes(r.name))) {
   for (const seed of seeds) {
-    const key = { model, features: featureSet, row: row.name, epochs, dim, seed }
+    const key = { model: kernel ? `${model}-${kernel}` : model, features: featureSet, row: row.name, epochs, dim, seed }
     if (done.has(tag(key))) continue
     const fitOpts = { sampler: createSampler(row.sampler), loss: row.loss, negatives: row.k, epochs, seed, workers: 1 }
     const cpu0 = process.cpuUsage()
-    const m = model === 'fm' ? factorizationMachine({ dim, features }) : matrixFactorization({ dim })
-    const res = await m.fit(train, fitOpts)
+    let m: Recommender
+    let res: FitResult
+    if (model === 'fm') {
+      const fm = factorizationMachine({ dim, features })
+      res = await fm.fit(train, fitOpts)
+      m = fm
+    } else {
+      const mf = matrixFactorization({ dim })
+      res = await mf.fit(train, kernel ? { ...fitOpts, kernel } : fitOpts)
+      m = mf
+    }
     const metrics = evaluate(m, train, test, { k: [10, 20] }).metrics
     const cpu = process.cpuUsage(cpu0)
     const run: Run = { ...key, ndcg10: metrics['ndcg@10'], recall20: metrics['recall@20'], cpuSeconds: (cpu.user + cpu.system) / 1e6, samplerStats: res.samplerStats }
