@@ -16,24 +16,26 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a model (mf, fm, item2vec) through any sampler, evaluate it, optionally save it',
   usage:
-    "--train <file> --test <file> --model mf|item2vec [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n" +
+    "--train <file> --test <file> --model mf|fm|item2vec [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n" +
     '       [--factors 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
-    '       [--save <path>] [--dataset <name>] [--window all|N] [--sample 1e-3] [--output ns|hs] [--json]',
+    '       [--save <path>] [--dataset <name>] [--kernel auto|wasm|js] [--json]\n' +
+    '       fm: [--features genres,year,tags[,demographics]] [--user-features <file>] [--item-features <file>]\n' +
+    '       item2vec: [--window all|N] [--sample 1e-3] [--output ns|hs]',
   options: [
     ...dataOptions('train', 'training interactions (file, directory, dataset)'),
     { name: 'test', type: 'string', value: '<file>', description: 'held-out interactions for the final full-ranking metrics' },
     { name: 'model', type: 'string', value: '<name>', description: TRAIN_MODELS.join('|'), defaultText: 'mf' },
     ...samplerOptions(),
-    { name: 'loss', type: 'string', value: '<loss>', description: `mf loss: ${lossNames.join('|')}`, defaultText: TRAIN_DEFAULTS_TEXT.loss },
+    { name: 'loss', type: 'string', value: '<loss>', description: `mf/fm loss: ${lossNames.join('|')}`, defaultText: TRAIN_DEFAULTS_TEXT.loss },
     { name: 'factors', type: 'string', value: '<d>', description: 'embedding dimension', defaultText: TRAIN_DEFAULTS_TEXT.factors },
     { name: 'epochs', type: 'string', value: '<n>', description: 'passes over the training data', defaultText: TRAIN_DEFAULTS_TEXT.epochs },
     { name: 'lr', type: 'string', value: '<x>', description: 'learning rate (item2vec: initial alpha)', defaultText: TRAIN_DEFAULTS_TEXT.lr },
-    { name: 'l2', type: 'string', value: '<x>', description: 'mf: L2 on touched rows', defaultText: TRAIN_DEFAULTS_TEXT.l2 },
+    { name: 'l2', type: 'string', value: '<x>', description: 'mf/fm: L2 on touched rows', defaultText: TRAIN_DEFAULTS_TEXT.l2 },
     { name: 'negatives', type: 'string', value: '<k>', description: 'negatives per positive', defaultText: TRAIN_DEFAULTS_TEXT.negatives },
     { name: 'batch-size', type: 'string', value: '<b>', description: 'positives per sampler call', defaultText: TRAIN_DEFAULTS_TEXT.batchSize },
-    { name: 'optimizer', type: 'string', value: '<o>', description: 'mf: sgd|adagrad', defaultText: TRAIN_DEFAULTS_TEXT.optimizer },
-    { name: 'margin', type: 'string', value: '<x>', description: 'mf: hinge margin (warp)', defaultText: '1' },
-    { name: 'temperature', type: 'string', value: '<x>', description: 'mf: softmax temperature', defaultText: '1' },
+    { name: 'optimizer', type: 'string', value: '<o>', description: 'mf/fm: sgd|adagrad', defaultText: TRAIN_DEFAULTS_TEXT.optimizer },
+    { name: 'margin', type: 'string', value: '<x>', description: 'mf/fm: hinge margin (warp)', defaultText: '1' },
+    { name: 'temperature', type: 'string', value: '<x>', description: 'mf/fm: softmax temperature', defaultText: '1' },
     { name: 'window', type: 'string', value: '<all|N>', description: 'item2vec: context window, or all (every pair of a history)', defaultText: TRAIN_DEFAULTS_TEXT.window },
     { name: 'sample', type: 'string', value: '<x>', description: 'item2vec: frequent-item subsampling threshold (0 = off)', defaultText: TRAIN_DEFAULTS_TEXT.sample },
     { name: 'output', type: 'string', value: '<ns|hs>', description: 'item2vec: negative sampling or hierarchical softmax', defaultText: TRAIN_DEFAULTS_TEXT.output },
