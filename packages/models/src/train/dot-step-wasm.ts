@@ -8,6 +8,7 @@
  * SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
 import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
+import { wasmModulePair } from '../wasm-modules.js'
 import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX, HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ } from '../losses/grad.js'
 import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
 
@@ -27,21 +28,7 @@ const PAGE = 65536
 /** wasm32 addresses 4 GiB: 65536 pages. */
 const MAX_PAGES = 65536
 
-const compiled: { plain: WebAssembly.Module | null; shared: WebAssembly.Module | null } = { plain: null, shared: null }
-let supported: boolean | null = null
-
-function decode(base64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(base64)
-  const out = new Uint8Array(s.length)
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
-  return out
-}
-
-function moduleFor(shared: boolean): WebAssembly.Module {
-  const key = shared ? 'shared' : 'plain'
-  // Synchronous compile: the module is a few KB, under browsers' main-thread limit.
-  return (compiled[key] ??= new WebAssembly.Module(decode(shared ? DOT_WASM_SHARED : DOT_WASM_PLAIN)))
-}
+const modules = wasmModulePair(DOT_WASM_PLAIN, DOT_WASM_SHARED)
 
 /**
  * True when this engine runs the dot-product kernel (WebAssembly with 128-bit SIMD: Node ≥ 16.4,
@@ -49,14 +36,7 @@ function moduleFor(shared: boolean): WebAssembly.Module {
  * @remarks Validates the module once and caches the answer.
  */
 export function dotWasmSupported(): boolean {
-  if (supported === null) {
-    try {
-      supported = typeof WebAssembly === 'object' && WebAssembly.validate(decode(DOT_WASM_PLAIN))
-    } catch {
-      supported = false
-    }
-  }
-  return supported
+  return modules.supported()
 }
 
 /** What the kernel needs to know of a model's training configuration to say whether it covers it. */
@@ -236,7 +216,7 @@ export class DotWasmKernel {
     if ((settings.optimizer === OPT_ADAGRAD) !== layout.leftAcc >= 0) throw new Error('DotWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad')
     this.l = layout
     this.s = settings
-    this.x = new WebAssembly.Instance(moduleFor(layout.shared), { env: { memory: layout.memory } }).exports as unknown as DotExports
+    this.x = new WebAssembly.Instance(modules.module(layout.shared), { env: { memory: layout.memory } }).exports as unknown as DotExports
     // dotStepRange takes the fused classic loop for BPR + SGD with one negative.
     this.fused = settings.loss === LOSS_BPR && settings.optimizer === OPT_SGD && layout.k === 1
     this.invT = settings.hp[HP_INV_TEMPERATURE]
