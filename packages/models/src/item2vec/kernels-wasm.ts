@@ -6,6 +6,7 @@
  * instantiate the same module over (Hogwild, as the TypeScript path).
  */
 import { SGNS_WASM_PLAIN, SGNS_WASM_SHARED } from './wasm/sgns-module.js'
+import { wasmModulePair } from '../wasm-modules.js'
 import type { HsPaths } from './train.js'
 
 /** The module's exports (see `wasm/sgns.wat`). */
@@ -19,35 +20,14 @@ const PAGE = 65536
 /** wasm32 addresses 4 GiB: 65536 pages. */
 const MAX_PAGES = 65536
 
-const compiled: { plain: WebAssembly.Module | null; shared: WebAssembly.Module | null } = { plain: null, shared: null }
-let supported: boolean | null = null
-
-function decode(base64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(base64)
-  const out = new Uint8Array(s.length)
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
-  return out
-}
-
-function moduleFor(shared: boolean): WebAssembly.Module {
-  const key = shared ? 'shared' : 'plain'
-  // Synchronous compile: the module is ~1 KB, well under browsers' main-thread limit.
-  return (compiled[key] ??= new WebAssembly.Module(decode(shared ? SGNS_WASM_SHARED : SGNS_WASM_PLAIN)))
-}
+const modules = wasmModulePair(SGNS_WASM_PLAIN, SGNS_WASM_SHARED)
 
 /**
  * True when this engine runs WebAssembly with 128-bit SIMD (Node ≥ 16.4, current browsers).
  * @remarks Validates the module once and caches the answer.
  */
 export function wasmSimdSupported(): boolean {
-  if (supported === null) {
-    try {
-      supported = typeof WebAssembly === 'object' && WebAssembly.validate(decode(SGNS_WASM_PLAIN))
-    } catch {
-      supported = false
-    }
-  }
-  return supported
+  return modules.supported()
 }
 
 /**
@@ -158,7 +138,7 @@ export class SgnsWasmKernel {
   constructor(layout: SgnsLayout, slot: number) {
     if (!(slot >= 0 && slot < layout.threads)) throw new RangeError(`SgnsWasmKernel: slot ${slot} out of range [0, ${layout.threads})`)
     this.l = layout
-    this.x = new WebAssembly.Instance(moduleFor(layout.shared), { env: { memory: layout.memory } }).exports as unknown as SgnsExports
+    this.x = new WebAssembly.Instance(modules.module(layout.shared), { env: { memory: layout.memory } }).exports as unknown as SgnsExports
     const B = layout.batchSize
     const buf = layout.memory.buffer
     this.neu = layout.scratch + slot * layout.scratchBytes
