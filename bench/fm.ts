@@ -1,12 +1,14 @@
 /**
  * FM training throughput next to MF's on the same data: BPR pair updates per second at dim 64,
  * one thread, with 5 and 20 active features per example (user side + item side, ids included),
- * then `fit` (uniform sampler, BPR, SGD, 1 worker) for MF and a 5-feature FM.
+ * for the TypeScript kernel `fmStepRange` and its WebAssembly SIMD twin (`FmWasmKernel`), then
+ * `fit` (uniform sampler, BPR, SGD, 1 worker) for MF and a 5-feature FM with either kernel.
  *
  * Shape: 20k users × 10k items, 10 distinct uniform items per user (200k positives). The kernel
  * rows walk the same shuffled pair list with the same inline uniform negatives (rejection of the
  * user's positives), in batches of 256: MF runs `bprSgdRange` (the path `fit` takes for BPR + SGD
- * with one negative), FM runs `fmStepRange`. With n active features the user row holds ⌊n/2⌋
+ * with one negative, TypeScript kernel), FM runs `fmStepRange` or `FmWasmKernel.step` (parameters
+ * in the module's memory, from the same initial values). With n active features the user row holds ⌊n/2⌋
  * (its id and random user features from a pool of 200) and the item row ⌈n/2⌉ (its id and random
  * item features from a pool of 1000). Kernel timings are process CPU time, best of 2 runs after
  * a warm-up.
@@ -33,13 +35,16 @@ const L2 = 0.001
 
 /**
  * Runs the FM benchmark.
- * @returns rows: MF kernel updates/s, FM kernel updates/s at 5 and 20 active features and their
- * ratios to MF, `fit` updates/s for MF and a 5-feature FM.
+ * @returns rows: MF kernel updates/s, FM kernel updates/s (TypeScript and WebAssembly) at 5 and 20
+ * active features, their ratios to MF and wasm / TS, `fit` updates/s for MF and a 5-feature FM
+ * (kernel js and wasm).
  */
 export async function benchFm(): Promise<BenchRow[]> {
   const core = await import('@decoy/core')
   const models = await import('@decoy/models')
   const { uniformSampler } = await import('@decoy/samplers')
+  // Not a public export: the bench reaches into the package source (run with decoy-source).
+  const fmWasm = await import('../packages/models/src/fm/fm-step-wasm.js')
   const st = core.createRng('bench-fm').state
 
   const nnz = NUM_USERS * PER_USER
@@ -115,7 +120,7 @@ export async function benchFm(): Promise<BenchRow[]> {
 
   const USER_POOL = 200
   const ITEM_POOL = 1000
-  const fmRate = (active: number): number => {
+  const fmRate = (active: number, kernel: 'js' | 'wasm'): number => {
     const perUser = Math.floor(active / 2)
     const perItem = active - perUser
     // Features: user ids, user pool, item ids, item pool.
@@ -141,6 +146,25 @@ export async function benchFm(): Promise<BenchRow[]> {
     const V0 = new Float32Array(F * DIM)
     for (let i = 0; i < V0.length; i++) V0[i] = 0.1 * core.prngNormal(st)
     const { code, hp } = models.resolveLoss('bpr', {}, 1, NUM_ITEMS)
+    const logQ = new Float32Array(BATCH)
+    if (kernel === 'wasm') {
+      const layout = fmWasm.createFmWasmLayout({
+        dim: DIM, k: 1, batchSize: BATCH, numFeatures: F, adagrad: false,
+        uPtr: ur.indptr, uFeat: ur.feats, uVal: ur.vals, iPtr: ir.indptr, iFeat: ir.feats, iVal: ir.vals, threads: 1, shared: false,
+      })
+      if (!layout) throw new Error('bench/fm: no WebAssembly layout')
+      const arrays = fmWasm.fmWasmArrays(layout)
+      const k = new fmWasm.FmWasmKernel(layout, 0, { loss: code, hp, optimizer: models.OPT_SGD, l2: L2, l2Bias: L2 })
+      const seconds = best(() => {
+        arrays.w0[0] = 0
+        arrays.w.fill(0)
+        arrays.V.set(V0)
+        return loop((bu, bp, bn, n) => {
+          k.step(bu, bp, bn, logQ, 1, 0, n, LR)
+        })
+      })
+      return nnz / seconds
+    }
     const seconds = best(() => {
       const views: import('@decoy/models').FmViews = {
         dim: DIM,
@@ -167,7 +191,6 @@ export async function benchFm(): Promise<BenchRow[]> {
         userFactors: new Float32Array(0),
         ...models.allocFmScratch(1, DIM),
       }
-      const logQ = new Float32Array(BATCH)
       const trials = new Int32Array(BATCH).fill(1)
       return loop((bu, bp, bn, n) => {
         models.fmStepRange(views, bu, bp, bn, logQ, trials, 1, 0, n, LR)
@@ -175,10 +198,14 @@ export async function benchFm(): Promise<BenchRow[]> {
     })
     return nnz / seconds
   }
+  const ratio = (x: number): number => Math.round(x * 1000) / 1000
   for (const active of [5, 20]) {
-    const rate = fmRate(active)
+    const rate = fmRate(active, 'js')
+    const wasm = fmRate(active, 'wasm')
     rows.push({ name: `fm: FM BPR kernel, ${active} active features, dim 64, 1 thread`, value: Math.round(rate), unit: 'updates/s' })
-    rows.push({ name: `fm: FM ${active} features / MF`, value: Math.round((rate / mfRate) * 1000) / 1000, unit: '×' })
+    rows.push({ name: `fm: FM ${active} features / MF`, value: ratio(rate / mfRate), unit: '×' })
+    rows.push({ name: `fm: FM BPR wasm kernel, ${active} active features, dim 64, 1 thread`, value: Math.round(wasm), unit: 'updates/s' })
+    rows.push({ name: `fm: FM ${active} features wasm / TS`, value: ratio(wasm / rate), unit: '×' })
   }
 
   // fit(): the whole loop with the uniform sampler, 1 worker, best epoch of 2.
@@ -211,9 +238,12 @@ export async function benchFm(): Promise<BenchRow[]> {
     .addFeatureFile('user', ub.join('\n'))
     .addFeatureFile('item', ib.join('\n'))
     .build()
-  const fmFit = await fitRate(() => models.factorizationMachine({ dim: DIM }) as never, { features })
-  rows.push({ name: 'fm: fit MF BPR+uniform, 1 worker', value: Math.round(mfFit), unit: 'updates/s' })
-  rows.push({ name: 'fm: fit FM (5 features) BPR+uniform, 1 worker', value: Math.round(fmFit), unit: 'updates/s' })
+  const fmFit = await fitRate(() => models.factorizationMachine({ dim: DIM }) as never, { features, kernel: 'js' })
+  const fmFitWasm = await fitRate(() => models.factorizationMachine({ dim: DIM }) as never, { features, kernel: 'wasm' })
+  rows.push({ name: 'fm: fit MF BPR+uniform, 1 worker (kernel auto)', value: Math.round(mfFit), unit: 'updates/s' })
+  rows.push({ name: 'fm: fit FM (5 features) BPR+uniform, 1 worker, kernel js', value: Math.round(fmFit), unit: 'updates/s' })
+  rows.push({ name: 'fm: fit FM (5 features) BPR+uniform, 1 worker, kernel wasm', value: Math.round(fmFitWasm), unit: 'updates/s' })
+  rows.push({ name: 'fm: fit FM (5 features) wasm / js', value: ratio(fmFitWasm / fmFit), unit: '×' })
   return rows
 }
 

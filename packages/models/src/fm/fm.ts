@@ -7,6 +7,7 @@ import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
 import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
+import { createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported, type FmWasmLayout } from './fm-step-wasm.js'
 import { allocFmScratch, fmClassifierStepRange, fmRowSum, fmRowSum32, type FmViews } from './kernels.js'
 import { createFmScorer, type FmFactorView, type FmStepperSpec } from './stepper.js'
 
@@ -97,6 +98,15 @@ export interface FmFitOptions extends FitOptions {
   features?: FmFeatures
   /** See {@link FactorizationMachineOptions.itemIdMinCount}. */
   itemIdMinCount?: number
+  /**
+   * Step kernel: `'wasm'` runs the WebAssembly SIMD twin of `fmStepRange` (float32 factor rows and
+   * row sums), `'js'` the TypeScript kernel (float64 accumulators), `'auto'` (default) picks
+   * `'wasm'` when the engine supports WebAssembly SIMD and the kernel covers the configuration
+   * (loss bpr, logistic, gbce or softmax; SGD or Adagrad; dim a multiple of 4). Slots run while a
+   * sampler keeps the FM's `userFactors` live (AOBPR) take the TypeScript kernel either way.
+   * `result.kernel` says which ran.
+   */
+  kernel?: 'auto' | 'wasm' | 'js'
 }
 
 /** Input of {@link FactorizationMachine.recommendForFeatures}: field name → value(s). */
@@ -193,6 +203,8 @@ export class FactorizationMachine implements Recommender {
     const merged = mergeFitConfig({ ...c, itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount }, opts, 'factorizationMachine')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
+    const kernel = opts.kernel ?? 'auto'
+    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -206,11 +218,46 @@ export class FactorizationMachine implements Recommender {
     // negatives (e.g. a cold item's id) would learn nothing but "drawn as a negative".
     const tu = keepUsed(this.userRows, used)
     const ti = keepUsed(this.itemRows, used)
-    const arrays: Record<string, Float32Array> = { w0: this.w0, w: this.w, V: this.V }
-    if (optimizer === OPT_ADAGRAD) {
-      arrays.w0Acc = new Float32Array(1)
-      arrays.wAcc = new Float32Array(this.w.length)
-      arrays.VAcc = new Float32Array(this.V.length)
+    // The WebAssembly kernel updates the parameters in its own memory, so they move there.
+    let layout: FmWasmLayout | null = null
+    if (kernel !== 'js' && fmWasmCovers({ dim: c.dim, loss: loss.code, optimizer }) && fmWasmSupported()) {
+      layout = createFmWasmLayout({
+        dim: c.dim,
+        k: merged.negatives,
+        batchSize: merged.batchSize,
+        numFeatures: this.w.length,
+        adagrad: optimizer === OPT_ADAGRAD,
+        uPtr: tu.indptr,
+        uFeat: tu.features,
+        uVal: tu.values,
+        iPtr: ti.indptr,
+        iFeat: ti.features,
+        iVal: ti.values,
+        threads: workers,
+        shared: workers >= 2,
+      })
+    }
+    if (kernel === 'wasm' && layout === null) {
+      throw new Error(
+        `fit: kernel 'wasm' needs WebAssembly SIMD, loss bpr, logistic, gbce or softmax, optimizer sgd or adagrad, dim a multiple of 4 (got loss ${merged.loss}, optimizer ${merged.optimizer}, dim ${c.dim}) and parameters under 4 GiB`,
+      )
+    }
+    let arrays: Record<string, Float32Array>
+    if (layout) {
+      arrays = fmWasmArrays(layout)
+      arrays.w0.set(this.w0)
+      arrays.w.set(this.w)
+      arrays.V.set(this.V)
+      this.w0 = arrays.w0
+      this.w = arrays.w
+      this.V = arrays.V
+    } else {
+      arrays = { w0: this.w0, w: this.w, V: this.V }
+      if (optimizer === OPT_ADAGRAD) {
+        arrays.w0Acc = new Float32Array(1)
+        arrays.wAcc = new Float32Array(this.w.length)
+        arrays.VAcc = new Float32Array(this.V.length)
+      }
     }
     const spec: FmStepperSpec = {
       dim: c.dim,
@@ -226,6 +273,7 @@ export class FactorizationMachine implements Recommender {
       iPtr: ti.indptr,
       iFeat: ti.features,
       iVal: ti.values,
+      wasm: layout,
     }
     let live = arrays
     const target: TrainTarget = {
@@ -271,11 +319,14 @@ export class FactorizationMachine implements Recommender {
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, loopOpts)
     this.refreshItemCache()
+    const ran = layout ? 'wasm' : 'js'
+    result.kernel = ran
     result.config = {
       model: 'fm',
       ...this.config,
       schedule,
       workers,
+      kernel: ran,
       sampler: opts.sampler.config,
       features: { fields: features.dictionary.fields.map((f) => f.name), numFeatures: features.dictionary.size },
     }

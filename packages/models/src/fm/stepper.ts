@@ -1,10 +1,11 @@
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
 import type { Stepper } from '../train/types.js'
 import { allocFmScratch, fmRowSum, fmRowSum32, fmStepRange, type FmViews } from './kernels.js'
+import { FmWasmKernel, fmWasmArrays, type FmWasmLayout } from './fm-step-wasm.js'
 
 /**
  * JSON spec of an FM stepper: everything but the parameter arrays (feature rows travel as typed
- * arrays, copied once into each worker).
+ * arrays, copied once into each worker; `wasm` is structured-clone safe).
  */
 export interface FmStepperSpec {
   /** Factor dimension. */
@@ -29,6 +30,12 @@ export interface FmStepperSpec {
   iPtr: Int32Array
   iFeat: Int32Array
   iVal: Float32Array
+  /**
+   * The WebAssembly kernel's memory layout (see `createFmWasmLayout`), whose views the parameter
+   * arrays must be: the steps then run `FmWasmKernel` instead of {@link fmStepRange}, except while
+   * a sampler keeps `userFactors` live (that upkeep is TypeScript only).
+   */
+  wasm?: FmWasmLayout | null
 }
 
 const EMPTY_F32 = new Float32Array(0)
@@ -153,7 +160,7 @@ export function createFmScorer(
  * more negatives or item features. The item rows need no upkeep: `itemFactors` is recomputed at each
  * read (see {@link createFmScorer}). Samplers that never read the factors pay nothing.
  */
-export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmStepperSpec, train: Interactions, k: number): Stepper {
+export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmStepperSpec, train: Interactions, k: number, thread = 0): Stepper {
   const { w0, w, V } = arrays
   if (!(w0 instanceof Float32Array) || !(w instanceof Float32Array) || !(V instanceof Float32Array)) throw new Error('fm stepper: arrays "w0", "w" and "V" are required')
   if (V.length !== w.length * spec.dim) throw new Error(`fm stepper: V has ${V.length} values, expected ${w.length}×${spec.dim}`)
@@ -191,10 +198,19 @@ export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmSt
     },
   })
   let sinceRefresh = 0
+  let kernel: FmWasmKernel | null = null
+  if (spec.wasm) {
+    checkWasmViews(arrays, spec.wasm)
+    kernel = new FmWasmKernel(spec.wasm, thread, { loss: spec.loss, hp: spec.hp, optimizer: spec.optimizer, l2: spec.l2, l2Bias: spec.l2Bias })
+  }
   return {
     scorer: () => scorer,
     step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number {
-      const loss = fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
+      // The views are the kernel memory's, so either kernel may run any range.
+      const loss =
+        kernel !== null && views.userFactors.length === 0
+          ? kernel.step(batch.users, batch.positives, negs.items, negs.logQ, negs.k, start, end, lr)
+          : fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
       if (periodic && views.userFactors.length > 0) {
         sinceRefresh += end - start
         if (sinceRefresh >= numUsers) {
@@ -204,6 +220,25 @@ export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmSt
       }
       return loss
     },
+  }
+}
+
+/** The kernel writes through the layout's offsets, so the arrays must be exactly its views. */
+function checkWasmViews(arrays: Record<string, Float32Array>, l: FmWasmLayout): void {
+  const want = fmWasmArrays(l)
+  const buf = l.memory.buffer
+  for (const name of ['w0', 'w', 'V', 'w0Acc', 'wAcc', 'VAcc']) {
+    const a = arrays[name]
+    const b = want[name]
+    if (b === undefined) {
+      if (a && a.length > 0) throw new Error(`fm stepper: array "${name}" is not in the WebAssembly layout`)
+      continue
+    }
+    // Across a worker boundary the shared buffer arrives as another object over the same memory.
+    const sameBuffer = a && (a.buffer === buf || (l.shared && a.buffer instanceof SharedArrayBuffer && a.buffer.byteLength === buf.byteLength))
+    if (!sameBuffer || a.byteOffset !== b.byteOffset || a.length !== b.length) {
+      throw new Error(`fm stepper: array "${name}" is not the WebAssembly layout's view (byte offset ${b.byteOffset}, ${b.length} values)`)
+    }
   }
 }
 

@@ -1,0 +1,272 @@
+/**
+ * The WebAssembly SIMD twin of {@link fmStepRange} (source: `wasm/fm.wat`) for the losses bpr,
+ * logistic, gbce and softmax with SGD or Adagrad; the TypeScript kernel stays the reference and the
+ * fallback (WARP, other optimisers, dim not a multiple of 4, and the slots run while a sampler keeps
+ * `userFactors` live). The parameters it updates live in the module's memory, laid out by
+ * {@link createFmWasmLayout} together with the (read-only) training feature rows; with `shared`
+ * the memory is a SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
+ */
+import { FM_WASM_PLAIN, FM_WASM_SHARED } from './wasm/fm-module.js'
+import { wasmModulePair } from '../wasm-modules.js'
+import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX, HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ } from '../losses/grad.js'
+import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
+
+/** The module's exports (see `wasm/fm.wat`). */
+interface FmExports {
+  fmRange(
+    w0: number, w: number, V: number, w0Acc: number, wAcc: number, VAcc: number, dim: number, rows: number,
+    users: number, positives: number, negs: number, logQ: number, size: number, k: number, lr: number, scratch: number,
+    loss: number, l2: number, l2Bias: number, invTemperature: number, logQOn: number, beta: number,
+  ): number
+  sigmoid(x: number): number
+  softplus(x: number): number
+}
+
+const PAGE = 65536
+/** wasm32 addresses 4 GiB: 65536 pages. */
+const MAX_PAGES = 65536
+
+const modules = wasmModulePair(FM_WASM_PLAIN, FM_WASM_SHARED)
+
+/** True when this engine runs the FM kernel (WebAssembly with 128-bit SIMD). Cached. */
+export function fmWasmSupported(): boolean {
+  return modules.supported()
+}
+
+/** What the kernel needs to know of an FM's training configuration to say whether it covers it. */
+export interface FmWasmConfig {
+  dim: number
+  /** `LOSS_*` code. */
+  loss: number
+  /** `OPT_*` code. */
+  optimizer: number
+}
+
+/**
+ * Whether the WebAssembly FM kernel implements a configuration: loss bpr, logistic, gbce or
+ * softmax, SGD or Adagrad, `dim` a multiple of 4. (It does not check engine support: see
+ * {@link fmWasmSupported}.)
+ */
+export function fmWasmCovers(c: FmWasmConfig): boolean {
+  const lossOk = c.loss === LOSS_BPR || c.loss === LOSS_LOGISTIC || c.loss === LOSS_GBCE || c.loss === LOSS_SOFTMAX
+  const optOk = c.optimizer === OPT_SGD || c.optimizer === OPT_ADAGRAD
+  return lossOk && optOk && Number.isInteger(c.dim) && c.dim > 0 && c.dim % 4 === 0
+}
+
+/**
+ * Where everything sits in the kernel's memory (byte offsets, 16-byte aligned; −1 for an absent
+ * array). Structured-clone safe: worker threads receive it whole, shared memory included.
+ */
+export interface FmWasmLayout {
+  memory: WebAssembly.Memory
+  shared: boolean
+  dim: number
+  /** Negatives per slot. */
+  k: number
+  /** Slots per kernel call (longer ranges run in chunks). */
+  batchSize: number
+  numFeatures: number
+  w0: number
+  w: number
+  V: number
+  w0Acc: number
+  wAcc: number
+  VAcc: number
+  /** Six int32 words: the byte offsets of uPtr, uFeat, uVal, iPtr, iFeat, iVal (copied in at creation). */
+  rows: number
+  /** First thread's scratch; thread `t` uses `scratch + t·scratchBytes`. */
+  scratch: number
+  scratchBytes: number
+  threads: number
+}
+
+/** What {@link createFmWasmLayout} needs. */
+export interface FmWasmLayoutSpec {
+  dim: number
+  k: number
+  batchSize: number
+  numFeatures: number
+  /** Adagrad accumulators for `w0`, `w` and `V`. */
+  adagrad: boolean
+  /** Training feature rows (copied into the memory). */
+  uPtr: Int32Array
+  uFeat: Int32Array
+  uVal: Float32Array
+  iPtr: Int32Array
+  iFeat: Int32Array
+  iVal: Float32Array
+  threads: number
+  shared: boolean
+}
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16
+
+/** One thread's scratch: scores, grads, exps (float64), user sum, user gradient, candidate sums (float32), then the batch copy. */
+function scratchBytesFor(dim: number, k: number, batchSize: number): number {
+  return align16(3 * 8 * (k + 1)) + (k + 3) * dim * 4 + 2 * align16(batchSize * 4) + 2 * align16(batchSize * k * 4)
+}
+
+/**
+ * Allocates the kernel's memory: `w0`, `w`, `V` (zeroed; initialise them through
+ * {@link fmWasmArrays}), the Adagrad accumulators, the feature rows (copied) and one scratch block
+ * per thread.
+ * @returns the layout, or null when `dim` is not a positive multiple of 4 or the memory would
+ * exceed 4 GiB (or the engine will not reserve it).
+ */
+export function createFmWasmLayout(spec: FmWasmLayoutSpec): FmWasmLayout | null {
+  const { dim, k, batchSize, numFeatures, adagrad, threads, shared } = spec
+  if (!(dim > 0 && dim % 4 === 0)) return null
+  let at = 0
+  const take = (bytes: number): number => {
+    const o = at
+    at = align16(at + bytes)
+    return o
+  }
+  const w0 = take(4)
+  const w = take(numFeatures * 4)
+  const V = take(numFeatures * dim * 4)
+  const w0Acc = adagrad ? take(4) : -1
+  const wAcc = adagrad ? take(numFeatures * 4) : -1
+  const VAcc = adagrad ? take(numFeatures * dim * 4) : -1
+  const rows = take(6 * 4)
+  const rowArrays = [spec.uPtr, spec.uFeat, spec.uVal, spec.iPtr, spec.iFeat, spec.iVal]
+  const rowAt = rowArrays.map((a) => take(a.length * 4))
+  const scratchBytes = scratchBytesFor(dim, k, batchSize)
+  const scratch = take(scratchBytes * threads)
+  const pages = Math.max(1, Math.ceil(at / PAGE))
+  if (pages > MAX_PAGES) return null
+  let memory: WebAssembly.Memory
+  try {
+    memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages })
+  } catch {
+    return null
+  }
+  const buf = memory.buffer
+  new Int32Array(buf, rows, 6).set(rowAt)
+  rowArrays.forEach((a, j) => (a instanceof Int32Array ? new Int32Array(buf, rowAt[j], a.length) : new Float32Array(buf, rowAt[j], a.length)).set(a as never))
+  return { memory, shared, dim, k, batchSize, numFeatures, w0, w, V, w0Acc, wAcc, VAcc, rows, scratch, scratchBytes, threads }
+}
+
+/** The parameter arrays of a layout as views of its memory: `w0`, `w`, `V`, and `w0Acc`, `wAcc`, `VAcc` with Adagrad. */
+export function fmWasmArrays(l: FmWasmLayout): Record<string, Float32Array> {
+  const buf = l.memory.buffer
+  const out: Record<string, Float32Array> = {
+    w0: new Float32Array(buf, l.w0, 1),
+    w: new Float32Array(buf, l.w, l.numFeatures),
+    V: new Float32Array(buf, l.V, l.numFeatures * l.dim),
+  }
+  if (l.w0Acc >= 0) out.w0Acc = new Float32Array(buf, l.w0Acc, 1)
+  if (l.wAcc >= 0) out.wAcc = new Float32Array(buf, l.wAcc, l.numFeatures)
+  if (l.VAcc >= 0) out.VAcc = new Float32Array(buf, l.VAcc, l.numFeatures * l.dim)
+  return out
+}
+
+/** Loss and optimiser settings of an {@link FmWasmKernel}. */
+export interface FmWasmSettings {
+  /** `LOSS_*` code (covered: bpr, logistic, gbce, softmax). */
+  loss: number
+  /** Loss hyper-parameters (`HP_*` indices). */
+  hp: ArrayLike<number>
+  /** `OPT_*` code; must match the layout (Adagrad needs its accumulators). */
+  optimizer: number
+  /** L2 on touched factor rows. */
+  l2: number
+  /** L2 on touched linear weights. */
+  l2Bias: number
+}
+
+/**
+ * One thread's instance of the FM kernel over a layout's memory and its own scratch block.
+ * @example
+ * ```ts
+ * const layout = createFmWasmLayout({ dim: 64, k: 32, batchSize: 256, numFeatures, adagrad: true, uPtr, uFeat, uVal, iPtr, iFeat, iVal, threads: 1, shared: false })!
+ * const arrays = fmWasmArrays(layout) // initialise arrays.V here
+ * const kernel = new FmWasmKernel(layout, 0, { loss: LOSS_SOFTMAX, hp, optimizer: OPT_ADAGRAD, l2: 0.05, l2Bias: 0.05 })
+ * const loss = kernel.step(batch.users, batch.positives, negs.items, negs.logQ, 32, 0, batch.size, 0.1)
+ * ```
+ */
+export class FmWasmKernel {
+  private readonly x: FmExports
+  private readonly l: FmWasmLayout
+  private readonly s: FmWasmSettings
+  private readonly scratch: number
+  private readonly users: Int32Array
+  private readonly positives: Int32Array
+  private readonly negs: Int32Array
+  private readonly logQ: Float32Array
+  private readonly invT: number
+  private readonly logQOn: number
+  private readonly beta: number
+
+  /**
+   * Instantiates the module over `layout.memory` for thread `slot` (< `layout.threads`).
+   * @throws Error for a configuration the kernel does not cover or that does not match the layout.
+   */
+  constructor(layout: FmWasmLayout, slot: number, settings: FmWasmSettings) {
+    if (!(slot >= 0 && slot < layout.threads)) throw new RangeError(`FmWasmKernel: slot ${slot} out of range [0, ${layout.threads})`)
+    if (!fmWasmCovers({ dim: layout.dim, loss: settings.loss, optimizer: settings.optimizer })) {
+      throw new Error(`FmWasmKernel: loss ${settings.loss} with optimizer ${settings.optimizer} at dim ${layout.dim} is not covered`)
+    }
+    if ((settings.optimizer === OPT_ADAGRAD) !== layout.VAcc >= 0) throw new Error('FmWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad')
+    this.l = layout
+    this.s = settings
+    this.x = new WebAssembly.Instance(modules.module(layout.shared), { env: { memory: layout.memory } }).exports as unknown as FmExports
+    this.invT = settings.hp[HP_INV_TEMPERATURE]
+    this.logQOn = settings.hp[HP_LOGQ]
+    this.beta = settings.loss === LOSS_GBCE ? settings.hp[HP_BETA] : 1
+    const B = layout.batchSize
+    const k = layout.k
+    const buf = layout.memory.buffer
+    this.scratch = layout.scratch + slot * layout.scratchBytes
+    let at = this.scratch + align16(3 * 8 * (k + 1)) + (k + 3) * layout.dim * 4
+    this.users = new Int32Array(buf, at, B)
+    at += align16(B * 4)
+    this.positives = new Int32Array(buf, at, B)
+    at += align16(B * 4)
+    this.negs = new Int32Array(buf, at, B * k)
+    at += align16(B * k * 4)
+    this.logQ = new Float32Array(buf, at, B * k)
+  }
+
+  /**
+   * {@link fmStepRange} without the `userFactors` upkeep, for slots `[start, end)`: slot s reads
+   * `users[s]`, `positives[s]`, `negItems[s·k .. s·k+k)` and `logQ` at the same offsets (masked
+   * negatives are −1).
+   * @returns the summed loss of the slots.
+   * @remarks O((end − start)·(k + 1)·nnz·dim); copies the slots into the module's memory in chunks
+   * of `layout.batchSize`; allocates nothing.
+   */
+  step(users: Int32Array, positives: Int32Array, negItems: Int32Array, logQ: Float32Array, k: number, start: number, end: number, lr: number): number {
+    const l = this.l
+    const s = this.s
+    if (k !== l.k) throw new Error(`FmWasmKernel.step: k ${k} differs from the layout's ${l.k}`)
+    const bu = this.users
+    const bp = this.positives
+    const bn = this.negs
+    const bq = this.logQ
+    const copyLogQ = s.loss === LOSS_SOFTMAX && this.logQOn !== 0
+    let total = 0
+    for (let c0 = start; c0 < end; c0 += l.batchSize) {
+      const n = Math.min(l.batchSize, end - c0)
+      for (let i = 0; i < n; i++) {
+        bu[i] = users[c0 + i]
+        bp[i] = positives[c0 + i]
+      }
+      const o = c0 * k
+      const m = n * k
+      for (let i = 0; i < m; i++) bn[i] = negItems[o + i]
+      if (copyLogQ) for (let i = 0; i < m; i++) bq[i] = logQ[o + i]
+      total += this.x.fmRange(
+        l.w0, l.w, l.V, l.w0Acc, l.wAcc, l.VAcc, l.dim, l.rows,
+        bu.byteOffset, bp.byteOffset, bn.byteOffset, bq.byteOffset, n, k, lr, this.scratch,
+        s.loss, s.l2, s.l2Bias, this.invT, this.logQOn, this.beta,
+      )
+    }
+    return total
+  }
+
+  /** The module's logistic function, exposed for tests. */
+  sigmoid(x: number): number {
+    return this.x.sigmoid(x)
+  }
+}

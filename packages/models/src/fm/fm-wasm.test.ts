@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import type { Interactions, NegativeSampler, SamplerConfig } from '@decoy/core'
+import { generateSynthetic } from '@decoy/datasets'
+import { createSampler, uniformSampler } from '@decoy/samplers'
+import { plantedSplit, recallAt } from '@decoy/testkit'
+import { FmFeatureBuilder, deserializeModel, factorizationMachine, type FactorizationMachine } from '@decoy/models'
+
+/** A planted split plus cluster labels from a synthetic set, used as an item feature that many item rows share. */
+function clustered(seed: number) {
+  const { train, test } = plantedSplit(seed)
+  const data = generateSynthetic({ users: 300, items: 240, clusters: 6, interactionsPerUser: 30, affinity: 0.9, seed })
+  return { train, test, data }
+}
+
+function clusterFeatures(train: Interactions, itemCluster: ArrayLike<number>, numItems: number) {
+  const fb = new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds })
+  const items = ['movieId,cluster']
+  for (let i = 0; i < numItems; i++) items.push(`${train.itemIds.external(i)},c${itemCluster[i] ?? 0}`)
+  fb.addFeatureFile('item', items.join('\n'), { source: 'items.csv' })
+  return fb.build()
+}
+
+describe('factorization machine, WebAssembly kernel', () => {
+  it("kernel 'wasm' learns as well as 'js' on the planted dataset (softmax + Adagrad default, BPR + SGD)", async () => {
+    const { train, test } = plantedSplit(3)
+    for (const extra of [{}, { loss: 'bpr' as const, optimizer: 'sgd' as const, learningRate: 0.05 }]) {
+      const opts = { negatives: 4, epochs: 15, seed: 5, ...extra }
+      const js = factorizationMachine({ dim: 16 })
+      const rj = await js.fit(train, { ...opts, sampler: uniformSampler(), kernel: 'js' })
+      const wa = factorizationMachine({ dim: 16 })
+      const rw = await wa.fit(train, { ...opts, sampler: uniformSampler(), kernel: 'wasm' })
+      expect(rj.kernel).toBe('js')
+      expect(rw.kernel).toBe('wasm')
+      expect(rw.config.kernel).toBe('wasm')
+      const recJ = recallAt(js, train, test, 10)
+      const recW = recallAt(wa, train, test, 10)
+      expect(recJ).toBeGreaterThan(0.2)
+      expect(Math.abs(recW - recJ) / recJ).toBeLessThan(0.1)
+    }
+  })
+
+  it("'auto' runs wasm when covered and js otherwise; 'wasm' on an uncovered configuration throws", async () => {
+    const { train } = plantedSplit(4)
+    const a = await factorizationMachine({ dim: 8, seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2 })
+    expect(a.kernel).toBe('wasm')
+    const b = await factorizationMachine({ dim: 6, seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2 })
+    expect(b.kernel).toBe('js')
+    await expect(factorizationMachine({ dim: 8, seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2, loss: 'warp', kernel: 'wasm' })).rejects.toThrow(/kernel 'wasm' needs/)
+    await expect(factorizationMachine({ dim: 8, seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, kernel: 'simd' as never })).rejects.toThrow(/kernel must be/)
+  })
+
+  it('with item features, workers 1 is bit-identical across runs and save/load round-trips exactly', async () => {
+    const { train, data } = clustered(7)
+    const features = clusterFeatures(train, data.itemCluster, train.numItems)
+    const fit = async (): Promise<FactorizationMachine> => {
+      const fm = factorizationMachine({ dim: 8, seed: 4 })
+      const r = await fm.fit(train, { sampler: uniformSampler(), epochs: 2, negatives: 4, features, kernel: 'wasm' })
+      expect(r.kernel).toBe('wasm')
+      return fm
+    }
+    const fm = await fit()
+    const again = await fit()
+    expect(again.V).toEqual(fm.V)
+    expect(again.w).toEqual(fm.w)
+    const back = deserializeModel(fm.serialize(), 'fm.arrow') as FactorizationMachine
+    const a = new Float32Array(fm.numItems)
+    const b = new Float32Array(back.numItems)
+    fm.scoreAll(9, a)
+    back.scoreAll(9, b)
+    expect(b).toEqual(a)
+    expect(back.V).toEqual(fm.V)
+  })
+
+  it('trains with 2 Hogwild workers over shared memory', async () => {
+    const { train, test } = plantedSplit(4)
+    const fm = factorizationMachine({ dim: 16, seed: 5 })
+    const res = await fm.fit(train, { sampler: uniformSampler(), loss: 'bpr', epochs: 10, negatives: 4, learningRate: 0.05, workers: 2, kernel: 'wasm' })
+    expect(res.kernel).toBe('wasm')
+    expect(res.updates).toBeGreaterThan(0)
+    expect(recallAt(fm, train, test, 10)).toBeGreaterThan(0.2)
+  }, 30_000)
+
+  it('AOBPR (live userFactors from prepare on) takes the TypeScript step: bit-identical to kernel js', async () => {
+    const { train, test } = plantedSplit(3)
+    const aobpr = (): NegativeSampler => createSampler({ kind: 'adaptive', variant: 'aobpr' } as SamplerConfig)
+    const opts = { loss: 'bpr' as const, negatives: 1, epochs: 6, learningRate: 0.05 }
+    const wa = factorizationMachine({ dim: 16, seed: 5 })
+    const res = await wa.fit(train, { ...opts, sampler: aobpr(), kernel: 'wasm' })
+    expect(res.kernel).toBe('wasm')
+    const js = factorizationMachine({ dim: 16, seed: 5 })
+    await js.fit(train, { ...opts, sampler: aobpr(), kernel: 'js' })
+    expect(wa.V).toEqual(js.V)
+    expect(recallAt(wa, train, test, 10)).toBeGreaterThan(0.1)
+  })
+})
