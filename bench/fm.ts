@@ -73,11 +73,11 @@ export async function benchFm(): Promise<BenchRow[]> {
   const drawState = core.createRng('bench-fm').fork('negatives').state
 
   /** Runs `step(bu, bp, bn, n)` over the shuffled pairs with inline uniform negatives; CPU seconds. */
-  const loop = (step: (bu: Int32Array, bp: Int32Array, bn: Int32Array, n: number) => void): number => {
+  const loop = (step: (bu: Int32Array, bp: Int32Array, bn: Int32Array, n: number) => void, k = 1): number => {
     const s = drawState.slice()
     const bu = new Int32Array(BATCH)
     const bp = new Int32Array(BATCH)
-    const bn = new Int32Array(BATCH)
+    const bn = new Int32Array(BATCH * k)
     const indptr = train.indptr
     const titems = train.items
     const t0 = process.cpuUsage()
@@ -88,9 +88,11 @@ export async function benchFm(): Promise<BenchRow[]> {
         const u = pairUser[e]
         bu[q] = u
         bp[q] = titems[e]
-        let j = core.prngBelow(s, NUM_ITEMS)
-        while (core.containsSorted(titems, indptr[u], indptr[u + 1], j)) j = core.prngBelow(s, NUM_ITEMS)
-        bn[q] = j
+        for (let c = 0; c < k; c++) {
+          let j = core.prngBelow(s, NUM_ITEMS)
+          while (core.containsSorted(titems, indptr[u], indptr[u + 1], j)) j = core.prngBelow(s, NUM_ITEMS)
+          bn[q * k + c] = j
+        }
       }
       step(bu, bp, bn, n)
     }
@@ -120,7 +122,11 @@ export async function benchFm(): Promise<BenchRow[]> {
 
   const USER_POOL = 200
   const ITEM_POOL = 1000
-  const fmRate = (active: number, kernel: 'js' | 'wasm'): number => {
+  /** FM kernel updates/s (positives per CPU second) with `active` features per example; BPR + SGD with 1 negative unless `adagradSoftmaxK` (softmax + Adagrad, that many negatives, uniform logQ). */
+  const fmRate = (active: number, kernel: 'js' | 'wasm', adagradSoftmaxK = 0): number => {
+    const K = adagradSoftmaxK > 0 ? adagradSoftmaxK : 1
+    const ada = adagradSoftmaxK > 0
+    const optimizer = ada ? models.OPT_ADAGRAD : models.OPT_SGD
     const perUser = Math.floor(active / 2)
     const perItem = active - perUser
     // Features: user ids, user pool, item ids, item pool.
@@ -145,23 +151,24 @@ export async function benchFm(): Promise<BenchRow[]> {
     const ir = rowsOf(NUM_ITEMS, perItem, NUM_USERS + USER_POOL, NUM_USERS + USER_POOL + NUM_ITEMS, ITEM_POOL)
     const V0 = new Float32Array(F * DIM)
     for (let i = 0; i < V0.length; i++) V0[i] = 0.1 * core.prngNormal(st)
-    const { code, hp } = models.resolveLoss('bpr', {}, 1, NUM_ITEMS)
-    const logQ = new Float32Array(BATCH)
+    const { code, hp } = models.resolveLoss(ada ? 'softmax' : 'bpr', {}, K, NUM_ITEMS)
+    const logQ = new Float32Array(BATCH * K).fill(-Math.log(NUM_ITEMS))
     if (kernel === 'wasm') {
       const layout = fmWasm.createFmWasmLayout({
-        dim: DIM, k: 1, batchSize: BATCH, numFeatures: F, adagrad: false,
+        dim: DIM, k: K, batchSize: BATCH, numFeatures: F, adagrad: ada,
         uPtr: ur.indptr, uFeat: ur.feats, uVal: ur.vals, iPtr: ir.indptr, iFeat: ir.feats, iVal: ir.vals, threads: 1, shared: false,
       })
       if (!layout) throw new Error('bench/fm: no WebAssembly layout')
       const arrays = fmWasm.fmWasmArrays(layout)
-      const k = new fmWasm.FmWasmKernel(layout, 0, { loss: code, hp, optimizer: models.OPT_SGD, l2: L2, l2Bias: L2 })
+      const kernelW = new fmWasm.FmWasmKernel(layout, 0, { loss: code, hp, optimizer, l2: L2, l2Bias: L2 })
       const seconds = best(() => {
         arrays.w0[0] = 0
         arrays.w.fill(0)
         arrays.V.set(V0)
+        if (ada) for (const a of [arrays.w0Acc, arrays.wAcc, arrays.VAcc]) a.fill(0)
         return loop((bu, bp, bn, n) => {
-          k.step(bu, bp, bn, logQ, 1, 0, n, LR)
-        })
+          kernelW.step(bu, bp, bn, logQ, K, 0, n, LR)
+        }, K)
       })
       return nnz / seconds
     }
@@ -172,10 +179,10 @@ export async function benchFm(): Promise<BenchRow[]> {
         w0: new Float32Array(1),
         w: new Float32Array(F),
         V: V0.slice(),
-        w0Acc: new Float32Array(0),
-        wAcc: new Float32Array(0),
-        VAcc: new Float32Array(0),
-        optimizer: models.OPT_SGD,
+        w0Acc: new Float32Array(ada ? 1 : 0),
+        wAcc: new Float32Array(ada ? F : 0),
+        VAcc: new Float32Array(ada ? F * DIM : 0),
+        optimizer,
         loss: code,
         hp,
         l2: L2,
@@ -189,12 +196,12 @@ export async function benchFm(): Promise<BenchRow[]> {
         iVal: ir.vals,
         // No live user-sum view to keep (no model-aware sampler here).
         userFactors: new Float32Array(0),
-        ...models.allocFmScratch(1, DIM),
+        ...models.allocFmScratch(K, DIM),
       }
       const trials = new Int32Array(BATCH).fill(1)
       return loop((bu, bp, bn, n) => {
-        models.fmStepRange(views, bu, bp, bn, logQ, trials, 1, 0, n, LR)
-      })
+        models.fmStepRange(views, bu, bp, bn, logQ, trials, K, 0, n, LR)
+      }, K)
     })
     return nnz / seconds
   }
@@ -206,6 +213,14 @@ export async function benchFm(): Promise<BenchRow[]> {
     rows.push({ name: `fm: FM ${active} features / MF`, value: ratio(rate / mfRate), unit: '×' })
     rows.push({ name: `fm: FM BPR wasm kernel, ${active} active features, dim 64, 1 thread`, value: Math.round(wasm), unit: 'updates/s' })
     rows.push({ name: `fm: FM ${active} features wasm / TS`, value: ratio(wasm / rate), unit: '×' })
+  }
+  // FM's default training (MF's defaults): sampled softmax + Adagrad, here with 8 negatives.
+  for (const active of [5, 20]) {
+    const rate = fmRate(active, 'js', 8)
+    const wasm = fmRate(active, 'wasm', 8)
+    rows.push({ name: `fm: FM softmax+Adagrad k=8 TS kernel, ${active} active features`, value: Math.round(rate), unit: 'positives/s' })
+    rows.push({ name: `fm: FM softmax+Adagrad k=8 wasm kernel, ${active} active features`, value: Math.round(wasm), unit: 'positives/s' })
+    rows.push({ name: `fm: FM softmax+Adagrad k=8 ${active} features wasm / TS`, value: ratio(wasm / rate), unit: '×' })
   }
 
   // fit(): the whole loop with the uniform sampler, 1 worker, best epoch of 2.
