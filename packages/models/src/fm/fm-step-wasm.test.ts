@@ -119,10 +119,11 @@ describe('wasm fm module', () => {
         const lr = 0.05
         const lossTs = fmStepRange(ts, users, pos, negs, lq, trials, K, 0, S, lr)
         const lossWasm = kernel.step(users, pos, negs, lq, K, 0, S, lr)
-        expect(Math.abs(lossWasm - lossTs)).toBeLessThan(1e-4 * Math.max(1, Math.abs(lossTs)))
-        expect(maxAbsDiff(wa.V, ts.V)).toBeLessThan(2e-5)
-        expect(maxAbsDiff(wa.w, ts.w)).toBeLessThan(2e-5)
-        expect(Math.abs(wa.w0[0] - ts.w0[0])).toBeLessThan(2e-5)
+        // Observed: |ΔV| ≤ 3e-7 and |Δloss| ≤ 3e-6 after 100 slots (float32 rows vs float64 sums).
+        expect(Math.abs(lossWasm - lossTs)).toBeLessThan(2e-5 * Math.max(1, Math.abs(lossTs)))
+        expect(maxAbsDiff(wa.V, ts.V)).toBeLessThan(2e-6)
+        expect(maxAbsDiff(wa.w, ts.w)).toBeLessThan(2e-6)
+        expect(Math.abs(wa.w0[0] - ts.w0[0])).toBeLessThan(2e-6)
         if (adagrad) {
           expect(maxAbsDiff(wa.VAcc, ts.VAcc) / Math.max(1, ...ts.VAcc)).toBeLessThan(1e-4)
           expect(maxAbsDiff(wa.wAcc, ts.wAcc) / Math.max(1, ...ts.wAcc)).toBeLessThan(1e-4)

@@ -78,6 +78,11 @@ describe('factorization machine, WebAssembly kernel', () => {
     expect(res.kernel).toBe('wasm')
     expect(res.updates).toBeGreaterThan(0)
     expect(recallAt(fm, train, test, 10)).toBeGreaterThan(0.2)
+    // FM's defaults (softmax + Adagrad): the accumulators live in the shared memory too.
+    const ada = factorizationMachine({ dim: 16, seed: 5 })
+    const r2 = await ada.fit(train, { sampler: uniformSampler(), epochs: 10, negatives: 8, workers: 2, kernel: 'wasm' })
+    expect(r2.kernel).toBe('wasm')
+    expect(recallAt(ada, train, test, 10)).toBeGreaterThan(0.2)
   }, 30_000)
 
   it('AOBPR (live userFactors from prepare on) takes the TypeScript step: bit-identical to kernel js', async () => {
