@@ -102,9 +102,9 @@ export interface FmFitOptions extends FitOptions {
    * Step kernel: `'wasm'` runs the WebAssembly SIMD twin of `fmStepRange` (float32 factor rows and
    * row sums), `'js'` the TypeScript kernel (float64 accumulators), `'auto'` (default) picks
    * `'wasm'` when the engine supports WebAssembly SIMD and the kernel covers the configuration
-   * (loss bpr, logistic, gbce or softmax; SGD or Adagrad; dim a multiple of 4). Slots run while a
-   * sampler keeps the FM's `userFactors` live (AOBPR) take the TypeScript kernel either way.
-   * `result.kernel` says which ran.
+   * (loss bpr, logistic, gbce or softmax; SGD or Adagrad; dim a multiple of 4). While a sampler
+   * keeps the FM's `userFactors` live (AOBPR) the kernel runs slot by slot and the user rows are
+   * kept as with the TypeScript kernel. `result.kernel` says which ran.
    */
   kernel?: 'auto' | 'wasm' | 'js'
 }

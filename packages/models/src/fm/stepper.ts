@@ -32,8 +32,9 @@ export interface FmStepperSpec {
   iVal: Float32Array
   /**
    * The WebAssembly kernel's memory layout (see `createFmWasmLayout`), whose views the parameter
-   * arrays must be: the steps then run `FmWasmKernel` instead of {@link fmStepRange}, except while
-   * a sampler keeps `userFactors` live (that upkeep is TypeScript only).
+   * arrays must be: the steps then run `FmWasmKernel` instead of {@link fmStepRange}. While a
+   * sampler keeps `userFactors` live the kernel runs one slot per call and the slot user's row of
+   * P is rewritten in TypeScript after each, as {@link fmStepRange} does.
    */
   wasm?: FmWasmLayout | null
 }
@@ -206,11 +207,21 @@ export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmSt
   return {
     scorer: () => scorer,
     step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number {
-      // The views are the kernel memory's, so either kernel may run any range.
-      const loss =
-        kernel !== null && views.userFactors.length === 0
-          ? kernel.step(batch.users, batch.positives, negs.items, negs.logQ, negs.k, start, end, lr)
-          : fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
+      let loss: number
+      if (kernel === null) loss = fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
+      else if (views.userFactors.length === 0) loss = kernel.step(batch.users, batch.positives, negs.items, negs.logQ, negs.k, start, end, lr)
+      else {
+        // fmStepRange's userFactors upkeep, slot by slot: the WebAssembly step of slot s, then the
+        // slot user's row of P from the updated parameters (P lives outside the module's memory).
+        const P = views.userFactors
+        const users = batch.users
+        loss = 0
+        for (let s = start; s < end; s++) {
+          loss += kernel.step(users, batch.positives, negs.items, negs.logQ, negs.k, s, s + 1, lr)
+          const u = users[s]
+          fmRowSum32(views.w, views.V, spec.dim, spec.uFeat, spec.uVal, spec.uPtr[u], spec.uPtr[u + 1], P, u * spec.dim, views.userSum)
+        }
+      }
       if (periodic && views.userFactors.length > 0) {
         sinceRefresh += end - start
         if (sinceRefresh >= numUsers) {

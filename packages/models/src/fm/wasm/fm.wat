@@ -1,7 +1,7 @@
 ;; The FM step kernel in WebAssembly with 128-bit SIMD: the same rules as fmStepRange in
 ;; ../kernels.ts for the losses bpr, logistic, gbce and softmax with SGD or Adagrad, one whole slot
-;; range per call (without the optional userFactors upkeep: the caller runs the TypeScript kernel
-;; then). Factor rows and the row sums s_R are float32 lanes (f32x4; the TypeScript kernel
+;; range per call (without the optional userFactors upkeep: the stepper then calls it one slot at
+;; a time and rewrites the user row itself). Factor rows and the row sums s_R are float32 lanes (f32x4; the TypeScript kernel
 ;; accumulates the sums in float64), while the linear terms, scores, losses, dL/ds and the updates
 ;; of w0 and w stay in float64 as there. Slots run in order, candidates within a slot in order.
 ;;
