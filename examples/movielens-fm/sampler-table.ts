@@ -11,7 +11,7 @@
  *
  * `--rows a,b` runs only the named rows (see ROWS); `--model mf` runs MF with the same settings;
  * `--features meta` adds genres, 5-year buckets and tags (on ≥ 2 items) to the id fields;
- * `--kernel js|wasm|auto` picks MF's step kernel (runs are then labelled `mf-<kernel>`).
+ * `--kernel js|wasm|auto` picks the step kernel of MF or FM (runs are then labelled `<model>-<kernel>`).
  * One thread (`workers: 1`), CPU seconds per run are recorded.
  */
 import { existsSync, readFileSync, appendFileSync } from 'node:fs'
@@ -68,9 +68,9 @@ const seeds = values.seeds!.split(',').map(Number)
 const wanted = values.rows ? values.rows.split(',') : ROWS.map((r) => r.name)
 for (const w of wanted) if (!ROWS.some((r) => r.name === w)) throw new Error(`unknown row ${w} (known: ${ROWS.map((r) => r.name).join(', ')})`)
 const out = values.out!
-// MF's step kernel ('auto' | 'wasm' | 'js'; MF's default when absent); FM has one kernel.
+// The step kernel ('auto' | 'wasm' | 'js'; the model's default, 'auto', when absent).
 const kernel = values.kernel as 'auto' | 'wasm' | 'js' | undefined
-if (kernel !== undefined && model !== 'mf') throw new Error('--kernel applies to --model mf only')
+if (kernel !== undefined && kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`--kernel must be auto, wasm or js, got ${kernel}`)
 
 interface Run {
   model: string
@@ -106,7 +106,7 @@ for (const row of ROWS.filter((r) => wanted.includes(r.name))) {
     let res: FitResult
     if (model === 'fm') {
       const fm = factorizationMachine({ dim, features })
-      res = await fm.fit(train, fitOpts)
+      res = await fm.fit(train, kernel ? { ...fitOpts, kernel } : fitOpts)
       m = fm
     } else {
       const mf = matrixFactorization({ dim })

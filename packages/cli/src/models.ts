@@ -57,7 +57,7 @@ export interface TrainSettings {
   window?: number | 'all'
   sample?: number
   output?: 'ns' | 'hs'
-  /** mf / item2vec step kernels: WebAssembly SIMD, TypeScript, or auto (wasm where supported and covered). */
+  /** Step kernels: WebAssembly SIMD, TypeScript, or auto (wasm where supported and covered). */
   kernel?: 'auto' | 'wasm' | 'js'
   /** FM only: the user/item feature rows (built by `decoy train` from --features and feature files). */
   features?: FmFeatures
@@ -120,7 +120,7 @@ export async function trainModel(
       ...(s.optimizer !== undefined ? { optimizer: s.optimizer } : {}),
       ...(s.margin !== undefined ? { margin: s.margin } : {}),
       ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
-      ...(kind === 'mf' && s.kernel !== undefined ? { kernel: s.kernel } : {}),
+      ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
       onEpoch: (e: EpochStats) => {
         onEpoch({ epoch: e.epoch, seconds: e.seconds, loss: e.loss, updates: e.updates, learningRate: e.learningRate })
       },
@@ -293,5 +293,5 @@ export const TRAIN_DEFAULTS_TEXT = {
   window: String(ITEM2VEC_DEFAULTS.window),
   sample: String(ITEM2VEC_DEFAULTS.sample),
   output: ITEM2VEC_DEFAULTS.output,
-  kernel: 'auto (wasm when WebAssembly SIMD is available, dim % 4 = 0 and, for mf, the loss/optimiser are covered)',
+  kernel: 'auto (wasm when WebAssembly SIMD is available, dim % 4 = 0 and, for mf/fm, the loss is not warp and scores are not cosine)',
 }

@@ -39,7 +39,7 @@ export const trainCommand: Command = {
     { name: 'window', type: 'string', value: '<all|N>', description: 'item2vec: context window, or all (every pair of a history)', defaultText: TRAIN_DEFAULTS_TEXT.window },
     { name: 'sample', type: 'string', value: '<x>', description: 'item2vec: frequent-item subsampling threshold (0 = off)', defaultText: TRAIN_DEFAULTS_TEXT.sample },
     { name: 'output', type: 'string', value: '<ns|hs>', description: 'item2vec: negative sampling or hierarchical softmax', defaultText: TRAIN_DEFAULTS_TEXT.output },
-    { name: 'kernel', type: 'string', value: '<auto|wasm|js>', description: 'mf, item2vec: step kernels, WebAssembly SIMD or TypeScript', defaultText: TRAIN_DEFAULTS_TEXT.kernel },
+    { name: 'kernel', type: 'string', value: '<auto|wasm|js>', description: 'step kernels, WebAssembly SIMD or TypeScript', defaultText: TRAIN_DEFAULTS_TEXT.kernel },
     { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs)', defaultText: '1' },
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of initialisation, order and sampler streams', defaultText: '42' },
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
@@ -61,7 +61,7 @@ export const trainCommand: Command = {
     const mfOnly = ['loss', 'l2', 'optimizer', 'margin', 'temperature']
     const i2vOnly = ['window', 'sample', 'output']
     const fmOnly = ['features', 'user-features', 'item-features']
-    for (const f of kind === 'fm' ? [...i2vOnly, 'kernel'] : kind === 'mf' ? [...i2vOnly, ...fmOnly] : [...mfOnly, ...fmOnly]) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}`)
+    for (const f of kind === 'fm' ? i2vOnly : kind === 'mf' ? [...i2vOnly, ...fmOnly] : [...mfOnly, ...fmOnly]) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}`)
     let window: number | 'all' | undefined
     const w = args.str('window')
     if (w !== undefined) window = w === 'all' ? 'all' : args.int('window', undefined, 1)
