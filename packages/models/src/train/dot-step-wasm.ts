@@ -7,6 +7,7 @@
  * `WebAssembly.Memory` laid out by {@link createDotWasmLayout}; with `shared` the memory is a
  * SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
+import { WasmSlots } from './wasm-slots.js'
 import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
 import { wasmModulePair } from '../wasm-modules.js'
 import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX, HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ } from '../losses/grad.js'
@@ -109,7 +110,7 @@ const align16 = (n: number): number => Math.ceil(n / 16) * 16
 
 /** Bytes of one thread's scratch: scores, grads, exps (float64), the left gradient, then the batch copy. */
 function scratchBytesFor(dim: number, k: number, batchSize: number): number {
-  return align16(3 * 8 * (k + 1)) + align16(dim * 4) + 2 * align16(batchSize * 4) + 2 * align16(batchSize * k * 4)
+  return align16(3 * 8 * (k + 1)) + align16(dim * 4) + WasmSlots.bytes(batchSize, k)
 }
 
 /**
@@ -196,10 +197,7 @@ export class DotWasmKernel {
   private readonly s: DotWasmSettings
   private readonly fused: boolean
   private readonly scratch: number
-  private readonly users: Int32Array
-  private readonly positives: Int32Array
-  private readonly negs: Int32Array
-  private readonly logQ: Float32Array
+  private readonly slots: WasmSlots
   private readonly invT: number
   private readonly logQOn: number
   private readonly beta: number
@@ -227,13 +225,7 @@ export class DotWasmKernel {
     const buf = layout.memory.buffer
     this.scratch = layout.scratch + slot * layout.scratchBytes
     let at = this.scratch + align16(3 * 8 * (k + 1)) + align16(layout.dim * 4)
-    this.users = new Int32Array(buf, at, B)
-    at += align16(B * 4)
-    this.positives = new Int32Array(buf, at, B)
-    at += align16(B * 4)
-    this.negs = new Int32Array(buf, at, B * k)
-    at += align16(B * k * 4)
-    this.logQ = new Float32Array(buf, at, B * k)
+    this.slots = new WasmSlots(buf, at, B, k)
   }
 
   /**
@@ -247,22 +239,16 @@ export class DotWasmKernel {
     const l = this.l
     const s = this.s
     if (k !== l.k) throw new Error(`DotWasmKernel.step: k ${k} differs from the layout's ${l.k}`)
-    const bu = this.users
-    const bp = this.positives
-    const bn = this.negs
-    const bq = this.logQ
+    const slots = this.slots
+    const bu = slots.users
+    const bp = slots.positives
+    const bn = slots.negs
+    const bq = slots.logQ
     const copyLogQ = s.loss === LOSS_SOFTMAX && this.logQOn !== 0
     let total = 0
     for (let c0 = start; c0 < end; c0 += l.batchSize) {
       const n = Math.min(l.batchSize, end - c0)
-      for (let i = 0; i < n; i++) {
-        bu[i] = users[c0 + i]
-        bp[i] = positives[c0 + i]
-      }
-      const o = c0 * k
-      const m = n * k
-      for (let i = 0; i < m; i++) bn[i] = negItems[o + i]
-      if (copyLogQ) for (let i = 0; i < m; i++) bq[i] = logQ[o + i]
+      slots.stage(users, positives, negItems, logQ, k, c0, n, copyLogQ)
       if (this.fused) {
         total += this.x.bprSgd(l.left, l.right, l.bias, l.dim, bu.byteOffset, bp.byteOffset, bn.byteOffset, n, lr, s.l2, s.l2Bias)
       } else {
