@@ -7,10 +7,11 @@
  * the memory is a SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
 import { WasmSlots } from '../train/wasm-slots.js'
+import { dotWasmCovers } from '../train/dot-step-wasm.js'
 import { FM_WASM_PLAIN, FM_WASM_SHARED } from './wasm/fm-module.js'
 import { wasmModulePair } from '../wasm-modules.js'
-import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX, HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ } from '../losses/grad.js'
-import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
+import { LOSS_GBCE, LOSS_SOFTMAX, HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ } from '../losses/grad.js'
+import { OPT_ADAGRAD } from '../optim/optim.js'
 
 /** The module's exports (see `wasm/fm.wat`). */
 interface FmExports {
@@ -49,9 +50,8 @@ export interface FmWasmConfig {
  * {@link fmWasmSupported}.)
  */
 export function fmWasmCovers(c: FmWasmConfig): boolean {
-  const lossOk = c.loss === LOSS_BPR || c.loss === LOSS_LOGISTIC || c.loss === LOSS_GBCE || c.loss === LOSS_SOFTMAX
-  const optOk = c.optimizer === OPT_SGD || c.optimizer === OPT_ADAGRAD
-  return lossOk && optOk && Number.isInteger(c.dim) && c.dim > 0 && c.dim % 4 === 0
+  // The same losses, optimisers and dims as MF's kernel (whose losses fm.wat shares).
+  return dotWasmCovers({ dim: c.dim, loss: c.loss, optimizer: c.optimizer, normalize: 0 })
 }
 
 /**
