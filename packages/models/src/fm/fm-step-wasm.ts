@@ -6,11 +6,11 @@
  * {@link createFmWasmLayout} together with the (read-only) training feature rows; with `shared`
  * the memory is a SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
-import { WasmSlots } from '../train/wasm-slots.js'
+import type { FmFeatureRows } from './kernels.js'
+import { WasmSlots, wasmLossArgs, type WasmLossArgs } from '../train/wasm-slots.js'
 import { dotWasmCovers } from '../train/dot-step-wasm.js'
 import { FM_WASM_PLAIN, FM_WASM_SHARED } from './wasm/fm-module.js'
 import { wasmModulePair } from '../wasm-modules.js'
-import { LOSS_GBCE, LOSS_SOFTMAX, HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ } from '../losses/grad.js'
 import { OPT_ADAGRAD } from '../optim/optim.js'
 
 /** The module's exports (see `wasm/fm.wat`). */
@@ -81,21 +81,14 @@ export interface FmWasmLayout {
   threads: number
 }
 
-/** What {@link createFmWasmLayout} needs. */
-export interface FmWasmLayoutSpec {
+/** What {@link createFmWasmLayout} needs; the training feature rows are copied into the memory. */
+export interface FmWasmLayoutSpec extends FmFeatureRows {
   dim: number
   k: number
   batchSize: number
   numFeatures: number
   /** Adagrad accumulators for `w0`, `w` and `V`. */
   adagrad: boolean
-  /** Training feature rows (copied into the memory). */
-  uPtr: Int32Array
-  uFeat: Int32Array
-  uVal: Float32Array
-  iPtr: Int32Array
-  iFeat: Int32Array
-  iVal: Float32Array
   threads: number
   shared: boolean
 }
@@ -192,9 +185,7 @@ export class FmWasmKernel {
   private readonly s: FmWasmSettings
   private readonly scratch: number
   private readonly slots: WasmSlots
-  private readonly invT: number
-  private readonly logQOn: number
-  private readonly beta: number
+  private readonly lossArgs: WasmLossArgs
 
   /**
    * Instantiates the module over `layout.memory` for thread `slot` (< `layout.threads`).
@@ -209,9 +200,7 @@ export class FmWasmKernel {
     this.l = layout
     this.s = settings
     this.x = new WebAssembly.Instance(modules.module(layout.shared), { env: { memory: layout.memory } }).exports as unknown as FmExports
-    this.invT = settings.hp[HP_INV_TEMPERATURE]
-    this.logQOn = settings.hp[HP_LOGQ]
-    this.beta = settings.loss === LOSS_GBCE ? settings.hp[HP_BETA] : 1
+    this.lossArgs = wasmLossArgs(settings.loss, settings.hp)
     const B = layout.batchSize
     const k = layout.k
     const buf = layout.memory.buffer
@@ -237,15 +226,15 @@ export class FmWasmKernel {
     const bp = slots.positives
     const bn = slots.negs
     const bq = slots.logQ
-    const copyLogQ = s.loss === LOSS_SOFTMAX && this.logQOn !== 0
+    const a = this.lossArgs
     let total = 0
     for (let c0 = start; c0 < end; c0 += l.batchSize) {
       const n = Math.min(l.batchSize, end - c0)
-      slots.stage(users, positives, negItems, logQ, k, c0, n, copyLogQ)
+      slots.stage(users, positives, negItems, logQ, k, c0, n, a.copyLogQ)
       total += this.x.fmRange(
         l.w0, l.w, l.V, l.w0Acc, l.wAcc, l.VAcc, l.dim, l.rows,
         bu.byteOffset, bp.byteOffset, bn.byteOffset, bq.byteOffset, n, k, lr, this.scratch,
-        s.loss, s.l2, s.l2Bias, this.invT, this.logQOn, this.beta,
+        s.loss, s.l2, s.l2Bias, a.invTemperature, a.logQOn, a.beta,
       )
     }
     return total

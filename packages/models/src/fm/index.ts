@@ -14,6 +14,6 @@ export type {
   FeatureFileOptions,
 } from './features.js'
 export { fmRowSum, fmRowSum32, fmRowUpdate, fmStepRange, fmScorePair, fmScoreNaive, fmClassifierStepRange, allocFmScratch } from './kernels.js'
-export type { FmViews } from './kernels.js'
+export type { FmFeatureRows, FmViews } from './kernels.js'
 export { createFmStepper, createFmScorer } from './stepper.js'
 export type { FmStepperSpec, FmFactorView, FmScorerOptions } from './stepper.js'

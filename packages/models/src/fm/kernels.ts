@@ -1,6 +1,18 @@
 import { lossGrad, sigmoid, softplus } from '../losses/grad.js'
 import { ADAGRAD_EPS, OPT_ADAGRAD } from '../optim/optim.js'
 
+/** The training feature rows of users and items (CSR: pointers, feature ids, values). */
+export interface FmFeatureRows {
+  /** User rows: pointers, feature ids, values. */
+  uPtr: Int32Array
+  uFeat: Int32Array
+  uVal: Float32Array
+  /** Item rows: pointers, feature ids, values. */
+  iPtr: Int32Array
+  iFeat: Int32Array
+  iVal: Float32Array
+}
+
 /**
  * Everything the FM step kernel reads: parameters (global bias `w0`, linear weights `w`, factors
  * `V` with stride `dim`), optimiser state, loss, the user-side and item-side feature rows, and
@@ -10,7 +22,7 @@ import { ADAGRAD_EPS, OPT_ADAGRAD } from '../optim/optim.js'
  * `ŷ = w0 + c_U + c_I + s_U·s_I`, where `s_R = Σ_{m∈R} v_m x_m` and
  * `c_R = Σ_{m∈R} w_m x_m + ½(|s_R|² − Σ_{m∈R} |v_m|² x_m²)` (the sum-of-squares identity).
  */
-export interface FmViews {
+export interface FmViews extends FmFeatureRows {
   /** Factor dimension. */
   dim: number
   /** Items the sampler draws from (training items; WARP's |I|). */
@@ -39,14 +51,6 @@ export interface FmViews {
   l2Bias: number
   /** Training CSR row pointers (WARP's |I| − |I_u⁺|; length 0: numItems − 1). */
   indptr: Int32Array
-  /** User rows: pointers, feature ids, values. */
-  uPtr: Int32Array
-  uFeat: Int32Array
-  uVal: Float32Array
-  /** Item rows: pointers, feature ids, values. */
-  iPtr: Int32Array
-  iFeat: Int32Array
-  iVal: Float32Array
   /**
    * `[numUsers * dim]` user-side sums P_u = s_U lent to samplers through the FM's `FactorView`
    * (length 0: none to keep). {@link fmStepRange} rewrites the slot user's row after its update.

@@ -1,13 +1,13 @@
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
 import type { Stepper } from '../train/types.js'
-import { allocFmScratch, fmRowSum, fmRowSum32, fmStepRange, type FmViews } from './kernels.js'
+import { allocFmScratch, fmRowSum, fmRowSum32, fmStepRange, type FmFeatureRows, type FmViews } from './kernels.js'
 import { FmWasmKernel, fmWasmArrays, type FmWasmLayout } from './fm-step-wasm.js'
 
 /**
  * JSON spec of an FM stepper: everything but the parameter arrays (feature rows travel as typed
  * arrays, copied once into each worker; `wasm` is structured-clone safe).
  */
-export interface FmStepperSpec {
+export interface FmStepperSpec extends FmFeatureRows {
   /** Factor dimension. */
   dim: number
   /** Training items (the sampler's range; WARP's |I|). */
@@ -22,14 +22,6 @@ export interface FmStepperSpec {
   l2: number
   /** L2 on linear weights. */
   l2Bias: number
-  /** User rows. */
-  uPtr: Int32Array
-  uFeat: Int32Array
-  uVal: Float32Array
-  /** Item rows. */
-  iPtr: Int32Array
-  iFeat: Int32Array
-  iVal: Float32Array
   /**
    * The WebAssembly kernel's memory layout (see `createFmWasmLayout`), whose views the parameter
    * arrays must be: the steps then run `FmWasmKernel` instead of {@link fmStepRange}. While a

@@ -7,10 +7,10 @@
  * `WebAssembly.Memory` laid out by {@link createDotWasmLayout}; with `shared` the memory is a
  * SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
-import { WasmSlots } from './wasm-slots.js'
+import { WasmSlots, wasmLossArgs, type WasmLossArgs } from './wasm-slots.js'
 import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
 import { wasmModulePair } from '../wasm-modules.js'
-import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX, HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ } from '../losses/grad.js'
+import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX } from '../losses/grad.js'
 import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
 
 /** The module's exports (see `wasm/dot.wat`). */
@@ -198,9 +198,7 @@ export class DotWasmKernel {
   private readonly fused: boolean
   private readonly scratch: number
   private readonly slots: WasmSlots
-  private readonly invT: number
-  private readonly logQOn: number
-  private readonly beta: number
+  private readonly lossArgs: WasmLossArgs
 
   /**
    * Instantiates the module over `layout.memory` for thread `slot` (< `layout.threads`).
@@ -217,9 +215,7 @@ export class DotWasmKernel {
     this.x = new WebAssembly.Instance(modules.module(layout.shared), { env: { memory: layout.memory } }).exports as unknown as DotExports
     // dotStepRange takes the fused classic loop for BPR + SGD with one negative.
     this.fused = settings.loss === LOSS_BPR && settings.optimizer === OPT_SGD && layout.k === 1
-    this.invT = settings.hp[HP_INV_TEMPERATURE]
-    this.logQOn = settings.hp[HP_LOGQ]
-    this.beta = settings.loss === LOSS_GBCE ? settings.hp[HP_BETA] : 1
+    this.lossArgs = wasmLossArgs(settings.loss, settings.hp)
     const B = layout.batchSize
     const k = layout.k
     const buf = layout.memory.buffer
@@ -244,18 +240,18 @@ export class DotWasmKernel {
     const bp = slots.positives
     const bn = slots.negs
     const bq = slots.logQ
-    const copyLogQ = s.loss === LOSS_SOFTMAX && this.logQOn !== 0
+    const a = this.lossArgs
     let total = 0
     for (let c0 = start; c0 < end; c0 += l.batchSize) {
       const n = Math.min(l.batchSize, end - c0)
-      slots.stage(users, positives, negItems, logQ, k, c0, n, copyLogQ)
+      slots.stage(users, positives, negItems, logQ, k, c0, n, a.copyLogQ)
       if (this.fused) {
         total += this.x.bprSgd(l.left, l.right, l.bias, l.dim, bu.byteOffset, bp.byteOffset, bn.byteOffset, n, lr, s.l2, s.l2Bias)
       } else {
         total += this.x.dotRange(
           l.left, l.right, l.bias, l.leftAcc, l.rightAcc, l.biasAcc, l.dim,
           bu.byteOffset, bp.byteOffset, bn.byteOffset, bq.byteOffset, n, k, lr, this.scratch,
-          s.loss, s.l2, s.l2Bias, this.invT, this.logQOn, this.beta,
+          s.loss, s.l2, s.l2Bias, a.invTemperature, a.logQOn, a.beta,
         )
       }
     }

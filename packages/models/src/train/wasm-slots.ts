@@ -4,6 +4,30 @@
  * and FM read their slots from there.
  */
 
+import { HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ, LOSS_GBCE, LOSS_SOFTMAX } from '../losses/grad.js'
+
+/**
+ * The loss hyper-parameters the MF and FM wasm kernels take as arguments, read once from the
+ * resolved `hp` array, and whether the slots' logQ must be copied in (softmax with the correction).
+ */
+export interface WasmLossArgs {
+  invTemperature: number
+  logQOn: number
+  beta: number
+  copyLogQ: boolean
+}
+
+/** {@link WasmLossArgs} of a loss code and its `HP_*` hyper-parameters. */
+export function wasmLossArgs(loss: number, hp: ArrayLike<number>): WasmLossArgs {
+  const logQOn = hp[HP_LOGQ]
+  return {
+    invTemperature: hp[HP_INV_TEMPERATURE],
+    logQOn,
+    beta: loss === LOSS_GBCE ? hp[HP_BETA] : 1,
+    copyLogQ: loss === LOSS_SOFTMAX && logQOn !== 0,
+  }
+}
+
 const align16 = (n: number): number => Math.ceil(n / 16) * 16
 
 /** Views of `batchSize` slots with `k` negatives each, laid out in 16-byte-aligned blocks. */
