@@ -68,7 +68,13 @@ describe('item2vec on planted co-occurrence groups', () => {
       const n = train.indptr[u + 1] - train.indptr[u]
       expected += n * (n - 1)
     }
+    // Workers claim chunks of users from a shared cursor: every user exactly once per epoch.
     expect(res.pairs).toBe(15 * expected)
+    for (const e of res.epochs) {
+      expect(e.pairs).toBe(expected)
+      expect(e.workerSeconds).toHaveLength(2)
+      for (const s of e.workerSeconds!) expect(s).toBeLessThanOrEqual(e.seconds)
+    }
     expect(res.epochs[14].learningRate).toBeCloseTo(1e-4, 3)
     const items = Int32Array.from({ length: train.numItems }, (_, i) => i)
     const top = model.similarItems(items, 5)

@@ -104,8 +104,8 @@ export interface Item2VecFitOptions {
   /** Pairs per sampler call (default 2048). */
   batchSize?: number
   /**
-   * Threads (default 1). ≥ 2 trains Hogwild in Node worker threads (`@decoy/models/node`), each on
-   * a contiguous shard of the epoch's user order with its own sampler rebuilt from
+   * Threads (default 1). ≥ 2 trains Hogwild in Node worker threads (`@decoy/models/node`): they
+   * claim chunks of the epoch's user order as they go, each with its own sampler rebuilt from
    * `sampler.config` and the stream `<seed>/fit/sampler/w<w>`; results then vary run to run.
    * `workers: 1` is bit-identical for a seed.
    */
@@ -135,6 +135,11 @@ export interface Item2VecEpochStats {
   learningRate: number
   /** Wall-clock seconds of the epoch. */
   seconds: number
+  /**
+   * With `workers` ≥ 2: the seconds each worker spent training this epoch. Their gap to
+   * `seconds` is time a worker waited for the others at the epoch's end.
+   */
+  workerSeconds?: number[]
 }
 
 /** What the main thread hands to the worker-thread runner (arrays over SharedArrayBuffers). */
@@ -163,7 +168,7 @@ export interface Item2VecParallelInit {
 /** `runItem2VecParallel` of `@decoy/models/node`, loaded on demand. */
 export type Item2VecParallelRunner = (
   init: Item2VecParallelInit,
-  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number) => void,
+  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => void,
 ) => Promise<void>
 
 /** Summary returned by {@link Item2Vec.fit}. */
@@ -432,9 +437,10 @@ export class Item2Vec implements Recommender {
     }
     const stats: Item2VecEpochStats[] = []
     const t0 = now()
-    const afterEpoch = (epoch: number, pairs: number, negatives: number, lr: number, seconds: number): void => {
+    const afterEpoch = (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds?: number[]): void => {
       if (refreshUsers) computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
       const st: Item2VecEpochStats = { epoch, pairs, negatives, learningRate: lr, seconds }
+      if (workerSeconds) st.workerSeconds = workerSeconds
       stats.push(st)
       opts.onEpoch?.(st)
     }
@@ -888,3 +894,4 @@ function computeUserVectors(
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now()
 }
+

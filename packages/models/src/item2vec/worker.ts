@@ -73,14 +73,24 @@ const ready = setup(data)
 // Setup errors are reported on the first request, so the main thread sees them as a rejection.
 ready.catch(() => undefined)
 
-port.on('message', (m: { type: string; epoch?: number; start?: number; end?: number }) => {
+port.on('message', (m: { type: string; epoch?: number; end?: number; chunk?: number }) => {
   ready
     .then(({ thread, sampler }) => {
       if (m.type === 'ready') port.postMessage({ type: 'ready' })
       else if (m.type === 'epoch') {
-        trainUsers(thread, data.order, m.start!, m.end!)
+        const t0 = performance.now()
+        const { end, chunk } = m as { end: number; chunk: number }
+        let pairs = 0
+        let negatives = 0
+        // Claim chunks of the epoch's order until none is left (see runItem2VecParallel).
+        for (let start = Atomics.add(data.cursor, 0, chunk); start < end; start = Atomics.add(data.cursor, 0, chunk)) {
+          trainUsers(thread, data.order, start, Math.min(end, start + chunk))
+          pairs += thread.pairs
+          negatives += thread.negatives
+        }
+        const seconds = (performance.now() - t0) / 1000
         sampler?.onEpochEnd?.(m.epoch!)
-        port.postMessage({ type: 'done', pairs: thread.pairs, negatives: thread.negatives, lr: thread.lr })
+        port.postMessage({ type: 'done', pairs, negatives, lr: thread.lr, seconds })
       }
     })
     .catch((e: Error) => port.postMessage({ type: 'error', error: e.message }))
