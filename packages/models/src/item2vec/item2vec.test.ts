@@ -83,6 +83,26 @@ describe('item2vec on planted co-occurrence groups', () => {
     expect(same / (items.length * 5)).toBeGreaterThan(0.9)
   })
 
+  for (const [label, model, privateRows] of [
+    ['hierarchical softmax', { output: 'hs' as const }, undefined],
+    ['plain Hogwild (privateRows 0)', {}, 0],
+    ['half the rows private', {}, 30],
+  ] as const) {
+    it(`trains in two worker threads: ${label}`, async () => {
+      const m = item2vec({ dim: 16, window: 'all', sample: 0, ...model })
+      await m.fit(train, { sampler: popularity(), epochs: 15, seed: 7, workers: 2, privateRows })
+      const items = Int32Array.from({ length: train.numItems }, (_, i) => i)
+      const top = m.similarItems(items, 5)
+      let same = 0
+      for (let i = 0; i < items.length; i++) for (let r = 0; r < 5; r++) if (group(top.items[i * 5 + r]) === group(i)) same++
+      expect(same / (items.length * 5)).toBeGreaterThan(0.9)
+    })
+  }
+
+  it('refuses a privateRows that is not a non-negative integer', async () => {
+    await expect(item2vec({ dim: 16 }).fit(train, { sampler: popularity(), seed: 1, workers: 2, privateRows: -1 })).rejects.toThrow(/privateRows/)
+  })
+
   it("recommends unseen items of the user's group", async () => {
     // sample 0: on 1,680 interactions word2vec's 1e-3 would keep only ~30% of each item's occurrences.
     const model = item2vec({ dim: 16, window: 'all', sample: 0 })

@@ -106,6 +106,98 @@ describe.skipIf(!supported)('SgnsWasmKernel', () => {
     expect(maxAbsDiff(syn1, ref1)).toBeLessThan(1e-5)
   })
 
+  describe('private rows', () => {
+    // Even rows of syn0 and the first 50 of syn1 private; merges only when asked (mergeEvery huge).
+    const privateRows = { rows0: Int32Array.from({ length: n / 2 }, (_, i) => 2 * i), rows1: Int32Array.from({ length: 50 }, (_, i) => i), mergeEvery: 1e9 }
+    function sharedLayout() {
+      const layout = createSgnsLayout({ dim, k, batchSize: size, syn0Length: n * dim, syn1Length: n * dim, threads: 2, shared: true, hs: null, privateRows })!
+      const { syn0, syn1 } = layoutArrays(layout)
+      fillRandom(syn0, 'wasm/in', 1)
+      fillRandom(syn1, 'wasm/out', 1)
+      return { layout, syn0, syn1 }
+    }
+    function batch(seed: string) {
+      const st = createRng(seed).state
+      const centres = Int32Array.from({ length: size }, () => prngBelow(st, n))
+      const contexts = Int32Array.from({ length: size }, () => prngBelow(st, n))
+      const negs = Int32Array.from({ length: size * k }, () => prngBelow(st, n))
+      return { centres, contexts, negs }
+    }
+
+    it('train on a private copy that reaches the shared rows at the merge: as if trained in place', () => {
+      const { layout, syn0, syn1 } = sharedLayout()
+      const ref0 = Float32Array.from(syn0)
+      const ref1 = Float32Array.from(syn1)
+      const { centres, contexts, negs } = batch('wasm/private')
+      const kernel = new SgnsWasmKernel(layout, 0)
+      const used = kernel.sgns(centres, contexts, negs, size, 0.05)
+      // Private rows have not moved in the shared matrices yet; the others have.
+      const neu1e = new Float64Array(dim)
+      let usedRef = 0
+      for (let s = 0; s < size; s++) usedRef += sgnsStep(ref0, ref1, dim, centres[s], contexts[s], negs, s * k, k, 0.05, neu1e)
+      expect(used).toBe(usedRef)
+      const row = (a: Float32Array, i: number) => a.subarray(i * dim, (i + 1) * dim)
+      expect(maxAbsDiff(row(syn0, 0), row(layoutArraysCopy().syn0, 0))).toBe(0)
+      kernel.merge()
+      expect(maxAbsDiff(syn0, ref0)).toBeLessThan(1e-5)
+      expect(maxAbsDiff(syn1, ref1)).toBeLessThan(1e-5)
+      expect(maxAbsDiff(syn1, layoutArraysCopy().syn1)).toBeGreaterThan(1e-3)
+    })
+
+    it("merges add each thread's change and pick up the others'", () => {
+      // Every row private: each thread trains on the rows as they were at its last merge.
+      const all = Int32Array.from({ length: n }, (_, i) => i)
+      const layout = createSgnsLayout({ dim, k, batchSize: size, syn0Length: n * dim, syn1Length: n * dim, threads: 2, shared: true, hs: null, privateRows: { rows0: all, rows1: all, mergeEvery: 1e9 } })!
+      const { syn0, syn1 } = layoutArrays(layout)
+      fillRandom(syn0, 'wasm/in', 1)
+      fillRandom(syn1, 'wasm/out', 1)
+      const start0 = Float32Array.from(syn0)
+      const start1 = Float32Array.from(syn1)
+      const a = new SgnsWasmKernel(layout, 0)
+      const b = new SgnsWasmKernel(layout, 1)
+      const x = batch('wasm/a')
+      const y = batch('wasm/b')
+      a.sgns(x.centres, x.contexts, x.negs, size, 0.05)
+      b.sgns(y.centres, y.contexts, y.negs, size, 0.05)
+      expect(maxAbsDiff(syn1, start1)).toBe(0)
+      a.merge()
+      b.merge()
+      // Reference: each batch trained from the start, both changes added.
+      const trained = (z: typeof x) => {
+        const r0 = Float32Array.from(start0)
+        const r1 = Float32Array.from(start1)
+        const neu1e = new Float64Array(dim)
+        for (let s = 0; s < size; s++) sgnsStep(r0, r1, dim, z.centres[s], z.contexts[s], z.negs, s * k, k, 0.05, neu1e)
+        return { r0, r1 }
+      }
+      const ta = trained(x)
+      const tb = trained(y)
+      const want1 = start1.map((v, j) => v + (ta.r1[j] - v) + (tb.r1[j] - v))
+      const want0 = start0.map((v, j) => v + (ta.r0[j] - v) + (tb.r0[j] - v))
+      expect(maxAbsDiff(syn1, want1)).toBeLessThan(1e-5)
+      expect(maxAbsDiff(syn0, want0)).toBeLessThan(1e-5)
+      // a picks up b's change at its next merge: its private copy then equals the shared rows,
+      // so a further merge changes nothing.
+      a.merge()
+      const again = Float32Array.from(syn1)
+      a.merge()
+      b.merge()
+      expect(maxAbsDiff(syn1, again)).toBe(0)
+    })
+
+    it('refuses rows out of range or repeated, and a merge interval below 1', () => {
+      const spec = { dim, k, batchSize: size, syn0Length: n * dim, syn1Length: n * dim, threads: 2, shared: true, hs: null }
+      expect(() => createSgnsLayout({ ...spec, privateRows: { ...privateRows, rows0: Int32Array.of(1, 1) } })).toThrow(/private syn0 row 1/)
+      expect(() => createSgnsLayout({ ...spec, privateRows: { ...privateRows, rows1: Int32Array.of(n) } })).toThrow(/private syn1 row 200/)
+      expect(() => createSgnsLayout({ ...spec, privateRows: { ...privateRows, mergeEvery: 0 } })).toThrow(/mergeEvery/)
+    })
+
+    function layoutArraysCopy() {
+      const { syn0, syn1 } = sharedLayout()
+      return { syn0: Float32Array.from(syn0), syn1: Float32Array.from(syn1) }
+    }
+  })
+
   it('lays out shared memory for workers and refuses a dim that is not a multiple of 4', () => {
     const shared = createSgnsLayout({ dim: 8, k: 2, batchSize: 4, syn0Length: 80, syn1Length: 80, threads: 2, shared: true, hs: null })!
     expect(shared.memory.buffer).toBeInstanceOf(SharedArrayBuffer)

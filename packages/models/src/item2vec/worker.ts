@@ -88,6 +88,7 @@ port.on('message', (m: { type: string; epoch?: number; end?: number; chunk?: num
           pairs += thread.pairs
           negatives += thread.negatives
         }
+        thread.wasm?.merge()
         const seconds = (performance.now() - t0) / 1000
         sampler?.onEpochEnd?.(m.epoch!)
         port.postMessage({ type: 'done', pairs, negatives, lr: thread.lr, seconds })

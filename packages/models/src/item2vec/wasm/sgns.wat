@@ -70,11 +70,51 @@
       (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
       (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
 
+  ;; Address of row i of the matrix at base, or of its thread-private copy: with map >= 0, map is
+  ;; an int32 array giving each row's private slot (-1: none) and slot h lives at priv + h·bytes.
+  ;; Worker threads keep private copies of the hottest rows so that two cores do not keep writing
+  ;; the same cache lines (see `merge`).
+  (func $row (param $base i32) (param $i i32) (param $bytes i32) (param $map i32) (param $priv i32) (result i32)
+    (local $h i32)
+    (if (i32.ge_s (local.get $map) (i32.const 0))
+      (then
+        (local.set $h (i32.load (i32.add (local.get $map) (i32.shl (local.get $i) (i32.const 2)))))
+        (if (i32.ge_s (local.get $h) (i32.const 0))
+          (then (return (i32.add (local.get $priv) (i32.mul (local.get $h) (local.get $bytes))))))))
+    (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $bytes))))
+
+  ;; Publishes a thread's private rows: for h < n, the shared row ids[h] of the matrix at shared
+  ;; gains this thread's change since the last merge (priv − base), and priv and base both become
+  ;; the merged row, so the thread also picks up the other threads' changes. With priv = base it
+  ;; just copies the shared rows in.
+  (func (export "merge") (param $shared i32) (param $priv i32) (param $base i32) (param $ids i32) (param $n i32) (param $bytes i32)
+    (local $h i32) (local $s i32) (local $f i32) (local $v v128)
+    (block $done
+      (loop $H
+        (br_if $done (i32.ge_u (local.get $h) (local.get $n)))
+        (local.set $s (i32.add (local.get $shared)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $h) (i32.const 2)))) (local.get $bytes))))
+        (local.set $f (i32.const 0))
+        (loop $F
+          (local.set $v (f32x4.add (v128.load (i32.add (local.get $s) (local.get $f)))
+            (f32x4.sub (v128.load (i32.add (local.get $priv) (local.get $f))) (v128.load (i32.add (local.get $base) (local.get $f))))))
+          (v128.store (i32.add (local.get $s) (local.get $f)) (local.get $v))
+          (v128.store (i32.add (local.get $priv) (local.get $f)) (local.get $v))
+          (v128.store (i32.add (local.get $base) (local.get $f)) (local.get $v))
+          (local.set $f (i32.add (local.get $f) (i32.const 16)))
+          (br_if $F (i32.lt_u (local.get $f) (local.get $bytes))))
+        (local.set $priv (i32.add (local.get $priv) (local.get $bytes)))
+        (local.set $base (i32.add (local.get $base) (local.get $bytes)))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $H))))
+
   ;; For each slot s < size: centre cen[s], context pos[s], negatives neg[s·k .. s·k+k) (−1, the
   ;; context or the centre are skipped). All pointers are byte offsets; dim is a multiple of 4.
+  ;; Rows go through $row (map0/priv0 for syn0, map1/priv1 for syn1; map −1: no private rows).
   ;; Returns the number of negatives used.
   (func (export "sgnsBatch") (param $syn0 i32) (param $syn1 i32) (param $dim i32) (param $cen i32) (param $pos i32) (param $neg i32)
-        (param $size i32) (param $k i32) (param $lr f64) (param $neu i32) (result i32)
+        (param $size i32) (param $k i32) (param $lr f64) (param $neu i32)
+        (param $map0 i32) (param $priv0 i32) (param $map1 i32) (param $priv1 i32) (result i32)
     (local $s i32) (local $d i32) (local $c i32) (local $o i32) (local $t i32) (local $bytes i32) (local $l1 i32) (local $f i32)
     (local $label f64) (local $used i32) (local $np i32)
     (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
@@ -83,7 +123,7 @@
         (br_if $sdone (i32.ge_u (local.get $s) (local.get $size)))
         (local.set $c (i32.load (i32.add (local.get $cen) (i32.shl (local.get $s) (i32.const 2)))))
         (local.set $o (i32.load (i32.add (local.get $pos) (i32.shl (local.get $s) (i32.const 2)))))
-        (local.set $l1 (i32.add (local.get $syn0) (i32.mul (local.get $c) (local.get $bytes))))
+        (local.set $l1 (call $row (local.get $syn0) (local.get $c) (local.get $bytes) (local.get $map0) (local.get $priv0)))
         (local.set $f (i32.const 0))
         (loop $Z
           (v128.store (i32.add (local.get $neu) (local.get $f)) (v128.const i32x4 0 0 0 0))
@@ -102,7 +142,7 @@
                 (br_if $skip (i32.eq (local.get $t) (local.get $c)))
                 (local.set $label (f64.const 0))
                 (local.set $used (i32.add (local.get $used) (i32.const 1)))))
-            (local.set $t (i32.add (local.get $syn1) (i32.mul (local.get $t) (local.get $bytes))))
+            (local.set $t (call $row (local.get $syn1) (local.get $t) (local.get $bytes) (local.get $map1) (local.get $priv1)))
             (call $update (local.get $l1) (local.get $t) (local.get $neu) (local.get $bytes)
               (f32.demote_f64 (f64.mul (local.get $lr)
                 (f64.sub (local.get $label) (call $sigmoid (f64.promote_f32 (call $dot (local.get $l1) (local.get $t) (local.get $bytes)))))))))
@@ -122,15 +162,16 @@
   ;; nodes points[j] with bits codes[j] for j in [offsets[o], offsets[o+1]) (int32 arrays; bit 1
   ;; trains towards sigma = 0, as word2vec.c). Returns the number of inner nodes trained.
   (func (export "hsBatch") (param $syn0 i32) (param $syn1 i32) (param $dim i32) (param $cen i32) (param $pos i32)
-        (param $codes i32) (param $points i32) (param $offsets i32) (param $size i32) (param $lr f64) (param $neu i32) (result i32)
+        (param $codes i32) (param $points i32) (param $offsets i32) (param $size i32) (param $lr f64) (param $neu i32)
+        (param $map0 i32) (param $priv0 i32) (param $map1 i32) (param $priv1 i32) (result i32)
     (local $s i32) (local $j i32) (local $e i32) (local $o i32) (local $t i32) (local $bytes i32) (local $l1 i32) (local $f i32)
     (local $nodes i32)
     (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
     (block $sdone
       (loop $S
         (br_if $sdone (i32.ge_u (local.get $s) (local.get $size)))
-        (local.set $l1 (i32.add (local.get $syn0)
-          (i32.mul (i32.load (i32.add (local.get $cen) (i32.shl (local.get $s) (i32.const 2)))) (local.get $bytes))))
+        (local.set $l1 (call $row (local.get $syn0) (i32.load (i32.add (local.get $cen) (i32.shl (local.get $s) (i32.const 2))))
+          (local.get $bytes) (local.get $map0) (local.get $priv0)))
         (local.set $o (i32.load (i32.add (local.get $pos) (i32.shl (local.get $s) (i32.const 2)))))
         (local.set $j (i32.load (i32.add (local.get $offsets) (i32.shl (local.get $o) (i32.const 2)))))
         (local.set $e (i32.load offset=4 (i32.add (local.get $offsets) (i32.shl (local.get $o) (i32.const 2)))))
@@ -143,8 +184,8 @@
         (block $pdone
           (loop $P
             (br_if $pdone (i32.ge_s (local.get $j) (local.get $e)))
-            (local.set $t (i32.add (local.get $syn1)
-              (i32.mul (i32.load (i32.add (local.get $points) (i32.shl (local.get $j) (i32.const 2)))) (local.get $bytes))))
+            (local.set $t (call $row (local.get $syn1) (i32.load (i32.add (local.get $points) (i32.shl (local.get $j) (i32.const 2))))
+              (local.get $bytes) (local.get $map1) (local.get $priv1)))
             (call $update (local.get $l1) (local.get $t) (local.get $neu) (local.get $bytes)
               (f32.demote_f64 (f64.mul (local.get $lr)
                 (f64.sub
