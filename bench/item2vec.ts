@@ -31,7 +31,7 @@ const DIM = 64
 const NEGATIVES = 5
 const WINDOW = 5
 /** Paired (1 worker, 2 workers) rounds per kernel. */
-const WASM_ROUNDS = 5
+const WASM_ROUNDS = 8
 const JS_ROUNDS = 2
 const EPOCHS = 2
 
@@ -112,6 +112,7 @@ export async function benchItem2vec(): Promise<BenchRow[]> {
     rows.push({ name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, ${label}, 1 worker`, value: round(best1), unit: 'pairs/s' })
     rows.push({ name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, ${label}, 1 worker, per CPU-second`, value: round(bestCpu1), unit: 'pairs/cpu-s' })
     if (ratios.length > 0) {
+      console.error(`item2vec bench: ${label}, 2 workers / 1 per round: ${ratios.map((r) => r.toFixed(2)).join(' ')}`)
       rows.push({ name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, ${label}, 2 workers`, value: round(best2), unit: 'pairs/s' })
       rows.push({ name: `item2vec fit, ${label}, 2 workers / 1 worker, median of ${rounds} paired rounds`, value: median(ratios), unit: '×' })
     }
