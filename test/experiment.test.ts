@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { main, captureIo } from '@decoy/cli'
 import { ConfigError, runExperiment, validateConfig, type ExperimentConfig } from '@decoy/experiments'
+import { writeSyntheticMovieLens } from '@decoy/datasets'
 
 const dirs: string[] = []
 function tmp(): string {
@@ -58,6 +59,9 @@ describe('experiment config validation', () => {
     expect(pathOf({ ...tiny, split: { strategy: 'random', testFraction: 2, seed: 1 } })).toBe('split.testFraction')
     expect(pathOf({ ...tiny, losses: ['bpr', 'hinge'] })).toBe('losses[1]')
     expect(pathOf({ ...tiny, budget: { epoch: 2 } })).toBe('budget.epoch')
+    expect(pathOf({ ...tiny, models: [{ kind: 'fm', features: 'genres,colour' }] })).toBe('models[0].features')
+    expect(pathOf({ ...tiny, models: [{ kind: 'fm', loss: 'hinge' }] })).toBe('models[0].loss')
+    expect(pathOf({ ...tiny, models: [{ kind: 'fm', bias: true }] })).toBe('models[0].bias')
     expect(pathOf({ ...tiny, budget: {} })).toBe('budget')
     expect(pathOf({ ...tiny, seeds: [1, 1] })).toBe('seeds')
     expect(pathOf({ ...tiny, baseline: 'mf/none/softmax' })).toBe('baseline')
@@ -152,5 +156,38 @@ describe('runExperiment', () => {
     }
     expect(hard.epochStats[0].samplerScores).toBeGreaterThan(0)
     expect(uniform.epochStats[0].samplerScores).toBe(0)
+  })
+
+  it('grids factorization machines, with metadata features from a MovieLens-layout dataset', async () => {
+    const data = tmp()
+    writeSyntheticMovieLens(join(data, 'ml-latest-small'), { users: 80, items: 60, clusters: 3, interactionsPerUser: [8, 16], tagRate: 0.2, seed: 3 })
+    const config: ExperimentConfig = {
+      dataset: 'ml-latest-small',
+      split: { strategy: 'random', testFraction: 0.2, seed: 42 },
+      models: [
+        { kind: 'mf', factors: 8, negatives: 4 },
+        { kind: 'fm', name: 'fm-ids', factors: 8, negatives: 4 },
+        { kind: 'fm', name: 'fm-meta', factors: 8, negatives: 4, features: 'genres,year,tags' },
+      ],
+      samplers: [{ kind: 'uniform' }],
+      losses: ['bpr', 'softmax'],
+      seeds: [1],
+      budget: { epochs: 2 },
+    }
+    const r = await runExperiment(config, { out: tmp(), noPlots: true, datasets: { dir: data, download: false } })
+    expect(r.records.map((c) => c.cell)).toEqual([
+      'mf/uniform/bpr', 'mf/uniform/softmax', 'fm-ids/uniform/bpr', 'fm-ids/uniform/softmax', 'fm-meta/uniform/bpr', 'fm-meta/uniform/softmax',
+    ])
+    for (const c of r.records) {
+      expect(c.epochs).toBe(2)
+      expect(c.final.metrics['ndcg@10']).toBeGreaterThan(0)
+    }
+    const meta = r.records[4]
+    expect(meta.config).toMatchObject({ model: 'fm', loss: 'bpr', features: { fields: ['genre', 'year', 'tag', 'user', 'item'] } })
+    // Metadata features change the model: the two FMs do not score alike.
+    expect(meta.final.metrics['ndcg@10']).not.toBe(r.records[2].final.metrics['ndcg@10'])
+
+    // A dataset without item metadata: the error names the model's field.
+    await expect(runExperiment({ ...tiny, models: [{ kind: 'fm', features: 'genres' }], seeds: [1] }, { out: tmp(), noPlots: true })).rejects.toThrow(/models\[0\]\.features: the data has no item metadata/)
   })
 })

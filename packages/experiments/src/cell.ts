@@ -4,9 +4,20 @@
  */
 import type { NegativeSampler, SamplerConfig, Scorer, SamplerContext } from '@decoy/core'
 import { evaluate, type EvalResult } from '@decoy/eval'
-import { item2vec, matrixFactorization, type LossName, type MatrixFactorizationOptions, type Item2VecOptions, type EpochStats } from '@decoy/models'
+import {
+  FmFeatureBuilder,
+  factorizationMachine,
+  item2vec,
+  matrixFactorization,
+  type EpochStats,
+  type FactorizationMachineOptions,
+  type FmFeatures,
+  type Item2VecOptions,
+  type LossName,
+  type MatrixFactorizationOptions,
+} from '@decoy/models'
 import { createSampler } from '@decoy/samplers'
-import { modelLabel, samplerLabel, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
+import { fmFeatureFields, modelLabel, samplerLabel, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
 import type { ExperimentData } from './data.js'
 
 /** Metrics after one evaluated epoch. */
@@ -119,10 +130,38 @@ function countingSampler(inner: NegativeSampler, counter: { scores: number }): N
 function modelOptions(m: ModelSpec): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(m)) {
-    if (key === 'kind' || key === 'name' || key === 'loss') continue
+    if (key === 'kind' || key === 'name' || key === 'loss' || key === 'features') continue
     out[key === 'factors' ? 'dim' : key] = m[key]
   }
   return out
+}
+
+/**
+ * An `fm` model's feature rows: user and item id fields, plus the metadata fields its `features`
+ * lists, taken from the dataset's metadata and joined on external ids (metadata of items or users
+ * outside the training split is skipped, so the FM ranks the same items as every other cell).
+ * @throws Error naming the model's path when the data lacks a listed field's metadata.
+ */
+function fmFeatures(spec: ModelSpec, data: ExperimentData, path: string): FmFeatures {
+  const fb = new FmFeatureBuilder({ userIds: data.train.userIds, itemIds: data.train.itemIds })
+  const fields = typeof spec.features === 'string' ? fmFeatureFields(spec.features) : []
+  const meta = data.meta
+  const missing = (what: string): Error => new Error(`${path}.features: the data has no ${what} (MovieLens datasets have genres, year and tags; ml-100k and ml-1m demographics)`)
+  const genres = fields.includes('genres')
+  const year = fields.includes('year')
+  if (genres || year) {
+    if (!meta?.items) throw missing('item metadata')
+    fb.addItemMeta(meta.items, { genres, year, unknownIds: 'skip' })
+  }
+  if (fields.includes('tags')) {
+    if (!meta?.tags) throw missing('tags')
+    fb.addItemTags(meta.tags)
+  }
+  if (fields.includes('demographics')) {
+    if (!meta?.users) throw missing('user demographics')
+    fb.addUserMeta(meta.users, { unknownIds: 'skip' })
+  }
+  return fb.build()
 }
 
 function numbersOnly(s: Record<string, number | undefined>): Record<string, number> {
@@ -227,11 +266,14 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
   let resolved: Record<string, unknown>
   let model: Parameters<typeof evaluate>[0] & { recommend(users: Int32Array, k: number): { items: Int32Array } }
 
-  if (spec.kind === 'mf') {
-    const opts = modelOptions(spec) as MatrixFactorizationOptions
-    const mf = matrixFactorization({ ...opts, seed })
-    model = mf
-    const r = await mf.fit(train, {
+  if (spec.kind === 'mf' || spec.kind === 'fm') {
+    // MF and FM share the training loop: the same epoch hook, budget and evaluation curve.
+    const loopModel =
+      spec.kind === 'mf'
+        ? matrixFactorization({ ...(modelOptions(spec) as MatrixFactorizationOptions), seed })
+        : factorizationMachine({ ...(modelOptions(spec) as FactorizationMachineOptions), seed, features: fmFeatures(spec, data, `models[${cell.model}]`) })
+    model = loopModel
+    const r = await loopModel.fit(train, {
       sampler,
       loss: cell.loss as LossName,
       epochs: maxEpochs,
@@ -247,7 +289,7 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
         let stop = n >= maxEpochs
         if (budget.scoreEvaluations !== undefined && spent + spent / n > budget.scoreEvaluations) stop = true
         if (stop || n % config.evalEvery === 0) {
-          last = evalNow(mf)
+          last = evalNow(loopModel)
           curve.push({ epoch: n, loss: round(e.loss), scoreEvaluations: spent, metrics: roundAll(last.metrics) })
         }
         input.onEpoch?.(n, maxEpochs)
@@ -257,7 +299,8 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
     trainSeconds = r.trainSeconds
     updatesPerSecond = r.updatesPerSecond
     updates = r.updates
-    resolved = { ...r.config, sampler: inner.config }
+    // An FM's resolved config carries its feature fields and count (`features`) from the fit.
+    resolved = { ...(spec.kind === 'fm' ? { model: 'fm' } : {}), ...r.config, sampler: inner.config }
   } else {
     const opts = modelOptions(spec) as Item2VecOptions
     const m = item2vec(opts)

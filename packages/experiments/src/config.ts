@@ -14,12 +14,15 @@ export type SplitConfig =
 
 /**
  * One model of the grid: `kind` plus the model's hyper-parameters. For `mf` every key of
- * `mfDefaults` except `seed` and `loss` (`factors` is an alias of `dim`); for `item2vec` every key
- * of `ITEM2VEC_DEFAULTS`. `name` labels the model in reports (default: the kind).
+ * `mfDefaults` except `seed` (`factors` is an alias of `dim`; `loss` pins the model to one loss);
+ * for `fm` every key of `fmDefaults` the same way, plus `features`: metadata fields of the
+ * dataset (`"genres,year,tags,demographics"`, any subset; default: id fields only); for
+ * `item2vec` every key of `ITEM2VEC_DEFAULTS`. `name` labels the model in reports (default: the
+ * kind).
  */
 export interface ModelSpec {
-  /** `mf` or `item2vec`. */
-  kind: 'mf' | 'item2vec'
+  /** `mf`, `fm` or `item2vec`. */
+  kind: 'mf' | 'fm' | 'item2vec'
   /** Label in reports and cell names (default `kind`). */
   name?: string
   /** Model options, passed through after validation. */
@@ -125,6 +128,26 @@ const MODEL_KEYS: Record<string, Record<string, 'int' | 'number' | 'string' | 'b
     gbceT: 'number',
     loss: 'string',
   },
+  fm: {
+    dim: 'int',
+    factors: 'int',
+    negatives: 'int',
+    batchSize: 'int',
+    learningRate: 'number',
+    minLearningRate: 'number',
+    l2: 'number',
+    l2Bias: 'number',
+    optimizer: 'string',
+    schedule: 'string',
+    initStd: 'number',
+    itemIdMinCount: 'int',
+    margin: 'number',
+    temperature: 'number',
+    logQCorrection: 'boolean',
+    gbceT: 'number',
+    loss: 'string',
+    features: 'string',
+  },
   item2vec: {
     dim: 'int',
     factors: 'int',
@@ -144,6 +167,14 @@ const MODEL_KEYS: Record<string, Record<string, 'int' | 'number' | 'string' | 'b
     similarMinCount: 'number',
     batchSize: 'int',
   },
+}
+
+/** Metadata fields an `fm` model can take from the dataset (`features: "genres,year"`). */
+export const FM_FEATURE_FIELDS = ['genres', 'year', 'tags', 'demographics'] as const
+
+/** The fields of an `fm` model's `features` string (comma-separated, blanks ignored). */
+export function fmFeatureFields(features: string): string[] {
+  return features.split(',').map((f) => f.trim()).filter((f) => f.length > 0)
 }
 
 /** Model kinds an experiment can train. */
@@ -260,7 +291,12 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
       else if (t === 'int|all' && v !== 'all') int(`${p}.${key}`, v)
     }
     if (m.dim !== undefined && m.factors !== undefined) fail(`${p}.factors`, 'give dim or factors, not both')
-    if (kind === 'mf' && m.loss !== undefined && !(lossNames as readonly string[]).includes(m.loss as string)) fail(`${p}.loss`, `unknown loss ${JSON.stringify(m.loss)} (known: ${lossNames.join(', ')})`)
+    if (kind !== 'item2vec' && m.loss !== undefined && !(lossNames as readonly string[]).includes(m.loss as string)) fail(`${p}.loss`, `unknown loss ${JSON.stringify(m.loss)} (known: ${lossNames.join(', ')})`)
+    if (kind === 'fm' && typeof m.features === 'string') {
+      for (const f of fmFeatureFields(m.features)) {
+        if (!(FM_FEATURE_FIELDS as readonly string[]).includes(f)) fail(`${p}.features`, `unknown field "${f}" (known: ${FM_FEATURE_FIELDS.join(', ')})`)
+      }
+    }
     const label = modelLabel(m as ModelSpec)
     if (modelNames.has(label)) fail(`${p}.name`, `two models are labelled ${JSON.stringify(label)}; give each a distinct "name"`)
     modelNames.add(label)
@@ -365,7 +401,7 @@ export function expandCells(c: Pick<ExperimentConfig, 'models' | 'samplers' | 'l
   const cells: CellSpec[] = []
   c.models.forEach((m, mi) => {
     const losses: string[] =
-      m.kind === 'mf'
+      m.kind !== 'item2vec'
         ? m.loss !== undefined
           ? [m.loss as string]
           : c.losses ?? [mfDefaults.loss]
