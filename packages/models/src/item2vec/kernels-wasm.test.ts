@@ -144,10 +144,15 @@ describe.skipIf(!supported)('SgnsWasmKernel', () => {
       expect(maxAbsDiff(syn1, layoutArraysCopy().syn1)).toBeGreaterThan(1e-3)
     })
 
-    it("merges add each thread's change and pick up the others'", () => {
-      // Every row private: each thread trains on the rows as they were at its last merge.
-      const all = Int32Array.from({ length: n }, (_, i) => i)
+    // Every row private: each thread trains on the rows as they were at its last merge. Listed in
+    // order, the kernels address the private matrices whole; in another order, through the maps.
+    it.each([
+      ['in order (whole private matrices)', true],
+      ['in reverse (row maps)', false],
+    ])("merges add each thread's change and pick up the others': every row private, %s", (_, inOrder) => {
+      const all = Int32Array.from({ length: n }, (_, i) => (inOrder ? i : n - 1 - i))
       const layout = createSgnsLayout({ dim, k, batchSize: size, syn0Length: n * dim, syn1Length: n * dim, threads: 2, shared: true, hs: null, privateRows: { rows0: all, rows1: all, mergeEvery: 1e9 } })!
+      expect([layout.whole0, layout.whole1]).toEqual([inOrder, inOrder])
       const { syn0, syn1 } = layoutArrays(layout)
       fillRandom(syn0, 'wasm/in', 1)
       fillRandom(syn1, 'wasm/out', 1)

@@ -917,14 +917,20 @@ function now(): number {
  * max(16, 4n / batchSize) batches keep their cost (O(n·dim) each) a few per cent of training.
  */
 function rowsToPrivatise(counts: Int32Array, keep: Float64Array, numItems: number, numInner: number, n: number, batchSize: number): SgnsPrivateRows {
-  const ids: number[] = []
-  for (let i = 0; i < numItems; i++) if (keep[i] > 0) ids.push(i)
-  ids.sort((a, b) => counts[b] - counts[a] || a - b)
-  const rows0 = Int32Array.from(ids.slice(0, n))
-  const mergeEvery = Math.max(16, Math.ceil((4 * n) / batchSize))
+  // Every row when they fit, in order: the kernels then run on the private matrix as a whole (no
+  // map lookup per row) and merges stream through memory.
+  let rows0: Int32Array
+  if (n >= numItems) rows0 = Int32Array.from({ length: numItems }, (_, i) => i)
+  else {
+    const ids: number[] = []
+    for (let i = 0; i < numItems; i++) if (keep[i] > 0) ids.push(i)
+    ids.sort((a, b) => counts[b] - counts[a] || a - b)
+    rows0 = Int32Array.from(ids.slice(0, n))
+  }
+  const mergeEvery = Math.max(16, Math.ceil((4 * rows0.length) / batchSize))
   if (numInner < 0) return { rows0, rows1: rows0, mergeEvery }
   const m = Math.min(n, numInner)
   const rows1 = new Int32Array(m)
-  for (let h = 0; h < m; h++) rows1[h] = numInner - 1 - h
+  for (let h = 0; h < m; h++) rows1[h] = m === numInner ? h : numInner - 1 - h
   return { rows0, rows1, mergeEvery }
 }
