@@ -9,8 +9,9 @@
  * negatives (xoshiro128+ with the same state and the same double arithmetic, rejection of the
  * user's positives by binary search), so they do identical work; the TypeScript side runs
  * `bprSgdRange` from @decoy/models over batches of 256. Kernel timings are process CPU time
- * (less distorted by neighbours on a shared machine); the worker comparison is wall time of the
- * training epochs (`FitResult.trainSeconds`, worker start-up excluded), best of 2 epochs.
+ * (less distorted by neighbours on a shared machine); the worker comparison is the best epoch's
+ * wall-time rate (worker start-up excluded), and the two-worker ratio the median over paired
+ * rounds of fits with one and two workers run alternately.
  * TypeScript-vs-WebAssembly rows run both kernels through the same `Stepper` (as `fit` does) on the
  * same pre-drawn slots and negatives, alternating, best of 2 after a warm-up, so their ratio is
  * taken under the same machine load.
@@ -37,6 +38,8 @@ const DIM = 64
 const BATCH = 256
 const LR = 0.05
 const L2 = 0.001
+/** Paired (2 workers, 1 worker) rounds of `fit` per kernel. */
+const FIT_ROUNDS = 4
 
 /**
  * Runs the MF benchmark.
@@ -204,7 +207,7 @@ export async function benchMf(): Promise<BenchRow[]> {
   kernelCase('BPR+Adagrad k=1', 'bpr', 'adagrad', 1, 1_000_000, 0.1)
   kernelCase('BPR+SGD k=1 (fused)', 'bpr', 'sgd', 1, 1_000_000, LR)
 
-  // fit(): one worker (in-thread) vs two Hogwild workers, wall time of the epochs, each kernel.
+  // fit(): one worker (in-thread) vs two Hogwild workers, best epoch's rate, each kernel.
   const fitRate = async (workers: number, kernel: 'wasm' | 'js'): Promise<number> => {
     const m = models.matrixFactorization({ dim: DIM, loss: 'bpr', optimizer: 'sgd', negatives: 1, seed: 1 })
     let best = 0
@@ -222,13 +225,30 @@ export async function benchMf(): Promise<BenchRow[]> {
     })
     return best
   }
+  // One and two workers alternate (1, 2, 1, 2, …, 1) and each two-worker rate is divided by the
+  // mean of the one-worker rates either side of it: this VM's speed drifts up to 2× within
+  // seconds, so a single pair of fits does not make a ratio. The figure is the median round.
   for (const kernel of ['js', 'wasm'] as const) {
     const label = kernel === 'wasm' ? 'WebAssembly kernel' : 'TypeScript kernel'
-    const one = await fitRate(1, kernel)
-    const two = await fitRate(2, kernel)
-    rows.push({ name: `mf: fit BPR+uniform, ${label}, 1 worker`, value: Math.round(one), unit: 'updates/s' })
-    rows.push({ name: `mf: fit BPR+uniform, ${label}, 2 workers`, value: Math.round(two), unit: 'updates/s' })
-    rows.push({ name: `mf: ${label}, 2 workers / 1 (target ≥ 1.7 on an idle machine)`, value: Math.round((two / one) * 100) / 100, unit: '×' })
+    let one = await fitRate(1, kernel)
+    let best1 = one
+    let best2 = 0
+    const ratios: number[] = []
+    for (let r = 0; r < FIT_ROUNDS; r++) {
+      const two = await fitRate(2, kernel)
+      const next = await fitRate(1, kernel)
+      ratios.push(two / ((one + next) / 2))
+      best1 = Math.max(best1, next)
+      best2 = Math.max(best2, two)
+      one = next
+    }
+    console.error(`mf bench: ${label}, 2 workers / 1 per round: ${ratios.map((x) => x.toFixed(2)).join(' ')}`)
+    const sorted = [...ratios].sort((a, b) => a - b)
+    const m = sorted.length >> 1
+    const median = sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2
+    rows.push({ name: `mf: fit BPR+uniform, ${label}, 1 worker`, value: Math.round(best1), unit: 'updates/s' })
+    rows.push({ name: `mf: fit BPR+uniform, ${label}, 2 workers`, value: Math.round(best2), unit: 'updates/s' })
+    rows.push({ name: `mf: ${label}, 2 workers / 1, median of ${FIT_ROUNDS} paired rounds (target ≥ 1.7 on an idle machine)`, value: Math.round(median * 100) / 100, unit: '×' })
   }
   return rows
 }
