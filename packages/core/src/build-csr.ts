@@ -103,6 +103,7 @@ export function buildInteractions(cols: InteractionColumns, opts: BuildOptions =
   for (let u = 0; u < numUsers; u++) if (counts[u + 1] - counts[u] > maxRow) maxRow = counts[u + 1] - counts[u]
   const order = new Int32Array(maxRow)
   const keys = new Float64Array(maxRow)
+  const keys32 = new Int32Array(maxRow)
   const tmpI = new Int32Array(maxRow)
   const tmpW = sW ? new Float32Array(maxRow) : undefined
   const tmpT = sT ? new Float64Array(maxRow) : undefined
@@ -120,30 +121,44 @@ export function buildInteractions(cols: InteractionColumns, opts: BuildOptions =
       }
     }
     if (ordered) continue
-    // order[k] = position (within the row) of the k-th smallest (item, position).
-    if (len <= 24) {
-      for (let j = 0; j < len; j++) {
-        const it = sItems[s + j]
-        let k = j - 1
-        while (k >= 0 && sItems[s + order[k]] > it) {
-          order[k + 1] = order[k]
-          k--
+    // order[k] = position (within the row) of the k-th smallest (item, position). Keys pack
+    // (item, position) into one number, so sorting the keys is a stable sort by item: in an int32
+    // when they fit (insertion sort for rows of up to 12, else the engine's native sort, which measured faster from ~16 on), else
+    // in a double, else through a comparator.
+    const P = 2 ** (32 - Math.clz32(len - 1))
+    if (numItems * P <= 0x80000000) {
+      const mask = P - 1
+      for (let j = 0; j < len; j++) keys32[j] = sItems[s + j] * P + j
+      if (len <= 12) {
+        for (let j = 1; j < len; j++) {
+          const x = keys32[j]
+          let k = j - 1
+          while (k >= 0 && keys32[k] > x) {
+            keys32[k + 1] = keys32[k]
+            k--
+          }
+          keys32[k + 1] = x
         }
-        order[k + 1] = j
+      } else keys32.subarray(0, len).sort()
+      for (let j = 0; j < len; j++) {
+        const key = keys32[j]
+        sItems[s + j] = (key - (key & mask)) / P
+        order[j] = key & mask
       }
-    } else if (packable) {
-      // Native sort of packed (item, position) keys: exact in a double, stable by position.
-      for (let j = 0; j < len; j++) keys[j] = sItems[s + j] * len + j
-      const view = keys.subarray(0, len)
-      view.sort()
-      for (let j = 0; j < len; j++) order[j] = view[j] % len
     } else {
-      const idx = Array.from({ length: len }, (_, j) => j)
-      idx.sort((a, b) => sItems[s + a] - sItems[s + b] || a - b)
-      for (let j = 0; j < len; j++) order[j] = idx[j]
+      if (packable) {
+        for (let j = 0; j < len; j++) keys[j] = sItems[s + j] * len + j
+        const view = keys.subarray(0, len)
+        view.sort()
+        for (let j = 0; j < len; j++) order[j] = view[j] % len
+      } else {
+        const idx = Array.from({ length: len }, (_, j) => j)
+        idx.sort((a, b) => sItems[s + a] - sItems[s + b] || a - b)
+        for (let j = 0; j < len; j++) order[j] = idx[j]
+      }
+      for (let j = 0; j < len; j++) tmpI[j] = sItems[s + j]
+      for (let j = 0; j < len; j++) sItems[s + j] = tmpI[order[j]]
     }
-    for (let j = 0; j < len; j++) tmpI[j] = sItems[s + j]
-    for (let j = 0; j < len; j++) sItems[s + j] = tmpI[order[j]]
     if (sW) {
       for (let j = 0; j < len; j++) tmpW![j] = sW[s + j]
       for (let j = 0; j < len; j++) sW[s + j] = tmpW![order[j]]

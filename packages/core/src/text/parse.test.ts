@@ -157,6 +157,61 @@ describe('parseInteractions', () => {
   })
 })
 
+describe('parseInteractions fast path', () => {
+  // Rows of plain numbers with a one-byte delimiter take a fast path; anything else falls back to
+  // the general field loop, which is the only path for '::'. The same rows written with ',' and
+  // with '::' must therefore read alike, errors included: odd fields are mixed in at random.
+  const fields = {
+    id: ['1', '7', '42', '007', '0', ' 3', 'u9', '"5"', '"a""b"', '1.5', '', '1234567890123456', '99'],
+    num: ['4', '3.5', '4.', '.5', '', 'x', '"2"', '1e3', '123456789012345', '1234567890123456', ' 2', '0.25'],
+  }
+  const pick = (a: string[], r: number): string => (r < 0.8 ? a[Math.floor(r * 10) % 3] : a[Math.floor(((r - 0.8) / 0.2) * a.length)])
+  function outcome(text: string, opts: Parameters<typeof parseInteractions>[1] = {}): string {
+    try {
+      const x = parse(text, opts)
+      return JSON.stringify([triples(x), x.userIds.toArray(), x.itemIds.toArray()])
+    } catch (e) {
+      return `error: ${(e as Error).message}`
+    }
+  }
+  it("reads every row as the general parser does (',' against '::'), valid or not", () => {
+    let state = 12345
+    const rand = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0
+      return state / 2 ** 32
+    }
+    let errors = 0
+    for (let trial = 0; trial < 300; trial++) {
+      const rows: string[][] = []
+      const odd = rand() < 0.5
+      for (let r = 0; r < 1 + Math.floor(rand() * 6); r++) {
+        const f = [String(1 + Math.floor(rand() * 4)), String(1 + Math.floor(rand() * 9)), String(1 + Math.floor(rand() * 5)), String(1_000 + Math.floor(rand() * 100))]
+        if (odd && rand() < 0.3) {
+          const k = Math.floor(rand() * 4)
+          f[k] = pick(k < 2 ? fields.id : fields.num, rand())
+        }
+        if (odd && rand() < 0.05) f.push('9')
+        if (odd && rand() < 0.05) f.pop()
+        rows.push(f)
+      }
+      const eol = rand() < 0.3 ? '\r\n' : '\n'
+      const last = rand() < 0.8 ? eol : ''
+      const text = (d: string): string => `user${d}item${d}rating${d}timestamp${eol}` + rows.map((f) => f.join(d)).join(eol) + last
+      const a = outcome(text(','), { delimiter: ',' })
+      const b = outcome(text('::'), { delimiter: '::' })
+      expect(a, text(',')).toBe(b)
+      if (a.startsWith('error')) errors++
+    }
+    // Both outcomes occur: the comparison covered rejections as well as reads.
+    expect(errors).toBeGreaterThan(10)
+    expect(errors).toBeLessThan(250)
+  })
+  it('reads a MovieLens ratings file on the fast path, then switches to string ids mid-file', () => {
+    const x = parse('userId,movieId,rating,timestamp\n1,30,4.0,964982703\n1,10,3.5,964981247\nu5,10,5,964982224\n2,10,1,9\n')
+    expect(triples(x)).toEqual(['1|10|3.5|964981247', '1|30|4|964982703', '2|10|1|9', 'u5|10|5|964982224'])
+  })
+})
+
 describe('parseCsvRecords', () => {
   it('splits quoted metadata fields', () => {
     const text = 'movieId,title,genres\r\n1,"American President, The (1995)",Comedy|Drama\n2,"Say ""Hi""",\n'
