@@ -311,25 +311,10 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
         }
       } else if (role === ROLE_RATING || role === ROLE_TIME) {
         // Fused scan + parse of [digits][.digits] with ≤ 15 significant digits.
-        let p = pos
-        let m = 0
-        let nd = 0
-        let frac = 0
-        let dot = false
-        c = -1
-        while (p < n) {
-          c = bytes[p]
-          const d = c - 48
-          if (d >= 0 && d <= 9) {
-            m = m * 10 + d
-            nd++
-            if (dot) frac++
-          } else if (c === 46 && !dot) dot = true
-          else break
-          p++
-        }
-        if ((p === n || c === LF || c === CR || (c === d0 && (d1 < 0 || (p + 1 < n && bytes[p + 1] === d1)))) && nd > 0 && nd <= 15) {
-          const v = frac === 0 ? m : m / POW10[frac]
+        c = scanDecimal(bytes, pos, n)
+        const p = dEnd
+        if ((c < 0 || c === LF || c === CR || (c === d0 && (d1 < 0 || (p + 1 < n && bytes[p + 1] === d1)))) && dDigits > 0 && dDigits <= 15) {
+          const v = dValue
           if (role === ROLE_RATING) rating = v
           else time = v
           pos = p
@@ -437,9 +422,42 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
   )
 }
 
-// Outputs of scanPlainRows besides the position (module state instead of an allocated tuple).
+// Outputs of scanDecimal and of scanPlainRows (module state instead of allocated tuples).
+let dEnd = 0
+let dDigits = 0
+let dDot = false
+let dValue = 0
 let pRows = 0
 let pLines = 0
+
+/**
+ * Scans `[digits][.digits]` at `bytes[p..n)`: sets `dEnd` (the first byte after it), `dDigits`,
+ * `dDot` and `dValue` (exact for ≤ 15 digits).
+ * @returns the byte at `dEnd`, or −1 at the end of the input.
+ */
+function scanDecimal(bytes: Uint8Array, p: number, n: number): number {
+  let m = 0
+  let nd = 0
+  let frac = 0
+  let dot = false
+  let c = -1
+  while (p < n) {
+    c = bytes[p]
+    const d = c - 48
+    if (d >= 0 && d <= 9) {
+      m = m * 10 + d
+      nd++
+      if (dot) frac++
+    } else if (c === 46 && !dot) dot = true
+    else break
+    p++
+  }
+  dEnd = p
+  dDigits = nd
+  dDot = dot
+  dValue = frac === 0 ? m : m / POW10[frac]
+  return p < n ? c : -1
+}
 
 /**
  * The fast path of {@link parseInteractions}: parses consecutive rows of plain numbers (ids
@@ -481,34 +499,20 @@ function scanPlainRows(
     let g = 0
     for (; g < nf; g++) {
       const fs = p
-      let m = 0
-      let nd = 0
-      let frac = 0
-      let dot = false
-      let c = -1
-      while (p < n) {
-        c = bytes[p]
-        const d = c - 48
-        if (d >= 0 && d <= 9) {
-          m = m * 10 + d
-          nd++
-          if (dot) frac++
-        } else if (c === 46 && !dot) dot = true
-        else break
-        p++
-      }
+      const c = scanDecimal(bytes, p, n)
+      p = dEnd
       // Field end: the delimiter, or for the last field the line end (or the end of the file).
-      if (g < nf - 1 ? p === n || c !== d0 : p < n && c !== LF && c !== CR) break
+      if (g < nf - 1 ? c !== d0 : c >= 0 && c !== LF && c !== CR) break
       const role = roles[g]
+      const nd = dDigits
       if (role === ROLE_USER || role === ROLE_ITEM) {
-        if (dot || nd === 0 || nd > 15 || (nd > 1 && bytes[fs] === 48)) break
-        if (role === ROLE_USER) uVal = m
-        else iVal = m
+        if (dDot || nd === 0 || nd > 15 || (nd > 1 && bytes[fs] === 48)) break
+        if (role === ROLE_USER) uVal = dValue
+        else iVal = dValue
       } else if (role === ROLE_RATING || role === ROLE_TIME) {
         if (nd === 0 || nd > 15) break
-        const v = frac === 0 ? m : m / POW10[frac]
-        if (role === ROLE_RATING) rating = v
-        else time = v
+        if (role === ROLE_RATING) rating = dValue
+        else time = dValue
       }
       if (g < nf - 1) p++
     }
