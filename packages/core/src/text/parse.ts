@@ -600,24 +600,8 @@ function parseNumber(buf: Uint8Array, s: number, e: number, source: string, line
     neg = buf[p] === 45
     p++
   }
-  let m = 0
-  let nd = 0
-  let frac = 0
-  let dot = false
-  for (; p < e; p++) {
-    const c = buf[p]
-    const d = c - 48
-    if (d >= 0 && d <= 9) {
-      m = m * 10 + d
-      nd++
-      if (dot) frac++
-    } else if (c === 46 && !dot) dot = true
-    else break
-  }
-  if (p === e && nd > 0 && nd <= 15) {
-    const v = frac === 0 ? m : m / POW10[frac]
-    return neg ? -v : v
-  }
+  scanDecimal(buf, p, e)
+  if (dEnd === e && dDigits > 0 && dDigits <= 15) return neg ? -dValue : dValue
   return parseNumberSlow(buf, s, e, source, line, field)
 }
 
