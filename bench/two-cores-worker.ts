@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { aliasBuild, aliasDraw, createRng, prngFloat } from '@decoy/core'
-import { createSgnsLayout, layoutArrays, SgnsWasmKernel } from '@decoy/models'
+import { createSgnsLayout, layoutArrays, SgnsWasmKernel } from '@decoy/models/kernels'
 
 const { items, dim, k, seed } = workerData as { items: number; dim: number; k: number; seed: string }
 const B = 2048

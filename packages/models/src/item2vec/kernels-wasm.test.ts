@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { buildInteractions, createRng, prngBelow, prngFloat } from '@decoy/core'
 import { popularitySampler } from '@decoy/samplers'
-import { SgnsWasmKernel, buildHuffman, createSgnsLayout, hsStep, item2vec, layoutArrays, sgnsStep, wasmSimdSupported } from '@decoy/models'
+import { item2vec, wasmSimdSupported } from '@decoy/models'
+import { SgnsWasmKernel, buildHuffman, createSgnsLayout, hsStep, layoutArrays, sgnsStep } from '@decoy/models/kernels'
 
 const supported = wasmSimdSupported()
 

@@ -39,13 +39,13 @@ function spawn(workerData: Item2VecWorkerData): Worker {
  * claim chunks of that order from a shared cursor until the epoch is done, each with its own
  * sampler rebuilt from `samplerConfig` through `samplerModule` (stream `<seed>/fit/sampler/w<w>`). The learning rate
  * follows the sum of all workers' progress. After each epoch the main thread calls `afterEpoch`
- * while the workers wait.
+ * while the workers wait; it returns false to stop.
  *
  * @throws Error naming the worker when one fails or the sampler cannot be rebuilt.
  */
 export async function runItem2VecParallel(
   init: Item2VecParallelInit,
-  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => void,
+  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => boolean,
 ): Promise<void> {
   const W = init.workers
   const U = init.numUsers
@@ -123,7 +123,7 @@ export async function runItem2VecParallel(
         negatives += r.negatives
         if (r.lr < lr) lr = r.lr
       }
-      afterEpoch(epoch, pairs, negatives, lr, (performance.now() - t0) / 1000, results.map((r) => r.seconds))
+      if (!afterEpoch(epoch, pairs, negatives, lr, (performance.now() - t0) / 1000, results.map((r) => r.seconds))) break
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createRng, prngNormal } from '@decoy/core'
-import {
-  OPT_ADAGRAD,
-  OPT_SGD,
-  allocDotScratch,
-  bprSgdRange,
-  dotStepRange,
-  lossGrad,
-  resolveLoss,
-  scheduledRate,
-  SCHEDULE_LINEAR,
-  SCHEDULE_CONSTANT,
-  type DotViews,
-  type LossName,
-} from '@decoy/models'
+import { type LossName } from '@decoy/models'
+import { OPT_ADAGRAD, OPT_SGD, allocDotScratch, bprSgdRange, dotStepRange, lossGrad, resolveLoss, scheduledRate, SCHEDULE_LINEAR, SCHEDULE_CONSTANT, type DotViews } from '@decoy/models/kernels'
 
 const DIM = 6
 const ITEMS = 8
