@@ -61,4 +61,10 @@ export interface ModelFamily<M extends Model = Model> {
   objective(options: Readonly<Record<string, unknown>>): string
   /** Options whose value the edge (CLI, experiments) builds from dataset metadata: `features`. */
   readonly metadataOptions?: readonly string[]
+  /** Defaults of the common `fit` options the edges show and check (progress bars, batch floors). */
+  readonly defaults: { readonly epochs: number; readonly batchSize: number }
+  /** Whether the options train through a negative sampler (item2vec's `'hs'` does not). */
+  usesSampler(options: Readonly<Record<string, unknown>>): boolean
+  /** Sampler kind the edges use when none is named (item2vec: `'popularity'`); none: required. */
+  readonly defaultSampler?: string
 }

@@ -13,4 +13,6 @@ export const fmFamily: ModelFamily<FactorizationMachine> = Object.freeze({
   steppers: { fm: createFmStepper },
   objective: (options: Readonly<Record<string, unknown>>) => (options.loss as string | undefined) ?? fmDefaults.loss,
   metadataOptions: ['features'],
+  defaults: { epochs: fmDefaults.epochs, batchSize: fmDefaults.batchSize },
+  usesSampler: () => true,
 })

@@ -604,10 +604,9 @@ export function fmFeaturesFrom(train: { userIds: IdMap; itemIds: IdMap }, source
     if (!(FM_METADATA_FIELDS as readonly string[]).includes(f)) throw new Error(`features: unknown field "${f}" (known: ${FM_METADATA_FIELDS.join(', ')})`)
   }
   if (checkOnly) return null
-  const meta = sources.metadata
-  if (fields.length > 0 && !meta) throw new Error(`features ${fields.join(',')} needs the dataset's metadata (fit(train, { metadata }), --dataset <name>)`)
+  const meta = sources.metadata ?? {}
   const missing = (what: string): Error =>
-    new Error(`features needs ${what}, which the data lacks (MovieLens datasets have genres, year and tags; ml-100k and ml-1m demographics)`)
+    new Error(`features: the data has no ${what} (pass fit(train, { metadata }); MovieLens datasets have genres, year and tags; ml-100k and ml-1m demographics)`)
   const genres = fields.includes('genres')
   const year = fields.includes('year')
   if (genres || year) {

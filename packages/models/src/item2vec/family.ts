@@ -10,4 +10,7 @@ export const item2vecFamily: ModelFamily<Item2Vec> = Object.freeze({
   create: (options: Record<string, unknown>) => item2vec(options as Item2VecOptions),
   decode: Item2Vec.fromDecoded,
   objective: (options: Readonly<Record<string, unknown>>) => ((options.output ?? ITEM2VEC_DEFAULTS.output) === 'hs' ? 'hs' : 'sgns'),
+  defaults: { epochs: 20, batchSize: 2048 },
+  usesSampler: (options: Readonly<Record<string, unknown>>) => (options.output ?? ITEM2VEC_DEFAULTS.output) !== 'hs',
+  defaultSampler: 'popularity',
 })

@@ -12,4 +12,6 @@ export const mfFamily: ModelFamily<MatrixFactorization> = Object.freeze({
   decode: MatrixFactorization.fromDecoded,
   steppers: { dot: createDotStepper },
   objective: (options: Readonly<Record<string, unknown>>) => (options.loss as string | undefined) ?? mfDefaults.loss,
+  defaults: { epochs: mfDefaults.epochs, batchSize: mfDefaults.batchSize },
+  usesSampler: () => true,
 })
