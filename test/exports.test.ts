@@ -95,6 +95,7 @@ describe('exports', () => {
         "formatInteractionsTsv": "function",
         "readInteractionsFile": "function",
         "readSplit": "function",
+        "spawnWorker": "function",
         "writeFileAtomic": "function",
         "writeInteractionsTsv": "function",
         "writeSplit": "function",

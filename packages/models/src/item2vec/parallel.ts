@@ -1,9 +1,8 @@
 /**
  * Hogwild worker threads for item2vec (Node only; exported from `@decoy/models/node`).
  */
-import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
+import type { Worker } from 'node:worker_threads'
+import { spawnWorker } from '@decoy/core/node'
 import { createRng, shuffleInPlace } from '@decoy/core'
 import type { Item2VecParallelInit } from './model.js'
 
@@ -20,17 +19,9 @@ export interface Item2VecWorkerData extends Item2VecParallelInit {
 }
 
 function spawn(workerData: Item2VecWorkerData): Worker {
-  const here = import.meta.url
-  if (here.endsWith('.ts')) {
-    // From source (vitest, tsx): boot the TypeScript worker through tsx's ESM API, resolving
-    // @decoy/* to their sources like the parent does.
-    const api = pathToFileURL(createRequire(here).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
-    const entry = new URL('./worker.ts', here).href
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
-    return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=decoy-source'] })
-  }
-  // Built: this code lives in dist/node.js and the worker is the tsup entry dist/item2vec-worker.js.
-  return new Worker(new URL('./item2vec-worker.js', here), { workerData })
+  // From source (vitest, tsx) this folder's worker.ts; built, this code lives in dist/node.js and the
+  // worker is the tsup entry dist/item2vec-worker.js.
+  return spawnWorker(import.meta.url, { source: './worker.ts', built: './item2vec-worker.js' }, workerData)
 }
 
 /**
