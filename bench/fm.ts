@@ -40,7 +40,7 @@ const L2 = 0.001
  * (kernel js and wasm).
  */
 export async function benchFm(): Promise<BenchRow[]> {
-  const core = await import('@decoy/core')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const models = { ...(await import('@decoy/models')), ...(await import('@decoy/models/kernels')) }
   const { uniformSampler } = await import('@decoy/samplers')
   // Not a public export: the bench reaches into the package source (run with decoy-source).

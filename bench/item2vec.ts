@@ -42,7 +42,7 @@ const EPOCHS = 2
  */
 export async function benchItem2vec(): Promise<BenchRow[]> {
   // Imported lazily so that the standalone entry can re-exec with the source condition first.
-  const core = await import('@decoy/core')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const models = { ...(await import('@decoy/models')), ...(await import('@decoy/models/kernels')) }
   const { createSampler } = await import('@decoy/samplers')
   const state = core.createRng('bench-item2vec').state

@@ -47,7 +47,7 @@ const FIT_ROUNDS = 4
  * with 1 and 2 workers and their speed-up.
  */
 export async function benchMf(): Promise<BenchRow[]> {
-  const core = await import('@decoy/core')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const models = { ...(await import('@decoy/models')), ...(await import('@decoy/models/kernels')) }
   const { uniformSampler } = await import('@decoy/samplers')
   const st = core.createRng('bench-mf').state

@@ -16,6 +16,7 @@ const SNAPSHOTTED = [
   '@decoy/core',
   '@decoy/core/arrow',
   '@decoy/core/node',
+  '@decoy/core/kernels',
   '@decoy/samplers',
   '@decoy/samplers/registry',
   '@decoy/eval',
@@ -43,29 +44,17 @@ describe('exports', () => {
       {
         "DataError": "class",
         "IdMap": "class",
-        "aliasBuild": "function",
-        "aliasDraw": "function",
-        "axpy": "function",
         "buildInteractions": "function",
-        "containsSorted": "function",
         "createBatch": "function",
         "createNegativeBuffer": "function",
         "createRng": "function",
-        "dot": "function",
-        "gemv": "function",
         "identityIds": "function",
         "isFactorView": "function",
         "itemCounts": "function",
-        "lowerBound": "function",
         "nnz": "function",
         "parseCsvRecords": "function",
         "parseInteractions": "function",
-        "prngBelow": "function",
-        "prngFloat": "function",
-        "prngNext": "function",
-        "prngNormal": "function",
         "recommendTopK": "function",
-        "selectTopK": "function",
         "shuffleInPlace": "function",
         "splitLeaveLast": "function",
         "splitRandom": "function",
@@ -85,6 +74,25 @@ describe('exports', () => {
         "isArrowIpc": "function",
         "readArrowIpc": "function",
         "writeArrowIpc": "function",
+      }
+    `)
+  })
+
+  it('@decoy/core/kernels', async () => {
+    expect(surface(await import('@decoy/core/kernels'))).toMatchInlineSnapshot(`
+      {
+        "aliasBuild": "function",
+        "aliasDraw": "function",
+        "axpy": "function",
+        "containsSorted": "function",
+        "dot": "function",
+        "gemv": "function",
+        "lowerBound": "function",
+        "prngBelow": "function",
+        "prngFloat": "function",
+        "prngNext": "function",
+        "prngNormal": "function",
+        "selectTopK": "function",
       }
     `)
   })
@@ -438,7 +446,7 @@ function nodeImports(file: string): string[] {
 }
 
 describe('browser-safe entries', () => {
-  it.each(['@decoy/core', '@decoy/core/arrow', '@decoy/samplers', '@decoy/samplers/registry', '@decoy/models', '@decoy/models/kernels', '@decoy/eval'])(
+  it.each(['@decoy/core', '@decoy/core/arrow', '@decoy/core/kernels', '@decoy/samplers', '@decoy/samplers/registry', '@decoy/models', '@decoy/models/kernels', '@decoy/eval'])(
     '%s reaches no node: module through static imports',
     (spec) => {
       expect(nodeImports(entrySource(spec))).toEqual([])

@@ -9,18 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  containsSorted,
-  createBatch,
-  createNegativeBuffer,
-  createRng,
-  DataError,
-  prngBelow,
-  splitRandom,
-  type Interactions,
-  type SamplerConfig,
-  type Split,
-} from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, DataError, splitRandom, type Interactions, type SamplerConfig, type Split } from '@decoy/core'
+import { containsSorted, prngBelow } from '@decoy/core/kernels'
 import { arrowTableFromColumns, interactionsToArrow, writeArrowIpc } from '@decoy/core/arrow'
 import { readInteractionsFile, readSplit, writeFileAtomic, writeSplit } from '@decoy/core/node'
 import { generateSynthetic, loadInteractions } from '@decoy/datasets'

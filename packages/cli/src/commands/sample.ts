@@ -1,5 +1,6 @@
 import type { FactorView, Scorer } from '@decoy/core'
-import { containsSorted, createBatch, createNegativeBuffer, createRng, nnz, prngBelow, userOfInteraction } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, nnz, userOfInteraction } from '@decoy/core'
+import { containsSorted, prngBelow } from '@decoy/core/kernels'
 import { writeFileAtomic } from '@decoy/core/node'
 import type { Command } from '../command.js'
 import { InputError, UsageError } from '../errors.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { IdMap, buildInteractions, createRng, isFactorView, prngFloat, type FactorView, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
+import { IdMap, buildInteractions, createRng, isFactorView, type FactorView, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
+import { prngFloat } from '@decoy/core/kernels'
 import { generateSynthetic } from '@decoy/datasets'
 import { createSampler, samplerKinds, uniformSampler } from '@decoy/samplers'
 import { describeRecommender, plantedSplit, recallAt } from '@decoy/testkit'

@@ -1,5 +1,6 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, createRng, prngNormal, selectTopK, shuffleInPlace, userOfInteraction, type Interactions, type TopK } from '@decoy/core'
+import { IdMap, createRng, shuffleInPlace, userOfInteraction, type Interactions, type TopK } from '@decoy/core'
+import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'

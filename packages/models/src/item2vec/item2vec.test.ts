@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, IdMap, prngBelow, type Batch, type Interactions, type NegativeBuffer, type NegativeSampler } from '@decoy/core'
+import { buildInteractions, createRng, IdMap, type Batch, type Interactions, type NegativeBuffer, type NegativeSampler } from '@decoy/core'
+import { prngBelow } from '@decoy/core/kernels'
 import { createSampler } from '@decoy/samplers'
 import { deserializeModel, item2vec, Item2Vec, sentencesByTime, type FitResult } from '@decoy/models'
 import { buildHuffman, hsProbability } from '@decoy/models/kernels'

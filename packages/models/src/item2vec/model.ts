@@ -2,7 +2,8 @@
  * item2vec: skip-gram over user histories, with negatives from any Decoy sampler or a
  * hierarchical softmax.
  */
-import { createRng, gemv, itemCounts, prngFloat, selectTopK, shuffleInPlace } from '@decoy/core'
+import { createRng, itemCounts, shuffleInPlace } from '@decoy/core'
+import { gemv, prngFloat, selectTopK } from '@decoy/core/kernels'
 import type { FactorView, IdMap, Interactions, Scorer, TopK } from '@decoy/core'
 import { buildHuffman } from './huffman.js'
 import type { HuffmanTree } from './huffman.js'

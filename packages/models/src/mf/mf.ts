@@ -1,14 +1,6 @@
 import { cosineSimilarItems } from '../similar.js'
-import {
-  IdMap,
-  createRng,
-  prngNormal,
-  selectTopK,
-  userOfInteraction,
-  type FactorView,
-  type Interactions,
-  type TopK,
-} from '@decoy/core'
+import { IdMap, createRng, userOfInteraction, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { createDotScorer, createDotStepper, type DotStepperSpec } from '../train/dot-stepper.js'

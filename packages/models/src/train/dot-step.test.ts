@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createRng, prngNormal } from '@decoy/core'
+import { createRng } from '@decoy/core'
+import { prngNormal } from '@decoy/core/kernels'
 import { type LossName } from '@decoy/models'
 import { OPT_ADAGRAD, OPT_SGD, allocDotScratch, bprSgdRange, dotStepRange, lossGrad, resolveLoss, scheduledRate, SCHEDULE_LINEAR, SCHEDULE_CONSTANT, type DotViews } from '@decoy/models/kernels'
 
