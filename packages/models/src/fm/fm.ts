@@ -11,7 +11,7 @@ import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { trainerOptionSchema } from '../train/options.js'
 import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, fmFeaturesFrom, type FeatureFileInput, type FmFeatureSources, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
-import { createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported, type FmWasmLayout } from './fm-step-wasm.js'
+import { fmBackend } from './backend.js'
 import { fmRowSum, fmRowSum32 } from './kernels.js'
 import { createFmScorer, createFmStepper, type FmFactorView, type FmStepperSpec } from './stepper.js'
 
@@ -226,8 +226,6 @@ export class FactorizationMachine implements Model {
     const { seed, ...merged } = mergeFitConfig({ ...c, itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount }, opts, 'factorizationMachine')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
-    const kernel = opts.kernel ?? 'auto'
-    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -241,47 +239,28 @@ export class FactorizationMachine implements Model {
     // negatives (e.g. a cold item's id) would learn nothing but "drawn as a negative".
     const tu = keepUsed(this.userRows, used)
     const ti = keepUsed(this.itemRows, used)
-    // The WebAssembly kernel updates the parameters in its own memory, so they move there.
-    let layout: FmWasmLayout | null = null
-    if (kernel !== 'js' && fmWasmCovers({ dim: c.dim, loss: loss.code, optimizer }) && fmWasmSupported()) {
-      layout = createFmWasmLayout({
+    // The backend decides which step kernel runs and where the parameters live (its memory).
+    const backend = fmBackend(
+      opts.kernel,
+      {
         dim: c.dim,
         k: merged.negatives,
         batchSize: merged.batchSize,
-        numFeatures: this.w.length,
+        loss: loss.code,
+        optimizer,
         adagrad: optimizer === OPT_ADAGRAD,
-        uPtr: tu.indptr,
-        uFeat: tu.features,
-        uVal: tu.values,
-        iPtr: ti.indptr,
-        iFeat: ti.features,
-        iVal: ti.values,
-        threads: workers,
-        shared: workers >= 2,
-      })
-    }
-    if (kernel === 'wasm' && layout === null) {
-      throw new Error(
-        `fit: kernel 'wasm' needs WebAssembly SIMD, loss bpr, logistic, gbce or softmax, optimizer sgd or adagrad, dim a multiple of 4 (got loss ${merged.loss}, optimizer ${merged.optimizer}, dim ${c.dim}) and parameters under 4 GiB`,
-      )
-    }
-    let arrays: Record<string, Float32Array>
-    if (layout) {
-      arrays = fmWasmArrays(layout)
-      arrays.w0.set(this.w0)
-      arrays.w.set(this.w)
-      arrays.V.set(this.V)
-      this.w0 = arrays.w0
-      this.w = arrays.w
-      this.V = arrays.V
-    } else {
-      arrays = { w0: this.w0, w: this.w, V: this.V }
-      if (optimizer === OPT_ADAGRAD) {
-        arrays.w0Acc = new Float32Array(1)
-        arrays.wAcc = new Float32Array(this.w.length)
-        arrays.VAcc = new Float32Array(this.V.length)
-      }
-    }
+        workers,
+        users: tu,
+        items: ti,
+        lossName: merged.loss,
+        optimizerName: merged.optimizer,
+      },
+      { w0: this.w0, w: this.w, V: this.V },
+    )
+    const arrays = backend.arrays
+    this.w0 = arrays.w0
+    this.w = arrays.w
+    this.V = arrays.V
     const spec: FmStepperSpec = {
       dim: c.dim,
       numItems: train.numItems,
@@ -296,7 +275,7 @@ export class FactorizationMachine implements Model {
       iPtr: ti.indptr,
       iFeat: ti.features,
       iVal: ti.values,
-      wasm: layout,
+      wasm: backend.wasm,
     }
     let live = arrays
     const target: TrainTarget = {
@@ -329,7 +308,7 @@ export class FactorizationMachine implements Model {
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
     this.refreshItemCache()
-    const ran = layout ? 'wasm' : 'js'
+    const ran = backend.kernel
     result.kernel = ran
     this.seed = seed
     result.config = {

@@ -17,6 +17,7 @@ import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { createEpochTracker } from '../train/stopping.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
+import { chooseKernel } from '../wasm/backend.js'
 import type { ModelHeader, StoredArray } from '../persist/format.js'
 
 // Variables, so that bundlers do not follow them into Node-only modules.
@@ -387,8 +388,6 @@ export class Item2Vec implements Model {
     const counts = itemCounts(train)
     const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)
     const sentences = sentencesByTime(train, o.order)
-    const kernel = opts.kernel ?? 'auto'
-    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`item2vec.fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const parallel = workers >= 2
     // Four copies per row (private and as-of-last-merge, syn0 and syn1) of dim float32s.
     const privateRows = opts.privateRows ?? Math.min(numItems, Math.floor(PRIVATE_BYTES / (16 * o.dim)))
@@ -399,15 +398,17 @@ export class Item2Vec implements Model {
     const tree = o.output === 'hs' ? buildHuffman(counts, numItems, o.minCount) : null
     const hs: HsPaths | null = tree ? { codes: tree.codes, points: tree.points, offsets: tree.offsets } : null
     const syn1Length = (tree ? Math.max(1, tree.numInner) : numItems) * dim
-    // The WebAssembly kernels update the parameters in their own memory, so syn0/syn1 live there.
-    let layout: SgnsLayout | null = null
-    if (kernel !== 'js' && wasmSimdSupported()) {
-      const privateSet = parallel && privateRows > 0 ? rowsToPrivatise(counts, keep, numItems, tree ? tree.numInner : -1, privateRows, batchSize) : null
-      layout = createSgnsLayout({ dim, k: o.negatives, batchSize, syn0Length: numItems * dim, syn1Length, threads: workers, shared: parallel, hs, privateRows: privateSet })
-    }
-    if (kernel === 'wasm' && layout === null) {
-      throw new Error(`item2vec.fit: kernel 'wasm' needs WebAssembly SIMD, dim a multiple of 4 (got ${dim}) and parameters under 4 GiB`)
-    }
+    // The one backend choice: the WebAssembly kernels update the parameters in their own memory,
+    // so syn0/syn1 live there when they run.
+    const { layout } = chooseKernel<SgnsLayout>(opts.kernel, 'item2vec.fit', {
+      covers: true,
+      supported: wasmSimdSupported,
+      layout: () => {
+        const privateSet = parallel && privateRows > 0 ? rowsToPrivatise(counts, keep, numItems, tree ? tree.numInner : -1, privateRows, batchSize) : null
+        return createSgnsLayout({ dim, k: o.negatives, batchSize, syn0Length: numItems * dim, syn1Length, threads: workers, shared: parallel, hs, privateRows: privateSet })
+      },
+      needs: `WebAssembly SIMD, dim a multiple of 4 (got ${dim}) and parameters under 4 GiB`,
+    })
     const arrays = layout ? layoutArrays(layout) : { syn0: f32(numItems * dim), syn1: f32(syn1Length) }
     const syn0 = arrays.syn0
     const syn1 = arrays.syn1
