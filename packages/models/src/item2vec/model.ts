@@ -389,6 +389,9 @@ export class Item2Vec implements Model {
     const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)
     const sentences = sentencesByTime(train, o.order)
     const parallel = workers >= 2
+    if (parallel && typeof SharedArrayBuffer === 'undefined') {
+      throw new Error(`item2vec.fit: workers ≥ 2 needs Node worker threads (${MODELS_NODE}) and SharedArrayBuffer, which this engine lacks`)
+    }
     // Four copies per row (private and as-of-last-merge, syn0 and syn1) of dim float32s.
     const privateRows = opts.privateRows ?? Math.min(numItems, Math.floor(PRIVATE_BYTES / (16 * o.dim)))
     if (!(Number.isInteger(privateRows) && privateRows >= 0)) throw new Error(`item2vec.fit: privateRows must be a non-negative integer, got ${opts.privateRows}`)
