@@ -5,6 +5,7 @@
  */
 // The contract and the registry.
 export { createModel, deserializeModel, modelFamilies, modelFamily, modelKinds } from './registry.js'
+export type { ModelRegistryOptions } from './registry.js'
 export type { Model, ModelConfig, ModelFamily } from './model.js'
 export { checkOption, optionFlag, validateOptions } from './schema.js'
 export type { OptionSchema, OptionSpec, OptionType } from './schema.js'
