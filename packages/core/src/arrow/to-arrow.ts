@@ -142,6 +142,7 @@ export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): In
   let reader: RecordBatchReader
   try {
     reader = RecordBatchReader.from(bytes) as RecordBatchReader
+    // biome-ignore lint/nursery/noFloatingPromises: a reader over bytes opens synchronously; isAsync() is checked next
     reader.open()
     if (reader.isAsync()) throw new Error('the reader is asynchronous')
   } catch (e) {
