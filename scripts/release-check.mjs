@@ -102,9 +102,17 @@ if (problems.length > 0) {
 
 // The real publish path, without publishing: pnpm rewrites workspace ranges and npm validates each package.
 const filters = published.flatMap((name) => ['--filter', name])
-const dry = spawnSync('pnpm', ['-r', ...filters, 'publish', '--dry-run', '--no-git-checks'], { cwd: root, stdio: 'inherit' })
+const dry = spawnSync('pnpm', ['-r', ...filters, 'publish', '--dry-run', '--no-git-checks'], { cwd: root, encoding: 'utf8' })
+const log = `${dry.stdout ?? ''}${dry.stderr ?? ''}`
 if (dry.status !== 0) {
-  console.error('release:check: `pnpm publish --dry-run` failed')
+  console.error(`${log}\nrelease:check: \`pnpm publish --dry-run\` failed`)
+  process.exit(1)
+}
+// npm lists every file of every tarball; keep the verdict lines, and check each would go out public.
+for (const line of log.split('\n')) if (/^\+ /.test(line)) console.log(line)
+const publicCount = log.split('\n').filter((line) => line.includes('public access')).length
+if (publicCount !== published.length) {
+  console.error(`${log}\nrelease:check: ${publicCount} of ${published.length} packages would publish with public access`)
   process.exit(1)
 }
 console.log(`release:check: ${published.length} packages pass (${published.join(', ')})`)
