@@ -576,6 +576,7 @@ export class FactorizationMachine implements Model {
     const items: FeatureRows = { numRows: extra.numItems, indptr: arrays.itemIndptr as Int32Array, features: arrays.itemFeatures as Int32Array, values: arrays.itemValues as Float32Array }
     const features: FmFeatures = { dictionary, userIds: idMapFromJson(header.userIds), itemIds: idMapFromJson(header.itemIds), users, items }
     const m = new FactorizationMachine(config, features)
+    m.seed = header.seed
     m.w0 = arrays.w0 as Float32Array
     m.w = arrays.w as Float32Array
     m.V = arrays.V as Float32Array
