@@ -192,7 +192,7 @@ export class FmWasmKernel {
     const k = layout.k
     const buf = layout.memory.buffer
     this.scratch = layout.scratch + slot * layout.scratchBytes
-    let at = this.scratch + align16(3 * 8 * (k + 1)) + (k + 3) * layout.dim * 4
+    const at = this.scratch + align16(3 * 8 * (k + 1)) + (k + 3) * layout.dim * 4
     this.slots = new WasmSlots(buf, at, B, k)
   }
 

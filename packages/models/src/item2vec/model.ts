@@ -274,7 +274,7 @@ export function sentencesByTime(x: Interactions, order: 'time' | 'set' = 'time')
 }
 
 /**
- * A fitted (or to-be-fitted) item2vec model: {@link Recommender} over user histories, with
+ * A fitted (or to-be-fitted) item2vec model: {@link @decoy/core!index.Recommender | Recommender} over user histories, with
  * cosine `similarItems` and word2vec text export.
  */
 export class Item2Vec implements Model {
@@ -354,8 +354,8 @@ export class Item2Vec implements Model {
    *
    * Per epoch: users in a seeded random order; each history is subsampled (word2vec's rule),
    * ordered (time or shuffled set), and every (centre, context) pair inside the window becomes a
-   * batch slot `(user, context)`; the sampler draws `negatives` per slot, then {@link sgnsStep}
-   * (or {@link hsStep}) runs per slot. The learning rate falls linearly from `alpha` to
+   * batch slot `(user, context)`; the sampler draws `negatives` per slot, then {@link @decoy/models!kernels.sgnsStep | sgnsStep}
+   * (or {@link @decoy/models!kernels.hsStep | hsStep}) runs per slot. The learning rate falls linearly from `alpha` to
    * `minAlpha` with the share of sentence positions processed over all epochs, as in word2vec
    * (summed over threads when `workers` ≥ 2).
    *
