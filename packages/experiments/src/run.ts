@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { writeFileAtomic } from '@decoy/core/node'
+import { outputError, writeFileAtomic } from '@decoy/core/node'
 import { cellFileName, runCell, type CellRecord } from './cell.js'
 import { ConfigError, expandCells, validateConfig, type CellSpec, type ExperimentConfig } from './config.js'
 import { loadExperimentData, type ExperimentData } from './data.js'
@@ -138,7 +138,11 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
   const threads = opts.workers ?? c.parallel
   const out = resolve(opts.out)
   const cellsDir = join(out, 'cells')
-  mkdirSync(cellsDir, { recursive: true })
+  try {
+    mkdirSync(cellsDir, { recursive: true })
+  } catch (e) {
+    throw outputError(e, opts.out)
+  }
 
   const cells = expandCells(c)
   const tasks: (CellTask & { id: string; fingerprint: string; file: string })[] = []
