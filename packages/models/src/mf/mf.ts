@@ -1,6 +1,7 @@
 import { cosineSimilarItems } from '../similar.js'
 import {
   IdMap,
+  checkAllocation,
   createRng,
   prngNormal,
   selectTopK,
@@ -187,6 +188,12 @@ export class MatrixFactorization implements Recommender {
     const dim = c.dim
     const useBias = c.bias && !c.normalize
     const normalize = c.normalize ? 1 : 0
+    // Before anything is allocated: factors (twice with AdaGrad's accumulators), the negative buffer.
+    checkAllocation(`mf with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`, [
+      { what: 'the user and item factors', elements: (train.numUsers + train.numItems) * dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
+      { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
+      { what: 'score scratch', elements: train.numItems * 2, bytesPer: 4 },
+    ], 'lower the dimension (--factors) or the batch size × negatives')
     // The WebAssembly kernel updates the parameters in its own memory, so they live there.
     let layout: DotWasmLayout | null = null
     const covered = dotWasmCovers({ dim, loss: loss.code, optimizer, normalize })
