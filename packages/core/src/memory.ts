@@ -141,7 +141,8 @@ export function checkAllocation(task: string, parts: readonly AllocationPart[], 
   const limit = memoryBudget()
   const tail = hint ? `; ${hint}` : ''
   if (bytes > limit) {
-    const biggest = largest ? `, of which ${largest.what} ${formatBytes(largest.elements * largest.bytesPer)}` : ''
+    const big = largest ? largest.elements * largest.bytesPer : 0
+    const biggest = largest && big < bytes * 0.99 ? `, of which ${largest.what} ${formatBytes(big)}` : ` for ${largest?.what ?? 'its arrays'}`
     throw new ResourceError(`${task} needs about ${formatBytes(bytes)} of memory${biggest}, over the limit of ${formatBytes(limit)}${limitNote()}${tail}`, bytes, limit)
   }
   if (largest !== null && largest.elements > MAX_ARRAY_ELEMENTS) {
