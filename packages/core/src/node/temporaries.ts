@@ -33,7 +33,8 @@ function uninstall(): void {
 
 /**
  * Registers a temporary path (file or folder) to remove if the process is interrupted before
- * {@link releaseTemporary}. Signal handlers are installed only while some temporary is live.
+ * {@link releaseTemporary}. Signal handlers are installed with the first temporary; they re-raise
+ * the signal when no one else listens, so the process still ends as it would have.
  * @internal
  */
 export function holdTemporary(path: string): void {
@@ -41,10 +42,13 @@ export function holdTemporary(path: string): void {
   install()
 }
 
-/** Forgets a temporary (it was renamed into place or removed). @internal */
+/**
+ * Forgets a temporary (it was renamed into place or removed). The handlers stay: a signal that
+ * arrived during a synchronous write is dispatched after it, and must still end the process.
+ * @internal
+ */
 export function releaseTemporary(path: string): void {
   live.delete(path)
-  if (live.size === 0) uninstall()
 }
 
 /** Whether a process with this id is running (a temporary it named may still be in use). */
