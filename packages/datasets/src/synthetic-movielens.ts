@@ -1,4 +1,5 @@
-import { createRng, prngBelow, prngFloat } from '@decoy/core'
+import { createRng } from '@decoy/core'
+import { prngBelow, prngFloat } from '@decoy/core/kernels'
 import { writeFileSet } from '@decoy/core/node'
 import { generateSynthetic } from './synthetic.js'
 import type { SyntheticData, SyntheticOptions } from './synthetic.js'

@@ -4,3 +4,4 @@ export { beginFileSet, writeFileSet, settleFileSets, isFileSetStaging } from './
 export type { FileSetWriter } from './file-set.js'
 export { readInteractionsFile, writeInteractionsTsv, formatInteractionsTsv, writeSplit, readSplit } from './io.js'
 export type { ReadFileOptions } from './io.js'
+export { spawnWorker } from './workers.js'
