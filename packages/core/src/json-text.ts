@@ -49,7 +49,7 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | { ok
     const found = errorOffset(text)
     const where = lineColumnOf(text, found >= 0 ? found : pos ? Number(pos[1]) : text.length)
     let reason = msg
-      .replace(/,\s*".*" is not valid JSON$/s, '')
+      .replace(/,\s*(?:\.\.\.)?".*is not valid JSON$/s, '')
       .replace(/\s*in JSON at position \d+.*$/s, '')
       .replace(/\s*at position \d+/g, '')
       .replace(/\s*\(line \d+ column \d+\)\s*$/, '')
