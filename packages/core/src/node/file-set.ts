@@ -218,8 +218,3 @@ export function settleFileSets(dir: string): void {
     })
   }
 }
-
-/** Whether `name` is the staging folder of a set (listings of output folders skip it). */
-export function isFileSetStaging(name: string): boolean {
-  return STAGE_NAME.test(name)
-}
