@@ -19,7 +19,6 @@ const TRAIN = p('train.tsv')
 const TEST = p('test.tsv')
 const FILE = p('a-file')
 const DIR = p('a-dir')
-const SYN = 'synthetic:users=60,items=40,clusters=4,seed=1'
 
 function config(name: string, extra: Record<string, unknown> = {}): string {
   const path = p(name)
