@@ -5,7 +5,7 @@
  * then checks that the old outputs are intact or the new set whole, and that no temporary stays.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -187,5 +187,28 @@ describe('experiment killed mid-write', () => {
     expect(json.data).toMatch(/"seed":7/)
     expect(md).toContain(json.data)
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([])
+  })
+})
+
+describe('a read-only folder, for real', () => {
+  it('every writer says permission denied and names the folder (run as nobody when the tests run as root)', () => {
+    const ro = join(dir, 'read-only')
+    mkdirSync(ro)
+    writeFileSync(join(dir, 'ro.json'), JSON.stringify({ dataset: DATA, split: { strategy: 'random', testFraction: 0.2, seed: 1 }, models: [{ kind: 'mf', factors: 4 }], samplers: [{ kind: 'uniform' }], seeds: [1], budget: { epochs: 1 } }))
+    chmodSync(ro, 0o555)
+    chmodSync(dir, 0o755)
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+    for (const args of [
+      ['split', '--data', DATA, '--seed', '1', '--out', join(ro, 'split')],
+      ['sample', '--train', DATA, '--sampler', 'uniform', '--draws', '100', '--seed', '1', '--out', join(ro, 's.tsv')],
+      ['train', '--train', DATA, '--sampler', 'uniform', '--epochs', '1', '--factors', '4', '--save', join(ro, 'm.arrow')],
+      ['experiment', join(dir, 'ro.json'), '--out', join(ro, 'exp')],
+    ]) {
+      const r = spawnSync(process.execPath, [...bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DECOY_DEBUG: '' }, timeout: 120_000, ...asNobody })
+      const last = r.stderr.trim().split('\n').pop()!
+      expect(r.status, r.stderr).toBe(2)
+      expect(last).toMatch(new RegExp(`^decoy: cannot write ${ro}/\\S+: permission denied: ${ro} is not writable by this user$`))
+    }
+    expect(readdirSync(ro)).toEqual([])
   })
 })
