@@ -42,13 +42,24 @@ export function holdTemporary(path: string): void {
   install()
 }
 
+let idleTimer: ReturnType<typeof setTimeout> | null = null
+
 /**
- * Forgets a temporary (it was renamed into place or removed). The handlers stay: a signal that
- * arrived during a synchronous write is dispatched after it, and must still end the process.
+ * Forgets a temporary (it was renamed into place or removed). The handlers outlive the last
+ * temporary by a moment: a signal that arrived during a synchronous write is dispatched only
+ * after it (and may reach the event loop late, from another thread), and must still end the
+ * process. Then Node's default (immediate exit) is back, so Ctrl-C during a long computation is
+ * not delayed.
  * @internal
  */
 export function releaseTemporary(path: string): void {
   live.delete(path)
+  if (live.size > 0 || !installed || idleTimer !== null) return
+  idleTimer = setTimeout(() => {
+    idleTimer = null
+    if (live.size === 0) uninstall()
+  }, 200)
+  idleTimer.unref()
 }
 
 /** Whether a process with this id is running (a temporary it named may still be in use). */
