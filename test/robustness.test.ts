@@ -112,6 +112,9 @@ cases.push(
   { cls: 'resource', name: 'dynamic sampler tables', env: { DECOY_MEMORY_LIMIT: '1MB' }, argv: () => ['sample', '--train', TRAIN, '--sampler', 'dynamic', '--sampler-config', '{"memory":4000,"history":64}', '--draws', '10', '--seed', '1'], says: /dynamic sampler with memory 4000 × history 64 .* over the limit/ },
   { cls: 'resource', name: 'experiment config: factors 1e9', argv: () => ['experiment', config('big-dim.json', { models: [{ kind: 'mf', factors: 1000000000 }] }), '--out', p('exp-big')], says: new RegExp(`mf with dim 1000000000 .*${SIZE.source}`) },
   { cls: 'resource', name: 'experiment config: synthetic users 1e12', argv: () => ['experiment', config('big-data.json', { dataset: 'synthetic:users=1000000000000,seed=1' }), '--out', p('exp-big2')], says: new RegExp(`synthetic data of 1000000000000 users .*${SIZE.source}`) },
+  { cls: 'resource', name: 'eval --k 1e9', argv: () => ['eval', '--train', TRAIN, '--test', TEST, '--model', 'popularity', '--k', '10,1000000000'], says: /--k values must be at most 100000, got 1000000000$/ },
+  { cls: 'resource', name: 'train --k 3e9', argv: () => ['train', '--train', TRAIN, '--test', TEST, '--sampler', 'uniform', '--k', '3000000000'], says: /--k values must be at most 100000, got 3000000000$/ },
+  { cls: 'resource', name: 'experiment config: k 1e9', argv: () => ['experiment', config('big-k.json', { k: [10, 1000000000] }), '--out', p('exp-big4')], says: /big-k\.json: k\[1\]: must be at most 100000, got 1000000000$/ },
   { cls: 'resource', name: 'experiment in threads: factors 1e9', argv: () => ['experiment', config('big-par.json', { models: [{ kind: 'mf', factors: 1000000000 }], samplers: [{ kind: 'uniform' }, { kind: 'popularity' }], parallel: 2 }), '--out', p('exp-big3')], says: new RegExp(`cell mf/.*mf with dim 1000000000 .*${SIZE.source}`) },
 )
 

@@ -89,8 +89,12 @@ export class Args {
     return n
   }
 
-  /** A comma-separated list of positive integers (e.g. `--k 10,20`), or `fallback`. */
-  intList(name: string, fallback: number[]): number[] {
+  /**
+   * A comma-separated list of positive integers up to `max` (e.g. `--k 10,20`), or `fallback`.
+   * The default `max`, 100000, bounds ranking cut-offs: the evaluator keeps a top-`k` buffer and
+   * walks it for every user, so `--k 1e9` would exhaust memory rather than measure anything.
+   */
+  intList(name: string, fallback: number[], max = MAX_CUTOFF): number[] {
     const v = this.str(name)
     if (v === undefined) return fallback
     const parts = v.split(',').map((s) => s.trim())
@@ -98,6 +102,7 @@ export class Args {
     for (const p of parts) {
       const n = decimal(p)
       if (n === null || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${this.command}: --${name} must be a comma-separated list of positive integers, got ${JSON.stringify(v)}`)
+      if (n > max) throw new UsageError(`${this.command}: --${name} values must be at most ${max}, got ${p}`)
       if (!out.includes(n)) out.push(n)
     }
     return out.sort((a, b) => a - b)
@@ -147,6 +152,9 @@ export function parseCommandArgs(command: string, argv: string[], options: reado
   }
   return new Args(command, parsed.values, parsed.positionals)
 }
+
+/** Largest ranking cut-off the CLI accepts (see {@link Args.intList}). */
+export const MAX_CUTOFF = 100_000
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 
