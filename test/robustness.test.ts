@@ -158,6 +158,7 @@ cases.push(
   { cls: 'usage', name: '--factors 0x10', argv: () => ['train', '--train', TRAIN, '--sampler', 'uniform', '--factors', '0x10'], says: /--factors must be a positive integer, got "0x10"$/ },
   { cls: 'usage', name: '--draws 1.5', argv: () => ['sample', '--train', TRAIN, '--sampler', 'uniform', '--draws', '1.5', '--seed', '1'], says: /--draws must be a positive integer, got "1.5"$/ },
   { cls: 'usage', name: '--k 10,,20', argv: () => ['eval', '--train', TRAIN, '--test', TEST, '--model', 'popularity', '--k', '10,,20'], says: /--k must be a comma-separated list of positive integers/ },
+  { cls: 'usage', name: 'synthetic users=0x10', argv: () => ['data', 'stats', '--data', 'synthetic:users=0x10,seed=1'], says: /users="0x10" is not a number$/ },
   { cls: 'usage', name: '--min-rating Infinity', argv: () => ['data', 'stats', '--data', TRAIN, '--min-rating', 'Infinity'], says: /--min-rating must be a finite number, got "Infinity"$/ },
 )
 
