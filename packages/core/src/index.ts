@@ -10,6 +10,7 @@ export type {
   NegativeSampler,
   TopK,
   Recommender,
+  DotFactors,
 } from './contracts.js'
 export { isFactorView } from './contracts.js'
 export type { ExternalId } from './id-map.js'
@@ -34,6 +35,8 @@ export {
   gemv,
   selectTopK,
 } from './kernels/index.js'
+export type { ExclusionRows, DotTopKOptions, RankLayout } from './dot-topk.js'
+export { dotTopK, dotScoreRow, rankLayout, packItems, BlockRanker, BLOCK_ROWS, useWasmKernel, checkDotFactors, checkQueries } from './dot-topk.js'
 export type { FullScorer } from './recommend.js'
 export { recommendTopK } from './recommend.js'
 export type { DataErrorLocation } from './errors.js'
