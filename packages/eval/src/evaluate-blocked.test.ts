@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, dotScoreRow, dotTopK, prngBelow, prngNormal, IdMap, type DotFactors, type Interactions } from '@decoy/core'
+import { buildInteractions, createRng, dotScoreRow, dotTopK, prngBelow, prngNormal, IdMap, type DotFactors, type ExclusionRows, type Interactions } from '@decoy/core'
 import { evaluate, evaluateAsync, type EvalResult, type EvaluableModel } from '@decoy/eval'
 
 /** CSR from (user, item) pairs. */
@@ -102,7 +102,7 @@ describe('evaluate: blocked ranking equals the per-user evaluator', () => {
   it('evaluateAsync delegates ranking to a runner and gets the same result', async () => {
     const { f, train, test } = randomCase(120, 90, 8, 'async')
     let calls = 0
-    const runner = async (g: DotFactors, users: Int32Array, k: number, exclude: Interactions[]) => {
+    const runner = async (g: DotFactors, users: Int32Array, k: number, exclude: ExclusionRows[]) => {
       calls++
       return dotTopK(g, users, k, { exclude })
     }
