@@ -44,18 +44,31 @@ const PAGE = 65536
  * values is the float32 sum: 53 ≥ 2·24 + 2 bits makes the double rounding innocuous.)
  */
 export function dotScoreRow(f: DotFactors, user: number, out: Float32Array): void {
-  const dim = f.dim
-  const P = f.userFactors
-  const Q = f.itemFactors
-  const ib = f.itemBias
-  const ub = f.userBias ? f.userBias[user] : 0
-  const n = f.numItems
-  const uo = user * dim
+  dotScoreVector(f.userFactors, user * f.dim, f.userBias ? f.userBias[user] : 0, f.itemFactors, f.itemBias ?? null, f.numItems, f.dim, out)
+}
+
+/**
+ * {@link dotScoreRow} for a query vector `u[uo..uo+dim)` with query bias `ub` (a float32 value),
+ * e.g. a user row computed on the fly: `out[i] = (Σ_f u_f·v_if + itemBias[i]) + ub`, rounded as
+ * the blocked kernel rounds.
+ * @remarks O(numItems·dim); allocates nothing.
+ */
+export function dotScoreVector(
+  u: Float32Array,
+  uo: number,
+  ub: number,
+  itemFactors: Float32Array,
+  itemBias: Float32Array | null,
+  numItems: number,
+  dim: number,
+  out: Float32Array,
+): void {
   const fr = Math.fround
-  for (let i = 0, o = 0; i < n; i++, o += dim) {
+  const Q = itemFactors
+  for (let i = 0, o = 0; i < numItems; i++, o += dim) {
     let d = 0
-    for (let x = 0; x < dim; x++) d = fr(d + fr(P[uo + x] * Q[o + x]))
-    out[i] = fr(fr(d + (ib ? ib[i] : 0)) + ub)
+    for (let x = 0; x < dim; x++) d = fr(d + fr(u[uo + x] * Q[o + x]))
+    out[i] = fr(fr(d + (itemBias !== null ? itemBias[i] : 0)) + ub)
   }
 }
 
