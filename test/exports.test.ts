@@ -51,6 +51,9 @@ describe('exports', () => {
         "createNegativeBuffer": "function",
         "createRng": "function",
         "dot": "function",
+        "dotScoreRow": "function",
+        "dotScoreVector": "function",
+        "dotTopK": "function",
         "gemv": "function",
         "identityIds": "function",
         "isFactorView": "function",
@@ -91,6 +94,7 @@ describe('exports', () => {
   it('@decoy/core/node', async () => {
     expect(surface(await import('@decoy/core/node'))).toMatchInlineSnapshot(`
       {
+        "dotTopKParallel": "function",
         "formatInteractionsTsv": "function",
         "readInteractionsFile": "function",
         "readSplit": "function",
@@ -151,6 +155,7 @@ describe('exports', () => {
         "RECALL": "number",
         "SAMPLED_WARNING": "string",
         "evaluate": "function",
+        "evaluateAsync": "function",
         "logGamma": "function",
         "pairedComparison": "function",
         "popularityRecommender": "function",

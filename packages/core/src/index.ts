@@ -35,8 +35,8 @@ export {
   gemv,
   selectTopK,
 } from './kernels/index.js'
-export type { ExclusionRows, DotTopKOptions, RankLayout } from './dot-topk.js'
-export { dotTopK, dotScoreRow, dotScoreVector, rankLayout, packItems, BlockRanker, BLOCK_ROWS, useWasmKernel, checkDotFactors, checkQueries } from './dot-topk.js'
+export type { ExclusionRows, DotTopKOptions } from './dot-topk.js'
+export { dotTopK, dotScoreRow, dotScoreVector } from './dot-topk.js'
 export type { FullScorer } from './recommend.js'
 export { recommendTopK } from './recommend.js'
 export type { DataErrorLocation } from './errors.js'

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs'
 import type { Interactions } from '@decoy/core'
 import { writeFileAtomic } from '@decoy/core/node'
 import { loadDataset } from '@decoy/datasets'
-import { evaluate, type EvalResult } from '@decoy/eval'
+import { evaluateAsync, type EvalResult } from '@decoy/eval'
 import { FmFeatureBuilder, lossNames, mfDefaults, type FmFeatures, type LossName } from '@decoy/models'
 import type { Command, CommandContext } from '../command.js'
 import { InputError, UsageError } from '../errors.js'
-import { asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
+import { STRICT_OPTION, asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
+import { evalWorkers, topKRunner } from '../eval-runner.js'
 import { TRAIN_DEFAULTS_TEXT, TRAIN_MODELS, defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
 import { evalJson, evalSummary, metricsTable } from '../report.js'
 import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
@@ -40,7 +41,8 @@ export const trainCommand: Command = {
     { name: 'sample', type: 'string', value: '<x>', description: 'item2vec: frequent-item subsampling threshold (0 = off)', defaultText: TRAIN_DEFAULTS_TEXT.sample },
     { name: 'output', type: 'string', value: '<ns|hs>', description: 'item2vec: negative sampling or hierarchical softmax', defaultText: TRAIN_DEFAULTS_TEXT.output },
     { name: 'kernel', type: 'string', value: '<auto|wasm|js>', description: 'step kernels, WebAssembly SIMD or TypeScript', defaultText: TRAIN_DEFAULTS_TEXT.kernel },
-    { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs)', defaultText: '1' },
+    { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs); also the evaluation threads', defaultText: '1 (evaluation: 2)' },
+    STRICT_OPTION,
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of initialisation, order and sampler streams', defaultText: '42' },
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
     { name: 'save', type: 'string', value: '<path>', description: 'save the model (Arrow IPC + JSON header), written atomically' },
@@ -53,7 +55,8 @@ export const trainCommand: Command = {
   notes:
     'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
     'JSON keys: model, metrics {"ndcg@10", "ndcg@20", "recall@20", "hr@10", …} (when --test is given), k, users,\n' +
-    'test_interactions, unseen_test_items, masked_test_items, sampled, warnings, train_seconds, updates_per_second,\n' +
+    'test_interactions, unseen_test_items, masked_test_items, unknown_users, unknown_user_interactions, unknown_items, sampled,\n' +
+    'warnings, train_seconds, eval_seconds (null without --test), updates_per_second,\n' +
     'updates, config (the full resolved configuration, sampler included), sampler_stats, epochs [{epoch, seconds, loss?,\n' +
     'updates?, pairs?, learningRate}], saved?.',
   async run(args, ctx) {
@@ -92,7 +95,7 @@ export const trainCommand: Command = {
       throw new UsageError(`train: sampler ${sampler!.config.kind} needs --batch-size >= ${minBatch}, got ${batch}`)
     }
     const { interactions: train, meta } = await loadTrain(args, ctx)
-    const test = args.has('test') ? loadTest(args, train) : null
+    const test = args.has('test') ? loadTest(args, train, 'test', args.bool('strict')) : null
     if (kind === 'fm') settings.features = await fmFeatures(args, ctx, train)
     const epochs = settings.epochs ?? defaultEpochs(kind)
     const bar = ctx.progress(`train ${kind}`, epochs)
@@ -117,7 +120,9 @@ export const trainCommand: Command = {
     }
     bar.done()
     let r: EvalResult | null = null
-    if (test) r = evaluate(outcome.model, train, test, { k })
+    const evalStart = performance.now()
+    if (test) r = await evaluateAsync(outcome.model, train, test, { k, strict: args.bool('strict'), topK: topKRunner(evalWorkers(args)) })
+    const evalSeconds = test ? (performance.now() - evalStart) / 1000 : null
     let saved: string | undefined
     const savePath = args.str('save')
     if (savePath) {
@@ -138,6 +143,7 @@ export const trainCommand: Command = {
       model: kind,
       ...(r ? evalJson(r) : { metrics: {} }),
       train_seconds: outcome.trainSeconds,
+      eval_seconds: evalSeconds,
       updates_per_second: outcome.updatesPerSecond,
       updates: outcome.updates,
       config: { ...outcome.config, k },
@@ -151,7 +157,7 @@ export const trainCommand: Command = {
     }
     let text = `model ${kind}, trained ${epochs} epochs in ${outcome.trainSeconds.toFixed(1)}s (${Math.round(outcome.updatesPerSecond).toLocaleString('en-US')} updates/s)\n`
     text += `config ${JSON.stringify(outcome.config)}\n`
-    if (r) text += metricsTable(r) + evalSummary(r)
+    if (r) text += metricsTable(r) + evalSummary(r) + `evaluated in ${evalSeconds!.toFixed(1)}s\n`
     if (saved) text += `saved ${saved}\n`
     ctx.io.stdout(text)
   },
