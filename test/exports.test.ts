@@ -95,6 +95,7 @@ describe('exports', () => {
     expect(surface(await import('@decoy/core/node'))).toMatchInlineSnapshot(`
       {
         "dotTopKParallel": "function",
+        "encodeInteractionsTsv": "function",
         "formatInteractionsTsv": "function",
         "readInteractionsFile": "function",
         "readSplit": "function",

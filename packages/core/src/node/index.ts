@@ -1,5 +1,5 @@
 export { writeFileAtomic } from './atomic.js'
-export { readInteractionsFile, writeInteractionsTsv, formatInteractionsTsv, writeSplit, readSplit } from './io.js'
+export { readInteractionsFile, writeInteractionsTsv, formatInteractionsTsv, encodeInteractionsTsv, writeSplit, readSplit } from './io.js'
 export type { ReadFileOptions } from './io.js'
 export { dotTopKParallel } from './dot-topk-parallel.js'
 export type { DotTopKParallelOptions } from './dot-topk-parallel.js'
