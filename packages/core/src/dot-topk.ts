@@ -30,7 +30,7 @@ export interface DotTopKOptions {
 /** Query rows per block: one heap each, their factors packed in quads. */
 export const BLOCK_ROWS = 64
 /** Item panels per kernel call: the heaps' thresholds are refreshed between calls. */
-export const CHUNK_PANELS = 128
+export const CHUNK_PANELS = 32
 
 const PAGE = 65536
 
@@ -289,8 +289,10 @@ export class BlockRanker {
     const size = this.size
     size.fill(0)
     const recWords = RECORD_BYTES >> 2
-    for (let p0 = 0; p0 < L.panels; p0 += CHUNK_PANELS) {
-      const p1 = Math.min(L.panels, p0 + CHUNK_PANELS)
+    // A short first call fills the heaps, so later calls run with real thresholds.
+    const first = Math.min(CHUNK_PANELS, Math.max(1, Math.ceil((2 * k) / PANEL)))
+    for (let p0 = 0, p1 = 0; p0 < L.panels; p0 = p1) {
+      p1 = Math.min(L.panels, p0 + (p0 === 0 ? first : CHUNK_PANELS))
       const n = this.fn(this.U, padded, this.UB, this.T, L.itemsAt, L.biasAt, dim, p0, p1, this.out)
       let o = this.out >> 2
       for (let rec = 0; rec < n; rec++, o += recWords) {
