@@ -31,7 +31,7 @@ const DIM = 64
 
 /** Runs the group; returns product-alone and evaluation figures. */
 export async function benchRank(): Promise<BenchRow[]> {
-  const core = await import('@decoy/core')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const { dotTopKParallel } = await import('@decoy/core/node')
   const { evaluate, evaluateAsync } = await import('@decoy/eval')
   const inner = await import('../packages/core/src/dot-topk.js')

@@ -112,7 +112,7 @@ async function child(millions: number): Promise<void> {
     })
     const load = clock() - t
     t = clock()
-    const model = matrixFactorization({ seed: 1 })
+    const model = matrixFactorization()
     await model.fit(train, { sampler: uniformSampler(), negatives: 4, epochs: 1, workers: 2, seed: 1 })
     const epoch = clock() - t
     t = clock()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, dotScoreRow, dotTopK, prngBelow, prngNormal, IdMap, type DotFactors, type ExclusionRows, type Interactions } from '@decoy/core'
+import { buildInteractions, createRng, dotScoreRow, dotTopK, IdMap, type DotFactors, type ExclusionRows, type Interactions } from '@decoy/core'
+import { prngBelow, prngNormal } from '@decoy/core/kernels'
 import { evaluate, evaluateAsync, type EvalResult, type EvaluableModel } from '@decoy/eval'
 
 /** CSR from (user, item) pairs. */

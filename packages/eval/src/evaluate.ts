@@ -1,5 +1,6 @@
 import type { DotFactors, FullScorer, Interactions, TopK } from '@decoy/core'
-import { containsSorted, createRng, dotTopK, itemCounts, prngBelow, selectTopK, type ExclusionRows } from '@decoy/core'
+import { createRng, dotTopK, itemCounts, type ExclusionRows } from '@decoy/core'
+import { containsSorted, prngBelow, selectTopK } from '@decoy/core/kernels'
 import { NUM_RANK_METRICS, RANK_METRIC_NAMES, rankingMetrics, singleRelevantMetrics } from './kernels/ranking.js'
 
 /**

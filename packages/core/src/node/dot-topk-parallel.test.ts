@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createRng, dotTopK, prngBelow, prngNormal, type DotFactors, type ExclusionRows } from '@decoy/core'
+import { createRng, dotTopK, type DotFactors, type ExclusionRows } from '@decoy/core'
+import { prngBelow, prngNormal } from '@decoy/core/kernels'
 import { dotTopKParallel } from '@decoy/core/node'
 
 describe('dotTopKParallel (worker threads over shared memory)', () => {

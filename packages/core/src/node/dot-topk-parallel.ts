@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { DotFactors, TopK } from '../contracts.js'
 import {
   BLOCK_ROWS,
@@ -14,6 +12,7 @@ import {
   type ExclusionRows,
   type RankLayout,
 } from '../dot-topk.js'
+import { spawnWorker } from './workers.js'
 
 /** Options of {@link dotTopKParallel}. */
 export interface DotTopKParallelOptions extends DotTopKOptions {
@@ -43,21 +42,6 @@ function shared<T extends Int32Array | Float32Array>(a: T): T {
   const s = new (a.constructor as { new (b: SharedArrayBuffer): T })(new SharedArrayBuffer(a.byteLength))
   s.set(a as never)
   return s
-}
-
-/**
- * Starts `dot-topk-worker.ts` from source (vitest, tsx: through tsx's `tsImport`, as the models'
- * training workers do) or `dot-topk-worker.js` from the build.
- */
-function spawnWorker(workerData: RankWorkerInit): Worker {
-  const here = import.meta.url
-  if (here.endsWith('.ts')) {
-    const api = pathToFileURL(createRequire(here).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
-    const entry = new URL('./dot-topk-worker.ts', here).href
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
-    return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=decoy-source'] })
-  }
-  return new Worker(new URL('./dot-topk-worker.js', here), { workerData })
 }
 
 /**
@@ -105,7 +89,7 @@ export async function dotTopKParallel(f: DotFactors, queries: Int32Array, k: num
   try {
     await Promise.all(
       Array.from({ length: W }, (_, w) => {
-        const worker = spawnWorker({ ...base, slot: w })
+        const worker = spawnWorker(import.meta.url, { source: './dot-topk-worker.ts', built: './dot-topk-worker.js' }, { ...base, slot: w } satisfies RankWorkerInit)
         running.push(worker)
         return new Promise<void>((resolve, reject) => {
           worker.on('message', (m: { type: string; error?: string }) => {

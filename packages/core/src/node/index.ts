@@ -3,3 +3,4 @@ export { readInteractionsFile, writeInteractionsTsv, formatInteractionsTsv, enco
 export type { ReadFileOptions } from './io.js'
 export { dotTopKParallel } from './dot-topk-parallel.js'
 export type { DotTopKParallelOptions } from './dot-topk-parallel.js'
+export { spawnWorker } from './workers.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, dotTopK, prngBelow, prngNormal, splitRandom, type DotFactors } from '@decoy/core'
+import { buildInteractions, createRng, dotTopK, splitRandom, type DotFactors } from '@decoy/core'
+import { prngBelow, prngNormal } from '@decoy/core/kernels'
 import { encodeInteractionsTsv } from '@decoy/core/node'
 
 /**

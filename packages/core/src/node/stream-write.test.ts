@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, IdMap, prngBelow, prngFloat } from '@decoy/core'
+import { buildInteractions, createRng, IdMap } from '@decoy/core'
+import { prngBelow, prngFloat } from '@decoy/core/kernels'
 import { formatInteractionsTsv, writeInteractionsTsv } from '@decoy/core/node'
 
 const dir = mkdtempSync(join(tmpdir(), 'decoy-stream-write-'))
