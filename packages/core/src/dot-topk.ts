@@ -179,6 +179,21 @@ function siftDown(hs: Float64Array, hi: Int32Array, base: number, size: number, 
   hi[base + c] = it
 }
 
+/** True when `it` is in one of the exclusion rows; advances each row's cursor (items arrive ascending). */
+function excluded(exclude: ExclusionRows[], nx: number, cur: Int32Array, ends: Int32Array, c0: number, it: number): boolean {
+  let masked = false
+  for (let e = 0; e < nx; e++) {
+    const c = c0 + e
+    const xi = exclude[e].items
+    let j = cur[c]
+    const je = ends[c]
+    while (j < je && xi[j] < it) j++
+    cur[c] = j
+    if (j < je && xi[j] === it) masked = true
+  }
+  return masked
+}
+
 /** (sa, ia) ranks below (sb, ib): lower score, or equal score and higher item id (selectTopK's rule). */
 function worse(sa: number, ia: number, sb: number, ib: number): boolean {
   return sa < sb || (sa === sb && ia > ib)
@@ -300,23 +315,16 @@ export class BlockRanker {
         const first = i32[o + 1] * PANEL
         const hb = r * k
         let sz = size[r]
+        // Items reach a row in ascending order, so an equal score never displaces the root: a lane
+        // enters only above the threshold (-Infinity until the heap is full, which skips NaN too).
+        let thr = sz < k ? -Infinity : hs[hb]
         for (let l = 0; l < PANEL; l++) {
           const s = f32[o + 2 + l]
-          // Items reach a row in ascending order, so an equal score never displaces the root.
-          if (sz < k ? !(s > -Infinity) : !(s > hs[hb])) continue
+          if (!(s > thr)) continue
           const it = first + l
-          let masked = false
-          for (let e = 0; e < nx; e++) {
-            const c = r * nx + e
-            const xi = exclude[e].items
-            let j = cur[c]
-            const je = ends[c]
-            while (j < je && xi[j] < it) j++
-            cur[c] = j
-            if (j < je && xi[j] === it) masked = true
-          }
-          if (masked) continue
+          if (nx > 0 && excluded(exclude, nx, cur, ends, r * nx, it)) continue
           sz = offer(hs, hi, hb, sz, k, s, it)
+          if (sz === k) thr = hs[hb]
         }
         size[r] = sz
       }
