@@ -9,7 +9,8 @@
  * - epoch: one epoch of MF (dim 64, softmax, Adagrad: the defaults) with 4 uniform negatives (the
  *   issue's setting; the default 32 would make the 25M epoch ~8× longer), 2 Hogwild workers;
  * - eval: full ranking of every test user (blocked kernel, 2 worker threads), K = 10, 20;
- * - peak RSS of the whole child (`process.resourceUsage().maxRSS`, worker threads included).
+ * - peak RSS of the whole child (`process.resourceUsage().maxRSS`, worker threads included);
+ * - CPU time per stage (`process.cpuUsage`, all threads), steadier than wall time on a shared machine.
  *
  * The growth factor between consecutive sizes is printed for each stage: 5× the interactions
  * means 5× users and 5× items here, so evaluation (users × items) grows ~25× per step.
@@ -44,6 +45,8 @@ interface SizeResult {
   eval: number
   peakRssMiB: number
   ndcg10: number
+  /** CPU seconds (all threads) per stage. */
+  cpu: Record<string, number>
 }
 
 const STAGES = ['generate', 'split', 'load', 'epoch', 'eval', 'peakRssMiB'] as const
@@ -70,12 +73,14 @@ export async function benchScale(full = true): Promise<BenchRow[]> {
   for (const s of results) {
     const tag = `scale ${s.millions}M (${s.users}×${s.items}, ${(s.interactions / 1e6).toFixed(2)}M)`
     for (const k of STAGES) rows.push({ name: `${tag}: ${k === 'peakRssMiB' ? 'peak RSS' : k}`, value: round(s[k], k === 'peakRssMiB' ? 0 : 2), unit: k === 'peakRssMiB' ? 'MiB' : 's' })
+    for (const k of Object.keys(s.cpu)) rows.push({ name: `${tag}: ${k}, CPU time (all threads)`, value: round(s.cpu[k], 2), unit: 's' })
     rows.push({ name: `${tag}: ndcg@10 after 1 epoch`, value: round(s.ndcg10, 4), unit: '' })
   }
   for (let i = 1; i < results.length; i++) {
     const a = results[i - 1]
     const b = results[i]
     for (const k of STAGES) rows.push({ name: `scale growth ${a.millions}M → ${b.millions}M: ${k === 'peakRssMiB' ? 'peak RSS' : k}`, value: round(b[k] / a[k], 2), unit: '×' })
+    for (const k of Object.keys(b.cpu)) rows.push({ name: `scale growth ${a.millions}M → ${b.millions}M: ${k}, CPU time`, value: round(b.cpu[k] / a.cpu[k], 2), unit: '×' })
   }
   return rows
 }
@@ -93,16 +98,24 @@ async function child(millions: number): Promise<void> {
   const items = Math.round(59_000 * s)
   const dir = mkdtempSync(join(tmpdir(), 'decoy-bench-scale-'))
   const clock = (): number => performance.now() / 1000
+  const cpu: Record<string, number> = {}
+  let c0 = process.cpuUsage()
+  const lap = (stage: string): void => {
+    const d = process.cpuUsage(c0)
+    cpu[stage] = (d.user + d.system) / 1e6
+    c0 = process.cpuUsage()
+  }
   try {
     let t = clock()
-    const data = generateSynthetic({ users, items, interactionsPerUser: [20, 290], clusters: 64, seed: 1 })
-    const x = data.interactions
+    let data: ReturnType<typeof generateSynthetic> | null = generateSynthetic({ users, items, interactionsPerUser: [20, 290], clusters: 64, seed: 1 })
+    const interactions = data.interactions.items.length
     const generate = clock() - t
+    lap('generate')
     t = clock()
-    const split = core.splitRandom(x, { testFraction: 0.2, seed: 1 })
-    node.writeSplit(dir, split)
+    node.writeSplit(dir, core.splitRandom(data.interactions, { testFraction: 0.2, seed: 1 }))
+    data = null // the log and the split are dropped, as the separate `decoy split` process ends
     const splitSeconds = clock() - t
-    const interactions = x.items.length
+    lap('split')
     t = clock()
     const train = node.readInteractionsFile(join(dir, 'train.tsv'))
     const test = node.readInteractionsFile(join(dir, 'test.tsv'), {
@@ -111,13 +124,16 @@ async function child(millions: number): Promise<void> {
       unknownUsers: 'add',
     })
     const load = clock() - t
+    lap('load')
     t = clock()
     const model = matrixFactorization()
     await model.fit(train, { sampler: uniformSampler(), negatives: 4, epochs: 1, workers: 2, seed: 1 })
     const epoch = clock() - t
+    lap('epoch')
     t = clock()
     const r = await evaluateAsync(model, train, test, { k: [10, 20], topK: (f, u, k, ex) => node.dotTopKParallel(f, u, k, { exclude: ex, workers: 2 }) })
     const evalSeconds = clock() - t
+    lap('eval')
     const out: SizeResult = {
       millions,
       interactions,
@@ -130,6 +146,7 @@ async function child(millions: number): Promise<void> {
       eval: evalSeconds,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
       ndcg10: r.metrics['ndcg@10'],
+      cpu,
     }
     console.log(JSON.stringify(out))
   } finally {
