@@ -92,6 +92,7 @@ export function interactionsFromArrow(input: ArrowInput, opts: ArrowReadOptions 
     if (!cols) cols = resolveColumns(batch, opts, source)
     const len = batch.numRows
     const where = (row: number, field: string): { source: string; batch: number; row: number; field: string } => ({ source, batch: b, row, field })
+    for (const c of [cols.user, cols.item, cols.rating, cols.timestamp]) if (c >= 0) checkColumnData(batch.data.children[c], len, cols.names[c], source, b)
     const bu = idColumn(batch.data.children[cols.user], userIn, cols.names[cols.user], source, b)
     const bi = idColumn(batch.data.children[cols.item], itemIn, cols.names[cols.item], source, b)
     for (let r = 0; r < len && !userIn.allowNew; r++) {
@@ -105,7 +106,14 @@ export function interactionsFromArrow(input: ArrowInput, opts: ArrowReadOptions 
     if (bw) {
       for (let r = 0; r < len; r++) {
         const v = bw[r]
-        if (v - v !== 0) throw new DataError(`${v} is ${v !== v ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.rating]))
+        if (v - v !== 0) {
+          // A finite double (or int64) beyond float32's range became Infinity when stored as a rating.
+          const raw = Number(vectorValue(batch, cols.rating, r))
+          const detail = Number.isFinite(raw)
+            ? `${raw} is beyond the range of a 32-bit float (±3.4e38), in which ratings are stored`
+            : `${v} is ${v !== v ? 'NaN' : 'infinite'}, expected a finite number`
+          throw new DataError(detail, where(r, cols.names[cols.rating]))
+        }
       }
     }
     if (bt) {
@@ -168,6 +176,10 @@ function isRecordBatch(x: ArrowInput): x is RecordBatch {
 function resolveColumns(batch: RecordBatch, opts: ArrowReadOptions, source: string): Resolved {
   const names = batch.schema.fields.map((f) => f.name)
   const lower = names.map((s) => s.toLowerCase())
+  for (let f = 1; f < names.length; f++) {
+    const k = lower.indexOf(lower[f])
+    if (k < f) throw new DataError(`the schema names column "${names[f]}" twice (fields ${k + 1} and ${f + 1})`, { source, batch: 0, field: names[f] })
+  }
   const cols = opts.columns ?? {}
   const find = (role: Role, required: boolean): number => {
     const c = cols[role]
@@ -278,12 +290,20 @@ function idColumn(data: Data, inn: IdInterner, field: string, source: string, ba
     const nd = dict.length
     const remap = new Int32Array(nd)
     let identity = true
+    const dictData = dict.data.length === 1 ? dict.data[0] : undefined
+    const strict = dictData && (dictData.type.typeId === Type.Utf8 || dictData.type.typeId === Type.LargeUtf8) ? makeGetter(dictData, field, source, batch) : undefined
     for (let k = 0; k < nd; k++) {
-      const id = internValue(inn, dict.get(k), field, source, batch, -1)
+      const id = internValue(inn, strict ? strict(k) : dict.get(k), field, source, batch, -1)
       remap[k] = id
       if (id !== k) identity = false
     }
     const idx = data.values as unknown as ArrayLike<number>
+    if (!(idx instanceof BigInt64Array || idx instanceof BigUint64Array)) {
+      for (let r = 0; r < len; r++) {
+        const k = idx[r]
+        if (!(k >= 0 && k < nd)) throw new DataError(`dictionary index ${k} is outside the dictionary of ${nd} values (corrupt data)`, { source, batch, row: r, field })
+      }
+    }
     if (identity && idx instanceof Int32Array) return idx.subarray(0, len)
     const out = new Int32Array(len)
     if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
@@ -316,22 +336,47 @@ function idColumn(data: Data, inn: IdInterner, field: string, source: string, ba
     return out
   }
   if (t.typeId === Type.Utf8 || t.typeId === Type.LargeUtf8 || t.typeId === Type.Float) {
-    const v = makeGetter(data)
+    const v = makeGetter(data, field, source, batch)
     for (let r = 0; r < len; r++) out[r] = internValue(inn, v(r), field, source, batch, r)
     return out
   }
   throw new DataError(`column type ${String(t)} cannot hold ids (expected integers, strings or a dictionary)`, { source, batch, field })
 }
 
-function makeGetter(data: Data): (r: number) => unknown {
+const strictDecoder = new TextDecoder('utf-8', { fatal: true })
+
+/** Value getter of a float or string column; strings are decoded strictly (invalid UTF-8 is a DataError). */
+/** A column whose length or buffers disagree with its batch (corrupt or hand-built data) is a DataError, not a silent zero. */
+function checkColumnData(data: Data, rows: number, field: string, source: string, batch: number): void {
+  if (data.length !== rows) throw new DataError(`column has ${data.length} values in a batch of ${rows} rows (corrupt data)`, { source, batch, field })
+  const t = data.type.typeId
+  const vals = data.values as unknown as { length: number } | undefined
+  const wide = vals instanceof BigInt64Array || vals instanceof BigUint64Array
+  if (t === Type.Utf8 || t === Type.LargeUtf8) {
+    const off = data.valueOffsets as unknown as { length: number } | undefined
+    if (!off || off.length < rows + 1) throw new DataError('string offsets are shorter than the column (corrupt data)', { source, batch, field })
+  } else if ((t === Type.Int || t === Type.Float || t === Type.Dictionary || t === Type.Timestamp || t === Type.Date) && vals !== undefined) {
+    const per = t === Type.Date && !wide && (data.type as unknown as { unit: DateUnit }).unit === DateUnit.MILLISECOND ? 2 : 1
+    if (vals.length < rows * per) throw new DataError(`column data holds ${vals.length} values for ${rows} rows (corrupt data)`, { source, batch, field })
+  }
+}
+
+function makeGetter(data: Data, field: string, source: string, batch: number): (r: number) => unknown {
   if (data.type.typeId === Type.Float) {
     const vals = data.values as unknown as Float64Array
     return (r) => vals[r]
   }
   const offsets = data.valueOffsets as unknown as ArrayLike<number | bigint>
   const bytes = data.values as unknown as Uint8Array
-  const dec = new TextDecoder()
-  return (r) => dec.decode(bytes.subarray(Number(offsets[r]), Number(offsets[r + 1])))
+  return (r) => {
+    const b = bytes.subarray(Number(offsets[r]), Number(offsets[r + 1]))
+    try {
+      return strictDecoder.decode(b)
+    } catch {
+      // Replacement characters would merge distinct ids.
+      throw new DataError(`id ${quoteValue(new TextDecoder().decode(b))} is not valid UTF-8 text`, { source, batch, row: r, field })
+    }
+  }
 }
 
 const INT_RE = /^-?(0|[1-9]\d{0,14})$/

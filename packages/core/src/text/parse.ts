@@ -3,7 +3,7 @@ import { DataError, quoteValue } from '../errors.js'
 import type { IdMap } from '../id-map.js'
 import type { DuplicatePolicy } from '../interactions.js'
 import { buildInteractions } from '../build-csr.js'
-import { IdInterner } from './interner.js'
+import { IdInterner, INVALID_UTF8 } from './interner.js'
 
 /** Field delimiter of a text interaction log. */
 export type Delimiter = ',' | '\t' | '::' | ';'
@@ -61,6 +61,8 @@ const POW10 = new Float64Array(23)
 for (let i = 0; i < 23; i++) POW10[i] = Number('1e' + i)
 
 const decoder = new TextDecoder('utf-8')
+/** Largest finite float32. */
+const F32_MAX = 3.4028234663852886e38
 
 // Results of the field helpers (single-threaded module state instead of allocated tuples).
 let fBuf: Uint8Array = new Uint8Array(0)
@@ -139,6 +141,15 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
   for (let f = 0; f < nf; f++) names.push(header ? firstFields[f].trim() : `column ${f}`)
   const roleIndex = [-1, -1, -1, -1, -1]
   const lower = firstFields.map((f) => f.trim().toLowerCase())
+  if (header) {
+    // A name given twice would make the column a role reads depend on the order of the fields.
+    for (let f = 1; f < nf; f++) {
+      const k = lower.indexOf(lower[f])
+      if (lower[f].length > 0 && k < f) {
+        throw new DataError(`the header names column "${names[f]}" twice (fields ${k + 1} and ${f + 1})`, { source, line, field: names[f] })
+      }
+    }
+  }
   const assign = (role: number, key: 'user' | 'item' | 'rating' | 'timestamp', required: boolean): void => {
     const c = cols[key]
     let idx = -1
@@ -375,6 +386,14 @@ export function parseInteractions(bytes: Uint8Array, opts: ParseOptions = {}): I
     if (f !== nf) {
       throw new DataError(`expected ${nf} fields, found ${f}`, { source, line: rowLine, field: f < nf ? names[f] : `column ${f - 1}` })
     }
+    // Ratings are stored as float32: a finite double beyond its range would become Infinity.
+    if (weights !== undefined && (rating > F32_MAX || rating < -F32_MAX) && !Number.isFinite(Math.fround(rating))) {
+      throw new DataError(`${rating} is beyond the range of a 32-bit float (±3.4e38), in which ratings are stored`, {
+        source,
+        line: rowLine,
+        field: names[roleIndex[ROLE_RATING]],
+      })
+    }
     if (minRating !== undefined && rating < minRating) continue
 
     const u = uFast && userIn.mode === 0 ? userIn.internInt(uVal) : internId(userIn, uBuf, uS, uE, uQ, source, rowLine, names[roleU])
@@ -586,7 +605,12 @@ function internId(
     }
     inn.switchToStrings()
   }
-  return inn.internBytes(buf, s, e)
+  const id = inn.internBytes(buf, s, e)
+  if (id === INVALID_UTF8) {
+    // Decoding with replacement characters would merge distinct ids (two users became one).
+    throw new DataError(`id ${quoteValue(decoder.decode(buf.subarray(s, e)))} is not valid UTF-8 text`, { source, line, field })
+  }
+  return id
 }
 
 /** Parses a finite number from `buf[s..e)`; throws a DataError naming the field otherwise. */
