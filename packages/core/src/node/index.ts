@@ -1,3 +1,7 @@
 export { writeFileAtomic } from './atomic.js'
 export { readInteractionsFile, writeInteractionsTsv, formatInteractionsTsv, writeSplit, readSplit } from './io.js'
 export type { ReadFileOptions } from './io.js'
+export { readInteractions, isGzip } from './read.js'
+export type { ReadOptions, InteractionFormat } from './read.js'
+export { listParquetParts, parquetBatches, isParquet } from './parquet.js'
+export type { ParquetPart, ParquetBatch } from './parquet.js'
