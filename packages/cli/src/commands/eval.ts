@@ -31,7 +31,7 @@ export const evalCommand: Command = {
     const seed = args.str('seed')
     if (sampledN !== undefined && seed === undefined) throw new UsageError('eval: --sampled needs --seed (the negatives are frozen by it)')
     const { interactions: train } = await loadTrain(args, ctx)
-    const test = loadTest(args, train)
+    const test = await loadTest(args, train)
     const model = await loadModelForEval(modelSpec, train)
     const r = evaluate(model.model, train, test, { k, ...(sampledN !== undefined ? { sampled: { negatives: sampledN, seed: seed! } } : {}) })
     if (args.bool('json')) {

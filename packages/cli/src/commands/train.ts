@@ -92,7 +92,7 @@ export const trainCommand: Command = {
       throw new UsageError(`train: sampler ${sampler!.config.kind} needs --batch-size >= ${minBatch}, got ${batch}`)
     }
     const { interactions: train, meta } = await loadTrain(args, ctx)
-    const test = args.has('test') ? loadTest(args, train) : null
+    const test = args.has('test') ? await loadTest(args, train) : null
     if (kind === 'fm') settings.features = await fmFeatures(args, ctx, train)
     const epochs = settings.epochs ?? defaultEpochs(kind)
     const bar = ctx.progress(`train ${kind}`, epochs)
