@@ -250,7 +250,8 @@ function isRecordBatch(x: ArrowInput): x is RecordBatch {
 }
 
 function resolveColumns(batch: RecordBatch, opts: ArrowReadOptions, at: At): Resolved {
-  const names = batch.schema.fields.map((f) => f.name)
+  // A corrupt schema can give a field without a name.
+  const names = batch.schema.fields.map((f) => (typeof f.name === 'string' ? f.name : ''))
   const lower = names.map((s) => s.toLowerCase())
   for (let f = 1; f < names.length; f++) {
     const k = lower.indexOf(lower[f])
