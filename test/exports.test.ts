@@ -44,6 +44,7 @@ describe('exports', () => {
       {
         "DataError": "class",
         "IdMap": "class",
+        "TextLogReader": "class",
         "buildInteractions": "function",
         "createBatch": "function",
         "createNegativeBuffer": "function",
@@ -68,6 +69,8 @@ describe('exports', () => {
   it('@decoy/core/arrow', async () => {
     expect(surface(await import('@decoy/core/arrow'))).toMatchInlineSnapshot(`
       {
+        "ArrowLogBuilder": "class",
+        "arrowIpcBatches": "function",
         "arrowTableFromColumns": "function",
         "interactionsFromArrow": "function",
         "interactionsToArrow": "function",
@@ -101,6 +104,11 @@ describe('exports', () => {
     expect(surface(await import('@decoy/core/node'))).toMatchInlineSnapshot(`
       {
         "formatInteractionsTsv": "function",
+        "isGzip": "function",
+        "isParquet": "function",
+        "listParquetParts": "function",
+        "parquetBatches": "function",
+        "readInteractions": "function",
         "readInteractionsFile": "function",
         "readSplit": "function",
         "spawnWorker": "function",

@@ -5,7 +5,7 @@ import { ArrowLogBuilder, type ArrowReadOptions } from '../arrow/from-arrow.js'
 import { isArrowIpc, readArrowIpc } from '../arrow/to-arrow.js'
 import type { Interactions } from '../contracts.js'
 import { DataError } from '../errors.js'
-import { parseInteractions, type ParseOptions } from '../text/parse.js'
+import { TextLogReader, type ParseOptions } from '../text/parse.js'
 import { isParquet, listParquetParts, parquetBatches } from './parquet.js'
 
 /** Input formats {@link readInteractions} knows; gzip is not one: it is detected and undone first. */
@@ -40,7 +40,8 @@ export function isGzip(head: Uint8Array): boolean {
  * const train = await readInteractions('events/')                 // Spark output, partitioned
  * const test = await readInteractions('test.csv.gz', { userIds: train.userIds, itemIds: train.itemIds, unknownUsers: 'error' })
  * ```
- * @remarks Parquet is read one row group at a time; gzip is decompressed as a stream.
+ * @remarks Text (plain or gzip) is parsed in 4 MiB chunks as it is read or decompressed, Parquet one
+ * row group at a time; an Arrow IPC file is read whole (its batches are then used without copying).
  */
 export async function readInteractions(path: string, opts: ReadOptions = {}): Promise<Interactions> {
   const source = opts.source ?? basename(path)
@@ -59,9 +60,32 @@ export async function readInteractions(path: string, opts: ReadOptions = {}): Pr
   if (isGzip(head)) return readGzip(path, opts, source)
   const format = opts.format ?? (isParquet(head) ? 'parquet' : isArrowIpc(head) ? 'arrow' : PARQUET_EXT.has(ext) ? 'parquet' : ARROW_EXT.has(ext) ? 'arrow' : 'text')
   if (format === 'parquet') return readParquetDataset(path, opts, source, false)
-  const bytes = await readAll(createReadStream(path), path, source)
-  if (format === 'arrow') return readArrowIpc(bytes, arrowOptions(opts, source))
-  return parseInteractions(bytes, { ...opts, source })
+  if (format === 'arrow') return readArrowIpc(await readAll(createReadStream(path), path, source), arrowOptions(opts, source))
+  // Text is parsed chunk by chunk as it is read: memory holds the columns, not the file.
+  const reader = new TextLogReader({ ...opts, source }, st.size)
+  await pump(createReadStream(path, { highWaterMark: CHUNK }), reader, path, source, false)
+  return reader.finish()
+}
+
+/** Bytes per read: large enough that the per-chunk work (carry, line search) is negligible. */
+const CHUNK = 1 << 22
+
+/** Pushes every chunk of `stream` into `reader`; read and gzip failures name the file. */
+async function pump(stream: AsyncIterable<Buffer>, reader: TextLogReader, path: string, source: string, gzip: boolean, first?: Uint8Array): Promise<void> {
+  if (first) reader.push(first)
+  try {
+    for await (const c of stream) reader.push(c)
+  } catch (e) {
+    throw streamError(e, path, source, gzip)
+  }
+}
+
+function streamError(e: unknown, path: string, source: string, gzip: boolean): DataError {
+  if (e instanceof DataError) return e
+  if (gzip && (e as NodeJS.ErrnoException).code?.startsWith('Z_')) {
+    return new DataError(`the gzip data is truncated or corrupt (${(e as Error).message})`, { source })
+  }
+  return fileError(e, path, source)
 }
 
 /** Reads the folder's (or the one file's) Parquet row groups into one log. */
@@ -94,11 +118,29 @@ function columnPicker(opts: ReadOptions): (names: string[]) => string[] | undefi
 }
 
 async function readGzip(path: string, opts: ReadOptions, source: string): Promise<Interactions> {
-  const gunzip = createGunzip()
-  const bytes = await readAll(createReadStream(path).pipe(gunzip), path, source, true)
-  if (opts.format === 'parquet' || isParquet(bytes)) throw new DataError('a gzip-compressed Parquet file: Parquet compresses its own pages, decompress the file first', { source })
-  if (opts.format === 'arrow' || (opts.format === undefined && isArrowIpc(bytes))) return readArrowIpc(bytes, arrowOptions(opts, source))
-  return parseInteractions(bytes, { ...opts, source })
+  const stream = createReadStream(path, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }))
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  // The first decompressed bytes tell what is inside.
+  let head: Buffer | undefined
+  try {
+    const r = await it.next()
+    head = r.done ? undefined : r.value
+  } catch (e) {
+    stream.destroy()
+    throw streamError(e, path, source, true)
+  }
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it }
+  if (head !== undefined && (opts.format === 'parquet' || isParquet(head))) {
+    stream.destroy()
+    throw new DataError('a gzip-compressed Parquet file: Parquet compresses its own pages, decompress the file first', { source })
+  }
+  if (head !== undefined && (opts.format === 'arrow' || (opts.format === undefined && isArrowIpc(head)))) {
+    const bytes = await readAll(rest, path, source, true, head)
+    return readArrowIpc(bytes, arrowOptions(opts, source))
+  }
+  const reader = new TextLogReader({ ...opts, source })
+  await pump(rest, reader, path, source, true, head)
+  return reader.finish()
 }
 
 function arrowOptions(opts: ReadOptions, source: string): ArrowReadOptions {
@@ -114,19 +156,16 @@ function arrowOptions(opts: ReadOptions, source: string): ArrowReadOptions {
 }
 
 /** Collects a byte stream into one buffer; errors name the file (corrupt gzip included). */
-async function readAll(stream: NodeJS.ReadableStream, path: string, source: string, gzip = false): Promise<Uint8Array> {
-  const chunks: Buffer[] = []
-  let total = 0
+async function readAll(stream: AsyncIterable<Buffer>, path: string, source: string, gzip = false, first?: Buffer): Promise<Uint8Array> {
+  const chunks: Buffer[] = first ? [first] : []
+  let total = first ? first.length : 0
   try {
-    for await (const c of stream as AsyncIterable<Buffer>) {
+    for await (const c of stream) {
       chunks.push(c)
       total += c.length
     }
   } catch (e) {
-    if (gzip && (e as NodeJS.ErrnoException).code?.startsWith('Z_')) {
-      throw new DataError(`the gzip data is truncated or corrupt (${(e as Error).message})`, { source })
-    }
-    throw fileError(e, path, source)
+    throw streamError(e, path, source, gzip)
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)
 }

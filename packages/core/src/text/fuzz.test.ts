@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { DataError, IdMap, parseInteractions, type Interactions, type ParseOptions } from '@decoy/core'
+import { TextLogReader } from './parse.js'
 import { IdInterner, INVALID_UTF8 } from './interner.js'
 
 const enc = new TextEncoder()
@@ -89,6 +90,51 @@ describe('fuzz: text reader', () => {
         parsesOrDataError(() => parseInteractions(b, { source: 'test.csv', userIds, itemIds, unknownUsers: strict ? 'error' : 'add' }))
       }),
       { numRuns: 1500, seed: 1919 },
+    )
+  })
+})
+
+/** The log, or the error message, of reading `bytes` in chunks cut at `cuts`. */
+function readChunked(bytes: Uint8Array, cuts: number[], opts: ParseOptions): Interactions | string {
+  try {
+    const r = new TextLogReader({ ...opts, source: 'fuzz.csv' })
+    let at = 0
+    for (const c of [...new Set(cuts.map((k) => k % (bytes.length + 1)))].sort((a, b) => a - b)) {
+      r.push(bytes.subarray(at, c))
+      at = c
+    }
+    r.push(bytes.subarray(at))
+    return r.finish()
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e
+    return e.message
+  }
+}
+
+describe('fuzz: chunked text reader', () => {
+  it('reading in chunks cut anywhere gives the same log, or the same error, as reading the whole text', () => {
+    fc.assert(
+      fc.property(anyBytes, fc.array(fc.nat(), { maxLength: 6 }), options, (bytes, cuts, opts) => {
+        let whole: Interactions | string
+        try {
+          whole = parseInteractions(bytes, { ...opts, source: 'fuzz.csv' })
+        } catch (e) {
+          if (!(e instanceof DataError)) throw e
+          whole = e.message
+        }
+        const chunked = readChunked(bytes, cuts, opts)
+        if (typeof whole === 'string' || typeof chunked === 'string') {
+          expect(chunked).toEqual(whole)
+          return
+        }
+        expect(chunked.userIds.toArray()).toEqual(whole.userIds.toArray())
+        expect(chunked.itemIds.toArray()).toEqual(whole.itemIds.toArray())
+        expect(Array.from(chunked.indptr)).toEqual(Array.from(whole.indptr))
+        expect(Array.from(chunked.items)).toEqual(Array.from(whole.items))
+        expect(Array.from(chunked.weights ?? [])).toEqual(Array.from(whole.weights ?? []))
+        expect(Array.from(chunked.times ?? [])).toEqual(Array.from(whole.times ?? []))
+      }),
+      { numRuns: 3000, seed: 21 },
     )
   })
 })
