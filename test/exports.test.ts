@@ -55,6 +55,7 @@ describe('exports', () => {
         "nnz": "function",
         "parseCsvRecords": "function",
         "parseInteractions": "function",
+        "readInteractionsStream": "function",
         "recommendTopK": "function",
         "shuffleInPlace": "function",
         "splitLeaveLast": "function",
