@@ -168,14 +168,30 @@ export class TextLogReader {
   push(chunk: Uint8Array, last = false): void {
     if (this.done) throw new Error('TextLogReader: push after the last chunk')
     if (last) this.done = true
-    let buf = chunk
+    let rest = chunk
     const carry = this.carry
-    if (carry !== undefined && carry.length > 0) {
-      buf = new Uint8Array(carry.length + chunk.length)
-      buf.set(carry)
-      buf.set(chunk, carry.length)
+    if (carry !== undefined && carry.length > 0 && this.layout !== undefined) {
+      // Finish the carried line with the chunk's first line, then parse the chunk in place
+      // (no copy of the whole chunk).
+      const k = chunk.indexOf(LF)
+      if (k >= 0) {
+        this.carry = undefined
+        this.parse(concat(carry, chunk.subarray(0, k + 1)), false)
+        rest = chunk.subarray(k + 1)
+        if (this.carry === undefined) {
+          this.parse(rest, last)
+          return
+        }
+      }
     }
+    // A quoted field still open, or the first line not yet complete: join and parse.
+    const held = this.carry
     this.carry = undefined
+    this.parse(held !== undefined && held.length > 0 ? concat(held, rest) : rest, last)
+  }
+
+  /** Parses the complete lines of `buf` (all of it when `last`); keeps the rest as the carry. */
+  private parse(buf: Uint8Array, last: boolean): void {
     let pos = 0
     const n = buf.length
     if (this.layout === undefined) {
@@ -258,6 +274,13 @@ export class TextLogReader {
       },
     )
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
 }
 
 /** Resolves delimiter, header and the role of each field from the first line `bytes[pos..firstEnd)`. */
