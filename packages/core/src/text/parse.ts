@@ -204,7 +204,9 @@ export class TextLogReader {
         if (n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3
       }
       // Skip leading blank lines.
+      let lineStart = pos
       for (;;) {
+        lineStart = pos
         if (pos < n && buf[pos] === CR) pos++
         if (pos < n && buf[pos] === LF) {
           pos++
@@ -217,7 +219,8 @@ export class TextLogReader {
       let firstEnd = pos
       while (firstEnd < n && buf[firstEnd] !== LF) firstEnd++
       if (firstEnd === n && !last) {
-        this.carry = buf.slice(pos)
+        // Keep the unfinished line whole (a lone CR included) for the next chunk.
+        this.carry = buf.slice(lineStart)
         return
       }
       const layout = resolveLayout(buf, pos, firstEnd, this.line, this.opts, this.source)
