@@ -143,7 +143,15 @@ export async function* parquetBatches(part: ParquetPart, source: string, columns
     } catch (e) {
       throw new DataError(`cannot read the decoded row group (${plain(e)})`, { source, rowGroup: g })
     }
-    for (const b of batches) yield { batch: withPartition(b, part.partition), rowGroup: g }
+    for (const b of batches) {
+      let batch: RecordBatch
+      try {
+        batch = withPartition(b, part.partition)
+      } catch (e) {
+        throw new DataError(`cannot add the partition columns (${plain(e)})`, { source, rowGroup: g })
+      }
+      yield { batch, rowGroup: g }
+    }
   }
 }
 
@@ -152,6 +160,7 @@ function plain(e: unknown): string {
 }
 
 const INT_RE = /^-?(0|[1-9]\d{0,14})$/
+const PARTITION_DICT_ID = 1 << 30
 
 /** Appends each partition value as a constant column (skipped when the file already has the column). */
 function withPartition(batch: RecordBatch, partition: Array<[string, string | null]>): RecordBatch {
@@ -171,9 +180,11 @@ function withPartition(batch: RecordBatch, partition: Array<[string, string | nu
     } else if (INT_RE.test(value) || (value.trim() !== '' && Number.isFinite(Number(value)) && /^[-+0-9.eE]+$/.test(value))) {
       data = makeData({ type: new Float64(), length: n, nullCount: 0, data: new Float64Array(n).fill(Number(value)) })
     } else {
-      // One dictionary entry, every index 0: no string per row.
+      // One dictionary entry, every index 0: no string per row. Its id is set apart from the
+      // file's own dictionaries (a schema refuses two dictionaries with one id).
       const dictionary = vectorFromArray([value], new Utf8())
-      data = makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount: 0, data: new Int32Array(n), dictionary })
+      const type = new Dictionary(new Utf8(), new Int32(), PARTITION_DICT_ID + fields.length)
+      data = makeData({ type, length: n, nullCount: 0, data: new Int32Array(n), dictionary })
     }
     fields.push(new Field(key, data.type as DataType, value === null))
     children.push(data)

@@ -117,6 +117,20 @@ describe('Parquet', () => {
     expect(pairs(x)).toEqual(pairs(ref))
   })
 
+  it('string partition values beside string columns (DuckDB/Spark date partitions); a null id names the part file', async () => {
+    const root = join(dir, 'by-day')
+    mkdirSync(join(root, 'day=2024-01-01'), { recursive: true })
+    mkdirSync(join(root, 'day=2024-01-02'), { recursive: true })
+    writeParquet(join(root, 'day=2024-01-01', 'data_0.parquet'), tableFromArrays({ user_id: ['a', 'b'], item_id: Int32Array.of(1, 2) }))
+    writeParquet(join(root, 'day=2024-01-02', 'data_0.parquet'), tableFromArrays({ user_id: ['a', 'c'], item_id: Int32Array.of(3, 4) }))
+    const x = await readInteractions(root)
+    expect(x.userIds.toArray()).toEqual(['a', 'b', 'c'])
+    expect(Array.from(x.indptr)).toEqual([0, 2, 3, 4])
+    writeParquet(join(root, 'day=2024-01-02', 'data_1.parquet'), tableFromArrays({ user_id: ['d', null], item_id: Int32Array.of(5, 6) }))
+    const e = await dataError(readInteractions(root))
+    expect(e.message).toBe('by-day/day=2024-01-02/data_1.parquet row group 0, row 1, field "user_id": null id')
+  })
+
   it('a null id is a DataError naming the file, the row group and the row', async () => {
     const users = s.users.slice(0, 10) as (string | null)[]
     users[7] = null // row group 1 (rows 5..9), row 2

@@ -99,7 +99,15 @@ async function readParquetDataset(path: string, opts: ReadOptions, source: strin
     const part = parts[k]
     const name = folder ? `${source}/${part.path.slice(path.length).replace(/^[\\/]+/, '')}` : source
     if (k === 0) first = name
-    for await (const { batch, rowGroup } of parquetBatches(part, name, wanted)) builder.push(batch, { source: name, rowGroup })
+    for await (const { batch, rowGroup } of parquetBatches(part, name, wanted)) {
+      try {
+        builder.push(batch, { source: name, rowGroup })
+      } catch (e) {
+        // A message from inside the Arrow library about a batch parquet-wasm produced.
+        if (e instanceof DataError) throw e
+        throw new DataError(`cannot read the decoded row group (${e instanceof Error ? e.message : String(e)})`, { source: name, rowGroup })
+      }
+    }
   }
   return builder.finish({ source: first, rowGroup: 0 })
 }
