@@ -619,14 +619,13 @@ function scanRows(st: TextLogReader, bytes: Uint8Array, pos: number, final: bool
 // Outputs of scanDecimal and of scanPlainRows (module state instead of allocated tuples).
 let dEnd = 0
 let dDigits = 0
-let dDot = false
 let dValue = 0
 let pRows = 0
 let pLines = 0
 
 /**
- * Scans `[digits][.digits]` at `bytes[p..n)`: sets `dEnd` (the first byte after it), `dDigits`,
- * `dDot` and `dValue` (exact for ≤ 15 digits).
+ * Scans `[digits][.digits]` at `bytes[p..n)`: sets `dEnd` (the first byte after it), `dDigits` and
+ * `dValue` (exact for ≤ 15 digits).
  * @returns the byte at `dEnd`, or −1 at the end of the input.
  */
 function scanDecimal(bytes: Uint8Array, p: number, n: number): number {
@@ -648,7 +647,6 @@ function scanDecimal(bytes: Uint8Array, p: number, n: number): number {
   }
   dEnd = p
   dDigits = nd
-  dDot = dot
   dValue = frac === 0 ? m : m / POW10[frac]
   return p < n ? c : -1
 }
