@@ -138,6 +138,7 @@ export const INPUT_FORMATS = ['ml-100k', 'ml-1m', 'ml-10m', 'ml-20m', 'ml-25m', 
 /** One of {@link INPUT_FORMATS}. */
 export type InputFormat = (typeof INPUT_FORMATS)[number]
 
+
 /** Options of {@link loadInteractions}. */
 export interface LoadInteractionsOptions extends LoadDatasetOptions {
   /** Force a format instead of detecting it. */
@@ -209,7 +210,10 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
       continue
     }
     const v = Number(raw)
-    if (raw.length === 0 || !Number.isFinite(v)) throw new Error(`synthetic spec ${JSON.stringify(spec)}: ${key}=${JSON.stringify(raw)} is not a number`)
+    // Decimal only: Number() would read "0x10" as 16 and "" as 0.
+    if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw) || !Number.isFinite(v)) {
+      throw new Error(`synthetic spec ${JSON.stringify(spec)}: ${key}=${JSON.stringify(raw)} is not a number`)
+    }
     out[key] = v
   }
   return out as Partial<SyntheticOptions>

@@ -59,7 +59,7 @@ export type ArrowInput = Table | RecordBatch | Iterable<RecordBatch>
  * @param input - a `Table`, a `RecordBatch`, or any iterable of batches (a `RecordBatchReader`).
  * @param opts - column names, implicit threshold, duplicate policy, shared id maps.
  * @returns the CSR; `weights` from the rating column, `times` from the timestamp column.
- * @throws {@link DataError} naming source, record batch, row and field: a missing column, a null
+ * @throws {@link @decoy/core!index.DataError | DataError} naming source, record batch, row and field: a missing column, a null
  * id, a NaN or infinite rating, an unsupported column type, an unknown user with
  * `unknownUsers: 'error'`, no rows.
  * @example
@@ -171,7 +171,7 @@ export class ArrowLogBuilder {
           const raw = Number(vectorValue(batch, cols.rating, r))
           const detail = Number.isFinite(raw)
             ? `${raw} is beyond the range of a 32-bit float (±3.4e38), in which ratings are stored`
-            : `${v} is ${v !== v ? 'NaN' : 'infinite'}, expected a finite number`
+            : `${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`
           throw new DataError(detail, where(r, cols.names[cols.rating]))
         }
       }
@@ -179,7 +179,7 @@ export class ArrowLogBuilder {
     if (bt) {
       for (let r = 0; r < len; r++) {
         const v = bt[r]
-        if (v - v !== 0) throw new DataError(`${v} is ${v !== v ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.timestamp]))
+        if (v - v !== 0) throw new DataError(`${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.timestamp]))
       }
     }
     this.batches++
