@@ -46,6 +46,7 @@ describe('exports', () => {
         "IdMap": "class",
         "MAX_ARRAY_ELEMENTS": "number",
         "ResourceError": "class",
+        "TextLogReader": "class",
         "buildInteractions": "function",
         "checkAllocation": "function",
         "createBatch": "function",
@@ -63,6 +64,7 @@ describe('exports', () => {
         "parseCsvRecords": "function",
         "parseInteractions": "function",
         "parseJsonText": "function",
+        "readInteractionsStream": "function",
         "recommendTopK": "function",
         "setMemoryBudget": "function",
         "shuffleInPlace": "function",
@@ -78,6 +80,8 @@ describe('exports', () => {
   it('@decoy/core/arrow', async () => {
     expect(surface(await import('@decoy/core/arrow'))).toMatchInlineSnapshot(`
       {
+        "ArrowLogBuilder": "class",
+        "arrowIpcBatches": "function",
         "arrowTableFromColumns": "function",
         "interactionsFromArrow": "function",
         "interactionsToArrow": "function",
@@ -115,7 +119,12 @@ describe('exports', () => {
         "dotTopKParallel": "function",
         "encodeInteractionsTsv": "function",
         "formatInteractionsTsv": "function",
+        "isGzip": "function",
+        "isParquet": "function",
+        "listParquetParts": "function",
         "outputError": "function",
+        "parquetBatches": "function",
+        "readInteractions": "function",
         "readInteractionsFile": "function",
         "readSplit": "function",
         "settleFileSets": "function",

@@ -170,7 +170,7 @@ export const trainCommand: Command = {
       throw new UsageError(`train: sampler ${sampler!.config.kind} needs --batch-size >= ${minBatch}, got ${batch}`)
     }
     const { interactions: train, meta } = await loadTrain(args, ctx)
-    const test = args.has('test') ? loadTest(args, train, 'test', args.bool('strict')) : null
+    const test = args.has('test') ? await loadTest(args, train, 'test', args.bool('strict')) : null
     // Options built from dataset metadata (FM's --features) need --dataset's metadata.
     if ((family.metadataOptions ?? []).some((key) => typeof options[key] === 'string' && (options[key] as string).trim() !== '')) {
       settings.metadata = await datasetMetadata(args, ctx)

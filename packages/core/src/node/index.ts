@@ -7,4 +7,8 @@ export { readInteractionsFile, writeInteractionsTsv, formatInteractionsTsv, enco
 export type { ReadFileOptions } from './io.js'
 export { dotTopKParallel } from './dot-topk-parallel.js'
 export type { DotTopKParallelOptions } from './dot-topk-parallel.js'
+export { readInteractions, isGzip } from './read.js'
+export type { ReadOptions, InteractionFormat } from './read.js'
+export { listParquetParts, parquetBatches, isParquet } from './parquet.js'
+export type { ParquetPart, ParquetBatch } from './parquet.js'
 export { spawnWorker } from './workers.js'
