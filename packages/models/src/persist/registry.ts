@@ -2,6 +2,7 @@ import type { Recommender } from '@decoy/core'
 import { MatrixFactorization } from '../mf/mf.js'
 import { Item2Vec } from '../item2vec/model.js'
 import { FactorizationMachine } from '../fm/fm.js'
+import { AlternatingLeastSquares } from '../als/als.js'
 import { decodeModel, type ModelHeader, type StoredArray } from './format.js'
 
 /** Rebuilds a model of one kind from a decoded file. */
@@ -15,6 +16,7 @@ export const modelDecoders: Readonly<Record<string, ModelDecoder>> = {
   mf: (h, a, s) => MatrixFactorization.fromDecoded(h, a, s),
   item2vec: (h, a, s) => Item2Vec.fromDecoded(h, a, s),
   fm: (h, a, s) => FactorizationMachine.fromDecoded(h, a, s),
+  als: (h, a, s) => AlternatingLeastSquares.fromDecoded(h, a, s),
 }
 
 /**

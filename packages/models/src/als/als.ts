@@ -1,0 +1,420 @@
+import {
+  IdMap,
+  createRng,
+  prngFloat,
+  selectTopK,
+  type FactorView,
+  type Interactions,
+  type NegativeSampler,
+  type Recommender,
+  type TopK,
+} from '@decoy/core'
+import { cosineSimilarItems } from '../similar.js'
+import { createDotScorer } from '../train/dot-stepper.js'
+import { checkPositiveInt } from '../train/fit.js'
+import type { EarlyStoppingOptions, EpochStats, EvaluateFn, FitResult } from '../train/types.js'
+import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
+import { confidenceMatrices } from './csr.js'
+import { alsWasmSupported, createAlsWasmLayout } from './cg-wasm.js'
+import { alsLoss, createJsEngine, createWasmEngine, type AlsEngine, type AlsSolver } from './engine.js'
+
+/** Hyper-parameters of {@link alternatingLeastSquares}; every one can be overridden per `fit`. */
+export interface AlsOptions {
+  /** Factor dimension (default 64). */
+  dim?: number
+  /** L2 penalty on every row, absolute (not scaled by the row's count), as implicit's `regularization`. */
+  reg?: number
+  /**
+   * Confidence slope: an observed entry weighs c = 1 + alpha·r (r = 1, or the weight when
+   * `weighted`), an unobserved one 1. implicit scales r by its `alpha` without the 1 + , so for
+   * binary data implicit's alpha a is this alpha a − 1.
+   */
+  alpha?: number
+  /** Full sweeps (users then items) (default: see {@link alsDefaults}). */
+  iterations?: number
+  /** Conjugate-gradient steps per row and half-sweep, warm-started (default 3, implicit's). */
+  cgSteps?: number
+  /** `'cg'` (default) or `'cholesky'`: the exact solve per row (TypeScript kernel only, slower). */
+  solver?: AlsSolver
+  /** Use `Interactions.weights` as r_ui (default false: every observed entry has r = 1). */
+  weighted?: boolean
+  /** Initial factors are uniform in [0, initScale) (default 0.01, implicit's). */
+  initScale?: number
+  /** Seed (required here or in `fit`). */
+  seed?: string | number
+}
+
+/** The resolved configuration stored in a model and in its saved file. */
+export interface AlsConfig {
+  dim: number
+  reg: number
+  alpha: number
+  iterations: number
+  cgSteps: number
+  solver: AlsSolver
+  weighted: boolean
+  initScale: number
+  seed: string | null
+}
+
+/** Options of {@link AlternatingLeastSquares.fit}. */
+export interface AlsFitOptions extends Omit<AlsOptions, 'dim'> {
+  /** Alias of `iterations`, so that generic harnesses that pass `epochs` work. */
+  epochs?: number
+  /**
+   * Ignored: ALS uses every negative through weighted least squares and samples none. Accepted so
+   * that code written for sampled models can call `fit` unchanged.
+   */
+  sampler?: NegativeSampler
+  /**
+   * Row kernels: `'wasm'` (WebAssembly SIMD, float32 like implicit), `'js'` (TypeScript, float64
+   * accumulation), `'auto'` (default) picks `'wasm'` when supported, `dim` is a multiple of 4 and
+   * the solver is `'cg'`. `'wasm'` on an uncovered configuration throws.
+   */
+  kernel?: 'auto' | 'wasm' | 'js'
+  /** Threads: only 1 is implemented; rows are independent, so a multi-threaded sweep is future work. */
+  workers?: number
+  /** Compute implicit's training loss after each iteration (default false: about a third of an iteration). */
+  computeLoss?: boolean
+  /** Held-out interactions evaluated after each iteration with `evaluateFn`. */
+  validation?: Interactions
+  /** Metric function for `validation`, e.g. `(m, v, t) => evaluate(m, t, v, { k: [10] }).metrics`. */
+  evaluateFn?: EvaluateFn
+  /** Stop when the validation metric stops improving; the best iteration's factors are restored. */
+  earlyStopping?: EarlyStoppingOptions | boolean
+  /** Called after each iteration (an "epoch" of the shared stats type); return false to stop. */
+  onEpoch?: (stats: EpochStats) => void | boolean
+}
+
+/**
+ * Defaults of {@link alternatingLeastSquares}, tuned on a validation split carved from train on
+ * ml-latest-small and on planted synthetic logs of several shapes (see the family README).
+ */
+export const alsDefaults: Readonly<AlsConfig> = Object.freeze({
+  dim: 64,
+  reg: 30,
+  alpha: 2,
+  iterations: 15,
+  cgSteps: 3,
+  solver: 'cg',
+  weighted: false,
+  initScale: 0.01,
+  seed: null,
+})
+
+const EMPTY_F32 = new Float32Array(0)
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+function checkConfig(c: AlsConfig): void {
+  checkPositiveInt('dim', c.dim)
+  checkPositiveInt('iterations', c.iterations)
+  checkPositiveInt('cgSteps', c.cgSteps)
+  if (!(c.reg >= 0 && Number.isFinite(c.reg))) throw new Error(`als: reg must be a finite number >= 0, got ${c.reg}`)
+  if (!(c.alpha >= 0 && Number.isFinite(c.alpha))) throw new Error(`als: alpha must be a finite number >= 0, got ${c.alpha}`)
+  if (!(c.initScale > 0)) throw new Error(`als: initScale must be > 0, got ${c.initScale}`)
+  if (c.solver !== 'cg' && c.solver !== 'cholesky') throw new Error(`als: solver must be 'cg' or 'cholesky', got ${String(c.solver)}`)
+}
+
+/**
+ * Implicit-feedback matrix factorization by alternating least squares (Hu, Koren & Volinsky
+ * 2008): every unobserved (user, item) pair is a negative of weight 1, every observed one a
+ * positive of confidence 1 + alpha·r, and each half-sweep re-solves all user (then all item)
+ * rows of the weighted least-squares problem, by a few conjugate-gradient steps warm-started from
+ * the current row (Takács, Pilászy & Tikk 2011) as implicit's CPU ALS. No sampler: the reference
+ * sampled models are judged against. score(u, i) = x_u·y_i.
+ */
+export class AlternatingLeastSquares implements Recommender {
+  /** Resolved configuration. */
+  readonly config: AlsConfig
+  /** `[numUsers*dim]` user factors (after a wasm fit, a view of the kernel's memory). */
+  userFactors: Float32Array = EMPTY_F32
+  /** `[numItems*dim]` item factors. */
+  itemFactors: Float32Array = EMPTY_F32
+  /** Users known to the model. */
+  numUsers = 0
+  /** Items known to the model. */
+  numItems = 0
+  /** User id map of the training data. */
+  userIds: IdMap = new IdMap()
+  /** Item id map of the training data. */
+  itemIds: IdMap = new IdMap()
+  /** Row pointers of the training items per user (for `excludeSeen`). */
+  seenIndptr: Int32Array = new Int32Array(1)
+  /** Training items per user. */
+  seenItems: Int32Array = new Int32Array(0)
+  /** Summary of the last `fit` (null before). */
+  lastFit: FitResult | null = null
+  private scoreScratch: Float32Array = EMPTY_F32
+  private heapItems = new Int32Array(0)
+  private heapScores = new Float64Array(0)
+
+  constructor(config: AlsConfig) {
+    this.config = config
+  }
+
+  /** Factor dimension. */
+  get dim(): number {
+    return this.config.dim
+  }
+
+  /**
+   * Fits on `train`. Options given here override the model's and are stored in `config`; a re-fit
+   * starts from a fresh initialisation (`<seed>/fit/init`). Deterministic for a seed and kernel.
+   *
+   * @returns per-iteration statistics (`updates` = rows solved, `slots` = observed entries) and timing.
+   * @throws Error naming the option when an option is invalid.
+   */
+  async fit(train: Interactions, opts: AlsFitOptions = {}): Promise<FitResult> {
+    const { epochs, sampler: _ignored, kernel: kernelOpt, workers, computeLoss, validation, evaluateFn, earlyStopping, onEpoch, ...rest } = opts
+    void _ignored
+    const merged: AlsConfig = { ...this.config, ...defined(rest), seed: rest.seed !== undefined ? String(rest.seed) : this.config.seed }
+    if (epochs !== undefined && rest.iterations === undefined) merged.iterations = epochs
+    checkConfig(merged)
+    if (merged.seed === null) throw new Error('als: a seed is required (in alternatingLeastSquares({ seed }) or fit(train, { seed }))')
+    if (workers !== undefined && workers !== 1) throw new Error(`als: workers must be 1 (multi-threaded sweeps are not implemented yet), got ${workers}`)
+    const kernel = kernelOpt ?? 'auto'
+    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`als: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
+    if (validation && !evaluateFn) throw new Error('als: validation needs evaluateFn (e.g. from @decoy/eval)')
+    const es: EarlyStoppingOptions | null = earlyStopping === true ? {} : earlyStopping ? earlyStopping : null
+    if (es && !validation) throw new Error('als: earlyStopping needs validation data and evaluateFn')
+    Object.assign(this.config, merged)
+    const c = this.config
+    const dim = c.dim
+
+    const { users, items } = confidenceMatrices(train, c.alpha, c.weighted)
+    let engine: AlsEngine | null = null
+    const wasmOk = c.solver === 'cg' && dim % 4 === 0 && alsWasmSupported()
+    if (kernel === 'wasm' && !wasmOk) throw new Error(`als: kernel 'wasm' needs WebAssembly SIMD, solver 'cg' and dim a multiple of 4 (got solver ${c.solver}, dim ${dim})`)
+    if (kernel !== 'js' && wasmOk) {
+      const layout = createAlsWasmLayout({ dim, users, items, threads: 1, shared: false })
+      if (layout) engine = createWasmEngine(layout)
+      else if (kernel === 'wasm') throw new Error('als: kernel \'wasm\' needs the factors and interactions under 4 GiB')
+    }
+    engine ??= createJsEngine(users, items, dim, c.solver)
+
+    this.numUsers = train.numUsers
+    this.numItems = train.numItems
+    this.userIds = train.userIds
+    this.itemIds = train.itemIds
+    this.seenIndptr = train.indptr
+    this.seenItems = train.items
+    this.userFactors = engine.userFactors
+    this.itemFactors = engine.itemFactors
+    this.scoreScratch = new Float32Array(train.numItems)
+    // implicit's initialisation: uniform in [0, scale), users then items.
+    const state = createRng(c.seed!).fork('fit').fork('init').state
+    for (let e = 0; e < this.userFactors.length; e++) this.userFactors[e] = c.initScale * prngFloat(state)
+    for (let e = 0; e < this.itemFactors.length; e++) this.itemFactors[e] = c.initScale * prngFloat(state)
+
+    let rowsSolved = 0
+    for (let u = 0; u < users.rows; u++) if (users.indptr[u + 1] > users.indptr[u]) rowsSolved++
+    for (let i = 0; i < items.rows; i++) if (items.indptr[i + 1] > items.indptr[i]) rowsSolved++
+    const nnz = users.indptr[users.rows]
+    const metric = es?.metric ?? 'ndcg@10'
+    const patience = es?.patience ?? 2
+    const minDelta = es?.minDelta ?? 0
+    let best = -Infinity
+    let bestEpoch = c.iterations - 1
+    let wait = 0
+    let snapshot: { u: Float32Array; i: Float32Array } | null = null
+    const stats: EpochStats[] = []
+    let trainSeconds = 0
+    for (let it = 0; it < c.iterations; it++) {
+      const t0 = performance.now()
+      engine.halfSweep('users', c.reg, c.cgSteps)
+      engine.halfSweep('items', c.reg, c.cgSteps)
+      const seconds = (performance.now() - t0) / 1000
+      trainSeconds += seconds
+      const s: EpochStats = {
+        epoch: it,
+        loss: computeLoss ? alsLoss(users, items.rows, this.userFactors, this.itemFactors, dim, c.reg) : NaN,
+        seconds,
+        updates: rowsSolved,
+        slots: nnz,
+        learningRate: 0,
+      }
+      let stop = false
+      if (validation && evaluateFn) {
+        s.validation = evaluateFn(this, validation, train)
+        if (es) {
+          const v = s.validation[metric]
+          if (typeof v !== 'number') throw new Error(`als: earlyStopping metric ${JSON.stringify(metric)} is not among the validation metrics (${Object.keys(s.validation).join(', ')})`)
+          if (v > best + minDelta) {
+            best = v
+            bestEpoch = it
+            wait = 0
+            snapshot = snapshot ?? { u: new Float32Array(this.userFactors.length), i: new Float32Array(this.itemFactors.length) }
+            snapshot.u.set(this.userFactors)
+            snapshot.i.set(this.itemFactors)
+          } else if (++wait >= patience) stop = true
+        }
+      }
+      if (!es) bestEpoch = it
+      stats.push(s)
+      if (onEpoch && onEpoch(s) === false) stop = true
+      if (stop) break
+    }
+    if (snapshot) {
+      this.userFactors.set(snapshot.u)
+      this.itemFactors.set(snapshot.i)
+    }
+    const updates = rowsSolved * stats.length
+    const result: FitResult = {
+      epochs: stats,
+      bestEpoch,
+      trainSeconds,
+      updates,
+      updatesPerSecond: trainSeconds > 0 ? updates / trainSeconds : 0,
+      samplerStats: {},
+      config: { model: 'als', ...this.config, workers: 1, kernel: engine.kernel, sampler: null },
+      kernel: engine.kernel,
+    }
+    this.lastFit = result
+    return result
+  }
+
+  /** Live scorer over the current factors (a `FactorView`; score = x_u·y_i). */
+  scorer(): FactorView {
+    return createDotScorer(this.userFactors, this.itemFactors, EMPTY_F32, this.config.dim, 0)
+  }
+
+  /**
+   * Writes the score of every item for `user` into `out[0..numItems)`.
+   * @remarks O(numItems·dim), allocates nothing.
+   */
+  scoreAll(user: number, out: Float32Array): void {
+    const dim = this.config.dim
+    const P = this.userFactors
+    const Q = this.itemFactors
+    const uo = user * dim
+    for (let i = 0, o = 0; i < this.numItems; i++, o += dim) {
+      let d = 0
+      for (let f = 0; f < dim; f++) d += P[uo + f] * Q[o + f]
+      out[i] = d
+    }
+  }
+
+  /**
+   * Top-k items for each user; `excludeSeen` (default true) masks the user's training items.
+   * @returns one row per user (-1 padded when fewer than k items remain).
+   * @throws RangeError for a user outside the model.
+   */
+  recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
+    this.ensureFitted('recommend')
+    checkPositiveInt('k', k)
+    const exclude = opts.excludeSeen !== false
+    const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
+    const scores = this.scoreScratch
+    this.ensureHeap(k)
+    for (let r = 0; r < users.length; r++) {
+      const u = users[r]
+      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
+      this.scoreAll(u, scores)
+      if (exclude && u + 1 < this.seenIndptr.length) {
+        for (let p = this.seenIndptr[u]; p < this.seenIndptr[u + 1]; p++) scores[this.seenItems[p]] = -Infinity
+      }
+      selectTopK(scores, this.numItems, k, this.heapItems, this.heapScores, out.items, out.scores, r * k)
+    }
+    return out
+  }
+
+  /** The k items most similar to each query item by cosine of item factors, the item itself excluded. */
+  similarItems(items: Int32Array, k: number): TopK {
+    this.ensureFitted('similarItems')
+    checkPositiveInt('k', k)
+    this.ensureHeap(k)
+    return cosineSimilarItems(this.itemFactors, this.numItems, this.config.dim, items, k, this.scoreScratch, this.heapItems, this.heapScores)
+  }
+
+  /** Encodes the model (factors, id maps, seen items, config) as Arrow IPC bytes. */
+  serialize(): Uint8Array {
+    this.ensureFitted('serialize')
+    const arrays: Record<string, StoredArray> = {
+      userFactors: this.userFactors,
+      itemFactors: this.itemFactors,
+      seenIndptr: this.seenIndptr,
+      seenItems: this.seenItems,
+    }
+    return encodeModel(
+      {
+        kind: 'als',
+        config: { ...this.config },
+        seed: this.config.seed,
+        versions: { '@decoy/models': MODELS_VERSION },
+        userIds: idMapToJson(this.userIds),
+        itemIds: idMapToJson(this.itemIds),
+        extra: { numUsers: this.numUsers, numItems: this.numItems },
+      },
+      arrays,
+    )
+  }
+
+  /** Writes the model to `path` atomically (Node only: loads `@decoy/core/node` on demand). */
+  async save(path: string): Promise<void> {
+    const spec = '@decoy/core/node'
+    const { writeFileAtomic } = (await import(/* @vite-ignore */ spec)) as { writeFileAtomic(p: string, d: Uint8Array): void }
+    writeFileAtomic(path, this.serialize())
+  }
+
+  /**
+   * Rebuilds a model from bytes written by {@link AlternatingLeastSquares.serialize}.
+   * @throws Error naming `source` for a truncated file or another model kind.
+   */
+  static deserialize(bytes: Uint8Array, source = '<bytes>'): AlternatingLeastSquares {
+    const { header, arrays } = decodeModel(bytes, source, 'als')
+    return AlternatingLeastSquares.fromDecoded(header, arrays, source)
+  }
+
+  /** @internal Builds a model from a decoded file. */
+  static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): AlternatingLeastSquares {
+    const config = { ...alsDefaults, ...(header.config as Partial<AlsConfig>) }
+    const m = new AlternatingLeastSquares(config)
+    const extra = header.extra as { numUsers: number; numItems: number } | undefined
+    if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: ALS model file lacks its id maps or sizes`)
+    m.numUsers = extra.numUsers
+    m.numItems = extra.numItems
+    m.userFactors = arrays.userFactors as Float32Array
+    m.itemFactors = arrays.itemFactors as Float32Array
+    m.seenIndptr = arrays.seenIndptr as Int32Array
+    m.seenItems = arrays.seenItems as Int32Array
+    if (!m.userFactors || !m.itemFactors || m.userFactors.length !== m.numUsers * config.dim || m.itemFactors.length !== m.numItems * config.dim) {
+      throw new Error(`${source}: ALS factor arrays do not match ${m.numUsers} users × ${m.numItems} items × dim ${config.dim}`)
+    }
+    m.userIds = idMapFromJson(header.userIds)
+    m.itemIds = idMapFromJson(header.itemIds)
+    m.scoreScratch = new Float32Array(m.numItems)
+    return m
+  }
+
+  private ensureFitted(what: string): void {
+    if (this.numItems === 0) throw new Error(`${what}: the model has not been fitted or loaded`)
+  }
+
+  private ensureHeap(k: number): void {
+    if (this.heapItems.length < k) {
+      this.heapItems = new Int32Array(k)
+      this.heapScores = new Float64Array(k)
+    }
+  }
+}
+
+/**
+ * Creates an implicit-ALS model. Nothing is allocated until `fit`.
+ *
+ * @example
+ * ```ts
+ * const model = alternatingLeastSquares({ dim: 64, reg: 30, alpha: 2, seed: 42 })
+ * await model.fit(train, { iterations: 15 })
+ * const top = model.recommend(Int32Array.of(0), 10)
+ * ```
+ * @see Hu, Koren & Volinsky, "Collaborative Filtering for Implicit Feedback Datasets", ICDM 2008.
+ * @see Takács, Pilászy & Tikk, "Applications of the Conjugate Gradient Method for Implicit Feedback Collaborative Filtering", RecSys 2011.
+ */
+export function alternatingLeastSquares(opts: AlsOptions = {}): AlternatingLeastSquares {
+  const config: AlsConfig = { ...alsDefaults, ...defined(opts), seed: opts.seed !== undefined ? String(opts.seed) : null }
+  checkConfig(config)
+  return new AlternatingLeastSquares(config)
+}
