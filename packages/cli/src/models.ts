@@ -11,6 +11,8 @@ import {
   factorizationMachine,
   item2vec,
   matrixFactorization,
+  alsDefaults,
+  alternatingLeastSquares,
   type FmFeatures,
   mfDefaults,
   type EpochStats,
@@ -27,7 +29,7 @@ import { InputError, UsageError } from './errors.js'
 export const EVAL_MODELS = ['popularity'] as const
 
 /** Models `decoy train` fits. The name → constructor map lives here, at the edge. */
-export const TRAIN_MODELS = ['mf', 'fm', 'item2vec'] as const
+export const TRAIN_MODELS = ['mf', 'fm', 'item2vec', 'als'] as const
 
 /** One of {@link TRAIN_MODELS}. */
 export type TrainModelName = (typeof TRAIN_MODELS)[number]
@@ -61,6 +63,10 @@ export interface TrainSettings {
   kernel?: 'auto' | 'wasm' | 'js'
   /** FM only: the user/item feature rows (built by `decoy train` from --features and feature files). */
   features?: FmFeatures
+  /** ALS only: L2 per row (absolute), confidence slope (c = 1 + alpha·r), CG steps per row. */
+  reg?: number
+  alpha?: number
+  cgSteps?: number
 }
 
 /** Per-epoch progress reported while training. */
@@ -86,6 +92,7 @@ export interface TrainOutcome {
 
 /** The number of epochs a model kind trains by default. */
 export function defaultEpochs(kind: TrainModelName): number {
+  if (kind === 'als') return alsDefaults.iterations
   return kind === 'item2vec' ? 5 : mfDefaults.epochs
 }
 
@@ -100,6 +107,7 @@ export async function trainModel(
   s: TrainSettings,
   onEpoch: (e: EpochReport) => void,
 ): Promise<TrainOutcome> {
+  if (kind === 'als') return trainAls(train, s, onEpoch)
   if (kind === 'mf' || kind === 'fm') {
     if (!sampler) throw new UsageError(`train: --model ${kind} needs --sampler`)
     const opts: MatrixFactorizationOptions = { seed: s.seed }
@@ -177,6 +185,29 @@ export async function trainModel(
     },
     samplerStats: sampler && m.options.output !== 'hs' ? (sampler.stats() as Record<string, number | undefined>) : {},
     epochs,
+  }
+}
+
+/** Fits implicit ALS (no sampler: it uses every negative); `epochs` are its iterations. */
+async function trainAls(train: Interactions, s: TrainSettings, onEpoch: (e: EpochReport) => void): Promise<TrainOutcome> {
+  const m = alternatingLeastSquares({ seed: s.seed, ...(s.factors !== undefined ? { dim: s.factors } : {}) })
+  const r = await m.fit(train, {
+    workers: s.workers,
+    ...(s.epochs !== undefined ? { iterations: s.epochs } : {}),
+    ...(s.reg !== undefined ? { reg: s.reg } : {}),
+    ...(s.alpha !== undefined ? { alpha: s.alpha } : {}),
+    ...(s.cgSteps !== undefined ? { cgSteps: s.cgSteps } : {}),
+    ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
+    onEpoch: (e: EpochStats) => onEpoch({ epoch: e.epoch, seconds: e.seconds, updates: e.updates, learningRate: 0 }),
+  })
+  return {
+    model: m,
+    trainSeconds: r.trainSeconds,
+    updatesPerSecond: r.updatesPerSecond,
+    updates: r.updates,
+    config: r.config,
+    samplerStats: {},
+    epochs: r.epochs.map((e) => ({ epoch: e.epoch, seconds: e.seconds, updates: e.updates, learningRate: 0 })),
   }
 }
 
@@ -282,8 +313,11 @@ export async function loadSavedScorer(path: string, train: Interactions): Promis
 
 /** Defaults shown in `decoy train --help`. */
 export const TRAIN_DEFAULTS_TEXT = {
-  factors: `${mfDefaults.dim} (item2vec ${ITEM2VEC_DEFAULTS.dim})`,
-  epochs: `${mfDefaults.epochs} (item2vec 5)`,
+  factors: `${mfDefaults.dim} (item2vec ${ITEM2VEC_DEFAULTS.dim}, als ${alsDefaults.dim})`,
+  epochs: `${mfDefaults.epochs} (item2vec 5, als ${alsDefaults.iterations})`,
+  reg: String(alsDefaults.reg),
+  alpha: String(alsDefaults.alpha),
+  cgSteps: String(alsDefaults.cgSteps),
   lr: `${mfDefaults.learningRate} (item2vec ${ITEM2VEC_DEFAULTS.alpha})`,
   l2: String(mfDefaults.l2),
   negatives: `${mfDefaults.negatives} (item2vec ${ITEM2VEC_DEFAULTS.negatives})`,

@@ -14,13 +14,14 @@ import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
 /** `decoy train`. */
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a model (mf, fm, item2vec) through any sampler, evaluate it, optionally save it',
+  summary: 'train a model (mf, fm, item2vec through any sampler; als without one), evaluate it, optionally save it',
   usage:
-    "--train <file> --test <file> --model mf|fm|item2vec [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n" +
+    "--train <file> --test <file> --model mf|fm|item2vec|als [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n" +
     '       [--factors 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
     '       [--save <path>] [--dataset <name>] [--kernel auto|wasm|js] [--json]\n' +
     '       fm: [--features genres,year,tags[,demographics]] [--user-features <file>] [--item-features <file>]\n' +
-    '       item2vec: [--window all|N] [--sample 1e-3] [--output ns|hs]',
+    '       item2vec: [--window all|N] [--sample 1e-3] [--output ns|hs]\n' +
+    '       als: [--dim 64] [--reg x] [--alpha x] [--iterations N] [--cg-steps 3] (no --sampler/--loss/--negatives)',
   options: [
     ...dataOptions('train', 'training interactions (file, directory, dataset)'),
     { name: 'test', type: 'string', value: '<file>', description: 'held-out interactions for the final full-ranking metrics' },
@@ -28,6 +29,11 @@ export const trainCommand: Command = {
     ...samplerOptions(),
     { name: 'loss', type: 'string', value: '<loss>', description: `mf/fm loss: ${lossNames.join('|')}`, defaultText: TRAIN_DEFAULTS_TEXT.loss },
     { name: 'factors', type: 'string', value: '<d>', description: 'embedding dimension', defaultText: TRAIN_DEFAULTS_TEXT.factors },
+    { name: 'dim', type: 'string', value: '<d>', description: 'same as --factors' },
+    { name: 'reg', type: 'string', value: '<x>', description: 'als: L2 on every row (absolute, as implicit\'s regularization)', defaultText: TRAIN_DEFAULTS_TEXT.reg },
+    { name: 'alpha', type: 'string', value: '<x>', description: 'als: confidence 1 + alpha·r of an observed entry (implicit\'s alpha − 1)', defaultText: TRAIN_DEFAULTS_TEXT.alpha },
+    { name: 'iterations', type: 'string', value: '<n>', description: 'als: full sweeps (same as --epochs)', defaultText: TRAIN_DEFAULTS_TEXT.epochs },
+    { name: 'cg-steps', type: 'string', value: '<n>', description: 'als: conjugate-gradient steps per row', defaultText: TRAIN_DEFAULTS_TEXT.cgSteps },
     { name: 'epochs', type: 'string', value: '<n>', description: 'passes over the training data', defaultText: TRAIN_DEFAULTS_TEXT.epochs },
     { name: 'lr', type: 'string', value: '<x>', description: 'learning rate (item2vec: initial alpha)', defaultText: TRAIN_DEFAULTS_TEXT.lr },
     { name: 'l2', type: 'string', value: '<x>', description: 'mf/fm: L2 on touched rows', defaultText: TRAIN_DEFAULTS_TEXT.l2 },
@@ -61,13 +67,15 @@ export const trainCommand: Command = {
     const mfOnly = ['loss', 'l2', 'optimizer', 'margin', 'temperature']
     const i2vOnly = ['window', 'sample', 'output']
     const fmOnly = ['features', 'user-features', 'item-features']
-    for (const f of kind === 'fm' ? i2vOnly : kind === 'mf' ? [...i2vOnly, ...fmOnly] : [...mfOnly, ...fmOnly]) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}`)
+    const alsOnly = ['reg', 'alpha', 'iterations', 'cg-steps']
+    if (kind === 'als') checkAlsFlags(args, [...mfOnly, ...i2vOnly, ...fmOnly])
+    else for (const f of [...alsOnly, ...(kind === 'fm' ? i2vOnly : kind === 'mf' ? [...i2vOnly, ...fmOnly] : [...mfOnly, ...fmOnly])]) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}`)
     let window: number | 'all' | undefined
     const w = args.str('window')
     if (w !== undefined) window = w === 'all' ? 'all' : args.int('window', undefined, 1)
     const settings: TrainSettings = {
-      factors: args.int('factors', undefined, 1),
-      epochs: args.int('epochs', undefined, 1),
+      factors: sameFlag(args, 'factors', 'dim'),
+      epochs: sameFlag(args, 'epochs', 'iterations'),
       learningRate: args.num('lr', undefined, Number.MIN_VALUE),
       l2: args.num('l2', undefined, 0),
       negatives: args.int('negatives', undefined, 1),
@@ -82,10 +90,13 @@ export const trainCommand: Command = {
       sample: args.num('sample', undefined, 0),
       output: args.choice('output', ['ns', 'hs'] as const),
       kernel: args.choice('kernel', ['auto', 'wasm', 'js'] as const),
+      reg: args.num('reg', undefined, 0),
+      alpha: args.num('alpha', undefined, 0),
+      cgSteps: args.int('cg-steps', undefined, 1),
     }
     const k = args.intList('k', [10, 20])
     const hs = kind === 'item2vec' && settings.output === 'hs'
-    const sampler = hs && !args.has('sampler') ? null : samplerFromArgs(args, kind === 'item2vec' ? 'popularity' : undefined)
+    const sampler = kind === 'als' || (hs && !args.has('sampler')) ? null : samplerFromArgs(args, kind === 'item2vec' ? 'popularity' : undefined)
     const minBatch = sampler?.requires.minBatch
     const batch = settings.batchSize ?? (kind === 'item2vec' ? 2048 : mfDefaults.batchSize)
     if (minBatch !== undefined && batch < minBatch) {
@@ -155,6 +166,26 @@ export const trainCommand: Command = {
     if (saved) text += `saved ${saved}\n`
     ctx.io.stdout(text)
   },
+}
+
+/** An integer flag that has an alias (`--factors`/`--dim`, `--epochs`/`--iterations`); both must agree. */
+function sameFlag(args: Parameters<Command['run']>[0], name: string, alias: string): number | undefined {
+  const a = args.int(name, undefined, 1)
+  const b = args.int(alias, undefined, 1)
+  if (a !== undefined && b !== undefined && a !== b) throw new UsageError(`train: --${name} ${a} and --${alias} ${b} disagree (they are the same setting)`)
+  return a ?? b
+}
+
+/** ALS samples nothing: sampler, loss and negatives flags are usage errors that say why. */
+function checkAlsFlags(args: Parameters<Command['run']>[0], other: string[]): void {
+  for (const f of ['sampler', 'sampler-config', 'loss', 'negatives']) {
+    if (args.has(f)) {
+      throw new UsageError(
+        `train: --${f} does not apply to --model als: ALS uses every unobserved item as a negative (weight 1) through weighted least squares, so it samples none and has no loss to choose`,
+      )
+    }
+  }
+  for (const f of [...other, 'lr', 'batch-size']) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model als`)
 }
 
 function isDatasetSpec(s: string): boolean {
