@@ -34,6 +34,7 @@ function median(xs: number[]): number {
  */
 export async function benchAls(): Promise<BenchRow[]> {
   const core = await import('@decoy/core')
+  const { prngFloat } = await import('@decoy/core/kernels')
   const { alternatingLeastSquares } = await import('@decoy/models')
   const st = core.createRng('bench-als').state
   // User activity: a 0.9-power tail from 35 to 2,000 (mean ≈ 130), item popularity ~ x^3 (a few items take most).
@@ -41,10 +42,10 @@ export async function benchAls(): Promise<BenchRow[]> {
   const is: number[] = []
   const mark = new Int32Array(ITEMS).fill(-1)
   for (let u = 0; u < USERS; u++) {
-    const n = Math.min(2000, Math.floor(35 / Math.pow(1 - core.prngFloat(st) * 0.995, 0.9)))
+    const n = Math.min(2000, Math.floor(35 / Math.pow(1 - prngFloat(st) * 0.995, 0.9)))
     for (let c = 0; c < n; c++) {
-      let it = Math.floor(ITEMS * Math.pow(core.prngFloat(st), 3))
-      while (mark[it] === u) it = Math.floor(ITEMS * Math.pow(core.prngFloat(st), 3))
+      let it = Math.floor(ITEMS * Math.pow(prngFloat(st), 3))
+      while (mark[it] === u) it = Math.floor(ITEMS * Math.pow(prngFloat(st), 3))
       mark[it] = u
       us.push(u)
       is.push(it)
@@ -54,16 +55,16 @@ export async function benchAls(): Promise<BenchRow[]> {
   const perIter = { wasm: [] as number[], js: [] as number[] }
   for (let r = 0; r < ROUNDS; r++) {
     for (const kernel of ['wasm', 'js'] as const) {
-      const m = alternatingLeastSquares({ dim: 64, reg: 30, alpha: 2, cgSteps: 3, seed: r })
-      const res = await m.fit(train, { kernel, iterations: kernel === 'wasm' ? 10 : 2 })
+      const m = alternatingLeastSquares({ dim: 64, reg: 30, alpha: 2, cgSteps: 3 })
+      const res = await m.fit(train, { kernel, seed: r, iterations: kernel === 'wasm' ? 10 : 2 })
       // The first iteration starts from near-zero factors (CG exits early on tiny residuals): skip it.
       for (const e of res.epochs.slice(1)) perIter[kernel].push(e.seconds)
     }
   }
   const wasm = median(perIter.wasm)
   const js = median(perIter.js)
-  const full = alternatingLeastSquares({ dim: 64, reg: 30, alpha: 2, iterations: 30, seed: 'full' })
-  const fit = await full.fit(train)
+  const full = alternatingLeastSquares({ dim: 64, reg: 30, alpha: 2, iterations: 30 })
+  const fit = await full.fit(train, { seed: 'full' })
   return [
     { name: `als iteration, dim 64, 3 CG steps, wasm kernel (${USERS}×${ITEMS}, ${train.items.length} interactions)`, value: +wasm.toFixed(4), unit: 's/iteration' },
     { name: 'als iteration, TypeScript reference kernel', value: +js.toFixed(4), unit: 's/iteration' },

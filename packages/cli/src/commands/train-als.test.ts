@@ -50,8 +50,5 @@ describe('decoy train --model als', () => {
     const mf = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'mf', '--sampler', 'uniform', '--reg', '1'])
     expect(mf.code).toBe(2)
     expect(mf.err).toMatch(/--reg does not apply to --model mf/)
-    const clash = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', '--dim', '8', '--factors', '16'])
-    expect(clash.code).toBe(2)
-    expect(clash.err).toMatch(/disagree/)
   })
 })

@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
-import { buildInteractions, createRng, prngBelow, splitRandom, type Interactions } from '@decoy/core'
+import { buildInteractions, createRng, splitRandom, type Interactions } from '@decoy/core'
+import { prngBelow } from '@decoy/core/kernels'
 import { generateSynthetic } from '@decoy/datasets'
 import { evaluate, popularityRecommender } from '@decoy/eval'
-import { AlternatingLeastSquares, alternatingLeastSquares, choleskySolve, confidenceMatrices, deserializeModel, type EpochStats } from '@decoy/models'
+import { AlternatingLeastSquares, alternatingLeastSquares, createModel, deserializeModel, type EpochStats } from '@decoy/models'
+import { choleskySolve, confidenceMatrices } from '@decoy/models/kernels'
 
 /** A tiny random log: 7 users × 6 items, one user without interactions. */
 function tiny(): Interactions {
@@ -62,8 +64,8 @@ describe('implicit ALS', () => {
   it('each half-sweep is the dense closed-form solve (Cholesky solver), and CG with dim steps matches it', async () => {
     const x = tiny()
     const [dim, alpha, reg] = [3, 4, 0.2]
-    const exact = alternatingLeastSquares({ dim, alpha, reg, solver: 'cholesky', iterations: 6, seed: 1 })
-    await exact.fit(x)
+    const exact = alternatingLeastSquares({ dim, alpha, reg, solver: 'cholesky', iterations: 6 })
+    await exact.fit(x, { seed: 1 })
     // The last half-sweep solved the items against the final user factors.
     for (let i = 0; i < x.numItems; i++) {
       const want = closedForm(x, alpha, reg, exact.userFactors, dim, 'items', i)
@@ -71,8 +73,8 @@ describe('implicit ALS', () => {
     }
     // The user without interactions has a zero row (its exact solution).
     for (let f = 0; f < dim; f++) expect(exact.userFactors[6 * dim + f]).toBe(0)
-    const cg = alternatingLeastSquares({ dim, alpha, reg, cgSteps: dim, iterations: 6, seed: 1 })
-    await cg.fit(x, { kernel: 'js' })
+    const cg = alternatingLeastSquares({ dim, alpha, reg, cgSteps: dim, iterations: 6 })
+    await cg.fit(x, { kernel: 'js', seed: 1 })
     for (let e = 0; e < exact.itemFactors.length; e++) expect(cg.itemFactors[e]).toBeCloseTo(exact.itemFactors[e], 4)
   })
 
@@ -80,8 +82,8 @@ describe('implicit ALS', () => {
     const { train } = planted()
     for (const kernel of ['js', 'wasm'] as const) {
       const losses: number[] = []
-      const m = alternatingLeastSquares({ dim: 16, reg: 5, alpha: 5, iterations: 6, seed: 2 })
-      const r = await m.fit(train, { kernel, computeLoss: true, onEpoch: (s: EpochStats) => void losses.push(s.loss) })
+      const m = alternatingLeastSquares({ dim: 16, reg: 5, alpha: 5, iterations: 6 })
+      const r = await m.fit(train, { kernel, seed: 2, computeLoss: true, onEpoch: (s: EpochStats) => void losses.push(s.loss) })
       expect(r.kernel).toBe(kernel)
       for (let t = 1; t < losses.length; t++) expect(losses[t]).toBeLessThan(losses[t - 1])
     }
@@ -92,8 +94,8 @@ describe('implicit ALS', () => {
     const pop = evaluate(popularityRecommender(train), train, test, { k: [10] }).metrics['ndcg@10']
     const got: number[] = []
     for (const kernel of ['js', 'wasm'] as const) {
-      const m = alternatingLeastSquares({ dim: 16, reg: 5, alpha: 5, iterations: 8, seed: 2 })
-      await m.fit(train, { kernel })
+      const m = alternatingLeastSquares({ dim: 16, reg: 5, alpha: 5, iterations: 8 })
+      await m.fit(train, { kernel, seed: 2 })
       got.push(evaluate(m, train, test, { k: [10] }).metrics['ndcg@10'])
     }
     expect(got[0]).toBeGreaterThan(pop * 1.3)
@@ -102,8 +104,8 @@ describe('implicit ALS', () => {
 
   it('saves and loads (file and bytes), and rejects another kind', async () => {
     const { train } = planted()
-    const m = alternatingLeastSquares({ dim: 8, iterations: 2, seed: 4 })
-    await m.fit(train)
+    const m = createModel({ kind: 'als', dim: 8, iterations: 2 }) as AlternatingLeastSquares
+    await m.fit(train, { seed: 4 })
     const dir = mkdtempSync(join(tmpdir(), 'decoy-als-'))
     try {
       const path = join(dir, 'm.arrow')
@@ -126,12 +128,13 @@ describe('implicit ALS', () => {
     const { train } = planted()
     const { train: tr, test: val } = splitRandom(train, { testFraction: 0.1, seed: 1 })
     const seen: number[] = []
-    const m = alternatingLeastSquares({ dim: 8, seed: 5 })
+    const m = alternatingLeastSquares({ dim: 8 })
     const r = await m.fit(tr, {
+      seed: 5,
       iterations: 12,
       reg: 50,
       validation: val,
-      evaluateFn: (model, v, t) => evaluate(model, t, v, { k: [10] }).metrics,
+      evaluateFn: ({ model, train: t, validation: v }) => evaluate(model, t, v, { k: [10] }).metrics,
       earlyStopping: { patience: 2 },
       onEpoch: (s) => void seen.push(s.validation!['ndcg@10']),
     })
@@ -140,7 +143,7 @@ describe('implicit ALS', () => {
     expect(r.epochs.length).toBe(seen.length)
     expect(seen[r.bestEpoch]).toBe(Math.max(...seen))
     expect(evaluate(m, tr, val, { k: [10] }).metrics['ndcg@10']).toBeCloseTo(Math.max(...seen), 10)
-    const stopped = await alternatingLeastSquares({ dim: 8, seed: 5 }).fit(tr, { iterations: 9, onEpoch: (s) => s.epoch < 2 })
+    const stopped = await alternatingLeastSquares({ dim: 8 }).fit(tr, { seed: 5, epochs: 9, onEpoch: (s) => s.epoch < 2 })
     expect(stopped.epochs.length).toBe(3)
   })
 
@@ -149,13 +152,16 @@ describe('implicit ALS', () => {
     expect(() => alternatingLeastSquares({ reg: -1 })).toThrow(/reg/)
     expect(() => alternatingLeastSquares({ dim: 0 })).toThrow(/dim/)
     expect(() => alternatingLeastSquares({ cgSteps: 1.5 })).toThrow(/cgSteps/)
+    expect(() => alternatingLeastSquares({ seed: 1 } as object)).toThrow(/unknown option "seed"/)
+    expect(() => createModel({ kind: 'als', loss: 'bpr' })).toThrow(/unknown option "loss"/)
     await expect(alternatingLeastSquares().fit(x)).rejects.toThrow(/seed/)
-    await expect(alternatingLeastSquares({ seed: 1 }).fit(x, { workers: 2 })).rejects.toThrow(/workers/)
-    await expect(alternatingLeastSquares({ seed: 1, solver: 'cholesky' }).fit(x, { kernel: 'wasm' })).rejects.toThrow(/wasm/)
-    await expect(alternatingLeastSquares({ seed: 1, dim: 6 }).fit(x, { kernel: 'wasm' })).rejects.toThrow(/multiple of 4/)
+    await expect(alternatingLeastSquares().fit(x, { seed: 1, workers: 2 })).rejects.toThrow(/workers/)
+    await expect(alternatingLeastSquares().fit(x, { seed: 1, reg: -2 })).rejects.toThrow(/reg/)
+    await expect(alternatingLeastSquares({ solver: 'cholesky' }).fit(x, { seed: 1, kernel: 'wasm' })).rejects.toThrow(/wasm/)
+    await expect(alternatingLeastSquares({ dim: 6 }).fit(x, { seed: 1, kernel: 'wasm' })).rejects.toThrow(/multiple of 4/)
     expect(() => alternatingLeastSquares().recommend(Int32Array.of(0), 3)).toThrow(/not been fitted/)
     const weighted = buildInteractions({ users: Int32Array.of(0), items: Int32Array.of(0), weights: Float32Array.of(NaN) })
-    await expect(alternatingLeastSquares({ seed: 1, weighted: true }).fit(weighted)).rejects.toThrow(/weight/)
+    await expect(alternatingLeastSquares({ weighted: true }).fit(weighted, { seed: 1 })).rejects.toThrow(/weight/)
     expect(confidenceMatrices(x, 1, false).users.rows).toBe(7)
   })
 })

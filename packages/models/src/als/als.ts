@@ -1,24 +1,18 @@
-import {
-  IdMap,
-  createRng,
-  prngFloat,
-  selectTopK,
-  type FactorView,
-  type Interactions,
-  type NegativeSampler,
-  type Recommender,
-  type TopK,
-} from '@decoy/core'
+import { IdMap, createRng, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import { prngFloat, selectTopK } from '@decoy/core/kernels'
+import type { Model } from '../model.js'
+import { validateOptions, type OptionSchema } from '../schema.js'
 import { cosineSimilarItems } from '../similar.js'
 import { createDotScorer } from '../train/dot-stepper.js'
 import { checkPositiveInt } from '../train/fit.js'
-import type { EarlyStoppingOptions, EpochStats, EvaluateFn, FitResult } from '../train/types.js'
+import { createEpochTracker } from '../train/stopping.js'
+import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
 import { confidenceMatrices } from './csr.js'
 import { alsWasmSupported, createAlsWasmLayout } from './cg-wasm.js'
 import { alsLoss, createJsEngine, createWasmEngine, type AlsEngine, type AlsSolver } from './engine.js'
 
-/** Hyper-parameters of {@link alternatingLeastSquares}; every one can be overridden per `fit`. */
+/** Hyper-parameters of {@link alternatingLeastSquares}; all but `dim` can be overridden per `fit`. */
 export interface AlsOptions {
   /** Factor dimension (default 64). */
   dim?: number
@@ -26,11 +20,11 @@ export interface AlsOptions {
   reg?: number
   /**
    * Confidence slope: an observed entry weighs c = 1 + alpha·r (r = 1, or the weight when
-   * `weighted`), an unobserved one 1. implicit scales r by its `alpha` without the 1 + , so for
+   * `weighted`), an unobserved one 1. implicit multiplies r by its `alpha` without the 1 + , so for
    * binary data implicit's alpha a is this alpha a − 1.
    */
   alpha?: number
-  /** Full sweeps (users then items) (default: see {@link alsDefaults}). */
+  /** Full sweeps (users then items); `fit`'s `epochs` overrides it. */
   iterations?: number
   /** Conjugate-gradient steps per row and half-sweep, warm-started (default 3, implicit's). */
   cgSteps?: number
@@ -40,8 +34,6 @@ export interface AlsOptions {
   weighted?: boolean
   /** Initial factors are uniform in [0, initScale) (default 0.01, implicit's). */
   initScale?: number
-  /** Seed (required here or in `fit`). */
-  seed?: string | number
 }
 
 /** The resolved configuration stored in a model and in its saved file. */
@@ -54,37 +46,41 @@ export interface AlsConfig {
   solver: AlsSolver
   weighted: boolean
   initScale: number
-  seed: string | null
 }
 
-/** Options of {@link AlternatingLeastSquares.fit}. */
-export interface AlsFitOptions extends Omit<AlsOptions, 'dim'> {
-  /** Alias of `iterations`, so that generic harnesses that pass `epochs` work. */
-  epochs?: number
+/** Options of {@link AlternatingLeastSquares.fit}: the common ones, and overrides of the model's. */
+export interface AlsFitOptions extends CommonFitOptions, Omit<AlsOptions, 'dim'> {
   /**
-   * Ignored: ALS uses every negative through weighted least squares and samples none. Accepted so
-   * that code written for sampled models can call `fit` unchanged.
+   * Ignored, as `batchSize` and `samplerModule`: ALS uses every negative through weighted least
+   * squares and samples none. Accepted so that code written for sampled models runs unchanged.
    */
-  sampler?: NegativeSampler
+  sampler?: CommonFitOptions['sampler']
   /**
    * Row kernels: `'wasm'` (WebAssembly SIMD, float32 like implicit), `'js'` (TypeScript, float64
    * accumulation), `'auto'` (default) picks `'wasm'` when supported, `dim` is a multiple of 4 and
    * the solver is `'cg'`. `'wasm'` on an uncovered configuration throws.
    */
   kernel?: 'auto' | 'wasm' | 'js'
-  /** Threads: only 1 is implemented; rows are independent, so a multi-threaded sweep is future work. */
+  /** Threads: only 1 is implemented (rows are independent, so a threaded sweep is future work). */
   workers?: number
-  /** Compute implicit's training loss after each iteration (default false: about a third of an iteration). */
+  /** Compute implicit's training loss after each iteration (default false: it costs about a third of an iteration). */
   computeLoss?: boolean
-  /** Held-out interactions evaluated after each iteration with `evaluateFn`. */
-  validation?: Interactions
-  /** Metric function for `validation`, e.g. `(m, v, t) => evaluate(m, t, v, { k: [10] }).metrics`. */
-  evaluateFn?: EvaluateFn
-  /** Stop when the validation metric stops improving; the best iteration's factors are restored. */
-  earlyStopping?: EarlyStoppingOptions | boolean
-  /** Called after each iteration (an "epoch" of the shared stats type); return false to stop. */
-  onEpoch?: (stats: EpochStats) => void | boolean
 }
+
+/** Option schema of the `als` family: the factory, `createModel`, CLI flags and experiment configs. */
+export const alsOptionSchema: OptionSchema = Object.freeze({
+  dim: { type: 'int', min: 1, doc: 'embedding dimension', defaultText: '64', aliases: ['factors'] },
+  reg: { type: 'number', min: 0, doc: "L2 on every row, absolute (implicit's regularization)", defaultText: '10' },
+  alpha: { type: 'number', min: 0, doc: "confidence 1 + alpha·r of an observed entry (implicit's alpha − 1)", defaultText: '2' },
+  iterations: { type: 'int', min: 1, doc: 'full sweeps, users then items (same as --epochs)', defaultText: '15' },
+  cgSteps: { type: 'int', min: 1, doc: 'conjugate-gradient steps per row and half-sweep', defaultText: '3' },
+  solver: { type: 'string', values: ['cg', 'cholesky'], doc: 'row solver: cg (warm-started) or cholesky (exact, TypeScript only)', defaultText: 'cg' },
+  weighted: { type: 'boolean', doc: 'use interaction weights (ratings, counts) as r in c = 1 + alpha·r', defaultText: 'false' },
+  initScale: { type: 'number', min: 0, exclusiveMin: true, doc: 'initial factors uniform in [0, initScale)', defaultText: '0.01' },
+})
+
+/** Keys of {@link AlsFitOptions} that override the model's options. */
+const FIT_OVERRIDES = ['reg', 'alpha', 'iterations', 'cgSteps', 'solver', 'weighted', 'initScale'] as const
 
 /**
  * Defaults of {@link alternatingLeastSquares}, tuned on a validation split carved from train on
@@ -92,31 +88,16 @@ export interface AlsFitOptions extends Omit<AlsOptions, 'dim'> {
  */
 export const alsDefaults: Readonly<AlsConfig> = Object.freeze({
   dim: 64,
-  reg: 30,
+  reg: 10,
   alpha: 2,
   iterations: 15,
   cgSteps: 3,
   solver: 'cg',
   weighted: false,
   initScale: 0.01,
-  seed: null,
 })
 
 const EMPTY_F32 = new Float32Array(0)
-
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-function checkConfig(c: AlsConfig): void {
-  checkPositiveInt('dim', c.dim)
-  checkPositiveInt('iterations', c.iterations)
-  checkPositiveInt('cgSteps', c.cgSteps)
-  if (!(c.reg >= 0 && Number.isFinite(c.reg))) throw new Error(`als: reg must be a finite number >= 0, got ${c.reg}`)
-  if (!(c.alpha >= 0 && Number.isFinite(c.alpha))) throw new Error(`als: alpha must be a finite number >= 0, got ${c.alpha}`)
-  if (!(c.initScale > 0)) throw new Error(`als: initScale must be > 0, got ${c.initScale}`)
-  if (c.solver !== 'cg' && c.solver !== 'cholesky') throw new Error(`als: solver must be 'cg' or 'cholesky', got ${String(c.solver)}`)
-}
 
 /**
  * Implicit-feedback matrix factorization by alternating least squares (Hu, Koren & Volinsky
@@ -126,9 +107,13 @@ function checkConfig(c: AlsConfig): void {
  * the current row (Takács, Pilászy & Tikk 2011) as implicit's CPU ALS. No sampler: the reference
  * sampled models are judged against. score(u, i) = x_u·y_i.
  */
-export class AlternatingLeastSquares implements Recommender {
+export class AlternatingLeastSquares implements Model {
+  /** Registry key. */
+  readonly kind = 'als'
   /** Resolved configuration. */
   readonly config: AlsConfig
+  /** Seed of the last fit (null before). */
+  seed: string | null = null
   /** `[numUsers*dim]` user factors (after a wasm fit, a view of the kernel's memory). */
   userFactors: Float32Array = EMPTY_F32
   /** `[numItems*dim]` item factors. */
@@ -163,38 +148,43 @@ export class AlternatingLeastSquares implements Recommender {
   /**
    * Fits on `train`. Options given here override the model's and are stored in `config`; a re-fit
    * starts from a fresh initialisation (`<seed>/fit/init`). Deterministic for a seed and kernel.
+   * Validation, early stopping (restoring the best iteration's factors) and `onEpoch` work as for
+   * every model; an "epoch" is one iteration.
    *
    * @returns per-iteration statistics (`updates` = rows solved, `slots` = observed entries) and timing.
    * @throws Error naming the option when an option is invalid.
    */
   async fit(train: Interactions, opts: AlsFitOptions = {}): Promise<FitResult> {
-    const { epochs, sampler: _ignored, kernel: kernelOpt, workers, computeLoss, validation, evaluateFn, earlyStopping, onEpoch, ...rest } = opts
-    void _ignored
-    const merged: AlsConfig = { ...this.config, ...defined(rest), seed: rest.seed !== undefined ? String(rest.seed) : this.config.seed }
-    if (epochs !== undefined && rest.iterations === undefined) merged.iterations = epochs
-    checkConfig(merged)
-    if (merged.seed === null) throw new Error('als: a seed is required (in alternatingLeastSquares({ seed }) or fit(train, { seed }))')
-    if (workers !== undefined && workers !== 1) throw new Error(`als: workers must be 1 (multi-threaded sweeps are not implemented yet), got ${workers}`)
-    const kernel = kernelOpt ?? 'auto'
+    const overrides: Record<string, unknown> = {}
+    for (const key of FIT_OVERRIDES) if (opts[key] !== undefined) overrides[key] = opts[key]
+    const merged = { ...this.config, ...validateOptions(alsOptionSchema, overrides, 'als fit') } as AlsConfig
+    if (opts.epochs !== undefined) merged.iterations = opts.epochs
+    checkPositiveInt('iterations', merged.iterations)
+    if (opts.seed === undefined || opts.seed === null) throw new Error('als: a seed is required: fit(train, { seed })')
+    const seed = String(opts.seed)
+    if (opts.workers !== undefined && opts.workers !== 1) throw new Error(`als: workers must be 1 (threaded sweeps are not implemented yet), got ${opts.workers}`)
+    const kernel = opts.kernel ?? 'auto'
     if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`als: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
-    if (validation && !evaluateFn) throw new Error('als: validation needs evaluateFn (e.g. from @decoy/eval)')
-    const es: EarlyStoppingOptions | null = earlyStopping === true ? {} : earlyStopping ? earlyStopping : null
-    if (es && !validation) throw new Error('als: earlyStopping needs validation data and evaluateFn')
-    Object.assign(this.config, merged)
-    const c = this.config
-    const dim = c.dim
-
-    const { users, items } = confidenceMatrices(train, c.alpha, c.weighted)
+    const dim = merged.dim
+    const wasmOk = merged.solver === 'cg' && dim % 4 === 0 && alsWasmSupported()
+    if (kernel === 'wasm' && !wasmOk) throw new Error(`als: kernel 'wasm' needs WebAssembly SIMD, solver 'cg' and dim a multiple of 4 (got solver ${merged.solver}, dim ${dim})`)
+    const { users, items } = confidenceMatrices(train, merged.alpha, merged.weighted)
     let engine: AlsEngine | null = null
-    const wasmOk = c.solver === 'cg' && dim % 4 === 0 && alsWasmSupported()
-    if (kernel === 'wasm' && !wasmOk) throw new Error(`als: kernel 'wasm' needs WebAssembly SIMD, solver 'cg' and dim a multiple of 4 (got solver ${c.solver}, dim ${dim})`)
     if (kernel !== 'js' && wasmOk) {
       const layout = createAlsWasmLayout({ dim, users, items, threads: 1, shared: false })
       if (layout) engine = createWasmEngine(layout)
-      else if (kernel === 'wasm') throw new Error('als: kernel \'wasm\' needs the factors and interactions under 4 GiB')
+      else if (kernel === 'wasm') throw new Error("als: kernel 'wasm' needs the factors and interactions under 4 GiB")
     }
-    engine ??= createJsEngine(users, items, dim, c.solver)
-
+    engine ??= createJsEngine(users, items, dim, merged.solver)
+    const tracker = createEpochTracker(
+      { model: this, arrays: () => ({ userFactors: this.userFactors, itemFactors: this.itemFactors }), paramNames: ['userFactors', 'itemFactors'] },
+      train,
+      opts,
+      merged.iterations,
+    )
+    Object.assign(this.config, merged)
+    const c = this.config
+    this.seed = seed
     this.numUsers = train.numUsers
     this.numItems = train.numItems
     this.userIds = train.userIds
@@ -205,7 +195,7 @@ export class AlternatingLeastSquares implements Recommender {
     this.itemFactors = engine.itemFactors
     this.scoreScratch = new Float32Array(train.numItems)
     // implicit's initialisation: uniform in [0, scale), users then items.
-    const state = createRng(c.seed!).fork('fit').fork('init').state
+    const state = createRng(seed).fork('fit').fork('init').state
     for (let e = 0; e < this.userFactors.length; e++) this.userFactors[e] = c.initScale * prngFloat(state)
     for (let e = 0; e < this.itemFactors.length; e++) this.itemFactors[e] = c.initScale * prngFloat(state)
 
@@ -213,63 +203,30 @@ export class AlternatingLeastSquares implements Recommender {
     for (let u = 0; u < users.rows; u++) if (users.indptr[u + 1] > users.indptr[u]) rowsSolved++
     for (let i = 0; i < items.rows; i++) if (items.indptr[i + 1] > items.indptr[i]) rowsSolved++
     const nnz = users.indptr[users.rows]
-    const metric = es?.metric ?? 'ndcg@10'
-    const patience = es?.patience ?? 2
-    const minDelta = es?.minDelta ?? 0
-    let best = -Infinity
-    let bestEpoch = c.iterations - 1
-    let wait = 0
-    let snapshot: { u: Float32Array; i: Float32Array } | null = null
-    const stats: EpochStats[] = []
-    let trainSeconds = 0
     for (let it = 0; it < c.iterations; it++) {
       const t0 = performance.now()
       engine.halfSweep('users', c.reg, c.cgSteps)
       engine.halfSweep('items', c.reg, c.cgSteps)
       const seconds = (performance.now() - t0) / 1000
-      trainSeconds += seconds
-      const s: EpochStats = {
+      const stats: EpochStats = {
         epoch: it,
-        loss: computeLoss ? alsLoss(users, items.rows, this.userFactors, this.itemFactors, dim, c.reg) : NaN,
+        loss: opts.computeLoss ? alsLoss(users, items.rows, this.userFactors, this.itemFactors, dim, c.reg) : NaN,
         seconds,
         updates: rowsSolved,
         slots: nnz,
         learningRate: 0,
       }
-      let stop = false
-      if (validation && evaluateFn) {
-        s.validation = evaluateFn(this, validation, train)
-        if (es) {
-          const v = s.validation[metric]
-          if (typeof v !== 'number') throw new Error(`als: earlyStopping metric ${JSON.stringify(metric)} is not among the validation metrics (${Object.keys(s.validation).join(', ')})`)
-          if (v > best + minDelta) {
-            best = v
-            bestEpoch = it
-            wait = 0
-            snapshot = snapshot ?? { u: new Float32Array(this.userFactors.length), i: new Float32Array(this.itemFactors.length) }
-            snapshot.u.set(this.userFactors)
-            snapshot.i.set(this.itemFactors)
-          } else if (++wait >= patience) stop = true
-        }
-      }
-      if (!es) bestEpoch = it
-      stats.push(s)
-      if (onEpoch && onEpoch(s) === false) stop = true
-      if (stop) break
+      if (!tracker.afterEpoch(stats)) break
     }
-    if (snapshot) {
-      this.userFactors.set(snapshot.u)
-      this.itemFactors.set(snapshot.i)
-    }
-    const updates = rowsSolved * stats.length
+    tracker.finish()
     const result: FitResult = {
-      epochs: stats,
-      bestEpoch,
-      trainSeconds,
-      updates,
-      updatesPerSecond: trainSeconds > 0 ? updates / trainSeconds : 0,
+      epochs: tracker.epochs,
+      bestEpoch: tracker.bestEpoch,
+      trainSeconds: tracker.trainSeconds,
+      updates: tracker.updates,
+      updatesPerSecond: tracker.trainSeconds > 0 ? tracker.updates / tracker.trainSeconds : 0,
       samplerStats: {},
-      config: { model: 'als', ...this.config, workers: 1, kernel: engine.kernel, sampler: null },
+      config: { model: 'als', ...this.config, seed, workers: 1, kernel: engine.kernel, sampler: null },
       kernel: engine.kernel,
     }
     this.lastFit = result
@@ -342,7 +299,7 @@ export class AlternatingLeastSquares implements Recommender {
       {
         kind: 'als',
         config: { ...this.config },
-        seed: this.config.seed,
+        seed: this.seed,
         versions: { '@decoy/models': MODELS_VERSION },
         userIds: idMapToJson(this.userIds),
         itemIds: idMapToJson(this.itemIds),
@@ -372,6 +329,7 @@ export class AlternatingLeastSquares implements Recommender {
   static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): AlternatingLeastSquares {
     const config = { ...alsDefaults, ...(header.config as Partial<AlsConfig>) }
     const m = new AlternatingLeastSquares(config)
+    m.seed = header.seed
     const extra = header.extra as { numUsers: number; numItems: number } | undefined
     if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: ALS model file lacks its id maps or sizes`)
     m.numUsers = extra.numUsers
@@ -404,17 +362,17 @@ export class AlternatingLeastSquares implements Recommender {
 /**
  * Creates an implicit-ALS model. Nothing is allocated until `fit`.
  *
+ * @throws Error naming an unknown or invalid option.
  * @example
  * ```ts
- * const model = alternatingLeastSquares({ dim: 64, reg: 30, alpha: 2, seed: 42 })
- * await model.fit(train, { iterations: 15 })
+ * const model = alternatingLeastSquares({ dim: 64, reg: 10, alpha: 2 })
+ * await model.fit(train, { seed: 42 })
  * const top = model.recommend(Int32Array.of(0), 10)
  * ```
  * @see Hu, Koren & Volinsky, "Collaborative Filtering for Implicit Feedback Datasets", ICDM 2008.
  * @see Takács, Pilászy & Tikk, "Applications of the Conjugate Gradient Method for Implicit Feedback Collaborative Filtering", RecSys 2011.
  */
 export function alternatingLeastSquares(opts: AlsOptions = {}): AlternatingLeastSquares {
-  const config: AlsConfig = { ...alsDefaults, ...defined(opts), seed: opts.seed !== undefined ? String(opts.seed) : null }
-  checkConfig(config)
-  return new AlternatingLeastSquares(config)
+  const given = validateOptions(alsOptionSchema, opts as Record<string, unknown>, 'alternatingLeastSquares')
+  return new AlternatingLeastSquares({ ...alsDefaults, ...(given as Partial<AlsConfig>) })
 }

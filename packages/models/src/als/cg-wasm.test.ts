@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { buildInteractions, createRng, prngBelow, prngFloat, prngNormal } from '@decoy/core'
-import { AlsWasmKernel, alsWasmArrays, alsWasmSupported, cgRows, cgScratch, confidenceMatrices, createAlsWasmLayout, gram } from '@decoy/models'
+import { buildInteractions, createRng } from '@decoy/core'
+import { prngBelow, prngFloat, prngNormal } from '@decoy/core/kernels'
+import { AlsWasmKernel, alsWasmArrays, alsWasmSupported, cgRows, cgScratch, confidenceMatrices, createAlsWasmLayout, gram } from '@decoy/models/kernels'
 
 /** A random problem: `rows` users × `cols` items, factors in the kernel's memory and as copies. */
 function setup(dim: number, rows: number, cols: number, seed: number) {

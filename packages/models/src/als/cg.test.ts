@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, prngBelow, prngFloat, prngNormal } from '@decoy/core'
-import { alsLoss, cgRows, cgScratch, choleskyRows, choleskySolve, confidenceMatrices, gram } from '@decoy/models'
+import { buildInteractions, createRng } from '@decoy/core'
+import { prngBelow, prngFloat, prngNormal } from '@decoy/core/kernels'
+import { alsLoss, cgRows, cgScratch, choleskyRows, choleskySolve, confidenceMatrices, gram } from '@decoy/models/kernels'
 
 /** Random factors and a random sparse confidence matrix (some rows empty). */
 function problem(seed: number, rows: number, cols: number, dim: number, perRow: number, alpha: number) {
