@@ -20,8 +20,8 @@ const regs = (process.argv[3] ?? '1,3,10,30,100').split(',').map(Number)
 const alphas = (process.argv[4] ?? '1,3,10').split(',').map(Number)
 const iters = (process.argv[5] ?? '15').split(',').map(Number)
 for (const reg of regs) for (const alpha of alphas) for (const it of iters) {
-  const m = alternatingLeastSquares({ dim: 64, reg, alpha, iterations: it, seed: 42 })
-  const r = await m.fit(train)
+  const m = alternatingLeastSquares({ dim: 64, reg, alpha, iterations: it })
+  const r = await m.fit(train, { seed: 42 })
   const ndcg = evaluate(m, train, val, { k: [10] }).metrics['ndcg@10']
   console.log(JSON.stringify({ data: which, reg, alpha, it, ndcg: +ndcg.toFixed(4), s: +r.trainSeconds.toFixed(2) }))
 }

@@ -147,6 +147,18 @@ describe('implicit ALS', () => {
     expect(stopped.epochs.length).toBe(3)
   })
 
+  it('worker threads split the rows and give factors bit-identical to one thread', async () => {
+    const { train } = planted()
+    const one = alternatingLeastSquares({ dim: 16, reg: 5, alpha: 5, iterations: 4 })
+    await one.fit(train, { seed: 9 })
+    const two = alternatingLeastSquares({ dim: 16, reg: 5, alpha: 5, iterations: 4 })
+    const r = await two.fit(train, { seed: 9, workers: 2 })
+    expect(r.config.workers).toBe(2)
+    expect(r.kernel).toBe('wasm')
+    expect(two.userFactors).toEqual(one.userFactors)
+    expect(two.itemFactors).toEqual(one.itemFactors)
+  }, 60_000)
+
   it('rejects bad options with the option named', async () => {
     const x = tiny()
     expect(() => alternatingLeastSquares({ reg: -1 })).toThrow(/reg/)
@@ -155,7 +167,8 @@ describe('implicit ALS', () => {
     expect(() => alternatingLeastSquares({ seed: 1 } as object)).toThrow(/unknown option "seed"/)
     expect(() => createModel({ kind: 'als', loss: 'bpr' })).toThrow(/unknown option "loss"/)
     await expect(alternatingLeastSquares().fit(x)).rejects.toThrow(/seed/)
-    await expect(alternatingLeastSquares().fit(x, { seed: 1, workers: 2 })).rejects.toThrow(/workers/)
+    await expect(alternatingLeastSquares().fit(x, { seed: 1, workers: 2, kernel: 'js' })).rejects.toThrow(/workers ≥ 2 need the wasm kernel/)
+    await expect(alternatingLeastSquares().fit(x, { seed: 1, workers: 0 })).rejects.toThrow(/workers/)
     await expect(alternatingLeastSquares().fit(x, { seed: 1, reg: -2 })).rejects.toThrow(/reg/)
     await expect(alternatingLeastSquares({ solver: 'cholesky' }).fit(x, { seed: 1, kernel: 'wasm' })).rejects.toThrow(/wasm/)
     await expect(alternatingLeastSquares({ dim: 6 }).fit(x, { seed: 1, kernel: 'wasm' })).rejects.toThrow(/multiple of 4/)

@@ -10,7 +10,12 @@ import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
 import { confidenceMatrices } from './csr.js'
 import { alsWasmSupported, createAlsWasmLayout } from './cg-wasm.js'
-import { alsLoss, createJsEngine, createWasmEngine, type AlsEngine, type AlsSolver } from './engine.js'
+import { alsLoss, createJsEngine, createPoolEngine, createWasmEngine, type AlsEngine, type AlsSolver } from './engine.js'
+import type { ConfidenceCsr } from './csr.js'
+import type { AlsWasmLayout } from './cg-wasm.js'
+
+// A variable, so that bundlers do not follow it into the Node-only entry.
+const MODELS_NODE = '@decoy/models/node'
 
 /** Hyper-parameters of {@link alternatingLeastSquares}; all but `dim` can be overridden per `fit`. */
 export interface AlsOptions {
@@ -61,7 +66,11 @@ export interface AlsFitOptions extends CommonFitOptions, Omit<AlsOptions, 'dim'>
    * the solver is `'cg'`. `'wasm'` on an uncovered configuration throws.
    */
   kernel?: 'auto' | 'wasm' | 'js'
-  /** Threads: only 1 is implemented (rows are independent, so a threaded sweep is future work). */
+  /**
+   * Threads (default 1). ≥ 2 splits each half-sweep's rows across Node worker threads over shared
+   * WebAssembly memory (`@decoy/models/node`; needs the wasm kernel). Rows are independent, so the
+   * result is bit-identical to one thread's.
+   */
   workers?: number
   /** Compute implicit's training loss after each iteration (default false: it costs about a third of an iteration). */
   computeLoss?: boolean
@@ -162,20 +171,31 @@ export class AlternatingLeastSquares implements Model {
     checkPositiveInt('iterations', merged.iterations)
     if (opts.seed === undefined || opts.seed === null) throw new Error('als: a seed is required: fit(train, { seed })')
     const seed = String(opts.seed)
-    if (opts.workers !== undefined && opts.workers !== 1) throw new Error(`als: workers must be 1 (threaded sweeps are not implemented yet), got ${opts.workers}`)
+    const workers = opts.workers ?? 1
+    checkPositiveInt('workers', workers)
     const kernel = opts.kernel ?? 'auto'
     if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`als: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const dim = merged.dim
     const wasmOk = merged.solver === 'cg' && dim % 4 === 0 && alsWasmSupported()
     if (kernel === 'wasm' && !wasmOk) throw new Error(`als: kernel 'wasm' needs WebAssembly SIMD, solver 'cg' and dim a multiple of 4 (got solver ${merged.solver}, dim ${dim})`)
+    if (workers >= 2 && (kernel === 'js' || !wasmOk)) throw new Error(`als: workers ≥ 2 need the wasm kernel (WebAssembly SIMD, solver 'cg', dim a multiple of 4)`)
     const { users, items } = confidenceMatrices(train, merged.alpha, merged.weighted)
     let engine: AlsEngine | null = null
     if (kernel !== 'js' && wasmOk) {
-      const layout = createAlsWasmLayout({ dim, users, items, threads: 1, shared: false })
-      if (layout) engine = createWasmEngine(layout)
-      else if (kernel === 'wasm') throw new Error("als: kernel 'wasm' needs the factors and interactions under 4 GiB")
+      const layout = createAlsWasmLayout({ dim, users, items, threads: workers >= 2 ? workers + 1 : 1, shared: workers >= 2 })
+      if (layout) engine = workers >= 2 ? await poolEngine(layout, users, items, workers) : createWasmEngine(layout)
+      else if (kernel === 'wasm' || workers >= 2) throw new Error("als: kernel 'wasm' needs the factors and interactions under 4 GiB")
     }
     engine ??= createJsEngine(users, items, dim, merged.solver)
+    try {
+      return await this.run(engine, train, users, items, merged, seed, opts)
+    } finally {
+      await engine.close?.()
+    }
+  }
+
+  private async run(engine: AlsEngine, train: Interactions, users: ConfidenceCsr, items: ConfidenceCsr, merged: AlsConfig, seed: string, opts: AlsFitOptions): Promise<FitResult> {
+    const dim = merged.dim
     const tracker = createEpochTracker(
       { model: this, arrays: () => ({ userFactors: this.userFactors, itemFactors: this.itemFactors }), paramNames: ['userFactors', 'itemFactors'] },
       train,
@@ -205,8 +225,8 @@ export class AlternatingLeastSquares implements Model {
     const nnz = users.indptr[users.rows]
     for (let it = 0; it < c.iterations; it++) {
       const t0 = performance.now()
-      engine.halfSweep('users', c.reg, c.cgSteps)
-      engine.halfSweep('items', c.reg, c.cgSteps)
+      await engine.halfSweep('users', c.reg, c.cgSteps)
+      await engine.halfSweep('items', c.reg, c.cgSteps)
       const seconds = (performance.now() - t0) / 1000
       const stats: EpochStats = {
         epoch: it,
@@ -226,7 +246,7 @@ export class AlternatingLeastSquares implements Model {
       updates: tracker.updates,
       updatesPerSecond: tracker.trainSeconds > 0 ? tracker.updates / tracker.trainSeconds : 0,
       samplerStats: {},
-      config: { model: 'als', ...this.config, seed, workers: 1, kernel: engine.kernel, sampler: null },
+      config: { model: 'als', ...this.config, seed, workers: opts.workers ?? 1, kernel: engine.kernel, sampler: null },
       kernel: engine.kernel,
     }
     this.lastFit = result
@@ -357,6 +377,17 @@ export class AlternatingLeastSquares implements Model {
       this.heapScores = new Float64Array(k)
     }
   }
+}
+
+/** The pooled engine: loads the Node-only worker pool on demand. */
+async function poolEngine(layout: AlsWasmLayout, users: ConfidenceCsr, items: ConfidenceCsr, workers: number): Promise<AlsEngine> {
+  let mod: { createAlsPool(l: AlsWasmLayout, u: ConfidenceCsr, i: ConfidenceCsr, w: number): Promise<Parameters<typeof createPoolEngine>[1]> }
+  try {
+    mod = (await import(/* @vite-ignore */ MODELS_NODE)) as typeof mod
+  } catch (e) {
+    throw new Error(`als: workers ≥ 2 needs Node worker threads (${MODELS_NODE}): ${(e as Error).message}`)
+  }
+  return createPoolEngine(layout, await mod.createAlsPool(layout, users, items, workers))
 }
 
 /**

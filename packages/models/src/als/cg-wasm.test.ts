@@ -83,3 +83,15 @@ describe('ALS WebAssembly kernels', () => {
     })
   }
 })
+
+describe('splitRows', () => {
+  it('cuts rows into contiguous ranges of about equal cost (dim per row plus its interactions)', async () => {
+    const { splitRows } = await import('./parallel.js')
+    const indptr = Int32Array.of(0, 100, 100, 101, 102, 300, 301)
+    const c = { rows: 6, indptr, indices: new Int32Array(301), conf: new Float32Array(301) }
+    const b = splitRows(c, 4, 2)
+    expect(Array.from(b)).toEqual([0, 5, 6]) // costs 104, 4, 5, 5, 202, 5: the first prefix reaching half the total (162.5) ends at row 5
+    expect(Array.from(splitRows(c, 4, 3))).toEqual([0, 3, 5, 6])
+    expect(Array.from(splitRows({ ...c, rows: 0, indptr: Int32Array.of(0) }, 4, 2))).toEqual([0, 0, 0])
+  })
+})

@@ -19,8 +19,10 @@ export interface AlsEngine {
   readonly userFactors: Float32Array
   /** `[numItems*dim]`, live. */
   readonly itemFactors: Float32Array
-  /** Re-solves every row of `side` against the other side's factors. */
-  halfSweep(side: 'users' | 'items', reg: number, cgSteps: number): void
+  /** Re-solves every row of `side` against the other side's factors (a promise with worker threads). */
+  halfSweep(side: 'users' | 'items', reg: number, cgSteps: number): void | Promise<void>
+  /** Stops the engine's worker threads, if any. */
+  close?(): Promise<void>
 }
 
 /** The TypeScript engine (float64 accumulation); the only one with the Cholesky solver. */
@@ -44,6 +46,12 @@ export function createJsEngine(users: ConfidenceCsr, items: ConfidenceCsr, dim: 
       else cgRows(G, X, Y, dim, c.indptr, c.indices, c.conf, 0, c.rows, cgSteps, s)
     },
   }
+}
+
+/** The WebAssembly engine over a shared layout, rows split across a pool of worker threads. */
+export function createPoolEngine(layout: AlsWasmLayout, pool: { halfSweep(side: 'users' | 'items', reg: number, steps: number): Promise<void>; close(): Promise<void> }): AlsEngine {
+  const { userFactors, itemFactors } = alsWasmArrays(layout)
+  return { kernel: 'wasm', userFactors, itemFactors, halfSweep: (side, reg, cgSteps) => pool.halfSweep(side, reg, cgSteps), close: () => pool.close() }
 }
 
 /** The WebAssembly engine over a layout (one thread, slot 0). */
