@@ -3,7 +3,7 @@
  * data shaped like ml-latest-small (610 users × 9,724 items, ~80k interactions, heavy-tailed user
  * activity and item popularity), for the WebAssembly SIMD kernels and the TypeScript reference,
  * measured in alternating rounds (median of the per-iteration times of each) so that the ratio
- * holds on a busy machine. Also: a whole 30-iteration `fit` with the default kernel (implicit's
+ * holds on a busy machine; the same with 2 worker threads. Also: a whole 30-iteration `fit` with the default kernel (implicit's
  * CPU ALS takes 1.7 s for it on ml-latest-small on one thread of the reference machine).
  *
  * Standalone: `npx tsx bench/als.ts` (re-runs itself with the `decoy-source` condition).
@@ -30,7 +30,7 @@ function median(xs: number[]): number {
 
 /**
  * Runs the ALS benchmark.
- * @returns rows: seconds per iteration (wasm, TypeScript), their ratio, seconds of a 30-iteration fit.
+ * @returns rows: seconds per iteration (wasm, TypeScript, wasm on 2 workers), their ratios, seconds of a 30-iteration fit.
  */
 export async function benchAls(): Promise<BenchRow[]> {
   const core = await import('@decoy/core')
@@ -52,23 +52,27 @@ export async function benchAls(): Promise<BenchRow[]> {
     }
   }
   const train = core.buildInteractions({ users: Int32Array.from(us), items: Int32Array.from(is) }, { numUsers: USERS, numItems: ITEMS })
-  const perIter = { wasm: [] as number[], js: [] as number[] }
+  const perIter = { wasm: [] as number[], js: [] as number[], two: [] as number[] }
   for (let r = 0; r < ROUNDS; r++) {
-    for (const kernel of ['wasm', 'js'] as const) {
+    for (const run of ['wasm', 'js', 'two'] as const) {
       const m = alternatingLeastSquares({ dim: 64, reg: 30, alpha: 2, cgSteps: 3 })
-      const res = await m.fit(train, { kernel, seed: r, iterations: kernel === 'wasm' ? 10 : 2 })
+      const kernel = run === 'js' ? 'js' : 'wasm'
+      const res = await m.fit(train, { kernel, seed: r, iterations: kernel === 'wasm' ? 10 : 2, workers: run === 'two' ? 2 : 1 })
       // The first iteration starts from near-zero factors (CG exits early on tiny residuals): skip it.
-      for (const e of res.epochs.slice(1)) perIter[kernel].push(e.seconds)
+      for (const e of res.epochs.slice(1)) perIter[run].push(e.seconds)
     }
   }
   const wasm = median(perIter.wasm)
   const js = median(perIter.js)
+  const two = median(perIter.two)
   const full = alternatingLeastSquares({ dim: 64, reg: 30, alpha: 2, iterations: 30 })
   const fit = await full.fit(train, { seed: 'full' })
   return [
     { name: `als iteration, dim 64, 3 CG steps, wasm kernel (${USERS}×${ITEMS}, ${train.items.length} interactions)`, value: +wasm.toFixed(4), unit: 's/iteration' },
     { name: 'als iteration, TypeScript reference kernel', value: +js.toFixed(4), unit: 's/iteration' },
     { name: 'als TypeScript / wasm time per iteration', value: +(js / wasm).toFixed(1), unit: '×' },
+    { name: 'als iteration, wasm kernel, 2 worker threads', value: +two.toFixed(4), unit: 's/iteration' },
+    { name: 'als speed-up of 2 worker threads over 1', value: +(wasm / two).toFixed(2), unit: '×' },
     { name: `als fit, 30 iterations, kernel ${fit.kernel}`, value: +fit.trainSeconds.toFixed(3), unit: 's' },
   ]
 }
