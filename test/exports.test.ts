@@ -326,6 +326,7 @@ describe('exports', () => {
   it('@decoy/models/node', async () => {
     expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
       {
+        "createAlsPool": "function",
         "loadModel": "function",
         "runItem2VecParallel": "function",
         "runParallel": "function",
