@@ -43,6 +43,9 @@ function modelFlags(): ModelFlag[] {
 
 const FLAGS = modelFlags()
 
+/** Families that never sample (ALS): `--sampler`, `--loss` and `--negatives` are errors with them. */
+const SAMPLERLESS = modelKinds.filter((k) => modelFamilies[k].samplerless !== undefined)
+
 function flagOption(f: ModelFlag): CommandOption {
   const all = f.kinds.length === modelKinds.length
   const defaults = f.specs.map((sp, i) => (i === 0 || sp.defaultText === f.specs[0].defaultText ? null : `${f.kinds[i]} ${sp.defaultText}`)).filter((x) => x)
@@ -89,13 +92,14 @@ function readFlag(args: Args, flag: string, spec: OptionSpec): unknown {
 /** `decoy train`. */
 export const trainCommand: Command = {
   name: 'train',
-  summary: `train a model (${modelKinds.join(', ')}) through any sampler, evaluate it, optionally save it`,
+  summary: `train a model (${modelKinds.join(', ')}) through any sampler${SAMPLERLESS.length ? ` (${SAMPLERLESS.join(', ')}: none)` : ''}, evaluate it, optionally save it`,
   usage:
     `--train <file> --test <file> --model ${modelKinds.join('|')} [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n` +
     '       [--dim 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
     '       [--save <path>] [--dataset <name>] [--kernel auto|wasm|js] [--json]\n' +
     '       fm: [--features genres,year,tags[,demographics]] [--user-features <file>] [--item-features <file>]\n' +
     '       item2vec: [--window all|N] [--sample 1e-3] [--output ns|hs]\n' +
+    '       als: [--reg 30] [--alpha 3] [--iterations 10] [--cg-steps 3] (no --sampler, --loss or --negatives)\n' +
     "       every model option of the registry's schemas is a flag (see below); --factors is an alias of --dim",
   options: [
     ...dataOptions('train', 'training interactions (file, directory, dataset)'),
