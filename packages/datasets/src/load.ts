@@ -210,7 +210,10 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
       continue
     }
     const v = Number(raw)
-    if (raw.length === 0 || !Number.isFinite(v)) throw new Error(`synthetic spec ${JSON.stringify(spec)}: ${key}=${JSON.stringify(raw)} is not a number`)
+    // Decimal only: Number() would read "0x10" as 16 and "" as 0.
+    if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw) || !Number.isFinite(v)) {
+      throw new Error(`synthetic spec ${JSON.stringify(spec)}: ${key}=${JSON.stringify(raw)} is not a number`)
+    }
     out[key] = v
   }
   return out as Partial<SyntheticOptions>

@@ -1,5 +1,5 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, createRng, userOfInteraction, type Interactions, type TopK } from '@decoy/core'
+import { IdMap, checkAllocation, createRng, userOfInteraction, type Interactions, type TopK } from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
@@ -234,6 +234,12 @@ export class FactorizationMachine implements Model {
     const features = opts.features ?? this.features ?? fmFeaturesFrom(train, { ...this.featureSources, metadata: opts.metadata })!
     checkFeatures(features, train)
     this.features = features
+    const F = features.dictionary.size
+    checkAllocation(`fm with dim ${merged.dim} on ${F} features × ${train.numItems} items`, [
+      { what: 'the feature factors', elements: F * merged.dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
+      { what: 'the per-item factor sums', elements: train.numItems * merged.dim, bytesPer: 4 },
+      { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
+    ], 'lower the dimension (--factors) or the batch size × negatives')
     const used = this.initialize(train, seed)
     // Training rows hold only features of rows with interactions: a feature seen only on sampled
     // negatives (e.g. a cold item's id) would learn nothing but "drawn as a negative".

@@ -2,7 +2,7 @@
  * item2vec: skip-gram over user histories, with negatives from any Decoy sampler or a
  * hierarchical softmax.
  */
-import { createRng, itemCounts, shuffleInPlace } from '@decoy/core'
+import { checkAllocation, createRng, itemCounts, shuffleInPlace } from '@decoy/core'
 import { gemv, prngFloat, selectTopK } from '@decoy/core/kernels'
 import type { FactorView, IdMap, Interactions, Scorer, TopK } from '@decoy/core'
 import { buildHuffman } from './huffman.js'
@@ -384,6 +384,11 @@ export class Item2Vec implements Model {
     if (numItems <= 0) throw new Error('item2vec.fit: no items')
     if (o.userVector === 'recency' && !train.times) throw new Error("item2vec.fit: userVector 'recency' needs Interactions.times")
     const dim = o.dim
+    // syn0 and syn1 (plus private copies per worker), before anything is allocated.
+    checkAllocation(`item2vec with dim ${dim} on ${numItems} items`, [
+      { what: 'the input and output vectors', elements: 2 * numItems * dim, bytesPer: 4 },
+      { what: 'the negative buffer', elements: batchSize * o.negatives, bytesPer: 8 },
+    ], 'lower the dimension (--factors) or the batch size')
     const rng = createRng(opts.seed).fork('fit')
     const counts = itemCounts(train)
     const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)

@@ -1,5 +1,5 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, createRng, userOfInteraction, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import { IdMap, checkAllocation, createRng, userOfInteraction, type FactorView, type Interactions, type TopK } from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
@@ -186,6 +186,12 @@ export class MatrixFactorization implements Model {
     const dim = c.dim
     const useBias = c.bias && !c.normalize
     const normalize = c.normalize ? 1 : 0
+    // Before anything is allocated: factors (twice with AdaGrad's accumulators), the negative buffer.
+    checkAllocation(`mf with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`, [
+      { what: 'the user and item factors', elements: (train.numUsers + train.numItems) * dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
+      { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
+      { what: 'score scratch', elements: train.numItems * 2, bytesPer: 4 },
+    ], 'lower the dimension (--dim) or the batch size × negatives')
     // The backend decides which step kernel runs and where the parameters live (its memory).
     const backend = mfBackend(opts.kernel, {
       dim,
