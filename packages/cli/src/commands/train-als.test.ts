@@ -45,6 +45,9 @@ describe('decoy train --model als', () => {
       expect(r.out).toBe('')
       expect(r.err).toMatch(/does not apply to --model als: ALS uses every unobserved item as a negative/)
     }
+    const huge = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', '--dim', '1000000000'])
+    expect(huge.code).toBe(2)
+    expect(huge.err).toMatch(/^decoy: als with dim 1000000000 on 20 users × 15 items needs about .* over the limit/)
     const lr = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', '--lr', '0.1'])
     expect(lr.code).toBe(2)
     const mf = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'mf', '--sampler', 'uniform', '--reg', '1'])

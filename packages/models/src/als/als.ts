@@ -1,4 +1,4 @@
-import { IdMap, createRng, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import { IdMap, checkAllocation, createRng, type FactorView, type Interactions, type TopK } from '@decoy/core'
 import { prngFloat, selectTopK } from '@decoy/core/kernels'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
@@ -182,6 +182,13 @@ export class AlternatingLeastSquares implements Model {
     const wasmOk = merged.solver === 'cg' && dim % 4 === 0 && alsWasmSupported()
     if (kernel === 'wasm' && !wasmOk) throw new Error(`als: kernel 'wasm' needs WebAssembly SIMD, solver 'cg' and dim a multiple of 4 (got solver ${merged.solver}, dim ${dim})`)
     if (workers >= 2 && (kernel === 'js' || !wasmOk)) throw new Error(`als: workers ≥ 2 need the wasm kernel (WebAssembly SIMD, solver 'cg', dim a multiple of 4)`)
+    // Before anything is allocated: factors, the item-major copy of the interactions, Gram and scratch.
+    const nnz = train.indptr[train.numUsers]
+    checkAllocation(`als with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`, [
+      { what: 'the user and item factors', elements: (train.numUsers + train.numItems) * dim, bytesPer: 4 },
+      { what: 'the confidence matrix and its transpose', elements: 4 * nnz + train.numItems + 1, bytesPer: 4 },
+      { what: 'the Gram matrix and solver scratch', elements: 2 * dim * dim + 4 * dim * (workers + 1), bytesPer: 8 },
+    ], 'lower the dimension (--dim)')
     const { users, items } = confidenceMatrices(train, merged.alpha, merged.weighted)
     let engine: AlsEngine | null = null
     if (kernel !== 'js' && wasmOk) {
