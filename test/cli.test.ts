@@ -98,9 +98,9 @@ describe('decoy: bad input exits 2 naming file, line and field', () => {
 
   it('unknown format', async () => {
     const p = file('ok.csv', 'user,item\n1,10\n')
-    const msg = expectOneLineError(await run(['data', 'stats', '--data', p, '--format', 'parquet']))
+    const msg = expectOneLineError(await run(['data', 'stats', '--data', p, '--format', 'xlsx']))
     expect(msg).toContain('--format')
-    expect(msg).toContain('"parquet"')
+    expect(msg).toContain('"xlsx"')
   })
 
   it('unknown dataset name or missing file', async () => {

@@ -1,6 +1,6 @@
 import type { Interactions } from '@decoy/core'
 import { DataError, IdMap } from '@decoy/core'
-import { OutputError, readInteractionsFile } from '@decoy/core/node'
+import { OutputError, readInteractions } from '@decoy/core/node'
 import { INPUT_FORMATS, loadDataset, loadInteractions, type InteractionsMeta } from '@decoy/datasets'
 import type { Args, OptionSpec } from './args.js'
 import type { CommandContext } from './command.js'
@@ -14,7 +14,7 @@ export const STRICT_OPTION: OptionSpec = {
 }
 
 /** The flags that name an input: `--<flag>`, `--format`, `--data-dir`, `--min-rating`. */
-export function dataOptions(flag: string, what = 'interactions: a file (CSV/TSV/Arrow IPC), a MovieLens directory, a dataset name, or synthetic[:k=v,…]'): OptionSpec[] {
+export function dataOptions(flag: string, what = 'interactions: a file (CSV/TSV, gzipped or not, Arrow IPC, Parquet), a Parquet folder, a MovieLens directory, a dataset name, or synthetic[:k=v,…]'): OptionSpec[] {
   return [
     { name: flag, type: 'string', value: '<path|name>', description: what },
     { name: 'format', type: 'string', value: '<fmt>', description: `force the input format: ${INPUT_FORMATS.join('|')}` },
@@ -102,18 +102,18 @@ export async function loadTrain(args: Args, ctx: CommandContext): Promise<Loaded
  * items in the denominators. With `strict`, an unknown test user is a DataError naming the file,
  * line and field `user`.
  */
-export function loadTest(args: Args, train: Interactions, flag = 'test', strict = false): Interactions {
+export async function loadTest(args: Args, train: Interactions, flag = 'test', strict = false): Promise<Interactions> {
   const path = args.required(flag)
   const format = args.choice('format', INPUT_FORMATS)
-  if (format !== undefined && format !== 'csv' && format !== 'tsv' && format !== 'arrow') {
+  if (format !== undefined && format !== 'csv' && format !== 'tsv' && format !== 'arrow' && format !== 'parquet') {
     throw new UsageError(`--${flag} must be a file; --format ${format} is a dataset layout`)
   }
   const minRating = args.num('min-rating')
   let x: Interactions
   try {
-    x = readInteractionsFile(path, {
+    x = await readInteractions(path, {
       source: path,
-      format: format === 'arrow' ? 'arrow' : format === undefined ? undefined : 'text',
+      format: format === 'arrow' || format === 'parquet' ? format : format === undefined ? undefined : 'text',
       delimiter: format === 'csv' ? ',' : format === 'tsv' ? '\t' : undefined,
       minRating,
       // Copies: reading the test file must not grow the training maps a model keeps and saves.

@@ -36,7 +36,7 @@ export const evalCommand: Command = {
     const seed = args.str('seed')
     if (sampledN !== undefined && seed === undefined) throw new UsageError('eval: --sampled needs --seed (the negatives are frozen by it)')
     const { interactions: train } = await loadTrain(args, ctx)
-    const test = loadTest(args, train, 'test', args.bool('strict'))
+    const test = await loadTest(args, train, 'test', args.bool('strict'))
     const model = await loadModelForEval(modelSpec, train)
     const r = await evaluateAsync(model.model, train, test, {
       k,

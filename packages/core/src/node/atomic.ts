@@ -17,9 +17,8 @@ export function ensureDir(dir: string, target: string = dir): void {
 }
 
 /**
- * A file's contents: text (UTF-8), bytes, or a producer that streams them in chunks by calling
- * `write(bytes, length)` as often as it likes (the buffer may be reused after each call), so a
- * file of any size is written with bounded memory.
+ * What a written file holds: text (UTF-8), bytes, or a producer that streams chunks through
+ * `write(bytes, length)` (memory stays at one chunk, whatever the file's size).
  */
 export type FileContents = string | Uint8Array | ((write: (bytes: Uint8Array, length: number) => void) => void)
 
@@ -29,7 +28,7 @@ export function writeNewFile(tmp: string, data: FileContents): void {
   try {
     fd = openSync(tmp, 'w')
     const out = fd
-    const put = (buf: Uint8Array, length: number): void => {
+    const put = (buf: Uint8Array, length: number) => {
       let off = 0
       while (off < length) off += writeSync(out, buf, off, length - off)
     }
@@ -53,7 +52,7 @@ export function writeNewFile(tmp: string, data: FileContents): void {
  * parent folders are created.
  *
  * @param path - destination file.
- * @param data - text (UTF-8) or bytes.
+ * @param data - text (UTF-8), bytes, or a producer streaming chunks (bounded memory).
  * @throws {@link OutputError} naming `path` and the cause in words (a parent that is a file, a
  * directory at `path`, a read-only or full disk); the temp file is removed first.
  * @remarks The temp file is also removed on SIGINT / SIGTERM, and temp files of killed processes

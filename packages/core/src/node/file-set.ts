@@ -27,7 +27,7 @@ export interface FileSetWriter {
   /**
    * Stages one file of the set.
    * @param rel - path inside `dir` (`results.json`, `plots/curves.svg`).
-   * @param data - text (UTF-8), bytes, or a chunk producer (see `FileContents`).
+   * @param data - text (UTF-8), bytes, or a producer streaming chunks.
    * @returns the path the file will have once committed.
    */
   add(rel: string, data: FileContents): string

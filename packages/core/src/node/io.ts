@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
 import { basename, dirname, extname, join } from 'node:path'
 import { readArrowIpc, isArrowIpc } from '../arrow/to-arrow.js'
 import type { ArrowReadOptions } from '../arrow/from-arrow.js'
@@ -8,6 +9,8 @@ import type { Split } from '../split/index.js'
 import { parseInteractions, type ParseOptions } from '../text/parse.js'
 import { writeFileAtomic } from './atomic.js'
 import { settleFileSets, writeFileSet } from './file-set.js'
+import { isParquet } from './parquet.js'
+import { isGzip } from './read.js'
 
 /** Options of {@link readInteractionsFile}: text options, which Arrow inputs share where they apply. */
 export interface ReadFileOptions extends ParseOptions {
@@ -18,8 +21,10 @@ export interface ReadFileOptions extends ParseOptions {
 const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
 
 /**
- * Reads an interaction file: Arrow IPC (file or stream; by extension `.arrow/.arrows/.feather/.ipc`
- * or by magic bytes) or delimited text (CSV, TSV, `::`).
+ * Reads an interaction file synchronously: Arrow IPC (file or stream; by extension
+ * `.arrow/.arrows/.feather/.ipc` or by magic bytes) or delimited text (CSV, TSV, `::`), either one
+ * gzip-compressed (by magic bytes). Parquet needs the asynchronous `readInteractions`, which also
+ * streams; prefer it.
  *
  * @param path - the file.
  * @param opts - as for `parseInteractions` (Arrow uses columns, minRating, duplicates, id maps).
@@ -41,6 +46,16 @@ export function readInteractionsFile(path: string, opts: ReadFileOptions = {}): 
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     throw new DataError(code === 'ENOENT' ? `file not found: ${path}` : `cannot read ${path}: ${(e as Error).message}`, { source })
+  }
+  if (isGzip(bytes)) {
+    try {
+      bytes = gunzipSync(bytes)
+    } catch (e) {
+      throw new DataError(`the gzip data is truncated or corrupt (${(e as Error).message})`, { source })
+    }
+  }
+  if (isParquet(bytes) || (opts.format === undefined && /\.(parquet|parq|pq)$/i.test(path))) {
+    throw new DataError('a Parquet file: read it with the asynchronous readInteractions (row group by row group)', { source })
   }
   const arrow = opts.format === 'arrow' || (opts.format !== 'text' && (ARROW_EXT.has(extname(path).toLowerCase()) || isArrowIpc(bytes)))
   if (arrow) {
@@ -192,7 +207,6 @@ export function writeInteractionsTsv(path: string, x: Interactions): void {
  */
 export function writeSplit(dir: string, split: Split): { train: string; test: string } {
   // One set: a crash never leaves a new train.tsv beside an old test.tsv (they would overlap).
-  // Streamed: each file goes out in 1 MiB chunks, never as one string (a 25M-row train.tsv is 460 MB).
   const files = writeFileSet(dir, {
     'train.tsv': (write) => encodeInteractionsTsv(split.train, write),
     'test.tsv': (write) => encodeInteractionsTsv(split.test, write),
