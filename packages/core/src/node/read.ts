@@ -1,11 +1,12 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
-import { basename, extname } from 'node:path'
+import { basename, dirname, extname } from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { ArrowLogBuilder, type ArrowReadOptions } from '../arrow/from-arrow.js'
 import { isArrowIpc, readArrowIpc } from '../arrow/to-arrow.js'
 import type { Interactions } from '../contracts.js'
 import { DataError } from '../errors.js'
 import { TextLogReader, type ParseOptions } from '../text/parse.js'
+import { settleFileSets } from './file-set.js'
 import { isParquet, listParquetParts, parquetBatches } from './parquet.js'
 
 /** Input formats {@link readInteractions} knows; gzip is not one: it is detected and undone first. */
@@ -45,6 +46,8 @@ export function isGzip(head: Uint8Array): boolean {
  */
 export async function readInteractions(path: string, opts: ReadOptions = {}): Promise<Interactions> {
   const source = opts.source ?? basename(path)
+  // Never read half of a set of files an interrupted command left (`decoy split` writes a set).
+  settleFileSets(dirname(path))
   let st
   try {
     st = statSync(path)
