@@ -46,8 +46,6 @@ export function isGzip(head: Uint8Array): boolean {
  */
 export async function readInteractions(path: string, opts: ReadOptions = {}): Promise<Interactions> {
   const source = opts.source ?? basename(path)
-  // Never read half of a set of files an interrupted command left (`decoy split` writes a set).
-  settleFileSets(dirname(path))
   let st
   try {
     settleFileSets(dirname(path)) // never read half of an interrupted set of files (a killed split)
