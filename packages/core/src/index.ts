@@ -11,7 +11,7 @@ export type {
   TopK,
   Recommender,
 } from './contracts.js'
-export { isFactorView } from './contracts.js'
+export { isFactorView, scorePairs } from './contracts.js'
 export type { ExternalId } from './id-map.js'
 export { IdMap } from './id-map.js'
 export type { Rng } from './rng.js'
