@@ -11,6 +11,7 @@ import {
   type SamplerContext,
   type SamplerStats,
   type Scorer,
+  scorePairs,
 } from '@decoy/core'
 import { booleanField, checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions, type Resolved } from './config.js'
 import { popularitySampler } from './popularity.js'
@@ -30,6 +31,12 @@ export interface HardOptions extends CommonOptions {
   readonly temperature?: number
   /** Config of the candidate sampler (default `{ kind: "uniform" }`); inherits `excludePositives`/`allowMasked`. */
   readonly base?: SamplerConfig
+  /**
+   * What `logQ` reports (default `'selection'`): `'selection'` estimates the log-probability of the
+   * *selection* (see {@link hardSampler}), `'base'` the base proposal's log-probability of the
+   * chosen candidate (the behaviour before issue 13, kept for comparison).
+   */
+  readonly logQ?: 'selection' | 'base'
 }
 
 /** JSON config of {@link hardSampler}. */
@@ -67,10 +74,23 @@ function defaultCreateBase(config: SamplerConfig): NegativeSampler {
  * Candidates are drawn with replacement (as in RecBole and the authors' code), so a group may
  * repeat an item. Ties keep the earlier-drawn candidate.
  *
- * **logQ** reports the base proposal's log-probability of the chosen candidate (after
- * exclusion), i.e. the law the candidate was *drawn* from, not the probability of being selected
- * (which depends on all scores and has no closed form). **Hardness** in `stats()` is the mean
+ * **logQ** (`logQ: 'selection'`, the default) estimates log q of the *selection*, the law a chosen
+ * negative actually follows, because a loss that corrects by log q (sampled softmax) needs that law
+ * and not the base proposal's: the chosen candidates are not base draws. With `pick: "softmax"`
+ * the selection is sampling-importance-resampling of p(j) ∝ exp(x_uj/τ) over I \ I_u⁺, so
+ * log q(j) = x_uj/τ − log Ẑ with Ẑ = (1/M)·Σ_c exp(x_c/τ)/q₀(c) over the group's M candidates
+ * (unbiased for the normaliser Z = Σ_j exp(x_uj/τ)). With `pick: "max"` a kept candidate comes from
+ * the top N/M quantile of the base law, where each item is ≈ M/N times as likely as under the base:
+ * log q(j) ≈ log q₀(j) + log(M/N) (exact on average over that quantile; M = valid candidates).
+ * `logQ: 'base'` reports log q₀ of the base proposal, as before issue 13: under sampled softmax that
+ * treats every hard negative as a typical base draw, so the loss over-weights the hardest items by
+ * ≈ M/N (see `pairings.ts` for what that does to NDCG). **Hardness** in `stats()` is the mean
  * percentile of the chosen score among its group's candidates (1 = always the maximum).
+ *
+ * **Batched scoring**: all candidates of up to {@link HARD_PAIR_BUDGET} (slot, candidate) pairs are
+ * drawn in one base call and scored in one `scorePairs` call (the model's `scoreBatch`, e.g. MF's
+ * WebAssembly kernel), not one `scoreItems` call per slot and group. The slot's ⌈k/N⌉ groups are
+ * drawn together (i.i.d. base draws, so the law is unchanged).
  *
  * Defaults (M = 16, N = 1, τ = 1, uniform base) make a moderately hard sampler for MovieLens-sized
  * catalogues; larger M raises the false-negative risk (RecBole #1237).
@@ -94,10 +114,11 @@ export function hardSampler(options: HardOptions = {}, createBase: CreateBase = 
   return new HardSampler(options, createBase)
 }
 
-const CHUNK = 64
+/** (slot, candidate) pairs drawn and scored per batched call: 16k pairs ≈ 200 KB of scratch. */
+export const HARD_PAIR_BUDGET = 16384
 
 class HardSampler implements NegativeSampler<HardConfig> {
-  readonly config: Resolved<HardConfig> & Required<Pick<HardConfig, 'candidates' | 'keep' | 'pick' | 'temperature' | 'base'>>
+  readonly config: Resolved<HardConfig> & Required<Pick<HardConfig, 'candidates' | 'keep' | 'pick' | 'temperature' | 'base' | 'logQ'>>
   readonly requires = { scorer: true }
   private readonly base: NegativeSampler
   private readonly counter = new SamplerStatsCounter()
@@ -108,17 +129,21 @@ class HardSampler implements NegativeSampler<HardConfig> {
   private items: Int32Array = new Int32Array(0)
   private logQ: Float32Array = new Float32Array(0)
   private scores: Float32Array = new Float32Array(0)
+  private pairUsers: Int32Array = new Int32Array(0)
+  private pairScores: Float32Array = new Float32Array(0)
+  private chunkSlots = 0
   private keys: Float64Array = new Float64Array(0)
   private taken: Uint8Array = new Uint8Array(0)
   private readonly tally = new Float64Array(4)
 
   constructor(options: HardOptions, createBase: CreateBase) {
-    checkConfig(options, 'hard', ['candidates', 'keep', 'pick', 'temperature', 'base'])
+    checkConfig(options, 'hard', ['candidates', 'keep', 'pick', 'temperature', 'base', 'logQ'])
     const common = commonFields(options, 'hard')
     const candidates = numberField(options, 'hard', 'candidates', 16, { min: 1, max: 100_000, integer: true })
     const keep = numberField(options, 'hard', 'keep', 1, { min: 1, max: candidates, integer: true })
     const pick = enumField(options, 'hard', 'pick', ['max', 'softmax'] as const, 'max')
     const temperature = numberField(options, 'hard', 'temperature', 1, { min: 0, exclusiveMin: true })
+    const logQ = enumField(options, 'hard', 'logQ', ['selection', 'base'] as const, 'selection')
     const rawBase: SamplerConfig = options.base ?? { kind: 'uniform' }
     const untyped: unknown = rawBase
     if (untyped === null || typeof untyped !== 'object' || Array.isArray(untyped) || typeof rawBase.kind !== 'string') {
@@ -137,7 +162,7 @@ class HardSampler implements NegativeSampler<HardConfig> {
     const base: Record<string, unknown> = { ...this.base.config }
     delete base.excludePositives
     delete base.allowMasked
-    this.config = { kind: 'hard', candidates, keep, pick, temperature, base: base as SamplerConfig, ...common }
+    this.config = { kind: 'hard', candidates, keep, pick, temperature, base: base as SamplerConfig, logQ, ...common }
   }
 
   prepare(ctx: SamplerContext): void {
@@ -147,8 +172,7 @@ class HardSampler implements NegativeSampler<HardConfig> {
     this.scorer = ctx.scorer
     this.base.prepare({ train: ctx.train, rng: ctx.rng.fork('base'), scorer: ctx.scorer })
     const m = this.config.candidates
-    this.chunk = createBatch(CHUNK)
-    this.cand = createNegativeBuffer(CHUNK, m)
+    this.chunkSlots = 0
     this.items = new Int32Array(m)
     this.logQ = new Float32Array(m)
     this.scores = new Float32Array(m)
@@ -156,6 +180,18 @@ class HardSampler implements NegativeSampler<HardConfig> {
     this.taken = new Uint8Array(m)
     this.state = ctx.rng.state
     this.counter.reset()
+  }
+
+  /** Sizes the chunk buffers for k negatives per slot (first sample, or when k changes). */
+  private ensureChunk(k: number, capacity: number): void {
+    const per = Math.ceil(k / this.config.keep) * this.config.candidates
+    const slots = Math.max(1, Math.min(capacity, Math.floor(HARD_PAIR_BUDGET / per)))
+    if (this.chunkSlots === slots && this.cand.k === per) return
+    this.chunkSlots = slots
+    this.chunk = createBatch(slots)
+    this.cand = createNegativeBuffer(slots, per)
+    this.pairUsers = new Int32Array(slots * per)
+    this.pairScores = new Float32Array(slots * per)
   }
 
   sample(batch: Batch, out: NegativeBuffer): void {
@@ -166,30 +202,38 @@ class HardSampler implements NegativeSampler<HardConfig> {
     const m = cfg.candidates
     const keep = cfg.keep
     const groups = Math.ceil(k / keep)
+    this.ensureChunk(k, out.capacity)
+    const per = groups * m
+    const chunkSlots = this.chunkSlots
     const chunk = this.chunk
     const cand = this.cand
+    const pairUsers = this.pairUsers
+    const pairScores = this.pairScores
     const scorer = this.scorer!
     const softmax = cfg.pick === 'softmax'
+    const selection = cfg.logQ === 'selection'
     const invTau = 1 / cfg.temperature
     const t = this.tally
     t.fill(0)
     out.trials.fill(1, 0, size)
-    for (let c0 = 0; c0 < size; c0 += CHUNK) {
-      const n = Math.min(CHUNK, size - c0)
+    for (let c0 = 0; c0 < size; c0 += chunkSlots) {
+      const n = Math.min(chunkSlots, size - c0)
       for (let s = 0; s < n; s++) {
         chunk.users[s] = batch.users[c0 + s]
         chunk.positives[s] = batch.positives[c0 + s]
       }
       chunk.size = n
-      for (let g = 0; g < groups; g++) {
-        this.base.sample(chunk, cand)
-        for (let s = 0; s < n; s++) {
-          const slot = c0 + s
+      // Every group of every slot of the chunk: one base call, one batched scoring call.
+      this.base.sample(chunk, cand)
+      for (let s = 0; s < n; s++) pairUsers.fill(chunk.users[s], s * per, s * per + per)
+      scorePairs(scorer, pairUsers, cand.items, n * per, pairScores)
+      for (let s = 0; s < n; s++) {
+        const slot = c0 + s
+        for (let g = 0; g < groups; g++) {
           const d0 = g * keep
           const want = Math.min(keep, k - d0)
-          const valid = gatherCandidates(cand.items, cand.logQ, s * m, m, this.items, this.logQ)
-          if (valid > 0) scorer.scoreItems(chunk.users[s], this.items, valid, this.scores)
-          pickHard(this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state, out.items, out.logQ, slot * k + d0, t)
+          const valid = gatherCandidates(cand.items, cand.logQ, pairScores, s * per + g * m, m, this.items, this.logQ, this.scores)
+          pickHard(this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state, out.items, out.logQ, slot * k + d0, t, selection ? keep : 0)
         }
       }
     }
@@ -205,18 +249,29 @@ class HardSampler implements NegativeSampler<HardConfig> {
 }
 
 /**
- * Compacts the non-masked candidates of one slot to the front of `items`/`logQ`.
+ * Compacts the non-masked candidates of one group (and their scores) to the front of
+ * `items`/`logQ`/`scores`.
  * @returns how many are valid.
  * @remarks O(m); allocates nothing.
  * @internal
  */
-export function gatherCandidates(src: Int32Array, srcLogQ: Float32Array, offset: number, m: number, items: Int32Array, logQ: Float32Array): number {
+export function gatherCandidates(
+  src: Int32Array,
+  srcLogQ: Float32Array,
+  srcScores: Float32Array,
+  offset: number,
+  m: number,
+  items: Int32Array,
+  logQ: Float32Array,
+  scores: Float32Array,
+): number {
   let v = 0
   for (let c = 0; c < m; c++) {
     const j = src[offset + c]
     if (j < 0) continue
     items[v] = j
     logQ[v] = srcLogQ[offset + c]
+    scores[v] = srcScores[offset + c]
     v++
   }
   return v
@@ -228,6 +283,8 @@ export function gatherCandidates(src: Int32Array, srcLogQ: Float32Array, offset:
  * replacement). Missing picks (fewer valid candidates than `want`) are -1.
  *
  * @param tally - `[hardnessSum, hardnessCount, masked, _]` accumulators.
+ * @param selectionKeep - N of DNS(M, N) to report the selection's logQ (see {@link hardSampler});
+ *   0 reports the base proposal's.
  * @remarks O(want · valid); allocates nothing.
  * @internal
  */
@@ -246,7 +303,18 @@ export function pickHard(
   outLogQ: Float32Array,
   o: number,
   tally: Float64Array,
+  selectionKeep = 0,
 ): void {
+  // log of the group's normaliser estimate Ẑ = (1/M)·Σ_c exp(x_c/τ − log q₀(c)) (softmax selection).
+  let logZ = 0
+  if (selectionKeep > 0 && softmax && valid > 0) {
+    let hi = -Infinity
+    for (let c = 0; c < valid; c++) hi = Math.max(hi, scores[c] * invTau - logQ[c])
+    let sum = 0
+    for (let c = 0; c < valid; c++) sum += Math.exp(scores[c] * invTau - logQ[c] - hi)
+    logZ = hi + Math.log(sum / valid)
+  }
+  const maxShift = selectionKeep > 0 && !softmax && valid > selectionKeep ? Math.log(valid / selectionKeep) : 0
   for (let c = 0; c < valid; c++) {
     taken[c] = 0
     if (softmax) {
@@ -288,7 +356,7 @@ export function pickHard(
     }
     taken[best] = 1
     outItems[o + d] = items[best]
-    outLogQ[o + d] = logQ[best]
+    outLogQ[o + d] = selectionKeep > 0 ? (softmax ? scores[best] * invTau - logZ : logQ[best] + maxShift) : logQ[best]
     if (valid > 1) {
       const x = scores[best]
       let below = 0
