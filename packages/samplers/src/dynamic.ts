@@ -2,7 +2,7 @@
  * SRNS: per-user memories of candidate negatives, chosen by score plus score variance over recent
  * epochs (Ding et al. 2020), with exclusion of training positives only.
  */
-import type { Batch, NegativeBuffer, NegativeSampler, SamplerConfig, SamplerContext, SamplerStats, Scorer } from '@decoy/core'
+import { scorePairs, type Batch, type NegativeBuffer, type NegativeSampler, type SamplerConfig, type SamplerContext, type SamplerStats, type Scorer } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions, type Resolved } from './config.js'
 import { buildExclusion, nthNonPositive, type Exclusion } from './exclusion.js'
 import { SamplerStatsCounter } from './stats.js'
@@ -21,6 +21,12 @@ export interface DynamicOptions extends CommonOptions {
   readonly history?: number
   /** τ of the memory update, keep S1 of S1+S2 without replacement ∝ exp(x/τ) (default 1). */
   readonly temperature?: number
+  /**
+   * N: negatives one step yields, the N memory slots of highest x + α_t·std (default 1, the
+   * paper's argmax); a slot's k draws take ⌈k/N⌉ steps, so N = k scores S1 + S2 items per positive
+   * instead of k·(S1 + S2). At most `memory`.
+   */
+  readonly keep?: number
 }
 
 /** JSON config of {@link dynamicSampler}. */
@@ -32,7 +38,8 @@ export interface DynamicConfig extends SamplerConfig, DynamicOptions {
  * SRNS (Ding et al. 2020): a memory M_u of S1 candidate negatives per user. For each draw of
  * user u:
  * 1. j* = argmax_{j ∈ M_u} [x_uj + α_t · std_uj], std_uj the standard deviation of x_uj over the
- *    slot's last H epoch snapshots, α_t = 0 for the first H epochs, then α·min(1, t/T0);
+ *    slot's last H epoch snapshots, α_t = 0 for the first H epochs, then α·min(1, t/T0) (with
+ *    `keep` N > 1: the N memory slots of highest key, in descending key, as DNS(M, N) does);
  * 2. the memory is topped up with S2 fresh negatives drawn uniformly from I \ I_u⁺ (exactly, by
  *    rank), and S1 of the S1+S2 are kept without replacement ∝ softmax(x_uj/τ) (Gumbel top-S1).
  *
@@ -42,6 +49,11 @@ export interface DynamicConfig extends SamplerConfig, DynamicOptions {
  * once per epoch, the latest write of an epoch winning), and only the training positives are
  * excluded — test positives are unreachable by construction (`prepare` sees only `train`).
  * The epoch is advanced by `onEpochEnd(epoch)`.
+ *
+ * **Batched scoring**: a batch's steps run in rounds in which each user takes at most one step (its
+ * next one, in slot order), and one `scorePairs` call (the model's batched `scoreBatch`) scores the
+ * memories and fresh candidates of the whole round. A user's steps therefore see the memory its
+ * previous step left, exactly as one at a time: the parameters do not change inside `sample`.
  *
  * **logQ** reports the uniform refresh proposal, −log(|I| − |I_u⁺|), the law through which every
  * memory item entered; the selection probability itself has no closed form. **Hardness** is the
@@ -89,17 +101,26 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
   private tmpEpoch: Int32Array = new Int32Array(0)
   private tmpN: Int32Array = new Int32Array(0)
   private readonly tally = new Float64Array(4)
+  private pairUsers = new Int32Array(0)
+  private pairItems = new Int32Array(0)
+  private pairScores = new Float32Array(0)
+  private pending = new Int32Array(0)
+  private roundAt = new Int32Array(0)
+  private userRound = new Int32Array(0)
+  private taken = new Uint8Array(0)
 
   constructor(options: DynamicOptions) {
-    checkConfig(options, 'dynamic', ['memory', 'refresh', 'alpha', 'warmup', 'history', 'temperature'])
+    checkConfig(options, 'dynamic', ['memory', 'refresh', 'alpha', 'warmup', 'history', 'temperature', 'keep'])
+    const memory = numberField(options, 'dynamic', 'memory', 16, { min: 1, max: 4096, integer: true })
     this.config = {
       kind: 'dynamic',
-      memory: numberField(options, 'dynamic', 'memory', 16, { min: 1, max: 4096, integer: true }),
+      memory,
       refresh: numberField(options, 'dynamic', 'refresh', 16, { min: 1, max: 4096, integer: true }),
       alpha: numberField(options, 'dynamic', 'alpha', 1, { min: 0 }),
       warmup: numberField(options, 'dynamic', 'warmup', 10, { min: 1, integer: true }),
       history: numberField(options, 'dynamic', 'history', 5, { min: 2, max: 64, integer: true }),
       temperature: numberField(options, 'dynamic', 'temperature', 1, { min: 0, exclusiveMin: true }),
+      keep: numberField(options, 'dynamic', 'keep', 1, { min: 1, max: memory, integer: true }),
       ...commonFields(options, 'dynamic'),
     }
   }
@@ -132,6 +153,8 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     this.tmpHist = new Float32Array(s1 * h)
     this.tmpEpoch = new Int32Array(s1)
     this.tmpN = new Int32Array(s1)
+    this.taken = new Uint8Array(s1)
+    this.userRound = new Int32Array(users).fill(-1)
     // Initial memories: S1 uniform negatives per user (-1 for users without any).
     const indptr = train.indptr
     for (let u = 0; u < users; u++) {
@@ -155,33 +178,101 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const t = this.epoch
     const alphaT = t < cfg.history ? 0 : cfg.alpha * Math.min(1, t / cfg.warmup)
     const tally = this.tally
+    const total = cfg.memory + cfg.refresh
+    const keep = cfg.keep
+    const groups = Math.ceil(k / keep)
     tally.fill(0)
     out.trials.fill(1, 0, size)
+    // Steps (slot, group) in slot order; a user's steps must run in that order.
+    const steps = size * groups
+    if (this.pending.length < steps) {
+      this.pending = new Int32Array(steps)
+      this.roundAt = new Int32Array(steps)
+    }
+    const perRound = Math.max(1, Math.min(steps, Math.floor(DYNAMIC_PAIR_BUDGET / total)))
+    if (this.pairUsers.length < perRound * total) {
+      this.pairUsers = new Int32Array(perRound * total)
+      this.pairItems = new Int32Array(perRound * total)
+      this.pairScores = new Float32Array(perRound * total)
+    }
+    const users = batch.users
+    const pending = this.pending
+    const roundAt = this.roundAt
+    const userRound = this.userRound
+    let np = 0
     for (let s = 0; s < size; s++) {
-      const u = batch.users[s]
-      for (let d = 0; d < k; d++) {
-        const o = s * k + d
-        if (this.mem[u * cfg.memory] < 0) {
-          out.items[o] = -1
-          out.logQ[o] = 0
-          tally[2]++
+      if (this.mem[users[s] * cfg.memory] < 0) {
+        for (let d = 0; d < k; d++) {
+          out.items[s * k + d] = -1
+          out.logQ[s * k + d] = 0
+        }
+        tally[2] += k
+        continue
+      }
+      for (let g = 0; g < groups; g++) pending[np++] = s * groups + g
+    }
+    for (let round = 0; np > 0; round++) {
+      // Gather the first pending step of each user not yet in this round, up to perRound steps.
+      let inRound = 0
+      let pairs = 0
+      for (let p = 0; p < np; p++) {
+        const u = users[(pending[p] / groups) | 0]
+        if (inRound >= perRound || userRound[u] === round) {
+          roundAt[p] = -1
           continue
         }
-        out.items[o] = this.step(u, alphaT, tally)
-        out.logQ[o] = this.userLogQ[u]
+        userRound[u] = round
+        roundAt[p] = pairs
+        this.gather(u, pairs)
+        pairs += total
+        inRound++
       }
+      scorePairs(this.scorer!, this.pairUsers, this.pairItems, pairs, this.pairScores)
+      // Run the gathered steps in slot order; the others stay pending.
+      let next = 0
+      for (let p = 0; p < np; p++) {
+        const step = pending[p]
+        if (roundAt[p] < 0) {
+          pending[next++] = step
+          continue
+        }
+        const s = (step / groups) | 0
+        const d0 = (step % groups) * keep
+        const want = Math.min(keep, k - d0)
+        const u = users[s]
+        this.step(u, alphaT, tally, roundAt[p], out.items, s * k + d0, want)
+        for (let d = 0; d < want; d++) out.logQ[s * k + d0 + d] = this.userLogQ[u]
+      }
+      np = next
     }
+    // Reset the round stamps this batch touched.
+    for (let s = 0; s < size; s++) userRound[users[s]] = -1
     this.counter.add(size * k - tally[2], 0, 0, size, size, tally[2])
     this.counter.addHardness(tally[0], tally[1])
   }
 
-  /** One SRNS step for user u: choose from the memory, then refresh it. Allocates nothing. */
-  private step(u: number, alphaT: number, tally: Float64Array): number {
+  /** Writes user u's memory and S2 fresh uniform negatives at `pairItems[at..at+S1+S2)`. */
+  private gather(u: number, at: number): void {
     const cfg = this.config
     const s1 = cfg.memory
-    const s2 = cfg.refresh
+    const total = s1 + cfg.refresh
+    const len = this.ex === null ? 0 : this.ex.indptr[u + 1] - this.ex.indptr[u]
+    const items = this.pairItems
+    this.pairUsers.fill(u, at, at + total)
+    for (let s = 0; s < s1; s++) items[at + s] = this.mem[u * s1 + s]
+    for (let s = s1; s < total; s++) items[at + s] = drawFresh(this.ex, u, this.numItems - len, this.state)
+  }
+
+  /**
+   * One SRNS step for user u over the candidates gathered at `pairItems[at..)` and their scores:
+   * writes the `want` chosen memory items to `outItems[o..o+want)`, then refreshes the memory.
+   * Allocates nothing.
+   */
+  private step(u: number, alphaT: number, tally: Float64Array, at: number, outItems: Int32Array, o: number, want: number): void {
+    const cfg = this.config
+    const s1 = cfg.memory
     const h = cfg.history
-    const total = s1 + s2
+    const total = s1 + cfg.refresh
     const mem = this.mem
     const hist = this.hist
     const histEpoch = this.histEpoch
@@ -190,16 +281,13 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const scores = this.scores
     const keys = this.keys
     const state = this.state
-    const n = this.numItems
-    const len = this.ex === null ? 0 : this.ex.indptr[u + 1] - this.ex.indptr[u]
     const base = u * s1
-    for (let s = 0; s < s1; s++) cand[s] = mem[base + s]
-    for (let s = 0; s < s2; s++) cand[s1 + s] = drawFresh(this.ex, u, n - len, state)
-    this.scorer!.scoreItems(u, cand, total, scores)
+    for (let c = 0; c < total; c++) {
+      cand[c] = this.pairItems[at + c]
+      scores[c] = this.pairScores[at + c]
+    }
     // 1. Record this epoch's snapshot per memory slot, then choose by score + α_t·std.
     const epoch = this.epoch
-    let best = 0
-    let bestKey = -Infinity
     for (let s = 0; s < s1; s++) {
       const slot = base + s
       const x = scores[s]
@@ -211,22 +299,34 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
         histN[slot] = cnt
         histEpoch[slot] = epoch
       }
-      const key = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, cnt < h ? cnt : h) : x
-      if (key > bestKey) {
-        bestKey = key
-        best = s
+      keys[s] = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, cnt < h ? cnt : h) : x
+    }
+    // The `want` memory slots of highest key (ties: the earlier slot), in descending key.
+    const taken = this.taken
+    taken.fill(0)
+    for (let d = 0; d < want; d++) {
+      let best = -1
+      let bestKey = -Infinity
+      for (let s = 0; s < s1; s++) {
+        if (taken[s] === 0 && (best < 0 || keys[s] > bestKey)) {
+          bestKey = keys[s]
+          best = s
+        }
+      }
+      taken[best] = 1
+      outItems[o + d] = cand[best]
+      const xc = scores[best]
+      let below = 0
+      let ties = 0
+      for (let c = 0; c < total; c++) {
+        if (scores[c] < xc) below++
+        else if (scores[c] === xc && c !== best) ties++
+      }
+      if (total > 1) {
+        tally[0] += (below + 0.5 * ties) / (total - 1)
+        tally[1]++
       }
     }
-    const chosen = cand[best]
-    const xc = scores[best]
-    let below = 0
-    let ties = 0
-    for (let c = 0; c < total; c++) {
-      if (scores[c] < xc) below++
-      else if (scores[c] === xc && c !== best) ties++
-    }
-    tally[0] += (below + 0.5 * ties) / (total - 1)
-    tally[1]++
     // 2. Keep S1 of the S1+S2 without replacement ∝ exp(x/τ): Gumbel top-S1, duplicates dropped.
     const invTau = 1 / cfg.temperature
     for (let c = 0; c < total; c++) {
@@ -276,7 +376,6 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       histEpoch[slot] = te[a]
       histN[slot] = tn[a]
     }
-    return chosen
   }
 
   stats(): SamplerStats {
@@ -297,6 +396,9 @@ function stdOf(a: Float32Array, o: number, n: number): number {
   }
   return Math.sqrt(v / n)
 }
+
+/** (step, candidate) pairs scored per batched call. */
+const DYNAMIC_PAIR_BUDGET = 16384
 
 /** One xoshiro128+ word (inline copy of `prngNext`). @internal */
 function prngWord(state: Uint32Array): number {

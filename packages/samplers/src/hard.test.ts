@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createBatch, createNegativeBuffer, createRng, type SamplerConfig } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, prngBelow, prngFloat, type SamplerConfig } from '@decoy/core'
 import { createSampler, hardSampler, popularitySampler } from '@decoy/samplers'
 import { chiSquare, countDraws, csrFromRows, itemIdScorer } from '@decoy/testkit'
+import { createSortScratch, pickHard } from './hard.js'
 
 const SIGNIFICANCE = 1e-3
 const DRAWS = 100_000
@@ -180,6 +181,37 @@ describe('hard sampler', () => {
     expect(Math.abs(-Math.log(comp.length) - (199 / 40 - Math.log(z)))).toBeGreaterThan(1)
   })
 
+  it('softmax pick with N of M kept: the reported logQ is log(M·q₀·π/N), π the inclusion probability of the candidate in its group', () => {
+    // One fixed group of M = 16 candidates; the Gumbel top-N is run many times over it.
+    const M = 16
+    const N = 8
+    const items = Int32Array.from({ length: M }, (_, c) => c)
+    const lq0 = -Math.log(500)
+    const logQ = new Float32Array(M).fill(lq0)
+    const scores = Float32Array.from({ length: M }, (_, c) => c / 4)
+    const state = createRng('incl').state
+    const outItems = new Int32Array(N)
+    const outLogQ = new Float32Array(N)
+    const tally = new Float64Array(4)
+    const inc = new Float64Array(M)
+    const reported = new Float64Array(M)
+    const reps = 40_000
+    const scratch = createSortScratch(M)
+    for (let r = 0; r < reps; r++) {
+      pickHard(items, logQ, scores, new Float64Array(M), new Uint8Array(M), M, N, true, 1, state, outItems, outLogQ, 0, tally, N, scratch)
+      for (let d = 0; d < N; d++) {
+        inc[outItems[d]]++
+        reported[outItems[d]] = (Math.exp(outLogQ[d] - lq0) * N) / M // π back from the report
+      }
+    }
+    let worst = 0
+    for (let c = 0; c < M; c++) worst = Math.max(worst, Math.abs(inc[c] / reps - reported[c]))
+    // Rosén's approximation of successive sampling: within 0.03 of the empirical inclusion.
+    expect(worst).toBeLessThan(0.03)
+    // The inclusion probabilities sum to N (each group keeps N).
+    expect(reported.reduce((x, y) => x + y, 0)).toBeCloseTo(N, 4)
+  })
+
   it('validates its config', () => {
     expect(() => hardSampler({ candidates: 0 })).toThrow(/"candidates" must be >= 1/)
     expect(() => hardSampler({ candidates: 4, keep: 5 })).toThrow(/"keep" must be <= 4/)
@@ -187,5 +219,34 @@ describe('hard sampler', () => {
     expect(() => hardSampler({ logQ: 'proposal' as 'base' })).toThrow(/"logQ" must be one of "selection", "base"/)
     expect(() => hardSampler({ base: { kind: 'uniform', excludePositives: false } })).toThrow(/contradicts/)
     expect(() => createSampler({ kind: 'hard', base: { kind: 'nope' } })).toThrow(/unknown sampler kind "nope"/)
+  })
+})
+
+describe('pickHard', () => {
+  it('the sorting path (N > 1) picks exactly what the linear path picks, ties to the earlier candidate', () => {
+    const st = createRng('pick').state
+    for (let trial = 0; trial < 300; trial++) {
+      const valid = 2 + prngBelow(st, 60)
+      const want = 2 + prngBelow(st, Math.min(valid, 40))
+      const softmax = trial % 2 === 1
+      const items = Int32Array.from({ length: valid }, (_, c) => 1000 + c)
+      const logQ = Float32Array.from({ length: valid }, () => -5 - prngFloat(st))
+      // Coarse scores so that ties occur.
+      const scores = Float32Array.from({ length: valid }, () => Math.round(prngFloat(st) * 8) / 4)
+      const run = (sorted: boolean) => {
+        const state = createRng(`g${trial}`).state
+        const outItems = new Int32Array(want)
+        const outLogQ = new Float32Array(want)
+        const tally = new Float64Array(4)
+        pickHard(items, logQ, scores, new Float64Array(valid), new Uint8Array(valid), valid, want, softmax, 1.5, state, outItems, outLogQ, 0, tally, 4, sorted ? createSortScratch(valid) : null)
+        return { items: Array.from(outItems), logQ: Array.from(outLogQ), tally: Array.from(tally) }
+      }
+      const a = run(false)
+      const b = run(true)
+      expect(b.items).toEqual(a.items)
+      expect(b.logQ).toEqual(a.logQ)
+      expect(b.tally[0]).toBeCloseTo(a.tally[0], 9)
+      expect(b.tally[1]).toBe(a.tally[1])
+    }
   })
 })

@@ -129,6 +129,7 @@ class HardSampler implements NegativeSampler<HardConfig> {
   private items: Int32Array = new Int32Array(0)
   private logQ: Float32Array = new Float32Array(0)
   private scores: Float32Array = new Float32Array(0)
+  private sortScratch: SortScratch = createSortScratch(0)
   private pairUsers: Int32Array = new Int32Array(0)
   private pairScores: Float32Array = new Float32Array(0)
   private chunkSlots = 0
@@ -178,6 +179,7 @@ class HardSampler implements NegativeSampler<HardConfig> {
     this.scores = new Float32Array(m)
     this.keys = new Float64Array(m)
     this.taken = new Uint8Array(m)
+    this.sortScratch = createSortScratch(m)
     this.state = ctx.rng.state
     this.counter.reset()
   }
@@ -233,7 +235,7 @@ class HardSampler implements NegativeSampler<HardConfig> {
           const d0 = g * keep
           const want = Math.min(keep, k - d0)
           const valid = gatherCandidates(cand.items, cand.logQ, pairScores, s * per + g * m, m, this.items, this.logQ, this.scores)
-          pickHard(this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state, out.items, out.logQ, slot * k + d0, t, selection ? keep : 0)
+          pickHard(this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state, out.items, out.logQ, slot * k + d0, t, selection ? keep : 0, this.sortScratch)
         }
       }
     }
@@ -304,16 +306,10 @@ export function pickHard(
   o: number,
   tally: Float64Array,
   selectionKeep = 0,
+  sortScratch: SortScratch | null = null,
 ): void {
-  // log of the group's normaliser estimate Ẑ = (1/M)·Σ_c exp(x_c/τ − log q₀(c)) (softmax selection).
-  let logZ = 0
-  if (selectionKeep > 0 && softmax && valid > 0) {
-    let hi = -Infinity
-    for (let c = 0; c < valid; c++) hi = Math.max(hi, scores[c] * invTau - logQ[c])
-    let sum = 0
-    for (let c = 0; c < valid; c++) sum += Math.exp(scores[c] * invTau - logQ[c] - hi)
-    logZ = hi + Math.log(sum / valid)
-  }
+  // Softmax selection: log c of the inclusion probabilities min(1, c·w) (keys used as scratch).
+  const logZ = selectionKeep > 0 && softmax && valid > 0 ? inclusionLogC(scores, logQ, valid, invTau, selectionKeep, keys) : 0
   const maxShift = selectionKeep > 0 && !softmax && valid > selectionKeep ? Math.log(valid / selectionKeep) : 0
   for (let c = 0; c < valid; c++) {
     taken[c] = 0
@@ -339,6 +335,10 @@ export function pickHard(
       keys[c] = scores[c] * invTau - logQ[c] - Math.log(-Math.log(u))
     } else keys[c] = scores[c]
   }
+  if (sortScratch !== null && want > 1 && valid > 1) {
+    pickSorted(items, logQ, scores, keys, valid, want, softmax, invTau, logZ, maxShift, selectionKeep, outItems, outLogQ, o, tally, sortScratch)
+    return
+  }
   for (let d = 0; d < want; d++) {
     let best = -1
     let bestKey = -Infinity
@@ -356,7 +356,7 @@ export function pickHard(
     }
     taken[best] = 1
     outItems[o + d] = items[best]
-    outLogQ[o + d] = selectionKeep > 0 ? (softmax ? scores[best] * invTau - logZ : logQ[best] + maxShift) : logQ[best]
+    outLogQ[o + d] = selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
     if (valid > 1) {
       const x = scores[best]
       let below = 0
@@ -369,4 +369,133 @@ export function pickHard(
       tally[1]++
     }
   }
+}
+
+/** Scratch of {@link pickHard}'s sorting path, sized for M candidates. @internal */
+export interface SortScratch {
+  packed: Float64Array
+  sorted: Float32Array
+  f32: Float32Array
+  u32: Uint32Array
+}
+
+/** Allocates a {@link SortScratch} for up to `m` candidates. @internal */
+export function createSortScratch(m: number): SortScratch {
+  const f32 = new Float32Array(1)
+  return { packed: new Float64Array(m), sorted: new Float32Array(m), f32, u32: new Uint32Array(f32.buffer) }
+}
+
+const INDEX_SPAN = 131072 // > the largest M (100,000): the index fits below the key in a float64
+
+/**
+ * The top-`want` path of {@link pickHard} in O(M log M): keys (as float32, order-preserving bits)
+ * packed with the reversed index into float64s and sorted natively, so ties keep the earlier
+ * candidate as the linear path does; hardness by binary search in the sorted scores.
+ */
+function pickSorted(
+  items: Int32Array,
+  logQ: Float32Array,
+  scores: Float32Array,
+  keys: Float64Array,
+  valid: number,
+  want: number,
+  softmax: boolean,
+  invTau: number,
+  logZ: number,
+  maxShift: number,
+  selectionKeep: number,
+  outItems: Int32Array,
+  outLogQ: Float32Array,
+  o: number,
+  tally: Float64Array,
+  sc: SortScratch,
+): void {
+  const packed = sc.packed
+  const sorted = sc.sorted
+  const f32 = sc.f32
+  const u32 = sc.u32
+  for (let c = 0; c < valid; c++) {
+    f32[0] = keys[c]
+    const bits = u32[0]
+    const key = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0
+    packed[c] = key * INDEX_SPAN + (INDEX_SPAN - 1 - c)
+    sorted[c] = scores[c]
+  }
+  packed.subarray(0, valid).sort()
+  sorted.subarray(0, valid).sort()
+  const n = Math.min(want, valid)
+  for (let d = 0; d < n; d++) {
+    const best = INDEX_SPAN - 1 - (packed[valid - 1 - d] % INDEX_SPAN)
+    outItems[o + d] = items[best]
+    outLogQ[o + d] = selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
+    const x = scores[best]
+    let lo = 0
+    let hi = valid
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (sorted[mid] < x) lo = mid + 1
+      else hi = mid
+    }
+    let end = lo
+    while (end < valid && sorted[end] === x) end++
+    tally[0] += (lo + 0.5 * (end - lo - 1)) / (valid - 1)
+    tally[1]++
+  }
+  for (let d = n; d < want; d++) {
+    outItems[o + d] = -1
+    outLogQ[o + d] = 0
+    tally[2]++
+  }
+}
+
+/**
+ * log q of a chosen candidate under the selection (see {@link hardSampler}): DNS(M, N) log q₀ +
+ * log(M/N); softmax log(M·q₀·π/N) with π the candidate's inclusion probability among the group's
+ * (weights w = e^{x/τ}/q₀): w/Σw for N = 1 (exact), 1 − e^{−λw} for N > 1 (see {@link inclusionLogC}).
+ */
+function selectionLogQ(lq0: number, x: number, softmax: boolean, invTau: number, logC: number, maxShift: number, valid: number, keep: number): number {
+  if (!softmax) return lq0 + maxShift
+  if (logC === Infinity) return Math.log(valid / keep) + lq0
+  const t = x * invTau - lq0 + logC
+  const logPi = keep === 1 ? t : Math.log(-Math.expm1(-Math.exp(t)))
+  return Math.log(valid / keep) + lq0 + (logPi < 0 ? logPi : 0)
+}
+
+/**
+ * The log of the inclusion constant of the softmax pick over one group's weights
+ * w_c = exp(x_c/τ − log q₀(c)). N = 1: −log Σw (the Gumbel top-1 is exactly categorical ∝ w).
+ * N > 1: log λ with Σ_c (1 − e^{−λ·w_c}) = N, Rosén's approximation of the inclusion probabilities
+ * of successive sampling (the Gumbel top-N without replacement), solved by Newton's method from
+ * λ = N/Σw (f is concave and increasing, so the iterates rise monotonically to the root).
+ * +∞ when every candidate is kept.
+ * @param work - scratch of at least `valid` float64s (overwritten).
+ * @internal
+ */
+export function inclusionLogC(scores: Float32Array, logQ: Float32Array, valid: number, invTau: number, keep: number, work: Float64Array): number {
+  if (valid <= keep) return Infinity
+  let hi = -Infinity
+  for (let c = 0; c < valid; c++) {
+    const lw = scores[c] * invTau - logQ[c]
+    work[c] = lw
+    if (lw > hi) hi = lw
+  }
+  let sum = 0
+  for (let c = 0; c < valid; c++) {
+    work[c] = Math.exp(work[c] - hi)
+    sum += work[c]
+  }
+  if (keep === 1) return -(hi + Math.log(sum))
+  let lambda = keep / sum
+  for (let it = 0; it < 100; it++) {
+    let f = -keep
+    let df = 0
+    for (let c = 0; c < valid; c++) {
+      const e = Math.exp(-lambda * work[c])
+      f += 1 - e
+      df += work[c] * e
+    }
+    if (f > -1e-10 * keep || !(df > 0)) break
+    lambda -= f / df
+  }
+  return Math.log(lambda) - hi
 }
