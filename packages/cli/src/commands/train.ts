@@ -9,7 +9,7 @@ import { InputError, UsageError } from '../errors.js'
 import { asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
 import { TRAIN_DEFAULTS_TEXT, TRAIN_MODELS, defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
 import { evalJson, evalSummary, metricsTable } from '../report.js'
-import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
+import { samplerFromArgs, samplerOptions, samplerPairingFromArgs } from '../sampler-flags.js'
 
 /** `decoy train`. */
 export const trainCommand: Command = {
@@ -52,6 +52,8 @@ export const trainCommand: Command = {
   ],
   notes:
     'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
+    'mf/fm with --sampler hard|dynamic|adaptive and neither --loss nor --negatives train with that sampler\'s recommended\n' +
+    'pairing (loss, negatives, candidate settings under --sampler-config), said on stderr and recorded as config.pairing.\n' +
     'JSON keys: model, metrics {"ndcg@10", "ndcg@20", "recall@20", "hr@10", …} (when --test is given), k, users,\n' +
     'test_interactions, unseen_test_items, masked_test_items, sampled, warnings, train_seconds, updates_per_second,\n' +
     'updates, config (the full resolved configuration, sampler included), sampler_stats, epochs [{epoch, seconds, loss?,\n' +
@@ -85,7 +87,14 @@ export const trainCommand: Command = {
     }
     const k = args.intList('k', [10, 20])
     const hs = kind === 'item2vec' && settings.output === 'hs'
-    const sampler = hs && !args.has('sampler') ? null : samplerFromArgs(args, kind === 'item2vec' ? 'popularity' : undefined)
+    // A model-aware sampler without --loss / --negatives trains with its recommended pairing.
+    const pairing = kind === 'item2vec' ? null : samplerPairingFromArgs(args)
+    const sampler = hs && !args.has('sampler') ? null : samplerFromArgs(args, kind === 'item2vec' ? 'popularity' : undefined, pairing?.sampler)
+    if (pairing) {
+      settings.loss = pairing.loss as LossName
+      settings.negatives = pairing.negatives
+      ctx.log(`train: --sampler ${pairing.kind} without --loss/--negatives: its recommended pairing, loss ${pairing.loss}, ${pairing.negatives} negatives, ${JSON.stringify(pairing.sampler)}`)
+    }
     const minBatch = sampler?.requires.minBatch
     const batch = settings.batchSize ?? (kind === 'item2vec' ? 2048 : mfDefaults.batchSize)
     if (minBatch !== undefined && batch < minBatch) {
@@ -140,7 +149,7 @@ export const trainCommand: Command = {
       train_seconds: outcome.trainSeconds,
       updates_per_second: outcome.updatesPerSecond,
       updates: outcome.updates,
-      config: { ...outcome.config, k },
+      config: { ...outcome.config, k, ...(pairing ? { pairing: { sampler: pairing.kind, loss: pairing.loss, negatives: pairing.negatives, samplerConfig: pairing.sampler } } : {}) },
       sampler_stats: outcome.samplerStats,
       epochs: outcome.epochs,
       ...(saved ? { saved } : {}),
