@@ -5,6 +5,7 @@
 import { scorePairs, type Batch, type NegativeBuffer, type NegativeSampler, type SamplerConfig, type SamplerContext, type SamplerStats, type Scorer } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions, type Resolved } from './config.js'
 import { buildExclusion, nthNonPositive, type Exclusion } from './exclusion.js'
+import { createTopOrderScratch, topOrder, type TopOrderScratch } from './kernels/top-order.js'
 import { SamplerStatsCounter } from './stats.js'
 
 /** Options of {@link dynamicSampler}. */
@@ -107,7 +108,12 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
   private pending = new Int32Array(0)
   private roundAt = new Int32Array(0)
   private userRound = new Int32Array(0)
-  private taken = new Uint8Array(0)
+  private memOrder = new Int32Array(0)
+  private sortedScores = new Float32Array(0)
+  private memScratch: TopOrderScratch = createTopOrderScratch(0)
+  private candScratch: TopOrderScratch = createTopOrderScratch(0)
+  private stamp = new Int32Array(0)
+  private stampGen = 0
 
   constructor(options: DynamicOptions) {
     checkConfig(options, 'dynamic', ['memory', 'refresh', 'alpha', 'warmup', 'history', 'temperature', 'keep'])
@@ -153,7 +159,12 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     this.tmpHist = new Float32Array(s1 * h)
     this.tmpEpoch = new Int32Array(s1)
     this.tmpN = new Int32Array(s1)
-    this.taken = new Uint8Array(s1)
+    this.memOrder = new Int32Array(s1)
+    this.sortedScores = new Float32Array(total)
+    this.memScratch = createTopOrderScratch(s1)
+    this.candScratch = createTopOrderScratch(total)
+    this.stamp = new Int32Array(n).fill(-1)
+    this.stampGen = 0
     this.userRound = new Int32Array(users).fill(-1)
     // Initial memories: S1 uniform negatives per user (-1 for users without any).
     const indptr = train.indptr
@@ -302,25 +313,41 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       keys[s] = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, cnt < h ? cnt : h) : x
     }
     // The `want` memory slots of highest key (ties: the earlier slot), in descending key.
-    const taken = this.taken
-    taken.fill(0)
+    const memOrder = this.memOrder
+    const sortedScores = this.sortedScores
+    if (want === 1) {
+      let best = 0
+      for (let s = 1; s < s1; s++) if (keys[s] > keys[best]) best = s
+      memOrder[0] = best
+    } else topOrder(keys, s1, want, memOrder, this.memScratch)
     for (let d = 0; d < want; d++) {
-      let best = -1
-      let bestKey = -Infinity
-      for (let s = 0; s < s1; s++) {
-        if (taken[s] === 0 && (best < 0 || keys[s] > bestKey)) {
-          bestKey = keys[s]
-          best = s
-        }
-      }
-      taken[best] = 1
+      const best = memOrder[d]
       outItems[o + d] = cand[best]
       const xc = scores[best]
       let below = 0
       let ties = 0
-      for (let c = 0; c < total; c++) {
-        if (scores[c] < xc) below++
-        else if (scores[c] === xc && c !== best) ties++
+      if (want === 1) {
+        for (let c = 0; c < total; c++) {
+          if (scores[c] < xc) below++
+          else if (scores[c] === xc && c !== best) ties++
+        }
+      } else {
+        // Ranks by binary search in the step's sorted scores (sorted once for the `want` picks).
+        if (d === 0) {
+          sortedScores.set(scores)
+          sortedScores.sort()
+        }
+        let lo = 0
+        let hi = total
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1
+          if (sortedScores[mid] < xc) lo = mid + 1
+          else hi = mid
+        }
+        let end = lo
+        while (end < total && sortedScores[end] === xc) end++
+        below = lo
+        ties = end - lo - 1
       }
       if (total > 1) {
         tally[0] += (below + 0.5 * ties) / (total - 1)
@@ -329,27 +356,21 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     }
     // 2. Keep S1 of the S1+S2 without replacement ∝ exp(x/τ): Gumbel top-S1, duplicates dropped.
     const invTau = 1 / cfg.temperature
+    // A candidate equal to an earlier one of this step is a duplicate (item stamps: O(1) each).
+    const stamp = this.stamp
+    if (this.stampGen >= 0x7ffffff0) {
+      stamp.fill(-1)
+      this.stampGen = 0
+    }
+    const gen = ++this.stampGen
     for (let c = 0; c < total; c++) {
-      let dup = false
-      for (let e = 0; e < c; e++) {
-        if (cand[e] === cand[c]) {
-          dup = true
-          break
-        }
-      }
+      const dup = stamp[cand[c]] === gen
+      stamp[cand[c]] = gen
       const r = (prngWord(state) + 0.5) * 2.3283064365386963e-10
       keys[c] = dup ? -Infinity : scores[c] * invTau - Math.log(-Math.log(r))
     }
     const order = this.order
-    for (let c = 0; c < total; c++) order[c] = c
-    // Partial selection sort: S1 is small.
-    for (let a = 0; a < s1; a++) {
-      let m = a
-      for (let c = a + 1; c < total; c++) if (keys[order[c]] > keys[order[m]]) m = c
-      const tmp = order[a]
-      order[a] = order[m]
-      order[m] = tmp
-    }
+    topOrder(keys, total, s1, order, this.candScratch)
     const tm = this.tmpMem
     const th = this.tmpHist
     const te = this.tmpEpoch

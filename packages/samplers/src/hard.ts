@@ -414,31 +414,55 @@ function pickSorted(
   const sorted = sc.sorted
   const f32 = sc.f32
   const u32 = sc.u32
+  // Whole-array native sorts (a subarray view per call would allocate): the unused tail sorts first.
+  const len = packed.length
+  const off = len - valid
   for (let c = 0; c < valid; c++) {
     f32[0] = keys[c]
     const bits = u32[0]
     const key = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0
     packed[c] = key * INDEX_SPAN + (INDEX_SPAN - 1 - c)
-    sorted[c] = scores[c]
   }
-  packed.subarray(0, valid).sort()
-  sorted.subarray(0, valid).sort()
+  packed.fill(-1, valid)
+  packed.sort()
+  if (softmax) {
+    // Keys are not scores: rank the scores separately for the hardness percentile.
+    for (let c = 0; c < valid; c++) sorted[c] = scores[c]
+    sorted.fill(-Infinity, valid)
+    sorted.sort()
+  }
   const n = Math.min(want, valid)
   for (let d = 0; d < n; d++) {
-    const best = INDEX_SPAN - 1 - (packed[valid - 1 - d] % INDEX_SPAN)
+    const p = len - 1 - d
+    const best = INDEX_SPAN - 1 - (packed[p] % INDEX_SPAN)
     outItems[o + d] = items[best]
     outLogQ[o + d] = selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
-    const x = scores[best]
-    let lo = 0
-    let hi = valid
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (sorted[mid] < x) lo = mid + 1
-      else hi = mid
+    let below: number
+    let ties: number
+    if (softmax) {
+      const x = scores[best]
+      let lo = off
+      let hi = len
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (sorted[mid] < x) lo = mid + 1
+        else hi = mid
+      }
+      let end = lo
+      while (end < len && sorted[end] === x) end++
+      below = lo - off
+      ties = end - lo - 1
+    } else {
+      // Keys are the scores: the run of equal keys around p gives the ties, what lies under it is below.
+      const key = Math.floor(packed[p] / INDEX_SPAN)
+      let lo = p
+      while (lo > off && Math.floor(packed[lo - 1] / INDEX_SPAN) === key) lo--
+      let hi = p
+      while (hi < len - 1 && Math.floor(packed[hi + 1] / INDEX_SPAN) === key) hi++
+      below = lo - off
+      ties = hi - lo
     }
-    let end = lo
-    while (end < valid && sorted[end] === x) end++
-    tally[0] += (lo + 0.5 * (end - lo - 1)) / (valid - 1)
+    tally[0] += (below + 0.5 * ties) / (valid - 1)
     tally[1]++
   }
   for (let d = n; d < want; d++) {
