@@ -34,8 +34,8 @@ const BATCHES = 200
  * @returns scores/s of the training kernel, the batched scorer and the per-pair scorer, and the ratios.
  */
 export async function benchCandidates(): Promise<BenchRow[]> {
-  const core = await import('@decoy/core')
-  const models = await import('@decoy/models')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
+  const models = await import('@decoy/models/kernels')
   const st = core.createRng('bench-candidates').state
   const layout = models.createDotWasmLayout({ dim: DIM, k: K, batchSize: BATCH, rows: USERS, numItems: ITEMS, bias: true, adagrad: true, threads: 1, shared: false })
   if (!layout) throw new Error('bench candidates: no WebAssembly layout')

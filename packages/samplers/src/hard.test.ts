@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createBatch, createNegativeBuffer, createRng, prngBelow, prngFloat, type SamplerConfig } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, type SamplerConfig } from '@decoy/core'
+import { prngBelow, prngFloat } from '@decoy/core/kernels'
 import { createSampler, hardSampler, popularitySampler } from '@decoy/samplers'
 import { chiSquare, countDraws, csrFromRows, itemIdScorer } from '@decoy/testkit'
 import { createSortScratch, pickHard } from './hard.js'

@@ -418,7 +418,7 @@ function pickSorted(
   const len = packed.length
   const off = len - valid
   for (let c = 0; c < valid; c++) {
-    f32[0] = keys[c]
+    f32[0] = keys[c] + 0 // −0 → +0: they compare equal
     const bits = u32[0]
     const key = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0
     packed[c] = key * INDEX_SPAN + (INDEX_SPAN - 1 - c)

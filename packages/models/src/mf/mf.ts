@@ -1,22 +1,16 @@
 import { cosineSimilarItems } from '../similar.js'
-import {
-  IdMap,
-  createRng,
-  prngNormal,
-  selectTopK,
-  userOfInteraction,
-  type FactorView,
-  type Interactions,
-  type Recommender,
-  type TopK,
-} from '@decoy/core'
+import { IdMap, createRng, userOfInteraction, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
-import { createDotScorer, type DotStepperSpec } from '../train/dot-stepper.js'
+import { createDotScorer, createDotStepper, type DotStepperSpec } from '../train/dot-stepper.js'
 import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from '../train/dot-step-wasm.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
+import type { Model } from '../model.js'
+import { validateOptions, type OptionSchema } from '../schema.js'
+import { trainerOptionSchema } from '../train/options.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
 
 /** Options of {@link matrixFactorization}; every training option can be overridden per `fit`. */
@@ -49,9 +43,14 @@ export interface MatrixFactorizationOptions extends LossOptions {
   bias?: boolean
   /** Cosine scores over L2-normalised embeddings (default false); pair with a small `temperature`. */
   normalize?: boolean
-  /** Seed (required here or in `fit`). */
-  seed?: string | number
 }
+
+/** The option schema of {@link matrixFactorization} (validation, CLI flags, experiment configs). */
+export const mfOptionSchema: OptionSchema = Object.freeze({
+  ...trainerOptionSchema,
+  bias: { type: 'boolean', doc: 'learn item biases (ignored with normalize)', defaultText: 'true' },
+  normalize: { type: 'boolean', doc: 'cosine scores over L2-normalised embeddings', defaultText: 'false' },
+})
 
 /** Options of {@link MatrixFactorization.fit}: the shared `FitOptions` and the step kernel. */
 export interface MatrixFactorizationFitOptions extends FitOptions {
@@ -86,7 +85,6 @@ export interface MatrixFactorizationConfig {
   temperature: number
   logQCorrection: boolean
   gbceT: number
-  seed: string | null
 }
 
 /**
@@ -114,7 +112,6 @@ export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
   temperature: 1,
   logQCorrection: true,
   gbceT: 0.75,
-  seed: null,
 })
 
 const EMPTY_F32 = new Float32Array(0)
@@ -124,7 +121,9 @@ const EMPTY_F32 = new Float32Array(0)
  * normalised embeddings), trained by the shared loop with any sampler and loss. Implements
  * `Recommender`; `scorer()` is a live `FactorView` for model-aware samplers.
  */
-export class MatrixFactorization implements Recommender {
+export class MatrixFactorization implements Model {
+  /** Registry key of the family. */
+  readonly kind = 'mf'
   /** Resolved configuration. */
   readonly config: MatrixFactorizationConfig
   /**
@@ -151,6 +150,8 @@ export class MatrixFactorization implements Recommender {
   seenItems: Int32Array = new Int32Array(0)
   /** Summary of the last `fit` (null before). */
   lastFit: FitResult | null = null
+  /** Seed of the fit that produced the parameters (null before). */
+  seed: string | null = null
   private scoreScratch: Float32Array = EMPTY_F32
   private heapItems = new Int32Array(0)
   private heapScores = new Float64Array(0)
@@ -174,7 +175,7 @@ export class MatrixFactorization implements Recommender {
    */
   async fit(train: Interactions, opts: MatrixFactorizationFitOptions): Promise<FitResult> {
     const c = this.config
-    const merged = mergeFitConfig(c, opts, 'matrixFactorization')
+    const { seed, ...merged } = mergeFitConfig(c, opts, 'matrixFactorization')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
     const kernel = opts.kernel ?? 'auto'
@@ -211,9 +212,9 @@ export class MatrixFactorization implements Recommender {
     let arrays: Record<string, Float32Array>
     if (layout) {
       arrays = dotWasmArrays(layout)
-      this.initialize(train, merged.seed, arrays)
+      this.initialize(train, seed, arrays)
     } else {
-      this.initialize(train, merged.seed, null)
+      this.initialize(train, seed, null)
       arrays = { left: this.userFactors, right: this.itemFactors }
       if (useBias) arrays.bias = this.itemBias
       if (optimizer === OPT_ADAGRAD) {
@@ -236,6 +237,7 @@ export class MatrixFactorization implements Recommender {
     let live = arrays
     const target: TrainTarget = {
       stepperKind: 'dot',
+      createStepper: createDotStepper,
       spec,
       arrays: () => live,
       paramNames: useBias ? ['left', 'right', 'bias'] : ['left', 'right'],
@@ -248,7 +250,7 @@ export class MatrixFactorization implements Recommender {
       model: this,
     }
     const plan: TrainPlan = {
-      seed: merged.seed,
+      seed,
       epochs: merged.epochs,
       batchSize: merged.batchSize,
       k: merged.negatives,
@@ -262,7 +264,8 @@ export class MatrixFactorization implements Recommender {
     const result = await trainLoop(target, train, examples, plan, opts)
     const ran = layout ? 'wasm' : 'js'
     result.kernel = ran
-    result.config = { model: 'mf', ...this.config, schedule, workers, kernel: ran, sampler: opts.sampler.config }
+    result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, sampler: opts.sampler.config }
+    this.seed = seed
     this.lastFit = result
     return result
   }
@@ -380,7 +383,7 @@ export class MatrixFactorization implements Recommender {
     const header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'> = {
       kind: 'mf',
       config: { ...this.config },
-      seed: this.config.seed,
+      seed: this.seed,
       versions: { '@decoy/models': MODELS_VERSION },
       userIds: idMapToJson(this.userIds),
       itemIds: idMapToJson(this.itemIds),
@@ -411,8 +414,12 @@ export class MatrixFactorization implements Recommender {
 
   /** @internal Builds a model from a decoded file. */
   static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): MatrixFactorization {
-    const config = { ...mfDefaults, ...(header.config as Partial<MatrixFactorizationConfig>) }
+    // Files written before the seed left the config carry it there too.
+    const { seed: _seed, ...stored } = header.config as Partial<MatrixFactorizationConfig> & { seed?: unknown }
+    void _seed
+    const config = { ...mfDefaults, ...stored }
     const m = new MatrixFactorization(config)
+    m.seed = header.seed
     const extra = header.extra as { numUsers: number; numItems: number } | undefined
     if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: MF model file lacks its id maps or sizes`)
     m.numUsers = extra.numUsers
@@ -448,19 +455,13 @@ export class MatrixFactorization implements Recommender {
  *
  * @example
  * ```ts
- * const model = matrixFactorization({ dim: 64, loss: 'softmax', seed: 42 })
- * await model.fit(train, { sampler: uniformSampler(), negatives: 64, epochs: 20 })
+ * const model = matrixFactorization({ dim: 64, loss: 'softmax' })
+ * await model.fit(train, { sampler: uniformSampler(), negatives: 64, epochs: 20, seed: 42 })
  * const top = model.recommend(Int32Array.of(0), 10)
  * ```
  * @see Koren, Bell & Volinsky, "Matrix Factorization Techniques for Recommender Systems", 2009.
  */
 export function matrixFactorization(opts: MatrixFactorizationOptions = {}): MatrixFactorization {
-  const config: MatrixFactorizationConfig = {
-    ...mfDefaults,
-    ...(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<MatrixFactorizationConfig>),
-    seed: opts.seed !== undefined ? String(opts.seed) : null,
-  }
-  checkPositiveInt('dim', config.dim)
-  if (!(config.initStd > 0)) throw new Error(`matrixFactorization: initStd must be > 0, got ${config.initStd}`)
-  return new MatrixFactorization(config)
+  const given = validateOptions(mfOptionSchema, opts as Record<string, unknown>, 'matrixFactorization')
+  return new MatrixFactorization({ ...mfDefaults, ...(given as Partial<MatrixFactorizationConfig>) })
 }

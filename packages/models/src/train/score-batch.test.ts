@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, prngBelow, prngNormal, scorePairs, type Scorer } from '@decoy/core'
-import { OPT_ADAGRAD, createDotScorer, createDotStepper, createDotWasmLayout, dotWasmArrays, dotWasmSupported, resolveLoss } from '@decoy/models'
+import { buildInteractions, createRng, scorePairs, type Scorer } from '@decoy/core'
+import { prngBelow, prngNormal } from '@decoy/core/kernels'
+import { OPT_ADAGRAD, createDotScorer, createDotStepper, createDotWasmLayout, dotWasmArrays, dotWasmSupported, resolveLoss } from '@decoy/models/kernels'
 
 /** Batched candidate scoring (issue 13): the batch paths agree with the per-pair reference `scoreItems`. */
 const USERS = 37

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createRng, prngBelow, prngFloat } from '@decoy/core'
+import { createRng } from '@decoy/core'
+import { prngBelow, prngFloat } from '@decoy/core/kernels'
 import { createTopOrderScratch, topOrder } from './top-order.js'
 
 describe('topOrder', () => {

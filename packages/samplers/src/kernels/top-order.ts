@@ -31,7 +31,7 @@ export function topOrder(keys: Float64Array, n: number, count: number, order: In
   const f32 = sc.f32
   const u32 = sc.u32
   for (let c = 0; c < n; c++) {
-    f32[0] = keys[c]
+    f32[0] = keys[c] + 0 // −0 → +0: they compare equal
     const bits = u32[0]
     const key = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0
     packed[c] = key * SPAN + (SPAN - 1 - c)
