@@ -71,7 +71,7 @@ function countFalseNegatives(s: import('@decoy/core').NegativeSampler, held: imp
 }
 
 for (const r of runs) {
-  const model = matrixFactorization({ seed: 1 })
+  const model = matrixFactorization()
   const base = createSampler(r.sampler)
   const fn = countFalseNegatives(base, valid)
   const c0 = process.cpuUsage()
