@@ -19,7 +19,7 @@ if (!process.execArgv.join(' ').includes('decoy-source')) {
   process.exit(child.status ?? 1)
 }
 
-const core = await import('@decoy/core')
+const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
 const { createSampler } = await import('@decoy/samplers')
 const { matrixFactorization } = await import('@decoy/models')
 const { evaluate } = await import('@decoy/eval')
