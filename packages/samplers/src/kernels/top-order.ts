@@ -23,8 +23,8 @@ export function createTopOrderScratch(capacity: number): TopOrderScratch {
 /**
  * Writes into `order[0..count)` the indices of the `count` largest of `keys[0..n)`, in descending
  * key order, ties to the lower index. Keys compare as float32 (−∞ allowed; NaN not).
- * @remarks O(capacity·log capacity) by a native sort of the whole scratch (the tail beyond n sorts
- * first); allocates nothing.
+ * @remarks O(n²) insertion sort for n ≤ 32, else O(capacity·log capacity) by a native sort of the
+ * whole scratch (the tail beyond n sorts first); allocates nothing.
  */
 export function topOrder(keys: Float64Array, n: number, count: number, order: Int32Array, sc: TopOrderScratch): void {
   const packed = sc.packed
@@ -35,6 +35,20 @@ export function topOrder(keys: Float64Array, n: number, count: number, order: In
     const bits = u32[0]
     const key = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0
     packed[c] = key * SPAN + (SPAN - 1 - c)
+  }
+  if (n <= 32) {
+    // Small: insertion sort of packed[0..n) beats a native call.
+    for (let i = 1; i < n; i++) {
+      const v = packed[i]
+      let j = i - 1
+      while (j >= 0 && packed[j] > v) {
+        packed[j + 1] = packed[j]
+        j--
+      }
+      packed[j + 1] = v
+    }
+    for (let d = 0; d < count; d++) order[d] = SPAN - 1 - (packed[n - 1 - d] % SPAN)
+    return
   }
   packed.fill(-1, n)
   packed.sort()
