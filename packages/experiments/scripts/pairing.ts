@@ -5,8 +5,9 @@
  *   npx tsx packages/experiments/scripts/pairing.ts <dataset> '<json list of runs>'
  *
  * dataset: `ml` (ml-latest-small, random per-user 80/20 seed 42, validation 10% of train seed 7;
- * needs DECOY_DATA_DIR), `s100k` (planted 943 × 1682, ~85 per user), `s17k` (planted 1,900 ×
- * 17,000). Each run: { sampler: {...}, fit: {...} }; prints one JSON line per run: validation
+ * needs DECOY_DATA_DIR), `s100k` (planted 943 × 1682 in 20 clusters of 84 items, 20–250 per user:
+ * users nearly exhaust their cluster, a false-negative stress case), `s100k8` (943 × 1682 in 8
+ * clusters, 20–200 per user, ML-100K's ~106 on average), `s17k` (planted 1,900 × 17,000). Each run: { sampler: {...}, fit: {...} }; prints one JSON line per run: validation
  * NDCG@10, wall and CPU seconds of the fit, and false negatives per 1,000 draws (validation
  * positives chosen as negatives).
  */
@@ -30,6 +31,7 @@ export async function pairingData(name: string): Promise<{ train: import('@decoy
   let all: import('@decoy/core').Interactions
   if (name === 'ml') all = (await loadDataset('ml-latest-small', { dir: process.env.DECOY_DATA_DIR, interactionsOnly: true })).interactions
   else if (name === 's100k') all = generateSynthetic({ users: 943, items: 1682, clusters: 20, interactionsPerUser: [20, 250], affinity: 0.7, popularityExponent: 1.0, seed: 100 }).interactions
+  else if (name === 's100k8') all = generateSynthetic({ users: 943, items: 1682, clusters: 8, interactionsPerUser: [20, 200], affinity: 0.7, popularityExponent: 1.0, seed: 100 }).interactions
   else if (name === 's17k') all = generateSynthetic({ users: 1900, items: 17000, clusters: 40, interactionsPerUser: [10, 120], affinity: 0.7, popularityExponent: 1.1, seed: 17 }).interactions
   else throw new Error(`unknown dataset ${name}`)
   const { train: full } = core.splitRandom(all, { testFraction: 0.2, seed: 42 })

@@ -124,7 +124,7 @@ describe('hard sampler', () => {
     // Same law as logQ: 'base' (the field changes the report only), shifted by log(M/N).
     const M = 8
     const N = 2
-    const s = hardSampler({ candidates: M, keep: N })
+    const s = hardSampler({ candidates: M, keep: N, logQ: 'selection' })
     s.prepare({ train, rng: createRng(26).fork('sampler'), scorer })
     const res = countDraws(s, train, 0, DRAWS, { k: N })
     const m = complement(0).length
@@ -149,7 +149,7 @@ describe('hard sampler', () => {
         for (let c = 0; c < count; c++) out[c] /= 40
       },
     }
-    const s = hardSampler({ candidates: 64, pick: 'softmax', temperature: 1 })
+    const s = hardSampler({ candidates: 64, pick: 'softmax', temperature: 1, logQ: 'selection' })
     s.prepare({ train: tr, rng: createRng(27).fork('sampler'), scorer: scaled })
     const b = createBatch(256)
     b.users.fill(0)
