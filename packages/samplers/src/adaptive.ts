@@ -290,7 +290,8 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
             continue
           }
           roundFrom[l] = np2
-          warpFillCandidates(pi, np2, c, laneUser[l], lanePos[l], laneTrain[l] === 1, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, tally)
+          const u = laneUser[l]
+          warpFillCandidates(pi, np2, c, u, lanePos[l], laneTrain[l] === 1, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, tally)
           pu.fill(laneUser[l], np2, np2 + c)
           np2 += c
           active[kept++] = l

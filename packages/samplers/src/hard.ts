@@ -240,7 +240,10 @@ class HardSampler implements NegativeSampler<HardConfig> {
           const d0 = g * keep
           const want = Math.min(keep, k - d0)
           const valid = gatherCandidates(cand.items, cand.logQ, pairScores, s * per + g * m, m, this.items, this.logQ, this.scores)
-          pickHard(this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state, out.items, out.logQ, slot * k + d0, t, selection ? keep : 0, this.sortScratch)
+          pickHard(
+            this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state,
+            out.items, out.logQ, slot * k + d0, t, selection ? keep : 0, this.sortScratch,
+          )
         }
       }
     }
@@ -341,7 +344,9 @@ export function pickHard(
     } else keys[c] = scores[c]
   }
   if (sortScratch !== null && want > 1 && valid > 1) {
-    pickSorted(items, logQ, scores, keys, valid, want, softmax, invTau, logZ, maxShift, selectionKeep, outItems, outLogQ, o, tally, sortScratch)
+    pickSorted(
+      items, logQ, scores, keys, valid, want, softmax, invTau, logZ, maxShift, selectionKeep, outItems, outLogQ, o, tally, sortScratch,
+    )
     return
   }
   for (let d = 0; d < want; d++) {
@@ -361,7 +366,8 @@ export function pickHard(
     }
     taken[best] = 1
     outItems[o + d] = items[best]
-    outLogQ[o + d] = selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
+    outLogQ[o + d] =
+      selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
     if (valid > 1) {
       const x = scores[best]
       let below = 0
@@ -441,7 +447,8 @@ function pickSorted(
     const p = len - 1 - d
     const best = INDEX_SPAN - 1 - (packed[p] % INDEX_SPAN)
     outItems[o + d] = items[best]
-    outLogQ[o + d] = selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
+    outLogQ[o + d] =
+      selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
     let below: number
     let ties: number
     if (softmax) {
@@ -482,7 +489,16 @@ function pickSorted(
  * log(M/N); softmax log(M·q₀·π/N) with π the candidate's inclusion probability among the group's
  * (weights w = e^{x/τ}/q₀): w/Σw for N = 1 (exact), 1 − e^{−λw} for N > 1 (see {@link inclusionLogC}).
  */
-function selectionLogQ(lq0: number, x: number, softmax: boolean, invTau: number, logC: number, maxShift: number, valid: number, keep: number): number {
+function selectionLogQ(
+  lq0: number,
+  x: number,
+  softmax: boolean,
+  invTau: number,
+  logC: number,
+  maxShift: number,
+  valid: number,
+  keep: number,
+): number {
   if (!softmax) return lq0 + maxShift
   if (logC === Infinity) return Math.log(valid / keep) + lq0
   const t = x * invTau - lq0 + logC
@@ -500,7 +516,14 @@ function selectionLogQ(lq0: number, x: number, softmax: boolean, invTau: number,
  * @param work - scratch of at least `valid` float64s (overwritten).
  * @internal
  */
-export function inclusionLogC(scores: Float32Array, logQ: Float32Array, valid: number, invTau: number, keep: number, work: Float64Array): number {
+export function inclusionLogC(
+  scores: Float32Array,
+  logQ: Float32Array,
+  valid: number,
+  invTau: number,
+  keep: number,
+  work: Float64Array,
+): number {
   if (valid <= keep) return Infinity
   let hi = -Infinity
   for (let c = 0; c < valid; c++) {
