@@ -90,7 +90,7 @@ describe('dynamic sampler (SRNS)', () => {
     }
     // Settled memory of user 0 at τ = 0.1: the top non-positives 38, 36, 35, 34.
     expect(Array.from(out.items.subarray(62 * 4, 63 * 4))).toEqual([38, 36, 35, 34])
-    expect(() => dynamicSampler({ memory: 4, keep: 5 })).toThrow(/"keep" must be <= 4/)
+    expect(() => dynamicSampler({ memory: 4, keep: 5 })).toThrow(/"keep" must be .*4/)
   })
 
   it('batched rounds: a repeated user’s next step sees the memory its previous step left', () => {
