@@ -46,11 +46,15 @@ describe('exports', () => {
         "IdMap": "class",
         "MAX_ARRAY_ELEMENTS": "number",
         "ResourceError": "class",
+        "TextLogReader": "class",
         "buildInteractions": "function",
         "checkAllocation": "function",
         "createBatch": "function",
         "createNegativeBuffer": "function",
         "createRng": "function",
+        "dotScoreRow": "function",
+        "dotScoreVector": "function",
+        "dotTopK": "function",
         "formatBytes": "function",
         "identityIds": "function",
         "isFactorView": "function",
@@ -60,6 +64,7 @@ describe('exports', () => {
         "parseCsvRecords": "function",
         "parseInteractions": "function",
         "parseJsonText": "function",
+        "readInteractionsStream": "function",
         "recommendTopK": "function",
         "scorePairs": "function",
         "setMemoryBudget": "function",
@@ -76,6 +81,8 @@ describe('exports', () => {
   it('@decoy/core/arrow', async () => {
     expect(surface(await import('@decoy/core/arrow'))).toMatchInlineSnapshot(`
       {
+        "ArrowLogBuilder": "class",
+        "arrowIpcBatches": "function",
         "arrowTableFromColumns": "function",
         "interactionsFromArrow": "function",
         "interactionsToArrow": "function",
@@ -110,8 +117,15 @@ describe('exports', () => {
       {
         "OutputError": "class",
         "beginFileSet": "function",
+        "dotTopKParallel": "function",
+        "encodeInteractionsTsv": "function",
         "formatInteractionsTsv": "function",
+        "isGzip": "function",
+        "isParquet": "function",
+        "listParquetParts": "function",
         "outputError": "function",
+        "parquetBatches": "function",
+        "readInteractions": "function",
         "readInteractionsFile": "function",
         "readSplit": "function",
         "settleFileSets": "function",
@@ -178,6 +192,7 @@ describe('exports', () => {
         "chiSquare": "function",
         "chiSquareCounts": "function",
         "evaluate": "function",
+        "evaluateAsync": "function",
         "gammaQ": "function",
         "gini": "function",
         "logGamma": "function",
@@ -197,6 +212,7 @@ describe('exports', () => {
   it('@decoy/models', async () => {
     expect(surface(await import('@decoy/models'))).toMatchInlineSnapshot(`
       {
+        "AlternatingLeastSquares": "class",
         "FM_METADATA_FIELDS": "array",
         "FactorizationMachine": "class",
         "FeatureDictionary": "class",
@@ -205,6 +221,8 @@ describe('exports', () => {
         "Item2Vec": "class",
         "MODELS_VERSION": "string",
         "MatrixFactorization": "class",
+        "alsDefaults": "object",
+        "alternatingLeastSquares": "function",
         "checkOption": "function",
         "createModel": "function",
         "decodeModel": "function",
@@ -238,6 +256,8 @@ describe('exports', () => {
     expect(surface(await import('@decoy/models/kernels'))).toMatchInlineSnapshot(`
       {
         "ADAGRAD_EPS": "number",
+        "AlsWasmKernel": "class",
+        "CG_EPS": "number",
         "DotWasmKernel": "class",
         "FmWasmKernel": "class",
         "HP_BETA": "number",
@@ -264,10 +284,19 @@ describe('exports', () => {
         "ageBucket": "function",
         "allocDotScratch": "function",
         "allocFmScratch": "function",
+        "alsLoss": "function",
+        "alsWasmArrays": "function",
+        "alsWasmSupported": "function",
         "bprGrad": "function",
         "bprSgdRange": "function",
         "buildHuffman": "function",
+        "cgRows": "function",
+        "cgScratch": "function",
         "checkPositiveInt": "function",
+        "choleskyRows": "function",
+        "choleskySolve": "function",
+        "confidenceMatrices": "function",
+        "createAlsWasmLayout": "function",
         "createDotScorer": "function",
         "createDotStepper": "function",
         "createDotWasmLayout": "function",
@@ -291,6 +320,7 @@ describe('exports', () => {
         "fmWasmCovers": "function",
         "fmWasmSupported": "function",
         "gbceBeta": "function",
+        "gram": "function",
         "harmonic": "function",
         "hsProbability": "function",
         "hsStep": "function",
@@ -326,6 +356,7 @@ describe('exports', () => {
   it('@decoy/models/node', async () => {
     expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
       {
+        "createAlsPool": "function",
         "loadModel": "function",
         "runItem2VecParallel": "function",
         "runParallel": "function",
