@@ -168,9 +168,6 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
   const todo = tasks.filter((t) => !byId.has(t.id))
   log(`${title}: ${cells.length} cells × ${c.seeds.length} seeds = ${tasks.length} runs` + (skipped.length ? `, ${skipped.length} already recorded` : '') + (todo.length ? `, running ${todo.length}` + (threads > 1 ? ` on ${Math.min(threads, todo.length)} threads` : '') : ''))
 
-  if (c.budget.scoreEvaluations !== undefined && c.models.some((m) => m.kind === 'item2vec')) {
-    log(`note: item2vec cannot stop between epochs, so its cells run budget.epochs (${c.budget.epochs ?? 5}) whatever their score evaluations; both are reported`)
-  }
   const ran: string[] = []
   const record = (t: (typeof tasks)[number], r: CellRecord) => {
     writeFileAtomic(t.file, JSON.stringify({ fingerprint: t.fingerprint, record: r }) + '\n')

@@ -24,7 +24,7 @@ const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
  * @param path - the file.
  * @param opts - as for `parseInteractions` (Arrow uses columns, minRating, duplicates, id maps).
  * @returns the interactions.
- * @throws {@link DataError} whose source is the file name (a missing file too).
+ * @throws {@link @decoy/core!index.DataError | DataError} whose source is the file name (a missing file too).
  * @example
  * ```ts
  * const train = readInteractionsFile('split/train.tsv')

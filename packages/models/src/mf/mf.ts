@@ -4,7 +4,7 @@ import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { createDotScorer, createDotStepper, type DotStepperSpec } from '../train/dot-stepper.js'
-import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from '../train/dot-step-wasm.js'
+import { mfBackend } from './backend.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
@@ -178,8 +178,6 @@ export class MatrixFactorization implements Model {
     const { seed, ...merged } = mergeFitConfig(c, opts, 'matrixFactorization')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
-    const kernel = opts.kernel ?? 'auto'
-    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -194,41 +192,23 @@ export class MatrixFactorization implements Model {
       { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
       { what: 'score scratch', elements: train.numItems * 2, bytesPer: 4 },
     ], 'lower the dimension (--factors) or the batch size × negatives')
-    // The WebAssembly kernel updates the parameters in its own memory, so they live there.
-    let layout: DotWasmLayout | null = null
-    const covered = dotWasmCovers({ dim, loss: loss.code, optimizer, normalize })
-    if (kernel !== 'js' && covered && dotWasmSupported()) {
-      layout = createDotWasmLayout({
-        dim,
-        k: merged.negatives,
-        batchSize: merged.batchSize,
-        rows: train.numUsers,
-        numItems: train.numItems,
-        bias: useBias,
-        adagrad: optimizer === OPT_ADAGRAD,
-        threads: workers,
-        shared: workers >= 2,
-      })
-    }
-    if (kernel === 'wasm' && layout === null) {
-      throw new Error(
-        `fit: kernel 'wasm' needs WebAssembly SIMD, loss bpr, logistic, gbce or softmax, normalize false, dim a multiple of 4 (got loss ${merged.loss}, normalize ${c.normalize}, dim ${dim}) and parameters under 4 GiB`,
-      )
-    }
-    let arrays: Record<string, Float32Array>
-    if (layout) {
-      arrays = dotWasmArrays(layout)
-      this.initialize(train, seed, arrays)
-    } else {
-      this.initialize(train, seed, null)
-      arrays = { left: this.userFactors, right: this.itemFactors }
-      if (useBias) arrays.bias = this.itemBias
-      if (optimizer === OPT_ADAGRAD) {
-        arrays.leftAcc = new Float32Array(this.userFactors.length)
-        arrays.rightAcc = new Float32Array(this.itemFactors.length)
-        if (useBias) arrays.biasAcc = new Float32Array(this.itemBias.length)
-      }
-    }
+    // The backend decides which step kernel runs and where the parameters live (its memory).
+    const backend = mfBackend(opts.kernel, {
+      dim,
+      k: merged.negatives,
+      batchSize: merged.batchSize,
+      rows: train.numUsers,
+      numItems: train.numItems,
+      bias: useBias,
+      loss: loss.code,
+      optimizer,
+      adagrad: optimizer === OPT_ADAGRAD,
+      normalize,
+      workers,
+      lossName: merged.loss,
+    })
+    const arrays = backend.arrays
+    this.initialize(train, seed, arrays)
     const spec: DotStepperSpec = {
       dim,
       numItems: train.numItems,
@@ -238,7 +218,7 @@ export class MatrixFactorization implements Model {
       normalize,
       l2: merged.l2,
       l2Bias: merged.l2Bias ?? merged.l2,
-      wasm: layout,
+      wasm: backend.wasm,
     }
     let live = arrays
     const target: TrainTarget = {
@@ -268,7 +248,7 @@ export class MatrixFactorization implements Model {
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
-    const ran = layout ? 'wasm' : 'js'
+    const ran = backend.kernel
     result.kernel = ran
     result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, sampler: opts.sampler.config }
     this.seed = seed
@@ -277,11 +257,10 @@ export class MatrixFactorization implements Model {
   }
 
   /**
-   * Allocates (or, with `into`, adopts the `left`, `right`, `bias` arrays of) the parameters for
-   * `train` and initialises them from `<seed>/fit/init`: same values either way.
+   * Adopts the backend's `left`, `right`, `bias` arrays as the parameters for `train` and
+   * initialises them from `<seed>/fit/init` (the same values whichever kernel runs).
    */
-  private initialize(train: Interactions, seed: string, into: Record<string, Float32Array> | null): void {
-    const dim = this.config.dim
+  private initialize(train: Interactions, seed: string, into: Record<string, Float32Array>): void {
     this.numUsers = train.numUsers
     this.numItems = train.numItems
     this.userIds = train.userIds
@@ -290,12 +269,12 @@ export class MatrixFactorization implements Model {
     this.seenItems = train.items
     const state = createRng(seed).fork('fit').fork('init').state
     const std = this.config.initStd
-    this.userFactors = into ? into.left : new Float32Array(train.numUsers * dim)
-    this.itemFactors = into ? into.right : new Float32Array(train.numItems * dim)
+    this.userFactors = into.left
+    this.itemFactors = into.right
     for (let i = 0; i < this.userFactors.length; i++) this.userFactors[i] = std * prngNormal(state)
     for (let i = 0; i < this.itemFactors.length; i++) this.itemFactors[i] = std * prngNormal(state)
     const useBias = this.config.bias && !this.config.normalize
-    this.itemBias = useBias ? (into?.bias ?? new Float32Array(train.numItems)) : EMPTY_F32
+    this.itemBias = useBias ? into.bias : EMPTY_F32
     this.itemBias.fill(0)
     this.scoreScratch = new Float32Array(train.numItems)
   }
