@@ -5,7 +5,7 @@
  * Faults a root-run test cannot cause for real (a full or read-only disk) are injected through the
  * `DECOY_TEST_WRITE_FAULT` hook of core's writers. Crashes mid-write are in crash.test.ts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -129,6 +129,24 @@ cases.push({
   cliEnv: () => ({ DECOY_CACHE: p('a-file', 'cache'), DECOY_DATA_DIR: DIR }),
   says: /a-file is a file, not a directory \(the dataset cache/,
 })
+
+// A real full device (no injection): devices are written into, never renamed over.
+if (existsSync('/dev/full')) {
+  cases.push(
+    {
+      cls: 'output path',
+      name: 'sample --out /dev/full (a real full device)',
+      argv: () => ['sample', '--train', TRAIN, '--sampler', 'uniform', '--draws', '500', '--seed', '1', '--out', '/dev/full'],
+      says: /^cannot write \/dev\/full: no space left on the device holding \/dev$/,
+    },
+    {
+      cls: 'output path',
+      name: 'train --save /dev/full (a real full device)',
+      argv: () => ['train', '--train', TRAIN, '--sampler', 'uniform', '--epochs', '1', '--factors', '4', '--save', '/dev/full'],
+      says: /^cannot write \/dev\/full: no space left on the device holding \/dev$/,
+    },
+  )
+}
 
 const SIZE = /needs about [\d.]+ [kMGTPE]?B \(\d+ bytes\) of memory.*over the limit of [\d.]+ [kMGT]?B \(\d+ bytes\)/
 cases.push(
@@ -467,6 +485,15 @@ describe('robustness corpus: exit 2, one line, the path or size or field, in wor
     }
     walk(dir)
     expect(left).toEqual([])
+  })
+
+  it('a device is written into, not replaced: --out /dev/null stays /dev/null', async () => {
+    const io = captureIo()
+    expect(await main(['sample', '--train', TRAIN, '--sampler', 'uniform', '--draws', '50', '--seed', '1', '--out', '/dev/null'], io)).toBe(
+      0,
+    )
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true)
+    if (existsSync('/dev/full')) expect(statSync('/dev/full').isCharacterDevice()).toBe(true)
   })
 
   it('missing parent folders of an output are created (not an error)', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { outputError } from './output-error.js'
 import { holdTemporary, releaseTemporary, removeStaleTemporaries, testKillPoint, testWriteFault } from './temporaries.js'
@@ -6,6 +6,16 @@ import { holdTemporary, releaseTemporary, removeStaleTemporaries, testKillPoint,
 /** `.<name>.<pid>.<time>.tmp`: the temporary of one write; the pid tells whether its owner lives. */
 const TMP_NAME = /^\..+\.(\d+)\.\d+\.tmp$/
 let seq = 0
+
+/** True for an existing path that is neither a regular file nor a directory (device, pipe, socket). */
+function isSpecialFile(path: string): boolean {
+  try {
+    const st = statSync(path)
+    return !st.isFile() && !st.isDirectory()
+  } catch {
+    return false
+  }
+}
 
 /** Creates `dir` and its missing parents; a failure is an {@link OutputError} naming `target`. */
 export function ensureDir(dir: string, target: string = dir): void {
@@ -46,6 +56,16 @@ export function writeNewFile(tmp: string, data: string | Uint8Array): void {
  * (`.<name>.<pid>.*.tmp`) are removed by the next write of the same name.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  if (isSpecialFile(path)) {
+    // /dev/stdout, /dev/null, a named pipe: write into it, as `>` would. Renaming a temp file over
+    // it would replace the device node itself (and as root, succeed).
+    try {
+      writeFileSync(path, data)
+    } catch (e) {
+      throw outputError(e, path)
+    }
+    return
+  }
   const dir = dirname(path)
   const name = basename(path)
   ensureDir(dir, path)
