@@ -154,7 +154,7 @@ cases.push(
     cls: 'resource',
     name: 'mf --factors 1e9',
     argv: () => ['train', '--train', TRAIN, '--sampler', 'uniform', '--factors', '1000000000'],
-    says: new RegExp(`^mf with dim 1000000000 .*${SIZE.source}.*--factors`),
+    says: new RegExp(`^mf with dim 1000000000 .*${SIZE.source}.*--dim`),
   },
   {
     cls: 'resource',

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { outputError } from './output-error.js'
 import { holdTemporary, releaseTemporary, removeStaleTemporaries, testKillPoint, testWriteFault } from './temporaries.js'
@@ -6,6 +6,34 @@ import { holdTemporary, releaseTemporary, removeStaleTemporaries, testKillPoint,
 /** `.<name>.<pid>.<time>.tmp`: the temporary of one write; the pid tells whether its owner lives. */
 const TMP_NAME = /^\..+\.(\d+)\.\d+\.tmp$/
 let seq = 0
+
+/** Creates `dir` and its missing parents; a failure is an {@link OutputError} naming `target`. */
+export function ensureDir(dir: string, target: string = dir): void {
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (e) {
+    throw outputError(e, target)
+  }
+}
+
+/**
+ * What a written file holds: text (UTF-8), bytes, or a producer that streams chunks through
+ * `write(bytes, length)` (memory stays at one chunk, whatever the file's size).
+ */
+export type FileContents = string | Uint8Array | ((write: (bytes: Uint8Array, length: number) => void) => void)
+
+/** Writes all of `data` to the open file `fd`. */
+function writeContents(fd: number, data: FileContents): void {
+  const put = (buf: Uint8Array, length: number) => {
+    let off = 0
+    while (off < length) off += writeSync(fd, buf, off, length - off)
+  }
+  if (typeof data === 'function') data(put)
+  else {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+    put(buf, buf.length)
+  }
+}
 
 /** True for an existing path that is neither a regular file nor a directory (device, pipe, socket). */
 function isSpecialFile(path: string): boolean {
@@ -17,23 +45,12 @@ function isSpecialFile(path: string): boolean {
   }
 }
 
-/** Creates `dir` and its missing parents; a failure is an {@link OutputError} naming `target`. */
-export function ensureDir(dir: string, target: string = dir): void {
-  try {
-    mkdirSync(dir, { recursive: true })
-  } catch (e) {
-    throw outputError(e, target)
-  }
-}
-
 /** Writes all of `data` to a new file at `tmp` and fsyncs it. @internal */
-export function writeNewFile(tmp: string, data: string | Uint8Array): void {
+export function writeNewFile(tmp: string, data: FileContents): void {
   let fd = -1
   try {
     fd = openSync(tmp, 'w')
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
-    let off = 0
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
+    writeContents(fd, data)
     testWriteFault(tmp)
     fsyncSync(fd)
     closeSync(fd)
@@ -49,20 +66,24 @@ export function writeNewFile(tmp: string, data: string | Uint8Array): void {
  * parent folders are created.
  *
  * @param path - destination file.
- * @param data - text (UTF-8) or bytes.
+ * @param data - text (UTF-8), bytes, or a producer streaming chunks (bounded memory).
  * @throws {@link OutputError} naming `path` and the cause in words (a parent that is a file, a
  * directory at `path`, a read-only or full disk); the temp file is removed first.
  * @remarks The temp file is also removed on SIGINT / SIGTERM, and temp files of killed processes
  * (`.<name>.<pid>.*.tmp`) are removed by the next write of the same name.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: FileContents): void {
   if (isSpecialFile(path)) {
     // /dev/stdout, /dev/null, a named pipe: write into it, as `>` would. Renaming a temp file over
     // it would replace the device node itself (and as root, succeed).
+    let fd = -1
     try {
-      writeFileSync(path, data)
+      fd = openSync(path, 'w')
+      writeContents(fd, data)
     } catch (e) {
       throw outputError(e, path)
+    } finally {
+      if (fd >= 0) closeSync(fd)
     }
     return
   }
