@@ -73,6 +73,7 @@ const writers: { name: string; out: (target: string) => string[]; dirOut: boolea
     out: (t) => ['train', '--train', TRAIN, '--sampler', 'uniform', '--epochs', '1', '--factors', '4', '--save', t],
     dirOut: false,
   },
+  { name: 'data convert --out', out: (t) => ['data', 'convert', '--data', TRAIN, '--out', t], dirOut: false },
   { name: 'experiment --out', out: (t) => ['experiment', config('exp.json'), '--out', t, '--no-plots'], dirOut: true },
 ]
 
