@@ -209,6 +209,7 @@ describe('exports', () => {
   it('@decoy/models', async () => {
     expect(surface(await import('@decoy/models'))).toMatchInlineSnapshot(`
       {
+        "AlternatingLeastSquares": "class",
         "FM_METADATA_FIELDS": "array",
         "FactorizationMachine": "class",
         "FeatureDictionary": "class",
@@ -217,6 +218,8 @@ describe('exports', () => {
         "Item2Vec": "class",
         "MODELS_VERSION": "string",
         "MatrixFactorization": "class",
+        "alsDefaults": "object",
+        "alternatingLeastSquares": "function",
         "checkOption": "function",
         "createModel": "function",
         "decodeModel": "function",
@@ -250,6 +253,8 @@ describe('exports', () => {
     expect(surface(await import('@decoy/models/kernels'))).toMatchInlineSnapshot(`
       {
         "ADAGRAD_EPS": "number",
+        "AlsWasmKernel": "class",
+        "CG_EPS": "number",
         "DotWasmKernel": "class",
         "FmWasmKernel": "class",
         "HP_BETA": "number",
@@ -276,10 +281,19 @@ describe('exports', () => {
         "ageBucket": "function",
         "allocDotScratch": "function",
         "allocFmScratch": "function",
+        "alsLoss": "function",
+        "alsWasmArrays": "function",
+        "alsWasmSupported": "function",
         "bprGrad": "function",
         "bprSgdRange": "function",
         "buildHuffman": "function",
+        "cgRows": "function",
+        "cgScratch": "function",
         "checkPositiveInt": "function",
+        "choleskyRows": "function",
+        "choleskySolve": "function",
+        "confidenceMatrices": "function",
+        "createAlsWasmLayout": "function",
         "createDotScorer": "function",
         "createDotStepper": "function",
         "createDotWasmLayout": "function",
@@ -303,6 +317,7 @@ describe('exports', () => {
         "fmWasmCovers": "function",
         "fmWasmSupported": "function",
         "gbceBeta": "function",
+        "gram": "function",
         "harmonic": "function",
         "hsProbability": "function",
         "hsStep": "function",
@@ -338,6 +353,7 @@ describe('exports', () => {
   it('@decoy/models/node', async () => {
     expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
       {
+        "createAlsPool": "function",
         "loadModel": "function",
         "runItem2VecParallel": "function",
         "runParallel": "function",

@@ -48,7 +48,7 @@ export async function readInteractions(path: string, opts: ReadOptions = {}): Pr
   const source = opts.source ?? basename(path)
   let st
   try {
-    settleFileSets(dirname(path)) // never read half of an interrupted set of files (split's pair)
+    settleFileSets(dirname(path)) // never read half of an interrupted set of files (a killed split)
     st = statSync(path)
   } catch (e) {
     throw fileError(e, path, source)
