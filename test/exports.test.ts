@@ -46,11 +46,15 @@ describe('exports', () => {
         "IdMap": "class",
         "MAX_ARRAY_ELEMENTS": "number",
         "ResourceError": "class",
+        "TextLogReader": "class",
         "buildInteractions": "function",
         "checkAllocation": "function",
         "createBatch": "function",
         "createNegativeBuffer": "function",
         "createRng": "function",
+        "dotScoreRow": "function",
+        "dotScoreVector": "function",
+        "dotTopK": "function",
         "formatBytes": "function",
         "identityIds": "function",
         "isFactorView": "function",
@@ -60,6 +64,7 @@ describe('exports', () => {
         "parseCsvRecords": "function",
         "parseInteractions": "function",
         "parseJsonText": "function",
+        "readInteractionsStream": "function",
         "recommendTopK": "function",
         "setMemoryBudget": "function",
         "shuffleInPlace": "function",
@@ -75,6 +80,8 @@ describe('exports', () => {
   it('@decoy/core/arrow', async () => {
     expect(surface(await import('@decoy/core/arrow'))).toMatchInlineSnapshot(`
       {
+        "ArrowLogBuilder": "class",
+        "arrowIpcBatches": "function",
         "arrowTableFromColumns": "function",
         "interactionsFromArrow": "function",
         "interactionsToArrow": "function",
@@ -109,8 +116,15 @@ describe('exports', () => {
       {
         "OutputError": "class",
         "beginFileSet": "function",
+        "dotTopKParallel": "function",
+        "encodeInteractionsTsv": "function",
         "formatInteractionsTsv": "function",
+        "isGzip": "function",
+        "isParquet": "function",
+        "listParquetParts": "function",
         "outputError": "function",
+        "parquetBatches": "function",
+        "readInteractions": "function",
         "readInteractionsFile": "function",
         "readSplit": "function",
         "settleFileSets": "function",
@@ -175,6 +189,7 @@ describe('exports', () => {
         "chiSquare": "function",
         "chiSquareCounts": "function",
         "evaluate": "function",
+        "evaluateAsync": "function",
         "gammaQ": "function",
         "gini": "function",
         "logGamma": "function",
@@ -194,6 +209,7 @@ describe('exports', () => {
   it('@decoy/models', async () => {
     expect(surface(await import('@decoy/models'))).toMatchInlineSnapshot(`
       {
+        "AlternatingLeastSquares": "class",
         "FM_METADATA_FIELDS": "array",
         "FactorizationMachine": "class",
         "FeatureDictionary": "class",
@@ -202,6 +218,8 @@ describe('exports', () => {
         "Item2Vec": "class",
         "MODELS_VERSION": "string",
         "MatrixFactorization": "class",
+        "alsDefaults": "object",
+        "alternatingLeastSquares": "function",
         "checkOption": "function",
         "createModel": "function",
         "decodeModel": "function",
@@ -235,6 +253,8 @@ describe('exports', () => {
     expect(surface(await import('@decoy/models/kernels'))).toMatchInlineSnapshot(`
       {
         "ADAGRAD_EPS": "number",
+        "AlsWasmKernel": "class",
+        "CG_EPS": "number",
         "DotWasmKernel": "class",
         "FmWasmKernel": "class",
         "HP_BETA": "number",
@@ -261,10 +281,19 @@ describe('exports', () => {
         "ageBucket": "function",
         "allocDotScratch": "function",
         "allocFmScratch": "function",
+        "alsLoss": "function",
+        "alsWasmArrays": "function",
+        "alsWasmSupported": "function",
         "bprGrad": "function",
         "bprSgdRange": "function",
         "buildHuffman": "function",
+        "cgRows": "function",
+        "cgScratch": "function",
         "checkPositiveInt": "function",
+        "choleskyRows": "function",
+        "choleskySolve": "function",
+        "confidenceMatrices": "function",
+        "createAlsWasmLayout": "function",
         "createDotScorer": "function",
         "createDotStepper": "function",
         "createDotWasmLayout": "function",
@@ -288,6 +317,7 @@ describe('exports', () => {
         "fmWasmCovers": "function",
         "fmWasmSupported": "function",
         "gbceBeta": "function",
+        "gram": "function",
         "harmonic": "function",
         "hsProbability": "function",
         "hsStep": "function",
@@ -323,6 +353,7 @@ describe('exports', () => {
   it('@decoy/models/node', async () => {
     expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
       {
+        "createAlsPool": "function",
         "loadModel": "function",
         "runItem2VecParallel": "function",
         "runParallel": "function",

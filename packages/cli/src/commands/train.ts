@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { writeFileAtomic } from '@decoy/core/node'
 import { loadDataset } from '@decoy/datasets'
-import { evaluate, type EvalResult } from '@decoy/eval'
+import { evaluateAsync, type EvalResult } from '@decoy/eval'
 import { modelFamilies, modelKinds, optionFlag, type ModelMetadata, type OptionSpec } from '@decoy/models'
 import type { Args, OptionSpec as CommandOption } from '../args.js'
 import type { Command, CommandContext } from '../command.js'
 import { InputError, UsageError } from '../errors.js'
-import { asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
+import { STRICT_OPTION, asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
+import { evalWorkers, topKRunner } from '../eval-runner.js'
 import { defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
 import { evalJson, evalSummary, metricsTable } from '../report.js'
 import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
@@ -42,6 +43,9 @@ function modelFlags(): ModelFlag[] {
 }
 
 const FLAGS = modelFlags()
+
+/** Families that never sample (ALS): `--sampler`, `--loss` and `--negatives` are errors with them. */
+const SAMPLERLESS = modelKinds.filter((k) => modelFamilies[k].samplerless !== undefined)
 
 function flagOption(f: ModelFlag): CommandOption {
   const all = f.kinds.length === modelKinds.length
@@ -89,13 +93,14 @@ function readFlag(args: Args, flag: string, spec: OptionSpec): unknown {
 /** `decoy train`. */
 export const trainCommand: Command = {
   name: 'train',
-  summary: `train a model (${modelKinds.join(', ')}) through any sampler, evaluate it, optionally save it`,
+  summary: `train a model (${modelKinds.join(', ')}) through any sampler${SAMPLERLESS.length ? ` (${SAMPLERLESS.join(', ')}: none)` : ''}, evaluate it, optionally save it`,
   usage:
     `--train <file> --test <file> --model ${modelKinds.join('|')} [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n` +
     '       [--dim 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
     '       [--save <path>] [--dataset <name>] [--kernel auto|wasm|js] [--json]\n' +
     '       fm: [--features genres,year,tags[,demographics]] [--user-features <file>] [--item-features <file>]\n' +
     '       item2vec: [--window all|N] [--sample 1e-3] [--output ns|hs]\n' +
+    '       als: [--reg 30] [--alpha 3] [--iterations 10] [--cg-steps 3] (no --sampler, --loss or --negatives)\n' +
     "       every model option of the registry's schemas is a flag (see below); --factors is an alias of --dim",
   options: [
     ...dataOptions('train', 'training interactions (file, directory, dataset)'),
@@ -125,7 +130,8 @@ export const trainCommand: Command = {
       description: 'step kernels, WebAssembly SIMD or TypeScript',
       defaultText: 'auto (wasm when WebAssembly SIMD is available, dim % 4 = 0 and, for mf/fm, the loss is not warp and scores are not cosine)',
     },
-    { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs)', defaultText: '1' },
+    { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs); also the evaluation threads', defaultText: '1 (evaluation: 2)' },
+    STRICT_OPTION,
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of initialisation, order and sampler streams', defaultText: '42' },
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
     { name: 'save', type: 'string', value: '<path>', description: 'save the model (Arrow IPC + JSON header), written atomically' },
@@ -135,13 +141,18 @@ export const trainCommand: Command = {
   notes:
     'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
     'JSON keys: model, metrics {"ndcg@10", "ndcg@20", "recall@20", "hr@10", …} (when --test is given), k, users,\n' +
-    'test_interactions, unseen_test_items, masked_test_items, sampled, warnings, train_seconds, updates_per_second,\n' +
+    'test_interactions, unseen_test_items, masked_test_items, unknown_users, unknown_user_interactions, unknown_items, sampled,\n' +
+    'warnings, train_seconds, eval_seconds (null without --test), updates_per_second,\n' +
     'updates, config (the full resolved configuration, sampler included), sampler_stats, epochs [{epoch, seconds, loss?,\n' +
     'updates?, pairs?, learningRate}], saved?.',
   async run(args, ctx) {
     const kind = args.choice('model', modelKinds, 'mf')!
     const family = modelFamilies[kind]
     if (args.has('dim') && args.has('factors')) throw new UsageError('train: give --dim or --factors, not both')
+    // A family that never samples (ALS) rejects the sampling flags, saying why.
+    for (const f of family.samplerless ? ['sampler', 'sampler-config', 'loss', 'negatives'] : []) {
+      if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}: ${family.samplerless}`)
+    }
     const options: Record<string, unknown> = {}
     for (const f of FLAGS) {
       const given = args.has(f.flag) || (f.flag === 'dim' && args.has('factors'))
@@ -167,12 +178,12 @@ export const trainCommand: Command = {
       throw new UsageError(`train: sampler ${sampler!.config.kind} needs --batch-size >= ${minBatch}, got ${batch}`)
     }
     const { interactions: train, meta } = await loadTrain(args, ctx)
-    const test = args.has('test') ? loadTest(args, train) : null
+    const test = args.has('test') ? await loadTest(args, train, 'test', args.bool('strict')) : null
     // Options built from dataset metadata (FM's --features) need --dataset's metadata.
     if ((family.metadataOptions ?? []).some((key) => typeof options[key] === 'string' && (options[key] as string).trim() !== '')) {
       settings.metadata = await datasetMetadata(args, ctx)
     }
-    const epochs = settings.epochs ?? defaultEpochs(kind)
+    const epochs = settings.epochs ?? defaultEpochs(kind, options)
     const bar = ctx.progress(`train ${kind}`, epochs)
     let outcome
     try {
@@ -195,7 +206,9 @@ export const trainCommand: Command = {
     }
     bar.done()
     let r: EvalResult | null = null
-    if (test) r = evaluate(outcome.model, train, test, { k })
+    const evalStart = performance.now()
+    if (test) r = await evaluateAsync(outcome.model, train, test, { k, strict: args.bool('strict'), topK: topKRunner(evalWorkers(args)) })
+    const evalSeconds = test ? (performance.now() - evalStart) / 1000 : null
     let saved: string | undefined
     const savePath = args.str('save')
     if (savePath) {
@@ -216,6 +229,7 @@ export const trainCommand: Command = {
       model: kind,
       ...(r ? evalJson(r) : { metrics: {} }),
       train_seconds: outcome.trainSeconds,
+      eval_seconds: evalSeconds,
       updates_per_second: outcome.updatesPerSecond,
       updates: outcome.updates,
       config: { ...outcome.config, k },
@@ -229,7 +243,7 @@ export const trainCommand: Command = {
     }
     let text = `model ${kind}, trained ${epochs} epochs in ${outcome.trainSeconds.toFixed(1)}s (${Math.round(outcome.updatesPerSecond).toLocaleString('en-US')} updates/s)\n`
     text += `config ${JSON.stringify(outcome.config)}\n`
-    if (r) text += metricsTable(r) + evalSummary(r)
+    if (r) text += metricsTable(r) + evalSummary(r) + `evaluated in ${evalSeconds!.toFixed(1)}s\n`
     if (saved) text += `saved ${saved}\n`
     ctx.io.stdout(text)
   },
