@@ -66,8 +66,8 @@ export function parseByteSize(text: string): number | null {
 
 /**
  * The bytes Decoy may plan to use: {@link setMemoryBudget}'s value, else `DECOY_MEMORY_LIMIT`
- * (`8GB`, `512MiB`, bytes), else {@link MEMORY_FRACTION} of the machine's memory on Node, else
- * {@link DEFAULT_MEMORY_BUDGET}.
+ * (`8GB`, `512MiB`, bytes), else 75% of the machine's memory on Node (`MEMORY_FRACTION`), else
+ * 2 GiB (`DEFAULT_MEMORY_BUDGET`).
  */
 export function memoryBudget(): number {
   if (override !== null) return override
