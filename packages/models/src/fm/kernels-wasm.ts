@@ -7,10 +7,10 @@
  * the memory is a SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
 import type { FmFeatureRows } from './kernels.js'
-import { WasmSlots, wasmLossArgs, type WasmLossArgs } from '../train/wasm-slots.js'
-import { dotWasmCovers } from '../train/dot-step-wasm.js'
+import { WasmSlots, wasmLossArgs, type WasmLossArgs } from '../wasm/slots.js'
+import { dotWasmCovers } from '../mf/kernels-wasm.js'
 import { FM_WASM_PLAIN, FM_WASM_SHARED } from './wasm/fm-module.js'
-import { wasmModulePair } from '../wasm-modules.js'
+import { wasmModulePair } from '../wasm/modules.js'
 import { align16, createArena, createWasmMemory } from '../wasm/memory.js'
 import { OPT_ADAGRAD } from '../optim/optim.js'
 

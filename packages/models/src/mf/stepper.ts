@@ -1,7 +1,7 @@
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
-import { allocDotScratch, dotStepRange, type DotViews } from './dot-step.js'
-import { DotWasmKernel, type DotWasmLayout } from './dot-step-wasm.js'
-import type { Stepper } from './types.js'
+import { allocDotScratch, dotStepRange, type DotViews } from './kernels.js'
+import { DotWasmKernel, type DotWasmLayout } from './kernels-wasm.js'
+import type { Stepper } from '../train/types.js'
 
 /**
  * Spec of a dot-product stepper (MF, item2vec): everything but the arrays, so that a worker

@@ -7,9 +7,9 @@
  * `WebAssembly.Memory` laid out by {@link createDotWasmLayout}; with `shared` the memory is a
  * SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
-import { WasmSlots, wasmLossArgs, type WasmLossArgs } from './wasm-slots.js'
+import { WasmSlots, wasmLossArgs, type WasmLossArgs } from '../wasm/slots.js'
 import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
-import { wasmModulePair } from '../wasm-modules.js'
+import { wasmModulePair } from '../wasm/modules.js'
 import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX } from '../losses/grad.js'
 import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
 
