@@ -4,7 +4,7 @@ import { DotWasmKernel, type DotWasmLayout } from './kernels-wasm.js'
 import type { Stepper } from '../train/types.js'
 
 /**
- * Spec of a dot-product stepper (MF, item2vec): everything but the arrays, so that a worker
+ * Spec of MF's dot-product stepper: everything but the arrays, so that a worker
  * thread rebuilds the same stepper over shared memory. JSON, except `wasm` (structured-clone safe).
  */
 export interface DotStepperSpec {
