@@ -91,7 +91,7 @@ function defaultCreateBase(config: SamplerConfig): NegativeSampler {
  * measurements and the pairings that avoid it). **Hardness** in `stats()` is the mean percentile
  * of the chosen score among its group's candidates (1 = always the maximum).
  *
- * **Batched scoring**: all candidates of up to {@link HARD_PAIR_BUDGET} (slot, candidate) pairs are
+ * **Batched scoring**: all candidates of up to `HARD_PAIR_BUDGET` (slot, candidate) pairs are
  * drawn in one base call and scored in one `scorePairs` call (the model's `scoreBatch`, e.g. MF's
  * WebAssembly kernel), not one `scoreItems` call per slot and group. The slot's ⌈k/N⌉ groups are
  * drawn together (i.i.d. base draws, so the law is unchanged).

@@ -23,7 +23,7 @@ export interface ArrowReadOptions {
   userIds?: IdMap
   /** Shared item ids: ids are interned into this map. */
   itemIds?: IdMap
-  /** A user absent from `userIds`: `'add'` it (default) or raise a {@link DataError}. */
+  /** A user absent from `userIds`: `'add'` it (default) or raise a {@link @decoy/core!index.DataError | DataError}. */
   unknownUsers?: 'add' | 'error'
 }
 
@@ -130,7 +130,7 @@ export class ArrowLogBuilder {
    * Adds the rows of one record batch.
    * @param batch - the batch; its columns are found by name (or index) as in {@link ArrowReadOptions}.
    * @param at - where it came from, named by every error about it.
-   * @throws {@link DataError} naming `at`, the row and the field.
+   * @throws {@link @decoy/core!index.DataError | DataError} naming `at`, the row and the field.
    */
   push(batch: RecordBatch, at: BatchLocation): void {
     const opts = this.opts
@@ -226,7 +226,7 @@ export class ArrowLogBuilder {
   /**
    * The CSR of every row pushed.
    * @param at - named by the error when nothing was pushed.
-   * @throws {@link DataError} for no batches, or no rows (without `minRating`).
+   * @throws {@link @decoy/core!index.DataError | DataError} for no batches, or no rows (without `minRating`).
    */
   finish(at: BatchLocation): Interactions {
     if (this.batches === 0) throw new DataError('no record batches', { source: at.source })

@@ -16,7 +16,7 @@ import { DataError } from '../errors.js'
  *
  * @param body - IPC stream bytes (a file's embedded stream, between the magic and the footer).
  * @param source - name of the input in errors.
- * @throws {@link DataError} naming the message for a truncated stream or an impossible count.
+ * @throws {@link @decoy/core!index.DataError | DataError} naming the message for a truncated stream or an impossible count.
  * @remarks O(messages + fields + nodes); reads metadata only, never bodies.
  */
 export function checkIpcStream(body: Uint8Array, source: string): void {
@@ -36,7 +36,7 @@ export function checkIpcStream(body: Uint8Array, source: string): void {
  *
  * @param bytes - the whole file, `ARROW1` magic at both ends.
  * @param source - name of the input in errors.
- * @throws {@link DataError} for a truncated or corrupt file.
+ * @throws {@link @decoy/core!index.DataError | DataError} for a truncated or corrupt file.
  */
 export function checkIpcFile(bytes: Uint8Array, source: string): void {
   const n = bytes.length

@@ -144,7 +144,7 @@ export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): In
 
 /**
  * The record batches of Arrow IPC bytes (file or stream format), read lazily; any failure inside
- * the Arrow library becomes a {@link DataError} naming the source and the record batch.
+ * the Arrow library becomes a {@link @decoy/core!index.DataError | DataError} naming the source and the record batch.
  *
  * The framing and metadata are checked first (`ipc-check.ts`): the library trusts them, and a
  * corrupt count made it loop or exhaust memory.
@@ -152,7 +152,7 @@ export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): In
  * @param bytes - IPC file or stream bytes.
  * @param source - name of the input in errors.
  * @returns an iterable of record batches.
- * @throws {@link DataError} for bytes that are not Arrow IPC, or a truncated or corrupt file.
+ * @throws {@link @decoy/core!index.DataError | DataError} for bytes that are not Arrow IPC, or a truncated or corrupt file.
  */
 export function arrowIpcBatches(bytes: Uint8Array, source: string): Iterable<RecordBatch> {
   if (!isArrowIpc(bytes)) throw new DataError('not an Arrow IPC file or stream (no ARROW1 magic, no stream message)', { source })

@@ -216,7 +216,7 @@ export function writeSplit(dir: string, split: Split): { train: string; test: st
 
 /**
  * Reads `train.tsv` and `test.tsv` from `dir` into one id space: the test file is read with the
- * training file's id maps, and a test user absent from train is a {@link DataError}.
+ * training file's id maps, and a test user absent from train is a {@link @decoy/core!index.DataError | DataError}.
  *
  * @param dir - directory written by {@link writeSplit} (or by another tool, same layout).
  * @param opts - text options for both files (id maps and unknownUsers are set by this function).

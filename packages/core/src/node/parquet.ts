@@ -50,7 +50,7 @@ function isDataFile(name: string): boolean {
  *
  * @param root - the dataset folder.
  * @returns the files in path order (so reading is deterministic).
- * @throws {@link DataError} when the folder holds no Parquet file.
+ * @throws {@link @decoy/core!index.DataError | DataError} when the folder holds no Parquet file.
  */
 export function listParquetParts(root: string): ParquetPart[] {
   const out: ParquetPart[] = []
@@ -105,7 +105,7 @@ export interface ParquetBatch {
  * @param source - name of the file in errors.
  * @param columns - picks the columns to decode from the file's column names (others are skipped);
  * all when it returns undefined.
- * @throws {@link DataError} naming the file (and row group) when the file cannot be opened or decoded.
+ * @throws {@link @decoy/core!index.DataError | DataError} naming the file (and row group) when the file cannot be opened or decoded.
  * @remarks Row groups are decoded by the synchronous reader: parquet-wasm's asynchronous reader
  * (which reads byte ranges of a Blob) panicked on a corrupt page inside a callback, leaving its
  * promise pending forever; the synchronous one returns the error.

@@ -35,7 +35,7 @@ export function isGzip(head: Uint8Array): boolean {
  * @param path - a file or a Parquet dataset folder.
  * @param opts - as for `parseInteractions`; Arrow and Parquet use columns, minRating, duplicates and the id maps.
  * @returns the interactions.
- * @throws {@link DataError} naming the file (and line, record batch or row group, row and field).
+ * @throws {@link @decoy/core!index.DataError | DataError} naming the file (and line, record batch or row group, row and field).
  * @example
  * ```ts
  * const train = await readInteractions('events/')                 // Spark output, partitioned

@@ -112,7 +112,7 @@ export const SCORE_PAIRS_CHUNK = 2048
 
 /**
  * Bytes of one thread's scratch: scores, grads, exps (float64), the left gradient, the batch copy,
- * then the candidate-scoring block (users, items, scores of {@link SCORE_PAIRS_CHUNK} pairs).
+ * then the candidate-scoring block (users, items, scores of `SCORE_PAIRS_CHUNK` pairs).
  */
 function scratchBytesFor(dim: number, k: number, batchSize: number): number {
   return align16(3 * 8 * (k + 1)) + align16(dim * 4) + WasmSlots.bytes(batchSize, k) + 3 * 4 * SCORE_PAIRS_CHUNK
@@ -241,7 +241,7 @@ export class DotWasmKernel {
    * `[0, count)`, −∞ for an item < 0, by the module's `scorePairs` (the step kernel's SIMD dot) over
    * the live parameters. Agrees with `createDotScorer(...).scoreItems` to float32 rounding.
    * @remarks O(count·dim); copies the pairs through this thread's scoring block in chunks of
-   * {@link SCORE_PAIRS_CHUNK}; allocates nothing.
+   * `SCORE_PAIRS_CHUNK`; allocates nothing.
    */
   scorePairs(users: Int32Array, items: Int32Array, count: number, out: Float32Array): void {
     const l = this.l
