@@ -197,7 +197,7 @@ class SharedSampler implements NegativeSampler<SharedConfig> {
   private readonly store = new SharedBlock()
   private train: Interactions | null = null
   private logq = new Float32Array(0)
-  private q = new Float64Array(0)
+  private q: Float64Array = new Float64Array(0)
   private prob = new Float64Array(0)
   private alias = new Int32Array(0)
   /** log(1 − q(I_u⁺)) per user: the per-slot view's renormalisation. */
