@@ -4,7 +4,8 @@
  * toolchain:
  * - src/item2vec/wasm/sgns.wat → src/item2vec/wasm/sgns-module.ts (item2vec's SGNS/HS kernels),
  * - src/train/wasm/dot.wat → src/train/wasm/dot-module.ts (MF's dot-product step kernel),
- * - src/fm/wasm/fm.wat → src/fm/wasm/fm-module.ts (the factorization machine's step kernel).
+ * - src/fm/wasm/fm.wat → src/fm/wasm/fm-module.ts (the factorization machine's step kernel),
+ * - src/train/wasm/gemm.wat → src/train/wasm/gemm-module.ts (the GEMM of batch-shared negatives).
  * Run after editing a .wat: `pnpm --filter @decoy/models build:wasm`. Tests check that the
  * committed modules match their sources.
  */
@@ -16,6 +17,7 @@ const TARGETS = {
   sgns: { dir: '../src/item2vec/wasm/', wat: 'sgns.wat', out: 'sgns-module.ts', prefix: 'SGNS_WASM' },
   dot: { dir: '../src/train/wasm/', wat: 'dot.wat', out: 'dot-module.ts', prefix: 'DOT_WASM' },
   fm: { dir: '../src/fm/wasm/', wat: 'fm.wat', out: 'fm-module.ts', prefix: 'FM_WASM' },
+  gemm: { dir: '../src/train/wasm/', wat: 'gemm.wat', out: 'gemm-module.ts', prefix: 'GEMM_WASM' },
 }
 
 function targetOf(name) {
