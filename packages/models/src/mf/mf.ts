@@ -15,6 +15,8 @@ import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type Sche
 import { createDotScorer, type DotStepperSpec } from '../train/dot-stepper.js'
 import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from '../train/dot-step-wasm.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
+import { gemmWasmSupported } from '../train/gemm.js'
+import type { SharedStepperSpec } from '../train/shared-step.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
@@ -187,9 +189,12 @@ export class MatrixFactorization implements Recommender {
     const dim = c.dim
     const useBias = c.bias && !c.normalize
     const normalize = c.normalize ? 1 : 0
+    // Batch-shared negatives (samplers shared, all): whole users per batch, one GEMM per batch.
+    const shared = opts.sampler?.requires?.shared !== undefined
+    if (shared && workers !== 1) throw new Error(`fit: batch-shared negatives (sampler ${opts.sampler.config.kind}) run on one worker; set workers to 1`)
     // The WebAssembly kernel updates the parameters in its own memory, so they live there.
     let layout: DotWasmLayout | null = null
-    const covered = dotWasmCovers({ dim, loss: loss.code, optimizer, normalize })
+    const covered = !shared && dotWasmCovers({ dim, loss: loss.code, optimizer, normalize })
     if (kernel !== 'js' && covered && dotWasmSupported()) {
       layout = createDotWasmLayout({
         dim,
@@ -203,7 +208,7 @@ export class MatrixFactorization implements Recommender {
         shared: workers >= 2,
       })
     }
-    if (kernel === 'wasm' && layout === null) {
+    if (kernel === 'wasm' && layout === null && !(shared && gemmWasmSupported())) {
       throw new Error(
         `fit: kernel 'wasm' needs WebAssembly SIMD, loss bpr, logistic, gbce or softmax, normalize false, dim a multiple of 4 (got loss ${merged.loss}, normalize ${c.normalize}, dim ${dim}) and parameters under 4 GiB`,
       )
@@ -233,10 +238,21 @@ export class MatrixFactorization implements Recommender {
       l2Bias: merged.l2Bias ?? merged.l2,
       wasm: layout,
     }
+    const sharedSpec: SharedStepperSpec = {
+      dim,
+      numItems: train.numItems,
+      loss: loss.code,
+      hp: Array.from(loss.hp),
+      optimizer,
+      normalize,
+      l2: merged.l2,
+      l2Bias: merged.l2Bias ?? merged.l2,
+      wasm: kernel !== 'js',
+    }
     let live = arrays
     const target: TrainTarget = {
-      stepperKind: 'dot',
-      spec,
+      stepperKind: shared ? 'shared' : 'dot',
+      spec: shared ? sharedSpec : spec,
       arrays: () => live,
       paramNames: useBias ? ['left', 'right', 'bias'] : ['left', 'right'],
       adopt: (next) => {
@@ -251,16 +267,18 @@ export class MatrixFactorization implements Recommender {
       seed: merged.seed,
       epochs: merged.epochs,
       batchSize: merged.batchSize,
-      k: merged.negatives,
+      // The shared step reads the sampler's shared block; its per-slot view is one draw.
+      k: shared ? 1 : merged.negatives,
       learningRate: merged.learningRate,
       minLearningRate: merged.minLearningRate ?? merged.learningRate * 1e-3,
       schedule: scheduleCode(schedule),
       workers,
       samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
+      order: shared ? 'users' : 'pairs',
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
-    const ran = layout ? 'wasm' : 'js'
+    const ran = layout || (shared && kernel !== 'js' && gemmWasmSupported()) ? 'wasm' : 'js'
     result.kernel = ran
     result.config = { model: 'mf', ...this.config, schedule, workers, kernel: ran, sampler: opts.sampler.config }
     this.lastFit = result

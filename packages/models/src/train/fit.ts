@@ -23,6 +23,12 @@ export interface TrainPlan {
   workers: number
   /** Module exporting `createSampler`, imported by worker threads. */
   samplerModule: string
+  /**
+   * `'pairs'` (default): each epoch shuffles the examples. `'users'`: each epoch shuffles the
+   * users and lays out each user's examples together, so a batch holds whole users (the
+   * batch-shared step then scores each user once against the shared negatives). Workers: 1 only.
+   */
+  order?: 'pairs' | 'users'
 }
 
 /** Parallel runner: `@decoy/models/node`'s `runParallel`, loaded on demand. */
@@ -124,6 +130,7 @@ export async function trainLoop(
 
   const root = createRng(plan.seed).fork('fit')
   let samplerStats: Record<string, number | undefined>
+  if (plan.workers >= 2 && plan.order === 'users') throw new Error('fit: user-grouped batches (batch-shared negatives) run on one worker; set workers to 1')
   if (plan.workers >= 2) {
     let mod: { runParallel: ParallelRunner }
     try {
@@ -151,12 +158,17 @@ export async function trainLoop(
       schedule: plan.schedule,
       epochs: plan.epochs,
     }
+    if (sampler.requires.shared === 'only' && !stepper.sharedNegatives) {
+      throw new Error(`fit: sampler ${sampler.config.kind} fills only batch-shared negatives, which this model's step does not read`)
+    }
     const order = new Int32Array(examples.count)
     for (let e = 0; e < examples.count; e++) order[e] = e
     const shuffleState = root.fork('shuffle').state
+    const byUser = plan.order === 'users' ? groupByUser(examples, train.numUsers) : null
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
       const t0 = performance.now()
-      shuffleInPlace(order, examples.count, shuffleState)
+      if (byUser) userOrder(byUser, order, shuffleState)
+      else shuffleInPlace(order, examples.count, shuffleState)
       const r = runShard(ctx, order, 0, examples.count, epoch)
       if (sampler.onEpochEnd) sampler.onEpochEnd(epoch)
       const seconds = (performance.now() - t0) / 1000
@@ -173,6 +185,35 @@ export async function trainLoop(
     updatesPerSecond: trainSeconds > 0 ? totalUpdates / trainSeconds : 0,
     samplerStats,
     config: { ...plan, sampler: sampler.config },
+  }
+}
+
+/** Examples grouped by user: `examples[ptr[u] .. ptr[u+1])` in `idx`, and a user permutation. */
+interface UserGroups {
+  ptr: Int32Array
+  idx: Int32Array
+  users: Int32Array
+}
+
+function groupByUser(ex: Examples, numUsers: number): UserGroups {
+  const ptr = new Int32Array(numUsers + 1)
+  for (let e = 0; e < ex.count; e++) ptr[ex.users[e] + 1]++
+  for (let u = 0; u < numUsers; u++) ptr[u + 1] += ptr[u]
+  const fill = ptr.slice(0, numUsers)
+  const idx = new Int32Array(ex.count)
+  for (let e = 0; e < ex.count; e++) idx[fill[ex.users[e]]++] = e
+  const users = new Int32Array(numUsers)
+  for (let u = 0; u < numUsers; u++) users[u] = u
+  return { ptr, idx, users }
+}
+
+/** One epoch's order: users shuffled, each user's examples together (in example order). */
+function userOrder(g: UserGroups, order: Int32Array, state: Uint32Array): void {
+  shuffleInPlace(g.users, g.users.length, state)
+  let o = 0
+  for (let r = 0; r < g.users.length; r++) {
+    const u = g.users[r]
+    for (let p = g.ptr[u]; p < g.ptr[u + 1]; p++) order[o++] = g.idx[p]
   }
 }
 

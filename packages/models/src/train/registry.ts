@@ -1,5 +1,6 @@
 import { createDotStepper } from './dot-stepper.js'
 import { createFmStepper } from '../fm/stepper.js'
+import { createSharedStepper } from './shared-step.js'
 import type { StepperFactory } from './types.js'
 
 /**
@@ -10,4 +11,5 @@ import type { StepperFactory } from './types.js'
 export const stepperFactories: Readonly<Record<string, StepperFactory>> = {
   dot: createDotStepper,
   fm: createFmStepper,
+  shared: createSharedStepper,
 }
