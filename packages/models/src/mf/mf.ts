@@ -51,6 +51,13 @@ export interface MatrixFactorizationOptions extends LossOptions {
   bias?: boolean
   /** Cosine scores over L2-normalised embeddings (default false); pair with a small `temperature`. */
   normalize?: boolean
+  /**
+   * With batch-shared negatives (samplers `shared`, `all`), batches hold users' pairs together, cut
+   * into chunks of at most this many pairs of one user (one GEMM row each); null: whole users.
+   */
+  userChunk?: number | null
+  /** CCL's weight of the mean negative term (default 1). */
+  negativeWeight?: number
   /** Seed (required here or in `fit`). */
   seed?: string | number
 }
@@ -66,6 +73,8 @@ export interface MatrixFactorizationFitOptions extends FitOptions {
    * deterministic for a seed with one worker. `'wasm'` on an uncovered configuration throws.
    */
   kernel?: 'auto' | 'wasm' | 'js'
+  /** With batch-shared negatives: pairs of one user per GEMM row (default: the model's `userChunk`). */
+  userChunk?: number | null
 }
 
 /** The resolved configuration stored in a model and in its saved file. */
@@ -88,6 +97,8 @@ export interface MatrixFactorizationConfig {
   temperature: number
   logQCorrection: boolean
   gbceT: number
+  userChunk: number | null
+  negativeWeight: number
   seed: string | null
 }
 
@@ -116,6 +127,8 @@ export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
   temperature: 1,
   logQCorrection: true,
   gbceT: 0.75,
+  userChunk: 32,
+  negativeWeight: 1,
   seed: null,
 })
 
@@ -181,6 +194,9 @@ export class MatrixFactorization implements Recommender {
     checkPositiveInt('workers', workers)
     const kernel = opts.kernel ?? 'auto'
     if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
+    if (opts.userChunk !== undefined) merged.userChunk = opts.userChunk
+    if (opts.negativeWeight !== undefined) merged.negativeWeight = opts.negativeWeight
+    if (merged.userChunk !== null) checkPositiveInt('userChunk', merged.userChunk)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -275,6 +291,7 @@ export class MatrixFactorization implements Recommender {
       workers,
       samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
       order: shared ? 'users' : 'pairs',
+      userChunk: merged.userChunk ?? 0,
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)

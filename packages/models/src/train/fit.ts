@@ -1,4 +1,4 @@
-import { createBatch, createNegativeBuffer, createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, prngBelow, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
 import { runShard, type ShardContext } from './shard.js'
 import { stepperFactories } from './registry.js'
 import type { EarlyStoppingOptions, EpochStats, Examples, FitOptions, FitResult, TrainTarget } from './types.js'
@@ -29,6 +29,12 @@ export interface TrainPlan {
    * batch-shared step then scores each user once against the shared negatives). Workers: 1 only.
    */
   order?: 'pairs' | 'users'
+  /**
+   * With `order: 'users'`, each user's examples (in random order) are cut into chunks of at most
+   * this many, and the chunks are shuffled: a user row is then updated about n_u / userChunk times
+   * per epoch instead of once (default: whole users).
+   */
+  userChunk?: number
 }
 
 /** Parallel runner: `@decoy/models/node`'s `runParallel`, loaded on demand. */
@@ -164,7 +170,7 @@ export async function trainLoop(
     const order = new Int32Array(examples.count)
     for (let e = 0; e < examples.count; e++) order[e] = e
     const shuffleState = root.fork('shuffle').state
-    const byUser = plan.order === 'users' ? groupByUser(examples, train.numUsers) : null
+    const byUser = plan.order === 'users' ? groupByUser(examples, train.numUsers, plan.userChunk ?? 0) : null
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
       const t0 = performance.now()
       if (byUser) userOrder(byUser, order, shuffleState)
@@ -188,32 +194,68 @@ export async function trainLoop(
   }
 }
 
-/** Examples grouped by user: `examples[ptr[u] .. ptr[u+1])` in `idx`, and a user permutation. */
+/**
+ * Examples grouped by user: user u's are `idx[ptr[u] .. ptr[u+1])`, cut into chunks of at most
+ * `chunk` (0: whole users); `chunks` lists (user, first) pairs, shuffled every epoch.
+ */
 interface UserGroups {
   ptr: Int32Array
   idx: Int32Array
-  users: Int32Array
+  chunk: number
+  chunkUser: Int32Array
+  chunkFirst: Int32Array
+  perm: Int32Array
 }
 
-function groupByUser(ex: Examples, numUsers: number): UserGroups {
+function groupByUser(ex: Examples, numUsers: number, chunk: number): UserGroups {
   const ptr = new Int32Array(numUsers + 1)
   for (let e = 0; e < ex.count; e++) ptr[ex.users[e] + 1]++
   for (let u = 0; u < numUsers; u++) ptr[u + 1] += ptr[u]
   const fill = ptr.slice(0, numUsers)
   const idx = new Int32Array(ex.count)
   for (let e = 0; e < ex.count; e++) idx[fill[ex.users[e]]++] = e
-  const users = new Int32Array(numUsers)
-  for (let u = 0; u < numUsers; u++) users[u] = u
-  return { ptr, idx, users }
+  let n = 0
+  for (let u = 0; u < numUsers; u++) {
+    const len = ptr[u + 1] - ptr[u]
+    if (len > 0) n += chunk > 0 ? Math.ceil(len / chunk) : 1
+  }
+  const chunkUser = new Int32Array(n)
+  const chunkFirst = new Int32Array(n)
+  let c = 0
+  for (let u = 0; u < numUsers; u++) {
+    for (let p = ptr[u]; p < ptr[u + 1]; p += chunk > 0 ? chunk : ptr[u + 1] - ptr[u]) {
+      chunkUser[c] = u
+      chunkFirst[c++] = p
+    }
+  }
+  const perm = new Int32Array(n)
+  for (let i = 0; i < n; i++) perm[i] = i
+  return { ptr, idx, chunk, chunkUser, chunkFirst, perm }
 }
 
-/** One epoch's order: users shuffled, each user's examples together (in example order). */
+/** One epoch's order: each user's examples shuffled, chunks of them shuffled, each chunk together. */
 function userOrder(g: UserGroups, order: Int32Array, state: Uint32Array): void {
-  shuffleInPlace(g.users, g.users.length, state)
+  const numUsers = g.ptr.length - 1
+  if (g.chunk > 0) {
+    const idx = g.idx
+    for (let u = 0; u < numUsers; u++) {
+      const lo = g.ptr[u]
+      for (let i = g.ptr[u + 1] - 1; i > lo; i--) {
+        const j = lo + prngBelow(state, i - lo + 1)
+        const t = idx[i]
+        idx[i] = idx[j]
+        idx[j] = t
+      }
+    }
+  }
+  shuffleInPlace(g.perm, g.perm.length, state)
   let o = 0
-  for (let r = 0; r < g.users.length; r++) {
-    const u = g.users[r]
-    for (let p = g.ptr[u]; p < g.ptr[u + 1]; p++) order[o++] = g.idx[p]
+  for (let r = 0; r < g.perm.length; r++) {
+    const c = g.perm[r]
+    const u = g.chunkUser[c]
+    const first = g.chunkFirst[c]
+    const end = g.chunk > 0 ? Math.min(first + g.chunk, g.ptr[u + 1]) : g.ptr[u + 1]
+    for (let p = first; p < end; p++) order[o++] = g.idx[p]
   }
 }
 

@@ -35,6 +35,8 @@ export interface SharedStepperSpec {
 }
 
 const EMPTY_F32 = new Float32Array(0)
+/** Negatives per pair whose L2 the shared rows receive (the per-slot default's k). */
+const NEG_L2_DRAWS = 32
 
 /**
  * One thread's shared-negative step over the parameter arrays `left` (users), `right` (items),
@@ -248,7 +250,10 @@ export class SharedStep {
         if (hasBias) scalarUpdate(this.optimizer, bias, this.bAcc, item, gp + this.l2Bias * bias[item], lr)
       }
     }
-    // Shared rows and biases.
+    // Shared rows and biases. L2 follows the pairs a row's gradient sums, as in the per-slot step
+    // where every pair decays its user row, its positive and each of its k negatives: user rows by
+    // n_run, shared rows as if each pair had drawn NEG_L2_DRAWS of the M (size·NEG_L2_DRAWS/M).
+    const l2Neg = (lr2 * size * NEG_L2_DRAWS) / M
     for (let j = 0; j < M; j++) {
       const item = items[j]
       const io = item * D
@@ -257,9 +262,9 @@ export class SharedStep {
         const nq = this.itemNorm[j]
         let dot = 0
         for (let k = 0; k < D; k++) dot += f[oQ + j * D + k] * f[dq + k]
-        this.rowUpdate(Q, this.qAcc, io, f, dq, 1 / nq, lr2 - dot / (nq * nq), lr)
+        this.rowUpdate(Q, this.qAcc, io, f, dq, 1 / nq, l2Neg - dot / (nq * nq), lr)
       } else {
-        this.rowUpdate(Q, this.qAcc, io, f, dq, 1, lr2, lr)
+        this.rowUpdate(Q, this.qAcc, io, f, dq, 1, l2Neg, lr)
         if (hasBias) {
           let gb = 0
           for (let r = 0; r < R; r++) gb += f[oS + r * M4 + j]
@@ -271,12 +276,13 @@ export class SharedStep {
     for (let r = 0; r < R; r++) {
       const uo = users[runStart[r]] * D
       const du = oDU + r * D
+      const l2u = lr2 * (runStart[r + 1] - runStart[r])
       if (normalize) {
         const nu = this.runNorm[r]
         let dot = 0
         for (let k = 0; k < D; k++) dot += f[oU + r * D + k] * f[du + k]
-        this.rowUpdate(P, this.pAcc, uo, f, du, 1 / nu, lr2 - dot / (nu * nu), lr)
-      } else this.rowUpdate(P, this.pAcc, uo, f, du, 1, lr2, lr)
+        this.rowUpdate(P, this.pAcc, uo, f, du, 1 / nu, l2u - dot / (nu * nu), lr)
+      } else this.rowUpdate(P, this.pAcc, uo, f, du, 1, l2u, lr)
     }
     return loss
   }
