@@ -37,7 +37,7 @@ const REPEATS = 7
  */
 export async function benchEval(): Promise<BenchRow[]> {
   // Imported lazily so that the standalone entry can re-exec with the source condition first.
-  const core = await import('@decoy/core')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const { evaluate } = await import('@decoy/eval')
   const rng = core.createRng('bench-eval')
   const state = rng.state

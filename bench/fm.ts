@@ -40,8 +40,8 @@ const L2 = 0.001
  * (kernel js and wasm).
  */
 export async function benchFm(): Promise<BenchRow[]> {
-  const core = await import('@decoy/core')
-  const models = await import('@decoy/models')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
+  const models = { ...(await import('@decoy/models')), ...(await import('@decoy/models/kernels')) }
   const { uniformSampler } = await import('@decoy/samplers')
   // Not a public export: the bench reaches into the package source (run with decoy-source).
   const fmWasm = await import('../packages/models/src/fm/fm-step-wasm.js')
@@ -173,7 +173,7 @@ export async function benchFm(): Promise<BenchRow[]> {
       return nnz / seconds
     }
     const seconds = best(() => {
-      const views: import('@decoy/models').FmViews = {
+      const views: import('@decoy/models/kernels').FmViews = {
         dim: DIM,
         numItems: NUM_ITEMS,
         w0: new Float32Array(1),

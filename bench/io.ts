@@ -31,7 +31,7 @@ const REPEATS = 3
 
 /** Runs the I/O benchmarks and returns their figures. */
 export async function benchIo(): Promise<BenchRow[]> {
-  const core = await import('@decoy/core')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const arrow = await import('@decoy/core/arrow')
 
   // Seeded synthetic log.

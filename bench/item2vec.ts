@@ -42,8 +42,8 @@ const EPOCHS = 2
  */
 export async function benchItem2vec(): Promise<BenchRow[]> {
   // Imported lazily so that the standalone entry can re-exec with the source condition first.
-  const core = await import('@decoy/core')
-  const models = await import('@decoy/models')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
+  const models = { ...(await import('@decoy/models')), ...(await import('@decoy/models/kernels')) }
   const { createSampler } = await import('@decoy/samplers')
   const state = core.createRng('bench-item2vec').state
 
@@ -82,7 +82,8 @@ export async function benchItem2vec(): Promise<BenchRow[]> {
     const c = process.cpuUsage(c0)
     let sec = 0
     for (const e of res.epochs) sec += e.seconds
-    return { rate: res.pairs / sec, cpuRate: res.pairs / ((c.user + c.system) / 1e6) }
+    const pairs = res.epochs.reduce((a, e) => a + e.slots, 0)
+    return { rate: pairs / sec, cpuRate: pairs / ((c.user + c.system) / 1e6) }
   }
   // One and two workers alternate, and each two-worker rate is divided by the mean of the
   // one-worker rates just before and after it: this VM's speed drifts up to 2× over seconds to

@@ -47,8 +47,8 @@ const FIT_ROUNDS = 4
  * with 1 and 2 workers and their speed-up.
  */
 export async function benchMf(): Promise<BenchRow[]> {
-  const core = await import('@decoy/core')
-  const models = await import('@decoy/models')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
+  const models = { ...(await import('@decoy/models')), ...(await import('@decoy/models/kernels')) }
   const { uniformSampler } = await import('@decoy/samplers')
   const st = core.createRng('bench-mf').state
 
@@ -209,9 +209,10 @@ export async function benchMf(): Promise<BenchRow[]> {
 
   // fit(): one worker (in-thread) vs two Hogwild workers, best epoch's rate, each kernel.
   const fitRate = async (workers: number, kernel: 'wasm' | 'js'): Promise<number> => {
-    const m = models.matrixFactorization({ dim: DIM, loss: 'bpr', optimizer: 'sgd', negatives: 1, seed: 1 })
+    const m = models.matrixFactorization({ dim: DIM, loss: 'bpr', optimizer: 'sgd', negatives: 1 })
     let best = 0
     await m.fit(train, {
+      seed: 1,
       sampler: uniformSampler(),
       epochs: 2,
       batchSize: BATCH,

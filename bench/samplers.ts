@@ -36,7 +36,7 @@ const NUM_BATCHES = 32
  */
 export async function benchSamplers(): Promise<BenchRow[]> {
   // Imported lazily so that the standalone entry can re-exec with the source condition first.
-  const core = await import('@decoy/core')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const { createSampler, samplerKinds } = await import('@decoy/samplers')
   const rng = core.createRng('bench-samplers')
   const st = rng.fork('data').state
@@ -138,7 +138,7 @@ async function benchMovieLens(): Promise<BenchRow[]> {
   const { join } = await import('node:path')
   const file = join(dir, 'ml-latest-small', 'ratings.csv')
   if (!existsSync(file)) return []
-  const core = await import('@decoy/core')
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const { readInteractionsFile } = await import('@decoy/core/node')
   const { createSampler } = await import('@decoy/samplers')
   const train = readInteractionsFile(file)

@@ -3,8 +3,9 @@
  * on its own parameters and pre-drawn pairs for the requested milliseconds, and reports the pairs.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { aliasBuild, aliasDraw, createRng, prngFloat } from '@decoy/core'
-import { createSgnsLayout, layoutArrays, SgnsWasmKernel } from '@decoy/models'
+import { createRng } from '@decoy/core'
+import { aliasBuild, aliasDraw, prngFloat } from '@decoy/core/kernels'
+import { createSgnsLayout, layoutArrays, SgnsWasmKernel } from '@decoy/models/kernels'
 
 const { items, dim, k, seed } = workerData as { items: number; dim: number; k: number; seed: string }
 const B = 2048

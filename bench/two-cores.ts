@@ -8,9 +8,8 @@
  * little without the machine's own ceiling for independent work measured in the same run; a
  * Hogwild trainer can approach that ceiling, not exceed it.
  */
-import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
+import type { Worker } from 'node:worker_threads'
+import { spawnWorker } from '@decoy/core/node'
 
 /** Ratios of one alternation round each, sorted ascending, and their median. */
 export interface CeilingResult {
@@ -19,11 +18,8 @@ export interface CeilingResult {
 }
 
 function spawn(workerData: unknown): Worker {
-  // Bench files run from source under tsx: boot the TypeScript worker through tsx's ESM API.
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
-  const entry = new URL('./two-cores-worker.ts', import.meta.url).href
-  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
-  return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=decoy-source'] })
+  // Bench files run from source under tsx.
+  return spawnWorker(import.meta.url, { source: './two-cores-worker.ts', built: './two-cores-worker.js' }, workerData)
 }
 
 /**

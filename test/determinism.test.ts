@@ -70,8 +70,8 @@ describe('data', () => {
 /** Fits MF with `sampler` at `seed`, saves it, evaluates it. */
 async function runMf(sampler: SamplerConfig, seed: number, name: string): Promise<{ bytes: Buffer; result: EvalResult; losses: number[] }> {
   const { train, test } = split
-  const model = matrixFactorization({ dim: 12, seed })
-  const fit = await model.fit(train, { ...MF_FIT, sampler: createSampler(sampler) })
+  const model = matrixFactorization({ dim: 12 })
+  const fit = await model.fit(train, { ...MF_FIT, seed, sampler: createSampler(sampler) })
   const path = join(dir, `${name}.decoy`)
   await model.save(path)
   return { bytes: fileBytes(path), result: evaluate(model, train, test, { k: [10, 20] }), losses: fit.epochs.map((e) => e.loss) }
@@ -102,8 +102,8 @@ describe.each([
 describe('FM (id features) with hard negatives, workers: 1', () => {
   async function run(seed: number, name: string): Promise<{ bytes: Buffer; result: EvalResult }> {
     const { train, test } = split
-    const model = factorizationMachine({ dim: 12, seed })
-    await model.fit(train, { ...MF_FIT, sampler: createSampler({ kind: 'hard' }) })
+    const model = factorizationMachine({ dim: 12 })
+    await model.fit(train, { ...MF_FIT, seed, sampler: createSampler({ kind: 'hard' }) })
     const path = join(dir, `${name}.decoy`)
     await model.save(path)
     return { bytes: fileBytes(path), result: evaluate(model, train, test, { k: [10] }) }

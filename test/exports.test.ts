@@ -16,10 +16,12 @@ const SNAPSHOTTED = [
   '@decoy/core',
   '@decoy/core/arrow',
   '@decoy/core/node',
+  '@decoy/core/kernels',
   '@decoy/samplers',
   '@decoy/samplers/registry',
   '@decoy/eval',
   '@decoy/models',
+  '@decoy/models/kernels',
   '@decoy/models/node',
   '@decoy/datasets',
   '@decoy/cli',
@@ -42,29 +44,17 @@ describe('exports', () => {
       {
         "DataError": "class",
         "IdMap": "class",
-        "aliasBuild": "function",
-        "aliasDraw": "function",
-        "axpy": "function",
         "buildInteractions": "function",
-        "containsSorted": "function",
         "createBatch": "function",
         "createNegativeBuffer": "function",
         "createRng": "function",
-        "dot": "function",
-        "gemv": "function",
         "identityIds": "function",
         "isFactorView": "function",
         "itemCounts": "function",
-        "lowerBound": "function",
         "nnz": "function",
         "parseCsvRecords": "function",
         "parseInteractions": "function",
-        "prngBelow": "function",
-        "prngFloat": "function",
-        "prngNext": "function",
-        "prngNormal": "function",
         "recommendTopK": "function",
-        "selectTopK": "function",
         "shuffleInPlace": "function",
         "splitLeaveLast": "function",
         "splitRandom": "function",
@@ -88,12 +78,32 @@ describe('exports', () => {
     `)
   })
 
+  it('@decoy/core/kernels', async () => {
+    expect(surface(await import('@decoy/core/kernels'))).toMatchInlineSnapshot(`
+      {
+        "aliasBuild": "function",
+        "aliasDraw": "function",
+        "axpy": "function",
+        "containsSorted": "function",
+        "dot": "function",
+        "gemv": "function",
+        "lowerBound": "function",
+        "prngBelow": "function",
+        "prngFloat": "function",
+        "prngNext": "function",
+        "prngNormal": "function",
+        "selectTopK": "function",
+      }
+    `)
+  })
+
   it('@decoy/core/node', async () => {
     expect(surface(await import('@decoy/core/node'))).toMatchInlineSnapshot(`
       {
         "formatInteractionsTsv": "function",
         "readInteractionsFile": "function",
         "readSplit": "function",
+        "spawnWorker": "function",
         "writeFileAtomic": "function",
         "writeInteractionsTsv": "function",
         "writeSplit": "function",
@@ -150,7 +160,11 @@ describe('exports', () => {
         "RANK_METRIC_NAMES": "array",
         "RECALL": "number",
         "SAMPLED_WARNING": "string",
+        "chiSquare": "function",
+        "chiSquareCounts": "function",
         "evaluate": "function",
+        "gammaQ": "function",
+        "gini": "function",
         "logGamma": "function",
         "pairedComparison": "function",
         "popularityRecommender": "function",
@@ -159,6 +173,8 @@ describe('exports', () => {
         "singleRelevantMetrics": "function",
         "studentTCdf": "function",
         "studentTQuantile": "function",
+        "summarize": "function",
+        "totalVariation": "function",
       }
     `)
   })
@@ -166,28 +182,62 @@ describe('exports', () => {
   it('@decoy/models', async () => {
     expect(surface(await import('@decoy/models'))).toMatchInlineSnapshot(`
       {
-        "ADAGRAD_EPS": "number",
-        "DotWasmKernel": "class",
+        "FM_METADATA_FIELDS": "array",
         "FactorizationMachine": "class",
         "FeatureDictionary": "class",
         "FmFeatureBuilder": "class",
+        "ITEM2VEC_DEFAULTS": "object",
+        "Item2Vec": "class",
+        "MODELS_VERSION": "string",
+        "MatrixFactorization": "class",
+        "checkOption": "function",
+        "createModel": "function",
+        "decodeModel": "function",
+        "deserializeModel": "function",
+        "encodeModel": "function",
+        "factorizationMachine": "function",
+        "featureRow": "function",
+        "fitClassifier": "function",
+        "fmDefaults": "object",
+        "fmFeaturesFrom": "function",
+        "item2vec": "function",
+        "lossNames": "array",
+        "matrixFactorization": "function",
+        "mfDefaults": "object",
+        "modelFamilies": "object",
+        "modelFamily": "function",
+        "modelKinds": "array",
+        "optionFlag": "function",
+        "sentencesByTime": "function",
+        "validateOptions": "function",
+        "wasmSimdSupported": "function",
+      }
+    `)
+  })
+
+  it('@decoy/models root stays small: at most 40 runtime names (kernels live in /kernels)', async () => {
+    expect(Object.keys(await import('@decoy/models')).length).toBeLessThanOrEqual(40)
+  })
+
+  it('@decoy/models/kernels', async () => {
+    expect(surface(await import('@decoy/models/kernels'))).toMatchInlineSnapshot(`
+      {
+        "ADAGRAD_EPS": "number",
+        "DotWasmKernel": "class",
+        "FmWasmKernel": "class",
         "HP_BETA": "number",
         "HP_INV_TEMPERATURE": "number",
         "HP_LENGTH": "number",
         "HP_LOGQ": "number",
         "HP_MARGIN": "number",
-        "ITEM2VEC_DEFAULTS": "object",
         "ITEM_ID_FIELD": "string",
-        "Item2Vec": "class",
         "LOSS_BPR": "number",
         "LOSS_GBCE": "number",
         "LOSS_LOGISTIC": "number",
         "LOSS_SOFTMAX": "number",
         "LOSS_WARP": "number",
-        "MODELS_VERSION": "string",
         "MODEL_FORMAT": "string",
         "MODEL_FORMAT_VERSION": "number",
-        "MatrixFactorization": "class",
         "OPT_ADAGRAD": "number",
         "OPT_SGD": "number",
         "SCHEDULE_CONSTANT": "number",
@@ -206,27 +256,25 @@ describe('exports', () => {
         "createDotScorer": "function",
         "createDotStepper": "function",
         "createDotWasmLayout": "function",
+        "createEpochTracker": "function",
         "createFmScorer": "function",
         "createFmStepper": "function",
+        "createFmWasmLayout": "function",
         "createSgnsLayout": "function",
-        "decodeModel": "function",
-        "deserializeModel": "function",
         "dotStepRange": "function",
         "dotWasmArrays": "function",
         "dotWasmCovers": "function",
         "dotWasmSupported": "function",
-        "encodeModel": "function",
-        "factorizationMachine": "function",
-        "featureRow": "function",
-        "fitClassifier": "function",
         "fmClassifierStepRange": "function",
-        "fmDefaults": "object",
         "fmRowSum": "function",
         "fmRowSum32": "function",
         "fmRowUpdate": "function",
         "fmScoreNaive": "function",
         "fmScorePair": "function",
         "fmStepRange": "function",
+        "fmWasmArrays": "function",
+        "fmWasmCovers": "function",
+        "fmWasmSupported": "function",
         "gbceBeta": "function",
         "harmonic": "function",
         "hsProbability": "function",
@@ -234,33 +282,28 @@ describe('exports', () => {
         "huffmanCode": "function",
         "idMapFromJson": "function",
         "idMapToJson": "function",
-        "item2vec": "function",
         "keepProbabilities": "function",
         "layoutArrays": "function",
         "logisticGrad": "function",
         "lossGrad": "function",
-        "lossNames": "array",
-        "matrixFactorization": "function",
+        "mergeFitConfig": "function",
         "mergeSamplerStats": "function",
-        "mfDefaults": "object",
-        "modelDecoders": "object",
         "optimizerCode": "function",
         "resolveLoss": "function",
         "runShard": "function",
         "scalarUpdate": "function",
         "scheduleCode": "function",
         "scheduledRate": "function",
-        "sentencesByTime": "function",
         "sgdRow": "function",
         "sgdRow64": "function",
         "sgnsStep": "function",
         "sigmoid": "function",
         "softmaxGrad": "function",
         "softplus": "function",
-        "stepperFactories": "object",
+        "stepperFactory": "function",
         "trainLoop": "function",
+        "trainerOptionSchema": "object",
         "warpGrad": "function",
-        "wasmSimdSupported": "function",
       }
     `)
   })
@@ -305,17 +348,12 @@ describe('exports', () => {
         "UsageError": "class",
         "VERSION": "string",
         "captureIo": "function",
-        "chiSquare": "function",
         "commands": "array",
         "dataStats": "function",
         "formatError": "function",
-        "gammaQ": "function",
-        "gini": "function",
         "isUserError": "function",
         "main": "function",
         "processIo": "function",
-        "summarize": "function",
-        "totalVariation": "function",
       }
     `)
   })
@@ -408,7 +446,7 @@ function nodeImports(file: string): string[] {
 }
 
 describe('browser-safe entries', () => {
-  it.each(['@decoy/core', '@decoy/core/arrow', '@decoy/samplers', '@decoy/samplers/registry', '@decoy/models', '@decoy/eval'])(
+  it.each(['@decoy/core', '@decoy/core/arrow', '@decoy/core/kernels', '@decoy/samplers', '@decoy/samplers/registry', '@decoy/models', '@decoy/models/kernels', '@decoy/eval'])(
     '%s reaches no node: module through static imports',
     (spec) => {
       expect(nodeImports(entrySource(spec))).toEqual([])

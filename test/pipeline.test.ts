@@ -9,18 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  containsSorted,
-  createBatch,
-  createNegativeBuffer,
-  createRng,
-  DataError,
-  prngBelow,
-  splitRandom,
-  type Interactions,
-  type SamplerConfig,
-  type Split,
-} from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, DataError, splitRandom, type Interactions, type SamplerConfig, type Split } from '@decoy/core'
+import { containsSorted, prngBelow } from '@decoy/core/kernels'
 import { arrowTableFromColumns, interactionsToArrow, writeArrowIpc } from '@decoy/core/arrow'
 import { readInteractionsFile, readSplit, writeFileAtomic, writeSplit } from '@decoy/core/node'
 import { generateSynthetic, loadInteractions } from '@decoy/datasets'
@@ -124,8 +114,8 @@ describe('every registered sampler on the split', () => {
   it('draws batches with no training positive, valid ids and finite logQ; the JSON config rebuilds the same draws', async () => {
     const { train } = split
     // A briefly trained MF lends its live FactorView to the model-aware samplers.
-    const lender = matrixFactorization({ dim: 8, seed: SEED })
-    await lender.fit(train, { sampler: createSampler({ kind: 'uniform' }), epochs: 1, negatives: 4 })
+    const lender = matrixFactorization({ dim: 8 })
+    await lender.fit(train, { seed: SEED, sampler: createSampler({ kind: 'uniform' }), epochs: 1, negatives: 4 })
     const scorer = lender.scorer()
     const cap = 64
     const k = 4
@@ -188,14 +178,14 @@ describe('fit → evaluate → save/load', () => {
     const { train, test } = split
     popularity = evaluate(popularityRecommender(train), train, test, { k: [10, 20] })
     for (const config of [{ kind: 'uniform' }, { kind: 'hard' }] as SamplerConfig[]) {
-      const m = matrixFactorization({ dim: 16, seed: SEED })
-      await m.fit(train, { ...FIT, sampler: createSampler(config) })
+      const m = matrixFactorization({ dim: 16 })
+      await m.fit(train, { seed: SEED, ...FIT, sampler: createSampler(config) })
       models[`mf-${String(config.kind)}`] = m
       results[`mf-${String(config.kind)}`] = evaluate(m, train, test, { k: [10, 20] })
     }
     // The same samplers drive a different model family without a line of sampler code changing.
-    const fm = factorizationMachine({ dim: 16, seed: SEED })
-    await fm.fit(train, { ...FIT, sampler: createSampler({ kind: 'uniform' }) })
+    const fm = factorizationMachine({ dim: 16 })
+    await fm.fit(train, { seed: SEED, ...FIT, sampler: createSampler({ kind: 'uniform' }) })
     models['fm-uniform'] = fm
     results['fm-uniform'] = evaluate(fm, train, test, { k: [10, 20] })
   })

@@ -94,8 +94,9 @@ console.log(`features: ${features.dictionary.fields.map((x) => `${x.name} (${x.s
 
 const epochs = values.epochs ? Number(values.epochs) : smoke ? config.smoke.epochs : config.epochs
 const options = smoke ? { ...config.model, dim: config.smoke.dim, negatives: config.smoke.negatives } : config.model
-const fm = factorizationMachine({ ...options, seed: config.seed })
+const fm = factorizationMachine({ ...options })
 const fit = await fm.fit(train, {
+  seed: config.seed,
   sampler: createSampler(config.sampler),
   epochs,
   features,

@@ -52,9 +52,9 @@ const fit = await model.fit(x, {
   sampler: createSampler(config.sampler),
   epochs,
   seed: config.seed,
-  onEpoch: (e) => process.stderr.write(`epoch ${e.epoch + 1}/${epochs}  ${e.pairs} pairs  ${e.seconds.toFixed(1)}s\n`),
+  onEpoch: (e) => process.stderr.write(`epoch ${e.epoch + 1}/${epochs}  ${e.slots} pairs  ${e.seconds.toFixed(1)}s\n`),
 })
-console.log(`item2vec ${JSON.stringify(options)}, sampler ${JSON.stringify(config.sampler)}: ${epochs} epochs, ${(fit.pairsPerSecond / 1e6).toFixed(2)} M pairs/s\n`)
+console.log(`item2vec ${JSON.stringify(options)}, sampler ${JSON.stringify(config.sampler)}: ${epochs} epochs, ${(fit.epochs.reduce((a, e) => a + e.slots, 0) / fit.trainSeconds / 1e6).toFixed(2)} M pairs/s\n`)
 
 // Query items: the configured titles, or (synthetic) the most popular items.
 let queries: number[]

@@ -95,7 +95,7 @@ const epochs = values.epochs ? Number(values.epochs) : smoke ? config.smoke.epoc
 const workers = values.workers ? Number(values.workers) : smoke ? config.smoke.workers : config.workers
 const modelOptions = smoke ? { ...config.model, dim: config.smoke.dim, negatives: config.smoke.negatives } : config.model
 const sampler = createSampler(config.sampler)
-const model = matrixFactorization({ ...modelOptions, seed: config.seed })
+const model = matrixFactorization({ ...modelOptions })
 console.log(`model: mf ${JSON.stringify(modelOptions)}; sampler ${JSON.stringify(config.sampler)}; ${epochs} epochs on ${workers} worker${workers > 1 ? 's' : ''}`)
 const bar = progress('train', epochs)
 const fit = await model.fit(train, {

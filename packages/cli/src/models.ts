@@ -3,34 +3,24 @@ import type { FactorView, Interactions, NegativeSampler, Recommender, Scorer } f
 import { IdMap } from '@decoy/core'
 import { popularityRecommender } from '@decoy/eval'
 import {
-  ITEM2VEC_DEFAULTS,
+  createModel,
   decodeModel,
   deserializeModel,
   encodeModel,
-  idMapFromJson,
-  factorizationMachine,
-  item2vec,
-  matrixFactorization,
-  type FmFeatures,
-  mfDefaults,
+  modelFamily,
+  modelKinds,
   type EpochStats,
-  type Item2VecEpochStats,
-  type Item2VecOptions,
-  type LossName,
-  type MatrixFactorizationOptions,
+  type Model,
   type ModelHeader,
-  type OptimizerName,
+  type ModelMetadata,
 } from '@decoy/models'
 import { InputError, UsageError } from './errors.js'
 
 /** Models `decoy eval` builds from the training data alone. */
 export const EVAL_MODELS = ['popularity'] as const
 
-/** Models `decoy train` fits. The name → constructor map lives here, at the edge. */
-export const TRAIN_MODELS = ['mf', 'fm', 'item2vec'] as const
-
-/** One of {@link TRAIN_MODELS}. */
-export type TrainModelName = (typeof TRAIN_MODELS)[number]
+/** Models `decoy train` fits: every family of the model registry. */
+export const TRAIN_MODELS: readonly string[] = modelKinds
 
 /** A model ready to score, and its name for reports. */
 export interface NamedModel {
@@ -40,30 +30,21 @@ export interface NamedModel {
   model: Recommender
 }
 
-/** Hyper-parameters `decoy train` collects from its flags (undefined = the model's default). */
+/** What `decoy train` collects: the model's options (its schema's keys) and the common fit options. */
 export interface TrainSettings {
-  factors?: number
+  /** Options of the model family, validated by its schema. */
+  options: Record<string, unknown>
   epochs?: number
-  learningRate?: number
-  l2?: number
-  negatives?: number
   batchSize?: number
   workers: number
   seed: string
-  loss?: LossName
-  optimizer?: OptimizerName
-  margin?: number
-  temperature?: number
-  window?: number | 'all'
-  sample?: number
-  output?: 'ns' | 'hs'
   /** Step kernels: WebAssembly SIMD, TypeScript, or auto (wasm where supported and covered). */
   kernel?: 'auto' | 'wasm' | 'js'
-  /** FM only: the user/item feature rows (built by `decoy train` from --features and feature files). */
-  features?: FmFeatures
+  /** The dataset's metadata, for options built from it (FM's `features`). */
+  metadata?: ModelMetadata
 }
 
-/** Per-epoch progress reported while training. */
+/** Per-epoch progress reported while training (`loss` when the model computes one, else `pairs`). */
 export interface EpochReport {
   epoch: number
   seconds: number
@@ -73,9 +54,9 @@ export interface EpochReport {
   learningRate: number
 }
 
-/** What a fit returns, normalised across model kinds. */
+/** What a fit returns. */
 export interface TrainOutcome {
-  model: Recommender & { serialize(): Uint8Array }
+  model: Model
   trainSeconds: number
   updatesPerSecond: number
   updates: number
@@ -85,98 +66,53 @@ export interface TrainOutcome {
 }
 
 /** The number of epochs a model kind trains by default. */
-export function defaultEpochs(kind: TrainModelName): number {
-  return kind === 'item2vec' ? 5 : mfDefaults.epochs
+export function defaultEpochs(kind: string): number {
+  return modelFamily(kind).defaults.epochs
+}
+
+function report(e: EpochStats): EpochReport {
+  // Models without a loss (item2vec) report their (centre, context) pairs instead.
+  return Number.isFinite(e.loss)
+    ? { epoch: e.epoch, seconds: e.seconds, loss: e.loss, updates: e.updates, learningRate: e.learningRate }
+    : { epoch: e.epoch, seconds: e.seconds, pairs: e.slots, updates: e.updates, learningRate: e.learningRate }
 }
 
 /**
- * Fits a model of `kind` on `train` with `sampler`; omitted settings take the models package's
- * recommended defaults (`mfDefaults`, `ITEM2VEC_DEFAULTS`).
+ * Fits a model of `kind` through the registry (`createModel`) on `train` with `sampler`; omitted
+ * settings take the family's defaults. No switch on the kind: every family fits the same way.
+ * @throws UsageError for an option the model rejects.
  */
 export async function trainModel(
-  kind: TrainModelName,
+  kind: string,
   train: Interactions,
   sampler: NegativeSampler | null,
   s: TrainSettings,
   onEpoch: (e: EpochReport) => void,
 ): Promise<TrainOutcome> {
-  if (kind === 'mf' || kind === 'fm') {
-    if (!sampler) throw new UsageError(`train: --model ${kind} needs --sampler`)
-    const opts: MatrixFactorizationOptions = { seed: s.seed }
-    if (s.factors !== undefined) opts.dim = s.factors
-    if (kind === 'fm' && !s.features) throw new UsageError('train: --model fm needs features')
-    // FM takes MF's options and defaults plus its feature rows; the fit options are the same.
-    const m = kind === 'fm' ? factorizationMachine({ ...opts, features: s.features! }) : matrixFactorization(opts)
-    const r = await m.fit(train, {
-      sampler,
-      seed: s.seed,
-      workers: s.workers,
-      ...(s.loss !== undefined ? { loss: s.loss } : {}),
-      ...(s.epochs !== undefined ? { epochs: s.epochs } : {}),
-      ...(s.learningRate !== undefined ? { learningRate: s.learningRate } : {}),
-      ...(s.l2 !== undefined ? { l2: s.l2 } : {}),
-      ...(s.negatives !== undefined ? { negatives: s.negatives } : {}),
-      ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
-      ...(s.optimizer !== undefined ? { optimizer: s.optimizer } : {}),
-      ...(s.margin !== undefined ? { margin: s.margin } : {}),
-      ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
-      ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
-      onEpoch: (e: EpochStats) => {
-        onEpoch({ epoch: e.epoch, seconds: e.seconds, loss: e.loss, updates: e.updates, learningRate: e.learningRate })
-      },
-    })
-    return {
-      model: m,
-      trainSeconds: r.trainSeconds,
-      updatesPerSecond: r.updatesPerSecond,
-      updates: r.updates,
-      config: r.config,
-      samplerStats: r.samplerStats,
-      epochs: r.epochs.map((e) => ({ epoch: e.epoch, seconds: e.seconds, loss: e.loss, updates: e.updates, learningRate: e.learningRate })),
-    }
+  let model: Model
+  try {
+    model = createModel({ kind, ...s.options })
+  } catch (e) {
+    throw new UsageError(`train: ${(e as Error).message}`)
   }
-  const opts: Item2VecOptions = {}
-  if (s.factors !== undefined) opts.dim = s.factors
-  if (s.negatives !== undefined) opts.negatives = s.negatives
-  if (s.learningRate !== undefined) opts.alpha = s.learningRate
-  if (s.window !== undefined) opts.window = s.window
-  if (s.sample !== undefined) opts.sample = s.sample
-  if (s.output !== undefined) opts.output = s.output
-  const m = item2vec(opts)
-  const epochs: EpochReport[] = []
-  const r = await m.fit(train, {
+  const r = await model.fit(train, {
     ...(sampler ? { sampler } : {}),
     seed: s.seed,
     workers: s.workers,
     ...(s.epochs !== undefined ? { epochs: s.epochs } : {}),
     ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
     ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
-    onEpoch: (e: Item2VecEpochStats) => {
-      const rep = { epoch: e.epoch, seconds: e.seconds, pairs: e.pairs, updates: e.negatives, learningRate: e.learningRate }
-      epochs.push(rep)
-      onEpoch(rep)
-    },
+    ...(s.metadata ? { metadata: s.metadata } : {}),
+    onEpoch: (e: EpochStats) => onEpoch(report(e)),
   })
-  const updates = epochs.reduce((a, e) => a + (e.updates ?? 0), 0)
   return {
-    model: m,
-    trainSeconds: r.seconds,
-    updatesPerSecond: r.seconds > 0 ? updates / r.seconds : 0,
-    updates,
-    config: {
-      model: 'item2vec',
-      ...m.options,
-      epochs: s.epochs ?? defaultEpochs('item2vec'),
-      batchSize: s.batchSize ?? null,
-      seed: s.seed,
-      workers: s.workers,
-      sampler: m.options.output === 'hs' ? null : (sampler?.config ?? null),
-      pairs: r.pairs,
-      pairsPerSecond: r.pairsPerSecond,
-      kernel: r.kernel,
-    },
-    samplerStats: sampler && m.options.output !== 'hs' ? (sampler.stats() as Record<string, number | undefined>) : {},
-    epochs,
+    model,
+    trainSeconds: r.trainSeconds,
+    updatesPerSecond: r.updatesPerSecond,
+    updates: r.updates,
+    config: r.config,
+    samplerStats: r.samplerStats,
+    epochs: r.epochs.map(report),
   }
 }
 
@@ -230,8 +166,8 @@ export function loadSavedModel(path: string): SavedModel {
   try {
     const { header } = decodeModel(bytes, path)
     const model = deserializeModel(bytes, path)
-    const userIds = header.userIds ? idMapFromJson(header.userIds) : new IdMap()
-    const itemIds = header.itemIds ? idMapFromJson(header.itemIds) : new IdMap()
+    const userIds = header.userIds ? model.userIds : new IdMap()
+    const itemIds = header.itemIds ? model.itemIds : new IdMap()
     const info = ((header.extra as { cli?: CliModelInfo } | undefined)?.cli ?? {}) as CliModelInfo
     return { kind: header.kind, model, header, userIds, itemIds, info }
   } catch (e) {
@@ -278,20 +214,4 @@ export async function loadSavedScorer(path: string, train: Interactions): Promis
   const saved = loadSavedModel(path)
   checkSameIds(saved, train, path)
   return saved.model.scorer()
-}
-
-/** Defaults shown in `decoy train --help`. */
-export const TRAIN_DEFAULTS_TEXT = {
-  factors: `${mfDefaults.dim} (item2vec ${ITEM2VEC_DEFAULTS.dim})`,
-  epochs: `${mfDefaults.epochs} (item2vec 5)`,
-  lr: `${mfDefaults.learningRate} (item2vec ${ITEM2VEC_DEFAULTS.alpha})`,
-  l2: String(mfDefaults.l2),
-  negatives: `${mfDefaults.negatives} (item2vec ${ITEM2VEC_DEFAULTS.negatives})`,
-  batchSize: `${mfDefaults.batchSize} (item2vec 2048)`,
-  loss: mfDefaults.loss,
-  optimizer: mfDefaults.optimizer,
-  window: String(ITEM2VEC_DEFAULTS.window),
-  sample: String(ITEM2VEC_DEFAULTS.sample),
-  output: ITEM2VEC_DEFAULTS.output,
-  kernel: 'auto (wasm when WebAssembly SIMD is available, dim % 4 = 0 and, for mf/fm, the loss is not warp and scores are not cosine)',
 }

@@ -1,5 +1,6 @@
 import type { FactorView } from '@decoy/core'
-import { createRng, dot, prngNormal } from '@decoy/core'
+import { createRng } from '@decoy/core'
+import { dot, prngNormal } from '@decoy/core/kernels'
 
 /**
  * A seeded random-factor dot-product model, lent to model-aware samplers by `decoy sample` when no

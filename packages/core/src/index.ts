@@ -21,20 +21,7 @@ export type { DuplicatePolicy, InteractionColumns, BuildOptions } from './intera
 export { identityIds, itemCounts, userCounts, nnz, userOfInteraction } from './interactions.js'
 export { buildInteractions } from './build-csr.js'
 export { createNegativeBuffer, createBatch } from './buffers.js'
-export {
-  prngNext,
-  prngFloat,
-  prngBelow,
-  prngNormal,
-  containsSorted,
-  lowerBound,
-  aliasBuild,
-  aliasDraw,
-  dot,
-  axpy,
-  gemv,
-  selectTopK,
-} from './kernels/index.js'
+// Kernels (PRNG, alias tables, sorted search, dot/axpy/gemv, top-k) live in @decoy/core/kernels.
 export type { FullScorer } from './recommend.js'
 export { recommendTopK } from './recommend.js'
 export type { DataErrorLocation } from './errors.js'

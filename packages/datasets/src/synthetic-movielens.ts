@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createRng, prngBelow, prngFloat } from '@decoy/core'
+import { createRng } from '@decoy/core'
+import { prngBelow, prngFloat } from '@decoy/core/kernels'
 import { writeFileAtomic } from '@decoy/core/node'
 import { generateSynthetic } from './synthetic.js'
 import type { SyntheticData, SyntheticOptions } from './synthetic.js'

@@ -1,4 +1,5 @@
-import { aliasBuild, buildInteractions, createRng, IdMap, prngBelow, prngFloat, shuffleInPlace } from '@decoy/core'
+import { buildInteractions, createRng, IdMap, shuffleInPlace } from '@decoy/core'
+import { aliasBuild, prngBelow, prngFloat } from '@decoy/core/kernels'
 import type { Interactions } from '@decoy/core'
 
 /** Options of {@link generateSynthetic}. Every field but `seed` has a default. */

@@ -1,5 +1,6 @@
 import type { FullScorer, Interactions } from '@decoy/core'
-import { containsSorted, createRng, itemCounts, prngBelow, selectTopK } from '@decoy/core'
+import { createRng, itemCounts } from '@decoy/core'
+import { containsSorted, prngBelow, selectTopK } from '@decoy/core/kernels'
 import { NUM_RANK_METRICS, RANK_METRIC_NAMES, rankingMetrics, singleRelevantMetrics } from './kernels/ranking.js'
 
 /** What {@link evaluate} needs from a model: its catalogue size and a full-catalogue scorer. */

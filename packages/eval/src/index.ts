@@ -5,6 +5,8 @@ export { pairedComparison } from './paired.js'
 export type { PopularityRecommender } from './popularity.js'
 export { popularityRecommender } from './popularity.js'
 export { logGamma, regularizedIncompleteBeta, studentTCdf, studentTQuantile } from './student-t.js'
+export { chiSquare, chiSquareCounts, gammaQ, gini, summarize, totalVariation } from './stats.js'
+export type { ChiSquareCountsResult, ChiSquareResult, Summary } from './stats.js'
 export {
   rankingMetrics,
   singleRelevantMetrics,

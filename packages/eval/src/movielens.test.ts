@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createRng, parseInteractions, prngFloat, splitRandom } from '@decoy/core'
+import { createRng, parseInteractions, splitRandom } from '@decoy/core'
+import { prngFloat } from '@decoy/core/kernels'
 import { evaluate, pairedComparison, popularityRecommender, type EvaluableModel } from '@decoy/eval'
 
 const dir = process.env.DECOY_DATA_DIR

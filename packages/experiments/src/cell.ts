@@ -4,20 +4,9 @@
  */
 import type { NegativeSampler, SamplerConfig, Scorer, SamplerContext } from '@decoy/core'
 import { evaluate, type EvalResult } from '@decoy/eval'
-import {
-  FmFeatureBuilder,
-  factorizationMachine,
-  item2vec,
-  matrixFactorization,
-  type EpochStats,
-  type FactorizationMachineOptions,
-  type FmFeatures,
-  type Item2VecOptions,
-  type LossName,
-  type MatrixFactorizationOptions,
-} from '@decoy/models'
+import { createModel, modelFamily, validateOptions, type EpochStats } from '@decoy/models'
 import { createSampler } from '@decoy/samplers'
-import { fmFeatureFields, modelLabel, samplerLabel, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
+import { modelLabel, samplerLabel, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
 import type { ExperimentData } from './data.js'
 
 /** Metrics after one evaluated epoch. */
@@ -127,41 +116,12 @@ function countingSampler(inner: NegativeSampler, counter: { scores: number }): N
   }
 }
 
-function modelOptions(m: ModelSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(m)) {
-    if (key === 'kind' || key === 'name' || key === 'loss' || key === 'features') continue
-    out[key === 'factors' ? 'dim' : key] = m[key]
-  }
-  return out
-}
-
-/**
- * An `fm` model's feature rows: user and item id fields, plus the metadata fields its `features`
- * lists, taken from the dataset's metadata and joined on external ids (metadata of items or users
- * outside the training split is skipped, so the FM ranks the same items as every other cell).
- * @throws Error naming the model's path when the data lacks a listed field's metadata.
- */
-function fmFeatures(spec: ModelSpec, data: ExperimentData, path: string): FmFeatures {
-  const fb = new FmFeatureBuilder({ userIds: data.train.userIds, itemIds: data.train.itemIds })
-  const fields = typeof spec.features === 'string' ? fmFeatureFields(spec.features) : []
-  const meta = data.meta
-  const missing = (what: string): Error => new Error(`${path}.features: the data has no ${what} (MovieLens datasets have genres, year and tags; ml-100k and ml-1m demographics)`)
-  const genres = fields.includes('genres')
-  const year = fields.includes('year')
-  if (genres || year) {
-    if (!meta?.items) throw missing('item metadata')
-    fb.addItemMeta(meta.items, { genres, year, unknownIds: 'skip' })
-  }
-  if (fields.includes('tags')) {
-    if (!meta?.tags) throw missing('tags')
-    fb.addItemTags(meta.tags)
-  }
-  if (fields.includes('demographics')) {
-    if (!meta?.users) throw missing('user demographics')
-    fb.addUserMeta(meta.users, { unknownIds: 'skip' })
-  }
-  return fb.build()
+/** A model's options from its spec: the family's schema keys (aliases resolved), without kind and name. */
+function modelOptions(m: ModelSpec, path: string): Record<string, unknown> {
+  const { kind: _k, name: _n, ...rest } = m
+  void _k
+  void _n
+  return validateOptions(modelFamily(m.kind).options, rest, path, { aliases: true })
 }
 
 function numbersOnly(s: Record<string, number | undefined>): Record<string, number> {
@@ -260,76 +220,49 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
     return r
   }
 
-  let trainSeconds: number
-  let updatesPerSecond: number
-  let updates: number
-  let resolved: Record<string, unknown>
-  let model: Parameters<typeof evaluate>[0] & { recommend(users: Int32Array, k: number): { items: Int32Array } }
-
-  if (spec.kind === 'mf' || spec.kind === 'fm') {
-    // MF and FM share the training loop: the same epoch hook, budget and evaluation curve.
-    const loopModel =
-      spec.kind === 'mf'
-        ? matrixFactorization({ ...(modelOptions(spec) as MatrixFactorizationOptions), seed })
-        : factorizationMachine({ ...(modelOptions(spec) as FactorizationMachineOptions), seed, features: fmFeatures(spec, data, `models[${cell.model}]`) })
-    model = loopModel
-    const r = await loopModel.fit(train, {
-      sampler,
-      loss: cell.loss as LossName,
+  // Every family trains the same way: the registry builds it, the shared contract runs the epochs.
+  const path = `models[${cell.model}]`
+  const family = modelFamily(spec.kind)
+  const options = modelOptions(spec, path)
+  if (Object.hasOwn(family.options, 'loss')) options.loss = cell.loss
+  const model = createModel({ kind: spec.kind, ...options })
+  let r
+  try {
+    r = await model.fit(train, {
+      ...(family.usesSampler(options) ? { sampler } : {}),
       epochs: maxEpochs,
       seed,
       workers: 1,
+      ...(data.meta ? { metadata: data.meta } : {}),
       onEpoch: (e: EpochStats) => {
         const samplerScores = counter.scores - lastScores
         lastScores = counter.scores
         const cost = e.slots + e.updates + samplerScores
         spent += cost
         const n = e.epoch + 1
-        epochStats.push({ epoch: n, loss: round(e.loss), updates: e.updates, scoreEvaluations: cost, samplerScores })
+        const loss = Number.isFinite(e.loss) ? { loss: round(e.loss) } : {}
+        epochStats.push({ epoch: n, ...loss, updates: e.updates, scoreEvaluations: cost, samplerScores })
         let stop = n >= maxEpochs
         if (budget.scoreEvaluations !== undefined && spent + spent / n > budget.scoreEvaluations) stop = true
         if (stop || n % config.evalEvery === 0) {
-          last = evalNow(loopModel)
-          curve.push({ epoch: n, loss: round(e.loss), scoreEvaluations: spent, metrics: roundAll(last.metrics) })
+          last = evalNow(model)
+          curve.push({ epoch: n, ...loss, scoreEvaluations: spent, metrics: roundAll(last.metrics) })
         }
         input.onEpoch?.(n, maxEpochs)
         return !stop
       },
     })
-    trainSeconds = r.trainSeconds
-    updatesPerSecond = r.updatesPerSecond
-    updates = r.updates
-    // An FM's resolved config carries its feature fields and count (`features`) from the fit.
-    resolved = { ...(spec.kind === 'fm' ? { model: 'fm' } : {}), ...r.config, sampler: inner.config }
-  } else {
-    const opts = modelOptions(spec) as Item2VecOptions
-    const m = item2vec(opts)
-    model = m
-    const hs = (m.options.output ?? 'ns') === 'hs'
-    // item2vec cannot stop between epochs: under a score-evaluation budget alone it runs its default 5.
-    const epochs = budget.epochs ?? 5
-    const r = await m.fit(train, {
-      ...(hs ? {} : { sampler }),
-      epochs,
-      seed,
-      workers: 1,
-      onEpoch: (e) => {
-        const samplerScores = counter.scores - lastScores
-        lastScores = counter.scores
-        const cost = e.pairs + e.negatives + samplerScores
-        spent += cost
-        epochStats.push({ epoch: e.epoch + 1, updates: e.negatives, scoreEvaluations: cost, samplerScores })
-        input.onEpoch?.(e.epoch + 1, epochs)
-      },
-    })
-    // item2vec builds its user vectors after training, so it is evaluated once, at the end.
-    last = evalNow(m)
-    curve.push({ epoch: epochStats.length, scoreEvaluations: spent, metrics: roundAll(last.metrics) })
-    trainSeconds = r.seconds
-    updates = epochStats.reduce((a, e) => a + e.updates, 0)
-    updatesPerSecond = r.seconds > 0 ? updates / r.seconds : 0
-    resolved = { model: 'item2vec', ...m.options, epochs: epochStats.length, seed, sampler: hs ? null : inner.config }
+  } catch (e) {
+    // An option the family reports on (`features: the data has no tags`) is named by its path.
+    const msg = (e as Error).message
+    const key = /^(\w+): /.exec(msg)?.[1]
+    if (key && Object.hasOwn(family.options, key)) throw new Error(`${path}.${msg}`)
+    throw e
   }
+  const trainSeconds = r.trainSeconds
+  const updatesPerSecond = r.updatesPerSecond
+  const updates = r.updates
+  const resolved: Record<string, unknown> = { ...r.config, sampler: family.usesSampler(options) ? inner.config : null }
   const final = last as EvalResult | null
   if (!final) throw new Error(`cell ${cell.name}#${seed}: no evaluation ran`)
   const perUser: Record<string, number[]> = {}

@@ -3,7 +3,7 @@
  * field) and normalisation into the form the runner uses.
  */
 import type { SamplerConfig } from '@decoy/core'
-import { ITEM2VEC_DEFAULTS, lossNames, mfDefaults, type LossName } from '@decoy/models'
+import { checkOption, lossNames, modelFamily, modelKinds, type LossName } from '@decoy/models'
 import { createSampler, samplerKinds } from '@decoy/samplers'
 
 /** How the interactions are split into train and test. */
@@ -13,16 +13,15 @@ export type SplitConfig =
   | { strategy: 'temporal'; cutTime?: number; testFraction?: number; minInteractions?: number }
 
 /**
- * One model of the grid: `kind` plus the model's hyper-parameters. For `mf` every key of
- * `mfDefaults` except `seed` (`factors` is an alias of `dim`; `loss` pins the model to one loss);
- * for `fm` every key of `fmDefaults` the same way, plus `features`: metadata fields of the
- * dataset (`"genres,year,tags,demographics"`, any subset; default: id fields only); for
- * `item2vec` every key of `ITEM2VEC_DEFAULTS`. `name` labels the model in reports (default: the
+ * One model of the grid: `kind` plus the model's options, any key of its family's option schema
+ * (`modelFamilies[kind].options`, the table the library and the CLI read; `factors` is an alias of
+ * `dim`; `loss` pins the model to one loss; FM's `features` lists metadata fields of the dataset,
+ * `"genres,year,tags,demographics"`, any subset). `name` labels the model in reports (default: the
  * kind).
  */
 export interface ModelSpec {
-  /** `mf`, `fm` or `item2vec`. */
-  kind: 'mf' | 'fm' | 'item2vec'
+  /** A registered model kind: `mf`, `fm`, `item2vec`, … */
+  kind: string
   /** Label in reports and cell names (default `kind`). */
   name?: string
   /** Model options, passed through after validation. */
@@ -106,61 +105,45 @@ const SPLIT_KEYS: Record<string, string[]> = {
   temporal: ['strategy', 'cutTime', 'testFraction', 'minInteractions'],
 }
 
-/** Training keys that MF and FM share (the dot-product trainer's options). */
-const TRAINER_KEYS = {
-  dim: 'int',
-  factors: 'int',
-  negatives: 'int',
-  batchSize: 'int',
-  learningRate: 'number',
-  minLearningRate: 'number',
-  l2: 'number',
-  l2Bias: 'number',
-  optimizer: 'string',
-  schedule: 'string',
-  initStd: 'number',
-  margin: 'number',
-  temperature: 'number',
-  logQCorrection: 'boolean',
-  gbceT: 'number',
-  loss: 'string',
-} as const
+/** Model kinds an experiment can train: every family of the model registry. */
+export const experimentModelKinds: readonly string[] = modelKinds
 
-/** Keys of each model kind (besides `kind` and `name`) and their JSON type. */
-const MODEL_KEYS: Record<string, Record<string, 'int' | 'number' | 'string' | 'boolean' | 'int|all'>> = {
-  mf: { ...TRAINER_KEYS, bias: 'boolean', normalize: 'boolean' },
-  fm: { ...TRAINER_KEYS, itemIdMinCount: 'int', features: 'string' },
-  item2vec: {
-    dim: 'int',
-    factors: 'int',
-    window: 'int|all',
-    order: 'string',
-    shrinkWindows: 'boolean',
-    sample: 'number',
-    minCount: 'int',
-    output: 'string',
-    negatives: 'int',
-    alpha: 'number',
-    minAlpha: 'number',
-    excludeHistory: 'boolean',
-    userVector: 'string',
-    halfLife: 'number',
-    scoring: 'string',
-    similarMinCount: 'number',
-    batchSize: 'int',
-  },
+/**
+ * Validates one model of the grid against its family's option schema (the same table the library
+ * and the CLI read; `factors` is accepted for `dim`), then builds it once so the family's own rules
+ * apply (FM's feature fields). Every error names the field's JSON path.
+ * @returns the options with aliases resolved.
+ */
+function validateModelSpec(m: Record<string, unknown>, p: string, fail: (path: string, message: string) => never): Record<string, unknown> {
+  const family = modelFamily(m.kind as string)
+  const schema = family.options
+  const known = `kind, name, ${Object.keys(schema).join(', ')}`
+  const options: Record<string, unknown> = {}
+  for (const key of Object.keys(m)) {
+    if (key === 'kind' || key === 'name') continue
+    const canonical = Object.hasOwn(schema, key) ? key : Object.keys(schema).find((k) => schema[k].aliases?.includes(key))
+    if (canonical === undefined || schema[canonical].type === 'object') fail(`${p}.${key}`, `unknown field (known for ${family.kind}: ${known})`)
+    if (canonical !== key && m[canonical] !== undefined) fail(`${p}.${key}`, `give ${canonical} or ${key}, not both`)
+    try {
+      checkOption('', key, schema[canonical!], m[key])
+    } catch (e) {
+      fail(`${p}.${key}`, (e as Error).message.replace(/^: \S+ /, ''))
+    }
+    options[canonical!] = m[key]
+  }
+  try {
+    family.create(options)
+  } catch (e) {
+    let msg = (e as Error).message
+    // Drop the factory's prefix (`factorizationMachine: `) unless it is the field itself.
+    const first = /^([\w ]+): /.exec(msg)
+    if (first && !Object.hasOwn(schema, first[1])) msg = msg.slice(first[0].length)
+    const key = /^(\w+)[: ]/.exec(msg)?.[1]
+    if (key && Object.hasOwn(schema, key)) fail(`${p}.${key}`, msg.slice(key.length).replace(/^:? /, ''))
+    fail(p, msg)
+  }
+  return options
 }
-
-/** Metadata fields an `fm` model can take from the dataset (`features: "genres,year"`). */
-export const FM_FEATURE_FIELDS = ['genres', 'year', 'tags', 'demographics'] as const
-
-/** The fields of an `fm` model's `features` string (comma-separated, blanks ignored). */
-export function fmFeatureFields(features: string): string[] {
-  return features.split(',').map((f) => f.trim()).filter((f) => f.length > 0)
-}
-
-/** Model kinds an experiment can train. */
-export const experimentModelKinds: readonly string[] = Object.freeze(Object.keys(MODEL_KEYS))
 
 function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v
@@ -255,30 +238,9 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
     const p = `models[${i}]`
     if (!isObject(m)) return fail(p, `must be an object with a "kind", got ${typeName(m)}`)
     const kind = m.kind
-    if (typeof kind !== 'string' || !MODEL_KEYS[kind]) return fail(`${p}.kind`, `unknown model kind ${JSON.stringify(kind)} (known: ${experimentModelKinds.join(', ')})`)
-    const keys = MODEL_KEYS[kind]
-    for (const key of Object.keys(m)) {
-      if (key === 'kind') continue
-      if (key === 'name') {
-        str(`${p}.name`, m.name)
-        continue
-      }
-      const t = keys[key]
-      if (!t) fail(`${p}.${key}`, `unknown field (known for ${kind}: kind, name, ${Object.keys(keys).join(', ')})`)
-      const v = m[key]
-      if (t === 'int') int(`${p}.${key}`, v)
-      else if (t === 'number') num(`${p}.${key}`, v)
-      else if (t === 'boolean' && typeof v !== 'boolean') fail(`${p}.${key}`, `must be a boolean, got ${JSON.stringify(v)}`)
-      else if (t === 'string') str(`${p}.${key}`, v)
-      else if (t === 'int|all' && v !== 'all') int(`${p}.${key}`, v)
-    }
-    if (m.dim !== undefined && m.factors !== undefined) fail(`${p}.factors`, 'give dim or factors, not both')
-    if (kind !== 'item2vec' && m.loss !== undefined && !(lossNames as readonly string[]).includes(m.loss as string)) fail(`${p}.loss`, `unknown loss ${JSON.stringify(m.loss)} (known: ${lossNames.join(', ')})`)
-    if (kind === 'fm' && typeof m.features === 'string') {
-      for (const f of fmFeatureFields(m.features)) {
-        if (!(FM_FEATURE_FIELDS as readonly string[]).includes(f)) fail(`${p}.features`, `unknown field "${f}" (known: ${FM_FEATURE_FIELDS.join(', ')})`)
-      }
-    }
+    if (typeof kind !== 'string' || !modelKinds.includes(kind)) return fail(`${p}.kind`, `unknown model kind ${JSON.stringify(kind)} (known: ${experimentModelKinds.join(', ')})`)
+    if (m.name !== undefined) str(`${p}.name`, m.name)
+    validateModelSpec(m, p, fail)
     const label = modelLabel(m as ModelSpec)
     if (modelNames.has(label)) fail(`${p}.name`, `two models are labelled ${JSON.stringify(label)}; give each a distinct "name"`)
     modelNames.add(label)
@@ -382,12 +344,9 @@ export interface CellSpec {
 export function expandCells(c: Pick<ExperimentConfig, 'models' | 'samplers' | 'losses'>): CellSpec[] {
   const cells: CellSpec[] = []
   c.models.forEach((m, mi) => {
-    const losses: string[] =
-      m.kind !== 'item2vec'
-        ? m.loss !== undefined
-          ? [m.loss as string]
-          : c.losses ?? [mfDefaults.loss]
-        : [((m.output as string | undefined) ?? ITEM2VEC_DEFAULTS.output) === 'hs' ? 'hs' : 'sgns']
+    // Families with a `loss` option take the grid's losses (or their pinned one); others have one objective.
+    const family = modelFamily(m.kind)
+    const losses: string[] = Object.hasOwn(family.options, 'loss') && m.loss === undefined && c.losses ? c.losses : [family.objective(m)]
     c.samplers.forEach((s, si) => {
       for (const loss of losses) cells.push({ name: `${modelLabel(m)}/${samplerLabel(s)}/${loss}`, model: mi, sampler: si, loss })
     })

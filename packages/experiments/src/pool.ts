@@ -3,9 +3,8 @@
  * it is handed and posts their records back. A cell's record does not depend on which thread ran
  * it (models train with `workers: 1`), so parallel runs give the same results as serial ones.
  */
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { spawnWorker } from '@decoy/core/node'
 import type { CellRecord } from './cell.js'
 import type { CellSpec, ExperimentConfig } from './config.js'
 
@@ -32,14 +31,7 @@ export type CellWorkerMessage =
  * `--conditions=decoy-source` resolves `@decoy/*` to their sources as in the parent.
  */
 function spawn(init: CellWorkerInit): Worker {
-  const here = import.meta.url
-  if (here.endsWith('.ts')) {
-    const api = pathToFileURL(createRequire(here).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
-    const entry = new URL('./cell-worker.ts', here).href
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
-    return new Worker(boot, { eval: true, workerData: init, execArgv: ['--conditions=decoy-source'] })
-  }
-  return new Worker(new URL('./cell-worker.js', here), { workerData: init })
+  return spawnWorker(import.meta.url, { source: './cell-worker.ts', built: './cell-worker.js' }, init)
 }
 
 /** A cell to run and its seed. */

@@ -1,4 +1,5 @@
-import { selectTopK, type TopK } from '@decoy/core'
+import { type TopK } from '@decoy/core'
+import { selectTopK } from '@decoy/core/kernels'
 
 /**
  * The k items most similar to each query item by cosine of their embedding rows (`emb`, `n` rows

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createBatch, createNegativeBuffer, createRng, prngFloat } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng } from '@decoy/core'
+import { prngFloat } from '@decoy/core/kernels'
 import { adaptiveSampler } from '@decoy/samplers'
 import { createSampler } from '@decoy/samplers/registry'
 import { chiSquare, csrFromRows, describeSampler, itemIdScorer, randomFactorView } from '@decoy/testkit'

@@ -13,7 +13,7 @@ import {
   type SamplerStats,
   type Scorer,
 } from '@decoy/core'
-import { prngFloat } from '@decoy/core'
+import { prngFloat } from '@decoy/core/kernels'
 import { checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions } from './config.js'
 import { buildExclusion, isPositive, nthNonPositive, type Exclusion } from './exclusion.js'
 import { aobprDrawFactor, aobprDrawRank, aobprFactorCdf, aobprItemProb, aobprRankTable, aobprRefresh } from './kernels/aobpr-order.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createBatch, createNegativeBuffer, createRng, itemCounts, prngFloat } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, itemCounts } from '@decoy/core'
+import { prngFloat } from '@decoy/core/kernels'
 import { inBatchSampler } from '@decoy/samplers'
 import { createSampler } from '@decoy/samplers/registry'
 import { chiSquare, csrFromRows, describeSampler } from '@decoy/testkit'

@@ -2,12 +2,9 @@
  * Batch-shared negatives: one set of M draws per batch, shared by every slot (`shared`), or the
  * whole catalogue (`all`). A model that reads `out.shared` scores a batch as one GEMM.
  */
+import { aliasBuild, aliasDraw, containsSorted, prngBelow } from '@decoy/core/kernels'
 import {
-  aliasBuild,
-  aliasDraw,
-  containsSorted,
   itemCounts,
-  prngBelow,
   type Batch,
   type Interactions,
   type NegativeBuffer,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createBatch, createNegativeBuffer, createRng, prngBelow } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng } from '@decoy/core'
+import { prngBelow } from '@decoy/core/kernels'
 import { uniformSampler } from '@decoy/samplers'
 import { chiSquare, countDraws, csrFromRows, totalVariation } from '@decoy/testkit'
 

@@ -2,7 +2,8 @@
  * Tiny fixtures generated in code (no committed binaries): a CSR with heavy, light and empty
  * users, batches over its interactions, and scorers with known scores.
  */
-import { buildInteractions, createRng, prngNormal, type Batch, type FactorView, type Interactions } from '@decoy/core'
+import { buildInteractions, createRng, type Batch, type FactorView, type Interactions } from '@decoy/core'
+import { prngNormal } from '@decoy/core/kernels'
 
 /**
  * Builds a CSR from explicit rows (`rows[u]` = items of user u).

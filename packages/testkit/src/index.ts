@@ -2,7 +2,8 @@
  * @decoy/testkit (private) — what several packages' tests share: goodness-of-fit helpers,
  * conformance suites and tiny generated fixtures.
  */
-export { chiSquare, gammaQ, logGamma, totalVariation, type ChiSquareResult } from './chi-square.js'
+// Statistics live in @decoy/eval; re-exported for the statistical tests.
+export { chiSquare, gammaQ, logGamma, totalVariation, type ChiSquareResult } from '@decoy/eval'
 export { describeSampler, type SamplerSuiteOptions } from './sampler-conformance.js'
 export { csrFromRows, samplerFixture, fillBatch, itemIdScorer, linearFactorView, randomFactorView } from './fixtures.js'
 export {

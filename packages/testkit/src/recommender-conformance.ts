@@ -4,17 +4,8 @@
  * depend on `@decoy/samplers`; the planted data comes from `@decoy/datasets`' generator.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  buildInteractions,
-  createBatch,
-  createNegativeBuffer,
-  createRng,
-  itemCounts,
-  prngFloat,
-  type Interactions,
-  type NegativeSampler,
-  type Recommender,
-} from '@decoy/core'
+import { buildInteractions, createBatch, createNegativeBuffer, createRng, itemCounts, type Interactions, type NegativeSampler, type Recommender } from '@decoy/core'
+import { prngFloat } from '@decoy/core/kernels'
 import { generateSynthetic } from '@decoy/datasets'
 
 /** A model the suite can train, query and round-trip. */

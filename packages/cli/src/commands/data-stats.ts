@@ -2,7 +2,7 @@ import type { Interactions } from '@decoy/core'
 import { itemCounts, nnz, userCounts } from '@decoy/core'
 import type { Command } from '../command.js'
 import { dataOptions, loadData } from '../load.js'
-import { gini, summarize, type Summary } from '../stats.js'
+import { gini, summarize, type Summary } from '@decoy/eval'
 
 /** What `decoy data stats --json` prints. */
 export interface DataStats {

@@ -1,5 +1,6 @@
 import type { FactorView, Scorer } from '@decoy/core'
-import { containsSorted, createBatch, createNegativeBuffer, createRng, nnz, prngBelow, userOfInteraction } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, nnz, userOfInteraction } from '@decoy/core'
+import { containsSorted, prngBelow } from '@decoy/core/kernels'
 import { writeFileAtomic } from '@decoy/core/node'
 import type { Command } from '../command.js'
 import { InputError, UsageError } from '../errors.js'
@@ -8,7 +9,7 @@ import { dataOptions, loadTrain } from '../load.js'
 import { loadSavedScorer } from '../models.js'
 import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
 import { randomFactorView } from '../scorer.js'
-import { chiSquare, totalVariation } from '../stats.js'
+import { chiSquareCounts, totalVariation } from '@decoy/eval'
 
 /** `decoy sample`. */
 export const sampleCommand: Command = {
@@ -135,7 +136,7 @@ export const sampleCommand: Command = {
     if (law) {
       const exclude = (sampler.config as { excludePositives?: boolean }).excludePositives !== false
       const expected = expectedCounts(law.p, train, drawsPerUser, exclude)
-      const chi = chiSquare(counts, expected)
+      const chi = chiSquareCounts(counts, expected)
       const drawn = total - masked
       let noise = 0
       for (let j = 0; j < expected.length; j++) {

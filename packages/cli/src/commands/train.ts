@@ -1,53 +1,135 @@
 import { readFileSync } from 'node:fs'
-import type { Interactions } from '@decoy/core'
 import { writeFileAtomic } from '@decoy/core/node'
 import { loadDataset } from '@decoy/datasets'
 import { evaluate, type EvalResult } from '@decoy/eval'
-import { FmFeatureBuilder, lossNames, mfDefaults, type FmFeatures, type LossName } from '@decoy/models'
+import { modelFamilies, modelKinds, optionFlag, type ModelMetadata, type OptionSpec } from '@decoy/models'
+import type { Args, OptionSpec as CommandOption } from '../args.js'
 import type { Command, CommandContext } from '../command.js'
 import { InputError, UsageError } from '../errors.js'
 import { asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
-import { TRAIN_DEFAULTS_TEXT, TRAIN_MODELS, defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
+import { defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
 import { evalJson, evalSummary, metricsTable } from '../report.js'
 import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
+
+/** Keys every family takes through `fit` (the common options), so they are flags of their own. */
+const FIT_KEYS = new Set(['epochs', 'batchSize'])
+
+/** One flag of a model option: the families that take it, their specs, aliases. */
+interface ModelFlag {
+  flag: string
+  key: string
+  kinds: string[]
+  specs: OptionSpec[]
+}
+
+/** Every model option of every registered family, as flags (first spec wins for the type). */
+function modelFlags(): ModelFlag[] {
+  const byFlag = new Map<string, ModelFlag>()
+  for (const kind of modelKinds) {
+    const schema = modelFamilies[kind].options
+    for (const key of Object.keys(schema)) {
+      if (FIT_KEYS.has(key)) continue
+      const spec = schema[key]
+      if (spec.type === 'object' && !spec.file) continue
+      const flag = optionFlag(key, spec)
+      const f = byFlag.get(flag) ?? { flag, key, kinds: [], specs: [] }
+      f.kinds.push(kind)
+      f.specs.push(spec)
+      byFlag.set(flag, f)
+    }
+  }
+  return [...byFlag.values()]
+}
+
+const FLAGS = modelFlags()
+
+function flagOption(f: ModelFlag): CommandOption {
+  const all = f.kinds.length === modelKinds.length
+  const defaults = f.specs.map((sp, i) => (i === 0 || sp.defaultText === f.specs[0].defaultText ? null : `${f.kinds[i]} ${sp.defaultText}`)).filter((x) => x)
+  const defaultText = f.specs[0].defaultText === undefined ? undefined : f.specs[0].defaultText + (defaults.length ? ` (${defaults.join(', ')})` : '')
+  const sp = f.specs[0]
+  const value = sp.file ? '<file>' : sp.values ? `<${sp.values.join('|')}>` : sp.type === 'boolean' ? '<true|false>' : sp.type === 'int|all' ? '<all|n>' : sp.type === 'int' ? '<n>' : '<x>'
+  return {
+    name: f.flag,
+    type: 'string',
+    value,
+    description: (all ? '' : `${f.kinds.join('/')}: `) + f.specs[0].doc,
+    ...(defaultText !== undefined ? { defaultText } : {}),
+  }
+}
+
+/** Reads one model option from its flag, typed by the family's schema. */
+function readFlag(args: Args, flag: string, spec: OptionSpec): unknown {
+  const raw = args.str(flag)
+  if (raw === undefined) return undefined
+  const min = spec.min === undefined ? undefined : spec.exclusiveMin ? (spec.type === 'int' ? spec.min + 1 : Number.MIN_VALUE + spec.min) : spec.min
+  switch (spec.type) {
+    case 'int':
+      return args.int(flag, undefined, min, spec.max)
+    case 'number':
+      return args.num(flag, undefined, min, spec.max)
+    case 'int|all':
+      return raw === 'all' ? 'all' : args.int(flag, undefined, min ?? 1)
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') throw new UsageError(`train: --${flag} must be true or false, got ${JSON.stringify(raw)}`)
+      return raw === 'true'
+    case 'string':
+      return spec.values ? args.choice(flag, spec.values) : raw
+    case 'string|object':
+      return raw
+    case 'object':
+      try {
+        return { path: raw, text: readFileSync(raw, 'utf8') }
+      } catch (e) {
+        throw asInputError(e, raw)
+      }
+  }
+}
 
 /** `decoy train`. */
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a model (mf, fm, item2vec) through any sampler, evaluate it, optionally save it',
+  summary: `train a model (${modelKinds.join(', ')}) through any sampler, evaluate it, optionally save it`,
   usage:
-    "--train <file> --test <file> --model mf|fm|item2vec [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n" +
-    '       [--factors 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
+    `--train <file> --test <file> --model ${modelKinds.join('|')} [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n` +
+    '       [--dim 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
     '       [--save <path>] [--dataset <name>] [--kernel auto|wasm|js] [--json]\n' +
     '       fm: [--features genres,year,tags[,demographics]] [--user-features <file>] [--item-features <file>]\n' +
-    '       item2vec: [--window all|N] [--sample 1e-3] [--output ns|hs]',
+    '       item2vec: [--window all|N] [--sample 1e-3] [--output ns|hs]\n' +
+    "       every model option of the registry's schemas is a flag (see below); --factors is an alias of --dim",
   options: [
     ...dataOptions('train', 'training interactions (file, directory, dataset)'),
     { name: 'test', type: 'string', value: '<file>', description: 'held-out interactions for the final full-ranking metrics' },
-    { name: 'model', type: 'string', value: '<name>', description: TRAIN_MODELS.join('|'), defaultText: 'mf' },
+    { name: 'model', type: 'string', value: '<name>', description: modelKinds.join('|'), defaultText: 'mf' },
     ...samplerOptions(),
-    { name: 'loss', type: 'string', value: '<loss>', description: `mf/fm loss: ${lossNames.join('|')}`, defaultText: TRAIN_DEFAULTS_TEXT.loss },
-    { name: 'factors', type: 'string', value: '<d>', description: 'embedding dimension', defaultText: TRAIN_DEFAULTS_TEXT.factors },
-    { name: 'epochs', type: 'string', value: '<n>', description: 'passes over the training data', defaultText: TRAIN_DEFAULTS_TEXT.epochs },
-    { name: 'lr', type: 'string', value: '<x>', description: 'learning rate (item2vec: initial alpha)', defaultText: TRAIN_DEFAULTS_TEXT.lr },
-    { name: 'l2', type: 'string', value: '<x>', description: 'mf/fm: L2 on touched rows', defaultText: TRAIN_DEFAULTS_TEXT.l2 },
-    { name: 'negatives', type: 'string', value: '<k>', description: 'negatives per positive', defaultText: TRAIN_DEFAULTS_TEXT.negatives },
-    { name: 'batch-size', type: 'string', value: '<b>', description: 'positives per sampler call', defaultText: TRAIN_DEFAULTS_TEXT.batchSize },
-    { name: 'optimizer', type: 'string', value: '<o>', description: 'mf/fm: sgd|adagrad', defaultText: TRAIN_DEFAULTS_TEXT.optimizer },
-    { name: 'margin', type: 'string', value: '<x>', description: 'mf/fm: hinge margin (warp)', defaultText: '1' },
-    { name: 'temperature', type: 'string', value: '<x>', description: 'mf/fm: softmax temperature', defaultText: '1' },
-    { name: 'window', type: 'string', value: '<all|N>', description: 'item2vec: context window, or all (every pair of a history)', defaultText: TRAIN_DEFAULTS_TEXT.window },
-    { name: 'sample', type: 'string', value: '<x>', description: 'item2vec: frequent-item subsampling threshold (0 = off)', defaultText: TRAIN_DEFAULTS_TEXT.sample },
-    { name: 'output', type: 'string', value: '<ns|hs>', description: 'item2vec: negative sampling or hierarchical softmax', defaultText: TRAIN_DEFAULTS_TEXT.output },
-    { name: 'kernel', type: 'string', value: '<auto|wasm|js>', description: 'step kernels, WebAssembly SIMD or TypeScript', defaultText: TRAIN_DEFAULTS_TEXT.kernel },
+    ...FLAGS.map(flagOption),
+    { name: 'factors', type: 'string', value: '<d>', description: 'alias of --dim' },
+    {
+      name: 'epochs',
+      type: 'string',
+      value: '<n>',
+      description: 'passes over the training data',
+      defaultText: modelKinds.map((k, i) => (i === 0 ? String(modelFamilies[k].defaults.epochs) : `${k} ${modelFamilies[k].defaults.epochs}`)).join(', '),
+    },
+    {
+      name: 'batch-size',
+      type: 'string',
+      value: '<b>',
+      description: 'examples per sampler call',
+      defaultText: modelKinds.map((k, i) => (i === 0 ? String(modelFamilies[k].defaults.batchSize) : `${k} ${modelFamilies[k].defaults.batchSize}`)).join(', '),
+    },
+    {
+      name: 'kernel',
+      type: 'string',
+      value: '<auto|wasm|js>',
+      description: 'step kernels, WebAssembly SIMD or TypeScript',
+      defaultText: 'auto (wasm when WebAssembly SIMD is available, dim % 4 = 0 and, for mf/fm, the loss is not warp and scores are not cosine)',
+    },
     { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs)', defaultText: '1' },
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of initialisation, order and sampler streams', defaultText: '42' },
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
     { name: 'save', type: 'string', value: '<path>', description: 'save the model (Arrow IPC + JSON header), written atomically' },
-    { name: 'dataset', type: 'string', value: '<name>', description: 'dataset whose metadata (titles) goes with the model, recorded at save' },
-    { name: 'features', type: 'string', value: '<list>', description: 'fm: metadata fields of --dataset: genres,year,tags,demographics' },
-    { name: 'user-features', type: 'string', value: '<file>', description: 'fm: CSV/TSV keyed by external user id (categorical a|b or numeric columns)' },
-    { name: 'item-features', type: 'string', value: '<file>', description: 'fm: CSV/TSV keyed by external item id (categorical a|b or numeric columns)' },
+    { name: 'dataset', type: 'string', value: '<name>', description: 'dataset whose metadata (titles, features) goes with the model' },
     { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
   ],
   notes:
@@ -57,43 +139,39 @@ export const trainCommand: Command = {
     'updates, config (the full resolved configuration, sampler included), sampler_stats, epochs [{epoch, seconds, loss?,\n' +
     'updates?, pairs?, learningRate}], saved?.',
   async run(args, ctx) {
-    const kind = args.choice('model', TRAIN_MODELS, 'mf')!
-    const mfOnly = ['loss', 'l2', 'optimizer', 'margin', 'temperature']
-    const i2vOnly = ['window', 'sample', 'output']
-    const fmOnly = ['features', 'user-features', 'item-features']
-    for (const f of kind === 'fm' ? i2vOnly : kind === 'mf' ? [...i2vOnly, ...fmOnly] : [...mfOnly, ...fmOnly]) if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}`)
-    let window: number | 'all' | undefined
-    const w = args.str('window')
-    if (w !== undefined) window = w === 'all' ? 'all' : args.int('window', undefined, 1)
+    const kind = args.choice('model', modelKinds, 'mf')!
+    const family = modelFamilies[kind]
+    if (args.has('dim') && args.has('factors')) throw new UsageError('train: give --dim or --factors, not both')
+    const options: Record<string, unknown> = {}
+    for (const f of FLAGS) {
+      const given = args.has(f.flag) || (f.flag === 'dim' && args.has('factors'))
+      if (!given) continue
+      const i = f.kinds.indexOf(kind)
+      if (i < 0) throw new UsageError(`train: --${f.flag} does not apply to --model ${kind}`)
+      const key = Object.keys(family.options).find((k) => optionFlag(k, family.options[k]) === f.flag)!
+      options[key] = readFlag(args, args.has(f.flag) ? f.flag : 'factors', f.specs[i])
+    }
     const settings: TrainSettings = {
-      factors: args.int('factors', undefined, 1),
+      options,
       epochs: args.int('epochs', undefined, 1),
-      learningRate: args.num('lr', undefined, Number.MIN_VALUE),
-      l2: args.num('l2', undefined, 0),
-      negatives: args.int('negatives', undefined, 1),
       batchSize: args.int('batch-size', undefined, 1),
       workers: args.int('workers', 1, 1, 64)!,
       seed: args.str('seed') ?? '42',
-      loss: args.choice('loss', lossNames as readonly LossName[]),
-      optimizer: args.choice('optimizer', ['sgd', 'adagrad'] as const),
-      margin: args.num('margin', undefined, 0),
-      temperature: args.num('temperature', undefined, Number.MIN_VALUE),
-      window,
-      sample: args.num('sample', undefined, 0),
-      output: args.choice('output', ['ns', 'hs'] as const),
       kernel: args.choice('kernel', ['auto', 'wasm', 'js'] as const),
     }
     const k = args.intList('k', [10, 20])
-    const hs = kind === 'item2vec' && settings.output === 'hs'
-    const sampler = hs && !args.has('sampler') ? null : samplerFromArgs(args, kind === 'item2vec' ? 'popularity' : undefined)
+    const sampler = !family.usesSampler(options) && !args.has('sampler') ? null : samplerFromArgs(args, family.defaultSampler)
     const minBatch = sampler?.requires.minBatch
-    const batch = settings.batchSize ?? (kind === 'item2vec' ? 2048 : mfDefaults.batchSize)
+    const batch = settings.batchSize ?? family.defaults.batchSize
     if (minBatch !== undefined && batch < minBatch) {
       throw new UsageError(`train: sampler ${sampler!.config.kind} needs --batch-size >= ${minBatch}, got ${batch}`)
     }
     const { interactions: train, meta } = await loadTrain(args, ctx)
     const test = args.has('test') ? loadTest(args, train) : null
-    if (kind === 'fm') settings.features = await fmFeatures(args, ctx, train)
+    // Options built from dataset metadata (FM's --features) need --dataset's metadata.
+    if ((family.metadataOptions ?? []).some((key) => typeof options[key] === 'string' && (options[key] as string).trim() !== '')) {
+      settings.metadata = await datasetMetadata(args, ctx)
+    }
     const epochs = settings.epochs ?? defaultEpochs(kind)
     const bar = ctx.progress(`train ${kind}`, epochs)
     let outcome
@@ -161,50 +239,14 @@ function isDatasetSpec(s: string): boolean {
   return /^ml-/.test(s)
 }
 
-const FM_FIELDS = ['genres', 'year', 'tags', 'demographics'] as const
-
-/**
- * The FM's feature rows: id fields, plus `--features` taken from the `--dataset` metadata (joined
- * on external ids, so split files work), plus `--user-features` / `--item-features` files.
- */
-async function fmFeatures(args: Parameters<Command['run']>[0], ctx: CommandContext, train: Interactions): Promise<FmFeatures> {
-  const fb = new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds })
-  const list = (args.str('features') ?? '').split(',').map((f) => f.trim()).filter((f) => f.length > 0)
-  for (const f of list) {
-    if (!(FM_FIELDS as readonly string[]).includes(f)) throw new UsageError(`train: --features: unknown field "${f}" (known: ${FM_FIELDS.join(', ')})`)
+/** The `--dataset` metadata (items, users, tags) for options built from it. */
+async function datasetMetadata(args: Args, ctx: CommandContext): Promise<ModelMetadata> {
+  const name = args.str('dataset')
+  if (!name) throw new UsageError('train: --features takes its fields from --dataset <name>; give one')
+  try {
+    const d = await loadDataset(name, { dir: args.str('data-dir'), env: ctx.io.env })
+    return { items: d.items ?? null, users: d.users ?? null, tags: d.tags ?? null }
+  } catch (e) {
+    throw asInputError(e, name)
   }
-  if (list.length > 0) {
-    const name = args.str('dataset')
-    if (!name) throw new UsageError('train: --features takes its fields from --dataset <name>; give one')
-    let d
-    try {
-      d = await loadDataset(name, { dir: args.str('data-dir'), env: ctx.io.env })
-    } catch (e) {
-      throw asInputError(e, name)
-    }
-    const genres = list.includes('genres')
-    const year = list.includes('year')
-    if (genres || year) {
-      if (!d.items) throw new UsageError(`train: dataset ${name} has no item metadata for --features genres/year`)
-      fb.addItemMeta(d.items, { genres, year, unknownIds: 'skip' })
-    }
-    if (list.includes('tags')) {
-      if (!d.tags) throw new UsageError(`train: dataset ${name} has no tags`)
-      fb.addItemTags(d.tags)
-    }
-    if (list.includes('demographics')) {
-      if (!d.users) throw new UsageError(`train: dataset ${name} has no user demographics (ml-100k and ml-1m have them)`)
-      fb.addUserMeta(d.users, { unknownIds: 'skip' })
-    }
-  }
-  for (const side of ['user', 'item'] as const) {
-    const path = args.str(`${side}-features`)
-    if (!path) continue
-    try {
-      fb.addFeatureFile(side, readFileSync(path, 'utf8'), { source: path })
-    } catch (e) {
-      throw asInputError(e, path)
-    }
-  }
-  return fb.build()
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { aliasBuild, aliasDraw, containsSorted, createRng, selectTopK } from '@decoy/core'
+import { createRng } from '@decoy/core'
+import { aliasBuild, aliasDraw, containsSorted, selectTopK } from '@decoy/core/kernels'
 
 describe('kernels', () => {
   it('alias table reproduces its weights', () => {

@@ -24,7 +24,7 @@
  * @see Zhao et al., "RecBole: Towards a unified, comprehensive and efficient framework for
  *   recommendation algorithms", CIKM 2021 (metric definitions followed here).
  */
-import { containsSorted } from '@decoy/core'
+import { containsSorted } from '@decoy/core/kernels'
 
 /** Index of precision in a per-K metric block. */
 export const PRECISION = 0

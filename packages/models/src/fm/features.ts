@@ -565,3 +565,63 @@ export function featureRow(
   const ids = [...row.keys()].sort((a, b) => a - b)
   return { features: Int32Array.from(ids), values: Float32Array.from(ids.map((i) => row.get(i)!)) }
 }
+
+/** Metadata fields an FM can take from a dataset (`features: 'genres,year,tags'`). */
+export const FM_METADATA_FIELDS = Object.freeze(['genres', 'year', 'tags', 'demographics'] as const)
+
+/** A feature file for one side: its name (for errors) and its CSV/TSV text. */
+export interface FeatureFileInput {
+  /** File name, for error messages. */
+  path: string
+  /** The file's text. */
+  text: string
+}
+
+/** Inputs of {@link fmFeaturesFrom}. */
+export interface FmFeatureSources {
+  /** Metadata fields, comma-separated or listed: any of {@link FM_METADATA_FIELDS}. */
+  fields?: string | readonly string[]
+  /** The dataset's metadata (needed when `fields` is not empty). */
+  metadata?: { items?: object | null; users?: object | null; tags?: object | null }
+  /** A user feature file (keyed by external user id). */
+  userFeatures?: FeatureFileInput
+  /** An item feature file (keyed by external item id). */
+  itemFeatures?: FeatureFileInput
+}
+
+/**
+ * An FM's feature rows for `train`: the id fields, plus metadata `fields` joined on external ids
+ * (metadata of users or items outside `train` is skipped, so the FM ranks the training items), plus
+ * feature files. The one place the CLI, experiments and `fit` build them.
+ * @param checkOnly - only check the field names (returns null).
+ * @throws Error naming the field when it is unknown or the metadata lacks it.
+ */
+export function fmFeaturesFrom(train: { userIds: IdMap; itemIds: IdMap }, sources: FmFeatureSources, checkOnly = false): FmFeatures | null {
+  const fb = new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds })
+  const list = typeof sources.fields === 'string' ? sources.fields.split(',') : [...(sources.fields ?? [])]
+  const fields = list.map((f) => f.trim()).filter((f) => f.length > 0)
+  for (const f of fields) {
+    if (!(FM_METADATA_FIELDS as readonly string[]).includes(f)) throw new Error(`features: unknown field "${f}" (known: ${FM_METADATA_FIELDS.join(', ')})`)
+  }
+  if (checkOnly) return null
+  const meta = sources.metadata ?? {}
+  const missing = (what: string): Error =>
+    new Error(`features: the data has no ${what} (pass fit(train, { metadata }); MovieLens datasets have genres, year and tags; ml-100k and ml-1m demographics)`)
+  const genres = fields.includes('genres')
+  const year = fields.includes('year')
+  if (genres || year) {
+    if (!meta?.items) throw missing('item metadata')
+    fb.addItemMeta(meta.items as ItemMetaLike, { genres, year, unknownIds: 'skip' })
+  }
+  if (fields.includes('tags')) {
+    if (!meta?.tags) throw missing('tags')
+    fb.addItemTags(meta.tags as TagRecordsLike)
+  }
+  if (fields.includes('demographics')) {
+    if (!meta?.users) throw missing('user demographics')
+    fb.addUserMeta(meta.users as UserMetaLike, { unknownIds: 'skip' })
+  }
+  if (sources.userFeatures) fb.addFeatureFile('user', sources.userFeatures.text, { source: sources.userFeatures.path })
+  if (sources.itemFeatures) fb.addFeatureFile('item', sources.itemFeatures.text, { source: sources.itemFeatures.path })
+  return fb.build()
+}

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createRng, prngBelow, prngFloat, prngNormal } from '@decoy/core'
-import { OPT_ADAGRAD, OPT_SGD, allocFmScratch, fmStepRange, resolveLoss, type FmViews, type LossName } from '@decoy/models'
+import { createRng } from '@decoy/core'
+import { prngBelow, prngFloat, prngNormal } from '@decoy/core/kernels'
+import { type LossName } from '@decoy/models'
+import { OPT_ADAGRAD, OPT_SGD, allocFmScratch, fmStepRange, resolveLoss, type FmViews } from '@decoy/models/kernels'
 import { FmWasmKernel, createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported } from './fm-step-wasm.js'
 
 const DIM = 8

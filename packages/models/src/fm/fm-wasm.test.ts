@@ -3,7 +3,8 @@ import type { FactorView, Interactions, NegativeSampler, SamplerConfig } from '@
 import { generateSynthetic } from '@decoy/datasets'
 import { createSampler, uniformSampler } from '@decoy/samplers'
 import { plantedSplit, recallAt } from '@decoy/testkit'
-import { FmFeatureBuilder, deserializeModel, factorizationMachine, fmRowSum, type FactorizationMachine } from '@decoy/models'
+import { FmFeatureBuilder, deserializeModel, factorizationMachine, type FactorizationMachine } from '@decoy/models'
+import { fmRowSum } from '@decoy/models/kernels'
 
 /** A planted split plus cluster labels from a synthetic set, used as an item feature that many item rows share. */
 function clustered(seed: number) {
@@ -41,20 +42,20 @@ describe('factorization machine, WebAssembly kernel', () => {
 
   it("'auto' runs wasm when covered and js otherwise; 'wasm' on an uncovered configuration throws", async () => {
     const { train } = plantedSplit(4)
-    const a = await factorizationMachine({ dim: 8, seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2 })
+    const a = await factorizationMachine({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, negatives: 2 })
     expect(a.kernel).toBe('wasm')
-    const b = await factorizationMachine({ dim: 6, seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2 })
+    const b = await factorizationMachine({ dim: 6 }).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, negatives: 2 })
     expect(b.kernel).toBe('js')
-    await expect(factorizationMachine({ dim: 8, seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2, loss: 'warp', kernel: 'wasm' })).rejects.toThrow(/kernel 'wasm' needs/)
-    await expect(factorizationMachine({ dim: 8, seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, kernel: 'simd' as never })).rejects.toThrow(/kernel must be/)
+    await expect(factorizationMachine({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, negatives: 2, loss: 'warp', kernel: 'wasm' })).rejects.toThrow(/kernel 'wasm' needs/)
+    await expect(factorizationMachine({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, kernel: 'simd' as never })).rejects.toThrow(/kernel must be/)
   })
 
   it('with item features, workers 1 is bit-identical across runs and save/load round-trips exactly', async () => {
     const { train, data } = clustered(7)
     const features = clusterFeatures(train, data.itemCluster, train.numItems)
     const fit = async (): Promise<FactorizationMachine> => {
-      const fm = factorizationMachine({ dim: 8, seed: 4 })
-      const r = await fm.fit(train, { sampler: uniformSampler(), epochs: 2, negatives: 4, features, kernel: 'wasm' })
+      const fm = factorizationMachine({ dim: 8 })
+      const r = await fm.fit(train, { seed: 4, sampler: uniformSampler(), epochs: 2, negatives: 4, features, kernel: 'wasm' })
       expect(r.kernel).toBe('wasm')
       return fm
     }
@@ -73,14 +74,14 @@ describe('factorization machine, WebAssembly kernel', () => {
 
   it('trains with 2 Hogwild workers over shared memory', async () => {
     const { train, test } = plantedSplit(4)
-    const fm = factorizationMachine({ dim: 16, seed: 5 })
-    const res = await fm.fit(train, { sampler: uniformSampler(), loss: 'bpr', epochs: 10, negatives: 4, learningRate: 0.05, workers: 2, kernel: 'wasm' })
+    const fm = factorizationMachine({ dim: 16 })
+    const res = await fm.fit(train, { seed: 5, sampler: uniformSampler(), loss: 'bpr', epochs: 10, negatives: 4, learningRate: 0.05, workers: 2, kernel: 'wasm' })
     expect(res.kernel).toBe('wasm')
     expect(res.updates).toBeGreaterThan(0)
     expect(recallAt(fm, train, test, 10)).toBeGreaterThan(0.2)
     // FM's defaults (softmax + Adagrad): the accumulators live in the shared memory too.
-    const ada = factorizationMachine({ dim: 16, seed: 5 })
-    const r2 = await ada.fit(train, { sampler: uniformSampler(), epochs: 10, negatives: 8, workers: 2, kernel: 'wasm' })
+    const ada = factorizationMachine({ dim: 16 })
+    const r2 = await ada.fit(train, { seed: 5, sampler: uniformSampler(), epochs: 10, negatives: 8, workers: 2, kernel: 'wasm' })
     expect(r2.kernel).toBe('wasm')
     expect(recallAt(ada, train, test, 10)).toBeGreaterThan(0.2)
   }, 30_000)
@@ -89,7 +90,7 @@ describe('factorization machine, WebAssembly kernel', () => {
     const { train, test } = plantedSplit(3)
     const aobpr = (): NegativeSampler => createSampler({ kind: 'adaptive', variant: 'aobpr' } as SamplerConfig)
     const opts = { loss: 'bpr' as const, negatives: 1, epochs: 10, learningRate: 0.05 }
-    const wa = factorizationMachine({ dim: 16, seed: 5 })
+    const wa = factorizationMachine({ dim: 16 })
     // A probe around AOBPR: at every sample call the rows P_u it reads equal s_U of the live parameters.
     const inner = aobpr()
     let view: FactorView | null = null
@@ -117,12 +118,12 @@ describe('factorization machine, WebAssembly kernel', () => {
       onEpochEnd: (e) => inner.onEpochEnd?.(e),
       stats: () => inner.stats(),
     }
-    const res = await wa.fit(train, { ...opts, sampler: probe, kernel: 'wasm' })
+    const res = await wa.fit(train, { seed: 5, ...opts, sampler: probe, kernel: 'wasm' })
     expect(res.kernel).toBe('wasm')
     expect(calls).toBeGreaterThan(100)
     expect(err).toBeLessThan(1e-6)
-    const js = factorizationMachine({ dim: 16, seed: 5 })
-    await js.fit(train, { ...opts, sampler: aobpr(), kernel: 'js' })
+    const js = factorizationMachine({ dim: 16 })
+    await js.fit(train, { seed: 5, ...opts, sampler: aobpr(), kernel: 'js' })
     const rw = recallAt(wa, train, test, 10)
     const rj = recallAt(js, train, test, 10)
     expect(rj).toBeGreaterThan(0.15)

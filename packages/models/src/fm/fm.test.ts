@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { IdMap, buildInteractions, createRng, isFactorView, prngFloat, type FactorView, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
+import { IdMap, buildInteractions, createRng, isFactorView, type FactorView, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
+import { prngFloat } from '@decoy/core/kernels'
 import { generateSynthetic } from '@decoy/datasets'
 import { createSampler, samplerKinds, uniformSampler } from '@decoy/samplers'
 import { describeRecommender, plantedSplit, recallAt } from '@decoy/testkit'
-import { FmFeatureBuilder, deserializeModel, factorizationMachine, fitClassifier, fmRowSum, matrixFactorization, type FactorizationMachine, type FeatureRows } from '@decoy/models'
+import { FmFeatureBuilder, deserializeModel, factorizationMachine, fitClassifier, matrixFactorization, type FactorizationMachine, type FeatureRows } from '@decoy/models'
+import { fmRowSum } from '@decoy/models/kernels'
 
 const fitOptions = { epochs: 5, negatives: 8, learningRate: 0.05 }
 
@@ -72,8 +74,8 @@ describe('factorization machine', () => {
 
   it('scoreAll from the item cache equals the live scorer', async () => {
     const { train, data } = planted(4)
-    const fm = factorizationMachine({ dim: 8, seed: 1 })
-    await fm.fit(train, { sampler: uniformSampler(), epochs: 2, negatives: 4, features: clusterFeatures(train, data, true) })
+    const fm = factorizationMachine({ dim: 8 })
+    await fm.fit(train, { seed: 1, sampler: uniformSampler(), epochs: 2, negatives: 4, features: clusterFeatures(train, data, true) })
     const all = new Float32Array(fm.numItems)
     const ids = Int32Array.from({ length: fm.numItems }, (_, i) => i)
     const live = new Float32Array(fm.numItems)
@@ -87,8 +89,8 @@ describe('factorization machine', () => {
   it('cold start: items with no training interaction are recommended by their features; users known only by features get their cluster', async () => {
     const { train, test, data, cold } = planted(5)
     const features = clusterFeatures(train, data, true)
-    const fm = factorizationMachine({ dim: 16, seed: 2 })
-    await fm.fit(train, { sampler: uniformSampler(), loss: 'bpr', epochs: 15, negatives: 4, learningRate: 0.05, features })
+    const fm = factorizationMachine({ dim: 16 })
+    await fm.fit(train, { seed: 2, sampler: uniformSampler(), loss: 'bpr', epochs: 15, negatives: 4, learningRate: 0.05, features })
     // Cold items' id features were never trained: zero, so only their cluster feature scores them.
     const idField = features.dictionary.fieldId('item')
     const coldItem = [...cold][0]
@@ -122,8 +124,8 @@ describe('factorization machine', () => {
   it('itemIdMinCount: items with fewer training interactions keep no trained id feature', async () => {
     const { train, data } = planted(9)
     const features = clusterFeatures(train, data, false)
-    const fm = factorizationMachine({ dim: 8, seed: 3, itemIdMinCount: 20 })
-    await fm.fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 4, features })
+    const fm = factorizationMachine({ dim: 8, itemIdMinCount: 20 })
+    await fm.fit(train, { seed: 3, sampler: uniformSampler(), epochs: 1, negatives: 4, features })
     const counts = new Int32Array(train.numItems)
     for (let j = 0; j < train.items.length; j++) counts[train.items[j]]++
     const idField = features.dictionary.fieldId('item')
@@ -152,8 +154,8 @@ describe('factorization machine', () => {
     lines.push('5000,c2', '5001,c2')
     fb.addFeatureFile('item', lines.join('\n'), { unknownIds: 'add' })
     const features = fb.build()
-    const fm = factorizationMachine({ dim: 8, seed: 3 })
-    await fm.fit(train, { sampler: uniformSampler(), loss: 'bpr', epochs: 8, negatives: 4, learningRate: 0.05, features })
+    const fm = factorizationMachine({ dim: 8 })
+    await fm.fit(train, { seed: 3, sampler: uniformSampler(), loss: 'bpr', epochs: 8, negatives: 4, learningRate: 0.05, features })
     expect(fm.numItems).toBe(train.numItems + 2)
     const u = data.userCluster.indexOf(2)
     const top = fm.recommend(Int32Array.of(u), 40)
@@ -163,8 +165,8 @@ describe('factorization machine', () => {
 
   it('save/load round-trips scores, dictionary and cold-start queries exactly', async () => {
     const { train, data } = planted(7)
-    const fm = factorizationMachine({ dim: 8, seed: 4 })
-    await fm.fit(train, { sampler: uniformSampler(), epochs: 2, negatives: 4, features: clusterFeatures(train, data, true) })
+    const fm = factorizationMachine({ dim: 8 })
+    await fm.fit(train, { seed: 4, sampler: uniformSampler(), epochs: 2, negatives: 4, features: clusterFeatures(train, data, true) })
     const back = deserializeModel(fm.serialize(), 'fm.arrow') as FactorizationMachine
     expect(back.constructor).toBe(fm.constructor)
     const a = new Float32Array(fm.numItems)
@@ -176,8 +178,8 @@ describe('factorization machine', () => {
     expect(back.dictionary!.toJSON()).toEqual(fm.dictionary!.toJSON())
     const bytes = fm.serialize()
     expect(() => deserializeModel(bytes.subarray(0, bytes.length - 100), 'cut.arrow')).toThrow(/cut\.arrow/)
-    const mf = matrixFactorization({ dim: 4, seed: 1 })
-    await mf.fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 1 })
+    const mf = matrixFactorization({ dim: 4 })
+    await mf.fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, negatives: 1 })
     const { FactorizationMachine: FM } = await import('@decoy/models')
     expect(() => FM.deserialize(mf.serialize(), 'mf.arrow')).toThrow(/mf\.arrow/)
   })
@@ -186,19 +188,19 @@ describe('factorization machine', () => {
     const { train, data } = planted(8)
     const features = clusterFeatures(train, data, false)
     const run = async () => {
-      const fm = factorizationMachine({ dim: 8, seed: 9 })
-      await fm.fit(train, { sampler: uniformSampler(), epochs: 2, negatives: 4, features })
+      const fm = factorizationMachine({ dim: 8 })
+      await fm.fit(train, { seed: 9, sampler: uniformSampler(), epochs: 2, negatives: 4, features })
       return fm.V.slice()
     }
     expect(await run()).toEqual(await run())
     const shuffled = new FmFeatureBuilder({ userIds: train.userIds, itemIds: IdMap.from(train.itemIds.toArray().reverse()) }).build()
-    await expect(factorizationMachine({ seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, features: shuffled })).rejects.toThrow(/build the features over train\.itemIds/)
+    await expect(factorizationMachine({}).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, features: shuffled })).rejects.toThrow(/build the features over train\.itemIds/)
   })
 
   it('trains with 2 Hogwild workers', async () => {
     const { train, test } = plantedSplit(4)
-    const fm = factorizationMachine({ dim: 16, seed: 5 })
-    const res = await fm.fit(train, { sampler: uniformSampler(), loss: 'bpr', epochs: 10, negatives: 4, learningRate: 0.05, workers: 2 })
+    const fm = factorizationMachine({ dim: 16 })
+    const res = await fm.fit(train, { seed: 5, sampler: uniformSampler(), loss: 'bpr', epochs: 10, negatives: 4, learningRate: 0.05, workers: 2 })
     expect(res.updates).toBeGreaterThan(0)
     expect(recallAt(fm, train, test, 10)).toBeGreaterThan(0.2)
   }, 30_000)
@@ -245,8 +247,8 @@ describe('factorization machine as a FactorView (AOBPR)', () => {
   it('scorer() is a FactorView: ⟨P_u, Q_i⟩ is the score minus w0 + c_U + c_I', async () => {
     const { train, data } = planted(4)
     const features = clusterFeatures(train, data, true)
-    const fm = factorizationMachine({ dim: 8, seed: 1 })
-    await fm.fit(train, { sampler: uniformSampler(), epochs: 2, negatives: 4, features })
+    const fm = factorizationMachine({ dim: 8 })
+    await fm.fit(train, { seed: 1, sampler: uniformSampler(), epochs: 2, negatives: 4, features })
     const view = fm.scorer()
     expect(isFactorView(view)).toBe(true)
     expect(view.dim).toBe(8)
@@ -301,16 +303,16 @@ describe('factorization machine as a FactorView (AOBPR)', () => {
     // One thread, one epoch in batches of |users| slots: every sample call follows a full refresh of P.
     const aobpr = (): NegativeSampler => createSampler({ kind: 'adaptive', variant: 'aobpr' } as SamplerConfig)
     const fit = async (batchSize: number): Promise<number> => {
-      const fm = factorizationMachine({ dim: 8, seed: 2 })
+      const fm = factorizationMachine({ dim: 8 })
       const probe = probeUserRows(aobpr(), () => fm)
-      await fm.fit(train, { sampler: probe.sampler, loss: 'bpr', negatives: 1, epochs: 1, batchSize, features })
+      await fm.fit(train, { seed: 2, sampler: probe.sampler, loss: 'bpr', negatives: 1, epochs: 1, batchSize, features })
       return probe.maxErr()
     }
     expect(await fit(train.numUsers)).toBeLessThan(1e-6)
     // Smaller batches read rows moved by other users' steps since the last refresh (the probe sees the lag).
     expect(await fit(32)).toBeGreaterThan(1e-4)
-    const par = factorizationMachine({ dim: 16, seed: 3 })
-    const res = await par.fit(train, { sampler: aobpr(), loss: 'bpr', negatives: 1, epochs: 15, learningRate: 0.05, features, workers: 2 })
+    const par = factorizationMachine({ dim: 16 })
+    const res = await par.fit(train, { seed: 3, sampler: aobpr(), loss: 'bpr', negatives: 1, epochs: 15, learningRate: 0.05, features, workers: 2 })
     expect(res.samplerStats.draws).toBeGreaterThan(0)
     expect(recallAt(par, train, test, 10)).toBeGreaterThan(0.2)
   }, 30_000)

@@ -1,15 +1,19 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, createRng, prngNormal, selectTopK, shuffleInPlace, userOfInteraction, type Interactions, type Recommender, type TopK } from '@decoy/core'
+import { IdMap, createRng, shuffleInPlace, userOfInteraction, type Interactions, type TopK } from '@decoy/core'
+import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
-import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
+import type { Model } from '../model.js'
+import { validateOptions, type OptionSchema } from '../schema.js'
+import { trainerOptionSchema } from '../train/options.js'
+import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, fmFeaturesFrom, type FeatureFileInput, type FmFeatureSources, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
 import { createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported, type FmWasmLayout } from './fm-step-wasm.js'
 import { allocFmScratch, fmClassifierStepRange, fmRowSum, fmRowSum32, type FmViews } from './kernels.js'
-import { createFmScorer, type FmFactorView, type FmStepperSpec } from './stepper.js'
+import { createFmScorer, createFmStepper, type FmFactorView, type FmStepperSpec } from './stepper.js'
 
 /** Options of {@link factorizationMachine}; every training option can be overridden per `fit`. */
 export interface FactorizationMachineOptions extends LossOptions {
@@ -42,11 +46,25 @@ export interface FactorizationMachineOptions extends LossOptions {
    * trained item has one): such items are scored by their other features only, as cold items are.
    */
   itemIdMinCount?: number
-  /** Seed (required here or in `fit`). */
-  seed?: string | number
-  /** Features (default: user and item id fields only, built from the training maps at `fit`). */
-  features?: FmFeatures
+  /**
+   * Features: prebuilt rows, or metadata fields of the dataset (`'genres,year,tags,demographics'`,
+   * any subset) built at `fit` from `fit(train, { metadata })`. Default: user and item id fields only.
+   */
+  features?: FmFeatures | string
+  /** A user feature file (`{ path, text }`, CSV/TSV keyed by external user id), added at `fit`. */
+  userFeatures?: FeatureFileInput
+  /** An item feature file (`{ path, text }`, CSV/TSV keyed by external item id), added at `fit`. */
+  itemFeatures?: FeatureFileInput
 }
+
+/** The option schema of {@link factorizationMachine} (validation, CLI flags, experiment configs). */
+export const fmOptionSchema: OptionSchema = Object.freeze({
+  ...trainerOptionSchema,
+  itemIdMinCount: { type: 'int', min: 0, doc: 'items with fewer training interactions get no trained id feature', defaultText: '1' },
+  features: { type: 'string|object', doc: 'metadata fields of --dataset: genres,year,tags,demographics', defaultText: 'ids only' },
+  userFeatures: { type: 'object', file: true, doc: 'CSV/TSV keyed by external user id (categorical a|b or numeric columns)' },
+  itemFeatures: { type: 'object', file: true, doc: 'CSV/TSV keyed by external item id (categorical a|b or numeric columns)' },
+})
 
 /** The resolved configuration stored in a model and in its saved file. */
 export interface FactorizationMachineConfig {
@@ -67,7 +85,6 @@ export interface FactorizationMachineConfig {
   temperature: number
   logQCorrection: boolean
   gbceT: number
-  seed: string | null
 }
 
 /** Defaults of {@link factorizationMachine} (MF's, so that id-only FM and MF compare directly). */
@@ -89,7 +106,6 @@ export const fmDefaults: Readonly<FactorizationMachineConfig> = Object.freeze({
   temperature: 1,
   logQCorrection: true,
   gbceT: 0.75,
-  seed: null,
 })
 
 /** `fit` options of an FM: MF's, plus the features to train with. */
@@ -131,11 +147,17 @@ function emptyRows(): FeatureRows {
  * features are ranked by {@link FactorizationMachine.recommendForFeatures} (or by internal id
  * when the feature set added them).
  */
-export class FactorizationMachine implements Recommender {
+export class FactorizationMachine implements Model {
+  /** Registry key of the family. */
+  readonly kind = 'fm'
   /** Resolved configuration. */
   readonly config: FactorizationMachineConfig
   /** Features (dictionary, id maps, rows). */
   features: FmFeatures | null
+  /** Where `fit` builds features from when none are given as rows (metadata fields, feature files). */
+  private featureSources: FmFeatureSources
+  /** Seed of the fit that produced the parameters (null before). */
+  seed: string | null = null
   /** `[1]` global bias. */
   w0: Float32Array = new Float32Array(1)
   /** `[numFeatures]` linear weights. */
@@ -165,9 +187,10 @@ export class FactorizationMachine implements Recommender {
   private heapItems = new Int32Array(0)
   private heapScores = new Float64Array(0)
 
-  constructor(config: FactorizationMachineConfig, features: FmFeatures | null = null) {
+  constructor(config: FactorizationMachineConfig, features: FmFeatures | null = null, sources: FmFeatureSources = {}) {
     this.config = config
     this.features = features
+    this.featureSources = sources
   }
 
   /** Factor dimension. */
@@ -200,7 +223,7 @@ export class FactorizationMachine implements Recommender {
    */
   async fit(train: Interactions, opts: FmFitOptions): Promise<FitResult> {
     const c = this.config
-    const merged = mergeFitConfig({ ...c, itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount }, opts, 'factorizationMachine')
+    const { seed, ...merged } = mergeFitConfig({ ...c, itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount }, opts, 'factorizationMachine')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
     const kernel = opts.kernel ?? 'auto'
@@ -210,10 +233,10 @@ export class FactorizationMachine implements Recommender {
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
     Object.assign(this.config, merged)
 
-    const features = opts.features ?? this.features ?? new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds }).build()
+    const features = opts.features ?? this.features ?? fmFeaturesFrom(train, { ...this.featureSources, metadata: opts.metadata })!
     checkFeatures(features, train)
     this.features = features
-    const used = this.initialize(train, merged.seed)
+    const used = this.initialize(train, seed)
     // Training rows hold only features of rows with interactions: a feature seen only on sampled
     // negatives (e.g. a cold item's id) would learn nothing but "drawn as a negative".
     const tu = keepUsed(this.userRows, used)
@@ -278,6 +301,7 @@ export class FactorizationMachine implements Recommender {
     let live = arrays
     const target: TrainTarget = {
       stepperKind: 'fm',
+      createStepper: createFmStepper,
       spec,
       arrays: () => live,
       paramNames: ['w0', 'w', 'V'],
@@ -288,9 +312,11 @@ export class FactorizationMachine implements Recommender {
         this.V = next.V
       },
       model: this,
+      // The item cache is refreshed after every epoch, before validation and `onEpoch` see the model.
+      beforeReport: () => this.refreshItemCache(),
     }
     const plan: TrainPlan = {
-      seed: merged.seed,
+      seed,
       epochs: merged.epochs,
       batchSize: merged.batchSize,
       k: merged.negatives,
@@ -300,30 +326,16 @@ export class FactorizationMachine implements Recommender {
       workers,
       samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
     }
-    // The item cache is refreshed after every epoch, before validation and `onEpoch` see the model.
-    const userEval = opts.evaluateFn
-    const userOnEpoch = opts.onEpoch
-    const loopOpts: FitOptions = {
-      ...opts,
-      evaluateFn: userEval
-        ? (m, v, t) => {
-            this.refreshItemCache()
-            return userEval(m, v, t)
-          }
-        : undefined,
-      onEpoch: (stats) => {
-        this.refreshItemCache()
-        return userOnEpoch ? userOnEpoch(stats) : undefined
-      },
-    }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
-    const result = await trainLoop(target, train, examples, plan, loopOpts)
+    const result = await trainLoop(target, train, examples, plan, opts)
     this.refreshItemCache()
     const ran = layout ? 'wasm' : 'js'
     result.kernel = ran
+    this.seed = seed
     result.config = {
       model: 'fm',
       ...this.config,
+      seed,
       schedule,
       workers,
       kernel: ran,
@@ -523,7 +535,7 @@ export class FactorizationMachine implements Recommender {
     const header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'> = {
       kind: 'fm',
       config: { ...this.config },
-      seed: this.config.seed,
+      seed: this.seed,
       versions: { '@decoy/models': MODELS_VERSION },
       userIds: idMapToJson(f.userIds),
       itemIds: idMapToJson(f.itemIds),
@@ -553,7 +565,10 @@ export class FactorizationMachine implements Recommender {
 
   /** @internal Builds a model from a decoded file. */
   static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): FactorizationMachine {
-    const config = { ...fmDefaults, ...(header.config as Partial<FactorizationMachineConfig>) }
+    // Files written before the seed left the config carry it there too.
+    const { seed: _seed, ...stored } = header.config as Partial<FactorizationMachineConfig> & { seed?: unknown }
+    void _seed
+    const config = { ...fmDefaults, ...stored }
     const extra = header.extra as { numUsers: number; numItems: number; numTrainItems: number; dictionary: FeatureDictionaryJson } | undefined
     if (!extra || !extra.dictionary || !header.userIds || !header.itemIds) throw new Error(`${source}: FM model file lacks its feature dictionary, id maps or sizes`)
     const dictionary = FeatureDictionary.fromJSON(extra.dictionary)
@@ -629,22 +644,24 @@ function checkFeatures(f: FmFeatures, train: Interactions): void {
  * ```ts
  * const fb = new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds })
  * fb.addItemMeta(ds.items!).addItemTags(ds.tags!)
- * const fm = factorizationMachine({ features: fb.build(), seed: 42 })
- * await fm.fit(train, { sampler: uniformSampler(), epochs: 10 })
+ * const fm = factorizationMachine({ features: fb.build() })
+ * await fm.fit(train, { sampler: uniformSampler(), epochs: 10, seed: 42 })
  * fm.recommend(Int32Array.of(0), 10)
  * ```
  * @see Rendle, "Factorization Machines", ICDM 2010.
  */
 export function factorizationMachine(opts: FactorizationMachineOptions = {}): FactorizationMachine {
-  const { features, ...rest } = opts
-  const config: FactorizationMachineConfig = {
-    ...fmDefaults,
-    ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<FactorizationMachineConfig>),
-    seed: opts.seed !== undefined ? String(opts.seed) : null,
+  const given = validateOptions(fmOptionSchema, opts as Record<string, unknown>, 'factorizationMachine')
+  const { features, userFeatures, itemFeatures, ...rest } = given
+  const rows = features !== undefined && typeof features !== 'string' ? (features as FmFeatures) : null
+  const sources: FmFeatureSources = {
+    ...(typeof features === 'string' ? { fields: features } : {}),
+    ...(userFeatures ? { userFeatures: userFeatures as FeatureFileInput } : {}),
+    ...(itemFeatures ? { itemFeatures: itemFeatures as FeatureFileInput } : {}),
   }
-  checkPositiveInt('dim', config.dim)
-  if (!(config.initStd > 0)) throw new Error(`factorizationMachine: initStd must be > 0, got ${config.initStd}`)
-  return new FactorizationMachine(config, features ?? null)
+  // Unknown field names fail here, before any data is loaded.
+  if (typeof features === 'string') fmFeaturesFrom({ userIds: new IdMap(), itemIds: new IdMap() }, { fields: features, metadata: {} }, true)
+  return new FactorizationMachine({ ...fmDefaults, ...(rest as Partial<FactorizationMachineConfig>) }, rows, sources)
 }
 
 /** Options of {@link fitClassifier}. */

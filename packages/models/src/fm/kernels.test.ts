@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createRng, prngNormal } from '@decoy/core'
-import {
-  OPT_ADAGRAD,
-  OPT_SGD,
-  allocFmScratch,
-  fmClassifierStepRange,
-  fmRowSum,
-  fmScoreNaive,
-  fmScorePair,
-  fmStepRange,
-  lossGrad,
-  resolveLoss,
-  softplus,
-  type FmViews,
-  type LossName,
-} from '@decoy/models'
+import { createRng } from '@decoy/core'
+import { prngNormal } from '@decoy/core/kernels'
+import { type LossName } from '@decoy/models'
+import { OPT_ADAGRAD, OPT_SGD, allocFmScratch, fmClassifierStepRange, fmRowSum, fmScoreNaive, fmScorePair, fmStepRange, lossGrad, resolveLoss, softplus, type FmViews } from '@decoy/models/kernels'
 
 const DIM = 5
 const F = 14

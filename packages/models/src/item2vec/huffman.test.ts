@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildHuffman, huffmanCode, keepProbabilities } from '@decoy/models'
+import { buildHuffman, huffmanCode, keepProbabilities } from '@decoy/models/kernels'
 
 describe('buildHuffman', () => {
   // Hand-built tree (CLRS 16.3 frequencies), merging as word2vec.c does (lighter child = 0):

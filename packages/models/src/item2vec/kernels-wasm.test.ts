@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { buildInteractions, createRng, prngBelow, prngFloat } from '@decoy/core'
+import { buildInteractions, createRng } from '@decoy/core'
+import { prngBelow, prngFloat } from '@decoy/core/kernels'
 import { popularitySampler } from '@decoy/samplers'
-import { SgnsWasmKernel, buildHuffman, createSgnsLayout, hsStep, item2vec, layoutArrays, sgnsStep, wasmSimdSupported } from '@decoy/models'
+import { item2vec, wasmSimdSupported } from '@decoy/models'
+import { SgnsWasmKernel, buildHuffman, createSgnsLayout, hsStep, layoutArrays, sgnsStep } from '@decoy/models/kernels'
 
 const supported = wasmSimdSupported()
 

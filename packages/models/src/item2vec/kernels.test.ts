@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createRng, prngFloat } from '@decoy/core'
-import { buildHuffman, hsProbability, hsStep, sgnsStep } from '@decoy/models'
+import { createRng } from '@decoy/core'
+import { prngFloat } from '@decoy/core/kernels'
+import { buildHuffman, hsProbability, hsStep, sgnsStep } from '@decoy/models/kernels'
 
 const sigma = (x: number): number => 1 / (1 + Math.exp(-x))
 

@@ -2,8 +2,9 @@
  * item2vec: skip-gram over user histories, with negatives from any Decoy sampler or a
  * hierarchical softmax.
  */
-import { createRng, gemv, itemCounts, prngFloat, selectTopK, shuffleInPlace } from '@decoy/core'
-import type { FactorView, IdMap, Interactions, NegativeSampler, Recommender, Scorer, TopK } from '@decoy/core'
+import { createRng, itemCounts, shuffleInPlace } from '@decoy/core'
+import { gemv, prngFloat, selectTopK } from '@decoy/core/kernels'
+import type { FactorView, IdMap, Interactions, Scorer, TopK } from '@decoy/core'
 import { buildHuffman } from './huffman.js'
 import type { HuffmanTree } from './huffman.js'
 import { createThread, trainUsers } from './train.js'
@@ -12,6 +13,10 @@ import { keepProbabilities } from './subsample.js'
 import { SgnsWasmKernel, createSgnsLayout, layoutArrays, wasmSimdSupported } from './kernels-wasm.js'
 import type { SgnsLayout, SgnsPrivateRows } from './kernels-wasm.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson } from '../persist/format.js'
+import type { Model } from '../model.js'
+import { validateOptions, type OptionSchema } from '../schema.js'
+import { createEpochTracker } from '../train/stopping.js'
+import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import type { ModelHeader, StoredArray } from '../persist/format.js'
 
 // Variables, so that bundlers do not follow them into Node-only modules.
@@ -76,6 +81,30 @@ export interface Item2VecOptions {
   similarMinCount?: number
 }
 
+/** The option schema of {@link item2vec} (validation, CLI flags, experiment configs). */
+export const item2vecOptionSchema: OptionSchema = Object.freeze({
+  dim: { type: 'int', min: 1, doc: 'embedding dimension', defaultText: '64', aliases: ['factors'] },
+  window: { type: 'int|all', min: 1, doc: 'context window, or all (every pair of a history)', defaultText: '10' },
+  order: { type: 'string', values: ['time', 'set'], doc: 'sentence order: time|set', defaultText: 'time' },
+  shrinkWindows: { type: 'boolean', doc: "word2vec's reduced window", defaultText: 'false' },
+  sample: { type: 'number', min: 0, doc: 'frequent-item subsampling threshold (0 = off)', defaultText: '1e-3' },
+  minCount: { type: 'int', min: 0, doc: 'items seen by fewer users get no vector', defaultText: '1' },
+  output: { type: 'string', values: ['ns', 'hs'], doc: 'negative sampling or hierarchical softmax', defaultText: 'ns' },
+  negatives: { type: 'int', min: 1, doc: 'negatives per (centre, context) pair', defaultText: '5' },
+  alpha: { type: 'number', min: 0, exclusiveMin: true, doc: 'initial learning rate', defaultText: '0.025', flag: 'lr', aliases: ['learningRate'] },
+  minAlpha: { type: 'number', min: 0, doc: 'final learning rate', defaultText: '1e-4' },
+  excludeHistory: { type: 'boolean', doc: "mask negatives in the user's history", defaultText: 'true' },
+  userVector: { type: 'string', values: ['mean', 'recency'], doc: 'user vector: mean|recency', defaultText: 'mean' },
+  halfLife: { type: 'number', min: 0, exclusiveMin: true, doc: "half-life in items of 'recency'", defaultText: '20' },
+  scoring: { type: 'string', values: ['in-in', 'in-out'], doc: 'recommendation score: in-in|in-out', defaultText: 'in-out' },
+  similarMinCount: { type: 'int', min: 0, doc: 'similarItems only returns items held by this many users', defaultText: '5' },
+})
+
+/** `fit` options of item2vec besides the common ones (see {@link Item2VecFitOptions}). */
+export const item2vecFitOptionSchema: OptionSchema = Object.freeze({
+  privateRows: { type: 'int', min: 0, doc: 'with workers ≥ 2: rows each worker trains on a private copy of' },
+})
+
 /** Defaults of {@link Item2VecOptions}, chosen on ml-latest-small (see the item2vec README). */
 export const ITEM2VEC_DEFAULTS: Readonly<Required<Item2VecOptions>> = Object.freeze({
   dim: 64,
@@ -95,23 +124,20 @@ export const ITEM2VEC_DEFAULTS: Readonly<Required<Item2VecOptions>> = Object.fre
   similarMinCount: 5,
 })
 
-/** Options of {@link Item2Vec.fit}. */
-export interface Item2VecFitOptions {
-  /** Negative sampler (required for `output: 'ns'`; ignored for `'hs'`). */
-  sampler?: NegativeSampler
-  /** Passes over the sentences (default 20: on ml-latest-small NDCG@10 still rises from 10 to 20 epochs). */
-  epochs?: number
-  /** Seed of every random choice: init, order, subsampling, shrunk windows and the sampler's stream. */
-  seed: string | number
-  /** Pairs per sampler call (default 2048). */
-  batchSize?: number
-  /**
-   * Threads (default 1). ≥ 2 trains Hogwild in Node worker threads (`@decoy/models/node`): they
-   * claim chunks of the epoch's user order as they go, each with its own sampler rebuilt from
-   * `sampler.config` and the stream `<seed>/fit/sampler/w<w>`; results then vary run to run.
-   * `workers: 1` is bit-identical for a seed.
-   */
-  workers?: number
+/**
+ * Options of {@link Item2Vec.fit}: the common ones (`sampler` — required for `output: 'ns'`,
+ * ignored for `'hs'` —, `seed`, `epochs` (default 20: on ml-latest-small NDCG@10 still rises from
+ * 10 to 20 epochs), `batchSize` in pairs per sampler call (default 2048), `workers`, `kernel`,
+ * `validation` + `evaluateFn` + `earlyStopping`, `onEpoch`, `samplerModule`) and `privateRows`.
+ *
+ * `workers` ≥ 2 trains Hogwild in Node worker threads (`@decoy/models/node`): they claim chunks of
+ * the epoch's user order as they go, each with its own sampler rebuilt from `sampler.config` and
+ * the stream `<seed>/fit/sampler/w<w>`; results then vary run to run. `workers: 1` is
+ * bit-identical for a seed. `kernel: 'wasm'` runs WebAssembly SIMD (float32, ≈ 5× the TypeScript
+ * kernels at dim 64); `'auto'` picks it when the engine supports WebAssembly SIMD and `dim` is a
+ * multiple of 4.
+ */
+export interface Item2VecFitOptions extends CommonFitOptions {
   /**
    * With `workers` ≥ 2 and the WebAssembly kernels: how many rows of each matrix (the most
    * frequent items' input and output vectors; with hierarchical softmax the heaviest inner nodes)
@@ -121,36 +147,6 @@ export interface Item2VecFitOptions {
    * shared). On two cores this took `fit` from 1.6× to 2.1× one worker; see `SgnsPrivateRows`.
    */
   privateRows?: number
-  /** Module the worker threads import `createSampler` from (default `'@decoy/samplers/registry'`). */
-  samplerModule?: string
-  /**
-   * Step kernels: `'wasm'` runs WebAssembly SIMD (float32, ≈ 5× the TypeScript kernels at dim
-   * 64), `'js'` the TypeScript ones (float64 accumulators), `'auto'` (default) picks `'wasm'` when
-   * the engine supports WebAssembly SIMD and `dim` is a multiple of 4. The two agree to float32
-   * rounding, not bit for bit; each is deterministic for a seed with one worker.
-   */
-  kernel?: 'auto' | 'wasm' | 'js'
-  /** Called after each epoch. */
-  onEpoch?: (stats: Item2VecEpochStats) => void
-}
-
-/** Progress of one epoch. */
-export interface Item2VecEpochStats {
-  /** 0-based epoch. */
-  epoch: number
-  /** (centre, context) pairs trained this epoch. */
-  pairs: number
-  /** Negatives used this epoch (masked and skipped ones excluded). */
-  negatives: number
-  /** Learning rate at the end of the epoch. */
-  learningRate: number
-  /** Wall-clock seconds of the epoch. */
-  seconds: number
-  /**
-   * With `workers` ≥ 2: the seconds each worker spent training this epoch. Their gap to
-   * `seconds` is time a worker waited for the others at the epoch's end.
-   */
-  workerSeconds?: number[]
 }
 
 /** What the main thread hands to the worker-thread runner (arrays over SharedArrayBuffers). */
@@ -179,22 +175,8 @@ export interface Item2VecParallelInit {
 /** `runItem2VecParallel` of `@decoy/models/node`, loaded on demand. */
 export type Item2VecParallelRunner = (
   init: Item2VecParallelInit,
-  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => void,
+  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => boolean,
 ) => Promise<void>
-
-/** Summary returned by {@link Item2Vec.fit}. */
-export interface Item2VecFitResult {
-  /** Per-epoch statistics. */
-  epochs: Item2VecEpochStats[]
-  /** Total trained pairs. */
-  pairs: number
-  /** Total wall-clock seconds. */
-  seconds: number
-  /** `pairs / seconds`. */
-  pairsPerSecond: number
-  /** Step kernels used: `'wasm'` (WebAssembly SIMD) or `'js'` (TypeScript). */
-  kernel: 'wasm' | 'js'
-}
 
 /** The saved state of an item2vec model (everything {@link Item2Vec.fromState} needs). */
 export interface Item2VecState {
@@ -231,7 +213,7 @@ export interface Item2VecState {
  * @example
  * ```ts
  * const model = item2vec({ dim: 64, window: 10 })
- * model.fit(train, { sampler: popularitySampler({ alpha: 0.75 }), epochs: 5, seed: 42 })
+ * await model.fit(train, { sampler: popularitySampler({ alpha: 0.75 }), epochs: 5, seed: 42 })
  * const top = model.recommend(Int32Array.of(0), 10)
  * const similar = model.similarItems(Int32Array.of(train.itemIds.get(1)), 10)
  * ```
@@ -244,12 +226,7 @@ export function item2vec(opts: Item2VecOptions = {}): Item2Vec {
 
 /** Validates and completes options (throws naming the field). @internal */
 export function resolveOptions(opts: Item2VecOptions): Required<Item2VecOptions> {
-  const o = { ...ITEM2VEC_DEFAULTS } as Required<Item2VecOptions>
-  for (const key of Object.keys(opts) as (keyof Item2VecOptions)[]) {
-    if (!(key in ITEM2VEC_DEFAULTS)) throw new Error(`item2vec: unknown option "${key}"`)
-    const v = opts[key]
-    if (v !== undefined) (o as Record<string, unknown>)[key] = v
-  }
+  const o = { ...ITEM2VEC_DEFAULTS, ...validateOptions(item2vecOptionSchema, opts as Record<string, unknown>, 'item2vec') } as Required<Item2VecOptions>
   const posInt = (name: string, v: unknown): void => {
     if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) throw new Error(`item2vec: ${name} must be a positive integer, got ${String(v)}`)
   }
@@ -299,9 +276,13 @@ export function sentencesByTime(x: Interactions, order: 'time' | 'set' = 'time')
  * A fitted (or to-be-fitted) item2vec model: {@link Recommender} over user histories, with
  * cosine `similarItems` and word2vec text export.
  */
-export class Item2Vec implements Recommender {
+export class Item2Vec implements Model {
+  /** Registry key of the family. */
+  readonly kind = 'item2vec'
   /** Resolved hyper-parameters. */
   readonly options: Required<Item2VecOptions>
+  /** Summary of the last `fit` (null before). */
+  lastFit: FitResult | null = null
   private st: Item2VecState | null = null
   private itemNorm: Float32Array | null = null
   private itemFactors: Float32Array | null = null
@@ -311,6 +292,8 @@ export class Item2Vec implements Recommender {
   private tree: HuffmanTree | null = null
   /** Per inner node u·v′_p of the user being scored (`'hs'`, `'in-out'`). */
   private nodeScores: Float32Array | null = null
+  /** Installs the vectors of the epoch being reported, on first query during `fit`. */
+  private pending: (() => void) | null = null
 
   /** Use {@link item2vec} to create one. */
   constructor(options: Required<Item2VecOptions>) {
@@ -327,6 +310,21 @@ export class Item2Vec implements Recommender {
   /** The fitted state (parameters, id maps, options); throws before `fit`. */
   state(): Item2VecState {
     return this.need()
+  }
+
+  /** Resolved hyper-parameters (the same object as `options`; the `Model` contract's name). */
+  get config(): Readonly<Required<Item2VecOptions>> {
+    return this.options
+  }
+
+  /** User id map of the training data. */
+  get userIds(): IdMap {
+    return this.need().userIds
+  }
+
+  /** Item id map of the training data. */
+  get itemIds(): IdMap {
+    return this.need().itemIds
   }
 
   /** Number of items it can score. */
@@ -361,13 +359,19 @@ export class Item2Vec implements Recommender {
    * (summed over threads when `workers` ≥ 2).
    *
    * @param train - training interactions (their `times` order the sentences).
-   * @param opts - sampler, epochs, seed.
-   * @returns per-epoch statistics and throughput.
+   * After each epoch the shared bookkeeping runs: `validation` through `evaluateFn` (the model is
+   * queryable then: its user vectors are rebuilt), early stopping (restoring the best epoch's
+   * vectors), and `onEpoch`, whose `false` stops training. Epoch statistics count (centre,
+   * context) pairs as `slots` and negatives as `updates`; item2vec computes no loss (NaN).
+   *
+   * @param train - training interactions (their `times` order the sentences).
+   * @param opts - sampler, seed, epochs and the other common `fit` options.
+   * @returns per-epoch statistics and throughput (one `FitResult`, as every model).
    * @remarks Allocates the parameters and batch buffers once; the epoch loop allocates nothing.
    */
-  async fit(train: Interactions, opts: Item2VecFitOptions): Promise<Item2VecFitResult> {
+  async fit(train: Interactions, opts: Item2VecFitOptions): Promise<FitResult> {
     const o = this.options
-    if (opts == null || opts.seed === undefined || opts.seed === null) throw new Error('item2vec.fit: a seed is required')
+    if (opts == null || opts.seed === undefined || opts.seed === null) throw new Error('item2vec.fit: a seed is required: fit(train, { sampler, seed })')
     const epochs = opts.epochs ?? 20
     if (!(Number.isInteger(epochs) && epochs > 0)) throw new Error(`item2vec.fit: epochs must be a positive integer, got ${epochs}`)
     const batchSize = opts.batchSize ?? 2048
@@ -450,14 +454,48 @@ export class Item2Vec implements Recommender {
       batchSize,
       maskHistory: sampler !== null && o.excludeHistory && sampler.config.excludePositives === false,
     }
-    const stats: Item2VecEpochStats[] = []
-    const t0 = now()
-    const afterEpoch = (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds?: number[]): void => {
+    const state = (): Item2VecState => ({
+      options: o,
+      seed: String(opts.seed),
+      epochs,
+      samplerConfig: sampler ? sampler.config : null,
+      numUsers,
+      numItems,
+      syn0,
+      syn1,
+      counts,
+      userFactors,
+      seenIndptr: indptr,
+      seenItems: train.items,
+      userIds: train.userIds,
+      itemIds: train.itemIds,
+    })
+    let usersFresh = false
+    const tracker = createEpochTracker(
+      {
+        model: this,
+        arrays: () => ({ syn0, syn1 }),
+        paramNames: ['syn0', 'syn1'],
+        // Validation and `onEpoch` may query the model: on first use it gets the vectors trained
+        // so far (lazily, so a progress callback costs nothing).
+        beforeReport: () => {
+          const fresh = usersFresh
+          this.pending = () => {
+            if (!fresh) computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
+            this.install(state())
+          }
+        },
+      },
+      train,
+      opts,
+      epochs,
+    )
+    const afterEpoch = (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds?: number[]): boolean => {
+      usersFresh = refreshUsers
       if (refreshUsers) computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
-      const st: Item2VecEpochStats = { epoch, pairs, negatives, learningRate: lr, seconds }
+      const st: EpochStats = { epoch, loss: NaN, seconds, updates: negatives, slots: pairs, learningRate: lr }
       if (workerSeconds) st.workerSeconds = workerSeconds
-      stats.push(st)
-      opts.onEpoch?.(st)
+      return tracker.afterEpoch(st)
     }
 
     if (parallel) {
@@ -514,32 +552,36 @@ export class Item2Vec implements Recommender {
         shuffleInPlace(userOrder, numUsers, orderState)
         trainUsers(thread, userOrder, 0, numUsers)
         sampler?.onEpochEnd?.(epoch)
-        afterEpoch(epoch, thread.pairs, thread.negatives, thread.lr, (now() - te) / 1000)
+        if (!afterEpoch(epoch, thread.pairs, thread.negatives, thread.lr, (now() - te) / 1000)) break
       }
     }
-    const seconds = (now() - t0) / 1000
+    tracker.finish()
     // Items without a vector keep zero rows, so they never look similar to anything.
     for (let i = 0; i < numItems; i++) if (keep[i] === 0) syn0.fill(0, i * dim, (i + 1) * dim)
     computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
-    this.install({
-      options: o,
-      seed: String(opts.seed),
-      epochs,
-      samplerConfig: sampler ? sampler.config : null,
-      numUsers,
-      numItems,
-      syn0,
-      syn1,
-      counts,
-      userFactors,
-      seenIndptr: indptr,
-      seenItems: train.items,
-      userIds: train.userIds,
-      itemIds: train.itemIds,
-    })
-    let pairs = 0
-    for (let e = 0; e < stats.length; e++) pairs += stats[e].pairs
-    return { epochs: stats, pairs, seconds, pairsPerSecond: seconds > 0 ? pairs / seconds : 0, kernel: layout ? 'wasm' : 'js' }
+    this.install({ ...state(), epochs: tracker.epochs.length })
+    const ran = layout ? 'wasm' : 'js'
+    const result: FitResult = {
+      epochs: tracker.epochs,
+      bestEpoch: tracker.bestEpoch,
+      trainSeconds: tracker.trainSeconds,
+      updates: tracker.updates,
+      updatesPerSecond: tracker.trainSeconds > 0 ? tracker.updates / tracker.trainSeconds : 0,
+      samplerStats: sampler ? { ...sampler.stats() } : {},
+      config: {
+        model: 'item2vec',
+        ...o,
+        epochs,
+        batchSize,
+        seed: String(opts.seed),
+        workers,
+        kernel: ran,
+        sampler: sampler ? sampler.config : null,
+      },
+      kernel: ran,
+    }
+    this.lastFit = result
+    return result
   }
 
   /**
@@ -810,6 +852,7 @@ export class Item2Vec implements Recommender {
   }
 
   private need(): Item2VecState {
+    if (this.pending) this.pending()
     if (!this.st) throw new Error('item2vec: the model is not fitted (call fit or load a saved model)')
     return this.st
   }
@@ -821,6 +864,7 @@ export class Item2Vec implements Recommender {
   }
 
   private install(state: Item2VecState): void {
+    this.pending = null
     const { numItems, syn0, counts } = state
     const dim = state.options.dim
     if (syn0.length !== numItems * dim) throw new Error(`item2vec: syn0 has ${syn0.length} values, expected ${numItems}×${dim}`)

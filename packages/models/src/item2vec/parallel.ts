@@ -1,9 +1,8 @@
 /**
  * Hogwild worker threads for item2vec (Node only; exported from `@decoy/models/node`).
  */
-import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
+import type { Worker } from 'node:worker_threads'
+import { spawnWorker } from '@decoy/core/node'
 import { createRng, shuffleInPlace } from '@decoy/core'
 import type { Item2VecParallelInit } from './model.js'
 
@@ -20,17 +19,9 @@ export interface Item2VecWorkerData extends Item2VecParallelInit {
 }
 
 function spawn(workerData: Item2VecWorkerData): Worker {
-  const here = import.meta.url
-  if (here.endsWith('.ts')) {
-    // From source (vitest, tsx): boot the TypeScript worker through tsx's ESM API, resolving
-    // @decoy/* to their sources like the parent does.
-    const api = pathToFileURL(createRequire(here).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
-    const entry = new URL('./worker.ts', here).href
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
-    return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=decoy-source'] })
-  }
-  // Built: this code lives in dist/node.js and the worker is the tsup entry dist/item2vec-worker.js.
-  return new Worker(new URL('./item2vec-worker.js', here), { workerData })
+  // From source (vitest, tsx) this folder's worker.ts; built, this code lives in dist/node.js and the
+  // worker is the tsup entry dist/item2vec-worker.js.
+  return spawnWorker(import.meta.url, { source: './worker.ts', built: './item2vec-worker.js' }, workerData)
 }
 
 /**
@@ -39,13 +30,13 @@ function spawn(workerData: Item2VecWorkerData): Worker {
  * claim chunks of that order from a shared cursor until the epoch is done, each with its own
  * sampler rebuilt from `samplerConfig` through `samplerModule` (stream `<seed>/fit/sampler/w<w>`). The learning rate
  * follows the sum of all workers' progress. After each epoch the main thread calls `afterEpoch`
- * while the workers wait.
+ * while the workers wait; it returns false to stop.
  *
  * @throws Error naming the worker when one fails or the sampler cannot be rebuilt.
  */
 export async function runItem2VecParallel(
   init: Item2VecParallelInit,
-  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => void,
+  afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => boolean,
 ): Promise<void> {
   const W = init.workers
   const U = init.numUsers
@@ -123,7 +114,7 @@ export async function runItem2VecParallel(
         negatives += r.negatives
         if (r.lr < lr) lr = r.lr
       }
-      afterEpoch(epoch, pairs, negatives, lr, (performance.now() - t0) / 1000, results.map((r) => r.seconds))
+      if (!afterEpoch(epoch, pairs, negatives, lr, (performance.now() - t0) / 1000, results.map((r) => r.seconds))) break
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))

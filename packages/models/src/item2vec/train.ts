@@ -3,7 +3,8 @@
  * histories into (centre, context) batch slots, asks the sampler for negatives, runs the step
  * kernel per slot.
  */
-import { containsSorted, createBatch, createNegativeBuffer, prngBelow, prngFloat, shuffleInPlace } from '@decoy/core'
+import { createBatch, createNegativeBuffer, shuffleInPlace } from '@decoy/core'
+import { containsSorted, prngBelow, prngFloat } from '@decoy/core/kernels'
 import type { Batch, NegativeBuffer, NegativeSampler } from '@decoy/core'
 import { hsStep, sgnsStep } from './kernels.js'
 import type { SgnsWasmKernel } from './kernels-wasm.js'

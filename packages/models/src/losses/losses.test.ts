@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createRng, prngNormal } from '@decoy/core'
-import {
-  HP_LENGTH,
-  LOSS_BPR,
-  LOSS_GBCE,
-  LOSS_LOGISTIC,
-  LOSS_SOFTMAX,
-  LOSS_WARP,
-  gbceBeta,
-  harmonic,
-  lossGrad,
-  resolveLoss,
-  softplus,
-  sigmoid,
-  type LossName,
-} from '@decoy/models'
+import { createRng } from '@decoy/core'
+import { prngNormal } from '@decoy/core/kernels'
+import { type LossName } from '@decoy/models'
+import { HP_LENGTH, LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX, LOSS_WARP, gbceBeta, harmonic, lossGrad, resolveLoss, softplus, sigmoid } from '@decoy/models/kernels'
 
 const K = 5
 

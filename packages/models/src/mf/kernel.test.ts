@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { popularitySampler, uniformSampler } from '@decoy/samplers'
 import { plantedSplit, recallAt } from '@decoy/testkit'
-import { MatrixFactorization, dotWasmSupported, matrixFactorization, type LossName } from '@decoy/models'
+import { MatrixFactorization, matrixFactorization, type LossName } from '@decoy/models'
+import { dotWasmSupported } from '@decoy/models/kernels'
 
 const supported = dotWasmSupported()
 
@@ -12,9 +13,9 @@ describe.skipIf(!supported)('matrixFactorization step kernels', () => {
   for (const [loss, optimizer] of [['softmax', 'adagrad'], ['bpr', 'sgd'], ['bpr', 'adagrad'], ['logistic', 'adagrad'], ['gbce', 'sgd']] as [LossName, 'sgd' | 'adagrad'][]) {
     it(`${loss} + ${optimizer}: 'wasm' reaches the quality of 'js' on planted clusters`, async () => {
       const run = async (kernel: 'wasm' | 'js') => {
-        const m = matrixFactorization({ dim: 16, loss, seed: 1 })
+        const m = matrixFactorization({ dim: 16, loss })
         // Plain SGD needs a larger rate than Adagrad to learn the clusters in 5 epochs.
-        const res = await m.fit(train, { sampler: uniformSampler(), ...fitOptions, optimizer, learningRate: optimizer === 'sgd' ? 0.2 : 0.05, negatives: loss === 'bpr' ? 1 : 8, kernel })
+        const res = await m.fit(train, { seed: 1, sampler: uniformSampler(), ...fitOptions, optimizer, learningRate: optimizer === 'sgd' ? 0.2 : 0.05, negatives: loss === 'bpr' ? 1 : 8, kernel })
         return { res, recall: recallAt(m, train, test, 10) }
       }
       const js = await run('js')
@@ -31,8 +32,8 @@ describe.skipIf(!supported)('matrixFactorization step kernels', () => {
 
   it("'auto' runs wasm where covered, is bit-identical for a seed, and differs from 'js' only by rounding", async () => {
     const run = async (kernel?: 'auto' | 'wasm' | 'js') => {
-      const m = matrixFactorization({ dim: 8, seed: 5 })
-      const res = await m.fit(train, { sampler: popularitySampler(), epochs: 2, negatives: 4, kernel })
+      const m = matrixFactorization({ dim: 8 })
+      const res = await m.fit(train, { seed: 5, sampler: popularitySampler(), epochs: 2, negatives: 4, kernel })
       return { res, user: m.userFactors.slice(), item: m.itemFactors.slice(), bias: m.itemBias.slice() }
     }
     const auto = await run()
@@ -55,22 +56,22 @@ describe.skipIf(!supported)('matrixFactorization step kernels', () => {
 
   it("falls back to 'js' under 'auto' where the kernel does not reach, and 'wasm' there is an error", async () => {
     const cases: [Parameters<typeof matrixFactorization>[0], Record<string, unknown>][] = [
-      [{ dim: 8, loss: 'softmax', normalize: true, temperature: 0.2, seed: 1 }, {}],
-      [{ dim: 8, loss: 'warp', seed: 1 }, { negatives: 1 }],
-      [{ dim: 6, seed: 1 }, {}],
+      [{ dim: 8, loss: 'softmax', normalize: true, temperature: 0.2 }, {}],
+      [{ dim: 8, loss: 'warp' }, { negatives: 1 }],
+      [{ dim: 6 }, {}],
     ]
     for (const [mo, fo] of cases) {
-      const auto = await matrixFactorization(mo).fit(train, { sampler: uniformSampler(), epochs: 1, ...fo })
+      const auto = await matrixFactorization(mo).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, ...fo })
       expect(auto.kernel).toBe('js')
       expect(auto.config.kernel).toBe('js')
-      await expect(matrixFactorization(mo).fit(train, { sampler: uniformSampler(), epochs: 1, ...fo, kernel: 'wasm' })).rejects.toThrow(/kernel 'wasm' needs/)
+      await expect(matrixFactorization(mo).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, ...fo, kernel: 'wasm' })).rejects.toThrow(/kernel 'wasm' needs/)
     }
-    await expect(matrixFactorization({ seed: 1 }).fit(train, { sampler: uniformSampler(), epochs: 1, kernel: 'gpu' as 'js' })).rejects.toThrow(/kernel must be/)
+    await expect(matrixFactorization({}).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, kernel: 'gpu' as 'js' })).rejects.toThrow(/kernel must be/)
   })
 
   it('saves and loads a model whose parameters are views of the kernel memory', async () => {
-    const m = matrixFactorization({ dim: 8, seed: 9 })
-    await m.fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2, kernel: 'wasm' })
+    const m = matrixFactorization({ dim: 8 })
+    await m.fit(train, { seed: 9, sampler: uniformSampler(), epochs: 1, negatives: 2, kernel: 'wasm' })
     expect(m.itemFactors.byteOffset).toBeGreaterThan(0)
     const back = MatrixFactorization.deserialize(m.serialize())
     expect(back.userFactors).toEqual(m.userFactors)

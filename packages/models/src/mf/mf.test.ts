@@ -15,9 +15,10 @@ describe('matrixFactorization', () => {
 
   for (const loss of ['bpr', 'logistic', 'softmax', 'warp', 'gbce'] as LossName[]) {
     it(`${loss}: trains above chance on planted clusters, loss going down`, async () => {
-      const m = matrixFactorization({ dim: 16, loss, seed: 1 })
+      const m = matrixFactorization({ dim: 16, loss })
       const stats: EpochStats[] = []
       const res = await m.fit(train, {
+        seed: 1,
         sampler: uniformSampler(),
         ...fitOptions,
         negatives: loss === 'warp' ? 1 : 8,
@@ -34,15 +35,15 @@ describe('matrixFactorization', () => {
   }
 
   it('normalised embeddings with a temperature train too', async () => {
-    const m = matrixFactorization({ dim: 16, loss: 'softmax', normalize: true, temperature: 0.2, seed: 1 })
-    await m.fit(train, { sampler: uniformSampler(), ...fitOptions })
+    const m = matrixFactorization({ dim: 16, loss: 'softmax', normalize: true, temperature: 0.2 })
+    await m.fit(train, { seed: 1, sampler: uniformSampler(), ...fitOptions })
     expect(recallAt(m, train, test, 10)).toBeGreaterThan(0.15)
   })
 
   it('is bit-identical across runs at workers: 1 and differs with the seed', async () => {
     const run = async (seed: number) => {
-      const m = matrixFactorization({ dim: 8, seed })
-      await m.fit(train, { sampler: popularitySampler(), epochs: 2, negatives: 4 })
+      const m = matrixFactorization({ dim: 8 })
+      await m.fit(train, { seed, sampler: popularitySampler(), epochs: 2, negatives: 4 })
       return m.userFactors.slice()
     }
     const a = await run(5)
@@ -51,17 +52,18 @@ describe('matrixFactorization', () => {
   })
 
   it('early stopping restores the best epoch\'s parameters', async () => {
-    const m = matrixFactorization({ dim: 8, seed: 2 })
+    const m = matrixFactorization({ dim: 8 })
     // A scripted metric: best at epoch 1, then worse, so training stops after `patience` epochs.
     const script = [0.1, 0.5, 0.3, 0.2, 0.1]
     let calls = 0
     let snapshot: Float32Array | null = null
     const res = await m.fit(train, {
+      seed: 2,
       sampler: uniformSampler(),
       epochs: 5,
       negatives: 2,
       validation: test,
-      evaluateFn: (model) => {
+      evaluateFn: ({ model }) => {
         if (calls === 1) snapshot = (model as MatrixFactorization).itemFactors.slice()
         return { 'ndcg@10': script[calls++] }
       },
@@ -74,8 +76,8 @@ describe('matrixFactorization', () => {
   })
 
   it('similarItems excludes the query and sorts by descending cosine', async () => {
-    const m = matrixFactorization({ dim: 16, seed: 4 })
-    await m.fit(train, { sampler: uniformSampler(), ...fitOptions })
+    const m = matrixFactorization({ dim: 16 })
+    await m.fit(train, { seed: 4, sampler: uniformSampler(), ...fitOptions })
     const top = m.similarItems(Int32Array.of(0, 1), 5)
     expect(Array.from(top.items.subarray(0, 5))).not.toContain(0)
     expect(Array.from(top.items.subarray(5, 10))).not.toContain(1)
@@ -83,8 +85,8 @@ describe('matrixFactorization', () => {
   })
 
   it('save/loadModel round-trips through a file; truncated files and other kinds are clear errors', async () => {
-    const m = matrixFactorization({ dim: 8, seed: 9 })
-    await m.fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2 })
+    const m = matrixFactorization({ dim: 8 })
+    await m.fit(train, { seed: 9, sampler: uniformSampler(), epochs: 1, negatives: 2 })
     const dir = mkdtempSync(join(tmpdir(), 'decoy-mf-'))
     const path = join(dir, 'model.arrow')
     await m.save(path)
@@ -96,8 +98,8 @@ describe('matrixFactorization', () => {
     expect(back.itemIds.toArray()).toEqual(m.itemIds.toArray())
     expect(back.config).toEqual(m.config)
     // Same seed ⇒ byte-identical file.
-    const m2 = matrixFactorization({ dim: 8, seed: 9 })
-    await m2.fit(train, { sampler: uniformSampler(), epochs: 1, negatives: 2 })
+    const m2 = matrixFactorization({ dim: 8 })
+    await m2.fit(train, { seed: 9, sampler: uniformSampler(), epochs: 1, negatives: 2 })
     expect(m2.serialize()).toEqual(m.serialize())
 
     const bytes = readFileSync(path)
@@ -139,8 +141,8 @@ describe('matrixFactorization', () => {
       sample: (b, o) => inner.sample(b, o),
       stats: () => inner.stats(),
     }
-    const m = matrixFactorization({ dim: 4, seed: 1 })
-    await m.fit(train, { sampler: spy, epochs: 1 })
+    const m = matrixFactorization({ dim: 4 })
+    await m.fit(train, { seed: 1, sampler: spy, epochs: 1 })
     expect(seen).not.toBeNull()
     const s = seen as ReturnType<MatrixFactorization['scorer']>
     expect(s.itemFactors).toBe(m.itemFactors)

@@ -1,24 +1,18 @@
 import { cosineSimilarItems } from '../similar.js'
-import {
-  IdMap,
-  createRng,
-  prngNormal,
-  selectTopK,
-  userOfInteraction,
-  type FactorView,
-  type Interactions,
-  type Recommender,
-  type TopK,
-} from '@decoy/core'
+import { IdMap, createRng, userOfInteraction, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
-import { createDotScorer, type DotStepperSpec } from '../train/dot-stepper.js'
+import { createDotScorer, createDotStepper, type DotStepperSpec } from '../train/dot-stepper.js'
 import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from '../train/dot-step-wasm.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { gemmWasmSupported } from '../train/gemm.js'
-import type { SharedStepperSpec } from '../train/shared-step.js'
+import { createSharedStepper, type SharedStepperSpec } from '../train/shared-step.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
+import type { Model } from '../model.js'
+import { validateOptions, type OptionSchema } from '../schema.js'
+import { trainerOptionSchema } from '../train/options.js'
 import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
 
 /** Options of {@link matrixFactorization}; every training option can be overridden per `fit`. */
@@ -53,14 +47,21 @@ export interface MatrixFactorizationOptions extends LossOptions {
   normalize?: boolean
   /**
    * With batch-shared negatives (samplers `shared`, `all`), batches hold users' pairs together, cut
-   * into chunks of at most this many pairs of one user (one GEMM row each); null: whole users.
+   * into chunks of at most this many pairs of one user (one GEMM row each); 0: whole users.
    */
-  userChunk?: number | null
+  userChunk?: number
   /** CCL's weight of the mean negative term (default 1). */
   negativeWeight?: number
-  /** Seed (required here or in `fit`). */
-  seed?: string | number
 }
+
+/** The option schema of {@link matrixFactorization} (validation, CLI flags, experiment configs). */
+export const mfOptionSchema: OptionSchema = Object.freeze({
+  ...trainerOptionSchema,
+  bias: { type: 'boolean', doc: 'learn item biases (ignored with normalize)', defaultText: 'true' },
+  normalize: { type: 'boolean', doc: 'cosine scores over L2-normalised embeddings', defaultText: 'false' },
+  userChunk: { type: 'int', min: 0, doc: 'batch-shared negatives (samplers shared, all): pairs of one user per GEMM row, 0 = whole users', defaultText: '32' },
+  negativeWeight: { type: 'number', min: 0, doc: "ccl: weight of the mean negative term", defaultText: '1' },
+})
 
 /** Options of {@link MatrixFactorization.fit}: the shared `FitOptions` and the step kernel. */
 export interface MatrixFactorizationFitOptions extends FitOptions {
@@ -74,7 +75,7 @@ export interface MatrixFactorizationFitOptions extends FitOptions {
    */
   kernel?: 'auto' | 'wasm' | 'js'
   /** With batch-shared negatives: pairs of one user per GEMM row (default: the model's `userChunk`). */
-  userChunk?: number | null
+  userChunk?: number
 }
 
 /** The resolved configuration stored in a model and in its saved file. */
@@ -97,9 +98,8 @@ export interface MatrixFactorizationConfig {
   temperature: number
   logQCorrection: boolean
   gbceT: number
-  userChunk: number | null
+  userChunk: number
   negativeWeight: number
-  seed: string | null
 }
 
 /**
@@ -129,7 +129,6 @@ export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
   gbceT: 0.75,
   userChunk: 32,
   negativeWeight: 1,
-  seed: null,
 })
 
 const EMPTY_F32 = new Float32Array(0)
@@ -139,7 +138,9 @@ const EMPTY_F32 = new Float32Array(0)
  * normalised embeddings), trained by the shared loop with any sampler and loss. Implements
  * `Recommender`; `scorer()` is a live `FactorView` for model-aware samplers.
  */
-export class MatrixFactorization implements Recommender {
+export class MatrixFactorization implements Model {
+  /** Registry key of the family. */
+  readonly kind = 'mf'
   /** Resolved configuration. */
   readonly config: MatrixFactorizationConfig
   /**
@@ -166,6 +167,8 @@ export class MatrixFactorization implements Recommender {
   seenItems: Int32Array = new Int32Array(0)
   /** Summary of the last `fit` (null before). */
   lastFit: FitResult | null = null
+  /** Seed of the fit that produced the parameters (null before). */
+  seed: string | null = null
   private scoreScratch: Float32Array = EMPTY_F32
   private heapItems = new Int32Array(0)
   private heapScores = new Float64Array(0)
@@ -189,14 +192,14 @@ export class MatrixFactorization implements Recommender {
    */
   async fit(train: Interactions, opts: MatrixFactorizationFitOptions): Promise<FitResult> {
     const c = this.config
-    const merged = mergeFitConfig(c, opts, 'matrixFactorization')
+    const { seed, ...merged } = mergeFitConfig(c, opts, 'matrixFactorization')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
     const kernel = opts.kernel ?? 'auto'
     if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     if (opts.userChunk !== undefined) merged.userChunk = opts.userChunk
     if (opts.negativeWeight !== undefined) merged.negativeWeight = opts.negativeWeight
-    if (merged.userChunk !== null) checkPositiveInt('userChunk', merged.userChunk)
+    if (!(Number.isInteger(merged.userChunk) && merged.userChunk >= 0)) throw new Error(`fit: userChunk must be an integer >= 0, got ${merged.userChunk}`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -232,9 +235,9 @@ export class MatrixFactorization implements Recommender {
     let arrays: Record<string, Float32Array>
     if (layout) {
       arrays = dotWasmArrays(layout)
-      this.initialize(train, merged.seed, arrays)
+      this.initialize(train, seed, arrays)
     } else {
-      this.initialize(train, merged.seed, null)
+      this.initialize(train, seed, null)
       arrays = { left: this.userFactors, right: this.itemFactors }
       if (useBias) arrays.bias = this.itemBias
       if (optimizer === OPT_ADAGRAD) {
@@ -268,6 +271,7 @@ export class MatrixFactorization implements Recommender {
     let live = arrays
     const target: TrainTarget = {
       stepperKind: shared ? 'shared' : 'dot',
+      createStepper: shared ? createSharedStepper : createDotStepper,
       spec: shared ? sharedSpec : spec,
       arrays: () => live,
       paramNames: useBias ? ['left', 'right', 'bias'] : ['left', 'right'],
@@ -280,7 +284,7 @@ export class MatrixFactorization implements Recommender {
       model: this,
     }
     const plan: TrainPlan = {
-      seed: merged.seed,
+      seed,
       epochs: merged.epochs,
       batchSize: merged.batchSize,
       // The shared step reads the sampler's shared block; its per-slot view is one draw.
@@ -291,13 +295,14 @@ export class MatrixFactorization implements Recommender {
       workers,
       samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
       order: shared ? 'users' : 'pairs',
-      userChunk: merged.userChunk ?? 0,
+      userChunk: merged.userChunk,
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
     const ran = layout || (shared && kernel !== 'js' && gemmWasmSupported()) ? 'wasm' : 'js'
     result.kernel = ran
-    result.config = { model: 'mf', ...this.config, schedule, workers, kernel: ran, sampler: opts.sampler.config }
+    result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, sampler: opts.sampler.config }
+    this.seed = seed
     this.lastFit = result
     return result
   }
@@ -415,7 +420,7 @@ export class MatrixFactorization implements Recommender {
     const header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'> = {
       kind: 'mf',
       config: { ...this.config },
-      seed: this.config.seed,
+      seed: this.seed,
       versions: { '@decoy/models': MODELS_VERSION },
       userIds: idMapToJson(this.userIds),
       itemIds: idMapToJson(this.itemIds),
@@ -446,8 +451,12 @@ export class MatrixFactorization implements Recommender {
 
   /** @internal Builds a model from a decoded file. */
   static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): MatrixFactorization {
-    const config = { ...mfDefaults, ...(header.config as Partial<MatrixFactorizationConfig>) }
+    // Files written before the seed left the config carry it there too.
+    const { seed: _seed, ...stored } = header.config as Partial<MatrixFactorizationConfig> & { seed?: unknown }
+    void _seed
+    const config = { ...mfDefaults, ...stored }
     const m = new MatrixFactorization(config)
+    m.seed = header.seed
     const extra = header.extra as { numUsers: number; numItems: number } | undefined
     if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: MF model file lacks its id maps or sizes`)
     m.numUsers = extra.numUsers
@@ -483,19 +492,13 @@ export class MatrixFactorization implements Recommender {
  *
  * @example
  * ```ts
- * const model = matrixFactorization({ dim: 64, loss: 'softmax', seed: 42 })
- * await model.fit(train, { sampler: uniformSampler(), negatives: 64, epochs: 20 })
+ * const model = matrixFactorization({ dim: 64, loss: 'softmax' })
+ * await model.fit(train, { sampler: uniformSampler(), negatives: 64, epochs: 20, seed: 42 })
  * const top = model.recommend(Int32Array.of(0), 10)
  * ```
  * @see Koren, Bell & Volinsky, "Matrix Factorization Techniques for Recommender Systems", 2009.
  */
 export function matrixFactorization(opts: MatrixFactorizationOptions = {}): MatrixFactorization {
-  const config: MatrixFactorizationConfig = {
-    ...mfDefaults,
-    ...(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<MatrixFactorizationConfig>),
-    seed: opts.seed !== undefined ? String(opts.seed) : null,
-  }
-  checkPositiveInt('dim', config.dim)
-  if (!(config.initStd > 0)) throw new Error(`matrixFactorization: initStd must be > 0, got ${config.initStd}`)
-  return new MatrixFactorization(config)
+  const given = validateOptions(mfOptionSchema, opts as Record<string, unknown>, 'matrixFactorization')
+  return new MatrixFactorization({ ...mfDefaults, ...(given as Partial<MatrixFactorizationConfig>) })
 }

@@ -1,13 +1,19 @@
 import { readFileSync } from 'node:fs'
-import type { Recommender } from '@decoy/core'
 import { writeFileAtomic } from '@decoy/core/node'
-import { deserializeModel } from '../persist/registry.js'
+import type { Model } from '../model.js'
+import { deserializeModel } from '../registry.js'
 
 /**
- * Loads any saved Decoy model (dispatching on the kind in its header).
+ * Loads any saved Decoy model (dispatching on the kind in its header). The model carries its id
+ * maps (`userIds`, `itemIds`), so external ids map to the rows it scores.
  * @throws Error naming `path` when the file is missing, truncated, or not a Decoy model.
+ * @example
+ * ```ts
+ * const model = loadModel('mf.arrow')
+ * const top = model.recommend(Int32Array.of(model.userIds.get('1')), 10)
+ * ```
  */
-export function loadModel(path: string): Recommender {
+export function loadModel(path: string): Model {
   let bytes: Uint8Array
   try {
     bytes = readFileSync(path)

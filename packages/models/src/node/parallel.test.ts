@@ -9,10 +9,10 @@ describe('Hogwild workers', () => {
 
   it('two workers train MF over shared memory to the quality of one, reproducibly to 2 decimals', async () => {
     const run = async (workers: number) => {
-      const m = matrixFactorization({ dim: 16, seed: 1 })
+      const m = matrixFactorization({ dim: 16 })
       // The TypeScript kernel: Hogwild runs with the WebAssembly one vary more between runs
       // (recall spread ≈ 0.006 over 5 runs here, against ≈ 0.004), past the 2-decimal check below.
-      const res = await m.fit(train, { sampler: uniformSampler(), epochs: 4, negatives: 8, workers, kernel: 'js' })
+      const res = await m.fit(train, { seed: 1, sampler: uniformSampler(), epochs: 4, negatives: 8, workers, kernel: 'js' })
       return { m, res, recall: recallAt(m, train, test, 10) }
     }
     const one = await run(1)
@@ -28,8 +28,8 @@ describe('Hogwild workers', () => {
 
   it("two workers run either step kernel: 'wasm' over one shared WebAssembly memory, 'js' over shared arrays", async () => {
     const run = async (kernel: 'wasm' | 'js') => {
-      const m = matrixFactorization({ dim: 16, seed: 1 })
-      const res = await m.fit(train, { sampler: uniformSampler(), epochs: 4, negatives: 8, workers: 2, kernel })
+      const m = matrixFactorization({ dim: 16 })
+      const res = await m.fit(train, { seed: 1, sampler: uniformSampler(), epochs: 4, negatives: 8, workers: 2, kernel })
       return { m, res, recall: recallAt(m, train, test, 10) }
     }
     const wasm = await run('wasm')
@@ -54,7 +54,7 @@ describe('Hogwild workers', () => {
       sample: (b, o) => inner.sample(b, o),
       stats: () => inner.stats(),
     }
-    const m = matrixFactorization({ dim: 4, seed: 1 })
-    await expect(m.fit(train, { sampler: custom, epochs: 1, workers: 2 })).rejects.toThrow(/fit worker \d: cannot rebuild the sampler.*my-own/)
+    const m = matrixFactorization({ dim: 4 })
+    await expect(m.fit(train, { seed: 1, sampler: custom, epochs: 1, workers: 2 })).rejects.toThrow(/fit worker \d: cannot rebuild the sampler.*my-own/)
   })
 })

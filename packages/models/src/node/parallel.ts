@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { spawnWorker } from '@decoy/core/node'
 import { createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
 import type { EpochHooks, TrainPlan } from '../train/fit.js'
 import type { Examples, FitOptions, TrainTarget } from '../train/types.js'
@@ -47,22 +46,9 @@ function shareI32(a: Int32Array): Int32Array {
   return s
 }
 
-/**
- * Creates a worker running `worker.ts` from source (vitest, tsx) or `worker.js` from the build.
- * From source, a tiny bootstrap loads the TypeScript worker through tsx's `tsImport` (Node 20
- * applies neither `--import` hooks nor in-thread `register()` to a worker's entry here), and
- * `--conditions=decoy-source` makes `@decoy/*` resolve to their sources as in the parent.
- */
-function spawnWorker(workerData: WorkerInit): Worker {
-  const here = import.meta.url
-  if (here.endsWith('.ts')) {
-    // tsx's ESM API by path: its "require" export is CJS, and a CJS copy cannot load ESM hooks.
-    const api = pathToFileURL(createRequire(here).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
-    const entry = new URL('./worker.ts', here).href
-    const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
-    return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=decoy-source'] })
-  }
-  return new Worker(new URL('./worker.js', here), { workerData })
+function spawn(workerData: WorkerInit): Worker {
+  // From source (vitest, tsx) the TypeScript worker; built, the tsup entry dist/worker.js.
+  return spawnWorker(import.meta.url, { source: './worker.ts', built: './worker.js' }, workerData)
 }
 
 /**
@@ -128,7 +114,7 @@ export async function runParallel(
         samplerModule: plan.samplerModule,
         samplerSeed: root.fork('sampler').fork('w' + w).seed,
       }
-      const worker = spawnWorker(init)
+      const worker = spawn(init)
       worker.on('message', (m: { type: string; error?: string }) => {
         const p = pending.get(w)
         if (!p) return

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { createBatch, createNegativeBuffer, createRng, identityIds, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
-import { stepperFactories } from '../train/registry.js'
+import { stepperFactory } from '../registry.js'
 import { runShard, type ShardContext } from '../train/shard.js'
 import type { WorkerInit } from './parallel.js'
 
@@ -22,8 +22,8 @@ async function setup(d: WorkerInit): Promise<{ ctx: ShardContext; sampler: Negat
     userIds: identityIds(d.train.numUsers),
     itemIds: identityIds(d.train.numItems),
   }
-  const factory = stepperFactories[d.stepperKind]
-  if (!factory) throw new Error(`no stepper registered for kind ${JSON.stringify(d.stepperKind)}`)
+  // The worker is an edge like the CLI: it rebuilds the stepper through the model registry.
+  const factory = stepperFactory(d.stepperKind)
   const stepper = factory(d.arrays, d.spec, train, d.plan.k, d.index)
   let mod: { createSampler(config: SamplerConfig): NegativeSampler }
   try {

@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createRng, prngBelow, prngFloat, prngNormal } from '@decoy/core'
-import {
-  DotWasmKernel,
-  OPT_ADAGRAD,
-  OPT_SGD,
-  allocDotScratch,
-  createDotStepper,
-  createDotWasmLayout,
-  dotStepRange,
-  dotWasmArrays,
-  dotWasmCovers,
-  dotWasmSupported,
-  resolveLoss,
-  sigmoid,
-  softplus,
-  type DotViews,
-  type LossName,
-} from '@decoy/models'
+import { createRng } from '@decoy/core'
+import { prngBelow, prngFloat, prngNormal } from '@decoy/core/kernels'
+import { type LossName } from '@decoy/models'
+import { DotWasmKernel, OPT_ADAGRAD, OPT_SGD, allocDotScratch, createDotStepper, createDotWasmLayout, dotStepRange, dotWasmArrays, dotWasmCovers, dotWasmSupported, resolveLoss, sigmoid, softplus, type DotViews } from '@decoy/models/kernels'
 
 const supported = dotWasmSupported()
 

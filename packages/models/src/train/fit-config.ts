@@ -19,7 +19,6 @@ export interface TrainConfigFields {
   temperature: number
   logQCorrection: boolean
   gbceT: number
-  seed: string | null
 }
 
 /**
@@ -27,7 +26,7 @@ export interface TrainConfigFields {
  * resolves and checks its training options the same way.
  *
  * @param factory - the model's factory name, for the missing-seed message.
- * @returns the merged config, with a seed.
+ * @returns the merged config, with the run's seed (`fit` options only: the seed has one place).
  * @throws Error naming the option when an option is invalid.
  */
 export function mergeFitConfig<C extends TrainConfigFields>(c: C, opts: Omit<FitOptions, 'sampler'>, factory: string): C & { seed: string } {
@@ -47,13 +46,12 @@ export function mergeFitConfig<C extends TrainConfigFields>(c: C, opts: Omit<Fit
     temperature: opts.temperature ?? c.temperature,
     logQCorrection: opts.logQCorrection ?? c.logQCorrection,
     gbceT: opts.gbceT ?? c.gbceT,
-    seed: opts.seed !== undefined ? String(opts.seed) : c.seed,
   }
-  if (merged.seed === null) throw new Error(`fit: a seed is required (${factory}({ seed }) or fit(train, { seed }))`)
+  if (opts.seed === undefined || opts.seed === null) throw new Error(`fit: a seed is required: ${factory}(…).fit(train, { sampler, seed })`)
   checkPositiveInt('negatives', merged.negatives)
   checkPositiveInt('epochs', merged.epochs)
   checkPositiveInt('batchSize', merged.batchSize)
   if (!(merged.learningRate > 0)) throw new Error(`fit: learningRate must be > 0, got ${merged.learningRate}`)
   if (!(merged.l2 >= 0)) throw new Error(`fit: l2 must be >= 0, got ${merged.l2}`)
-  return merged as C & { seed: string }
+  return { ...merged, seed: String(opts.seed) }
 }

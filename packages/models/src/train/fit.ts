@@ -1,7 +1,8 @@
-import { createBatch, createNegativeBuffer, createRng, prngBelow, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
+import { prngBelow } from '@decoy/core/kernels'
+import { createBatch, createNegativeBuffer, createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
 import { runShard, type ShardContext } from './shard.js'
-import { stepperFactories } from './registry.js'
-import type { EarlyStoppingOptions, EpochStats, Examples, FitOptions, FitResult, TrainTarget } from './types.js'
+import { createEpochTracker } from './stopping.js'
+import type { Examples, FitOptions, FitResult, TrainTarget } from './types.js'
 
 /** Resolved, validated numbers of a training run (JSON, posted to workers). */
 export interface TrainPlan {
@@ -87,52 +88,16 @@ export async function trainLoop(
 ): Promise<FitResult> {
   const sampler = opts.sampler
   if (sampler == null || typeof sampler.sample !== 'function') throw new Error('fit: options.sampler must be a NegativeSampler')
-  if (opts.validation && !opts.evaluateFn) throw new Error('fit: validation needs evaluateFn (e.g. from @decoy/eval)')
-  const es: EarlyStoppingOptions | null =
-    opts.earlyStopping === true ? {} : opts.earlyStopping ? opts.earlyStopping : null
-  if (es && !opts.validation) throw new Error('fit: earlyStopping needs validation data and evaluateFn')
-  const metric = es?.metric ?? 'ndcg@10'
-  const patience = es?.patience ?? 2
-  const minDelta = es?.minDelta ?? 0
-
-  const epochs: EpochStats[] = []
-  let best = -Infinity
-  let bestEpoch = plan.epochs - 1
-  let wait = 0
-  let snapshot: Record<string, Float32Array> | null = null
-  let trainSeconds = 0
-  let totalUpdates = 0
-
-  const afterEpoch: EpochHooks['afterEpoch'] = (epoch, sums) => {
-    trainSeconds += sums.seconds
-    totalUpdates += sums.updates
-    const stats: EpochStats = {
+  const tracker = createEpochTracker(target, train, opts, plan.epochs)
+  const afterEpoch: EpochHooks['afterEpoch'] = (epoch, sums) =>
+    tracker.afterEpoch({
       epoch,
       loss: sums.slots > 0 ? sums.loss / sums.slots : 0,
       seconds: sums.seconds,
       updates: sums.updates,
       slots: sums.slots,
       learningRate: sums.learningRate,
-    }
-    let stop = false
-    if (opts.validation && opts.evaluateFn) {
-      stats.validation = opts.evaluateFn(target.model, opts.validation, train)
-      if (es) {
-        const value = stats.validation[metric]
-        if (typeof value !== 'number') throw new Error(`fit: earlyStopping metric ${JSON.stringify(metric)} is not among the validation metrics (${Object.keys(stats.validation).join(', ')})`)
-        if (value > best + minDelta) {
-          best = value
-          bestEpoch = epoch
-          wait = 0
-          snapshot = copyArrays(target.arrays(), target.paramNames, snapshot)
-        } else if (++wait >= patience) stop = true
-      }
-    }
-    if (!es) bestEpoch = epoch
-    epochs.push(stats)
-    if (opts.onEpoch && opts.onEpoch(stats) === false) stop = true
-    return !stop
-  }
+    })
 
   const root = createRng(plan.seed).fork('fit')
   let samplerStats: Record<string, number | undefined>
@@ -147,9 +112,7 @@ export async function trainLoop(
     const res = await mod.runParallel(target, train, examples, plan, opts, { afterEpoch })
     samplerStats = mergeSamplerStats(res.samplerStats)
   } else {
-    const factory = stepperFactories[target.stepperKind]
-    if (!factory) throw new Error(`fit: no stepper registered for kind ${JSON.stringify(target.stepperKind)}`)
-    const stepper = factory(target.arrays(), target.spec, train, plan.k, 0)
+    const stepper = target.createStepper(target.arrays(), target.spec, train, plan.k, 0)
     sampler.prepare({ train, rng: root.fork('sampler'), scorer: stepper.scorer() })
     const ctx: ShardContext = {
       stepper,
@@ -182,13 +145,13 @@ export async function trainLoop(
     }
     samplerStats = { ...sampler.stats() }
   }
-  if (snapshot) restoreArrays(target.arrays(), snapshot)
+  tracker.finish()
   return {
-    epochs,
-    bestEpoch,
-    trainSeconds,
-    updates: totalUpdates,
-    updatesPerSecond: trainSeconds > 0 ? totalUpdates / trainSeconds : 0,
+    epochs: tracker.epochs,
+    bestEpoch: tracker.bestEpoch,
+    trainSeconds: tracker.trainSeconds,
+    updates: tracker.updates,
+    updatesPerSecond: tracker.trainSeconds > 0 ? tracker.updates / tracker.trainSeconds : 0,
     samplerStats,
     config: { ...plan, sampler: sampler.config },
   }
@@ -257,26 +220,6 @@ function userOrder(g: UserGroups, order: Int32Array, state: Uint32Array): void {
     const end = g.chunk > 0 ? Math.min(first + g.chunk, g.ptr[u + 1]) : g.ptr[u + 1]
     for (let p = first; p < end; p++) order[o++] = g.idx[p]
   }
-}
-
-function copyArrays(
-  arrays: Record<string, Float32Array>,
-  names: readonly string[],
-  into: Record<string, Float32Array> | null,
-): Record<string, Float32Array> {
-  const out: Record<string, Float32Array> = into ?? {}
-  for (const name of names) {
-    const a = arrays[name]
-    if (!a) continue
-    const dst = out[name]
-    if (dst && dst.length === a.length) dst.set(a)
-    else out[name] = a.slice()
-  }
-  return out
-}
-
-function restoreArrays(arrays: Record<string, Float32Array>, snapshot: Record<string, Float32Array>): void {
-  for (const name of Object.keys(snapshot)) arrays[name].set(snapshot[name])
 }
 
 const AVERAGED = /rate|mean|hardness|fraction|ratio|percentile/i

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { createRng, prngNormal } from '@decoy/core'
+import { createRng } from '@decoy/core'
+import { prngNormal } from '@decoy/core/kernels'
 import { GemmArena, gemmRef, gemmWasmSupported } from './gemm.js'
 
 function fill(a: Float32Array, from: number, count: number, seed: string): void {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { createBatch, createNegativeBuffer, createRng, prngNormal, type SharedNegatives } from '@decoy/core'
+import { createBatch, createNegativeBuffer, createRng, type SharedNegatives } from '@decoy/core'
+import { prngNormal } from '@decoy/core/kernels'
 import { allItemsSampler } from '@decoy/samplers'
 import { csrFromRows } from '@decoy/testkit'
-import { LOSS_CCL, LOSS_SOFTMAX, resolveLoss, sharedRunGrad } from '@decoy/models'
+import { LOSS_CCL, LOSS_SOFTMAX, resolveLoss, sharedRunGrad } from '@decoy/models/kernels'
 import { OPT_SGD } from '../optim/optim.js'
 import { SharedStep } from './shared-step.js'
 

@@ -6,18 +6,20 @@ import type { OptimizerName, ScheduleName } from '../optim/optim.js'
 export interface EpochStats {
   /** 0-based epoch index. */
   epoch: number
-  /** Mean loss per trained slot (positive with its negatives). */
+  /** Mean loss per trained slot (positive with its negatives); NaN for models that do not compute it (item2vec). */
   loss: number
   /** Wall-clock seconds of the epoch's training (validation excluded). */
   seconds: number
   /** Positive–negative pair updates (unmasked negatives) in the epoch. */
   updates: number
-  /** Slots (positives) trained. */
+  /** Slots (positives; item2vec: (centre, context) pairs) trained. */
   slots: number
   /** Learning rate at the end of the epoch. */
   learningRate: number
   /** Validation metrics after the epoch, when `validation` is set. */
   validation?: Record<string, number>
+  /** With `workers` ≥ 2 (item2vec): each worker's busy seconds; the gap to `seconds` is waiting. */
+  workerSeconds?: number[]
 }
 
 /** Early stopping on a validation metric (higher is better). */
@@ -30,22 +32,78 @@ export interface EarlyStoppingOptions {
   minDelta?: number
 }
 
-/**
- * Evaluates a model on validation data, e.g. `(m, v, t) => evaluate(m, t, v, { k: [10] }).metrics`
- * from `@decoy/eval` (passed in, so models need not depend on eval).
- */
-export type EvaluateFn = (model: Recommender, validation: Interactions, train: Interactions) => Record<string, number>
+/** What {@link EvaluateFn} receives: named, so validation and training data cannot be swapped. */
+export interface EvaluateInput {
+  /** The model after the epoch. */
+  model: Recommender
+  /** The training interactions (masked when ranking). */
+  train: Interactions
+  /** The held-out interactions to score. */
+  validation: Interactions
+}
 
-/** Options of `fit` shared by every model. */
-export interface FitOptions extends LossOptions {
+/**
+ * Evaluates a model on validation data, e.g.
+ * `({ model, train, validation }) => evaluate(model, train, validation, { k: [10] }).metrics` from
+ * `@decoy/eval` (passed in, so models need not depend on eval).
+ */
+export type EvaluateFn = (input: EvaluateInput) => Record<string, number>
+
+/**
+ * Options of `fit` every model takes (`Model.fit`): the sampler, the run's seed, epochs, threads,
+ * kernels, validation with early stopping and the per-epoch callback.
+ */
+export interface CommonFitOptions {
+  /** The negative sampler (any `NegativeSampler`; models never import a sampler). */
+  sampler?: NegativeSampler
+  /** Seed of the run (init, order, sampler streams): required, for every model. */
+  seed?: string | number
+  /** Passes over the training data (default: the model's). */
+  epochs?: number
+  /** Examples per sampler call (default: the model's). */
+  batchSize?: number
+  /** Threads; ≥ 2 runs Hogwild worker threads (Node only, `@decoy/models/node`). Default 1. */
+  workers?: number
+  /**
+   * Step kernels: `'wasm'` (WebAssembly SIMD), `'js'` (TypeScript, the reference), `'auto'`
+   * (default: wasm where the engine supports it and the kernel covers the configuration).
+   */
+  kernel?: 'auto' | 'wasm' | 'js'
+  /** Held-out interactions evaluated after each epoch with `evaluateFn`. */
+  validation?: Interactions
+  /** Metric function for `validation`. */
+  evaluateFn?: EvaluateFn
+  /** Stop when the validation metric stops improving; the best epoch's parameters are restored. */
+  earlyStopping?: EarlyStoppingOptions | boolean
+  /** Called after every epoch; return `false` to stop training. */
+  onEpoch?: (stats: EpochStats) => void | boolean
+  /** Module the worker threads import to rebuild the sampler (default `'@decoy/samplers/registry'`). */
+  samplerModule?: string
+  /**
+   * The dataset's side information (e.g. `loadDataset(...)`'s `items`, `users`, `tags`), for
+   * models that build features from it (FM with `features: 'genres,year,tags'`); others ignore it.
+   */
+  metadata?: ModelMetadata
+}
+
+/** Side information of a dataset, joined on external ids (shapes as `@decoy/datasets` loads them). */
+export interface ModelMetadata {
+  /** Item metadata (titles, genres, years). */
+  items?: object | null
+  /** User metadata (demographics). */
+  users?: object | null
+  /** Tag records. */
+  tags?: object | null
+}
+
+/** `fit` options of the dot-product-style models (MF, FM): the common ones and training overrides. */
+export interface FitOptions extends CommonFitOptions, LossOptions {
   /** The negative sampler (any `NegativeSampler`; models never import a sampler). */
   sampler: NegativeSampler
   /** Loss (default: the model's). */
   loss?: LossName
   /** Negatives per positive (default: the model's, else 1). */
   negatives?: number
-  /** Passes over the training positives. */
-  epochs?: number
   /** Positives per sampler call (default 256). */
   batchSize?: number
   /** Initial learning rate. */
@@ -60,20 +118,6 @@ export interface FitOptions extends LossOptions {
   l2Bias?: number
   /** `'sgd'` or `'adagrad'`. */
   optimizer?: OptimizerName
-  /** Seed of the run (init, shuffle, sampler streams). Required here or in the model's options. */
-  seed?: string | number
-  /** Threads; ≥ 2 runs Hogwild worker threads (Node only, `@decoy/models/node`). Default 1. */
-  workers?: number
-  /** Held-out interactions evaluated after each epoch with `evaluateFn`. */
-  validation?: Interactions
-  /** Metric function for `validation`. */
-  evaluateFn?: EvaluateFn
-  /** Stop when the validation metric stops improving; the best epoch's parameters are restored. */
-  earlyStopping?: EarlyStoppingOptions | boolean
-  /** Called after every epoch; return `false` to stop training. */
-  onEpoch?: (stats: EpochStats) => void | boolean
-  /** Module the worker threads import to rebuild the sampler (default `'@decoy/samplers/registry'`). */
-  samplerModule?: string
 }
 
 /** What `fit` returns. */
@@ -93,8 +137,8 @@ export interface FitResult {
   /** Resolved training configuration (JSON). */
   config: Record<string, unknown>
   /**
-   * Step kernel that ran, for models with a WebAssembly twin (MF): `'wasm'` (WebAssembly SIMD) or
-   * `'js'` (TypeScript). Absent for models with only the TypeScript kernel.
+   * Step kernel that ran, for models with a WebAssembly twin (MF, FM, item2vec): `'wasm'`
+   * (WebAssembly SIMD) or `'js'` (TypeScript). Absent for models with only the TypeScript kernel.
    */
   kernel?: 'wasm' | 'js'
 }
@@ -128,8 +172,10 @@ export type StepperFactory = (arrays: Record<string, Float32Array>, spec: any, t
  * the stepper kind and spec, and itself as a `Recommender` for validation.
  */
 export interface TrainTarget {
-  /** Key into `stepperFactories`. */
+  /** Key of the stepper in the model registry (worker threads rebuild it from there). */
   readonly stepperKind: string
+  /** The stepper factory on this thread (the family's own, so the loop imports no model). */
+  readonly createStepper: StepperFactory
   /** JSON spec passed to the stepper factory (also posted to workers). */
   readonly spec: unknown
   /** Named arrays the steps write, parameters and optimiser state alike. */
@@ -140,6 +186,8 @@ export interface TrainTarget {
   adopt(arrays: Record<string, Float32Array>): void
   /** The model, for `evaluateFn`. */
   readonly model: Recommender
+  /** Called after each epoch before validation and `onEpoch` see the model (FM's item cache). */
+  beforeReport?(): void
 }
 
 /** Training examples: slot e is the pair (users[e], positives[e]). */

@@ -6,7 +6,7 @@
  * @see lyst/lightfm PR #265 (rejected positives must not count as trials).
  */
 import type { Scorer } from '@decoy/core'
-import { prngNext } from '@decoy/core'
+import { prngNext } from '@decoy/core/kernels'
 import { isPositive, nthNonPositive } from '../exclusion.js'
 
 /**

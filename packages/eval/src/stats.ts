@@ -1,7 +1,9 @@
 /**
- * Goodness-of-fit helpers for statistical tests at a fixed seed: Pearson's chi-square with an
- * exact p-value (regularised upper incomplete gamma) and the total-variation distance.
+ * Statistics, in one home for the CLI, the testkit and experiments: Pearson's chi-square with an
+ * exact p-value (regularised upper incomplete gamma), the total-variation distance, and the
+ * descriptive figures of `decoy data stats` (Gini coefficient, order statistics).
  */
+import { logGamma } from './student-t.js'
 
 /** Result of {@link chiSquare}. */
 export interface ChiSquareResult {
@@ -13,25 +15,6 @@ export interface ChiSquareResult {
   pValue: number
   /** Number of draws. */
   n: number
-}
-
-const LANCZOS = [
-  676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-]
-
-/**
- * ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9; relative error ~1e-15).
- * @remarks O(1).
- */
-export function logGamma(x: number): number {
-  if (!(x > 0)) throw new Error(`logGamma: x must be > 0, got ${x}`)
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x)
-  const z = x - 1
-  let a = 0.99999999999980993
-  const t = z + 7.5
-  for (let i = 0; i < 8; i++) a += LANCZOS[i] / (z + i + 1)
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a)
 }
 
 /**
@@ -155,4 +138,112 @@ export function totalVariation(observed: ArrayLike<number>, expectedProbs: Array
   let d = 0
   for (let i = 0; i < m; i++) d += Math.abs(observed[i] / n - expectedProbs[i] / psum)
   return d / 2
+}
+
+/** Result of {@link chiSquareCounts}. */
+export interface ChiSquareCountsResult {
+  /** Σ (O − E)² / E over the pooled bins. */
+  statistic: number
+  /** Degrees of freedom (pooled bins − 1). */
+  df: number
+  /** P(χ²_df ≥ statistic). */
+  pValue: number
+  /** Bins after pooling small expectations. */
+  bins: number
+}
+
+/**
+ * Chi-square goodness of fit of observed counts against expected counts (same total), as `decoy
+ * sample` reports it against a sampler's closed-form law. Bins with an
+ * expectation below `minExpected` are pooled, in ascending order of expectation, until every pooled
+ * bin reaches it; bins with zero expectation and a non-zero observation make the p-value 0.
+ *
+ * @param observed - count per category.
+ * @param expected - expected count per category (Σ expected = Σ observed).
+ * @param minExpected - pooling threshold (default 5, the usual rule of thumb).
+ * @remarks O(n log n); allocates an index permutation.
+ */
+export function chiSquareCounts(observed: ArrayLike<number>, expected: ArrayLike<number>, minExpected = 5): ChiSquareCountsResult {
+  const n = observed.length
+  if (expected.length !== n) throw new Error(`chiSquareCounts: ${n} observed vs ${expected.length} expected categories`)
+  const order: number[] = []
+  for (let i = 0; i < n; i++) {
+    if (expected[i] > 0) order.push(i)
+    else if (observed[i] > 0) return { statistic: Infinity, df: Math.max(1, n - 1), pValue: 0, bins: n }
+  }
+  order.sort((a, b) => expected[a] - expected[b])
+  let stat = 0
+  let bins = 0
+  let o = 0
+  let e = 0
+  let lastO = 0
+  let lastE = 0
+  for (let j = 0; j < order.length; j++) {
+    o += observed[order[j]]
+    e += expected[order[j]]
+    if (e >= minExpected) {
+      stat += ((o - e) * (o - e)) / e
+      bins++
+      lastO = o
+      lastE = e
+      o = 0
+      e = 0
+    }
+  }
+  if (e > 0) {
+    if (bins > 0) {
+      // Fold the small leftover pool into the last bin.
+      stat -= ((lastO - lastE) * (lastO - lastE)) / lastE
+      const mo = lastO + o
+      const me = lastE + e
+      stat += ((mo - me) * (mo - me)) / me
+    } else {
+      stat += ((o - e) * (o - e)) / e
+      bins++
+    }
+  }
+  const df = Math.max(1, bins - 1)
+  return { statistic: stat, df, pValue: bins < 2 ? 1 : gammaQ(df / 2, stat / 2), bins }
+}
+
+/**
+ * Gini coefficient of non-negative values (0 = all equal, → 1 = all mass on one value).
+ *
+ * @param values - e.g. interaction count per item.
+ * @returns G = Σ_i (2i − n − 1)·x_(i) / (n·Σx) over the sorted values, or 0 when Σx = 0.
+ * @remarks O(n log n); copies and sorts the input.
+ */
+export function gini(values: ArrayLike<number>): number {
+  const n = values.length
+  if (n === 0) return 0
+  const x = Float64Array.from(values as ArrayLike<number>).sort()
+  let sum = 0
+  let weighted = 0
+  for (let i = 0; i < n; i++) {
+    sum += x[i]
+    weighted += (2 * (i + 1) - n - 1) * x[i]
+  }
+  return sum > 0 ? weighted / (n * sum) : 0
+}
+
+/** Minimum, median, mean and maximum of a sample. */
+export interface Summary {
+  min: number
+  median: number
+  mean: number
+  max: number
+}
+
+/**
+ * Min, median (mean of the two middle values for even n), mean and max.
+ * @remarks O(n log n); copies the input. An empty input gives zeros.
+ */
+export function summarize(values: ArrayLike<number>): Summary {
+  const n = values.length
+  if (n === 0) return { min: 0, median: 0, mean: 0, max: 0 }
+  const x = Float64Array.from(values as ArrayLike<number>).sort()
+  let sum = 0
+  for (let i = 0; i < n; i++) sum += x[i]
+  const median = n % 2 === 1 ? x[(n - 1) >> 1] : (x[n / 2 - 1] + x[n / 2]) / 2
+  return { min: x[0], median, mean: sum / n, max: x[n - 1] }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chiSquare, gammaQ, logGamma, totalVariation } from '@decoy/testkit'
+import { chiSquare, chiSquareCounts, gammaQ, gini, logGamma, summarize, totalVariation } from '@decoy/eval'
 
 describe('chi-square helpers', () => {
   it('logGamma matches known values', () => {
@@ -48,4 +48,42 @@ describe('chi-square helpers', () => {
     expect(totalVariation([50, 50], [0.5, 0.5])).toBe(0)
     expect(totalVariation([100, 0], [0.5, 0.5])).toBeCloseTo(0.5, 15)
   })
+})
+
+describe('descriptive statistics and chiSquareCounts (decoy data stats, decoy sample)', () => {
+  it('gini matches hand-computed values', () => {
+    expect(gini([1, 1, 1, 1])).toBe(0)
+    expect(gini([0, 0, 0, 1])).toBeCloseTo(0.75, 15)
+    expect(gini([3, 1, 2])).toBeCloseTo(4 / 18, 15)
+  })
+
+  it('summarize: min, median (even and odd), mean, max', () => {
+    expect(summarize([3, 1, 2, 10])).toEqual({ min: 1, median: 2.5, mean: 4, max: 10 })
+    expect(summarize([5, 1, 3])).toEqual({ min: 1, median: 3, mean: 3, max: 5 })
+  })
+
+  it('gammaQ gives chi-square tail probabilities', () => {
+    expect(gammaQ(1, 2)).toBeCloseTo(Math.exp(-2), 14) // df 2, x 4
+    expect(gammaQ(5, 5)).toBeCloseTo(0.4404932850652124, 10) // df 10, x 10
+    expect(gammaQ(0.5, 1.920729)).toBeCloseTo(0.05, 6) // df 1, x 3.841459
+  })
+
+  it('chiSquareCounts: statistic, p-value, pooling of small expectations', () => {
+    const r = chiSquareCounts([10, 20, 30, 40], [25, 25, 25, 25])
+    expect(r.statistic).toBeCloseTo(20, 12)
+    expect(r.df).toBe(3)
+    expect(r.pValue).toBeCloseTo(1.6974243555282624e-4, 10)
+    // Four bins of expectation 2.5 pool into two bins of 5.
+    const p = chiSquareCounts([1, 4, 2, 3], [2.5, 2.5, 2.5, 2.5])
+    expect(p.bins).toBe(2)
+    // An observation where nothing was expected is a certain rejection.
+    expect(chiSquareCounts([1, 9], [0, 10]).pValue).toBe(0)
+  })
+
+  it('totalVariation of normalised counts', () => {
+    expect(totalVariation([1, 1], [1, 1])).toBe(0)
+    expect(totalVariation([2, 0], [0, 5])).toBe(1)
+    expect(totalVariation([3, 1], [1, 1])).toBeCloseTo(0.25, 15)
+  })
+
 })

@@ -1,8 +1,0 @@
-export { item2vec, Item2Vec, ITEM2VEC_DEFAULTS, sentencesByTime } from './model.js'
-export type { Item2VecOptions, Item2VecFitOptions, Item2VecFitResult, Item2VecEpochStats, Item2VecState } from './model.js'
-export { buildHuffman, huffmanCode } from './huffman.js'
-export type { HuffmanTree } from './huffman.js'
-export { keepProbabilities } from './subsample.js'
-export { sgnsStep, hsStep, hsProbability } from './kernels.js'
-export { SgnsWasmKernel, createSgnsLayout, layoutArrays, wasmSimdSupported } from './kernels-wasm.js'
-export type { SgnsLayout, SgnsLayoutSpec, SgnsPrivateRows } from './kernels-wasm.js'

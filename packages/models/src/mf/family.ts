@@ -1,0 +1,18 @@
+import type { ModelFamily } from '../model.js'
+import { createDotStepper } from '../train/dot-stepper.js'
+import { createSharedStepper } from '../train/shared-step.js'
+import { MatrixFactorization, matrixFactorization, mfDefaults, mfOptionSchema, type MatrixFactorizationOptions } from './mf.js'
+
+/** Matrix factorization in the model registry (`kind: 'mf'`). */
+export const mfFamily: ModelFamily<MatrixFactorization> = Object.freeze({
+  kind: 'mf',
+  summary: 'matrix factorization: p_u·q_i + b_i, any loss and sampler',
+  options: mfOptionSchema,
+  fitOptions: {},
+  create: (options: Record<string, unknown>) => matrixFactorization(options as MatrixFactorizationOptions),
+  decode: MatrixFactorization.fromDecoded,
+  steppers: { dot: createDotStepper, shared: createSharedStepper },
+  objective: (options: Readonly<Record<string, unknown>>) => (options.loss as string | undefined) ?? mfDefaults.loss,
+  defaults: { epochs: mfDefaults.epochs, batchSize: mfDefaults.batchSize },
+  usesSampler: () => true,
+})

@@ -1,2 +1,0 @@
-export { matrixFactorization, MatrixFactorization, mfDefaults } from './mf.js'
-export type { MatrixFactorizationOptions, MatrixFactorizationConfig, MatrixFactorizationFitOptions } from './mf.js'
