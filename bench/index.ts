@@ -22,6 +22,7 @@ const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
   mf: async () => (await import('./mf.js')).benchMf(),
   item2vec: async () => (await import('./item2vec.js')).benchItem2vec(),
   fm: async () => (await import('./fm.js')).benchFm(),
+  shared: async () => (await import('./shared.js')).benchShared(),
 }
 
 const self = fileURLToPath(import.meta.url)

@@ -66,20 +66,16 @@ export function sharedRunGrad(
   const invT = hp[HP_INV_TEMPERATURE]
   const shift = hp[HP_LOGQ] !== 0 ? Math.log(m) : 0
   const correct = hp[HP_LOGQ]
+  // The row holds the logits z_j, masked ones −∞, then e^{z_j − zmax}.
   let zmax = -Infinity
   for (let j = 0; j < m; j++) {
-    if (mask[j] !== 0) continue
-    const z = row[ro + j] * invT - correct * (logQ[j] + shift)
+    const z = mask[j] !== 0 ? -Infinity : row[ro + j] * invT - correct * (logQ[j] + shift)
+    row[ro + j] = z
     if (z > zmax) zmax = z
   }
-  // Σ_j e^{z_j − zmax} over the unmasked negatives; the row keeps e^{z_j − zmax} for now.
   let zneg = 0
   for (let j = 0; j < m; j++) {
-    if (mask[j] !== 0) {
-      row[ro + j] = 0
-      continue
-    }
-    const e = Math.exp(row[ro + j] * invT - correct * (logQ[j] + shift) - zmax)
+    const e = Math.exp(row[ro + j] - zmax)
     row[ro + j] = e
     zneg += e
   }

@@ -111,8 +111,8 @@ export class SharedStep {
     const R = Math.max(slots, this.capR)
     const M = Math.max(m, this.capM)
     const M4 = Math.ceil(M / 4) * 4
-    const D = this.dim
-    ;[this.oU, this.oQT, this.oS, this.oQ, this.oDU, this.oDQ] = this.arena.reserve([R * D, D * M4, R * M4, M * D, R * D, M * D])
+    const E = this.dim + 4
+    ;[this.oU, this.oQT, this.oS, this.oQ, this.oDU, this.oDQ] = this.arena.reserve([R * E, E * M4, R * M4, M * this.dim, R * this.dim, M * E])
     this.capR = R
     this.capM = M
     this.runStart = new Int32Array(R + 1)
@@ -132,6 +132,9 @@ export class SharedStep {
     const sh = negs.shared
     if (!sh) throw new Error('fit: the batch-shared step needs a sampler that fills negatives.shared (shared, all)')
     const D = this.dim
+    // User rows and dQ rows have stride E = D + 4: column D of U holds 1 (with biases), so the
+    // score product adds b_j (row D of Q_Mᵀ) and dQ's column D is the bias gradient Σ_r G[r, j].
+    const E = D + 4
     const M = sh.count
     const size = end - start
     this.ensure(size, M)
@@ -159,7 +162,7 @@ export class SharedStep {
     runStart[R] = end
     for (let r = 0; r < R; r++) {
       const uo = users[runStart[r]] * D
-      const o = oU + r * D
+      const o = oU + r * E
       let inv = 1
       if (normalize) {
         let n2 = 0
@@ -169,6 +172,10 @@ export class SharedStep {
         inv = 1 / nu
       }
       for (let k = 0; k < D; k++) f[o + k] = P[uo + k] * inv
+      f[o + D] = hasBias ? 1 : 0
+      f[o + D + 1] = 0
+      f[o + D + 2] = 0
+      f[o + D + 3] = 0
     }
     const items = sh.items
     for (let j = 0; j < M; j++) {
@@ -189,8 +196,13 @@ export class SharedStep {
       }
     }
     for (let k = 0; k < D; k++) for (let j = M; j < M4; j++) f[oQT + k * M4 + j] = 0
+    if (hasBias) {
+      const ob = oQT + D * M4
+      for (let j = 0; j < M; j++) f[ob + j] = bias[items[j]]
+      for (let j = M; j < M4; j++) f[ob + j] = 0
+    }
     const g = this.arena
-    g.gemm(oU * 4, D * 4, 4, oQT * 4, M4 * 4, oS * 4, M4 * 4, R, M4, D, 0)
+    g.gemm(oU * 4, E * 4, 4, oQT * 4, M4 * 4, oS * 4, M4 * 4, R, M4, hasBias ? D + 1 : D, 0)
     // Loss pass per run: bias, mask, positives, dL/dS in place.
     const mask = this.mask
     const pos = this.pos
@@ -203,12 +215,11 @@ export class SharedStep {
       const s0 = runStart[r]
       const n = runStart[r + 1] - s0
       const ro = oS + r * M4
-      if (hasBias) for (let j = 0; j < M; j++) f[ro + j] += bias[items[j]]
       const h0 = sh.hitStart[s0]
       const h1 = sh.hitEnd[s0]
       for (let h = h0; h < h1; h++) mask[hits[h]] = 1
       pairs += n * (M - (h1 - h0))
-      const uo = oU + r * D
+      const uo = oU + r * E
       for (let t = 0; t < n; t++) {
         const io = positives[s0 + t] * D
         let d = 0
@@ -231,11 +242,11 @@ export class SharedStep {
     this.lastPairs = pairs
     // dU = G·Q_M, dQ = Gᵀ·U (over the M live columns of G).
     g.gemm(oS * 4, M4 * 4, 4, oQ * 4, D * 4, oDU * 4, D * 4, R, D, M, 0)
-    g.gemm(oS * 4, 4, M4 * 4, oU * 4, D * 4, oDQ * 4, D * 4, M, D, R, 0)
+    g.gemm(oS * 4, 4, M4 * 4, oU * 4, E * 4, oDQ * 4, E * 4, M, E, R, 0)
     // Positives: their share of dU (old item rows), then their own rows (old user rows).
     const lr2 = this.l2
     for (let r = 0; r < R; r++) {
-      const uo = oU + r * D
+      const uo = oU + r * E
       const du = oDU + r * D
       for (let s = runStart[r]; s < runStart[r + 1]; s++) {
         const gp = posGrad[s - start]
@@ -257,7 +268,7 @@ export class SharedStep {
     for (let j = 0; j < M; j++) {
       const item = items[j]
       const io = item * D
-      const dq = oDQ + j * D
+      const dq = oDQ + j * E
       if (normalize) {
         const nq = this.itemNorm[j]
         let dot = 0
@@ -265,11 +276,7 @@ export class SharedStep {
         this.rowUpdate(Q, this.qAcc, io, f, dq, 1 / nq, l2Neg - dot / (nq * nq), lr)
       } else {
         this.rowUpdate(Q, this.qAcc, io, f, dq, 1, l2Neg, lr)
-        if (hasBias) {
-          let gb = 0
-          for (let r = 0; r < R; r++) gb += f[oS + r * M4 + j]
-          scalarUpdate(this.optimizer, bias, this.bAcc, item, gb + this.l2Bias * bias[item], lr)
-        }
+        if (hasBias) scalarUpdate(this.optimizer, bias, this.bAcc, item, f[dq + D] + this.l2Bias * bias[item], lr)
       }
     }
     // User rows.
@@ -280,7 +287,7 @@ export class SharedStep {
       if (normalize) {
         const nu = this.runNorm[r]
         let dot = 0
-        for (let k = 0; k < D; k++) dot += f[oU + r * D + k] * f[du + k]
+        for (let k = 0; k < D; k++) dot += f[oU + r * E + k] * f[du + k]
         this.rowUpdate(P, this.pAcc, uo, f, du, 1 / nu, l2u - dot / (nu * nu), lr)
       } else this.rowUpdate(P, this.pAcc, uo, f, du, 1, l2u, lr)
     }
