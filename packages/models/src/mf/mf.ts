@@ -301,7 +301,7 @@ export class MatrixFactorization implements Model {
     const result = await trainLoop(target, train, examples, plan, opts)
     const ran = layout || (shared && kernel !== 'js' && gemmWasmSupported()) ? 'wasm' : 'js'
     result.kernel = ran
-    result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, sampler: opts.sampler.config }
+    result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, negativesMode: shared ? 'batch-shared' : 'per-slot', sampler: opts.sampler.config }
     this.seed = seed
     this.lastFit = result
     return result
