@@ -79,6 +79,34 @@ export function sharedRunGrad(
     row[ro + j] = e
     zneg += e
   }
+  loss0[0] = 0
+  const loss = softmaxRunPositives(zmax, zneg, pos, po, n, invT, posGrad, loss0, 0)
+  const scale = loss0[0] * invT
+  for (let j = 0; j < m; j++) row[ro + j] *= scale
+  return loss
+}
+
+const loss0 = new Float64Array(1)
+
+/**
+ * The positives' part of the batch-shared softmax of one run, given max z and Σ e^{z_j − max z}
+ * over its unmasked negatives: each slot's loss log(e^{z⁺} + Σ_j e^{z_j}) − z⁺ and dL/ds⁺, and in
+ * `scale[so]` the factor c = Σ_s 1/(e^{z⁺_s} + Σ_j e^{z_j}) (times e^{max z}) that turns the row of
+ * e^{z_j − max z} into dL/dS once multiplied by c/τ.
+ * @returns the summed loss of the run's slots.
+ * @remarks O(n), allocates nothing.
+ */
+export function softmaxRunPositives(
+  zmax: number,
+  zneg: number,
+  pos: Float64Array,
+  po: number,
+  n: number,
+  invT: number,
+  posGrad: Float64Array,
+  scale: Float64Array,
+  so: number,
+): number {
   let loss = 0
   let c = 0
   for (let s = 0; s < n; s++) {
@@ -95,7 +123,6 @@ export function sharedRunGrad(
     posGrad[po + s] = (ep / denom - 1) * invT
     c += en / denom
   }
-  const scale = c * invT
-  for (let j = 0; j < m; j++) row[ro + j] *= scale
+  scale[so] = c
   return loss
 }

@@ -65,4 +65,33 @@ describe('GEMM kernel', () => {
     expect([...mem.subarray(32, 36)]).toEqual([4, 4, 4, 4])
     expect(mem[36]).toBe(1)
   })
+
+  it('softmaxRow: z = s·invT − lqc, e^{z − max} to f32 accuracy, −∞ entries give exactly 0; scaleRow scales', () => {
+    const g = new GemmArena(true)
+    const n = 1028
+    const [row, lqc, out] = g.reserve([n, n, 4])
+    const st = createRng('softmax-row').state
+    const s = new Float64Array(n)
+    for (let j = 0; j < n; j++) {
+      s[j] = j % 97 === 5 ? -Infinity : 8 * prngNormal(st)
+      g.f32[row + j] = s[j]
+      g.f32[lqc + j] = prngNormal(st)
+    }
+    const invT = 1.7
+    const z = Array.from(s, (_v, j) => Math.fround(Math.fround(g.f32[row + j] * Math.fround(invT)) - g.f32[lqc + j]))
+    const zmax = Math.max(...z)
+    const sum = g.softmaxRow(row, lqc, n, invT, out)
+    expect(g.f32[out]).toBe(zmax)
+    let want = 0
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(z[j] - zmax)
+      want += e
+      if (s[j] === -Infinity) expect(g.f32[row + j]).toBe(0)
+      // f32 rounding of z − max (an ulp of |x| in the exponent) plus the polynomial and Horner rounding.
+      else expect(Math.abs(g.f32[row + j] - e), `j ${j} x ${z[j] - zmax} e ${e}`).toBeLessThanOrEqual((4e-7 + 1.2e-7 * Math.abs(z[j] - zmax)) * e + 1e-38)
+    }
+    expect(Math.abs(sum - want) / want).toBeLessThan(1e-5)
+    g.scaleRow(row, n, 2)
+    expect(g.f32[row + 1]).toBeCloseTo(2 * Math.exp(z[1] - zmax), 5)
+  })
 })

@@ -12,6 +12,8 @@ import { wasmModulePair } from '../wasm-modules.js'
 
 interface GemmExports {
   gemm(A: number, aRow: number, aCol: number, B: number, ldb: number, C: number, ldc: number, m: number, n: number, k: number, acc: number): void
+  softmaxRow(row: number, lqc: number, n: number, invT: number, out: number): number
+  scaleRow(row: number, n: number, s: number): void
 }
 
 const modules = wasmModulePair(GEMM_WASM_PLAIN, GEMM_WASM_SHARED)
@@ -104,6 +106,23 @@ export class GemmArena {
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE))
     if (this.f32.buffer !== this.memory.buffer || this.f32.length * 4 !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer)
     return out
+  }
+
+  /**
+   * The softmax pass of one score row (WebAssembly only): `z_j = row_j·invT − lqc_j` in place, then
+   * `e^{z_j − max z}`; masked entries must arrive as −∞ (they give 0). Stores max z at float
+   * offset `outAt` and returns Σ e. Offsets in floats; n a multiple of 4.
+   * @throws Error without the WebAssembly kernel.
+   */
+  softmaxRow(rowAt: number, lqcAt: number, n: number, invT: number, outAt: number): number {
+    if (!this.x) throw new Error('softmaxRow: needs the WebAssembly kernel')
+    return this.x.softmaxRow(rowAt * 4, lqcAt * 4, n, invT, outAt * 4)
+  }
+
+  /** row[0..n) *= s at float offset `rowAt` (n a multiple of 4). */
+  scaleRow(rowAt: number, n: number, s: number): void {
+    if (this.x) this.x.scaleRow(rowAt * 4, n, s)
+    else for (let j = 0; j < n; j++) this.f32[rowAt + j] = Math.fround(this.f32[rowAt + j] * s)
   }
 
   /** C (+)= A·B over byte offsets of the arena; see the module comment. */

@@ -5,8 +5,8 @@
  * more GEMMs give the gradients of the user rows and of the shared item rows.
  */
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
-import { LOSS_CCL } from '../losses/grad.js'
-import { sharedLossCovers, sharedRunGrad } from '../losses/shared-loss.js'
+import { HP_INV_TEMPERATURE, HP_LOGQ, LOSS_CCL, LOSS_SOFTMAX } from '../losses/grad.js'
+import { sharedLossCovers, sharedRunGrad, softmaxRunPositives } from '../losses/shared-loss.js'
 import { OPT_ADAGRAD, adagradRow, scalarUpdate, sgdRow } from '../optim/optim.js'
 import { createDotScorer } from './dot-stepper.js'
 import { GemmArena } from './gemm.js'
@@ -75,6 +75,8 @@ export class SharedStep {
   private oQ = 0
   private oDU = 0
   private oDQ = 0
+  private oLQ = 0
+  private oOut = 0
   private runStart = new Int32Array(0)
   private runNorm = new Float64Array(0)
   private itemNorm = new Float64Array(0)
@@ -82,6 +84,7 @@ export class SharedStep {
   private pos = new Float64Array(0)
   private posGrad = new Float64Array(0)
   private posNorm = new Float64Array(0)
+  private runScale = new Float64Array(0)
   /** Unmasked (slot, shared draw) pairs of the last step. */
   lastPairs = 0
 
@@ -112,7 +115,7 @@ export class SharedStep {
     const M = Math.max(m, this.capM)
     const M4 = Math.ceil(M / 4) * 4
     const E = this.dim + 4
-    ;[this.oU, this.oQT, this.oS, this.oQ, this.oDU, this.oDQ] = this.arena.reserve([R * E, E * M4, R * M4, M * this.dim, R * this.dim, M * E])
+    ;[this.oU, this.oQT, this.oS, this.oQ, this.oDU, this.oDQ, this.oLQ, this.oOut] = this.arena.reserve([R * E, E * M4, R * M4, M * this.dim, R * this.dim, M * E, M4, 4])
     this.capR = R
     this.capM = M
     this.runStart = new Int32Array(R + 1)
@@ -122,6 +125,7 @@ export class SharedStep {
     this.pos = new Float64Array(R)
     this.posGrad = new Float64Array(R)
     this.posNorm = new Float64Array(R)
+    this.runScale = new Float64Array(R)
   }
 
   /**
@@ -203,7 +207,17 @@ export class SharedStep {
     }
     const g = this.arena
     g.gemm(oU * 4, E * 4, 4, oQT * 4, M4 * 4, oS * 4, M4 * 4, R, M4, hasBias ? D + 1 : D, 0)
-    // Loss pass per run: bias, mask, positives, dL/dS in place.
+    // Loss pass per run: mask, positives, dL/dS in place. The WebAssembly softmax pass needs the
+    // logQ terms in the arena and the masked entries as −∞.
+    const fast = g.wasm && this.code === LOSS_SOFTMAX
+    const hp = this.hp
+    const invT = hp[HP_INV_TEMPERATURE]
+    if (fast) {
+      const c = hp[HP_LOGQ]
+      const shift = c !== 0 ? Math.log(M) : 0
+      for (let j = 0; j < M; j++) f[this.oLQ + j] = c * (sh.logQ[j] + shift)
+      for (let j = M; j < M4; j++) f[this.oLQ + j] = 0
+    }
     const mask = this.mask
     const pos = this.pos
     const posGrad = this.posGrad
@@ -236,7 +250,14 @@ export class SharedStep {
         } else if (hasBias) d += bias[positives[s0 + t]]
         pos[s0 - start + t] = d
       }
-      loss += sharedRunGrad(this.code, f, ro, M, mask, sh.logQ, pos, s0 - start, n, this.hp, posGrad)
+      if (fast) {
+        for (let h = h0; h < h1; h++) f[ro + hits[h]] = -Infinity
+        for (let j = M; j < M4; j++) f[ro + j] = -Infinity
+        const zneg = g.softmaxRow(ro, this.oLQ, M4, invT, this.oOut)
+        loss += softmaxRunPositives(f[this.oOut], zneg, pos, s0 - start, n, invT, posGrad, this.runScale, r)
+        if (zneg > 0) g.scaleRow(ro, M4, this.runScale[r] * invT)
+        else f.fill(0, ro, ro + M4) // every draw masked: no negative term
+      } else loss += sharedRunGrad(this.code, f, ro, M, mask, sh.logQ, pos, s0 - start, n, hp, posGrad)
       for (let h = h0; h < h1; h++) mask[hits[h]] = 0
     }
     this.lastPairs = pairs

@@ -143,4 +143,72 @@
         (local.set $j0 (i32.add (local.get $j0) (i32.const 4)))
         (br $tcols)))
       (local.set $i0 (i32.add (local.get $i0) (i32.const 1)))
-      (br $tail)))))
+      (br $tail))))
+
+;; The softmax pass over one row of scores for batch-shared negatives, with 128-bit SIMD:
+;; z_j = s_j·invT − lqc_j written in place (masked entries arrive as −∞ and stay there), then
+;; e_j = e^{z_j − max z} in place; stores max z at $out and returns Σ_j e_j. n is a multiple of 4
+;; (pad entries −∞). e^x in f32 lanes: x = k·ln2 + r (Cody–Waite), degree-6 Taylor polynomial on
+;; |r| ≤ ln2/2 (relative error < 2e-7), 2^k built in the exponent bits; x < −87 gives exactly 0.
+(func $expv (param $x v128) (result v128)
+  (local $k v128) (local $r v128) (local $p v128) (local $ok v128)
+  (local.set $ok (f32x4.gt (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+  (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+  (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+  (local.set $r (f32x4.sub
+    (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+    (f32x4.mul (local.get $k) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+  (local.set $p (v128.const f32x4 1.38888889e-3 1.38888889e-3 1.38888889e-3 1.38888889e-3))
+  (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.33333333e-3 8.33333333e-3 8.33333333e-3 8.33333333e-3)))
+  (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.16666667e-2 4.16666667e-2 4.16666667e-2 4.16666667e-2)))
+  (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.166666667 0.166666667 0.166666667 0.166666667)))
+  (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+  (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+  (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+  (v128.and (local.get $ok)
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
+
+(func (export "softmaxRow") (param $row i32) (param $lqc i32) (param $n i32) (param $invT f32) (param $out i32) (result f32)
+  (local $i i32) (local $z v128) (local $mx v128) (local $sum v128) (local $m f32) (local $t v128) (local $inv v128)
+  (local.set $inv (f32x4.splat (local.get $invT)))
+  (local.set $mx (v128.const f32x4 -inf -inf -inf -inf))
+  (local.set $i (i32.const 0))
+  (block $d1 (loop $l1
+    (br_if $d1 (i32.ge_s (local.get $i) (local.get $n)))
+    (local.set $z (f32x4.sub
+      (f32x4.mul (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))) (local.get $inv))
+      (v128.load (i32.add (local.get $lqc) (i32.shl (local.get $i) (i32.const 2))))))
+    (v128.store (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))) (local.get $z))
+    (local.set $mx (f32x4.max (local.get $mx) (local.get $z)))
+    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+    (br $l1)))
+  (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mx)) (f32x4.extract_lane 1 (local.get $mx)))
+                         (f32.max (f32x4.extract_lane 2 (local.get $mx)) (f32x4.extract_lane 3 (local.get $mx)))))
+  (f32.store (local.get $out) (local.get $m))
+  ;; Every entry masked: nothing to normalise.
+  (if (f32.eq (local.get $m) (f32.const -inf)) (then (return (f32.const 0))))
+  (local.set $mx (f32x4.splat (local.get $m)))
+  (local.set $sum (v128.const f32x4 0 0 0 0))
+  (local.set $i (i32.const 0))
+  (block $d2 (loop $l2
+    (br_if $d2 (i32.ge_s (local.get $i) (local.get $n)))
+    (local.set $t (call $expv (f32x4.sub (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mx))))
+    (v128.store (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))) (local.get $t))
+    (local.set $sum (f32x4.add (local.get $sum) (local.get $t)))
+    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+    (br $l2)))
+  (f32.add (f32.add (f32x4.extract_lane 0 (local.get $sum)) (f32x4.extract_lane 1 (local.get $sum)))
+           (f32.add (f32x4.extract_lane 2 (local.get $sum)) (f32x4.extract_lane 3 (local.get $sum)))))
+
+;; row[0..n) *= s (n a multiple of 4).
+(func (export "scaleRow") (param $row i32) (param $n i32) (param $s f32)
+  (local $i i32) (local $v v128)
+  (local.set $v (f32x4.splat (local.get $s)))
+  (block $d (loop $l
+    (br_if $d (i32.ge_s (local.get $i) (local.get $n)))
+    (v128.store (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))
+      (f32x4.mul (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))) (local.get $v)))
+    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+    (br $l))))
+)
