@@ -98,7 +98,7 @@ export async function benchShared(): Promise<BenchRow[]> {
     batch.size = slots
     sampler.sample(batch, negs)
     const reps = 10
-    const sec = best(3, () => {
+    const sec = best(5, () => {
       for (let r = 0; r < reps; r++) step.step(batch, negs, 0, slots, 0.05)
     }) / reps
     const label = chunk === 1 ? `${ROWS} slots of distinct users` : `${slots} slots, ${chunk} per user`
