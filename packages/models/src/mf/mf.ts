@@ -59,7 +59,7 @@ export const mfOptionSchema: OptionSchema = Object.freeze({
   ...trainerOptionSchema,
   bias: { type: 'boolean', doc: 'learn item biases (ignored with normalize)', defaultText: 'true' },
   normalize: { type: 'boolean', doc: 'cosine scores over L2-normalised embeddings', defaultText: 'false' },
-  userChunk: { type: 'int', min: 0, doc: 'batch-shared negatives (samplers shared, all): pairs of one user per GEMM row, 0 = whole users', defaultText: '32' },
+  userChunk: { type: 'int', min: 0, doc: 'batch-shared negatives (samplers shared, all): pairs of one user per GEMM row, 0 = whole users', defaultText: '8' },
   negativeWeight: { type: 'number', min: 0, doc: "ccl: weight of the mean negative term", defaultText: '1' },
 })
 
@@ -127,7 +127,7 @@ export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
   temperature: 1,
   logQCorrection: true,
   gbceT: 0.75,
-  userChunk: 32,
+  userChunk: 8,
   negativeWeight: 1,
 })
 
