@@ -47,7 +47,7 @@ export interface MatrixFactorizationOptions extends LossOptions {
   normalize?: boolean
   /**
    * With batch-shared negatives (samplers `shared`, `all`), batches hold users' pairs together, cut
-   * into chunks of at most this many pairs of one user (one GEMM row each); 0: whole users.
+   * into chunks of at most this many pairs of one user (one GEMM row each; default 8); 0: whole users.
    */
   userChunk?: number
   /** CCL's weight of the mean negative term (default 1). */
