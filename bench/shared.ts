@@ -63,7 +63,8 @@ export async function benchShared(): Promise<BenchRow[]> {
       }) / reps,
     )
   }
-  rows.push({ name: `GEMM: scores + dU + dQ, ${ROWS} rows × M ${M} × dim ${DIM} (WebAssembly SIMD)`, value: round(gemmFlops / secs[0] / 1e9), unit: 'GFLOP/s' })
+  const gemmName = `GEMM: scores + dU + dQ, ${ROWS} rows × M ${M} × dim ${DIM} (WebAssembly SIMD)`
+  rows.push({ name: gemmName, value: round(gemmFlops / secs[0] / 1e9), unit: 'GFLOP/s' })
   rows.push({ name: 'GEMM: WebAssembly SIMD / scalar TypeScript', value: round(secs[1] / secs[0]), unit: 'x' })
 
   // The whole step: 256 slots of 256 distinct users against 1,024 shared uniform negatives.
@@ -72,7 +73,12 @@ export async function benchShared(): Promise<BenchRow[]> {
   const perUser = 20
   const users = new Int32Array(numUsers * perUser)
   const items = new Int32Array(numUsers * perUser)
-  for (let u = 0, o = 0; u < numUsers; u++) for (let c = 0; c < perUser; c++, o++) ((users[o] = u), (items[o] = (u * 7919 + c * 104729) % numItems))
+  for (let u = 0, o = 0; u < numUsers; u++) {
+    for (let c = 0; c < perUser; c++, o++) {
+      users[o] = u
+      items[o] = (u * 7919 + c * 104729) % numItems
+    }
+  }
   const train = core.buildInteractions({ users, items }, { numUsers, numItems })
   for (const chunk of [1, 8] as const) {
     const arrays: Record<string, Float32Array> = {
@@ -84,7 +90,8 @@ export async function benchShared(): Promise<BenchRow[]> {
     arrays.rightAcc = new Float32Array(arrays.right.length)
     arrays.biasAcc = new Float32Array(numItems)
     const { code, hp } = kernels.resolveLoss('softmax', {}, M, numItems)
-    const step = new kernels.SharedStep(arrays, { dim: DIM, numItems, loss: code, hp: Array.from(hp), optimizer: kernels.OPT_ADAGRAD, normalize: 0, l2: 0.05, l2Bias: 0.05 })
+    const spec = { dim: DIM, numItems, loss: code, hp: Array.from(hp), optimizer: kernels.OPT_ADAGRAD, normalize: 0, l2: 0.05, l2Bias: 0.05 }
+    const step = new kernels.SharedStep(arrays, spec)
     const sampler = createSampler({ kind: 'shared', count: M })
     sampler.prepare({ train, rng: core.createRng('bench-shared').fork('sampler'), scorer: null })
     const slots = ROWS * chunk
@@ -102,12 +109,14 @@ export async function benchShared(): Promise<BenchRow[]> {
       for (let r = 0; r < reps; r++) step.step(batch, negs, 0, slots, 0.05)
     }) / reps
     const label = chunk === 1 ? `${ROWS} slots of distinct users` : `${slots} slots, ${chunk} per user`
-    rows.push({ name: `shared-negative step, M ${M}, dim ${DIM}, ${label} (GEMM flops / step time)`, value: round(gemmFlops / sec / 1e9), unit: 'GFLOP/s' })
+    const name = `shared-negative step, M ${M}, dim ${DIM}, ${label} (GEMM flops / step time)`
+    rows.push({ name, value: round(gemmFlops / sec / 1e9), unit: 'GFLOP/s' })
   }
 
   // One epoch of MF: shared (M = 1024) against all, on a 40k-item catalogue, interleaved.
   const { generateSynthetic } = await import('@decoy/datasets')
-  const big = generateSynthetic({ users: 2000, items: 40000, clusters: 20, interactionsPerUser: [10, 60], popularityExponent: 1, seed: 'bench-shared' }).interactions
+  const shape = { users: 2000, items: 40000, clusters: 20, interactionsPerUser: [10, 60] as [number, number], popularityExponent: 1 }
+  const big = generateSynthetic({ ...shape, seed: 'bench-shared' }).interactions
   const times: Record<string, number[]> = { shared: [], all: [] }
   for (let round = 0; round < 2; round++) {
     for (const kind of ['shared', 'all'] as const) {

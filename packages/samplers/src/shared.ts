@@ -107,7 +107,14 @@ export function allItemsSampler(options: AllItemsOptions = {}): NegativeSampler<
 
 /** Shared block storage and the hit-masking pass common to both kinds. */
 class SharedBlock {
-  block: SharedNegatives = { count: 0, items: new Int32Array(0), logQ: new Float32Array(0), hitStart: new Int32Array(0), hitEnd: new Int32Array(0), hits: new Int32Array(0) }
+  block: SharedNegatives = {
+    count: 0,
+    items: new Int32Array(0),
+    logQ: new Float32Array(0),
+    hitStart: new Int32Array(0),
+    hitEnd: new Int32Array(0),
+    hits: new Int32Array(0),
+  }
   /** First position of each item in the block, −1 when absent. */
   mark = new Int32Array(0)
   /** Next position with the same item, −1 at the end. */
@@ -232,7 +239,9 @@ class SharedSampler implements NegativeSampler<SharedConfig> {
       if (c.excludePositives) for (let p = train.indptr[u]; p < train.indptr[u + 1]; p++) mass += this.q[train.items[p]]
       const kept = 1 - mass
       if (!(kept > 1e-12) && train.indptr[u + 1] > train.indptr[u] && !c.allowMasked) {
-        throw new Error(`shared sampler: user ${u} has no admissible negative (every item with proposal mass is a positive); set allowMasked to mask it`)
+        throw new Error(
+          `shared sampler: user ${u} has no admissible negative (every item with proposal mass is a positive); set allowMasked to mask it`,
+        )
       }
       this.logKept[u] = kept > 1e-12 ? Math.log(kept) : -Infinity
     }
@@ -352,6 +361,7 @@ class AllItemsSampler implements NegativeSampler<AllItemsConfig> {
   }
 
   stats(): SamplerStats {
-    return { draws: 0, rejectionRate: 0, meanTrials: 1, masked: 0, sharedDraws: this.slots > 0 ? this.store.block.count : 0, sharedMasked: this.masked }
+    const sharedDraws = this.slots > 0 ? this.store.block.count : 0
+    return { draws: 0, rejectionRate: 0, meanTrials: 1, masked: 0, sharedDraws, sharedMasked: this.masked }
   }
 }

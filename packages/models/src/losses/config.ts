@@ -58,7 +58,9 @@ export function resolveLoss(name: LossName, opts: LossOptions, negatives: number
     throw new Error(`loss: ccl needs a margin below 1 (scores are cosines; SimpleX uses 0.4–0.9), got ${margin}`)
   }
   const negativeWeight = opts.negativeWeight ?? 1
-  if (!(Number.isFinite(negativeWeight) && negativeWeight >= 0)) throw new Error(`loss: negativeWeight must be a finite number >= 0, got ${negativeWeight}`)
+  if (!(Number.isFinite(negativeWeight) && negativeWeight >= 0)) {
+    throw new Error(`loss: negativeWeight must be a finite number >= 0, got ${negativeWeight}`)
+  }
   hp[HP_MARGIN] = margin
   hp[HP_NEG_WEIGHT] = negativeWeight
   hp[HP_INV_TEMPERATURE] = 1 / temperature

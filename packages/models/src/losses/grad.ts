@@ -238,7 +238,7 @@ export function warpGrad(
 
 /**
  * SimpleX's cosine contrastive loss: L = (1 − s⁺) + (w / n) · Σ_j max(0, s_j − margin) over the n
- * unmasked negatives, meant for cosine scores (`normalize`), where the margin filters out the
+ * unmasked negatives, meant for cosine scores (train with `normalize: true`), where the margin filters out the
  * easy negatives and w balances the two terms.
  *
  * @returns the slot's loss.

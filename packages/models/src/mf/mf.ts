@@ -59,7 +59,12 @@ export const mfOptionSchema: OptionSchema = Object.freeze({
   ...trainerOptionSchema,
   bias: { type: 'boolean', doc: 'learn item biases (ignored with normalize)', defaultText: 'true' },
   normalize: { type: 'boolean', doc: 'cosine scores over L2-normalised embeddings', defaultText: 'false' },
-  userChunk: { type: 'int', min: 0, doc: 'batch-shared negatives (samplers shared, all): pairs of one user per GEMM row, 0 = whole users', defaultText: '8' },
+  userChunk: {
+    type: 'int',
+    min: 0,
+    doc: 'batch-shared negatives (samplers shared, all): pairs of one user per GEMM row, 0 = whole users',
+    defaultText: '8',
+  },
   negativeWeight: { type: 'number', min: 0, doc: "ccl: weight of the mean negative term", defaultText: '1' },
 })
 
@@ -199,7 +204,9 @@ export class MatrixFactorization implements Model {
     if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     if (opts.userChunk !== undefined) merged.userChunk = opts.userChunk
     if (opts.negativeWeight !== undefined) merged.negativeWeight = opts.negativeWeight
-    if (!(Number.isInteger(merged.userChunk) && merged.userChunk >= 0)) throw new Error(`fit: userChunk must be an integer >= 0, got ${merged.userChunk}`)
+    if (!(Number.isInteger(merged.userChunk) && merged.userChunk >= 0)) {
+      throw new Error(`fit: userChunk must be an integer >= 0, got ${merged.userChunk}`)
+    }
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -210,7 +217,9 @@ export class MatrixFactorization implements Model {
     const normalize = c.normalize ? 1 : 0
     // Batch-shared negatives (samplers shared, all): whole users per batch, one GEMM per batch.
     const shared = opts.sampler?.requires?.shared !== undefined
-    if (shared && workers !== 1) throw new Error(`fit: batch-shared negatives (sampler ${opts.sampler.config.kind}) run on one worker; set workers to 1`)
+    if (shared && workers !== 1) {
+      throw new Error(`fit: batch-shared negatives (sampler ${opts.sampler.config.kind}) run on one worker; set workers to 1`)
+    }
     // The WebAssembly kernel updates the parameters in its own memory, so they live there.
     let layout: DotWasmLayout | null = null
     const covered = !shared && dotWasmCovers({ dim, loss: loss.code, optimizer, normalize })
@@ -301,7 +310,8 @@ export class MatrixFactorization implements Model {
     const result = await trainLoop(target, train, examples, plan, opts)
     const ran = layout || (shared && kernel !== 'js' && gemmWasmSupported()) ? 'wasm' : 'js'
     result.kernel = ran
-    result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, negativesMode: shared ? 'batch-shared' : 'per-slot', sampler: opts.sampler.config }
+    const negativesMode = shared ? 'batch-shared' : 'per-slot'
+    result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, negativesMode, sampler: opts.sampler.config }
     this.seed = seed
     this.lastFit = result
     return result

@@ -13,7 +13,7 @@ describe('MF with batch-shared negatives', () => {
     { name: 'shared (M 128, popularity^0.5) + softmax', sampler: () => sharedSampler({ count: 128, proposal: 'popularity', alpha: 0.5 }), model: {} },
     { name: 'all items + softmax', sampler: () => allItemsSampler(), model: {} },
     { name: 'all items + softmax over normalised embeddings, τ 0.2', sampler: () => allItemsSampler(), model: { normalize: true, temperature: 0.2 } },
-    { name: 'shared (M 128) + SimpleX CCL', sampler: () => sharedSampler({ count: 128 }), model: { loss: 'ccl' as const, margin: 0.3, negativeWeight: 10 } },
+    { name: 'shared (M 128) + SimpleX CCL', sampler: () => sharedSampler({ count: 128 }), model: { loss: 'ccl' as const, normalize: true, margin: 0.3, negativeWeight: 10 } },
   ]
   for (const c of cases) {
     it(`${c.name}: beats popularity on planted clusters, loss going down`, async () => {

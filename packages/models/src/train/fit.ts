@@ -101,7 +101,9 @@ export async function trainLoop(
 
   const root = createRng(plan.seed).fork('fit')
   let samplerStats: Record<string, number | undefined>
-  if (plan.workers >= 2 && plan.order === 'users') throw new Error('fit: user-grouped batches (batch-shared negatives) run on one worker; set workers to 1')
+  if (plan.workers >= 2 && plan.order === 'users') {
+    throw new Error('fit: user-grouped batches (batch-shared negatives) run on one worker; set workers to 1')
+  }
   if (plan.workers >= 2) {
     let mod: { runParallel: ParallelRunner }
     try {

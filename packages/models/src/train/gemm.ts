@@ -11,7 +11,8 @@ import { GEMM_WASM_PLAIN, GEMM_WASM_SHARED } from './wasm/gemm-module.js'
 import { wasmModulePair } from '../wasm-modules.js'
 
 interface GemmExports {
-  gemm(A: number, aRow: number, aCol: number, B: number, ldb: number, C: number, ldc: number, m: number, n: number, k: number, acc: number): void
+  gemm(A: number, aRow: number, aCol: number, B: number, ldb: number, C: number, ldc: number, m: number, n: number, k: number, acc: number):
+    void
   softmaxRow(row: number, lqc: number, n: number, invT: number, out: number): number
   scaleRow(row: number, n: number, s: number): void
 }
@@ -85,7 +86,8 @@ export class GemmArena {
   constructor(useWasm: boolean = gemmWasmSupported()) {
     this.memory = new WebAssembly.Memory({ initial: 1 })
     this.wasm = useWasm
-    this.x = useWasm ? (new WebAssembly.Instance(modules.module(false), { env: { memory: this.memory } }).exports as unknown as GemmExports) : null
+    const instance = useWasm ? new WebAssembly.Instance(modules.module(false), { env: { memory: this.memory } }) : null
+    this.x = instance ? (instance.exports as unknown as GemmExports) : null
     this.f32 = new Float32Array(this.memory.buffer)
   }
 
@@ -104,7 +106,8 @@ export class GemmArena {
     const bytes = at * 4
     const have = this.memory.buffer.byteLength
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE))
-    if (this.f32.buffer !== this.memory.buffer || this.f32.length * 4 !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer)
+    const buf = this.memory.buffer
+    if (this.f32.buffer !== buf || this.f32.length * 4 !== buf.byteLength) this.f32 = new Float32Array(buf)
     return out
   }
 
@@ -126,7 +129,19 @@ export class GemmArena {
   }
 
   /** C (+)= A·B over byte offsets of the arena; see the module comment. */
-  gemm(A: number, aRow: number, aCol: number, B: number, ldb: number, C: number, ldc: number, m: number, n: number, k: number, acc: number): void {
+  gemm(
+    A: number,
+    aRow: number,
+    aCol: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+    acc: number,
+  ): void {
     if (n % 4 !== 0) throw new Error(`gemm: n must be a multiple of 4, got ${n}`)
     if (this.x) this.x.gemm(A, aRow, aCol, B, ldb, C, ldc, m, n, k, acc)
     else gemmRef(this.f32, A, aRow, aCol, B, ldb, C, ldc, m, n, k, acc)

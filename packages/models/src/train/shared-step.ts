@@ -5,7 +5,7 @@
  * more GEMMs give the gradients of the user rows and of the shared item rows.
  */
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
-import { HP_INV_TEMPERATURE, HP_LOGQ, LOSS_CCL, LOSS_SOFTMAX } from '../losses/grad.js'
+import { HP_INV_TEMPERATURE, HP_LOGQ, LOSS_SOFTMAX } from '../losses/grad.js'
 import { sharedLossCovers, sharedRunGrad, softmaxRunPositives } from '../losses/shared-loss.js'
 import { OPT_ADAGRAD, adagradRow, scalarUpdate, sgdRow } from '../optim/optim.js'
 import { createDotScorer } from './dot-stepper.js'
@@ -24,7 +24,7 @@ export interface SharedStepperSpec {
   hp: number[]
   /** `OPT_*` code. */
   optimizer: number
-  /** 1 for cosine scores (ccl always uses them). */
+  /** 1 for cosine scores (what ccl is meant for). */
   normalize: number
   /** L2 on touched factor rows. */
   l2: number
@@ -89,12 +89,15 @@ export class SharedStep {
   lastPairs = 0
 
   constructor(arrays: Record<string, Float32Array>, spec: SharedStepperSpec) {
-    if (!sharedLossCovers(spec.loss)) throw new Error('fit: batch-shared negatives (samplers shared, all) train the softmax or ccl loss only')
+    if (!sharedLossCovers(spec.loss)) {
+      throw new Error('fit: batch-shared negatives (samplers shared, all) train the softmax or ccl loss only')
+    }
     if (!(spec.dim % 4 === 0)) throw new Error(`fit: batch-shared negatives need dim a multiple of 4, got ${spec.dim}`)
     this.dim = spec.dim
     this.P = arrays.left
     this.Q = arrays.right
-    this.normalize = spec.normalize !== 0 || spec.loss === LOSS_CCL
+    // CCL is meant for cosines, but the model scores as configured: `normalize` decides for both.
+    this.normalize = spec.normalize !== 0
     this.bias = this.normalize ? EMPTY_F32 : (arrays.bias ?? EMPTY_F32)
     this.hasBias = this.bias.length > 0
     this.pAcc = arrays.leftAcc ?? EMPTY_F32
@@ -115,7 +118,10 @@ export class SharedStep {
     const M = Math.max(m, this.capM)
     const M4 = Math.ceil(M / 4) * 4
     const E = this.dim + 4
-    ;[this.oU, this.oQT, this.oS, this.oQ, this.oDU, this.oDQ, this.oLQ, this.oOut] = this.arena.reserve([R * E, E * M4, R * M4, M * this.dim, R * this.dim, M * E, M4, 4])
+    const D = this.dim
+    ;[this.oU, this.oQT, this.oS, this.oQ, this.oDU, this.oDQ, this.oLQ, this.oOut] = this.arena.reserve([
+      R * E, E * M4, R * M4, M * D, R * D, M * E, M4, 4,
+    ])
     this.capR = R
     this.capM = M
     this.runStart = new Int32Array(R + 1)
@@ -315,7 +321,16 @@ export class SharedStep {
     return loss
   }
 
-  private rowUpdate(theta: Float32Array, acc: Float32Array, to: number, src: Float32Array, so: number, a: number, b: number, lr: number): void {
+  private rowUpdate(
+    theta: Float32Array,
+    acc: Float32Array,
+    to: number,
+    src: Float32Array,
+    so: number,
+    a: number,
+    b: number,
+    lr: number,
+  ): void {
     if (this.adagrad) adagradRow(theta, acc, to, src, so, a, b, this.dim, lr)
     else sgdRow(theta, to, src, so, a, b, this.dim, lr)
   }
@@ -325,9 +340,14 @@ export class SharedStep {
  * Builds the batch-shared {@link Stepper}; registered as `'shared'` in `stepperFactories`.
  * @throws Error for a loss without a batch-shared form or dim not a multiple of 4.
  */
-export function createSharedStepper(arrays: Record<string, Float32Array>, spec: SharedStepperSpec, _train: Interactions, _k: number): Stepper {
+export function createSharedStepper(
+  arrays: Record<string, Float32Array>,
+  spec: SharedStepperSpec,
+  _train: Interactions,
+  _k: number,
+): Stepper {
   const step = new SharedStep(arrays, spec)
-  const scorer: FactorView = createDotScorer(arrays.left, arrays.right, arrays.bias ?? EMPTY_F32, spec.dim, spec.normalize !== 0 || spec.loss === LOSS_CCL ? 1 : 0)
+  const scorer: FactorView = createDotScorer(arrays.left, arrays.right, arrays.bias ?? EMPTY_F32, spec.dim, spec.normalize !== 0 ? 1 : 0)
   return {
     scorer: () => scorer,
     step: (batch, negs, start, end, lr) => step.step(batch, negs, start, end, lr),
