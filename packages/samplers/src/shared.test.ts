@@ -162,6 +162,7 @@ describe('all sampler', () => {
       expect(got).toEqual([...x.items.subarray(x.indptr[u], x.indptr[u + 1])])
     }
     expect([...out.items.subarray(0, 12)]).toEqual(new Array(12).fill(-1))
-    expect(() => allItemsSampler().prepare({ train: samplerFixture({ saturated: true }), rng: createRng(1), scorer: null })).toThrow(/allowMasked/)
+    const saturated = samplerFixture({ saturated: true })
+    expect(() => allItemsSampler().prepare({ train: saturated, rng: createRng(1), scorer: null })).toThrow(/allowMasked/)
   })
 })

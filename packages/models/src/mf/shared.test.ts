@@ -10,16 +10,29 @@ describe('MF with batch-shared negatives', () => {
 
   const cases = [
     { name: 'shared (M 128, uniform) + softmax', sampler: () => sharedSampler({ count: 128 }), model: {} },
-    { name: 'shared (M 128, popularity^0.5) + softmax', sampler: () => sharedSampler({ count: 128, proposal: 'popularity', alpha: 0.5 }), model: {} },
+    {
+      name: 'shared (M 128, popularity^0.5) + softmax',
+      sampler: () => sharedSampler({ count: 128, proposal: 'popularity', alpha: 0.5 }),
+      model: {},
+    },
     { name: 'all items + softmax', sampler: () => allItemsSampler(), model: {} },
-    { name: 'all items + softmax over normalised embeddings, τ 0.2', sampler: () => allItemsSampler(), model: { normalize: true, temperature: 0.2 } },
-    { name: 'shared (M 128) + SimpleX CCL', sampler: () => sharedSampler({ count: 128 }), model: { loss: 'ccl' as const, normalize: true, margin: 0.3, negativeWeight: 10 } },
+    {
+      name: 'all items + softmax over normalised embeddings, τ 0.2',
+      sampler: () => allItemsSampler(),
+      model: { normalize: true, temperature: 0.2 },
+    },
+    {
+      name: 'shared (M 128) + SimpleX CCL',
+      sampler: () => sharedSampler({ count: 128 }),
+      model: { loss: 'ccl' as const, normalize: true, margin: 0.3, negativeWeight: 10 },
+    },
   ]
   for (const c of cases) {
     it(`${c.name}: beats popularity on planted clusters, loss going down`, async () => {
       const m = matrixFactorization({ dim: 16, ...c.model })
       const stats: EpochStats[] = []
-      const res = await m.fit(train, { seed: 1, sampler: c.sampler(), epochs: 8, batchSize: 512, userChunk: 8, l2: 0.01, onEpoch: (s) => void stats.push(s) })
+      const onEpoch = (s: EpochStats): void => void stats.push(s)
+      const res = await m.fit(train, { seed: 1, sampler: c.sampler(), epochs: 8, batchSize: 512, userChunk: 8, l2: 0.01, onEpoch })
       expect(stats[stats.length - 1].loss).toBeLessThan(stats[0].loss)
       expect(res.config.negativesMode).toBe('batch-shared')
       expect(res.updates).toBeGreaterThan(0)

@@ -77,11 +77,20 @@ function refLoss(x: Params, sh: SharedNegatives, code: number, normalize: boolea
 }
 
 /** Runs one SGD step (l2 0, tiny lr) and returns −Δθ/lr for P, Q and b. */
-function stepGradient(x: Params, sh: SharedNegatives, code: number, normalize: boolean, hp: Float64Array, useBias: boolean, wasm: boolean): Params {
+function stepGradient(
+  x: Params,
+  sh: SharedNegatives,
+  code: number,
+  normalize: boolean,
+  hp: Float64Array,
+  useBias: boolean,
+  wasm: boolean,
+): Params {
   const arrays: Record<string, Float32Array> = { left: Float32Array.from(x.P), right: Float32Array.from(x.Q) }
   if (useBias) arrays.bias = Float32Array.from(x.b)
   const before = { left: arrays.left.slice(), right: arrays.right.slice(), bias: arrays.bias?.slice() }
-  const step = new SharedStep(arrays, { dim: D, numItems: 12, loss: code, hp: Array.from(hp), optimizer: OPT_SGD, normalize: normalize ? 1 : 0, l2: 0, l2Bias: 0, wasm })
+  const spec = { dim: D, numItems: 12, loss: code, hp: Array.from(hp), optimizer: OPT_SGD, normalize: normalize ? 1 : 0, l2: 0, l2Bias: 0, wasm }
+  const step = new SharedStep(arrays, spec)
   const batch = createBatch(8)
   slotUsers.forEach((u, s) => ((batch.users[s] = u), (batch.positives[s] = slotPositives[s])))
   batch.size = slotUsers.length
@@ -90,7 +99,8 @@ function stepGradient(x: Params, sh: SharedNegatives, code: number, normalize: b
   const lr = 1e-4
   step.step(batch, negs, 0, batch.size, lr)
   const g = (a: Float32Array, b0: Float32Array): Float64Array => Float64Array.from(a, (v, i) => (b0[i] - v) / lr)
-  return { P: g(arrays.left, before.left), Q: g(arrays.right, before.right), b: useBias ? g(arrays.bias!, before.bias!) : new Float64Array(12) }
+  const b = useBias ? g(arrays.bias!, before.bias!) : new Float64Array(12)
+  return { P: g(arrays.left, before.left), Q: g(arrays.right, before.right), b }
 }
 
 function fdGradient(x: Params, f: (x: Params) => number): Params {
@@ -115,7 +125,8 @@ function expectClose(got: Params, want: Params, what: string): void {
     let scale = 0
     for (const v of want[key]) scale = Math.max(scale, Math.abs(v))
     for (let i = 0; i < want[key].length; i++) {
-      expect(Math.abs(got[key][i] - want[key][i]), `${what} ∂L/∂${key}[${i}]: step ${got[key][i]}, finite differences ${want[key][i]}`).toBeLessThan(2e-3 * (1 + scale))
+      const msg = `${what} ∂L/∂${key}[${i}]: step ${got[key][i]}, finite differences ${want[key][i]}`
+      expect(Math.abs(got[key][i] - want[key][i]), msg).toBeLessThan(2e-3 * (1 + scale))
     }
   }
 }
@@ -123,13 +134,20 @@ function expectClose(got: Params, want: Params, what: string): void {
 describe('batch-shared step', () => {
   const cases = [
     { name: 'sampled softmax with logQ and biases', loss: 'softmax', opts: {}, normalize: false, bias: true },
-    { name: 'sampled softmax, no logQ, τ 0.5', loss: 'softmax', opts: { logQCorrection: false, temperature: 0.5 }, normalize: false, bias: false },
+    {
+      name: 'sampled softmax, no logQ, τ 0.5',
+      loss: 'softmax',
+      opts: { logQCorrection: false, temperature: 0.5 },
+      normalize: false,
+      bias: false,
+    },
     { name: 'softmax over L2-normalised embeddings, τ 0.2', loss: 'softmax', opts: { temperature: 0.2 }, normalize: true, bias: false },
     { name: 'SimpleX cosine contrastive loss', loss: 'ccl', opts: { margin: 0.1, negativeWeight: 3 }, normalize: true, bias: false },
   ] as const
   for (const c of cases) {
     for (const wasm of [true, false]) {
-      it(`${c.name}: the step's gradient matches finite differences of the reference loss (${wasm ? 'WebAssembly' : 'TypeScript'} GEMM)`, () => {
+      const engine = wasm ? 'WebAssembly' : 'TypeScript'
+      it(`${c.name}: the step's gradient matches finite differences of the reference loss (${engine} GEMM)`, () => {
         const { code, hp } = resolveLoss(c.loss, c.opts, 7, 12)
         const x = initParams(c.name)
         const sh = block()
@@ -181,7 +199,8 @@ describe('batch-shared step', () => {
       const mask = Uint8Array.from([0, 1, 0, 0, 1, 0])
       const logQ = Float32Array.from([-3, -2, -4, -3.5, -1, -2.5])
       const pos = Float64Array.from([0.3, -0.4, 0.8])
-      const eval_ = (s: Float32Array, p: Float64Array): number => sharedRunGrad(code, s.slice(), 0, 6, mask, logQ, p, 0, 3, hp, new Float64Array(3))
+      const eval_ = (s: Float32Array, p: Float64Array): number =>
+        sharedRunGrad(code, s.slice(), 0, 6, mask, logQ, p, 0, 3, hp, new Float64Array(3))
       const G = S.slice()
       const pg = new Float64Array(3)
       sharedRunGrad(code, G, 0, 6, mask, logQ, pos, 0, 3, hp, pg)
