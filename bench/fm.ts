@@ -43,8 +43,8 @@ export async function benchFm(): Promise<BenchRow[]> {
   const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const models = { ...(await import('@decoy/models')), ...(await import('@decoy/models/kernels')) }
   const { uniformSampler } = await import('@decoy/samplers')
-  // Not a public export: the bench reaches into the package source (run with decoy-source).
-  const fmWasm = await import('../packages/models/src/fm/fm-step-wasm.js')
+  // FM's WebAssembly twin is public in @decoy/models/kernels, as MF's and item2vec's are.
+  const fmWasm = models
   const st = core.createRng('bench-fm').state
 
   const nnz = NUM_USERS * PER_USER

@@ -324,6 +324,22 @@ describe('decoy train --model item2vec', () => {
     expect(expectOneLineError(await run(['train', '--train', train, '--model', 'item2vec', '--loss', 'bpr']))).toContain('--loss')
     expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--window', 'all', '--sampler', 'uniform']))).toContain('--window')
   })
+
+  it('--dim sets the embedding size of every model (--factors is its alias); schema options are flags', async () => {
+    const { train } = await split()
+    const dim = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--dim', '32', '--epochs', '1', '--seed', '3', '--json'])
+    const factors = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--factors', '32', '--epochs', '1', '--seed', '3', '--json'])
+    expect(JSON.parse(dim.out).config).toMatchObject({ model: 'mf', dim: 32 })
+    // The alias trains the same model: identical loss, epoch by epoch.
+    expect(JSON.parse(factors.out).epochs.map((e: { loss: number }) => e.loss)).toEqual(JSON.parse(dim.out).epochs.map((e: { loss: number }) => e.loss))
+    const i2v = await run(['train', '--train', train, '--model', 'item2vec', '--dim', '8', '--min-count', '2', '--user-vector', 'recency', '--epochs', '1', '--seed', '3', '--json'])
+    expect(JSON.parse(i2v.out).config).toMatchObject({ dim: 8, minCount: 2, userVector: 'recency' })
+    const mf = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--dim', '8', '--normalize', 'true', '--temperature', '0.2', '--epochs', '1', '--json'])
+    expect(JSON.parse(mf.out).config).toMatchObject({ normalize: true, temperature: 0.2, kernel: 'js' })
+    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--dim', '8', '--factors', '8']))).toContain('not both')
+    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--normalize', 'yes']))).toContain('--normalize')
+    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--order', 'set']))).toContain('does not apply to --model mf')
+  })
 })
 
 describe('decoy train --model fm', () => {

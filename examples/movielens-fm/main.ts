@@ -67,7 +67,7 @@ const meta = data.items!
 const split = splitRandom(all, config.split)
 const counts = itemCounts(all)
 // The cold item: the configured title, or (synthetic) the most popular item.
-let cold = synthetic ? Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a] || a - b)[0] : meta.titles.indexOf(config.coldItem)
+const cold = synthetic ? Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a] || a - b)[0] : meta.titles.indexOf(config.coldItem)
 if (cold < 0) throw new Error(`title not found: ${config.coldItem}`)
 const raters: number[] = []
 for (let u = 0; u < all.numUsers; u++) for (let j = all.indptr[u]; j < all.indptr[u + 1]; j++) if (all.items[j] === cold) raters.push(u)

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { parseJsonText } from '@decoy/core'
 import { UsageError } from './errors.js'
 
 /** One flag of a subcommand. */
@@ -67,34 +68,41 @@ export class Args {
   int(name: string, fallback?: number, min = -Infinity, max = Infinity): number | undefined {
     const v = this.str(name)
     if (v === undefined) return fallback
-    const n = Number(v)
-    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-      const range = min === 1 && max === Infinity ? 'a positive integer' : min === 0 && max === Infinity ? 'a non-negative integer' : `an integer in [${min}, ${max}]`
-      throw new UsageError(`${this.command}: --${name} must be ${range}, got ${JSON.stringify(v)}`)
+    const n = decimal(v)
+    if (n === null || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(`${this.command}: --${name} must be ${describeRange(min, max, true)}, got ${JSON.stringify(v)}`)
     }
     return n
   }
 
-  /** A finite number flag within `[min, max]`, or `fallback`. */
+  /**
+   * A finite number flag within `[min, max]`, or `fallback`. `Number.MIN_VALUE` as `min` reads
+   * "greater than 0", `1 - Number.EPSILON` as `max` "less than 1".
+   */
   num(name: string, fallback?: number, min = -Infinity, max = Infinity): number | undefined {
     const v = this.str(name)
     if (v === undefined) return fallback
-    const n = Number(v)
-    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new UsageError(`${this.command}: --${name} must be a finite number in [${min}, ${max}], got ${JSON.stringify(v)}`)
+    const n = decimal(v)
+    if (n === null || !Number.isFinite(n) || n < min || n > max) {
+      throw new UsageError(`${this.command}: --${name} must be ${describeRange(min, max, false)}, got ${JSON.stringify(v)}`)
     }
     return n
   }
 
-  /** A comma-separated list of positive integers (e.g. `--k 10,20`), or `fallback`. */
-  intList(name: string, fallback: number[]): number[] {
+  /**
+   * A comma-separated list of positive integers up to `max` (e.g. `--k 10,20`), or `fallback`.
+   * The default `max`, 100000, bounds ranking cut-offs: the evaluator keeps a top-`k` buffer and
+   * walks it for every user, so `--k 1e9` would exhaust memory rather than measure anything.
+   */
+  intList(name: string, fallback: number[], max = MAX_CUTOFF): number[] {
     const v = this.str(name)
     if (v === undefined) return fallback
     const parts = v.split(',').map((s) => s.trim())
     const out: number[] = []
     for (const p of parts) {
-      const n = Number(p)
-      if (p === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`${this.command}: --${name} must be a comma-separated list of positive integers, got ${JSON.stringify(v)}`)
+      const n = decimal(p)
+      if (n === null || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${this.command}: --${name} must be a comma-separated list of positive integers, got ${JSON.stringify(v)}`)
+      if (n > max) throw new UsageError(`${this.command}: --${name} values must be at most ${max}, got ${p}`)
       if (!out.includes(n)) out.push(n)
     }
     return out.sort((a, b) => a - b)
@@ -104,12 +112,13 @@ export class Args {
   jsonObject(name: string): Record<string, unknown> {
     const v = this.str(name)
     if (v === undefined) return {}
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(v)
-    } catch (e) {
-      throw new UsageError(`${this.command}: --${name} is not valid JSON (${(e as Error).message}): ${v}`)
+    const r = parseJsonText(v)
+    if (!r.ok) {
+      const { reason, line, column } = r.problem
+      const at = v.includes('\n') ? `line ${line}, column ${column}` : `column ${column}`
+      throw new UsageError(`${this.command}: --${name} is not valid JSON at ${at} (${reason}): ${v.length > 80 ? v.slice(0, 77) + '...' : v}`)
     }
+    const parsed = r.value
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new UsageError(`${this.command}: --${name} must be a JSON object, got ${v}`)
     }
@@ -135,7 +144,52 @@ export function parseCommandArgs(command: string, argv: string[], options: reado
     const m = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n.*$/s, '')
     throw new UsageError(`${command}: ${m} (see decoy ${command} --help)`)
   }
+  for (const o of options) {
+    // `--seed ''` or `--out=`: an empty value is never meant (it would silently mean "unset").
+    if (o.type === 'string' && parsed.values[o.name] === '') {
+      throw new UsageError(`${command}: --${o.name} needs a value, got an empty string (see decoy ${command} --help)`)
+    }
+  }
   return new Args(command, parsed.values, parsed.positionals)
+}
+
+/** Largest ranking cut-off the CLI accepts (see {@link Args.intList}). */
+export const MAX_CUTOFF = 100_000
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+
+/** A decimal number (`12`, `-0.5`, `1e-3`), or null: no hex, binary, `Infinity` or blanks. */
+function decimal(text: string): number | null {
+  const t = text.trim()
+  return DECIMAL.test(t) ? Number(t) : null
+}
+
+function plain(x: number): string {
+  return Math.abs(x) >= 1e21 || (x !== 0 && Math.abs(x) < 1e-6) ? x.toExponential() : String(x)
+}
+
+/**
+ * A range in words: "a positive integer", "an integer from 1 to 64", "a number greater than 0
+ * and less than 1". The sentinels `Number.MIN_VALUE` (min) and `1 - Number.EPSILON` (max) stand for
+ * the open bounds "greater than 0" and "less than 1".
+ */
+export function describeRange(min: number, max: number, integer: boolean): string {
+  if (integer) {
+    const lo = Math.ceil(min)
+    const hi = Math.floor(max)
+    if (lo === 1 && hi === Infinity) return 'a positive integer'
+    if (lo === 0 && hi === Infinity) return 'a non-negative integer'
+    if (lo === -Infinity && hi === Infinity) return 'an integer'
+    if (hi === Infinity) return `an integer of at least ${plain(lo)}`
+    if (lo === -Infinity) return `an integer of at most ${plain(hi)}`
+    return `an integer from ${plain(lo)} to ${plain(hi)}`
+  }
+  const low = min === -Infinity ? null : min === Number.MIN_VALUE ? 'greater than 0' : `at least ${plain(min)}`
+  const high = max === Infinity ? null : max === 1 - Number.EPSILON ? 'less than 1' : `at most ${plain(max)}`
+  if (low && high) return `a number ${low} and ${high}`
+  if (low) return `a number ${low}`
+  if (high) return `a number ${high}`
+  return 'a finite number'
 }
 
 /** Help text for a command: usage line, summary, and one line per flag. */

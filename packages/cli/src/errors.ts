@@ -36,8 +36,9 @@ interface Located {
 export function isUserError(e: unknown): boolean {
   if (!(e instanceof Error)) return false
   if (e instanceof UsageError || e instanceof InputError) return true
-  // core's DataError (and anything shaped like it) names its file/line/field.
-  if (e.name === 'DataError') return true
+  // core's DataError (and anything shaped like it) names its file/line/field; an OutputError names
+  // the path that could not be written, a ResourceError the size that would not fit.
+  if (e.name === 'DataError' || e.name === 'OutputError' || e.name === 'ResourceError') return true
   const l = e as Located
   return typeof l.source === 'string' && (typeof l.line === 'number' || typeof l.field === 'string')
 }

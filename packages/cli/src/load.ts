@@ -1,6 +1,6 @@
 import type { Interactions } from '@decoy/core'
 import { DataError, IdMap } from '@decoy/core'
-import { readInteractionsFile } from '@decoy/core/node'
+import { OutputError, readInteractionsFile } from '@decoy/core/node'
 import { INPUT_FORMATS, loadDataset, loadInteractions, type InteractionsMeta } from '@decoy/datasets'
 import type { Args, OptionSpec } from './args.js'
 import type { CommandContext } from './command.js'
@@ -41,7 +41,7 @@ function downloadProgress(ctx: CommandContext) {
  * its location; a missing file, an unknown dataset or format becomes an {@link InputError}.
  */
 export function asInputError(e: unknown, source?: string): Error {
-  if (e instanceof DataError || e instanceof InputError || e instanceof UsageError) return e
+  if (e instanceof DataError || e instanceof InputError || e instanceof UsageError || e instanceof OutputError) return e
   if (e instanceof Error) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return new InputError(`${source ?? (e as NodeJS.ErrnoException).path ?? ''}: no such file or directory`, source)

@@ -1,5 +1,5 @@
 import type { FactorView } from '@decoy/core'
-import { createRng } from '@decoy/core'
+import { checkAllocation, createRng } from '@decoy/core'
 import { dot, prngNormal } from '@decoy/core/kernels'
 
 /**
@@ -14,6 +14,7 @@ import { dot, prngNormal } from '@decoy/core/kernels'
  * @remarks Allocates `(numUsers + numItems) · dim` floats; `scoreItems` allocates nothing.
  */
 export function randomFactorView(numUsers: number, numItems: number, dim: number, seed: string | number): FactorView {
+  checkAllocation(`random factors of dim ${dim} for ${numUsers} users × ${numItems} items`, [{ what: 'the factors', elements: (numUsers + numItems) * dim, bytesPer: 4 }], 'lower --factors')
   const state = createRng(seed).fork('random-factors').state
   const userFactors = new Float32Array(numUsers * dim)
   const itemFactors = new Float32Array(numItems * dim)

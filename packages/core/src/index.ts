@@ -30,3 +30,7 @@ export type { ParseOptions, CsvRecordOptions, Delimiter, ColumnRef } from './tex
 export { parseInteractions, parseCsvRecords } from './text/index.js'
 export type { Split, RandomSplitOptions, LeaveLastOptions, TemporalSplitOptions } from './split/index.js'
 export { splitRandom, splitLeaveLast, splitTemporal } from './split/index.js'
+export type { AllocationPart } from './memory.js'
+export { ResourceError, checkAllocation, memoryBudget, setMemoryBudget, formatBytes, MAX_ARRAY_ELEMENTS } from './memory.js'
+export type { JsonSyntaxProblem } from './json-text.js'
+export { parseJsonText } from './json-text.js'

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { OutputError, outputError } from '@decoy/core/node'
 import type { ManifestEntry } from './manifest.js'
 import { detectLayout, readMovieLens } from './movielens.js'
 import { extractZip } from './unzip.js'
@@ -91,9 +92,14 @@ export async function downloadDataset(entry: ManifestEntry, cacheRoot: string, o
   const doFetch: FetchLike | undefined = opts.fetch ?? (globalThis.fetch as unknown as FetchLike | undefined)
   if (!doFetch) throw new Error(unavailableMessage(entry, 'this runtime has no fetch()'))
   const finalDir = join(cacheRoot, entry.name)
-  mkdirSync(cacheRoot, { recursive: true })
-  removeStalePartials(cacheRoot, entry.name)
-  const tmp = mkdtempSync(join(cacheRoot, `.${entry.name}.partial-`))
+  let tmp: string
+  try {
+    mkdirSync(cacheRoot, { recursive: true })
+    removeStalePartials(cacheRoot, entry.name)
+    tmp = mkdtempSync(join(cacheRoot, `.${entry.name}.partial-`))
+  } catch (e) {
+    throw cacheWriteError(e, cacheRoot)
+  }
   try {
     // 1. Stream to disk, hashing as we go.
     const zipPath = join(tmp, `${entry.name}.zip`)
@@ -109,17 +115,27 @@ export async function downloadDataset(entry: ManifestEntry, cacheRoot: string, o
     if (!res.ok) throw new Error(unavailableMessage(entry, `the server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}`))
     const lengthHeader = res.headers?.get('content-length')
     const total = lengthHeader ? Number(lengthHeader) : NaN
-    const fd = openSync(zipPath, 'w')
+    let fd: number
+    try {
+      fd = openSync(zipPath, 'w')
+    } catch (e) {
+      throw cacheWriteError(e, cacheRoot)
+    }
     try {
       for await (const chunk of chunksOf(res)) {
         sha256.update(chunk)
         md5.update(chunk)
         let off = 0
-        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off)
+        try {
+          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off)
+        } catch (e) {
+          throw cacheWriteError(e, cacheRoot) // a full disk is not an interrupted download
+        }
         bytes += chunk.length
         opts.onProgress?.(bytes, total)
       }
     } catch (e) {
+      if (e instanceof OutputError) throw e
       throw new Error(unavailableMessage(entry, `the download was interrupted after ${bytes} bytes (${describe(e)})`))
     } finally {
       closeSync(fd)
@@ -140,10 +156,11 @@ export async function downloadDataset(entry: ManifestEntry, cacheRoot: string, o
 
     // 3. Unzip beside it, then drop the zip.
     const dataDir = join(tmp, entry.name)
-    mkdirSync(dataDir)
     try {
+      mkdirSync(dataDir)
       extractZip(zipPath, dataDir)
     } catch (e) {
+      if (typeof (e as NodeJS.ErrnoException).code === 'string') throw cacheWriteError(e, cacheRoot)
       throw new Error(unavailableMessage(entry, describe(e)))
     }
     rmSync(zipPath, { force: true })
@@ -155,7 +172,7 @@ export async function downloadDataset(entry: ManifestEntry, cacheRoot: string, o
     try {
       renameSync(dataDir, finalDir)
     } catch (e) {
-      if (!existsSync(finalDir)) throw e
+      if (!existsSync(finalDir)) throw cacheWriteError(e, cacheRoot)
     }
     return finalDir
   } finally {
@@ -209,6 +226,13 @@ function removeStalePartials(cacheRoot: string, name: string): void {
       // Raced with its owner finishing; nothing to clean.
     }
   }
+}
+
+/** A failed write into the cache, in words, with where the cache can be moved to. */
+function cacheWriteError(e: unknown, cacheRoot: string): Error {
+  const err = outputError(e, cacheRoot)
+  if (!(err instanceof OutputError)) return err
+  return new OutputError(`${err.message} (the dataset cache; set DECOY_CACHE to use another folder)`, cacheRoot, err.code)
 }
 
 function describe(e: unknown): string {

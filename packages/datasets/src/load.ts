@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { basename, extname, join, resolve } from 'node:path'
-import { buildInteractions, parseInteractions } from '@decoy/core'
+import { basename, join, resolve } from 'node:path'
+import { buildInteractions } from '@decoy/core'
+import { readInteractionsFile } from '@decoy/core/node'
 import type { Interactions, ParseOptions } from '@decoy/core'
 import { downloadDataset, unavailableMessage } from './download.js'
 import type { FetchLike } from './download.js'
@@ -137,7 +138,6 @@ export const INPUT_FORMATS = ['ml-100k', 'ml-1m', 'ml-10m', 'ml-20m', 'ml-25m', 
 /** One of {@link INPUT_FORMATS}. */
 export type InputFormat = (typeof INPUT_FORMATS)[number]
 
-const ARROW_EXTENSIONS = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
 
 /** Options of {@link loadInteractions}. */
 export interface LoadInteractionsOptions extends LoadDatasetOptions {
@@ -210,7 +210,10 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
       continue
     }
     const v = Number(raw)
-    if (raw.length === 0 || !Number.isFinite(v)) throw new Error(`synthetic spec ${JSON.stringify(spec)}: ${key}=${JSON.stringify(raw)} is not a number`)
+    // Decimal only: Number() would read "0x10" as 16 and "" as 0.
+    if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw) || !Number.isFinite(v)) {
+      throw new Error(`synthetic spec ${JSON.stringify(spec)}: ${key}=${JSON.stringify(raw)} is not a number`)
+    }
     out[key] = v
   }
   return out as Partial<SyntheticOptions>
@@ -274,24 +277,16 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
     if (isLayout) {
       throw new Error(`${spec} is a file; format ${format} needs the dataset's directory (or use --format csv|tsv|arrow for a single file)`)
     }
-    const bytes = readFileSync(spec)
-    // Arrow by --format, by extension, or by content (IPC file magic / stream framing), so a
-    // mis-named Arrow file is still read as Arrow rather than failing as text.
-    let arrow: typeof import('@decoy/core/arrow') | null = null
-    if (format === 'arrow' || (format === undefined && ARROW_EXTENSIONS.has(extname(spec).toLowerCase()))) {
-      arrow = await import('@decoy/core/arrow')
-    } else if (format === undefined && bytes.length >= 6 && (bytes[0] === 0x41 || bytes[0] === 0xff)) {
-      const mod = await import('@decoy/core/arrow')
-      if (mod.isArrowIpc(bytes)) arrow = mod
-    }
-    if (arrow) {
-      const x = arrow.readArrowIpc(bytes, { source: spec, minRating: opts.minRating, columns: opts.parse?.columns, duplicates: opts.parse?.duplicates })
-      return { interactions: x, meta: { name: spec, source: spec } }
-    }
-    const parse: ParseOptions = { ...opts.parse, source: spec, minRating: opts.minRating ?? opts.parse?.minRating }
-    if (format === 'csv') parse.delimiter = opts.parse?.delimiter ?? ','
-    if (format === 'tsv') parse.delimiter = '\t'
-    return { interactions: parseInteractions(bytes, parse), meta: { name: spec, source: spec } }
+    // One reader for every interaction file (@decoy/core/node): it sniffs Arrow by extension and
+    // magic bytes, so a mis-named Arrow file is still read as Arrow rather than failing as text.
+    const x = readInteractionsFile(spec, {
+      ...opts.parse,
+      source: spec,
+      minRating: opts.minRating ?? opts.parse?.minRating,
+      format: format === 'arrow' ? 'arrow' : format === undefined ? undefined : 'text',
+      ...(format === 'csv' ? { delimiter: opts.parse?.delimiter ?? ',' } : format === 'tsv' ? { delimiter: '\t' as const } : {}),
+    })
+    return { interactions: x, meta: { name: spec, source: spec } }
   }
   if (isDatasetName(spec)) {
     if (isLayout && layoutFamily(MANIFEST[spec as DatasetName].layout) !== layoutFamily(format as MovieLensLayout)) {

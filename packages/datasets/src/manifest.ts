@@ -127,5 +127,5 @@ export const DATASET_NAMES: readonly DatasetName[] = ['ml-latest-small', 'ml-100
 
 /** True when `name` is a manifest dataset name. */
 export function isDatasetName(name: string): name is DatasetName {
-  return Object.prototype.hasOwnProperty.call(MANIFEST, name)
+  return Object.hasOwn(MANIFEST, name)
 }

@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { createRng } from '@decoy/core'
 import { prngBelow, prngFloat } from '@decoy/core/kernels'
-import { writeFileAtomic } from '@decoy/core/node'
+import { writeFileSet } from '@decoy/core/node'
 import { generateSynthetic } from './synthetic.js'
 import type { SyntheticData, SyntheticOptions } from './synthetic.js'
 
@@ -95,10 +93,8 @@ export function writeSyntheticMovieLens(dir: string, opts: SyntheticMovieLensOpt
     }
   }
 
-  mkdirSync(dir, { recursive: true })
-  const files = [join(dir, 'ratings.csv'), join(dir, 'movies.csv'), join(dir, 'tags.csv')]
-  writeFileAtomic(files[0], ratingLines.join('\n') + '\n')
-  writeFileAtomic(files[1], movieLines.join('\n') + '\n')
-  writeFileAtomic(files[2], tagLines.join('\n') + '\n')
+  // One set: a reader never finds ratings of one generation beside movies of another.
+  const written = writeFileSet(dir, { 'ratings.csv': ratingLines.join('\n') + '\n', 'movies.csv': movieLines.join('\n') + '\n', 'tags.csv': tagLines.join('\n') + '\n' })
+  const files = [written['ratings.csv'], written['movies.csv'], written['tags.csv']]
   return { ...data, dir, files, titles, genres }
 }

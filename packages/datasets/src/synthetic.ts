@@ -1,4 +1,4 @@
-import { buildInteractions, createRng, IdMap, shuffleInPlace } from '@decoy/core'
+import { buildInteractions, checkAllocation, createRng, IdMap, shuffleInPlace } from '@decoy/core'
 import { aliasBuild, prngBelow, prngFloat } from '@decoy/core/kernels'
 import type { Interactions } from '@decoy/core'
 
@@ -107,6 +107,11 @@ export function generateSynthetic(opts: SyntheticOptions): SyntheticData {
   const startTime = opts.startTime ?? 1_000_000_000
   if (!Number.isFinite(startTime)) throw new Error(`generateSynthetic: startTime must be finite, got ${startTime}`)
   const withRatings = opts.ratings === true
+  // The log (ids, times, ratings) and its CSR copy, before anything is allocated.
+  checkAllocation(`synthetic data of ${numUsers} users × up to ${maxPer} interactions`, [
+    { what: 'the interactions and their CSR copy', elements: numUsers * maxPer, bytesPer: 2 * (4 + 4 + 8 + (withRatings ? 4 : 0)) },
+    { what: 'users and items', elements: numUsers + numItems, bytesPer: 16 },
+  ], 'lower users or interactionsPerUser')
 
   const root = createRng(opts.seed).fork('synthetic')
   const st = root.fork('clusters').state

@@ -97,7 +97,7 @@ export const SAMPLED_WARNING =
  * Metrics are averaged over a user's positives, keyed `sampled_…`; the result carries
  * `sampled: true` and a warning, also printed with `console.warn`, since sampled metrics are biased.
  *
- * @param model - anything with `numItems` and `scoreAll(user, out)` (a {@link Recommender} fits).
+ * @param model - anything with `numItems` and `scoreAll(user, out)` (a {@link @decoy/core!index.Recommender | Recommender} fits).
  * @param train - training interactions (masked; source of popularity and of "unseen").
  * @param test - held-out interactions in the same user and item id space.
  * @param opts - cut-offs, exclusion sets, user subset, sampled protocol.
@@ -430,6 +430,7 @@ function evaluateSampled(
       let rank = negatives
       if (pos < numItems) {
         const sp = scores[pos]
+        // biome-ignore lint/suspicious/noSelfCompare: the NaN test, without a call in the hot loop
         if (sp === sp) {
           rank = 0
           for (let n = 0; n < negatives; n++) {

@@ -22,10 +22,10 @@ loadExperimentData(config, { baseDir: init.baseDir, datasets: init.datasets }).t
         const record = await runCell({ config, cell: m.cell, seed: m.seed, data, onEpoch: (epoch, planned) => post({ type: 'epoch', task: m.task, epoch, planned }) })
         post({ type: 'done', task: m.task, record })
       } catch (e) {
-        post({ type: 'error', task: m.task, message: (e as Error).message, stack: (e as Error).stack })
+        post({ type: 'error', task: m.task, message: (e as Error).message, stack: (e as Error).stack, name: (e as Error).name })
       }
     })
     post({ type: 'ready' })
   },
-  (e: Error) => post({ type: 'error', task: -1, message: e.message, stack: e.stack }),
+  (e: Error) => post({ type: 'error', task: -1, message: e.message, stack: e.stack, name: e.name }),
 )

@@ -97,6 +97,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Largest ranking cut-off a config may ask for (the CLI's `--k` has the same bound). */
+const MAX_CUTOFF = 100_000
+
 const TOP_KEYS = ['name', 'dataset', 'train', 'test', 'minRating', 'split', 'models', 'samplers', 'losses', 'seeds', 'budget', 'k', 'metric', 'baseline', 'evalEvery', 'parallel', '$schema', 'description']
 
 const SPLIT_KEYS: Record<string, string[]> = {
@@ -292,6 +295,8 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
   if (b.scoreEvaluations !== undefined) num('budget.scoreEvaluations', b.scoreEvaluations, 1)
 
   const k = c.k === undefined ? [10, 20] : arr('k', c.k).map((x, i) => int(`k[${i}]`, x))
+  // The evaluator keeps a top-k buffer per run and walks it per user: a cut-off of 1e9 is a typo.
+  k.forEach((x, i) => x > MAX_CUTOFF && fail(`k[${i}]`, `must be at most ${MAX_CUTOFF}, got ${x}`))
   const metric = c.metric === undefined ? 'ndcg@10' : str('metric', c.metric)
   const m = /^(precision|recall|ndcg|hr|mrr|map|coverage|meanPopularity)@(\d+)$/.exec(metric)
   if (!m) fail('metric', `must be <precision|recall|ndcg|hr|mrr|map>@K, got ${JSON.stringify(metric)}`)

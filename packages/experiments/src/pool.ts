@@ -23,7 +23,7 @@ export type CellWorkerMessage =
   | { type: 'ready' }
   | { type: 'done'; task: number; record: CellRecord }
   | { type: 'epoch'; task: number; epoch: number; planned: number }
-  | { type: 'error'; task: number; message: string; stack?: string }
+  | { type: 'error'; task: number; message: string; stack?: string; name?: string }
 
 /**
  * Spawns a worker running `cell-worker.ts` from source (vitest, tsx) or `cell-worker.js` from the
@@ -82,6 +82,7 @@ export async function runPool(
             const where = m.task >= 0 ? `cell ${tasks[m.task].cell.name}#${tasks[m.task].seed}` : 'cell worker (loading data)'
             const e = new Error(`${where}: ${m.message}`)
             if (m.stack) e.stack = m.stack
+            if (m.name) e.name = m.name // a DataError or ResourceError stays one (exit 2 in the CLI)
             fail(e)
           } else {
             try {

@@ -3,9 +3,7 @@
  * `results.csv`, `results.md` (mean ± std over seeds, paired differences against the baseline
  * cell) and SVG plots.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { writeFileAtomic } from '@decoy/core/node'
+import { beginFileSet, type FileSetWriter } from '@decoy/core/node'
 import { pairedComparison, type EvalResult } from '@decoy/eval'
 import type { CellRecord } from './cell.js'
 import type { ExperimentConfig } from './config.js'
@@ -204,8 +202,28 @@ export async function writeReports(out: string, c: ExperimentConfig & { k: numbe
     config: r.config,
   }))
   const json = { name: opts.title, data: opts.dataDescription, metric: c.metric, baseline, config: configForJson, rows, summary: summaries, paired }
-  const files: ReportFiles = { json: join(out, 'results.json'), csv: join(out, 'results.csv'), markdown: join(out, 'results.md'), plots: {} }
-  writeFileAtomic(files.json, JSON.stringify(json, null, 2) + '\n')
+  // One set: a crash or a signal never leaves results.md of one run beside results.json of another.
+  const set = beginFileSet(out)
+  try {
+    const files = await writeReportSet(set, c, records, opts, json, summaries, paired, baseline)
+    set.commit()
+    return files
+  } finally {
+    set.abort()
+  }
+}
+
+async function writeReportSet(
+  set: FileSetWriter,
+  c: ExperimentConfig & { k: number[]; metric: string },
+  records: CellRecord[],
+  opts: ReportOptions,
+  json: object,
+  summaries: ReturnType<typeof summarize>,
+  paired: ReturnType<typeof pairedAgainst>,
+  baseline: string,
+): Promise<ReportFiles> {
+  const files: ReportFiles = { json: set.add('results.json', JSON.stringify(json, null, 2) + '\n'), csv: '', markdown: '', plots: {} }
 
   // results.csv: one row per cell and seed, timings included.
   const metricKeys = Object.keys(records[0].final.metrics).sort()
@@ -219,15 +237,13 @@ export async function writeReports(out: string, c: ExperimentConfig & { k: numbe
         .join(','),
     )
   }
-  writeFileAtomic(files.csv, lines.join('\n') + '\n')
+  files.csv = set.add('results.csv', lines.join('\n') + '\n')
 
   // Plots.
   const groupOf = (r: { model: string; loss: string }) => `${r.model}/${r.loss}`
   const groups = new Set(records.map(groupOf)).size
   const plotNames = ['learning-curves', 'final-metrics', 'sampler-diagnostics', 'recommended-popularity']
   if (!opts.noPlots) {
-    const plotsDir = join(out, 'plots')
-    mkdirSync(plotsDir, { recursive: true })
     const curve: CurveRow[] = []
     const popularity: PopularityRow[] = []
     const diagnostics: DiagnosticRow[] = []
@@ -256,9 +272,7 @@ export async function writeReports(out: string, c: ExperimentConfig & { k: numbe
       popularitySpec(popularity, c.k[c.k.length - 1], groups),
     ]
     for (let i = 0; i < specs.length; i++) {
-      const path = join(plotsDir, plotNames[i] + '.svg')
-      writeFileAtomic(path, await renderSvg(specs[i]))
-      files.plots[plotNames[i]] = path
+      files.plots[plotNames[i]] = set.add(`plots/${plotNames[i]}.svg`, await renderSvg(specs[i]))
     }
   }
 
@@ -296,6 +310,6 @@ export async function writeReports(out: string, c: ExperimentConfig & { k: numbe
     for (const name of plotNames) md.push(`![${name}](plots/${name}.svg)`, '')
   }
   md.push('Timings (train s, updates/s) vary between runs and machines; they are in results.csv and results.md only, never in results.json.', '')
-  writeFileAtomic(files.markdown, md.join('\n'))
+  files.markdown = set.add('results.md', md.join('\n'))
   return files
 }

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { writeFileAtomic } from '@decoy/core/node'
+import { parseJsonText } from '@decoy/core'
+import { outputError, writeFileAtomic } from '@decoy/core/node'
 import { cellFileName, runCell, type CellRecord } from './cell.js'
 import { ConfigError, expandCells, validateConfig, type CellSpec, type ExperimentConfig } from './config.js'
 import { loadExperimentData, type ExperimentData } from './data.js'
@@ -97,13 +98,9 @@ export function readConfigFile(path: string): ReturnType<typeof validateConfig> 
   } catch (e) {
     throw new ConfigError('', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such config file' : (e as Error).message, path)
   }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (e) {
-    throw new ConfigError('', `not valid JSON: ${(e as Error).message}`, path)
-  }
-  return validateConfig(json, path)
+  const r = parseJsonText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+  if (!r.ok) throw new ConfigError('', `line ${r.problem.line}, column ${r.problem.column}: not valid JSON: ${r.problem.reason}`, path)
+  return validateConfig(r.value, path)
 }
 
 /**
@@ -138,7 +135,11 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
   const threads = opts.workers ?? c.parallel
   const out = resolve(opts.out)
   const cellsDir = join(out, 'cells')
-  mkdirSync(cellsDir, { recursive: true })
+  try {
+    mkdirSync(cellsDir, { recursive: true })
+  } catch (e) {
+    throw outputError(e, opts.out)
+  }
 
   const cells = expandCells(c)
   const tasks: (CellTask & { id: string; fingerprint: string; file: string })[] = []
@@ -167,9 +168,6 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
   const todo = tasks.filter((t) => !byId.has(t.id))
   log(`${title}: ${cells.length} cells × ${c.seeds.length} seeds = ${tasks.length} runs` + (skipped.length ? `, ${skipped.length} already recorded` : '') + (todo.length ? `, running ${todo.length}` + (threads > 1 ? ` on ${Math.min(threads, todo.length)} threads` : '') : ''))
 
-  if (c.budget.scoreEvaluations !== undefined && c.models.some((m) => m.kind === 'item2vec')) {
-    log(`note: item2vec cannot stop between epochs, so its cells run budget.epochs (${c.budget.epochs ?? 5}) whatever their score evaluations; both are reported`)
-  }
   const ran: string[] = []
   const record = (t: (typeof tasks)[number], r: CellRecord) => {
     writeFileAtomic(t.file, JSON.stringify({ fingerprint: t.fingerprint, record: r }) + '\n')

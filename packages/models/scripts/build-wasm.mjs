@@ -6,6 +6,8 @@
  * - src/train/wasm/dot.wat → src/train/wasm/dot-module.ts (MF's dot-product step kernel),
  * - src/fm/wasm/fm.wat → src/fm/wasm/fm-module.ts (the factorization machine's step kernel),
  * - src/train/wasm/gemm.wat → src/train/wasm/gemm-module.ts (the GEMM of batch-shared negatives).
+ * A kernel's ";; @include <section>" lines are replaced by that section of the shared prelude
+ * src/wasm/common.wat (math, loss rules), so no kernel carries a copy of them.
  * Run after editing a .wat: `pnpm --filter @decoy/models build:wasm`. Tests check that the
  * committed modules match their sources.
  */
@@ -26,11 +28,36 @@ function targetOf(name) {
   return { ...t, dir: fileURLToPath(new URL(t.dir, import.meta.url)) }
 }
 
+/** The sections of the shared prelude src/wasm/common.wat, by name (";; @section <name>" starts one). */
+function preludeSections() {
+  const text = readFileSync(fileURLToPath(new URL('../src/wasm/common.wat', import.meta.url)), 'utf8')
+  const sections = {}
+  let name = null
+  for (const line of text.split('\n')) {
+    const m = /^;; @section (\w+)\s*$/.exec(line)
+    if (m) {
+      name = m[1]
+      sections[name] = []
+    } else if (name) sections[name].push(line)
+  }
+  for (const k of Object.keys(sections)) sections[k] = sections[k].join('\n').trimEnd()
+  return sections
+}
+
+/** A kernel's text with every ";; @include <section>" replaced by the prelude's section. */
+export function withPrelude(text, file = 'kernel') {
+  const sections = preludeSections()
+  return text.replace(/^[ \t]*;; @include (\w+)[ \t]*$/gm, (_, name) => {
+    if (!(name in sections)) throw new Error(`build-wasm: ${file} includes unknown prelude section ${name} (known: ${Object.keys(sections).join(', ')})`)
+    return sections[name]
+  })
+}
+
 /** Assembles a target's .wat text for a plain (`shared = false`) or shared memory; returns the bytes. */
 export async function assemble(shared, name = 'sgns') {
   const t = targetOf(name)
   const wabt = await (await import('wabt')).default()
-  const text = readFileSync(t.dir + t.wat, 'utf8').replace('(import "env" "memory" $MEMORY)', shared ? '(import "env" "memory" (memory 1 65536 shared))' : '(import "env" "memory" (memory 1))')
+  const text = withPrelude(readFileSync(t.dir + t.wat, 'utf8'), t.wat).replace('(import "env" "memory" $MEMORY)', shared ? '(import "env" "memory" (memory 1 65536 shared))' : '(import "env" "memory" (memory 1))')
   const mod = wabt.parseWat(t.wat, text, { simd: true, threads: true })
   try {
     const bytes = Buffer.from(mod.toBinary({}).buffer)

@@ -5,6 +5,7 @@
  */
 // The contract and the registry.
 export { createModel, deserializeModel, modelFamilies, modelFamily, modelKinds } from './registry.js'
+export type { ModelRegistryOptions } from './registry.js'
 export type { Model, ModelConfig, ModelFamily } from './model.js'
 export { checkOption, optionFlag, validateOptions } from './schema.js'
 export type { OptionSchema, OptionSpec, OptionType } from './schema.js'
@@ -28,8 +29,10 @@ export { MatrixFactorization, matrixFactorization, mfDefaults } from './mf/mf.js
 export type { MatrixFactorizationConfig, MatrixFactorizationFitOptions, MatrixFactorizationOptions } from './mf/mf.js'
 
 // Factorization machines.
-export { FactorizationMachine, factorizationMachine, fitClassifier, fmDefaults } from './fm/fm.js'
-export type { FactorizationMachineConfig, FactorizationMachineOptions, FeatureInput, FmClassifier, FmClassifierOptions, FmFitOptions } from './fm/fm.js'
+export { FactorizationMachine, factorizationMachine, fmDefaults } from './fm/fm.js'
+export { fitClassifier } from './fm/classifier.js'
+export type { FmClassifier, FmClassifierOptions } from './fm/classifier.js'
+export type { FactorizationMachineConfig, FactorizationMachineOptions, FeatureInput, FmFitOptions } from './fm/fm.js'
 export { FM_METADATA_FIELDS, FeatureDictionary, FmFeatureBuilder, featureRow, fmFeaturesFrom } from './fm/features.js'
 export type {
   FeatureBuilderOptions,

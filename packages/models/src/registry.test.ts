@@ -53,6 +53,17 @@ describe('createModel', () => {
     expect(() => createModel({ kind: 'fm', features: 'genres,colour' })).toThrow(/unknown field "colour"/)
   })
 
+  it('custom families plug in like createSampler custom kinds, and may not shadow a built-in kind', async () => {
+    // A user's family: MF's registration under another kind, as a new folder would add one.
+    const mine = { ...modelFamily('mf'), kind: 'mine' }
+    const m = createModel({ kind: 'mine', dim: 4 }, { custom: { mine } })
+    const { train } = plantedSplit(5)
+    const r = await m.fit(train, { sampler: uniformSampler(), seed: 1, epochs: 1 })
+    expect(r.epochs).toHaveLength(1)
+    expect(() => createModel({ kind: 'mine' })).toThrow(/unknown model kind "mine"/)
+    expect(() => createModel({ kind: 'mf' }, { custom: { mf: mine } })).toThrow(/shadows the built-in kind "mf"/)
+  })
+
   it('aliases are for the edges only (CLI, experiment configs)', () => {
     expect(validateOptions(modelFamily('mf').options, { factors: 8 }, 'cfg', { aliases: true })).toEqual({ dim: 8 })
     expect(() => validateOptions(modelFamily('mf').options, { factors: 8, dim: 8 }, 'cfg', { aliases: true })).toThrow(/give dim or factors, not both/)

@@ -32,11 +32,28 @@ export function modelFamily(kind: string): ModelFamily {
   return modelFamilies[kind]
 }
 
+/** Options of {@link createModel} and {@link deserializeModel}. */
+export interface ModelRegistryOptions {
+  /** Extra families keyed by kind (a user's own model, as `createSampler`'s `custom`); they may not reuse a built-in kind. */
+  custom?: Readonly<Record<string, ModelFamily>>
+}
+
+function familyOf(kind: unknown, options: ModelRegistryOptions, where: string): ModelFamily {
+  const custom = options.custom ?? {}
+  for (const name of Object.keys(custom)) {
+    if (Object.hasOwn(modelFamilies, name)) throw new Error(`${where}: custom model "${name}" shadows the built-in kind "${name}"`)
+  }
+  if (typeof kind === 'string' && Object.hasOwn(modelFamilies, kind)) return modelFamilies[kind]
+  if (typeof kind === 'string' && Object.hasOwn(custom, kind)) return custom[kind]
+  throw new Error(`${where}: unknown model kind ${JSON.stringify(kind)} (known: ${[...modelKinds, ...Object.keys(custom)].join(', ')})`)
+}
+
 /**
  * Builds an unfitted model from its JSON config, validated against the family's option schema:
  * unknown keys are rejected with the key named.
  *
  * @param config - `{ kind, ...options }`.
+ * @param options - `custom`: extra families.
  * @returns the model; `fit(train, { sampler, seed })` trains it.
  * @throws Error on an unknown kind (the known ones listed) or a bad option.
  * @example
@@ -46,18 +63,13 @@ export function modelFamily(kind: string): ModelFamily {
  * createModel({ kind: 'mf', factors: 32 }) // throws: createModel mf: unknown option "factors" (known: dim, …)
  * ```
  */
-export function createModel(config: ModelConfig): Model {
+export function createModel(config: ModelConfig, options: ModelRegistryOptions = {}): Model {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new Error(`createModel: config must be an object with a "kind", got ${JSON.stringify(config)}`)
   }
-  let family: ModelFamily
-  try {
-    family = modelFamily(config.kind)
-  } catch (e) {
-    throw new Error(`createModel: ${(e as Error).message}`)
-  }
-  const options = validateOptions(family.options, config, `createModel ${family.kind}`, { extra: ['kind'] })
-  return family.create(options)
+  const family = familyOf(config.kind, options, 'createModel')
+  const given = validateOptions(family.options, config, `createModel ${family.kind}`, { extra: ['kind'] })
+  return family.create(given)
 }
 
 /**
@@ -76,12 +88,10 @@ export function stepperFactory(kind: string): StepperFactory {
 /**
  * Rebuilds any saved Decoy model from its bytes, dispatching on the header's `kind`.
  * @param source - file name for errors.
+ * @param options - `custom`: extra families (a user's own model's files).
  * @throws Error naming `source` for a truncated or foreign file, or an unknown kind.
  */
-export function deserializeModel(bytes: Uint8Array, source = '<bytes>'): Model {
+export function deserializeModel(bytes: Uint8Array, source = '<bytes>', options: ModelRegistryOptions = {}): Model {
   const { header, arrays } = decodeModel(bytes, source)
-  if (!Object.hasOwn(modelFamilies, header.kind)) {
-    throw new Error(`${source}: unknown model kind ${JSON.stringify(header.kind)} (known: ${modelKinds.join(', ')})`)
-  }
-  return modelFamilies[header.kind].decode(header, arrays, source)
+  return familyOf(header.kind, options, source).decode(header, arrays, source)
 }

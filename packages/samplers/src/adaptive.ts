@@ -13,6 +13,7 @@ import {
   type SamplerStats,
   type Scorer,
 } from '@decoy/core'
+import { checkAllocation } from '@decoy/core'
 import { prngFloat } from '@decoy/core/kernels'
 import { checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions } from './config.js'
 import { buildExclusion, isPositive, nthNonPositive, type Exclusion } from './exclusion.js'
@@ -320,6 +321,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     aobprRankTable(lambda, n, this.rankProb)
     const every = this.config.refreshEvery as number
     this.period = every > 0 ? every : Math.max(1, Math.ceil(n * Math.log(Math.max(n, 2))))
+    checkAllocation(`aobpr sampler with ${dim} factors on ${n} items`, [{ what: 'the per-factor item orders', elements: dim * n, bytesPer: 8 }], 'lower the dimension')
     this.order = new Int32Array(dim * n)
     this.position = new Int32Array(dim * n)
     this.sigma = new Float64Array(dim)

@@ -49,11 +49,16 @@ export function numberField(
   const v = (config as Record<string, unknown>)[key]
   if (v === undefined) return fallback
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${kind} sampler: field "${key}" must be a finite number, got ${JSON.stringify(v)}`)
-  if (opts.integer && !Number.isInteger(v)) throw new Error(`${kind} sampler: field "${key}" must be an integer, got ${v}`)
-  if (opts.min !== undefined && (opts.exclusiveMin ? !(v > opts.min) : !(v >= opts.min))) {
-    throw new Error(`${kind} sampler: field "${key}" must be ${opts.exclusiveMin ? '>' : '>='} ${opts.min}, got ${v}`)
+  const below = opts.min !== undefined && (opts.exclusiveMin ? !(v > opts.min) : !(v >= opts.min))
+  const above = opts.max !== undefined && !(v <= opts.max)
+  if ((opts.integer && !Number.isInteger(v)) || below || above) {
+    // One sentence with the whole range, in words: "an integer from 1 to 1000000".
+    const what = opts.integer ? 'an integer' : 'a number'
+    const lo = opts.min === undefined ? '' : opts.exclusiveMin ? `greater than ${opts.min}` : `at least ${opts.min}`
+    const hi = opts.max === undefined ? '' : `at most ${opts.max}`
+    const range = opts.integer && lo.startsWith('at least') && hi ? ` from ${opts.min} to ${opts.max}` : [lo, hi].filter((x) => x).map((x) => ' ' + x).join(' and')
+    throw new Error(`${kind} sampler: field "${key}" must be ${what}${range}, got ${v}`)
   }
-  if (opts.max !== undefined && !(v <= opts.max)) throw new Error(`${kind} sampler: field "${key}" must be <= ${opts.max}, got ${v}`)
   return v
 }
 

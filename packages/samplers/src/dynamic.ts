@@ -3,6 +3,7 @@
  * epochs (Ding et al. 2020), with exclusion of training positives only.
  */
 import type { Batch, NegativeBuffer, NegativeSampler, SamplerConfig, SamplerContext, SamplerStats, Scorer } from '@decoy/core'
+import { checkAllocation } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions, type Resolved } from './config.js'
 import { buildExclusion, nthNonPositive, type Exclusion } from './exclusion.js'
 import { SamplerStatsCounter } from './stats.js'
@@ -117,6 +118,10 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     this.numItems = n
     this.epoch = 0
     this.state = ctx.rng.state
+    checkAllocation(`dynamic sampler with memory ${s1} × history ${h} on ${users} users`, [
+      { what: 'the score history', elements: users * s1 * h, bytesPer: 4 },
+      { what: 'the per-user memory', elements: users * s1, bytesPer: 12 },
+    ], 'lower memory or history')
     this.ex = cfg.excludePositives ? buildExclusion(train, 'dynamic', { allowMasked: cfg.allowMasked }) : null
     this.mem = new Int32Array(users * s1)
     this.hist = new Float32Array(users * s1 * h)

@@ -119,8 +119,8 @@ describe('hard sampler', () => {
   })
 
   it('validates its config', () => {
-    expect(() => hardSampler({ candidates: 0 })).toThrow(/"candidates" must be >= 1/)
-    expect(() => hardSampler({ candidates: 4, keep: 5 })).toThrow(/"keep" must be <= 4/)
+    expect(() => hardSampler({ candidates: 0 })).toThrow(/"candidates" must be an integer from 1 to 100000, got 0/)
+    expect(() => hardSampler({ candidates: 4, keep: 5 })).toThrow(/"keep" must be an integer from 1 to 4, got 5/)
     expect(() => hardSampler({ pick: 'argmax' as 'max' })).toThrow(/"pick" must be one of "max", "softmax"/)
     expect(() => hardSampler({ base: { kind: 'uniform', excludePositives: false } })).toThrow(/contradicts/)
     expect(() => createSampler({ kind: 'hard', base: { kind: 'nope' } })).toThrow(/unknown sampler kind "nope"/)

@@ -1,5 +1,5 @@
 import type { FactorView, Scorer } from '@decoy/core'
-import { createBatch, createNegativeBuffer, createRng, nnz, userOfInteraction } from '@decoy/core'
+import { checkAllocation, createBatch, createNegativeBuffer, createRng, nnz, userOfInteraction } from '@decoy/core'
 import { containsSorted, prngBelow } from '@decoy/core/kernels'
 import { writeFileAtomic } from '@decoy/core/node'
 import type { Command } from '../command.js'
@@ -11,6 +11,15 @@ import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
 import { randomFactorView } from '../scorer.js'
 import { chiSquareCounts, totalVariation } from '@decoy/eval'
 
+/**
+ * Most draws one run makes: at the ~10⁷ draws/s of the cheapest samplers, 10⁹ is minutes; more
+ * would look like a hang (split a bigger check across seeds).
+ */
+const MAX_DRAWS = 1e9
+
+/** Memory one `--out` row takes until it is written: text ~40 chars, held as a string and as UTF-8. */
+const BYTES_PER_ROW = 120
+
 /** `decoy sample`. */
 export const sampleCommand: Command = {
   name: 'sample',
@@ -20,7 +29,7 @@ export const sampleCommand: Command = {
     ...dataOptions('train', 'training interactions (file, directory, dataset); positives are drawn from them'),
     ...samplerOptions(),
     { name: 'negatives', type: 'string', value: '<k>', description: 'negatives per positive', defaultText: '1' },
-    { name: 'draws', type: 'string', value: '<N>', description: 'negatives to draw in total (rounded up to whole positives)' },
+    { name: 'draws', type: 'string', value: '<N>', description: 'negatives to draw in total, at most 1e9 (rounded up to whole positives)' },
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of positives, sampler stream and random factors' },
     { name: 'batch-size', type: 'string', value: '<b>', description: 'positives per sampler call', defaultText: '1024' },
     { name: 'factors', type: 'string', value: '<d>', description: 'dimension of the seeded random-factor model lent to model-aware samplers', defaultText: '32' },
@@ -37,12 +46,15 @@ export const sampleCommand: Command = {
   async run(args, ctx) {
     const draws = args.int('draws', undefined, 1)
     if (draws === undefined) throw new UsageError('sample: --draws is required (e.g. --draws 100000)')
+    if (draws > MAX_DRAWS) throw new UsageError(`sample: --draws must be at most 1e9 (got ${args.str('draws')}): more would run for hours; check a law with 1e6–1e8 draws, or split the run across seeds`)
     const seed = args.str('seed')
     if (seed === undefined) throw new UsageError('sample: --seed is required (e.g. --seed 42)')
     const k = args.int('negatives', 1, 1)!
     const batchSize = args.int('batch-size', 1024, 1)!
     const dim = args.int('factors', 32, 1)!
     const outPath = args.str('out')
+    // The rows of --out are held until the end (the file is written atomically): check they fit.
+    if (outPath) checkAllocation(`sample --out with ${draws} draws`, [{ what: 'the output rows', elements: draws, bytesPer: BYTES_PER_ROW }], 'lower --draws')
     const sampler = samplerFromArgs(args)
     const { interactions: train } = await loadTrain(args, ctx)
     if (sampler.requires.minBatch !== undefined && batchSize < sampler.requires.minBatch) {

@@ -188,7 +188,7 @@ export const trainCommand: Command = {
       // Option and data problems the model or sampler reports (a bad hyper-parameter, a sampler that
       // needs a scorer or bigger batches) are plain Errors with such wording; TypeErrors etc. are bugs.
       const err = e as Error
-      if (err.constructor === Error && /must be|unknown|requires|needs|expected|at least|too (few|many)/i.test(err.message)) {
+      if (err.constructor === Error && /must be|unknown|requires|needs|expected|at least|too (few|many)|has no/i.test(err.message)) {
         throw new UsageError(`train: ${err.message}`)
       }
       throw e

@@ -59,7 +59,7 @@ export type ArrowInput = Table | RecordBatch | Iterable<RecordBatch>
  * @param input - a `Table`, a `RecordBatch`, or any iterable of batches (a `RecordBatchReader`).
  * @param opts - column names, implicit threshold, duplicate policy, shared id maps.
  * @returns the CSR; `weights` from the rating column, `times` from the timestamp column.
- * @throws {@link DataError} naming source, record batch, row and field: a missing column, a null
+ * @throws {@link @decoy/core!index.DataError | DataError} naming source, record batch, row and field: a missing column, a null
  * id, a NaN or infinite rating, an unsupported column type, an unknown user with
  * `unknownUsers: 'error'`, no rows.
  * @example
@@ -105,13 +105,13 @@ export function interactionsFromArrow(input: ArrowInput, opts: ArrowReadOptions 
     if (bw) {
       for (let r = 0; r < len; r++) {
         const v = bw[r]
-        if (v - v !== 0) throw new DataError(`${v} is ${v !== v ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.rating]))
+        if (v - v !== 0) throw new DataError(`${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.rating]))
       }
     }
     if (bt) {
       for (let r = 0; r < len; r++) {
         const v = bt[r]
-        if (v - v !== 0) throw new DataError(`${v} is ${v !== v ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.timestamp]))
+        if (v - v !== 0) throw new DataError(`${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.timestamp]))
       }
     }
     if (minRating === undefined && b === 0 && rows === 0) {

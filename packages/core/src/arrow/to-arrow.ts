@@ -126,7 +126,7 @@ export function isArrowIpc(bytes: Uint8Array): boolean {
  * @param bytes - IPC file or stream bytes.
  * @param opts - as for {@link interactionsFromArrow}; `source` names the input in errors.
  * @returns the interactions.
- * @throws {@link DataError} naming the source (and record batch, row and field where known) for
+ * @throws {@link @decoy/core!index.DataError | DataError} naming the source (and record batch, row and field where known) for
  * bytes that are not Arrow IPC, a corrupt or compressed stream without a registered codec, and
  * every error of `interactionsFromArrow`.
  * @example
@@ -142,6 +142,7 @@ export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): In
   let reader: RecordBatchReader
   try {
     reader = RecordBatchReader.from(bytes) as RecordBatchReader
+    // biome-ignore lint/nursery/noFloatingPromises: a reader over bytes opens synchronously; isAsync() is checked next
     reader.open()
     if (reader.isAsync()) throw new Error('the reader is asynchronous')
   } catch (e) {

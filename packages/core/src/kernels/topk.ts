@@ -25,6 +25,7 @@ export function selectTopK(
   let size = 0
   for (let i = 0; i < n; i++) {
     const s = scores[i]
+    // biome-ignore lint/suspicious/noSelfCompare: the NaN test, without a call in the hot loop
     if (s === -Infinity || s !== s) continue
     if (size < k) {
       // sift up

@@ -1,27 +1,69 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
+import { outputError } from './output-error.js'
+import { holdTemporary, releaseTemporary, removeStaleTemporaries, testKillPoint, testWriteFault } from './temporaries.js'
 
-/**
- * Writes `data` to `path` atomically: a temp file beside it, fsync, then rename. A crash or an
- * error midway leaves the previous file (or none) in place, never a half-written one.
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const dir = dirname(path)
-  mkdirSync(dir, { recursive: true })
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
+/** `.<name>.<pid>.<time>.tmp`: the temporary of one write; the pid tells whether its owner lives. */
+const TMP_NAME = /^\..+\.(\d+)\.\d+\.tmp$/
+let seq = 0
+
+/** Creates `dir` and its missing parents; a failure is an {@link OutputError} naming `target`. */
+export function ensureDir(dir: string, target: string = dir): void {
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (e) {
+    throw outputError(e, target)
+  }
+}
+
+/** Writes all of `data` to a new file at `tmp` and fsyncs it. @internal */
+export function writeNewFile(tmp: string, data: string | Uint8Array): void {
   let fd = -1
   try {
     fd = openSync(tmp, 'w')
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
     let off = 0
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
+    testWriteFault(tmp)
     fsyncSync(fd)
     closeSync(fd)
     fd = -1
+  } finally {
+    if (fd >= 0) closeSync(fd)
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically: a temp file beside it, fsync, then rename. A crash or an
+ * error midway leaves the previous file (or none) in place, never a half-written one. Missing
+ * parent folders are created.
+ *
+ * @param path - destination file.
+ * @param data - text (UTF-8) or bytes.
+ * @throws {@link OutputError} naming `path` and the cause in words (a parent that is a file, a
+ * directory at `path`, a read-only or full disk); the temp file is removed first.
+ * @remarks The temp file is also removed on SIGINT / SIGTERM, and temp files of killed processes
+ * (`.<name>.<pid>.*.tmp`) are removed by the next write of the same name.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const dir = dirname(path)
+  const name = basename(path)
+  ensureDir(dir, path)
+  removeStaleTemporaries(dir, (f) => {
+    if (!f.startsWith(`.${name}.`)) return null
+    const m = TMP_NAME.exec(f)
+    return m ? Number(m[1]) : null
+  })
+  const tmp = join(dir, `.${name}.${process.pid}.${Date.now()}${seq++ % 1000}.tmp`)
+  holdTemporary(tmp)
+  try {
+    writeNewFile(tmp, data)
+    testKillPoint('file-written')
     renameSync(tmp, path)
   } catch (e) {
-    if (fd >= 0) closeSync(fd)
     rmSync(tmp, { force: true })
-    throw e
+    throw outputError(e, path)
+  } finally {
+    releaseTemporary(tmp)
   }
 }

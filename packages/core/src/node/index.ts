@@ -1,4 +1,7 @@
 export { writeFileAtomic } from './atomic.js'
+export { OutputError, outputError } from './output-error.js'
+export { beginFileSet, writeFileSet, settleFileSets } from './file-set.js'
+export type { FileSetWriter } from './file-set.js'
 export { readInteractionsFile, writeInteractionsTsv, formatInteractionsTsv, writeSplit, readSplit } from './io.js'
 export type { ReadFileOptions } from './io.js'
 export { spawnWorker } from './workers.js'

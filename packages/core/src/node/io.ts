@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { basename, extname, join } from 'node:path'
+import { basename, dirname, extname, join } from 'node:path'
 import { readArrowIpc, isArrowIpc } from '../arrow/to-arrow.js'
 import type { ArrowReadOptions } from '../arrow/from-arrow.js'
 import type { Interactions } from '../contracts.js'
@@ -7,6 +7,7 @@ import { DataError } from '../errors.js'
 import type { Split } from '../split/index.js'
 import { parseInteractions, type ParseOptions } from '../text/parse.js'
 import { writeFileAtomic } from './atomic.js'
+import { settleFileSets, writeFileSet } from './file-set.js'
 
 /** Options of {@link readInteractionsFile}: text options, which Arrow inputs share where they apply. */
 export interface ReadFileOptions extends ParseOptions {
@@ -23,7 +24,7 @@ const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
  * @param path - the file.
  * @param opts - as for `parseInteractions` (Arrow uses columns, minRating, duplicates, id maps).
  * @returns the interactions.
- * @throws {@link DataError} whose source is the file name (a missing file too).
+ * @throws {@link @decoy/core!index.DataError | DataError} whose source is the file name (a missing file too).
  * @example
  * ```ts
  * const train = readInteractionsFile('split/train.tsv')
@@ -35,6 +36,7 @@ export function readInteractionsFile(path: string, opts: ReadFileOptions = {}): 
   const source = opts.source ?? basename(path)
   let bytes: Uint8Array
   try {
+    settleFileSets(dirname(path)) // never read half of an interrupted set of files
     bytes = readFileSync(path)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
@@ -113,18 +115,18 @@ export function writeInteractionsTsv(path: string, x: Interactions): void {
 }
 
 /**
- * Writes a split as `train.tsv` and `test.tsv` in `dir` (created if missing), each atomically.
+ * Writes a split as `train.tsv` and `test.tsv` in `dir` (created if missing), as one set: both
+ * new files, or after a crash both old ones (see `beginFileSet`).
  *
  * @param dir - output directory.
  * @param split - from `splitRandom`, `splitLeaveLast` or `splitTemporal`.
  * @returns the two paths written.
+ * @throws OutputError naming the path and the cause in words.
  */
 export function writeSplit(dir: string, split: Split): { train: string; test: string } {
-  const train = join(dir, 'train.tsv')
-  const test = join(dir, 'test.tsv')
-  writeInteractionsTsv(train, split.train)
-  writeInteractionsTsv(test, split.test)
-  return { train, test }
+  // One set: a crash never leaves a new train.tsv beside an old test.tsv (they would overlap).
+  const files = writeFileSet(dir, { 'train.tsv': formatInteractionsTsv(split.train), 'test.tsv': formatInteractionsTsv(split.test) })
+  return { train: files['train.tsv'], test: files['test.tsv'] }
 }
 
 /**

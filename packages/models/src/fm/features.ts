@@ -241,7 +241,7 @@ export class FmFeatureBuilder {
   /**
    * Item genres (field `genre`) and release-year buckets (field `year`, `bucket` years wide,
    * default 5; unknown years get no feature).
-   * @param unknownIds - metadata items the map lacks (default `'add'`: cold-start items).
+   * @param opts.unknownIds - metadata items the map lacks (default `'add'`: cold-start items).
    */
   addItemMeta(meta: ItemMetaLike, opts: { genres?: boolean; year?: boolean; yearBucket?: number; unknownIds?: UnknownIdPolicy } = {}): this {
     const policy = opts.unknownIds ?? 'add'
@@ -295,7 +295,7 @@ export class FmFeatureBuilder {
   /**
    * User demographics: `gender`, `age` (bucketed: <18, 18-24, 25-34, 35-44, 45-49, 50-55, 56+;
    * ml-1m's codes fall in the same buckets), `occupation`.
-   * @param unknownIds - demographic rows of users the map lacks (default `'add'`).
+   * @param opts.unknownIds - demographic rows of users the map lacks (default `'add'`).
    */
   addUserMeta(meta: UserMetaLike, opts: { unknownIds?: UnknownIdPolicy } = {}): this {
     const policy = opts.unknownIds ?? 'add'

@@ -11,6 +11,7 @@ import { WasmSlots, wasmLossArgs, type WasmLossArgs } from '../train/wasm-slots.
 import { dotWasmCovers } from '../train/dot-step-wasm.js'
 import { FM_WASM_PLAIN, FM_WASM_SHARED } from './wasm/fm-module.js'
 import { wasmModulePair } from '../wasm-modules.js'
+import { align16, createArena, createWasmMemory } from '../wasm/memory.js'
 import { OPT_ADAGRAD } from '../optim/optim.js'
 
 /** The module's exports (see `wasm/fm.wat`). */
@@ -24,9 +25,6 @@ interface FmExports {
   softplus(x: number): number
 }
 
-const PAGE = 65536
-/** wasm32 addresses 4 GiB: 65536 pages. */
-const MAX_PAGES = 65536
 
 const modules = wasmModulePair(FM_WASM_PLAIN, FM_WASM_SHARED)
 
@@ -93,7 +91,6 @@ export interface FmWasmLayoutSpec extends FmFeatureRows {
   shared: boolean
 }
 
-const align16 = (n: number): number => Math.ceil(n / 16) * 16
 
 /** One thread's scratch: scores, grads, exps (float64), user sum, user gradient, candidate sums (float32), then the batch copy. */
 function scratchBytesFor(dim: number, k: number, batchSize: number): number {
@@ -110,12 +107,8 @@ function scratchBytesFor(dim: number, k: number, batchSize: number): number {
 export function createFmWasmLayout(spec: FmWasmLayoutSpec): FmWasmLayout | null {
   const { dim, k, batchSize, numFeatures, adagrad, threads, shared } = spec
   if (!(dim > 0 && dim % 4 === 0)) return null
-  let at = 0
-  const take = (bytes: number): number => {
-    const o = at
-    at = align16(at + bytes)
-    return o
-  }
+  const arena = createArena()
+  const take = arena.take
   const w0 = take(4)
   const w = take(numFeatures * 4)
   const V = take(numFeatures * dim * 4)
@@ -127,14 +120,8 @@ export function createFmWasmLayout(spec: FmWasmLayoutSpec): FmWasmLayout | null 
   const rowAt = rowArrays.map((a) => take(a.length * 4))
   const scratchBytes = scratchBytesFor(dim, k, batchSize)
   const scratch = take(scratchBytes * threads)
-  const pages = Math.max(1, Math.ceil(at / PAGE))
-  if (pages > MAX_PAGES) return null
-  let memory: WebAssembly.Memory
-  try {
-    memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages })
-  } catch {
-    return null
-  }
+  const memory = createWasmMemory(arena.size, shared)
+  if (!memory) return null
   const buf = memory.buffer
   new Int32Array(buf, rows, 6).set(rowAt)
   rowArrays.forEach((a, j) => (a instanceof Int32Array ? new Int32Array(buf, rowAt[j], a.length) : new Float32Array(buf, rowAt[j], a.length)).set(a as never))
@@ -205,7 +192,7 @@ export class FmWasmKernel {
     const k = layout.k
     const buf = layout.memory.buffer
     this.scratch = layout.scratch + slot * layout.scratchBytes
-    let at = this.scratch + align16(3 * 8 * (k + 1)) + (k + 3) * layout.dim * 4
+    const at = this.scratch + align16(3 * 8 * (k + 1)) + (k + 3) * layout.dim * 4
     this.slots = new WasmSlots(buf, at, B, k)
   }
 

@@ -1,8 +1,8 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, createRng, shuffleInPlace, userOfInteraction, type Interactions, type TopK } from '@decoy/core'
+import { IdMap, checkAllocation, createRng, userOfInteraction, type Interactions, type TopK } from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
-import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
+import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
@@ -11,8 +11,8 @@ import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { trainerOptionSchema } from '../train/options.js'
 import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, fmFeaturesFrom, type FeatureFileInput, type FmFeatureSources, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
-import { createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported, type FmWasmLayout } from './fm-step-wasm.js'
-import { allocFmScratch, fmClassifierStepRange, fmRowSum, fmRowSum32, type FmViews } from './kernels.js'
+import { fmBackend } from './backend.js'
+import { fmRowSum, fmRowSum32 } from './kernels.js'
 import { createFmScorer, createFmStepper, type FmFactorView, type FmStepperSpec } from './stepper.js'
 
 /** Options of {@link factorizationMachine}; every training option can be overridden per `fit`. */
@@ -226,8 +226,6 @@ export class FactorizationMachine implements Model {
     const { seed, ...merged } = mergeFitConfig({ ...c, itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount }, opts, 'factorizationMachine')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
-    const kernel = opts.kernel ?? 'auto'
-    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -236,52 +234,39 @@ export class FactorizationMachine implements Model {
     const features = opts.features ?? this.features ?? fmFeaturesFrom(train, { ...this.featureSources, metadata: opts.metadata })!
     checkFeatures(features, train)
     this.features = features
+    const F = features.dictionary.size
+    checkAllocation(`fm with dim ${merged.dim} on ${F} features × ${train.numItems} items`, [
+      { what: 'the feature factors', elements: F * merged.dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
+      { what: 'the per-item factor sums', elements: train.numItems * merged.dim, bytesPer: 4 },
+      { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
+    ], 'lower the dimension (--factors) or the batch size × negatives')
     const used = this.initialize(train, seed)
     // Training rows hold only features of rows with interactions: a feature seen only on sampled
     // negatives (e.g. a cold item's id) would learn nothing but "drawn as a negative".
     const tu = keepUsed(this.userRows, used)
     const ti = keepUsed(this.itemRows, used)
-    // The WebAssembly kernel updates the parameters in its own memory, so they move there.
-    let layout: FmWasmLayout | null = null
-    if (kernel !== 'js' && fmWasmCovers({ dim: c.dim, loss: loss.code, optimizer }) && fmWasmSupported()) {
-      layout = createFmWasmLayout({
+    // The backend decides which step kernel runs and where the parameters live (its memory).
+    const backend = fmBackend(
+      opts.kernel,
+      {
         dim: c.dim,
         k: merged.negatives,
         batchSize: merged.batchSize,
-        numFeatures: this.w.length,
+        loss: loss.code,
+        optimizer,
         adagrad: optimizer === OPT_ADAGRAD,
-        uPtr: tu.indptr,
-        uFeat: tu.features,
-        uVal: tu.values,
-        iPtr: ti.indptr,
-        iFeat: ti.features,
-        iVal: ti.values,
-        threads: workers,
-        shared: workers >= 2,
-      })
-    }
-    if (kernel === 'wasm' && layout === null) {
-      throw new Error(
-        `fit: kernel 'wasm' needs WebAssembly SIMD, loss bpr, logistic, gbce or softmax, optimizer sgd or adagrad, dim a multiple of 4 (got loss ${merged.loss}, optimizer ${merged.optimizer}, dim ${c.dim}) and parameters under 4 GiB`,
-      )
-    }
-    let arrays: Record<string, Float32Array>
-    if (layout) {
-      arrays = fmWasmArrays(layout)
-      arrays.w0.set(this.w0)
-      arrays.w.set(this.w)
-      arrays.V.set(this.V)
-      this.w0 = arrays.w0
-      this.w = arrays.w
-      this.V = arrays.V
-    } else {
-      arrays = { w0: this.w0, w: this.w, V: this.V }
-      if (optimizer === OPT_ADAGRAD) {
-        arrays.w0Acc = new Float32Array(1)
-        arrays.wAcc = new Float32Array(this.w.length)
-        arrays.VAcc = new Float32Array(this.V.length)
-      }
-    }
+        workers,
+        users: tu,
+        items: ti,
+        lossName: merged.loss,
+        optimizerName: merged.optimizer,
+      },
+      { w0: this.w0, w: this.w, V: this.V },
+    )
+    const arrays = backend.arrays
+    this.w0 = arrays.w0
+    this.w = arrays.w
+    this.V = arrays.V
     const spec: FmStepperSpec = {
       dim: c.dim,
       numItems: train.numItems,
@@ -296,7 +281,7 @@ export class FactorizationMachine implements Model {
       iPtr: ti.indptr,
       iFeat: ti.features,
       iVal: ti.values,
-      wasm: layout,
+      wasm: backend.wasm,
     }
     let live = arrays
     const target: TrainTarget = {
@@ -329,7 +314,7 @@ export class FactorizationMachine implements Model {
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
     this.refreshItemCache()
-    const ran = layout ? 'wasm' : 'js'
+    const ran = backend.kernel
     result.kernel = ran
     this.seed = seed
     result.config = {
@@ -576,6 +561,7 @@ export class FactorizationMachine implements Model {
     const items: FeatureRows = { numRows: extra.numItems, indptr: arrays.itemIndptr as Int32Array, features: arrays.itemFeatures as Int32Array, values: arrays.itemValues as Float32Array }
     const features: FmFeatures = { dictionary, userIds: idMapFromJson(header.userIds), itemIds: idMapFromJson(header.itemIds), users, items }
     const m = new FactorizationMachine(config, features)
+    m.seed = header.seed
     m.w0 = arrays.w0 as Float32Array
     m.w = arrays.w as Float32Array
     m.V = arrays.V as Float32Array
@@ -662,153 +648,4 @@ export function factorizationMachine(opts: FactorizationMachineOptions = {}): Fa
   // Unknown field names fail here, before any data is loaded.
   if (typeof features === 'string') fmFeaturesFrom({ userIds: new IdMap(), itemIds: new IdMap() }, { fields: features, metadata: {} }, true)
   return new FactorizationMachine({ ...fmDefaults, ...(rest as Partial<FactorizationMachineConfig>) }, rows, sources)
-}
-
-/** Options of {@link fitClassifier}. */
-export interface FmClassifierOptions {
-  /** Factor dimension (default 16). */
-  dim?: number
-  /** Epochs (default 10). */
-  epochs?: number
-  /** Learning rate (default 0.05). */
-  learningRate?: number
-  /** L2 on touched factors (default 1e-4). */
-  l2?: number
-  /** L2 on touched linear weights (default l2). */
-  l2Bias?: number
-  /** Optimiser (default `'adagrad'`). */
-  optimizer?: OptimizerName
-  /** Init std of factors (default 0.01). */
-  initStd?: number
-  /** Per-row weights (e.g. up-weight rare positives); default all 1. */
-  weights?: ArrayLike<number>
-  /** Seed (required). */
-  seed: string | number
-}
-
-/** A fitted FM binary classifier. */
-export interface FmClassifier {
-  /** Global bias, linear weights and factors. */
-  readonly w0: number
-  /** Linear weights. */
-  readonly w: Float32Array
-  /** Factors `[numFeatures * dim]`. */
-  readonly V: Float32Array
-  /** Factor dimension. */
-  readonly dim: number
-  /** Mean weighted log-loss per epoch. */
-  readonly epochLoss: number[]
-  /**
-   * Probability of the positive class for each row of `rows`.
-   * @remarks O(nnz·dim); allocates the result only.
-   */
-  predict(rows: FeatureRows): Float32Array
-}
-
-/**
- * Fits a degree-2 FM as a plain binary classifier on labelled sparse rows (e.g. a fraud or spam
- * table read with `FmFeatureBuilder.addFeatureFile('item', …)`, its rows as `features.items`):
- * weighted logistic loss, SGD/Adagrad over a seeded shuffle each epoch. For rare positives pass
- * `weights` (say `(1 − p)/p` on positives).
- *
- * @param labels - 0/1 per row.
- * @throws Error for mismatched lengths or labels other than 0/1.
- * @remarks O(epochs·nnz·dim).
- */
-export function fitClassifier(rows: FeatureRows, labels: ArrayLike<number>, opts: FmClassifierOptions): FmClassifier {
-  const dim = opts.dim ?? 16
-  const epochs = opts.epochs ?? 10
-  const lr = opts.learningRate ?? 0.05
-  const l2 = opts.l2 ?? 1e-4
-  checkPositiveInt('dim', dim)
-  checkPositiveInt('epochs', epochs)
-  if (opts.seed === undefined || opts.seed === null) throw new Error('fitClassifier: a seed is required')
-  const n = rows.numRows
-  if (labels.length !== n) throw new Error(`fitClassifier: ${labels.length} labels for ${n} rows`)
-  const y = new Float32Array(n)
-  for (let r = 0; r < n; r++) {
-    if (labels[r] !== 0 && labels[r] !== 1) throw new Error(`fitClassifier: label of row ${r} is ${labels[r]}, expected 0 or 1`)
-    y[r] = labels[r]
-  }
-  const weights = opts.weights ? Float32Array.from(opts.weights) : EMPTY_F32
-  if (opts.weights && weights.length !== n) throw new Error(`fitClassifier: ${weights.length} weights for ${n} rows`)
-  let F = 0
-  for (let p = 0; p < rows.features.length; p++) if (rows.features[p] + 1 > F) F = rows.features[p] + 1
-  const rng = createRng(opts.seed).fork('fit')
-  const init = rng.fork('init').state
-  const V = new Float32Array(F * dim)
-  const std = opts.initStd ?? 0.01
-  for (let i = 0; i < V.length; i++) V[i] = std * prngNormal(init)
-  const optimizer = optimizerCode(opts.optimizer ?? 'adagrad')
-  const adagrad = optimizer === OPT_ADAGRAD
-  const views: FmViews = {
-    dim,
-    numItems: 0,
-    w0: new Float32Array(1),
-    w: new Float32Array(F),
-    V,
-    w0Acc: adagrad ? new Float32Array(1) : EMPTY_F32,
-    wAcc: adagrad ? new Float32Array(F) : EMPTY_F32,
-    VAcc: adagrad ? new Float32Array(F * dim) : EMPTY_F32,
-    optimizer,
-    loss: 0,
-    hp: new Float64Array(0),
-    l2,
-    l2Bias: opts.l2Bias ?? l2,
-    indptr: EMPTY_I32,
-    uPtr: EMPTY_I32,
-    uFeat: EMPTY_I32,
-    uVal: EMPTY_F32,
-    iPtr: EMPTY_I32,
-    iFeat: EMPTY_I32,
-    iVal: EMPTY_F32,
-    userFactors: EMPTY_F32,
-    ...allocFmScratch(0, dim),
-  }
-  const order = new Int32Array(n)
-  for (let r = 0; r < n; r++) order[r] = r
-  const shuffle = rng.fork('shuffle').state
-  const minLr = lr * 1e-3
-  const epochLoss: number[] = []
-  let wsum = 0
-  for (let r = 0; r < n; r++) wsum += weights.length ? weights[r] : 1
-  for (let e = 0; e < epochs; e++) {
-    shuffleInPlace(order, n, shuffle)
-    const rate = adagrad ? lr : scheduledRate(scheduleCode('linear'), lr, minLr, e / epochs)
-    const loss = fmClassifierStepRange(views, rows.indptr, rows.features, rows.values, y, weights, order, 0, n, rate)
-    epochLoss.push(wsum > 0 ? loss / wsum : 0)
-  }
-  const tmp = new Float64Array(dim)
-  return {
-    w0: views.w0[0],
-    w: views.w,
-    V,
-    dim,
-    epochLoss,
-    predict(test: FeatureRows): Float32Array {
-      const out = new Float32Array(test.numRows)
-      for (let r = 0; r < test.numRows; r++) {
-        // Features beyond the training dictionary have no parameters: they are skipped.
-        let lin = 0
-        let sq = 0
-        for (let f = 0; f < dim; f++) tmp[f] = 0
-        for (let p = test.indptr[r]; p < test.indptr[r + 1]; p++) {
-          const m = test.features[p]
-          if (m >= F) continue
-          const x = test.values[p]
-          lin += views.w[m] * x
-          for (let f = 0; f < dim; f++) {
-            const t = V[m * dim + f] * x
-            tmp[f] += t
-            sq += t * t
-          }
-        }
-        let ss = 0
-        for (let f = 0; f < dim; f++) ss += tmp[f] * tmp[f]
-        const c = views.w0[0] + lin + 0.5 * (ss - sq)
-        out[r] = 1 / (1 + Math.exp(-c))
-      }
-      return out
-    },
-  }
 }

@@ -7,6 +7,7 @@
  */
 import { SGNS_WASM_PLAIN, SGNS_WASM_SHARED } from './wasm/sgns-module.js'
 import { wasmModulePair } from '../wasm-modules.js'
+import { align16, createArena, createWasmMemory } from '../wasm/memory.js'
 import type { HsPaths } from './train.js'
 
 /** The module's exports (see `wasm/sgns.wat`). */
@@ -17,9 +18,6 @@ interface SgnsExports {
   sigmoid(x: number): number
 }
 
-const PAGE = 65536
-/** wasm32 addresses 4 GiB: 65536 pages. */
-const MAX_PAGES = 65536
 
 const modules = wasmModulePair(SGNS_WASM_PLAIN, SGNS_WASM_SHARED)
 
@@ -117,7 +115,6 @@ function copyInto(dst: Int32Array, src: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[i]
 }
 
-const align16 = (n: number): number => Math.ceil(n / 16) * 16
 
 /** True when `ids` is 0, 1, …, rows − 1. */
 function isIdentity(ids: Int32Array, rows: number): boolean {
@@ -137,12 +134,8 @@ export function createSgnsLayout(spec: SgnsLayoutSpec): SgnsLayout | null {
   if (dim % 4 !== 0) return null
   const hot = spec.privateRows && (spec.privateRows.rows0.length > 0 || spec.privateRows.rows1.length > 0) ? spec.privateRows : null
   if (hot && !(Number.isInteger(hot.mergeEvery) && hot.mergeEvery >= 1)) throw new RangeError(`createSgnsLayout: mergeEvery must be a positive integer, got ${hot.mergeEvery}`)
-  let at = 0
-  const take = (bytes: number): number => {
-    const o = at
-    at = align16(at + bytes)
-    return o
-  }
+  const arena = createArena()
+  const take = arena.take
   const syn0 = take(syn0Length * 4)
   const syn1 = take(syn1Length * 4)
   const codes = hs ? take(hs.codes.length * 4) : -1
@@ -161,11 +154,10 @@ export function createSgnsLayout(spec: SgnsLayoutSpec): SgnsLayout | null {
   const scratchBytes = Math.ceil(
     (align16(dim * 4) + align16(batchSize * 4) * 2 + align16(batchSize * k * 4) + 2 * (private0 + private1) * dim * 4) / 64,
   ) * 64
-  at = Math.ceil(at / 64) * 64
+  arena.alignTo(64)
   const scratch = take(scratchBytes * threads)
-  const pages = Math.max(1, Math.ceil(at / PAGE))
-  if (pages > MAX_PAGES) return null
-  const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages })
+  const memory = createWasmMemory(arena.size, shared)
+  if (!memory) return null
   const layout: SgnsLayout = {
     memory, shared, dim, k, batchSize, syn0, syn0Length, syn1, syn1Length, codes, points, offsets,
     private0, private1, ids0, ids1, map0, map1, mergeEvery: hot ? hot.mergeEvery : 1,

@@ -2,7 +2,7 @@
  * item2vec: skip-gram over user histories, with negatives from any Decoy sampler or a
  * hierarchical softmax.
  */
-import { createRng, itemCounts, shuffleInPlace } from '@decoy/core'
+import { checkAllocation, createRng, itemCounts, shuffleInPlace } from '@decoy/core'
 import { gemv, prngFloat, selectTopK } from '@decoy/core/kernels'
 import type { FactorView, IdMap, Interactions, Scorer, TopK } from '@decoy/core'
 import { buildHuffman } from './huffman.js'
@@ -17,6 +17,7 @@ import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { createEpochTracker } from '../train/stopping.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
+import { chooseKernel } from '../wasm/backend.js'
 import type { ModelHeader, StoredArray } from '../persist/format.js'
 
 // Variables, so that bundlers do not follow them into Node-only modules.
@@ -273,7 +274,7 @@ export function sentencesByTime(x: Interactions, order: 'time' | 'set' = 'time')
 }
 
 /**
- * A fitted (or to-be-fitted) item2vec model: {@link Recommender} over user histories, with
+ * A fitted (or to-be-fitted) item2vec model: {@link @decoy/core!index.Recommender | Recommender} over user histories, with
  * cosine `similarItems` and word2vec text export.
  */
 export class Item2Vec implements Model {
@@ -353,8 +354,8 @@ export class Item2Vec implements Model {
    *
    * Per epoch: users in a seeded random order; each history is subsampled (word2vec's rule),
    * ordered (time or shuffled set), and every (centre, context) pair inside the window becomes a
-   * batch slot `(user, context)`; the sampler draws `negatives` per slot, then {@link sgnsStep}
-   * (or {@link hsStep}) runs per slot. The learning rate falls linearly from `alpha` to
+   * batch slot `(user, context)`; the sampler draws `negatives` per slot, then {@link @decoy/models!kernels.sgnsStep | sgnsStep}
+   * (or {@link @decoy/models!kernels.hsStep | hsStep}) runs per slot. The learning rate falls linearly from `alpha` to
    * `minAlpha` with the share of sentence positions processed over all epochs, as in word2vec
    * (summed over threads when `workers` ≥ 2).
    *
@@ -383,13 +384,19 @@ export class Item2Vec implements Model {
     if (numItems <= 0) throw new Error('item2vec.fit: no items')
     if (o.userVector === 'recency' && !train.times) throw new Error("item2vec.fit: userVector 'recency' needs Interactions.times")
     const dim = o.dim
+    // syn0 and syn1 (plus private copies per worker), before anything is allocated.
+    checkAllocation(`item2vec with dim ${dim} on ${numItems} items`, [
+      { what: 'the input and output vectors', elements: 2 * numItems * dim, bytesPer: 4 },
+      { what: 'the negative buffer', elements: batchSize * o.negatives, bytesPer: 8 },
+    ], 'lower the dimension (--factors) or the batch size')
     const rng = createRng(opts.seed).fork('fit')
     const counts = itemCounts(train)
     const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)
     const sentences = sentencesByTime(train, o.order)
-    const kernel = opts.kernel ?? 'auto'
-    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`item2vec.fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const parallel = workers >= 2
+    if (parallel && typeof SharedArrayBuffer === 'undefined') {
+      throw new Error(`item2vec.fit: workers ≥ 2 needs Node worker threads (${MODELS_NODE}) and SharedArrayBuffer, which this engine lacks`)
+    }
     // Four copies per row (private and as-of-last-merge, syn0 and syn1) of dim float32s.
     const privateRows = opts.privateRows ?? Math.min(numItems, Math.floor(PRIVATE_BYTES / (16 * o.dim)))
     if (!(Number.isInteger(privateRows) && privateRows >= 0)) throw new Error(`item2vec.fit: privateRows must be a non-negative integer, got ${opts.privateRows}`)
@@ -399,15 +406,17 @@ export class Item2Vec implements Model {
     const tree = o.output === 'hs' ? buildHuffman(counts, numItems, o.minCount) : null
     const hs: HsPaths | null = tree ? { codes: tree.codes, points: tree.points, offsets: tree.offsets } : null
     const syn1Length = (tree ? Math.max(1, tree.numInner) : numItems) * dim
-    // The WebAssembly kernels update the parameters in their own memory, so syn0/syn1 live there.
-    let layout: SgnsLayout | null = null
-    if (kernel !== 'js' && wasmSimdSupported()) {
-      const privateSet = parallel && privateRows > 0 ? rowsToPrivatise(counts, keep, numItems, tree ? tree.numInner : -1, privateRows, batchSize) : null
-      layout = createSgnsLayout({ dim, k: o.negatives, batchSize, syn0Length: numItems * dim, syn1Length, threads: workers, shared: parallel, hs, privateRows: privateSet })
-    }
-    if (kernel === 'wasm' && layout === null) {
-      throw new Error(`item2vec.fit: kernel 'wasm' needs WebAssembly SIMD, dim a multiple of 4 (got ${dim}) and parameters under 4 GiB`)
-    }
+    // The one backend choice: the WebAssembly kernels update the parameters in their own memory,
+    // so syn0/syn1 live there when they run.
+    const { layout } = chooseKernel<SgnsLayout>(opts.kernel, 'item2vec.fit', {
+      covers: true,
+      supported: wasmSimdSupported,
+      layout: () => {
+        const privateSet = parallel && privateRows > 0 ? rowsToPrivatise(counts, keep, numItems, tree ? tree.numInner : -1, privateRows, batchSize) : null
+        return createSgnsLayout({ dim, k: o.negatives, batchSize, syn0Length: numItems * dim, syn1Length, threads: workers, shared: parallel, hs, privateRows: privateSet })
+      },
+      needs: `WebAssembly SIMD, dim a multiple of 4 (got ${dim}) and parameters under 4 GiB`,
+    })
     const arrays = layout ? layoutArrays(layout) : { syn0: f32(numItems * dim), syn1: f32(syn1Length) }
     const syn0 = arrays.syn0
     const syn1 = arrays.syn1

@@ -1,10 +1,10 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, createRng, userOfInteraction, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import { IdMap, checkAllocation, createRng, userOfInteraction, type FactorView, type Interactions, type TopK } from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { createDotScorer, createDotStepper, type DotStepperSpec } from '../train/dot-stepper.js'
-import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from '../train/dot-step-wasm.js'
+import { mfBackend } from './backend.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { gemmWasmSupported } from '../train/gemm.js'
 import { createSharedStepper, type SharedStepperSpec } from '../train/shared-step.js'
@@ -200,8 +200,6 @@ export class MatrixFactorization implements Model {
     const { seed, ...merged } = mergeFitConfig(c, opts, 'matrixFactorization')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
-    const kernel = opts.kernel ?? 'auto'
-    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`fit: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     if (opts.userChunk !== undefined) merged.userChunk = opts.userChunk
     if (opts.negativeWeight !== undefined) merged.negativeWeight = opts.negativeWeight
     if (!(Number.isInteger(merged.userChunk) && merged.userChunk >= 0)) {
@@ -215,46 +213,35 @@ export class MatrixFactorization implements Model {
     const dim = c.dim
     const useBias = c.bias && !c.normalize
     const normalize = c.normalize ? 1 : 0
-    // Batch-shared negatives (samplers shared, all): whole users per batch, one GEMM per batch.
+    // Batch-shared negatives (samplers shared, all): users' pairs grouped, one GEMM per batch, over
+    // plain arrays (the GEMM arena holds only the batch's copies).
     const shared = opts.sampler?.requires?.shared !== undefined
     if (shared && workers !== 1) {
       throw new Error(`fit: batch-shared negatives (sampler ${opts.sampler.config.kind}) run on one worker; set workers to 1`)
     }
-    // The WebAssembly kernel updates the parameters in its own memory, so they live there.
-    let layout: DotWasmLayout | null = null
-    const covered = !shared && dotWasmCovers({ dim, loss: loss.code, optimizer, normalize })
-    if (kernel !== 'js' && covered && dotWasmSupported()) {
-      layout = createDotWasmLayout({
-        dim,
-        k: merged.negatives,
-        batchSize: merged.batchSize,
-        rows: train.numUsers,
-        numItems: train.numItems,
-        bias: useBias,
-        adagrad: optimizer === OPT_ADAGRAD,
-        threads: workers,
-        shared: workers >= 2,
-      })
-    }
-    if (kernel === 'wasm' && layout === null && !(shared && gemmWasmSupported())) {
-      throw new Error(
-        `fit: kernel 'wasm' needs WebAssembly SIMD, loss bpr, logistic, gbce or softmax, normalize false, dim a multiple of 4 (got loss ${merged.loss}, normalize ${c.normalize}, dim ${dim}) and parameters under 4 GiB`,
-      )
-    }
-    let arrays: Record<string, Float32Array>
-    if (layout) {
-      arrays = dotWasmArrays(layout)
-      this.initialize(train, seed, arrays)
-    } else {
-      this.initialize(train, seed, null)
-      arrays = { left: this.userFactors, right: this.itemFactors }
-      if (useBias) arrays.bias = this.itemBias
-      if (optimizer === OPT_ADAGRAD) {
-        arrays.leftAcc = new Float32Array(this.userFactors.length)
-        arrays.rightAcc = new Float32Array(this.itemFactors.length)
-        if (useBias) arrays.biasAcc = new Float32Array(this.itemBias.length)
-      }
-    }
+    // Before anything is allocated: factors (twice with AdaGrad's accumulators), the negative buffer.
+    checkAllocation(`mf with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`, [
+      { what: 'the user and item factors', elements: (train.numUsers + train.numItems) * dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
+      { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
+      { what: 'score scratch', elements: train.numItems * 2, bytesPer: 4 },
+    ], 'lower the dimension (--dim) or the batch size × negatives')
+    // The backend decides which step kernel runs and where the parameters live (its memory).
+    const backend = mfBackend(shared ? 'js' : opts.kernel, {
+      dim,
+      k: merged.negatives,
+      batchSize: merged.batchSize,
+      rows: train.numUsers,
+      numItems: train.numItems,
+      bias: useBias,
+      loss: loss.code,
+      optimizer,
+      adagrad: optimizer === OPT_ADAGRAD,
+      normalize,
+      workers,
+      lossName: merged.loss,
+    })
+    const arrays = backend.arrays
+    this.initialize(train, seed, arrays)
     const spec: DotStepperSpec = {
       dim,
       numItems: train.numItems,
@@ -264,7 +251,7 @@ export class MatrixFactorization implements Model {
       normalize,
       l2: merged.l2,
       l2Bias: merged.l2Bias ?? merged.l2,
-      wasm: layout,
+      wasm: backend.wasm,
     }
     const sharedSpec: SharedStepperSpec = {
       dim,
@@ -275,7 +262,7 @@ export class MatrixFactorization implements Model {
       normalize,
       l2: merged.l2,
       l2Bias: merged.l2Bias ?? merged.l2,
-      wasm: kernel !== 'js',
+      wasm: opts.kernel !== 'js',
     }
     let live = arrays
     const target: TrainTarget = {
@@ -308,7 +295,7 @@ export class MatrixFactorization implements Model {
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
-    const ran = layout || (shared && kernel !== 'js' && gemmWasmSupported()) ? 'wasm' : 'js'
+    const ran = shared ? (opts.kernel !== 'js' && gemmWasmSupported() ? 'wasm' : 'js') : backend.kernel
     result.kernel = ran
     const negativesMode = shared ? 'batch-shared' : 'per-slot'
     result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, negativesMode, sampler: opts.sampler.config }
@@ -318,11 +305,10 @@ export class MatrixFactorization implements Model {
   }
 
   /**
-   * Allocates (or, with `into`, adopts the `left`, `right`, `bias` arrays of) the parameters for
-   * `train` and initialises them from `<seed>/fit/init`: same values either way.
+   * Adopts the backend's `left`, `right`, `bias` arrays as the parameters for `train` and
+   * initialises them from `<seed>/fit/init` (the same values whichever kernel runs).
    */
-  private initialize(train: Interactions, seed: string, into: Record<string, Float32Array> | null): void {
-    const dim = this.config.dim
+  private initialize(train: Interactions, seed: string, into: Record<string, Float32Array>): void {
     this.numUsers = train.numUsers
     this.numItems = train.numItems
     this.userIds = train.userIds
@@ -331,12 +317,12 @@ export class MatrixFactorization implements Model {
     this.seenItems = train.items
     const state = createRng(seed).fork('fit').fork('init').state
     const std = this.config.initStd
-    this.userFactors = into ? into.left : new Float32Array(train.numUsers * dim)
-    this.itemFactors = into ? into.right : new Float32Array(train.numItems * dim)
+    this.userFactors = into.left
+    this.itemFactors = into.right
     for (let i = 0; i < this.userFactors.length; i++) this.userFactors[i] = std * prngNormal(state)
     for (let i = 0; i < this.itemFactors.length; i++) this.itemFactors[i] = std * prngNormal(state)
     const useBias = this.config.bias && !this.config.normalize
-    this.itemBias = useBias ? (into?.bias ?? new Float32Array(train.numItems)) : EMPTY_F32
+    this.itemBias = useBias ? into.bias : EMPTY_F32
     this.itemBias.fill(0)
     this.scoreScratch = new Float32Array(train.numItems)
   }

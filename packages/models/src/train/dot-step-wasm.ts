@@ -220,7 +220,7 @@ export class DotWasmKernel {
     const k = layout.k
     const buf = layout.memory.buffer
     this.scratch = layout.scratch + slot * layout.scratchBytes
-    let at = this.scratch + align16(3 * 8 * (k + 1)) + align16(layout.dim * 4)
+    const at = this.scratch + align16(3 * 8 * (k + 1)) + align16(layout.dim * 4)
     this.slots = new WasmSlots(buf, at, B, k)
   }
 
