@@ -4,6 +4,7 @@
  *
  *   pnpm bench                 all groups
  *   pnpm bench samplers mf     only those groups
+ *   pnpm bench scale           1M, 5M and 25M-interaction logs (all groups: 1M and 5M only)
  */
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +24,9 @@ const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
   item2vec: async () => (await import('./item2vec.js')).benchItem2vec(),
   fm: async () => (await import('./fm.js')).benchFm(),
   shared: async () => (await import('./shared.js')).benchShared(),
+  rank: async () => (await import('./rank.js')).benchRank(),
+  // 1M, 5M and 25M when named (`pnpm bench scale`); 1M and 5M in a run of every group (25M takes minutes).
+  scale: async () => (await import('./scale.js')).benchScale(wanted.includes('scale')),
 }
 
 const self = fileURLToPath(import.meta.url)

@@ -98,9 +98,9 @@ describe('decoy: bad input exits 2 naming file, line and field', () => {
 
   it('unknown format', async () => {
     const p = file('ok.csv', 'user,item\n1,10\n')
-    const msg = expectOneLineError(await run(['data', 'stats', '--data', p, '--format', 'parquet']))
+    const msg = expectOneLineError(await run(['data', 'stats', '--data', p, '--format', 'xlsx']))
     expect(msg).toContain('--format')
-    expect(msg).toContain('"parquet"')
+    expect(msg).toContain('"xlsx"')
   })
 
   it('unknown dataset name or missing file', async () => {
@@ -108,10 +108,10 @@ describe('decoy: bad input exits 2 naming file, line and field', () => {
     expect(msg).toContain('nope.csv')
   })
 
-  it('test users that never occur in train', async () => {
+  it('test users that never occur in train (--strict)', async () => {
     const train = file('tr.tsv', 'user\titem\n1\t10\n1\t11\n2\t10\n')
     const test = file('te.tsv', 'user\titem\n1\t12\n7\t10\n')
-    const msg = expectOneLineError(await run(['eval', '--train', train, '--test', test, '--model', 'popularity']))
+    const msg = expectOneLineError(await run(['eval', '--train', train, '--test', test, '--model', 'popularity', '--strict']))
     expect(msg).toContain('te.tsv line 3')
     expect(msg).toContain('field "user"')
     expect(msg).toContain('"7"')
@@ -207,6 +207,32 @@ describe('decoy split → eval', () => {
     }
   })
 
+  it('test users and items absent from train: known users evaluated, both counted; --strict restores the error', async () => {
+    const { train, test } = await split()
+    const lines = readFileSync(test, 'utf8').trimEnd()
+    const known = lines.split('\n')[1].split('\t')[0]
+    const extra = `${lines}\n987654\t1\t5\n987654\t2\t5\n${known}\t987654\t5\n`
+    const withUnknown = file('unknown-test.tsv', extra)
+    for (const model of ['popularity']) {
+      const r = await run(['eval', '--train', train, '--test', withUnknown, '--model', model, '--json'])
+      expect(r.code).toBe(0)
+      const j = JSON.parse(r.out)
+      expect(j.unknown_users).toBe(1)
+      expect(j.unknown_user_interactions).toBe(2)
+      expect(j.unknown_items).toBe(1)
+      expect(j.users).toBe(200)
+      const base = JSON.parse((await run(['eval', '--train', train, '--test', test, '--model', model, '--json'])).out)
+      // The unknown item stays in its user's denominator: one more test interaction, recall cannot rise.
+      expect(j.test_interactions).toBe(base.test_interactions + 1)
+      expect(j.metrics['recall@20']).toBeLessThanOrEqual(base.metrics['recall@20'])
+      const text = await run(['eval', '--train', train, '--test', withUnknown, '--model', model])
+      expect(text.out).toMatch(/1 users absent from train not evaluated \(2 interactions\)/)
+      const msg = expectOneLineError(await run(['eval', '--train', train, '--test', withUnknown, '--model', model, '--strict']))
+      expect(msg).toContain('unknown-test.tsv')
+      expect(msg).toMatch(/987654/)
+    }
+  })
+
   it('--sampled metrics are flagged', async () => {
     const { train, test } = await split()
     const r = await run(['eval', '--train', train, '--test', test, '--model', 'popularity', '--sampled', '50', '--seed', '1', '--json'])
@@ -266,6 +292,7 @@ describe('decoy train → recommend / similar', () => {
     const j = JSON.parse(r.out)
     for (const key of ['ndcg@10', 'ndcg@20', 'recall@20', 'hr@10']) expect(typeof j.metrics[key]).toBe('number')
     expect(j.train_seconds).toBeGreaterThan(0)
+    expect(j.eval_seconds).toBeGreaterThan(0)
     expect(j.updates_per_second).toBeGreaterThan(0)
     expect(j.config).toMatchObject({ model: 'mf', dim: 8, loss: 'bpr', epochs: 2, negatives: 2, seed: '7', workers: 1, sampler: { kind: 'uniform' } })
     expect(typeof j.sampler_stats.draws).toBe('number')

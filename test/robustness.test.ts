@@ -99,7 +99,7 @@ cases.push({
 
 const SIZE = /needs about [\d.]+ [kMGTPE]?B \(\d+ bytes\) of memory.*over the limit of [\d.]+ [kMGT]?B \(\d+ bytes\)/
 cases.push(
-  { cls: 'resource', name: 'mf --factors 1e9', argv: () => ['train', '--train', TRAIN, '--sampler', 'uniform', '--factors', '1000000000'], says: new RegExp(`^mf with dim 1000000000 .*${SIZE.source}.*--factors`) },
+  { cls: 'resource', name: 'mf --factors 1e9', argv: () => ['train', '--train', TRAIN, '--sampler', 'uniform', '--factors', '1000000000'], says: new RegExp(`^mf with dim 1000000000 .*${SIZE.source}.*--dim`) },
   { cls: 'resource', name: 'mf --factors 1e7 under a 1 GB limit', env: { DECOY_MEMORY_LIMIT: '1GB' }, argv: () => ['train', '--train', TRAIN, '--sampler', 'uniform', '--factors', '10000000'], says: /needs about 2.80 GB .* over the limit of 1.00 GB \(1000000000 bytes\) \(DECOY_MEMORY_LIMIT\)/ },
   { cls: 'resource', name: 'fm --factors 1e9', argv: () => ['train', '--train', TRAIN, '--model', 'fm', '--sampler', 'uniform', '--factors', '1000000000'], says: new RegExp(`^fm with dim 1000000000 .*${SIZE.source}`) },
   { cls: 'resource', name: 'item2vec --factors 1e9', argv: () => ['train', '--train', TRAIN, '--model', 'item2vec', '--factors', '1000000000'], says: new RegExp(`^item2vec with dim 1000000000 .*${SIZE.source}`) },

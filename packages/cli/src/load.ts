@@ -1,13 +1,20 @@
 import type { Interactions } from '@decoy/core'
 import { DataError, IdMap } from '@decoy/core'
-import { OutputError, readInteractionsFile } from '@decoy/core/node'
+import { OutputError, readInteractions } from '@decoy/core/node'
 import { INPUT_FORMATS, loadDataset, loadInteractions, type InteractionsMeta } from '@decoy/datasets'
 import type { Args, OptionSpec } from './args.js'
 import type { CommandContext } from './command.js'
 import { InputError, UsageError } from './errors.js'
 
+/** `--strict` of the commands that evaluate on a test file. */
+export const STRICT_OPTION: OptionSpec = {
+  name: 'strict',
+  type: 'boolean',
+  description: 'a test user absent from train is an error (default: skipped, counted as unknown_users)',
+}
+
 /** The flags that name an input: `--<flag>`, `--format`, `--data-dir`, `--min-rating`. */
-export function dataOptions(flag: string, what = 'interactions: a file (CSV/TSV/Arrow IPC), a MovieLens directory, a dataset name, or synthetic[:k=v,…]'): OptionSpec[] {
+export function dataOptions(flag: string, what = 'interactions: a file (CSV/TSV, gzipped or not, Arrow IPC, Parquet), a Parquet folder, a MovieLens directory, a dataset name, or synthetic[:k=v,…]'): OptionSpec[] {
   return [
     { name: flag, type: 'string', value: '<path|name>', description: what },
     { name: 'format', type: 'string', value: '<fmt>', description: `force the input format: ${INPUT_FORMATS.join('|')}` },
@@ -90,28 +97,29 @@ export async function loadTrain(args: Args, ctx: CommandContext): Promise<Loaded
 
 /**
  * Loads a test file into the training file's id space: users and items are interned into the
- * train's maps, so internal ids agree. A test user who never occurs in train is a DataError naming
- * the file, line and field `user`. Test items never seen in train get ids `>= train.numItems`
- * (they stay in the metrics' denominators).
+ * train's maps, so internal ids agree. Test users and items never seen in train get ids beyond
+ * train's (`>= train.numUsers` / `numItems`): evaluation skips and counts such users and keeps such
+ * items in the denominators. With `strict`, an unknown test user is a DataError naming the file,
+ * line and field `user`.
  */
-export function loadTest(args: Args, train: Interactions, flag = 'test'): Interactions {
+export async function loadTest(args: Args, train: Interactions, flag = 'test', strict = false): Promise<Interactions> {
   const path = args.required(flag)
   const format = args.choice('format', INPUT_FORMATS)
-  if (format !== undefined && format !== 'csv' && format !== 'tsv' && format !== 'arrow') {
+  if (format !== undefined && format !== 'csv' && format !== 'tsv' && format !== 'arrow' && format !== 'parquet') {
     throw new UsageError(`--${flag} must be a file; --format ${format} is a dataset layout`)
   }
   const minRating = args.num('min-rating')
   let x: Interactions
   try {
-    x = readInteractionsFile(path, {
+    x = await readInteractions(path, {
       source: path,
-      format: format === 'arrow' ? 'arrow' : format === undefined ? undefined : 'text',
+      format: format === 'arrow' || format === 'parquet' ? format : format === undefined ? undefined : 'text',
       delimiter: format === 'csv' ? ',' : format === 'tsv' ? '\t' : undefined,
       minRating,
       // Copies: reading the test file must not grow the training maps a model keeps and saves.
       userIds: IdMap.from(train.userIds.toArray(), train.userIds.kind),
       itemIds: IdMap.from(train.itemIds.toArray(), train.itemIds.kind),
-      unknownUsers: 'error',
+      unknownUsers: strict ? 'error' : 'add',
     })
   } catch (e) {
     throw asInputError(e, path)

@@ -9,6 +9,9 @@ export function evalJson(r: EvalResult): Record<string, unknown> {
     test_interactions: r.testItems,
     unseen_test_items: r.unseenTestItems,
     masked_test_items: r.maskedTestItems,
+    unknown_users: r.unknownUsers ?? 0,
+    unknown_user_interactions: r.unknownUserInteractions ?? 0,
+    unknown_items: r.unknownItems ?? 0,
     sampled: r.sampled,
     ...(r.sampled ? { sampled_negatives: r.negatives, sampled_seed: r.seed } : {}),
     warnings: r.warnings,
@@ -37,6 +40,8 @@ function fmtMetric(v: number | undefined): string {
 export function evalSummary(r: EvalResult): string {
   const parts = [`${r.numUsers} test users`, `${r.testItems} test interactions`, `${r.unseenTestItems} with items unseen in train (kept in denominators)`]
   if (r.maskedTestItems > 0) parts.push(`${r.maskedTestItems} also in train (masked)`)
+  if ((r.unknownItems ?? 0) > 0) parts.push(`${r.unknownItems} distinct items absent from train`)
+  if ((r.unknownUsers ?? 0) > 0) parts.push(`${r.unknownUsers} users absent from train not evaluated (${r.unknownUserInteractions} interactions)`)
   let s = parts.join(', ') + '\n'
   if (r.sampled) s += `SAMPLED metrics (${r.negatives} negatives, seed ${r.seed}): biased, not comparable to full ranking\n`
   return s

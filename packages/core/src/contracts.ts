@@ -104,6 +104,30 @@ export interface FactorView extends Scorer {
   readonly itemFactors: Float32Array
 }
 
+/**
+ * The factors of a dot-product model, lent for blocked full ranking (evaluation, batch
+ * `recommend`, item similarity): `score(u, i) = (⟨userFactors_u, itemFactors_i⟩ + itemBias_i) +
+ * userBias_u`, the dot product accumulated in float32 in order (see `dotScoreRow`). A model that
+ * lends them promises its `scoreAll` writes exactly these scores, so the blocked and the per-user
+ * paths rank alike. An item bias of -Infinity marks an item never to recommend.
+ */
+export interface DotFactors {
+  /** Factor dimension. */
+  readonly dim: number
+  /** Rows of `userFactors`. */
+  readonly numUsers: number
+  /** Rows of `itemFactors`. */
+  readonly numItems: number
+  /** `[numUsers * dim]`, row stride `dim`. */
+  readonly userFactors: Float32Array
+  /** `[numItems * dim]`, row stride `dim`. */
+  readonly itemFactors: Float32Array
+  /** `[numItems]` added to every user's score of the item (absent: 0). */
+  readonly itemBias?: Float32Array | null
+  /** `[numUsers]` added to every score of the user (absent: 0). */
+  readonly userBias?: Float32Array | null
+}
+
 /** True when a scorer also lends factors. */
 export function isFactorView(s: Scorer | null | undefined): s is FactorView {
   return s != null && (s as FactorView).itemFactors instanceof Float32Array && typeof (s as FactorView).dim === 'number'
@@ -191,4 +215,9 @@ export interface Recommender {
   similarItems?(items: Int32Array, k: number): TopK
   /** Live scorer, safe to hand to a sampler. */
   scorer(): Scorer
+  /**
+   * The model's {@link DotFactors} when its scores are such dot products (null otherwise, e.g.
+   * cosine scores): blocked evaluation and batch ranking use them; others score user by user.
+   */
+  factors?(): DotFactors | null
 }

@@ -10,6 +10,8 @@ export interface DataErrorLocation {
   row?: number
   /** 0-based record batch index (Arrow inputs). */
   batch?: number
+  /** 0-based row group index (Parquet inputs); `row` is then the row within the row group. */
+  rowGroup?: number
 }
 
 /**
@@ -36,6 +38,8 @@ export class DataError extends Error {
   readonly row: number | undefined
   /** 0-based record batch index (Arrow). */
   readonly batch: number | undefined
+  /** 0-based row group index (Parquet). */
+  readonly rowGroup: number | undefined
   /** The problem alone, without the location prefix. */
   readonly detail: string
 
@@ -52,6 +56,7 @@ export class DataError extends Error {
     this.field = where.field
     this.row = where.row
     this.batch = where.batch
+    this.rowGroup = where.rowGroup
   }
 }
 
@@ -60,8 +65,9 @@ export function formatDataError(detail: string, where: DataErrorLocation): strin
   const parts: string[] = []
   let head = where.source ?? '<input>'
   if (where.line !== undefined) head += ` line ${where.line}`
-  if (where.batch !== undefined) head += ` record batch ${where.batch}`
-  if (where.row !== undefined) head += (where.batch !== undefined ? ',' : '') + ` row ${where.row}`
+  if (where.rowGroup !== undefined) head += ` row group ${where.rowGroup}`
+  else if (where.batch !== undefined) head += ` record batch ${where.batch}`
+  if (where.row !== undefined) head += (where.batch !== undefined || where.rowGroup !== undefined ? ',' : '') + ` row ${where.row}`
   parts.push(head)
   if (where.field !== undefined) parts.push(` field "${where.field}"`)
   return parts.join(',') + ': ' + detail

@@ -98,7 +98,7 @@ describe('loadInteractions', () => {
     expect(err).toBeInstanceOf(DataError)
     expect((err as DataError).line).toBe(3)
     expect((err as DataError).field).toBe('rating')
-    await expect(loadInteractions(bad, { format: 'parquet' })).rejects.toThrow(/Unknown format "parquet"; expected one of ml-100k/)
+    await expect(loadInteractions(bad, { format: 'xlsx' })).rejects.toThrow(/Unknown format "xlsx"; expected one of ml-100k/)
     await expect(loadInteractions('ml-1m', { format: 'ml-100k' })).rejects.toThrow(/ml-1m layout, which --format ml-100k cannot read/)
     await expect(loadInteractions('ml-3m')).rejects.toThrow(/neither a file, a directory nor a known dataset; known datasets: .*synthetic/)
     await expect(loadInteractions(join(root, 'nothing-here.csv'))).rejects.toThrow(/neither a file/)

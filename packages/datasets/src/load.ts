@@ -1,8 +1,8 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { buildInteractions } from '@decoy/core'
-import { readInteractionsFile } from '@decoy/core/node'
+import { readInteractions } from '@decoy/core/node'
 import type { Interactions, ParseOptions } from '@decoy/core'
 import { downloadDataset, unavailableMessage } from './download.js'
 import type { FetchLike } from './download.js'
@@ -133,7 +133,7 @@ async function loadDatasetFrom(name: string, opts: LoadDatasetOptions): Promise<
 }
 
 /** Formats accepted by {@link loadInteractions}'s `format` option (`--format` in the CLI). */
-export const INPUT_FORMATS = ['ml-100k', 'ml-1m', 'ml-10m', 'ml-20m', 'ml-25m', 'ml-latest-small', 'csv', 'tsv', 'arrow'] as const
+export const INPUT_FORMATS = ['ml-100k', 'ml-1m', 'ml-10m', 'ml-20m', 'ml-25m', 'ml-latest-small', 'csv', 'tsv', 'arrow', 'parquet'] as const
 
 /** One of {@link INPUT_FORMATS}. */
 export type InputFormat = (typeof INPUT_FORMATS)[number]
@@ -221,12 +221,14 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
 
 /**
  * Loads interactions from whatever the user named: a dataset name, `synthetic`, a directory in a
- * MovieLens layout, or a file (CSV/TSV/`::` text, or Arrow IPC).
+ * MovieLens layout, a folder of Parquet files, or a file (CSV/TSV/`::` text, gzip-compressed or
+ * not, Arrow IPC, Parquet).
  *
  * Resolution: `synthetic` / `synthetic:users=2000,clusters=16,seed=7` → the planted generator; an
- * existing directory → its MovieLens layout (`format` may force one); an existing file → Arrow when
- * `format` is `arrow` or the extension is `.arrow/.arrows/.feather/.ipc`, else text through
- * `parseInteractions` (`csv`/`tsv` force the delimiter); otherwise a dataset name → {@link loadDataset}.
+ * existing directory → its MovieLens layout (`format` may force one), else its Parquet files (hive
+ * `key=value/` partitions as columns); an existing file → `readInteractions` from `@decoy/core/node`
+ * (format told by the first bytes; `csv`/`tsv`/`arrow`/`parquet` force it); otherwise a dataset
+ * name → {@link loadDataset}.
  *
  * @param spec - name, `synthetic[:k=v,…]`, directory or file path.
  * @param opts - `format`, `seed` (synthetic), `minRating`, dataset options, parser options.
@@ -264,9 +266,14 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
       if (format === 'csv' || format === 'tsv' || format === 'arrow') {
         throw new Error(`${spec} is a directory; format ${format} needs a file`)
       }
-      const layout = isLayout ? (format as MovieLensLayout) : detectLayout(spec)
+      const layout = isLayout ? (format as MovieLensLayout) : format === 'parquet' ? null : detectLayout(spec)
       if (!layout) {
-        throw new Error(`${spec}: no MovieLens files found (expected u.data, ratings.dat or ratings.csv); pass a file, or --format`)
+        // A folder of Parquet files (Spark, DuckDB, pandas output; hive key=value partitions).
+        if (format === 'parquet' || hasParquet(spec)) {
+          const x = await readInteractions(spec, { ...opts.parse, source: spec, format: 'parquet', minRating: opts.minRating ?? opts.parse?.minRating })
+          return { interactions: x, meta: { name: spec, source: spec } }
+        }
+        throw new Error(`${spec}: no MovieLens files found (expected u.data, ratings.dat or ratings.csv) and no Parquet files; pass a file, or --format`)
       }
       // The CSV layout is shared by three releases: a folder named after one of them keeps its name.
       const base = basename(resolve(spec))
@@ -275,17 +282,14 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
       return { interactions: d.interactions, meta: { name, source: spec, items: d.items, users: d.users, tags: d.tags } }
     }
     if (isLayout) {
-      throw new Error(`${spec} is a file; format ${format} needs the dataset's directory (or use --format csv|tsv|arrow for a single file)`)
+      throw new Error(`${spec} is a file; format ${format} needs the dataset's directory (or use --format csv|tsv|arrow|parquet for a single file)`)
     }
-    // One reader for every interaction file (@decoy/core/node): it sniffs Arrow by extension and
-    // magic bytes, so a mis-named Arrow file is still read as Arrow rather than failing as text.
-    const x = readInteractionsFile(spec, {
-      ...opts.parse,
-      source: spec,
-      minRating: opts.minRating ?? opts.parse?.minRating,
-      format: format === 'arrow' ? 'arrow' : format === undefined ? undefined : 'text',
-      ...(format === 'csv' ? { delimiter: opts.parse?.delimiter ?? ',' } : format === 'tsv' ? { delimiter: '\t' as const } : {}),
-    })
+    // One reader for every file: text, gzip, Arrow IPC or Parquet, told apart by their first bytes.
+    const parse: ParseOptions = { ...opts.parse, source: spec, minRating: opts.minRating ?? opts.parse?.minRating }
+    if (format === 'csv') parse.delimiter = opts.parse?.delimiter ?? ','
+    if (format === 'tsv') parse.delimiter = '\t'
+    const forced = format === 'arrow' ? 'arrow' : format === 'parquet' ? 'parquet' : format === 'csv' || format === 'tsv' ? 'text' : undefined
+    const x = await readInteractions(spec, { ...parse, format: forced })
     return { interactions: x, meta: { name: spec, source: spec } }
   }
   if (isDatasetName(spec)) {
@@ -299,6 +303,17 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
     `${JSON.stringify(spec)} is neither a file, a directory nor a known dataset; known datasets: ${DATASET_NAMES.join(', ')}, ` +
       `or "synthetic" (offline demo data)`,
   )
+}
+
+/** True when the folder holds a Parquet file, at any depth below `key=value` or plain folders. */
+function hasParquet(dir: string, depth = 0): boolean {
+  if (depth > 8) return false
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('_') || e.name.startsWith('.')) continue
+    if (e.isFile() && /\.(parquet|parq|pq)$/i.test(e.name)) return true
+    if (e.isDirectory() && hasParquet(join(dir, e.name), depth + 1)) return true
+  }
+  return false
 }
 
 /** ml-20m, ml-25m and ml-latest-small share the CSV layout. */

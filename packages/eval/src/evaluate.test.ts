@@ -102,10 +102,10 @@ describe('evaluate: full ranking (hand-computed)', () => {
     expect(res.metrics['coverage@4']).toBe(1) // 5 scoreable items, all recommended
   })
 
-  it('names a test user unknown to train', () => {
+  it('names a test user unknown to train when strict', () => {
     const users = IdMap.from(['ann', 'bob', 'cy', 'dee'])
     const t = csr([[1], [], [], [2]], 6, users)
-    expect(() => evaluate(model, train, t, { k: [5] })).toThrow(/test user 3 \(external id "dee"\) does not occur in train/)
+    expect(() => evaluate(model, train, t, { k: [5], strict: true })).toThrow(/test user 3 \(external id "dee"\) does not occur in train/)
   })
 
   it('rejects bad options', () => {

@@ -1,10 +1,19 @@
-import type { FullScorer, Interactions } from '@decoy/core'
-import { createRng, itemCounts } from '@decoy/core'
+import type { DotFactors, FullScorer, Interactions, TopK } from '@decoy/core'
+import { createRng, dotTopK, itemCounts, type ExclusionRows } from '@decoy/core'
 import { containsSorted, prngBelow, selectTopK } from '@decoy/core/kernels'
 import { NUM_RANK_METRICS, RANK_METRIC_NAMES, rankingMetrics, singleRelevantMetrics } from './kernels/ranking.js'
 
-/** What {@link evaluate} needs from a model: its catalogue size and a full-catalogue scorer. */
-export type EvaluableModel = FullScorer
+/**
+ * What {@link evaluate} needs from a model: its catalogue size and a full-catalogue scorer; a model
+ * that also lends its {@link DotFactors} (`factors()`) is ranked by the blocked kernel.
+ */
+export type EvaluableModel = FullScorer & { factors?(): DotFactors | null }
+
+/**
+ * Computes the top k of many users over dot-product factors with the given rows masked, e.g. in
+ * worker threads (`dotTopKParallel` of `@decoy/core/node`). Must equal `dotTopK`'s result.
+ */
+export type TopKRunner = (factors: DotFactors, users: Int32Array, k: number, exclude: ExclusionRows[]) => Promise<TopK>
 
 /** Sampled-candidate protocol options (biased: see {@link evaluate}). */
 export interface SampledOptions {
@@ -30,6 +39,17 @@ export interface EvaluateOptions {
    * `sampled_<metric>@K` and flagged `sampled: true`.
    */
   sampled?: SampledOptions
+  /**
+   * Full-ranking path: `'auto'` (default) ranks by the blocked kernel when the model lends
+   * `factors()`, else user by user; `'per-user'` forces `scoreAll` + `selectTopK` per user. Both
+   * give identical results (a model lending factors scores exactly like them).
+   */
+  ranking?: 'auto' | 'per-user'
+  /**
+   * Throw on a test user who does not occur in train (id ≥ `train.numUsers`) instead of skipping
+   * the user and counting it in `unknownUsers`. Default false.
+   */
+  strict?: boolean
 }
 
 /** The outcome of {@link evaluate}. */
@@ -55,6 +75,18 @@ export interface EvalResult {
    * train. They stay in every denominator: dropping them would inflate recall and NDCG.
    */
   unseenTestItems: number
+  /**
+   * Distinct test users with test items who do not occur in train (id ≥ `train.numUsers`): not
+   * evaluated (no model can rank for them), counted here; `strict` makes them an error instead.
+   */
+  unknownUsers?: number
+  /** Test interactions of the {@link EvalResult.unknownUsers}, left out of every metric. */
+  unknownUserInteractions?: number
+  /**
+   * Distinct items of evaluated users' test rows absent from train (id ≥ `train.numItems`). Their
+   * interactions stay in the denominators (counted in `unseenTestItems`).
+   */
+  unknownItems?: number
   /**
    * Test interactions whose item is also in the user's train (or `exclude`) row. Masked items can
    * never be hit, so a non-zero count usually means a leaky split.
@@ -102,8 +134,16 @@ export const SAMPLED_WARNING =
  * @param test - held-out interactions in the same user and item id space.
  * @param opts - cut-offs, exclusion sets, user subset, sampled protocol.
  * @returns an {@link EvalResult}.
- * @throws Error naming the user when a test user does not occur in train (id ≥ `train.numUsers`),
- *   and on bad options.
+ * Test users who do not occur in train (id ≥ `train.numUsers`) are skipped and counted in
+ * `unknownUsers` (with `strict`, the first one is an error); test items absent from train stay in
+ * the denominators and are counted in `unknownItems`.
+ *
+ * Ranking: a model lending `factors()` (MF, FM, item2vec) is ranked by the blocked kernel
+ * (`dotTopK`: a SIMD [users × dim]·[dim × items] product with the top-k fused in, no score
+ * matrix); others by `scoreAll` user by user. Both give identical metrics; {@link evaluateAsync}
+ * takes a {@link TopKRunner} to rank in worker threads.
+ * @throws Error naming the user when `strict` and a test user does not occur in train, and on bad
+ *   options.
  * @example
  * ```ts
  * const res = evaluate(popularityRecommender(train), train, test, { k: [10, 20] })
@@ -118,10 +158,75 @@ export function evaluate(model: EvaluableModel, train: Interactions, test: Inter
   const ks = normaliseKs(opts.k)
   const numItems = model.numItems
   if (!Number.isInteger(numItems) || numItems < 1) throw new Error(`evaluate: model.numItems must be an integer >= 1, got ${numItems}`)
-  const users = selectUsers(train, test, opts.users)
+  const sel = selectUsers(train, test, opts.users, opts.strict === true)
   const exclude = opts.exclude ?? []
-  if (opts.sampled !== undefined) return evaluateSampled(model, train, test, exclude, users, ks, opts.sampled)
-  return evaluateFull(model, train, test, exclude, users, ks)
+  if (opts.sampled !== undefined) return withUnknown(evaluateSampled(model, train, test, exclude, sel.users, ks, opts.sampled), sel, train, test)
+  const factors = opts.ranking === 'per-user' ? null : factorsOf(model, train)
+  const top = factors ? dotTopK(factors, sel.users, ks[ks.length - 1], { exclude: [train, ...exclude] }) : null
+  return withUnknown(evaluateFull(model, train, test, exclude, sel.users, ks, top), sel, train, test)
+}
+
+/** Options of {@link evaluateAsync}: those of {@link evaluate} plus the top-k runner. */
+export interface EvaluateAsyncOptions extends EvaluateOptions {
+  /** Ranks dot-product models (e.g. in worker threads); without it, as {@link evaluate}. */
+  topK?: TopKRunner
+}
+
+/**
+ * {@link evaluate}, with the blocked ranking of a model lending `factors()` delegated to
+ * `opts.topK` (worker threads in Node: `(f, users, k, exclude) => dotTopKParallel(f, users, k,
+ * { exclude, workers: 2 })`). Same results as {@link evaluate}.
+ */
+export async function evaluateAsync(model: EvaluableModel, train: Interactions, test: Interactions, opts: EvaluateAsyncOptions): Promise<EvalResult> {
+  const runner = opts.topK
+  const factors = runner && opts.sampled === undefined && opts.ranking !== 'per-user' ? factorsOf(model, train) : null
+  if (!runner || !factors) return evaluate(model, train, test, opts)
+  const ks = normaliseKs(opts.k)
+  if (!Number.isInteger(model.numItems) || model.numItems < 1) throw new Error(`evaluate: model.numItems must be an integer >= 1, got ${model.numItems}`)
+  const sel = selectUsers(train, test, opts.users, opts.strict === true)
+  const exclude = opts.exclude ?? []
+  const top = await runner(factors, sel.users, ks[ks.length - 1], [train, ...exclude])
+  return withUnknown(evaluateFull(model, train, test, exclude, sel.users, ks, top), sel, train, test)
+}
+
+/** The model's factors when it lends usable ones (rows for every train user, its whole catalogue). */
+function factorsOf(model: EvaluableModel, train: Interactions): DotFactors | null {
+  const f = typeof model.factors === 'function' ? model.factors() : null
+  if (!f || f.numItems !== model.numItems || f.numUsers < train.numUsers) return null
+  return f
+}
+
+/** Adds the unknown-user and unknown-item counts to a result. */
+function withUnknown(r: EvalResult, sel: SelectedUsers, train: Interactions, test: Interactions): EvalResult {
+  r.unknownUsers = sel.unknownUsers
+  r.unknownUserInteractions = sel.unknownUserInteractions
+  r.unknownItems = countUnknownItems(train, test, sel.users)
+  if (sel.unknownUsers > 0) {
+    r.warnings.push(
+      `${sel.unknownUsers} test user(s) with ${sel.unknownUserInteractions} test interaction(s) do not occur in train and were not evaluated ` +
+        '(strict mode makes this an error)',
+    )
+  }
+  return r
+}
+
+/** Distinct items of the users' test rows with ids beyond train's catalogue. */
+function countUnknownItems(train: Interactions, test: Interactions, users: Int32Array): number {
+  const extra = test.numItems - train.numItems
+  if (extra <= 0) return 0
+  const seen = new Uint8Array(extra)
+  let n = 0
+  for (let x = 0; x < users.length; x++) {
+    const u = users[x]
+    for (let j = test.indptr[u]; j < test.indptr[u + 1]; j++) {
+      const it = test.items[j] - train.numItems
+      if (it >= 0 && seen[it] === 0) {
+        seen[it] = 1
+        n++
+      }
+    }
+  }
+  return n
 }
 
 /** Validates, deduplicates and sorts the cut-offs. */
@@ -133,14 +238,26 @@ function normaliseKs(k: number[]): Int32Array {
   return Int32Array.from(new Set(k)).sort()
 }
 
-/** Test users to evaluate: the given subset or every user with a test item; checks they occur in train. */
-function selectUsers(train: Interactions, test: Interactions, subset: Int32Array | undefined): Int32Array {
+/** Users to evaluate and the unknown ones left out. */
+interface SelectedUsers {
+  users: Int32Array
+  unknownUsers: number
+  unknownUserInteractions: number
+}
+
+/**
+ * Test users to evaluate: the given subset or every user with a test item, those unknown to train
+ * left out and counted (an error when `strict`).
+ */
+function selectUsers(train: Interactions, test: Interactions, subset: Int32Array | undefined, strict: boolean): SelectedUsers {
   const tp = test.indptr
   const candidates = subset ?? null
   const n = candidates ? candidates.length : test.numUsers
   const out = new Int32Array(n)
   const listed = candidates ? new Uint8Array(test.numUsers) : null
   let m = 0
+  let unknownUsers = 0
+  let unknownUserInteractions = 0
   for (let i = 0; i < n; i++) {
     const u = candidates ? candidates[i] : i
     if (listed) {
@@ -153,15 +270,22 @@ function selectUsers(train: Interactions, test: Interactions, subset: Int32Array
     }
     if (tp[u + 1] === tp[u]) continue
     if (u >= train.numUsers) {
-      throw new Error(
-        `evaluate: test user ${describeUser(test, u)} does not occur in train (train has ${train.numUsers} users); ` +
-          'build train and test over the same user id map and drop users unknown to train',
-      )
+      if (strict) {
+        throw new Error(
+          `evaluate: test user ${describeUser(test, u)} does not occur in train (train has ${train.numUsers} users); ` +
+            'build train and test over the same user id map and drop users unknown to train',
+        )
+      }
+      unknownUsers++
+      unknownUserInteractions += tp[u + 1] - tp[u]
+      continue
     }
     out[m++] = u
   }
-  if (m === 0) throw new Error('evaluate: no test user has a test item')
-  return m === n ? out : out.slice(0, m)
+  if (m === 0) {
+    throw new Error(unknownUsers > 0 ? `evaluate: none of the ${unknownUsers} test users with test items occurs in train` : 'evaluate: no test user has a test item')
+  }
+  return { users: m === n ? out : out.slice(0, m), unknownUsers, unknownUserInteractions }
 }
 
 function describeUser(x: Interactions, u: number): string {
@@ -246,6 +370,7 @@ function evaluateFull(
   exclude: Interactions[],
   users: Int32Array,
   ks: Int32Array,
+  top: TopK | null,
 ): EvalResult {
   const numItems = model.numItems
   const numK = ks.length
@@ -276,16 +401,33 @@ function evaluateFull(
     popCols,
   }
 
-  // The loop stays tiny on purpose: the model's scoreAll is the dominant cost, and a small caller
-  // lets the JIT inline it (and its gemv) here instead of calling it out of line.
-  const scores = run.scores
   const testPtr = test.indptr
   let numTest = 0
-  for (let idx = 0; idx < numUsers; idx++) {
-    const u = users[idx]
-    numTest += testPtr[u + 1] - testPtr[u]
-    model.scoreAll(u, scores)
-    rankUser(run, u, idx)
+  if (top) {
+    // Blocked ranking already masked and selected: record each user's list.
+    const topItems = run.topItems
+    for (let idx = 0; idx < numUsers; idx++) {
+      const u = users[idx]
+      numTest += testPtr[u + 1] - testPtr[u]
+      let found = 0
+      for (let r = 0; r < maxK; r++) {
+        const it = top.items[idx * top.k + r]
+        topItems[r] = it
+        if (it >= 0) found++
+      }
+      countTestItems(train, test, exclude, run.counts, numItems, u, run.tally)
+      recordUser(run, u, idx, found)
+    }
+  } else {
+    // The loop stays tiny on purpose: the model's scoreAll is the dominant cost, and a small caller
+    // lets the JIT inline it (and its gemv) here instead of calling it out of line.
+    const scores = run.scores
+    for (let idx = 0; idx < numUsers; idx++) {
+      const u = users[idx]
+      numTest += testPtr[u + 1] - testPtr[u]
+      model.scoreAll(u, scores)
+      rankUser(run, u, idx)
+    }
   }
   const bestRank = run.bestRank
   const tally = run.tally
@@ -319,6 +461,9 @@ function evaluateFull(
     testItems: numTest,
     unseenTestItems: tally[0],
     maskedTestItems: tally[1],
+    unknownUsers: 0,
+    unknownUserInteractions: 0,
+    unknownItems: 0,
     sampled: false,
     warnings,
   }
@@ -330,16 +475,23 @@ function rankUser(run: FullRun, u: number, idx: number): void {
   const numItems = run.numItems
   const exclude = run.exclude
   const test = run.test
+  const topItems = run.topItems
+  countTestItems(run.train, test, exclude, run.counts, numItems, u, run.tally)
+  maskRow(run.train, u, scores, numItems)
+  for (let x = 0; x < exclude.length; x++) maskRow(exclude[x], u, scores, numItems)
+  const found = selectTopK(scores, numItems, run.maxK, run.heapItems, run.heapScores, topItems, run.topScores, 0)
+  recordUser(run, u, idx, found)
+}
+
+/** Records every metric of user u (row idx) from its top list `run.topItems` (`found` real items). */
+function recordUser(run: FullRun, u: number, idx: number, found: number): void {
+  const test = run.test
   const ks = run.ks
   const maxK = run.maxK
   const topItems = run.topItems
   const block = run.block
   const counts = run.counts
   const bestRank = run.bestRank
-  countTestItems(run.train, test, exclude, counts, numItems, u, run.tally)
-  maskRow(run.train, u, scores, numItems)
-  for (let x = 0; x < exclude.length; x++) maskRow(exclude[x], u, scores, numItems)
-  const found = selectTopK(scores, numItems, maxK, run.heapItems, run.heapScores, topItems, run.topScores, 0)
 
   rankingMetrics(topItems, 0, test.items, test.indptr[u], test.indptr[u + 1], ks, run.numK, block, 0)
   const rankCols = run.rankCols
@@ -467,6 +619,9 @@ function evaluateSampled(
     testItems: numTest,
     unseenTestItems: tally[0],
     maskedTestItems: tally[1],
+    unknownUsers: 0,
+    unknownUserInteractions: 0,
+    unknownItems: 0,
     sampled: true,
     negatives,
     seed: String(sampled.seed),

@@ -1,5 +1,5 @@
-export type { EvaluableModel, EvaluateOptions, EvalResult, SampledOptions } from './evaluate.js'
-export { evaluate, SAMPLED_WARNING } from './evaluate.js'
+export type { EvaluableModel, EvaluateOptions, EvaluateAsyncOptions, EvalResult, SampledOptions, TopKRunner } from './evaluate.js'
+export { evaluate, evaluateAsync, SAMPLED_WARNING } from './evaluate.js'
 export type { PairedComparison, PairedOptions } from './paired.js'
 export { pairedComparison } from './paired.js'
 export type { PopularityRecommender } from './popularity.js'

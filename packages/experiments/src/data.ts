@@ -4,7 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path'
 import { IdMap, itemCounts, splitLeaveLast, splitRandom, splitTemporal, type Interactions } from '@decoy/core'
-import { readInteractionsFile } from '@decoy/core/node'
+import { readInteractions } from '@decoy/core/node'
 import { loadInteractions, type InteractionsMeta, type LoadInteractionsOptions } from '@decoy/datasets'
 import type { ExperimentConfig } from './config.js'
 
@@ -50,7 +50,7 @@ export async function loadExperimentData(config: ExperimentConfig, opts: LoadDat
     train = tr.interactions
     meta = tr.meta
     const testPath = at(config.test)
-    test = readInteractionsFile(testPath, {
+    test = await readInteractions(testPath, {
       source: testPath,
       minRating: config.minRating,
       // Copies, so that reading the test file cannot grow the training maps.

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js'
+import { dataConvertCommand } from './data-convert.js'
 import { dataStatsCommand } from './data-stats.js'
 import { evalCommand } from './eval.js'
 import { recommendCommand, similarCommand } from './recommend.js'
@@ -8,4 +9,4 @@ import { trainCommand } from './train.js'
 import { experimentCommand } from '@decoy/experiments'
 
 /** Every subcommand, in help order. */
-export const commands: readonly Command[] = [dataStatsCommand, splitCommand, evalCommand, sampleCommand, trainCommand, recommendCommand, similarCommand, experimentCommand]
+export const commands: readonly Command[] = [dataStatsCommand, dataConvertCommand, splitCommand, evalCommand, sampleCommand, trainCommand, recommendCommand, similarCommand, experimentCommand]

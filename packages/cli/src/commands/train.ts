@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { writeFileAtomic } from '@decoy/core/node'
 import { loadDataset } from '@decoy/datasets'
-import { evaluate, type EvalResult } from '@decoy/eval'
+import { evaluateAsync, type EvalResult } from '@decoy/eval'
 import { modelFamilies, modelKinds, optionFlag, type ModelMetadata, type OptionSpec } from '@decoy/models'
 import type { Args, OptionSpec as CommandOption } from '../args.js'
 import type { Command, CommandContext } from '../command.js'
 import { InputError, UsageError } from '../errors.js'
-import { asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
+import { STRICT_OPTION, asInputError, dataOptions, loadTest, loadTrain } from '../load.js'
+import { evalWorkers, topKRunner } from '../eval-runner.js'
 import { defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
 import { evalJson, evalSummary, metricsTable } from '../report.js'
 import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
@@ -125,7 +126,8 @@ export const trainCommand: Command = {
       description: 'step kernels, WebAssembly SIMD or TypeScript',
       defaultText: 'auto (wasm when WebAssembly SIMD is available, dim % 4 = 0 and, for mf/fm, the loss is not warp and scores are not cosine)',
     },
-    { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs)', defaultText: '1' },
+    { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs); also the evaluation threads', defaultText: '1 (evaluation: 2)' },
+    STRICT_OPTION,
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of initialisation, order and sampler streams', defaultText: '42' },
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
     { name: 'save', type: 'string', value: '<path>', description: 'save the model (Arrow IPC + JSON header), written atomically' },
@@ -135,7 +137,8 @@ export const trainCommand: Command = {
   notes:
     'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
     'JSON keys: model, metrics {"ndcg@10", "ndcg@20", "recall@20", "hr@10", …} (when --test is given), k, users,\n' +
-    'test_interactions, unseen_test_items, masked_test_items, sampled, warnings, train_seconds, updates_per_second,\n' +
+    'test_interactions, unseen_test_items, masked_test_items, unknown_users, unknown_user_interactions, unknown_items, sampled,\n' +
+    'warnings, train_seconds, eval_seconds (null without --test), updates_per_second,\n' +
     'updates, config (the full resolved configuration, sampler included), sampler_stats, epochs [{epoch, seconds, loss?,\n' +
     'updates?, pairs?, learningRate}], saved?.',
   async run(args, ctx) {
@@ -167,7 +170,7 @@ export const trainCommand: Command = {
       throw new UsageError(`train: sampler ${sampler!.config.kind} needs --batch-size >= ${minBatch}, got ${batch}`)
     }
     const { interactions: train, meta } = await loadTrain(args, ctx)
-    const test = args.has('test') ? loadTest(args, train) : null
+    const test = args.has('test') ? await loadTest(args, train, 'test', args.bool('strict')) : null
     // Options built from dataset metadata (FM's --features) need --dataset's metadata.
     if ((family.metadataOptions ?? []).some((key) => typeof options[key] === 'string' && (options[key] as string).trim() !== '')) {
       settings.metadata = await datasetMetadata(args, ctx)
@@ -195,7 +198,9 @@ export const trainCommand: Command = {
     }
     bar.done()
     let r: EvalResult | null = null
-    if (test) r = evaluate(outcome.model, train, test, { k })
+    const evalStart = performance.now()
+    if (test) r = await evaluateAsync(outcome.model, train, test, { k, strict: args.bool('strict'), topK: topKRunner(evalWorkers(args)) })
+    const evalSeconds = test ? (performance.now() - evalStart) / 1000 : null
     let saved: string | undefined
     const savePath = args.str('save')
     if (savePath) {
@@ -216,6 +221,7 @@ export const trainCommand: Command = {
       model: kind,
       ...(r ? evalJson(r) : { metrics: {} }),
       train_seconds: outcome.trainSeconds,
+      eval_seconds: evalSeconds,
       updates_per_second: outcome.updatesPerSecond,
       updates: outcome.updates,
       config: { ...outcome.config, k },
@@ -229,7 +235,7 @@ export const trainCommand: Command = {
     }
     let text = `model ${kind}, trained ${epochs} epochs in ${outcome.trainSeconds.toFixed(1)}s (${Math.round(outcome.updatesPerSecond).toLocaleString('en-US')} updates/s)\n`
     text += `config ${JSON.stringify(outcome.config)}\n`
-    if (r) text += metricsTable(r) + evalSummary(r)
+    if (r) text += metricsTable(r) + evalSummary(r) + `evaluated in ${evalSeconds!.toFixed(1)}s\n`
     if (saved) text += `saved ${saved}\n`
     ctx.io.stdout(text)
   },

@@ -74,38 +74,106 @@ export type ArrowInput = Table | RecordBatch | Iterable<RecordBatch>
 export function interactionsFromArrow(input: ArrowInput, opts: ArrowReadOptions = {}): Interactions {
   const source = opts.source ?? '<arrow>'
   const batches: Iterable<RecordBatch> = isTable(input) ? input.batches : isRecordBatch(input) ? [input] : input
-  const userIn = new IdInterner(opts.userIds, opts.unknownUsers !== 'error')
-  const itemIn = new IdInterner(opts.itemIds, true)
-  let cols: Resolved | undefined
-  let cap = 0
-  let users: Int32Array = new Int32Array(0)
-  let items: Int32Array = new Int32Array(0)
-  let weights: Float32Array | undefined
-  let times: Float64Array | undefined
-  let rows = 0
+  const builder = new ArrowLogBuilder(opts)
   let b = 0
-  // A single batch with zero-copy columns is kept as is; any later batch forces a copy.
-  let single: { users: Int32Array; items: Int32Array; weights?: Float32Array; times?: Float64Array } | undefined
-  const minRating = opts.minRating
+  for (const batch of batches) builder.push(batch, { source, batch: b++ })
+  return builder.finish({ source, batch: 0 })
+}
 
-  for (const batch of batches) {
-    if (!cols) cols = resolveColumns(batch, opts, source)
+/** Where a record batch came from, for error messages: a batch index, or a Parquet row group. */
+export interface BatchLocation {
+  /** File name or label. */
+  source: string
+  /** 0-based record batch index. */
+  batch?: number
+  /** 0-based Parquet row group index (rows are then rows of the row group). */
+  rowGroup?: number
+}
+type At = BatchLocation
+
+/**
+ * Builds {@link Interactions} from record batches pushed one at a time (from any source: an IPC
+ * stream read asynchronously, the row groups of Parquet files), so only the interaction columns
+ * grow while batches come and go. {@link interactionsFromArrow} is this over an iterable.
+ *
+ * @example
+ * ```ts
+ * const b = new ArrowLogBuilder({ minRating: 4 })
+ * for await (const batch of reader) b.push(batch, { source: 'log.arrows' })
+ * const x = b.finish({ source: 'log.arrows' })
+ * ```
+ * @remarks The columns of each batch are resolved by name, so batches of different files may
+ * order their columns differently; a single zero-copy batch is kept without copying.
+ */
+export class ArrowLogBuilder {
+  private readonly userIn: IdInterner
+  private readonly itemIn: IdInterner
+  private cap = 0
+  private users: Int32Array = new Int32Array(0)
+  private items: Int32Array = new Int32Array(0)
+  private weights: Float32Array | undefined
+  private times: Float64Array | undefined
+  private rows = 0
+  private batches = 0
+  private hasRating: boolean | undefined
+  private hasTime: boolean | undefined
+  // A single batch with zero-copy columns is kept as is; any later batch forces a copy.
+  private single: { users: Int32Array; items: Int32Array; weights?: Float32Array; times?: Float64Array } | undefined
+
+  /** @param opts - column names, implicit threshold, duplicate policy, shared id maps. */
+  constructor(private readonly opts: ArrowReadOptions = {}) {
+    this.userIn = new IdInterner(opts.userIds, opts.unknownUsers !== 'error')
+    this.itemIn = new IdInterner(opts.itemIds, true)
+  }
+
+  /**
+   * Adds the rows of one record batch.
+   * @param batch - the batch; its columns are found by name (or index) as in {@link ArrowReadOptions}.
+   * @param at - where it came from, named by every error about it.
+   * @throws {@link DataError} naming `at`, the row and the field.
+   */
+  push(batch: RecordBatch, at: BatchLocation): void {
+    const opts = this.opts
+    const userIn = this.userIn
+    const itemIn = this.itemIn
+    const minRating = opts.minRating
+    const cols = resolveColumns(batch, opts, at)
+    // Every batch must agree on which optional columns exist (files of one dataset may differ).
+    const hasR = cols.rating >= 0
+    const hasT = cols.timestamp >= 0
+    if (this.hasRating === undefined) {
+      this.hasRating = hasR
+      this.hasTime = hasT
+    } else if (this.hasRating !== hasR || this.hasTime !== hasT) {
+      const what = this.hasRating !== hasR ? 'rating' : 'timestamp'
+      const here = what === 'rating' ? hasR : hasT
+      const msg = here ? `a "${what}" column appears here but not in the batches before` : `the "${what}" column of the batches before is missing here`
+      throw new DataError(msg, { ...at, field: what })
+    }
     const len = batch.numRows
-    const where = (row: number, field: string): { source: string; batch: number; row: number; field: string } => ({ source, batch: b, row, field })
-    const bu = idColumn(batch.data.children[cols.user], userIn, cols.names[cols.user], source, b)
-    const bi = idColumn(batch.data.children[cols.item], itemIn, cols.names[cols.item], source, b)
+    const where = (row: number, field: string): At & { row: number; field: string } => ({ ...at, row, field })
+    for (const c of [cols.user, cols.item, cols.rating, cols.timestamp]) if (c >= 0) checkColumnData(batch.data.children[c], len, cols.names[c], at)
+    const bu = idColumn(batch.data.children[cols.user], userIn, cols.names[cols.user], at)
+    const bi = idColumn(batch.data.children[cols.item], itemIn, cols.names[cols.item], at)
     for (let r = 0; r < len && !userIn.allowNew; r++) {
       if (bu[r] < 0) {
         const v = vectorValue(batch, cols.user, r)
         throw new DataError(`unknown user ${quoteValue(String(v))}: it does not occur in the shared user ids (e.g. the training data)`, where(r, cols.names[cols.user]))
       }
     }
-    const bw = cols.rating >= 0 ? numberColumn(batch.data.children[cols.rating], 'f32', cols.names[cols.rating], source, b) as Float32Array : undefined
-    const bt = cols.timestamp >= 0 ? numberColumn(batch.data.children[cols.timestamp], 'f64', cols.names[cols.timestamp], source, b) as Float64Array : undefined
+    const bw = hasR ? (numberColumn(batch.data.children[cols.rating], 'f32', cols.names[cols.rating], at) as Float32Array) : undefined
+    const bt = hasT ? (numberColumn(batch.data.children[cols.timestamp], 'f64', cols.names[cols.timestamp], at) as Float64Array) : undefined
     if (bw) {
       for (let r = 0; r < len; r++) {
         const v = bw[r]
-        if (v - v !== 0) throw new DataError(`${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.rating]))
+        if (v - v !== 0) {
+          // A finite double (or int64) beyond float32's range became Infinity when stored as a rating.
+          const raw = Number(vectorValue(batch, cols.rating, r))
+          const detail = Number.isFinite(raw)
+            ? `${raw} is beyond the range of a 32-bit float (±3.4e38), in which ratings are stored`
+            : `${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`
+          throw new DataError(detail, where(r, cols.names[cols.rating]))
+        }
       }
     }
     if (bt) {
@@ -114,30 +182,36 @@ export function interactionsFromArrow(input: ArrowInput, opts: ArrowReadOptions 
         if (v - v !== 0) throw new DataError(`${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.timestamp]))
       }
     }
-    if (minRating === undefined && b === 0 && rows === 0) {
-      single = { users: bu, items: bi, weights: bw, times: bt }
-      rows = len
-      b++
-      continue
+    this.batches++
+    if (minRating === undefined && this.batches === 1 && this.rows === 0) {
+      this.single = { users: bu, items: bi, weights: bw, times: bt }
+      this.rows = len
+      return
     }
+    const single = this.single
     if (single) {
       // A second batch: move the first one into growable columns.
-      cap = Math.max(1024, 2 * (rows + len))
-      users = new Int32Array(cap)
-      items = new Int32Array(cap)
-      users.set(single.users)
-      items.set(single.items)
-      if (single.weights) (weights = new Float32Array(cap)).set(single.weights)
-      if (single.times) (times = new Float64Array(cap)).set(single.times)
-      single = undefined
+      this.cap = Math.max(1024, 2 * (this.rows + len))
+      this.users = new Int32Array(this.cap)
+      this.items = new Int32Array(this.cap)
+      this.users.set(single.users)
+      this.items.set(single.items)
+      if (single.weights) (this.weights = new Float32Array(this.cap)).set(single.weights)
+      if (single.times) (this.times = new Float64Array(this.cap)).set(single.times)
+      this.single = undefined
     }
-    if (rows + len > cap) {
-      cap = Math.max(1024, 2 * (rows + len))
-      users = growI32(users, cap)
-      items = growI32(items, cap)
-      if (bw) weights = growF32(weights ?? new Float32Array(0), cap)
-      if (bt) times = growF64(times ?? new Float64Array(0), cap)
+    if (this.rows + len > this.cap) {
+      this.cap = Math.max(1024, 2 * (this.rows + len))
+      this.users = growI32(this.users, this.cap)
+      this.items = growI32(this.items, this.cap)
+      if (bw) this.weights = growF32(this.weights ?? new Float32Array(0), this.cap)
+      if (bt) this.times = growF64(this.times ?? new Float64Array(0), this.cap)
     }
+    const users = this.users
+    const items = this.items
+    const weights = this.weights
+    const times = this.times
+    let rows = this.rows
     for (let r = 0; r < len; r++) {
       if (minRating !== undefined && bw![r] < minRating) continue
       users[rows] = bu[r]
@@ -146,15 +220,25 @@ export function interactionsFromArrow(input: ArrowInput, opts: ArrowReadOptions 
       if (bt) times![rows] = bt[r]
       rows++
     }
-    b++
+    this.rows = rows
   }
-  if (!cols) throw new DataError('no record batches', { source })
-  if (rows === 0 && minRating === undefined) throw new DataError('no rows', { source, batch: 0 })
-  const c = single ?? { users, items, weights, times }
-  return buildInteractions(
-    { users: c.users, items: c.items, weights: c.weights, times: c.times, length: rows },
-    { userIds: userIn.map, itemIds: itemIn.map, numUsers: userIn.map.size, numItems: itemIn.map.size, duplicates: opts.duplicates },
-  )
+
+  /**
+   * The CSR of every row pushed.
+   * @param at - named by the error when nothing was pushed.
+   * @throws {@link DataError} for no batches, or no rows (without `minRating`).
+   */
+  finish(at: BatchLocation): Interactions {
+    if (this.batches === 0) throw new DataError('no record batches', { source: at.source })
+    if (this.rows === 0 && this.opts.minRating === undefined) throw new DataError('no rows', at)
+    const c = this.single ?? { users: this.users, items: this.items, weights: this.weights, times: this.times }
+    const userIn = this.userIn
+    const itemIn = this.itemIn
+    return buildInteractions(
+      { users: c.users, items: c.items, weights: c.weights, times: c.times, length: this.rows },
+      { userIds: userIn.map, itemIds: itemIn.map, numUsers: userIn.map.size, numItems: itemIn.map.size, duplicates: this.opts.duplicates },
+    )
+  }
 }
 
 function isTable(x: ArrowInput): x is Table {
@@ -165,21 +249,26 @@ function isRecordBatch(x: ArrowInput): x is RecordBatch {
   return (x as RecordBatch).data !== undefined && (x as RecordBatch).schema !== undefined && typeof (x as RecordBatch).numRows === 'number'
 }
 
-function resolveColumns(batch: RecordBatch, opts: ArrowReadOptions, source: string): Resolved {
-  const names = batch.schema.fields.map((f) => f.name)
+function resolveColumns(batch: RecordBatch, opts: ArrowReadOptions, at: At): Resolved {
+  // A corrupt schema can give a field without a name.
+  const names = batch.schema.fields.map((f) => (typeof f.name === 'string' ? f.name : ''))
   const lower = names.map((s) => s.toLowerCase())
+  for (let f = 1; f < names.length; f++) {
+    const k = lower.indexOf(lower[f])
+    if (k < f) throw new DataError(`the schema names column "${names[f]}" twice (fields ${k + 1} and ${f + 1})`, { ...at, field: names[f] })
+  }
   const cols = opts.columns ?? {}
   const find = (role: Role, required: boolean): number => {
     const c = cols[role]
     if (typeof c === 'number') {
       if (!Number.isInteger(c) || c < 0 || c >= names.length) {
-        throw new DataError(`column index ${c} for "${role}" is out of range: the schema has ${names.length} fields`, { source, batch: 0, field: role })
+        throw new DataError(`column index ${c} for "${role}" is out of range: the schema has ${names.length} fields`, { ...at, field: role })
       }
       return c
     }
     if (typeof c === 'string') {
       const i = lower.indexOf(c.toLowerCase())
-      if (i < 0) throw new DataError(`missing column "${c}" in schema (${names.join(', ')})`, { source, batch: 0, field: c })
+      if (i < 0) throw new DataError(`missing column "${c}" in schema (${names.join(', ')})`, { ...at, field: c })
       return i
     }
     for (const a of ALIASES[role]) {
@@ -187,11 +276,7 @@ function resolveColumns(batch: RecordBatch, opts: ArrowReadOptions, source: stri
       if (i >= 0) return i
     }
     if (required) {
-      throw new DataError(`missing required column "${role}" in schema (${names.join(', ')}); expected one of ${ALIASES[role].join(', ')}`, {
-        source,
-        batch: 0,
-        field: role,
-      })
+      throw new DataError(`missing required column "${role}" in schema (${names.join(', ')}); expected one of ${ALIASES[role].join(', ')}`, { ...at, field: role })
     }
     return -1
   }
@@ -247,17 +332,17 @@ function timeScale(type: DataType): number {
 }
 
 /** A rating (Float32) or time (Float64, seconds) column; zero-copy when the type already matches. */
-function numberColumn(data: Data, kind: 'f32' | 'f64', field: string, source: string, batch: number): Float32Array | Float64Array {
+function numberColumn(data: Data, kind: 'f32' | 'f64', field: string, at: At): Float32Array | Float64Array {
   const len = data.length
   const nul = firstNull(data, len)
-  if (nul >= 0) throw new DataError('null value, expected a number', { source, batch, row: nul, field })
+  if (nul >= 0) throw new DataError('null value, expected a number', { ...at, row: nul, field })
   const t = data.type
   const id = t.typeId
   if (id !== Type.Int && id !== Type.Float && id !== Type.Timestamp && id !== Type.Date) {
-    throw new DataError(`column type ${String(t)} is not numeric`, { source, batch, field })
+    throw new DataError(`column type ${String(t)} is not numeric`, { ...at, field })
   }
   if (id === Type.Float && (t as unknown as { precision: number }).precision === 0) {
-    throw new DataError(`column type ${String(t)} (float16) is not supported`, { source, batch, field })
+    throw new DataError(`column type ${String(t)} (float16) is not supported`, { ...at, field })
   }
   const vals = data.values as unknown
   if (kind === 'f32' && vals instanceof Float32Array) return vals.subarray(0, len)
@@ -268,22 +353,30 @@ function numberColumn(data: Data, kind: 'f32' | 'f64', field: string, source: st
 }
 
 /** Internal ids of an id column, -1 for unknown users when new ids are not allowed. */
-function idColumn(data: Data, inn: IdInterner, field: string, source: string, batch: number): Int32Array {
+function idColumn(data: Data, inn: IdInterner, field: string, at: At): Int32Array {
   const len = data.length
   const nul = firstNull(data, len)
-  if (nul >= 0) throw new DataError('null id', { source, batch, row: nul, field })
+  if (nul >= 0) throw new DataError('null id', { ...at, row: nul, field })
   const t = data.type
   if (t.typeId === Type.Dictionary) {
     const dict = data.dictionary as Vector
     const nd = dict.length
     const remap = new Int32Array(nd)
     let identity = true
+    const dictData = dict.data.length === 1 ? dict.data[0] : undefined
+    const strict = dictData && (dictData.type.typeId === Type.Utf8 || dictData.type.typeId === Type.LargeUtf8) ? makeGetter(dictData, field, at) : undefined
     for (let k = 0; k < nd; k++) {
-      const id = internValue(inn, dict.get(k), field, source, batch, -1)
+      const id = internValue(inn, strict ? strict(k) : dict.get(k), field, at, -1)
       remap[k] = id
       if (id !== k) identity = false
     }
     const idx = data.values as unknown as ArrayLike<number>
+    if (!(idx instanceof BigInt64Array || idx instanceof BigUint64Array)) {
+      for (let r = 0; r < len; r++) {
+        const k = idx[r]
+        if (!(k >= 0 && k < nd)) throw new DataError(`dictionary index ${k} is outside the dictionary of ${nd} values (corrupt data)`, { ...at, row: r, field })
+      }
+    }
     if (identity && idx instanceof Int32Array) return idx.subarray(0, len)
     const out = new Int32Array(len)
     if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
@@ -299,7 +392,7 @@ function idColumn(data: Data, inn: IdInterner, field: string, source: string, ba
     if (inn.mode === 1) {
       const tmp = new Float64Array(len)
       readNumbers(data, len, tmp, 1)
-      for (let r = 0; r < len; r++) out[r] = internValue(inn, String(tmp[r]), field, source, batch, r)
+      for (let r = 0; r < len; r++) out[r] = internValue(inn, String(tmp[r]), field, at, r)
       return out
     }
     const vals = data.values as unknown as ArrayLike<number>
@@ -309,36 +402,61 @@ function idColumn(data: Data, inn: IdInterner, field: string, source: string, ba
       const tmp = new Float64Array(len)
       readNumbers(data, len, tmp, 1)
       for (let r = 0; r < len; r++) {
-        if (!Number.isSafeInteger(tmp[r])) throw new DataError(`id ${tmp[r]} is beyond the safe integer range`, { source, batch, row: r, field })
+        if (!Number.isSafeInteger(tmp[r])) throw new DataError(`id ${tmp[r]} is beyond the safe integer range`, { ...at, row: r, field })
         out[r] = inn.internInt(tmp[r])
       }
     }
     return out
   }
   if (t.typeId === Type.Utf8 || t.typeId === Type.LargeUtf8 || t.typeId === Type.Float) {
-    const v = makeGetter(data)
-    for (let r = 0; r < len; r++) out[r] = internValue(inn, v(r), field, source, batch, r)
+    const v = makeGetter(data, field, at)
+    for (let r = 0; r < len; r++) out[r] = internValue(inn, v(r), field, at, r)
     return out
   }
-  throw new DataError(`column type ${String(t)} cannot hold ids (expected integers, strings or a dictionary)`, { source, batch, field })
+  throw new DataError(`column type ${String(t)} cannot hold ids (expected integers, strings or a dictionary)`, { ...at, field })
 }
 
-function makeGetter(data: Data): (r: number) => unknown {
+const strictDecoder = new TextDecoder('utf-8', { fatal: true })
+
+/** Value getter of a float or string column; strings are decoded strictly (invalid UTF-8 is a DataError). */
+/** A column whose length or buffers disagree with its batch (corrupt or hand-built data) is a DataError, not a silent zero. */
+function checkColumnData(data: Data, rows: number, field: string, at: At): void {
+  if (data.length !== rows) throw new DataError(`column has ${data.length} values in a batch of ${rows} rows (corrupt data)`, { ...at, field })
+  const t = data.type.typeId
+  const vals = data.values as unknown as { length: number } | undefined
+  const wide = vals instanceof BigInt64Array || vals instanceof BigUint64Array
+  if (t === Type.Utf8 || t === Type.LargeUtf8) {
+    const off = data.valueOffsets as unknown as { length: number } | undefined
+    if (!off || off.length < rows + 1) throw new DataError('string offsets are shorter than the column (corrupt data)', { ...at, field })
+  } else if ((t === Type.Int || t === Type.Float || t === Type.Dictionary || t === Type.Timestamp || t === Type.Date) && vals !== undefined) {
+    const per = t === Type.Date && !wide && (data.type as unknown as { unit: DateUnit }).unit === DateUnit.MILLISECOND ? 2 : 1
+    if (vals.length < rows * per) throw new DataError(`column data holds ${vals.length} values for ${rows} rows (corrupt data)`, { ...at, field })
+  }
+}
+
+function makeGetter(data: Data, field: string, at: At): (r: number) => unknown {
   if (data.type.typeId === Type.Float) {
     const vals = data.values as unknown as Float64Array
     return (r) => vals[r]
   }
   const offsets = data.valueOffsets as unknown as ArrayLike<number | bigint>
   const bytes = data.values as unknown as Uint8Array
-  const dec = new TextDecoder()
-  return (r) => dec.decode(bytes.subarray(Number(offsets[r]), Number(offsets[r + 1])))
+  return (r) => {
+    const b = bytes.subarray(Number(offsets[r]), Number(offsets[r + 1]))
+    try {
+      return strictDecoder.decode(b)
+    } catch {
+      // Replacement characters would merge distinct ids.
+      throw new DataError(`id ${quoteValue(new TextDecoder().decode(b))} is not valid UTF-8 text`, { ...at, row: r, field })
+    }
+  }
 }
 
 const INT_RE = /^-?(0|[1-9]\d{0,14})$/
 
 /** Interns one external id value (from a dictionary or a string column). */
-function internValue(inn: IdInterner, v: unknown, field: string, source: string, batch: number, row: number): number {
-  const where = row >= 0 ? { source, batch, row, field } : { source, batch, field }
+function internValue(inn: IdInterner, v: unknown, field: string, at: At, row: number): number {
+  const where = row >= 0 ? { ...at, row, field } : { ...at, field }
   if (typeof v === 'bigint') v = Number(v)
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v)) throw new DataError(`id ${v} is not an integer`, where)

@@ -1,4 +1,4 @@
-export { interactionsFromArrow } from './from-arrow.js'
-export type { ArrowReadOptions, ArrowInput } from './from-arrow.js'
-export { interactionsToArrow, writeArrowIpc, readArrowIpc, isArrowIpc, arrowTableFromColumns } from './to-arrow.js'
+export { interactionsFromArrow, ArrowLogBuilder } from './from-arrow.js'
+export type { ArrowReadOptions, ArrowInput, BatchLocation } from './from-arrow.js'
+export { interactionsToArrow, writeArrowIpc, readArrowIpc, arrowIpcBatches, isArrowIpc, arrowTableFromColumns } from './to-arrow.js'
 export type { ToArrowOptions } from './to-arrow.js'

@@ -15,6 +15,7 @@ import type { Interactions } from '../contracts.js'
 import { DataError } from '../errors.js'
 import type { IdMap } from '../id-map.js'
 import { interactionsFromArrow, type ArrowReadOptions } from './from-arrow.js'
+import { checkIpcFile, checkIpcStream } from './ipc-check.js'
 
 /** Options of {@link interactionsToArrow}. */
 export interface ToArrowOptions {
@@ -138,7 +139,25 @@ export function isArrowIpc(bytes: Uint8Array): boolean {
  */
 export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): Interactions {
   const source = opts.source ?? '<arrow>'
+  return interactionsFromArrow(arrowIpcBatches(bytes, source), opts)
+}
+
+/**
+ * The record batches of Arrow IPC bytes (file or stream format), read lazily; any failure inside
+ * the Arrow library becomes a {@link DataError} naming the source and the record batch.
+ *
+ * The framing and metadata are checked first (`ipc-check.ts`): the library trusts them, and a
+ * corrupt count made it loop or exhaust memory.
+ *
+ * @param bytes - IPC file or stream bytes.
+ * @param source - name of the input in errors.
+ * @returns an iterable of record batches.
+ * @throws {@link DataError} for bytes that are not Arrow IPC, or a truncated or corrupt file.
+ */
+export function arrowIpcBatches(bytes: Uint8Array, source: string): Iterable<RecordBatch> {
   if (!isArrowIpc(bytes)) throw new DataError('not an Arrow IPC file or stream (no ARROW1 magic, no stream message)', { source })
+  if (bytes[0] === MAGIC[0]) checkIpcFile(bytes, source)
+  else checkIpcStream(bytes, source)
   let reader: RecordBatchReader
   try {
     reader = RecordBatchReader.from(bytes) as RecordBatchReader
@@ -146,10 +165,10 @@ export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): In
     reader.open()
     if (reader.isAsync()) throw new Error('the reader is asynchronous')
   } catch (e) {
-    throw new DataError(`cannot read Arrow IPC: ${(e as Error).message}`, { source })
+    throw arrowFailure(e, source)
   }
   let b = 0
-  const batches: Iterable<RecordBatch> = {
+  return {
     [Symbol.iterator]() {
       return {
         next(): IteratorResult<RecordBatch> {
@@ -157,7 +176,7 @@ export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): In
           try {
             r = reader.next() as IteratorResult<RecordBatch>
           } catch (e) {
-            throw new DataError(`cannot read Arrow IPC: ${(e as Error).message}`, { source, batch: b })
+            throw arrowFailure(e, source, b)
           }
           if (!r.done) b++
           return r
@@ -165,7 +184,14 @@ export function readArrowIpc(bytes: Uint8Array, opts: ArrowReadOptions = {}): In
       }
     },
   }
-  return interactionsFromArrow(batches, opts)
+}
+
+/** @internal A failure inside the Arrow library, in plain terms (its messages name its internals). */
+export function arrowFailure(e: unknown, source: string, batch?: number): DataError {
+  if (e instanceof DataError) return e
+  const msg = e instanceof Error ? e.message : String(e)
+  const where = batch === undefined ? { source } : { source, batch }
+  return new DataError(`the Arrow IPC data is truncated or corrupt (${msg})`, where)
 }
 
 /**

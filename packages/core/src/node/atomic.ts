@@ -16,14 +16,27 @@ export function ensureDir(dir: string, target: string = dir): void {
   }
 }
 
+/**
+ * What a written file holds: text (UTF-8), bytes, or a producer that streams chunks through
+ * `write(bytes, length)` (memory stays at one chunk, whatever the file's size).
+ */
+export type FileContents = string | Uint8Array | ((write: (bytes: Uint8Array, length: number) => void) => void)
+
 /** Writes all of `data` to a new file at `tmp` and fsyncs it. @internal */
-export function writeNewFile(tmp: string, data: string | Uint8Array): void {
+export function writeNewFile(tmp: string, data: FileContents): void {
   let fd = -1
   try {
     fd = openSync(tmp, 'w')
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
-    let off = 0
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
+    const out = fd
+    const put = (buf: Uint8Array, length: number) => {
+      let off = 0
+      while (off < length) off += writeSync(out, buf, off, length - off)
+    }
+    if (typeof data === 'function') data(put)
+    else {
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+      put(buf, buf.length)
+    }
     testWriteFault(tmp)
     fsyncSync(fd)
     closeSync(fd)
@@ -39,13 +52,13 @@ export function writeNewFile(tmp: string, data: string | Uint8Array): void {
  * parent folders are created.
  *
  * @param path - destination file.
- * @param data - text (UTF-8) or bytes.
+ * @param data - text (UTF-8), bytes, or a producer streaming chunks (bounded memory).
  * @throws {@link OutputError} naming `path` and the cause in words (a parent that is a file, a
  * directory at `path`, a read-only or full disk); the temp file is removed first.
  * @remarks The temp file is also removed on SIGINT / SIGTERM, and temp files of killed processes
  * (`.<name>.<pid>.*.tmp`) are removed by the next write of the same name.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: FileContents): void {
   const dir = dirname(path)
   const name = basename(path)
   ensureDir(dir, path)

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path'
-import { ensureDir, writeNewFile } from './atomic.js'
+import { ensureDir, writeNewFile, type FileContents } from './atomic.js'
 import { OutputError, describeWriteFailure, outputError } from './output-error.js'
 import { holdTemporary, releaseTemporary, removeStaleTemporaries, testKillPoint } from './temporaries.js'
 
@@ -27,10 +27,10 @@ export interface FileSetWriter {
   /**
    * Stages one file of the set.
    * @param rel - path inside `dir` (`results.json`, `plots/curves.svg`).
-   * @param data - text (UTF-8) or bytes.
+   * @param data - text (UTF-8), bytes, or a producer streaming chunks.
    * @returns the path the file will have once committed.
    */
-  add(rel: string, data: string | Uint8Array): string
+  add(rel: string, data: FileContents): string
   /** Puts every staged file in place, as one step as far as Decoy's readers can tell. */
   commit(): void
   /** Drops the staged files (the old ones stay). Safe to call twice or after a failure. */
@@ -165,7 +165,7 @@ function rollForward(dir: string, stage: string): void {
  * @returns relative path → the path written.
  * @throws {@link OutputError} naming the path and the cause in words; nothing is changed then.
  */
-export function writeFileSet(dir: string, files: Record<string, string | Uint8Array>): Record<string, string> {
+export function writeFileSet(dir: string, files: Record<string, FileContents>): Record<string, string> {
   const set = beginFileSet(dir)
   const out: Record<string, string> = {}
   try {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { gunzipSync } from 'node:zlib'
 import { basename, dirname, extname, join } from 'node:path'
 import { readArrowIpc, isArrowIpc } from '../arrow/to-arrow.js'
 import type { ArrowReadOptions } from '../arrow/from-arrow.js'
@@ -8,6 +9,8 @@ import type { Split } from '../split/index.js'
 import { parseInteractions, type ParseOptions } from '../text/parse.js'
 import { writeFileAtomic } from './atomic.js'
 import { settleFileSets, writeFileSet } from './file-set.js'
+import { isParquet } from './parquet.js'
+import { isGzip } from './read.js'
 
 /** Options of {@link readInteractionsFile}: text options, which Arrow inputs share where they apply. */
 export interface ReadFileOptions extends ParseOptions {
@@ -18,8 +21,10 @@ export interface ReadFileOptions extends ParseOptions {
 const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
 
 /**
- * Reads an interaction file: Arrow IPC (file or stream; by extension `.arrow/.arrows/.feather/.ipc`
- * or by magic bytes) or delimited text (CSV, TSV, `::`).
+ * Reads an interaction file synchronously: Arrow IPC (file or stream; by extension
+ * `.arrow/.arrows/.feather/.ipc` or by magic bytes) or delimited text (CSV, TSV, `::`), either one
+ * gzip-compressed (by magic bytes). Parquet needs the asynchronous `readInteractions`, which also
+ * streams; prefer it.
  *
  * @param path - the file.
  * @param opts - as for `parseInteractions` (Arrow uses columns, minRating, duplicates, id maps).
@@ -41,6 +46,16 @@ export function readInteractionsFile(path: string, opts: ReadFileOptions = {}): 
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     throw new DataError(code === 'ENOENT' ? `file not found: ${path}` : `cannot read ${path}: ${(e as Error).message}`, { source })
+  }
+  if (isGzip(bytes)) {
+    try {
+      bytes = gunzipSync(bytes)
+    } catch (e) {
+      throw new DataError(`the gzip data is truncated or corrupt (${(e as Error).message})`, { source })
+    }
+  }
+  if (isParquet(bytes) || (opts.format === undefined && /\.(parquet|parq|pq)$/i.test(path))) {
+    throw new DataError('a Parquet file: read it with the asynchronous readInteractions (row group by row group)', { source })
   }
   const arrow = opts.format === 'arrow' || (opts.format !== 'text' && (ARROW_EXT.has(extname(path).toLowerCase()) || isArrowIpc(bytes)))
   if (arrow) {
@@ -68,17 +83,52 @@ export function readInteractionsFile(path: string, opts: ReadFileOptions = {}): 
  * @remarks Ratings are printed with the fewest digits that read back to the same float32.
  */
 export function formatInteractionsTsv(x: Interactions): string {
+  const parts: Buffer[] = []
+  encodeInteractionsTsv(x, (bytes, length) => parts.push(Buffer.from(bytes.subarray(0, length))))
+  return Buffer.concat(parts).toString('utf8')
+}
+
+/**
+ * Encodes interactions as the TSV of {@link formatInteractionsTsv}, handing out the bytes in
+ * chunks of about 1 MiB (`emit(buffer, length)`; the buffer is reused after `emit` returns), so a
+ * log of any size is written with bounded memory.
+ * @remarks O(nnz + total id length); allocates the id byte tables and one chunk buffer.
+ */
+export function encodeInteractionsTsv(x: Interactions, emit: (bytes: Uint8Array, length: number) => void): void {
   const hasW = x.weights !== undefined
   const hasT = x.times !== undefined
-  const parts: string[] = ['user\titem' + (hasW ? '\trating' : '') + (hasT ? '\ttimestamp' : '') + '\n']
-  const users = x.userIds.toArray().map((v) => quoteTsv(String(v)))
-  const items = x.itemIds.toArray().map((v) => quoteTsv(String(v)))
+  const users = idBytes(x.userIds.toArray())
+  const items = idBytes(x.itemIds.toArray())
   const wCache = new Map<number, string>()
-  let chunk = ''
+  let buf = new Uint8Array(1 << 20)
+  let n = 0
+  const putAscii = (s: string): void => {
+    for (let c = 0; c < s.length; c++) buf[n++] = s.charCodeAt(c)
+  }
+  putAscii('user\titem' + (hasW ? '\trating' : '') + (hasT ? '\ttimestamp' : '') + '\n')
+  const uBlob = users.blob
+  const uOff = users.offsets
+  const iBlob = items.blob
+  const iOff = items.offsets
+  const xi = x.items
   for (let u = 0; u < x.numUsers; u++) {
-    const uid = users[u]
+    const us = uOff[u]
+    const ue = uOff[u + 1]
     for (let j = x.indptr[u]; j < x.indptr[u + 1]; j++) {
-      let line = uid + '\t' + items[x.items[j]]
+      const it = xi[j]
+      const is = iOff[it]
+      const ie = iOff[it + 1]
+      const bound = ue - us + ie - is + 64
+      if (n + bound > buf.length) {
+        emit(buf, n)
+        n = 0
+        if (bound > buf.length) buf = new Uint8Array(bound * 2)
+      }
+      buf.set(uBlob.subarray(us, ue), n)
+      n += ue - us
+      buf[n++] = 9
+      buf.set(iBlob.subarray(is, ie), n)
+      n += ie - is
       if (hasW) {
         const w = x.weights![j]
         let s = wCache.get(w)
@@ -86,22 +136,54 @@ export function formatInteractionsTsv(x: Interactions): string {
           s = shortestFloat32(w)
           if (wCache.size < 4096) wCache.set(w, s)
         }
-        line += '\t' + s
+        buf[n++] = 9
+        putAscii(s)
       }
-      if (hasT) line += '\t' + String(x.times![j])
-      chunk += line + '\n'
-      if (chunk.length > 1 << 16) {
-        parts.push(chunk)
-        chunk = ''
+      if (hasT) {
+        buf[n++] = 9
+        const t = x.times![j]
+        if (Number.isSafeInteger(t)) n = putInt(buf, n, t)
+        else putAscii(String(t))
       }
+      buf[n++] = 10
     }
   }
-  parts.push(chunk)
-  return parts.join('')
+  if (n > 0) emit(buf, n)
+}
+
+/** Writes the decimal digits of a safe integer at `buf[n..]` (as `String(t)` prints it); returns the new end. */
+function putInt(buf: Uint8Array, n: number, t: number): number {
+  if (t < 0) {
+    buf[n++] = 45
+    t = -t
+  }
+  let digits = 1
+  for (let p = 10; p <= t; p *= 10) digits++
+  for (let d = digits - 1; d >= 0; d--) {
+    buf[n + d] = 48 + (t % 10)
+    t = Math.floor(t / 10)
+  }
+  return n + digits
+}
+
+/** The UTF-8 bytes of every id, quoted for TSV where needed, in one blob with offsets. */
+function idBytes(ids: ArrayLike<unknown>): { blob: Uint8Array; offsets: Int32Array } {
+  const enc = new TextEncoder()
+  const parts: Uint8Array[] = []
+  const offsets = new Int32Array(ids.length + 1)
+  for (let i = 0; i < ids.length; i++) {
+    const b = enc.encode(quoteTsv(String(ids[i])))
+    parts.push(b)
+    offsets[i + 1] = offsets[i] + b.length
+  }
+  const blob = new Uint8Array(offsets[ids.length])
+  for (let i = 0; i < parts.length; i++) blob.set(parts[i], offsets[i])
+  return { blob, offsets }
 }
 
 /**
- * Writes interactions as TSV (see {@link formatInteractionsTsv}) atomically.
+ * Writes interactions as TSV (see {@link formatInteractionsTsv}) atomically, streamed in chunks
+ * (memory bounded by the id tables and a 1 MiB buffer, whatever the log's size).
  *
  * @param path - destination; written to a temp file and renamed.
  * @param x - the interactions.
@@ -111,7 +193,7 @@ export function formatInteractionsTsv(x: Interactions): string {
  * ```
  */
 export function writeInteractionsTsv(path: string, x: Interactions): void {
-  writeFileAtomic(path, formatInteractionsTsv(x))
+  writeFileAtomic(path, (write) => encodeInteractionsTsv(x, write))
 }
 
 /**
@@ -125,7 +207,10 @@ export function writeInteractionsTsv(path: string, x: Interactions): void {
  */
 export function writeSplit(dir: string, split: Split): { train: string; test: string } {
   // One set: a crash never leaves a new train.tsv beside an old test.tsv (they would overlap).
-  const files = writeFileSet(dir, { 'train.tsv': formatInteractionsTsv(split.train), 'test.tsv': formatInteractionsTsv(split.test) })
+  const files = writeFileSet(dir, {
+    'train.tsv': (write) => encodeInteractionsTsv(split.train, write),
+    'test.tsv': (write) => encodeInteractionsTsv(split.test, write),
+  })
   return { train: files['train.tsv'], test: files['test.tsv'] }
 }
 

@@ -4,7 +4,10 @@ import { IdMap } from '../id-map.js'
 const DENSE_LIMIT = 1 << 22
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: false })
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/** @internal Returned by {@link IdInterner.internBytes} for bytes that are not valid UTF-8. */
+export const INVALID_UTF8 = -2
 
 /**
  * @internal Interns external ids of one column into an {@link IdMap} without creating a string per
@@ -83,7 +86,10 @@ export class IdInterner {
     return this.map.intern(v)
   }
 
-  /** Internal id of the string id in `buf[s..e)` (string mode only); -1 if unknown and `allowNew` is false. */
+  /**
+   * Internal id of the string id in `buf[s..e)` (string mode only); -1 if unknown and `allowNew` is
+   * false, {@link INVALID_UTF8} when a new id's bytes are not valid UTF-8.
+   */
   internBytes(buf: Uint8Array, s: number, e: number): number {
     let h = 0x811c9dc5 | 0
     for (let p = s; p < e; p++) h = Math.imul(h ^ buf[p], 0x01000193)
@@ -110,7 +116,13 @@ export class IdInterner {
       slot = (slot + 1) & mask
     }
     if (!this.allowNew) return -1
-    const id = this.map.intern(decoder.decode(buf.subarray(s, e)))
+    let text: string
+    try {
+      text = decoder.decode(buf.subarray(s, e))
+    } catch {
+      return INVALID_UTF8
+    }
+    const id = this.map.intern(text)
     this.addEntry(buf, s, e, h, id)
     return id
   }

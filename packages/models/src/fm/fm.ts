@@ -1,5 +1,5 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, checkAllocation, createRng, userOfInteraction, type Interactions, type TopK } from '@decoy/core'
+import { IdMap, checkAllocation, createRng, dotScoreVector, dotTopK, userOfInteraction, type DotFactors, type Interactions, type TopK } from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
@@ -183,6 +183,7 @@ export class FactorizationMachine implements Model {
   private userRows: FeatureRows = emptyRows()
   private itemRows: FeatureRows = emptyRows()
   private su: Float64Array = new Float64Array(0)
+  private su32: Float32Array = EMPTY_F32
   private scoreScratch: Float32Array = EMPTY_F32
   private heapItems = new Int32Array(0)
   private heapScores = new Float64Array(0)
@@ -388,6 +389,7 @@ export class FactorizationMachine implements Model {
     this.numUsers = users.numRows
     this.numItems = items.numRows
     this.su = new Float64Array(this.config.dim * 2)
+    this.su32 = new Float32Array(this.config.dim)
     this.scoreScratch = new Float32Array(this.numItems)
   }
 
@@ -430,18 +432,34 @@ export class FactorizationMachine implements Model {
     this.scoreFromSum(this.w0[0] + cu, out)
   }
 
+  /** Scores every item from the user-side sum in `su`: `(⟨su, s_I⟩ + c_I) + base` in float32, as `factors()` ranks. */
   private scoreFromSum(base: number, out: Float32Array): void {
     const dim = this.config.dim
-    const su = this.su
-    const S = this.itemSum
-    const C = this.itemConst
-    const n = this.numItems
-    for (let i = 0, o = 0; i < n; i++, o += dim) {
-      let d = 0
-      for (let f = 0; f < dim; f++) d += su[f] * S[o + f]
-      out[i] = base + C[i] + d
-    }
+    const su32 = this.su32
+    for (let f = 0; f < dim; f++) su32[f] = this.su[f]
+    dotScoreVector(su32, 0, Math.fround(base), this.itemSum, this.itemConst, this.numItems, dim, out)
   }
+
+  /**
+   * The FM's scores as {@link DotFactors}, for blocked ranking: user rows are the user-side sums
+   * P_u, user biases `w0 + c_U`, item rows and biases the item cache (s_I, c_I), so that
+   * `score = (⟨P_u, s_I⟩ + c_I) + (w0 + c_U)`, exactly as `scoreAll`. Computed on each call.
+   * @remarks O(nnz(users)·dim); allocates `numUsers·(dim + 1)` floats.
+   */
+  factors(): DotFactors | null {
+    if (this.numItems === 0) return null
+    const dim = this.config.dim
+    const r = this.userRows
+    const userFactors = new Float32Array(this.numUsers * dim)
+    const userBias = new Float32Array(this.numUsers)
+    for (let u = 0; u < this.numUsers; u++) {
+      const cu = fmRowSum(this.w, this.V, dim, r.features, r.values, r.indptr[u], r.indptr[u + 1], this.su, 0)
+      for (let f = 0; f < dim; f++) userFactors[u * dim + f] = this.su[f]
+      userBias[u] = this.w0[0] + cu
+    }
+    return { dim, numUsers: this.numUsers, numItems: this.numItems, userFactors, itemFactors: this.itemSum, itemBias: this.itemConst, userBias }
+  }
+
 
   /**
    * Top-k items for each user; `excludeSeen` (default true) masks the user's training items.
@@ -452,12 +470,20 @@ export class FactorizationMachine implements Model {
     this.ensureFitted('recommend')
     checkPositiveInt('k', k)
     const exclude = opts.excludeSeen !== false
+    for (let r = 0; r < users.length; r++) {
+      const u = users[r]
+      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
+    }
+    if (users.length >= 16) {
+      // The blocked kernel ranks exactly as scoreAll + selectTopK below.
+      const seen = { numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }
+      return dotTopK(this.factors()!, users, k, { exclude: exclude ? [seen] : [] })
+    }
     const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
     const scores = this.scoreScratch
     this.ensureHeap(k)
     for (let r = 0; r < users.length; r++) {
       const u = users[r]
-      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
       this.scoreAll(u, scores)
       if (exclude && u + 1 < this.seenIndptr.length) {
         for (let p = this.seenIndptr[u]; p < this.seenIndptr[u + 1]; p++) scores[this.seenItems[p]] = -Infinity
@@ -496,8 +522,7 @@ export class FactorizationMachine implements Model {
   similarItems(items: Int32Array, k: number): TopK {
     this.ensureFitted('similarItems')
     checkPositiveInt('k', k)
-    this.ensureHeap(k)
-    return cosineSimilarItems(this.itemSum, this.numItems, this.config.dim, items, k, this.scoreScratch, this.heapItems, this.heapScores)
+    return cosineSimilarItems(this.itemSum, this.numItems, this.config.dim, items, k)
   }
 
   /** Encodes the model (parameters, feature rows and dictionary, id maps, seen items, config) as Arrow IPC bytes. */

@@ -2,9 +2,10 @@
  * item2vec: skip-gram over user histories, with negatives from any Decoy sampler or a
  * hierarchical softmax.
  */
-import { checkAllocation, createRng, itemCounts, shuffleInPlace } from '@decoy/core'
+import { checkAllocation, createRng, dotScoreVector, dotTopK, itemCounts, shuffleInPlace } from '@decoy/core'
 import { gemv, prngFloat, selectTopK } from '@decoy/core/kernels'
-import type { FactorView, IdMap, Interactions, Scorer, TopK } from '@decoy/core'
+import type { DotFactors, FactorView, IdMap, Interactions, Scorer, TopK } from '@decoy/core'
+import { selfRows } from '../similar.js'
 import { buildHuffman } from './huffman.js'
 import type { HuffmanTree } from './huffman.js'
 import { createThread, trainUsers } from './train.js'
@@ -288,6 +289,8 @@ export class Item2Vec implements Model {
   private itemNorm: Float32Array | null = null
   private itemFactors: Float32Array | null = null
   private trained: Uint8Array | null = null
+  /** 0 for items with a vector, -Infinity for the rest: the item bias of `factors()`. */
+  private itemMask: Float32Array | null = null
   private scratch: Float32Array | null = null
   /** Huffman paths for `output: 'hs'` with `'in-out'` scoring (rebuilt from the counts). */
   private tree: HuffmanTree | null = null
@@ -613,10 +616,23 @@ export class Item2Vec implements Model {
         for (let j = offsets[i]; j < offsets[i + 1]; j++) s += logSigmoid(codes[j] === 1 ? -z[points[j]] : z[points[j]])
         out[i] = s
       }
+      for (let i = 0; i < st.numItems; i++) if (tr[i] === 0) out[i] = -Infinity
     } else {
-      gemv(this.itemFactors!, st.numItems, st.options.dim, st.userFactors, user * st.options.dim, out)
+      // Float32 accumulation in order, as the blocked kernel of factors() ranks; the mask's
+      // -Infinity bias leaves items without a vector at -Infinity.
+      dotScoreVector(st.userFactors, user * st.options.dim, 0, this.itemFactors!, this.itemMask, st.numItems, st.options.dim, out)
     }
-    for (let i = 0; i < st.numItems; i++) if (tr[i] === 0) out[i] = -Infinity
+  }
+
+  /**
+   * The model's {@link DotFactors} for blocked ranking (user vectors, the vectors `scoring` dots
+   * them with, item bias -Infinity for items without a vector), exactly as `scoreAll` scores.
+   * Null with hierarchical-softmax scoring (no per-item output vectors) and before a fit.
+   */
+  factors(): DotFactors | null {
+    const st = this.st
+    if (st === null || this.tree !== null) return null
+    return { dim: st.options.dim, numUsers: st.numUsers, numItems: st.numItems, userFactors: st.userFactors, itemFactors: this.itemFactors!, itemBias: this.itemMask }
   }
 
   /**
@@ -628,11 +644,20 @@ export class Item2Vec implements Model {
   recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
     const st = this.need()
     const n = st.numItems
+    const exclude = opts.excludeSeen ?? true
+    const f = users.length >= 16 ? this.factors() : null
+    if (f) {
+      for (let r = 0; r < users.length; r++) {
+        const u = users[r]
+        if (!(u >= 0 && u < st.numUsers)) throw new RangeError(`item2vec.scoreAll: user ${u} out of range [0, ${st.numUsers})`)
+      }
+      const seen = { numUsers: st.seenIndptr.length - 1, indptr: st.seenIndptr, items: st.seenItems }
+      return dotTopK(f, users, k, { exclude: exclude ? [seen] : [] })
+    }
     const out = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
     const scores = this.scratchScores()
     const hi = new Int32Array(k)
     const hs = new Float64Array(k)
-    const exclude = opts.excludeSeen ?? true
     for (let r = 0; r < users.length; r++) {
       const u = users[r]
       this.scoreAll(u, scores)
@@ -654,23 +679,24 @@ export class Item2Vec implements Model {
     const n = st.numItems
     const dim = st.options.dim
     const norm = this.itemNorm!
-    const out = { k, items: new Int32Array(items.length * k), scores: new Float32Array(items.length * k) }
-    const scores = this.scratchScores()
-    const hi = new Int32Array(k)
-    const hs = new Float64Array(k)
     const tr = this.trained!
     const counts = st.counts
     const floor = st.options.similarMinCount
     for (let r = 0; r < items.length; r++) {
       const q = items[r]
       if (!(q >= 0 && q < n)) throw new RangeError(`item2vec.similarItems: item ${q} out of range [0, ${n})`)
-      if (tr[q] === 0) scores.fill(-Infinity)
-      else {
-        gemv(norm, n, dim, norm, q * dim, scores)
-        for (let i = 0; i < n; i++) if (tr[i] === 0 || counts[i] < floor) scores[i] = -Infinity
-        scores[q] = -Infinity
-      }
-      selectTopK(scores, n, k, hi, hs, out.items, out.scores, r * k)
+    }
+    // Candidates without a vector or under the count floor get bias -Infinity; the query is excluded.
+    const mask = new Float32Array(n)
+    for (let i = 0; i < n; i++) if (tr[i] === 0 || counts[i] < floor) mask[i] = -Infinity
+    const live = Int32Array.from(Array.from(items).filter((q) => tr[q] === 1))
+    const top = dotTopK({ dim, numUsers: n, numItems: n, userFactors: norm, itemFactors: norm, itemBias: mask }, live, k, { exclude: [selfRows(n)] })
+    const out = { k, items: new Int32Array(items.length * k).fill(-1), scores: new Float32Array(items.length * k).fill(-Infinity) }
+    for (let r = 0, j = 0; r < items.length; r++) {
+      if (tr[items[r]] === 0) continue
+      out.items.set(top.items.subarray(j * k, j * k + k), r * k)
+      out.scores.set(top.scores.subarray(j * k, j * k + k), r * k)
+      j++
     }
     return out
   }
@@ -713,10 +739,12 @@ export class Item2Vec implements Model {
       itemFactors: itf,
       scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
         const uo = user * dim
+        // Float32 accumulation in order: the same values as scoreAll (see DotFactors).
+        const fr = Math.fround
         for (let j = 0; j < count; j++) {
           const io = items[j] * dim
           let s = 0
-          for (let f = 0; f < dim; f++) s += uf[uo + f] * itf[io + f]
+          for (let f = 0; f < dim; f++) s = fr(s + fr(uf[uo + f] * itf[io + f]))
           out[j] = s
         }
       },
@@ -885,6 +913,8 @@ export class Item2Vec implements Model {
     normaliseRows(syn0, numItems, dim, norm)
     this.st = state
     this.trained = trained
+    this.itemMask = new Float32Array(numItems)
+    for (let i = 0; i < numItems; i++) if (trained[i] === 0) this.itemMask[i] = -Infinity
     this.itemNorm = norm
     const hsOut = state.options.scoring === 'in-out' && state.options.output === 'hs'
     this.tree = hsOut ? buildHuffman(counts, numItems, state.options.minCount) : null

@@ -1,5 +1,5 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, checkAllocation, createRng, userOfInteraction, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import { IdMap, checkAllocation, createRng, dotScoreVector, dotTopK, userOfInteraction, type DotFactors, type FactorView, type Interactions, type TopK } from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
@@ -137,6 +137,9 @@ export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
 })
 
 const EMPTY_F32 = new Float32Array(0)
+
+/** From this many users on, `recommend` ranks them by the blocked kernel (same result, packing amortised). */
+const BATCH_USERS = 16
 
 /**
  * Matrix factorization for implicit feedback: score(u, i) = p_u·q_i + b_i (or the cosine of
@@ -358,12 +361,23 @@ export class MatrixFactorization implements Model {
       }
       return
     }
-    const b = this.itemBias
-    const hasBias = b.length > 0
-    for (let i = 0, o = 0; i < n; i++, o += dim) {
-      let d = 0
-      for (let f = 0; f < dim; f++) d += P[uo + f] * Q[o + f]
-      out[i] = hasBias ? d + b[i] : d
+    // Float32 accumulation in order, as the blocked kernel of factors() ranks (see DotFactors).
+    dotScoreVector(P, uo, 0, Q, this.itemBias.length > 0 ? this.itemBias : null, n, dim, out)
+  }
+
+  /**
+   * The model's factors for blocked ranking (`dotTopK`): `score = p_u·q_i + b_i`, exactly as
+   * `scoreAll` computes it. Null before a fit and with `normalize` (cosine scores).
+   */
+  factors(): DotFactors | null {
+    if (this.numItems === 0 || this.config.normalize) return null
+    return {
+      dim: this.config.dim,
+      numUsers: this.numUsers,
+      numItems: this.numItems,
+      userFactors: this.userFactors,
+      itemFactors: this.itemFactors,
+      itemBias: this.itemBias.length > 0 ? this.itemBias : null,
     }
   }
 
@@ -376,12 +390,17 @@ export class MatrixFactorization implements Model {
     this.ensureFitted('recommend')
     checkPositiveInt('k', k)
     const exclude = opts.excludeSeen !== false
+    for (let r = 0; r < users.length; r++) {
+      const u = users[r]
+      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
+    }
+    const f = users.length >= BATCH_USERS ? this.factors() : null
+    if (f) return dotTopK(f, users, k, { exclude: exclude ? [{ numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }] : [] })
     const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
     const scores = this.scoreScratch
     this.ensureHeap(k)
     for (let r = 0; r < users.length; r++) {
       const u = users[r]
-      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
       this.scoreAll(u, scores)
       if (exclude && u + 1 < this.seenIndptr.length) {
         for (let p = this.seenIndptr[u]; p < this.seenIndptr[u + 1]; p++) scores[this.seenItems[p]] = -Infinity
@@ -393,14 +412,13 @@ export class MatrixFactorization implements Model {
 
   /**
    * The k items most similar to each query item by cosine of item factors, the item itself
-   * excluded.
-   * @remarks O(numItems·dim) per query after one O(numItems·dim) pass for the norms.
+   * excluded (the blocked kernel over unit-length rows).
+   * @remarks O(numItems·dim) per query after one O(numItems·dim) pass for the unit rows.
    */
   similarItems(items: Int32Array, k: number): TopK {
     this.ensureFitted('similarItems')
     checkPositiveInt('k', k)
-    this.ensureHeap(k)
-    return cosineSimilarItems(this.itemFactors, this.numItems, this.config.dim, items, k, this.scoreScratch, this.heapItems, this.heapScores)
+    return cosineSimilarItems(this.itemFactors, this.numItems, this.config.dim, items, k)
   }
 
   /** Encodes the model (parameters, id maps, seen items, config) as Arrow IPC bytes. */
