@@ -212,6 +212,7 @@ describe('exports', () => {
   it('@decoy/models', async () => {
     expect(surface(await import('@decoy/models'))).toMatchInlineSnapshot(`
       {
+        "AlternatingLeastSquares": "class",
         "FM_METADATA_FIELDS": "array",
         "FactorizationMachine": "class",
         "FeatureDictionary": "class",
@@ -220,6 +221,8 @@ describe('exports', () => {
         "Item2Vec": "class",
         "MODELS_VERSION": "string",
         "MatrixFactorization": "class",
+        "alsDefaults": "object",
+        "alternatingLeastSquares": "function",
         "checkOption": "function",
         "createModel": "function",
         "decodeModel": "function",
@@ -253,6 +256,8 @@ describe('exports', () => {
     expect(surface(await import('@decoy/models/kernels'))).toMatchInlineSnapshot(`
       {
         "ADAGRAD_EPS": "number",
+        "AlsWasmKernel": "class",
+        "CG_EPS": "number",
         "DotWasmKernel": "class",
         "FmWasmKernel": "class",
         "GemmArena": "class",
@@ -283,11 +288,20 @@ describe('exports', () => {
         "ageBucket": "function",
         "allocDotScratch": "function",
         "allocFmScratch": "function",
+        "alsLoss": "function",
+        "alsWasmArrays": "function",
+        "alsWasmSupported": "function",
         "bprGrad": "function",
         "bprSgdRange": "function",
         "buildHuffman": "function",
         "cclGrad": "function",
+        "cgRows": "function",
+        "cgScratch": "function",
         "checkPositiveInt": "function",
+        "choleskyRows": "function",
+        "choleskySolve": "function",
+        "confidenceMatrices": "function",
+        "createAlsWasmLayout": "function",
         "createDotScorer": "function",
         "createDotStepper": "function",
         "createDotWasmLayout": "function",
@@ -314,6 +328,7 @@ describe('exports', () => {
         "gbceBeta": "function",
         "gemmRef": "function",
         "gemmWasmSupported": "function",
+        "gram": "function",
         "harmonic": "function",
         "hsProbability": "function",
         "hsStep": "function",
@@ -351,6 +366,7 @@ describe('exports', () => {
   it('@decoy/models/node', async () => {
     expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
       {
+        "createAlsPool": "function",
         "loadModel": "function",
         "runItem2VecParallel": "function",
         "runParallel": "function",

@@ -66,8 +66,9 @@ export interface TrainOutcome {
 }
 
 /** The number of epochs a model kind trains by default. */
-export function defaultEpochs(kind: string): number {
-  return modelFamily(kind).defaults.epochs
+export function defaultEpochs(kind: string, options: Readonly<Record<string, unknown>> = {}): number {
+  const family = modelFamily(kind)
+  return family.epochsFor?.(options) ?? family.defaults.epochs
 }
 
 function report(e: EpochStats): EpochReport {

@@ -271,7 +271,7 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
     id: `${cell.name}#${seed}`,
     cell: cell.name,
     model: modelLabel(spec),
-    sampler: samplerLabel(samplerSpec),
+    sampler: family.samplerless ? 'none' : samplerLabel(samplerSpec),
     loss: cell.loss,
     seed,
     config: resolved,

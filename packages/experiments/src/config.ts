@@ -344,7 +344,8 @@ export interface CellSpec {
 
 /**
  * Expands the grid into cells in a fixed order: models, then samplers, then losses. A model
- * without losses (item2vec) gets one cell per sampler.
+ * without losses (item2vec) gets one cell per sampler; a model that never samples (ALS), one cell
+ * (sampler `none`).
  */
 export function expandCells(c: Pick<ExperimentConfig, 'models' | 'samplers' | 'losses'>): CellSpec[] {
   const cells: CellSpec[] = []
@@ -353,7 +354,10 @@ export function expandCells(c: Pick<ExperimentConfig, 'models' | 'samplers' | 'l
     const family = modelFamily(m.kind)
     const losses: string[] = Object.hasOwn(family.options, 'loss') && m.loss === undefined && c.losses ? c.losses : [family.objective(m)]
     c.samplers.forEach((s, si) => {
-      for (const loss of losses) cells.push({ name: `${modelLabel(m)}/${samplerLabel(s)}/${loss}`, model: mi, sampler: si, loss })
+      // A family that never samples (ALS) gets one cell, not one per sampler.
+      if (family.samplerless && si > 0) return
+      const label = family.samplerless ? 'none' : samplerLabel(s)
+      for (const loss of losses) cells.push({ name: `${modelLabel(m)}/${label}/${loss}`, model: mi, sampler: si, loss })
     })
   })
   return cells

@@ -7,7 +7,8 @@
  * - src/fm/wasm/fm.wat → src/fm/wasm/fm-module.ts (the factorization machine's step kernel),
  * - src/train/wasm/gemm.wat → src/train/wasm/gemm-module.ts (the GEMM of batch-shared negatives),
  * - ../core/src/kernels/wasm/score-block.wat → score-block-module.ts there (blocked full-ranking scores; core has
- *   no WebAssembly toolchain of its own, so this script assembles it too).
+ *   no WebAssembly toolchain of its own, so this script assembles it too),
+ * - src/als/wasm/als.wat → src/als/wasm/als-module.ts (implicit ALS: Gram matrix and CG row solves).
  * A kernel's ";; @include <section>" lines are replaced by that section of the shared prelude
  * src/wasm/common.wat (math, loss rules), so no kernel carries a copy of them.
  * Run after editing a .wat: `pnpm --filter @decoy/models build:wasm`. Tests check that the
@@ -23,6 +24,7 @@ const TARGETS = {
   fm: { dir: '../src/fm/wasm/', wat: 'fm.wat', out: 'fm-module.ts', prefix: 'FM_WASM' },
   gemm: { dir: '../src/train/wasm/', wat: 'gemm.wat', out: 'gemm-module.ts', prefix: 'GEMM_WASM' },
   scoreBlock: { dir: '../../core/src/kernels/wasm/', wat: 'score-block.wat', out: 'score-block-module.ts', prefix: 'SCORE_BLOCK_WASM' },
+  als: { dir: '../src/als/wasm/', wat: 'als.wat', out: 'als-module.ts', prefix: 'ALS_WASM' },
 }
 
 function targetOf(name) {

@@ -53,6 +53,10 @@ export type {
 export { ITEM2VEC_DEFAULTS, Item2Vec, item2vec, sentencesByTime } from './item2vec/model.js'
 export type { Item2VecFitOptions, Item2VecOptions, Item2VecState } from './item2vec/model.js'
 
+// Implicit ALS (no sampler).
+export { AlternatingLeastSquares, alternatingLeastSquares, alsDefaults } from './als/als.js'
+export type { AlsConfig, AlsFitOptions, AlsOptions } from './als/als.js'
+
 // Model files and the engine.
 export { MODELS_VERSION, decodeModel, encodeModel } from './persist/format.js'
 export type { IdMapJson, ModelHeader, StoredArray } from './persist/format.js'

@@ -61,10 +61,17 @@ export interface ModelFamily<M extends Model = Model> {
   objective(options: Readonly<Record<string, unknown>>): string
   /** Options whose value the edge (CLI, experiments) builds from dataset metadata: `features`. */
   readonly metadataOptions?: readonly string[]
+  /** Epochs a fit runs without `epochs`, when an option sets them (ALS's `iterations`); else `defaults.epochs`. */
+  epochsFor?(options: Readonly<Record<string, unknown>>): number | undefined
   /** Defaults of the common `fit` options the edges show and check (progress bars, batch floors). */
   readonly defaults: { readonly epochs: number; readonly batchSize: number }
   /** Whether the options train through a negative sampler (item2vec's `'hs'` does not). */
   usesSampler(options: Readonly<Record<string, unknown>>): boolean
   /** Sampler kind the edges use when none is named (item2vec: `'popularity'`); none: required. */
   readonly defaultSampler?: string
+  /**
+   * Set by families that never sample (ALS): why. The edges then reject sampler, loss and
+   * negatives settings with this reason instead of ignoring them.
+   */
+  readonly samplerless?: string
 }

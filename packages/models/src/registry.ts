@@ -10,12 +10,14 @@ import type { StepperFactory } from './train/types.js'
 import { mfFamily } from './mf/family.js'
 import { fmFamily } from './fm/family.js'
 import { item2vecFamily } from './item2vec/family.js'
+import { alsFamily } from './als/family.js'
 
 /** Every registered model family, by kind. */
 export const modelFamilies: Readonly<Record<string, ModelFamily>> = Object.freeze({
   mf: mfFamily,
   fm: fmFamily,
   item2vec: item2vecFamily,
+  als: alsFamily,
 })
 
 /** Registered kinds, in registry order. */

@@ -44,6 +44,9 @@ function modelFlags(): ModelFlag[] {
 
 const FLAGS = modelFlags()
 
+/** Families that never sample (ALS): `--sampler`, `--loss` and `--negatives` are errors with them. */
+const SAMPLERLESS = modelKinds.filter((k) => modelFamilies[k].samplerless !== undefined)
+
 function flagOption(f: ModelFlag): CommandOption {
   const all = f.kinds.length === modelKinds.length
   const defaults = f.specs.map((sp, i) => (i === 0 || sp.defaultText === f.specs[0].defaultText ? null : `${f.kinds[i]} ${sp.defaultText}`)).filter((x) => x)
@@ -90,13 +93,14 @@ function readFlag(args: Args, flag: string, spec: OptionSpec): unknown {
 /** `decoy train`. */
 export const trainCommand: Command = {
   name: 'train',
-  summary: `train a model (${modelKinds.join(', ')}) through any sampler, evaluate it, optionally save it`,
+  summary: `train a model (${modelKinds.join(', ')}) through any sampler${SAMPLERLESS.length ? ` (${SAMPLERLESS.join(', ')}: none)` : ''}, evaluate it, optionally save it`,
   usage:
     `--train <file> --test <file> --model ${modelKinds.join('|')} [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n` +
     '       [--dim 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
     '       [--save <path>] [--dataset <name>] [--kernel auto|wasm|js] [--json]\n' +
     '       fm: [--features genres,year,tags[,demographics]] [--user-features <file>] [--item-features <file>]\n' +
     '       item2vec: [--window all|N] [--sample 1e-3] [--output ns|hs]\n' +
+    '       als: [--reg 30] [--alpha 3] [--iterations 10] [--cg-steps 3] (no --sampler, --loss or --negatives)\n' +
     "       every model option of the registry's schemas is a flag (see below); --factors is an alias of --dim",
   options: [
     ...dataOptions('train', 'training interactions (file, directory, dataset)'),
@@ -145,6 +149,10 @@ export const trainCommand: Command = {
     const kind = args.choice('model', modelKinds, 'mf')!
     const family = modelFamilies[kind]
     if (args.has('dim') && args.has('factors')) throw new UsageError('train: give --dim or --factors, not both')
+    // A family that never samples (ALS) rejects the sampling flags, saying why.
+    for (const f of family.samplerless ? ['sampler', 'sampler-config', 'loss', 'negatives'] : []) {
+      if (args.has(f)) throw new UsageError(`train: --${f} does not apply to --model ${kind}: ${family.samplerless}`)
+    }
     const options: Record<string, unknown> = {}
     for (const f of FLAGS) {
       const given = args.has(f.flag) || (f.flag === 'dim' && args.has('factors'))
@@ -175,7 +183,7 @@ export const trainCommand: Command = {
     if ((family.metadataOptions ?? []).some((key) => typeof options[key] === 'string' && (options[key] as string).trim() !== '')) {
       settings.metadata = await datasetMetadata(args, ctx)
     }
-    const epochs = settings.epochs ?? defaultEpochs(kind)
+    const epochs = settings.epochs ?? defaultEpochs(kind, options)
     const bar = ctx.progress(`train ${kind}`, epochs)
     let outcome
     try {

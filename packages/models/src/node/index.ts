@@ -5,3 +5,4 @@
 export { loadModel, saveModel } from './files.js'
 export { runParallel } from './parallel.js'
 export { runItem2VecParallel } from '../item2vec/parallel.js'
+export { createAlsPool } from '../als/parallel.js'
