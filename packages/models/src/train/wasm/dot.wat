@@ -116,6 +116,32 @@
       (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
       (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
 
+  ;; Scores of the pairs (users[c], items[c]), c in [0, count): P[u]·Q[i] (+ bias[i] when $bias >= 0)
+  ;; as float32 into out[c], with the training kernel's $dot; an item < 0 scores −∞. The batched
+  ;; candidate scorer of the model-aware samplers (one call per batch instead of one per user).
+  (func (export "scorePairs") (param $P i32) (param $Q i32) (param $bias i32) (param $dim i32)
+        (param $users i32) (param $items i32) (param $count i32) (param $out i32)
+    (local $c i32) (local $bytes i32) (local $item i32) (local $o i32) (local $d f32)
+    (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
+    (block $done
+      (loop $L
+        (br_if $done (i32.ge_u (local.get $c) (local.get $count)))
+        (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+        (local.set $item (i32.load (i32.add (local.get $items) (local.get $o))))
+        (if (i32.lt_s (local.get $item) (i32.const 0))
+          (then (local.set $d (f32.const -inf)))
+          (else
+            (local.set $d (call $dot
+              (i32.add (local.get $P) (i32.mul (i32.load (i32.add (local.get $users) (local.get $o))) (local.get $bytes)))
+              (i32.add (local.get $Q) (i32.mul (local.get $item) (local.get $bytes)))
+              (local.get $bytes)))
+            (if (i32.ge_s (local.get $bias) (i32.const 0))
+              (then (local.set $d (f32.add (local.get $d)
+                (f32.load (i32.add (local.get $bias) (i32.shl (local.get $item) (i32.const 2))))))))))
+        (f32.store (i32.add (local.get $out) (local.get $o)) (local.get $d))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $L))))
+
   ;; Right row q (accumulators acc) with left row p: ug += a·q, then Adagrad on g = a·p + b·q with
   ;; the old q. $acc < 0 selects plain SGD.
   (func $rightRow (param $q i32) (param $acc i32) (param $p i32) (param $ug i32) (param $bytes i32)
