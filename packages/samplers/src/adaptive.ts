@@ -446,7 +446,8 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     aobprRankTable(lambda, n, this.rankProb)
     const every = this.config.refreshEvery as number
     this.period = every > 0 ? every : Math.max(1, Math.ceil(n * Math.log(Math.max(n, 2))))
-    checkAllocation(`aobpr sampler with ${dim} factors on ${n} items`, [{ what: 'the per-factor item orders', elements: dim * n, bytesPer: 8 }], 'lower the dimension')
+    const orders = { what: 'the per-factor item orders', elements: dim * n, bytesPer: 8 }
+    checkAllocation(`aobpr sampler with ${dim} factors on ${n} items`, [orders], 'lower the dimension')
     this.order = new Int32Array(dim * n)
     this.position = new Int32Array(dim * n)
     this.sigma = new Float64Array(dim)

@@ -7,10 +7,10 @@
  * `WebAssembly.Memory` laid out by {@link createDotWasmLayout}; with `shared` the memory is a
  * SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
-import { WasmSlots, wasmLossArgs, type WasmLossArgs } from './wasm-slots.js'
+import { WasmSlots, wasmCoversLoss, wasmLossArgs, type WasmLossArgs } from '../wasm/slots.js'
 import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
-import { wasmModulePair } from '../wasm-modules.js'
-import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX } from '../losses/grad.js'
+import { wasmModulePair } from '../wasm/modules.js'
+import { LOSS_BPR } from '../losses/grad.js'
 import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
 
 /** The module's exports (see `wasm/dot.wat`). */
@@ -58,9 +58,7 @@ export interface DotWasmConfig {
  * support: see {@link dotWasmSupported}.)
  */
 export function dotWasmCovers(c: DotWasmConfig): boolean {
-  const lossOk = c.loss === LOSS_BPR || c.loss === LOSS_LOGISTIC || c.loss === LOSS_GBCE || c.loss === LOSS_SOFTMAX
-  const optOk = c.optimizer === OPT_SGD || c.optimizer === OPT_ADAGRAD
-  return lossOk && optOk && c.normalize === 0 && Number.isInteger(c.dim) && c.dim > 0 && c.dim % 4 === 0
+  return c.normalize === 0 && wasmCoversLoss(c.loss, c.optimizer, c.dim)
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
-import { allocDotScratch, dotStepRange, type DotViews } from './dot-step.js'
-import { DotWasmKernel, type DotWasmLayout } from './dot-step-wasm.js'
-import type { Stepper } from './types.js'
+import { allocDotScratch, dotStepRange, type DotViews } from './kernels.js'
+import { DotWasmKernel, type DotWasmLayout } from './kernels-wasm.js'
+import type { Stepper } from '../train/types.js'
 
 /**
- * Spec of a dot-product stepper (MF, item2vec): everything but the arrays, so that a worker
+ * Spec of MF's dot-product stepper: everything but the arrays, so that a worker
  * thread rebuilds the same stepper over shared memory. JSON, except `wasm` (structured-clone safe).
  */
 export interface DotStepperSpec {
