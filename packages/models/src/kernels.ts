@@ -62,9 +62,9 @@ export { stepperFactory } from './registry.js'
 export { idMapFromJson, idMapToJson, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './persist/format.js'
 
 // Batch-shared negatives: the GEMM kernel and the step that reads SharedNegatives.
-export { GemmArena, gemmRef, gemmWasmSupported } from './train/gemm.js'
-export { SharedStep, createSharedStepper } from './train/shared-step.js'
-export type { SharedStepperSpec } from './train/shared-step.js'
+export { GemmArena, gemmRef, gemmWasmSupported } from './mf/gemm.js'
+export { SharedStep, createSharedStepper } from './mf/shared-step.js'
+export type { SharedStepperSpec } from './mf/shared-step.js'
 
 // MF: dot-product step kernels.
 export { dotStepRange, bprSgdRange, allocDotScratch } from './mf/kernels.js'

@@ -1,6 +1,6 @@
 import type { ModelFamily } from '../model.js'
 import { createDotStepper } from './stepper.js'
-import { createSharedStepper } from '../train/shared-step.js'
+import { createSharedStepper } from './shared-step.js'
 import { MatrixFactorization, matrixFactorization, mfDefaults, mfOptionSchema, type MatrixFactorizationOptions } from './mf.js'
 
 /** Matrix factorization in the model registry (`kind: 'mf'`). */

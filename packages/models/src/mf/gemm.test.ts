@@ -14,7 +14,7 @@ describe('GEMM kernel', () => {
   it('is the assembly of mf/wasm/gemm.wat (run `pnpm --filter @decoy/models build:wasm` after editing it)', async () => {
     const script = fileURLToPath(new URL('../../scripts/build-wasm.mjs', import.meta.url))
     const { moduleText } = (await import(/* @vite-ignore */ script)) as { moduleText(name?: string): Promise<string> }
-    const committed = readFileSync(fileURLToPath(new URL('../mf/wasm/gemm-module.ts', import.meta.url)), 'utf8')
+    const committed = readFileSync(fileURLToPath(new URL('./wasm/gemm-module.ts', import.meta.url)), 'utf8')
     expect(committed).toBe(await moduleText('gemm'))
   })
 

@@ -1,5 +1,5 @@
 /**
- * The GEMM of batch-shared negatives (source `../mf/wasm/gemm.wat`) over an arena of float32 matrices in
+ * The GEMM of batch-shared negatives (source `wasm/gemm.wat`) over an arena of float32 matrices in
  * the module's own memory, with a scalar TypeScript twin: the reference in tests and the fallback
  * on engines without WebAssembly SIMD.
  *
@@ -7,7 +7,7 @@
  *
  * All pointers and strides are in bytes; B and C are row-major; n must be a multiple of 4.
  */
-import { GEMM_WASM_PLAIN, GEMM_WASM_SHARED } from '../mf/wasm/gemm-module.js'
+import { GEMM_WASM_PLAIN, GEMM_WASM_SHARED } from './wasm/gemm-module.js'
 import { wasmModulePair } from '../wasm/modules.js'
 
 interface GemmExports {
