@@ -11,6 +11,7 @@ export {
   modelLabel,
   samplerLabel,
   experimentModelKinds,
+  cellSampler,
   ConfigError,
   type ExperimentConfig,
   type ModelSpec,

@@ -7,6 +7,8 @@ import { parseBudget } from './budget.js'
 import { leaderboard, successiveHalving, type TrialTask } from './halving.js'
 import { defaultSpaces, sampleConfig, validateSpace } from './space.js'
 import { carveValidation, tune } from './tune.js'
+import { expandCells, validateConfig } from '../config.js'
+import { runExperiment } from '../run.js'
 
 const dirs: string[] = []
 function tmp(): string {
@@ -146,6 +148,16 @@ describe('tune', () => {
     expect(a.validation['ndcg@10']).toBeGreaterThan(0)
     const b = await tune({ ...opts, out: tmp(), workers: 2 })
     expect(b.leaderboard.map((r) => [r.trial, r.rung, r.score])).toEqual(a.leaderboard.map((r) => [r.trial, r.rung, r.score]))
+
+    // best.json is a model entry of an experiment config: it brings its own sampler.
+    const best = JSON.parse(readFileSync(a.files['best.json'], 'utf8'))
+    const exp = { dataset: 'synthetic:users=60,items=40,seed=2', split: { strategy: 'random', testFraction: 0.2, seed: 1 }, models: [best, { kind: 'als', dim: 8 }], seeds: [1], budget: { epochs: 1 } }
+    const cells = expandCells(validateConfig(exp))
+    const sampler = best.sampler.kind === 'uniform' ? 'uniform' : 'popularity'
+    expect(cells.map((c) => c.name)).toEqual([`mf/${sampler}/softmax`, 'als/none/wls'])
+    const ran = await runExperiment(exp, { out: tmp(), noPlots: true })
+    expect(ran.ran).toEqual([`mf/${sampler}/softmax#1`, 'als/none/wls#1'])
+    expect(() => validateConfig({ ...exp, models: [{ ...best, sampler: { kind: 'popularity', alpah: 1 } }] })).toThrow('models[0].sampler.alpah: unknown field')
   }, 60_000)
 })
 
