@@ -11,7 +11,11 @@ export function evalWorkers(args: Args): number {
   return args.has('workers') ? args.int('workers', 1, 1, 64)! : Math.max(1, Math.min(2, availableParallelism()))
 }
 
-/** Ranks dot-product models for `evaluateAsync` in `workers` worker threads. */
+/** Below this many multiply-adds (~20 ms of one core) threads cost more to start than they save. */
+const PARALLEL_MIN_MACS = 5e8
+
+/** Ranks dot-product models for `evaluateAsync` in `workers` worker threads (one for small problems). */
 export function topKRunner(workers: number): TopKRunner {
-  return (f, users, k, exclude) => dotTopKParallel(f, users, k, { exclude, workers })
+  return (f, users, k, exclude) =>
+    dotTopKParallel(f, users, k, { exclude, workers: users.length * f.numItems * f.dim < PARALLEL_MIN_MACS ? 1 : workers })
 }

@@ -4,10 +4,10 @@ import { selectTopK } from '@decoy/core/kernels'
 import { evaluate } from '@decoy/eval'
 import { popularitySampler, uniformSampler } from '@decoy/samplers'
 import { plantedSplit } from '@decoy/testkit'
-import { factorizationMachine, item2vec, matrixFactorization } from '@decoy/models'
+import { alternatingLeastSquares, factorizationMachine, item2vec, matrixFactorization } from '@decoy/models'
 
 /**
- * Every model lending factors ranks through the blocked kernel (batch `recommend`, `evaluate`)
+ * Every model lending factors (MF, FM, item2vec, ALS) ranks through the blocked kernel (batch `recommend`, `evaluate`)
  * exactly as user by user through its own `scoreAll`: same items, same order, same scores.
  */
 describe('blocked ranking of the models equals their per-user ranking', () => {
@@ -25,12 +25,17 @@ describe('blocked ranking of the models equals their per-user ranking', () => {
       await m.fit(train, { seed: 2, sampler: uniformSampler(), epochs: 2, negatives: 4 })
       return m
     }
+    if (kind === 'als') {
+      const m = alternatingLeastSquares({ dim: 8 })
+      await m.fit(train, { seed: 2, epochs: 2 })
+      return m
+    }
     const m = item2vec({ dim: 8, window: 'all', sample: 0 })
     await m.fit(train, { sampler: popularitySampler(), epochs: 2, seed: 2 })
     return m
   }
 
-  for (const kind of ['mf', 'fm', 'item2vec']) {
+  for (const kind of ['mf', 'fm', 'item2vec', 'als']) {
     it(`${kind}: recommend for many users, evaluate`, async () => {
       const m = await fitted(kind)
       expect(m.factors()).not.toBeNull()

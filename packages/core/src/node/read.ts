@@ -1,11 +1,12 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs'
-import { basename, extname } from 'node:path'
+import { basename, dirname, extname } from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { ArrowLogBuilder, type ArrowReadOptions } from '../arrow/from-arrow.js'
 import { isArrowIpc, readArrowIpc } from '../arrow/to-arrow.js'
 import type { Interactions } from '../contracts.js'
 import { DataError } from '../errors.js'
 import { TextLogReader, type ParseOptions } from '../text/parse.js'
+import { settleFileSets } from './file-set.js'
 import { isParquet, listParquetParts, parquetBatches } from './parquet.js'
 
 /** Input formats {@link readInteractions} knows; gzip is not one: it is detected and undone first. */
@@ -47,6 +48,7 @@ export async function readInteractions(path: string, opts: ReadOptions = {}): Pr
   const source = opts.source ?? basename(path)
   let st
   try {
+    settleFileSets(dirname(path)) // never read half of an interrupted set of files (a killed split)
     st = statSync(path)
   } catch (e) {
     throw fileError(e, path, source)
