@@ -256,9 +256,12 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
 
   // Samplers: the registry's own validation, reported at the sampler's path.
   function checkSampler(s: unknown, p: string): void {
-    if (!isObject(s)) return fail(p, `must be an object with a "kind", got ${typeName(s)}`)
+    if (!isObject(s)) {
+      fail(p, `must be an object with a "kind", got ${typeName(s)}`)
+      return
+    }
     if (typeof s.kind !== 'string' || !(samplerKinds as readonly string[]).includes(s.kind)) {
-      return fail(`${p}.kind`, `unknown sampler kind ${JSON.stringify(s.kind)} (known: ${samplerKinds.join(', ')})`)
+      fail(`${p}.kind`, `unknown sampler kind ${JSON.stringify(s.kind)} (known: ${samplerKinds.join(', ')})`)
     }
     if (s.name !== undefined) str(`${p}.name`, s.name)
     const { name: _name, ...config } = s

@@ -9,7 +9,7 @@ import { formatDuration } from '../progress.js'
 /** The default spaces as help text, one model kind a line. */
 function spacesHelp(): string {
   return Object.entries(defaultSpaces)
-    .map(([kind, space]) => `  ${kind}: ${JSON.stringify(space)}`)
+    .map(([kind, space]) => `  ${kind}:\n` + Object.entries(space).map(([key, d]) => `    ${key}: ${JSON.stringify(d)}`).join('\n'))
     .join('\n')
 }
 
