@@ -45,13 +45,20 @@ export function withConfigFile(args: Args, options: readonly OptionSpec[]): Args
   } catch (e) {
     throw new InputError(`${path}: not valid JSON (${(e as Error).message})`, path)
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(`${path}: must be a JSON object of options`, path)
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new InputError(`${path}: must be a JSON object of options`, path)
   const out: Record<string, string | boolean> = {}
   for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
     if (key === '$schema' || key === 'name' || key === 'config') continue
     const flag = flagOf(key, options)
     if (flag === 'dim' && args.has('factors')) continue // --factors on the command line overrides the file's dim
-    if (!flag) throw new InputError(`${path}: unknown option "${key}" for decoy ${args.command} (see decoy ${args.command} --help)`, path, undefined, key)
+    if (!flag)
+      throw new InputError(
+        `${path}: unknown option "${key}" for decoy ${args.command} (see decoy ${args.command} --help)`,
+        path,
+        undefined,
+        key,
+      )
     if (key === 'sampler' && typeof v === 'object' && v !== null && !Array.isArray(v)) {
       const { kind, ...rest } = v as Record<string, unknown>
       if (typeof kind !== 'string') throw new InputError(`${path}: sampler.kind must be a string`, path, undefined, 'sampler.kind')

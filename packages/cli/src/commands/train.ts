@@ -105,7 +105,12 @@ export const trainCommand: Command = {
     '       als: [--reg 30] [--alpha 3] [--iterations 10] [--cg-steps 3] (no --sampler, --loss or --negatives)\n' +
     "       every model option of the registry's schemas is a flag (see below); --factors is an alias of --dim",
   options: [
-    { name: 'config', type: 'string', value: '<json file>', description: 'options as JSON (keys as the flags, or a model config such as decoy tune\'s best.json); flags override it' },
+    {
+      name: 'config',
+      type: 'string',
+      value: '<json file>',
+      description: "options as JSON (keys as the flags, or a model config such as decoy tune's best.json); flags override it",
+    },
     ...dataOptions('train', 'training interactions (file, directory, dataset)'),
     { name: 'test', type: 'string', value: '<file>', description: 'held-out interactions for the final full-ranking metrics' },
     { name: 'model', type: 'string', value: '<name>', description: modelKinds.join('|'), defaultText: 'mf' },
@@ -141,7 +146,8 @@ export const trainCommand: Command = {
       name: 'validation-fraction',
       type: 'string',
       value: '<f>',
-      description: "carve this share of each user's training interactions (as decoy tune does) and early-stop on its ndcg@10, keeping the best epoch",
+      description:
+        "carve this share of each user's training interactions (as decoy tune does) and early-stop on its ndcg@10, keeping the best epoch",
     },
     { name: 'save', type: 'string', value: '<path>', description: 'save the model (Arrow IPC + JSON header), written atomically' },
     { name: 'dataset', type: 'string', value: '<name>', description: 'dataset whose metadata (titles, features) goes with the model' },

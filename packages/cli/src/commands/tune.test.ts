@@ -11,7 +11,21 @@ let test = ''
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'decoy-cli-tune-'))
   const out = join(dir, 'split')
-  expect((await run(['split', '--data', 'synthetic:users=150,items=100,clusters=4,seed=5', '--strategy', 'random', '--seed', '42', '--out', out])).code).toBe(0)
+  expect(
+    (
+      await run([
+        'split',
+        '--data',
+        'synthetic:users=150,items=100,clusters=4,seed=5',
+        '--strategy',
+        'random',
+        '--seed',
+        '42',
+        '--out',
+        out,
+      ])
+    ).code,
+  ).toBe(0)
   train = join(out, 'train.tsv')
   test = join(out, 'test.tsv')
 })
@@ -26,11 +40,36 @@ async function run(argv: string[]) {
 }
 
 describe('decoy tune', () => {
-  it('prints the issue\'s JSON, writes its files, and best.json round-trips through decoy train --config', async () => {
+  it("prints the issue's JSON, writes its files, and best.json round-trips through decoy train --config", async () => {
     const out = join(dir, 'tune-mf')
     const space = join(dir, 'space.json')
-    writeFileSync(space, JSON.stringify({ dim: 8, negatives: 4, learningRate: { min: 0.02, max: 0.3, log: true }, sampler: { values: [{ kind: 'uniform' }, { kind: 'popularity', alpha: { min: 0, max: 1 } }] } }))
-    const r = await run(['tune', '--train', train, '--test', test, '--model', 'mf', '--space', space, '--budget', '4 trials', '--rungs', '1,2', '--out', out, '--json'])
+    writeFileSync(
+      space,
+      JSON.stringify({
+        dim: 8,
+        negatives: 4,
+        learningRate: { min: 0.02, max: 0.3, log: true },
+        sampler: { values: [{ kind: 'uniform' }, { kind: 'popularity', alpha: { min: 0, max: 1 } }] },
+      }),
+    )
+    const r = await run([
+      'tune',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--model',
+      'mf',
+      '--space',
+      space,
+      '--budget',
+      '4 trials',
+      '--rungs',
+      '1,2',
+      '--out',
+      out,
+      '--json',
+    ])
     expect(r.code, r.err).toBe(0)
     const j = JSON.parse(r.out)
     expect(Object.keys(j).sort()).toEqual(['best', 'metrics', 'out', 'seconds', 'trials', 'validation'])
@@ -55,7 +94,24 @@ describe('decoy tune', () => {
     expect(JSON.parse(o.out).config).toMatchObject({ dim: 4, epochs: 1 })
 
     // A rerun continues from the journal and gives the same best.
-    const again = await run(['tune', '--train', train, '--test', test, '--model', 'mf', '--space', space, '--budget', '4 trials', '--rungs', '1,2', '--out', out, '--json'])
+    const again = await run([
+      'tune',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--model',
+      'mf',
+      '--space',
+      space,
+      '--budget',
+      '4 trials',
+      '--rungs',
+      '1,2',
+      '--out',
+      out,
+      '--json',
+    ])
     expect(again.code).toBe(0)
     expect(JSON.parse(again.out).best).toEqual(j.best)
     expect(again.err).toMatch(/6 tasks reused/)
@@ -78,7 +134,22 @@ describe('decoy tune', () => {
   })
 
   it('decoy train --validation-fraction early-stops on the carved part and reports the best epoch', async () => {
-    const r = await run(['train', '--train', train, '--test', test, '--model', 'als', '--dim', '8', '--iterations', '6', '--validation-fraction', '0.2', '--json'])
+    const r = await run([
+      'train',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--model',
+      'als',
+      '--dim',
+      '8',
+      '--iterations',
+      '6',
+      '--validation-fraction',
+      '0.2',
+      '--json',
+    ])
     expect(r.code, r.err).toBe(0)
     const j = JSON.parse(r.out)
     expect(j.best_epoch).toBeGreaterThanOrEqual(1)

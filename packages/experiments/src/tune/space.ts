@@ -49,7 +49,7 @@ export class SpaceError extends Error {
 const OWNED: Record<string, string> = {
   epochs: 'epochs come from the successive-halving rungs and early stopping; set rungs instead',
   iterations: 'ALS iterations are its epochs: they come from the rungs and early stopping',
-  seed: 'the seed is tune\'s --seed',
+  seed: "the seed is tune's --seed",
 }
 
 /** Default spaces per model kind (documented in the README and `decoy tune --help`). */
@@ -109,13 +109,15 @@ function checkDimension(v: ChoiceDimension | RangeDimension, path: string, sourc
   if (extra.length) throw new SpaceError(`${path}.${extra[0]}`, 'unknown field (known: values, or min, max, log, int)', source)
   const r = v as RangeDimension
   for (const k of ['min', 'max'] as const) {
-    if (typeof r[k] !== 'number' || !Number.isFinite(r[k])) throw new SpaceError(`${path}.${k}`, `must be a finite number, got ${JSON.stringify(r[k])}`, source)
+    if (typeof r[k] !== 'number' || !Number.isFinite(r[k]))
+      throw new SpaceError(`${path}.${k}`, `must be a finite number, got ${JSON.stringify(r[k])}`, source)
   }
   if (r.min > r.max) throw new SpaceError(`${path}.min`, `must be <= max (${r.max}), got ${r.min}`, source)
   if (r.log !== undefined && typeof r.log !== 'boolean') throw new SpaceError(`${path}.log`, 'must be true or false', source)
   if (r.int !== undefined && typeof r.int !== 'boolean') throw new SpaceError(`${path}.int`, 'must be true or false', source)
   if (r.log && !(r.min > 0)) throw new SpaceError(`${path}.min`, `a log range needs min > 0, got ${r.min}`, source)
-  if (r.int && (!Number.isInteger(r.min) || !Number.isInteger(r.max))) throw new SpaceError(`${path}.min`, 'an int range needs integer min and max', source)
+  if (r.int && (!Number.isInteger(r.min) || !Number.isInteger(r.max)))
+    throw new SpaceError(`${path}.min`, 'an int range needs integer min and max', source)
 }
 
 /** Every concrete value a dimension can produce at its edges (for schema checks). */
@@ -131,7 +133,12 @@ function edgeValues(d: unknown): unknown[] {
  * @throws {@link SpaceError} naming the field, e.g. `space.learningRate.min: must be > 0`.
  */
 export function validateSpace(space: unknown, kind: string, source = ''): SearchSpace {
-  if (!isObject(space)) throw new SpaceError('space', `must be a JSON object keyed by option, got ${Array.isArray(space) ? 'an array' : JSON.stringify(space)}`, source)
+  if (!isObject(space))
+    throw new SpaceError(
+      'space',
+      `must be a JSON object keyed by option, got ${Array.isArray(space) ? 'an array' : JSON.stringify(space)}`,
+      source,
+    )
   const family = modelFamily(kind)
   const schema = family.options
   for (const key of Object.keys(space)) {
@@ -143,7 +150,8 @@ export function validateSpace(space: unknown, kind: string, source = ''): Search
       if (family.samplerless) throw new SpaceError(path, `--model ${kind} takes no sampler: ${family.samplerless}`, source)
       edgeValues(d).forEach((s, i) => {
         const p = isDimension(d) ? `${path}.values[${i}]` : path
-        if (!isObject(s) || typeof s.kind !== 'string') throw new SpaceError(p, `must be a sampler config {"kind": …}, got ${JSON.stringify(s)}`, source)
+        if (!isObject(s) || typeof s.kind !== 'string')
+          throw new SpaceError(p, `must be a sampler config {"kind": …}, got ${JSON.stringify(s)}`, source)
         for (const [f, v] of Object.entries(s)) {
           if (isDimension(v)) checkDimension(v, `${p}.${f}`, source)
           for (const e of edgeValues(v)) {
@@ -157,7 +165,14 @@ export function validateSpace(space: unknown, kind: string, source = ''): Search
       })
       continue
     }
-    if (!Object.hasOwn(schema, key)) throw new SpaceError(path, `unknown option for ${kind} (known: sampler, ${Object.keys(schema).filter((k) => !OWNED[k]).join(', ')})`, source)
+    if (!Object.hasOwn(schema, key))
+      throw new SpaceError(
+        path,
+        `unknown option for ${kind} (known: sampler, ${Object.keys(schema)
+          .filter((k) => !OWNED[k])
+          .join(', ')})`,
+        source,
+      )
     edgeValues(d).forEach((v, i) => {
       try {
         validateOptions(schema, { [key]: v }, kind)

@@ -28,7 +28,10 @@ export interface TrialContext {
 }
 
 /** Splits a tuned configuration into model options (validated) and the sampler config. */
-export function splitConfig(kind: string, config: Record<string, unknown>): { options: Record<string, unknown>; sampler: Record<string, unknown> | null } {
+export function splitConfig(
+  kind: string,
+  config: Record<string, unknown>,
+): { options: Record<string, unknown>; sampler: Record<string, unknown> | null } {
   const { sampler, kind: _k, ...rest } = config
   void _k
   const options = validateOptions(modelFamily(kind).options, rest, kind, { aliases: true })
@@ -77,7 +80,8 @@ export async function runTrial(ctx: TrialContext, config: Record<string, unknown
   const validation: Record<string, number> = {}
   for (const [key, v] of Object.entries(r.validation ?? {})) validation[key] = round6(v)
   const score = validation[ctx.metric]
-  if (score === undefined) throw new Error(`metric: ${JSON.stringify(ctx.metric)} is not among the validation metrics (${Object.keys(validation).join(', ')})`)
+  if (score === undefined)
+    throw new Error(`metric: ${JSON.stringify(ctx.metric)} is not among the validation metrics (${Object.keys(validation).join(', ')})`)
   return { score, bestEpoch: r.bestEpoch, epochsRun: r.epochsRun, validation }
 }
 
@@ -93,7 +97,14 @@ export interface PlainInteractions {
 
 /** Strips the id maps (they do not cross threads; training works on internal ids). */
 export function plain(x: Interactions): PlainInteractions {
-  return { numUsers: x.numUsers, numItems: x.numItems, indptr: x.indptr, items: x.items, ...(x.weights ? { weights: x.weights } : {}), ...(x.times ? { times: x.times } : {}) }
+  return {
+    numUsers: x.numUsers,
+    numItems: x.numItems,
+    indptr: x.indptr,
+    items: x.items,
+    ...(x.weights ? { weights: x.weights } : {}),
+    ...(x.times ? { times: x.times } : {}),
+  }
 }
 
 /** Rebuilds interactions from {@link plain} with identity id maps. */

@@ -95,14 +95,28 @@ describe('successiveHalving', () => {
     let t = 0
     const calls: TrialTask[] = []
     const run = synthetic(calls)
-    await successiveHalving({ sample: (i) => sampleConfig(qSpace, 5, i), run: async (x) => ((t += 1), run(x)), rungs: [1, 3], eta: 3, budget: { seconds: 5 }, now: () => t })
+    await successiveHalving({
+      sample: (i) => sampleConfig(qSpace, 5, i),
+      run: async (x) => ((t += 1), run(x)),
+      rungs: [1, 3],
+      eta: 3,
+      budget: { seconds: 5 },
+      now: () => t,
+    })
     expect(calls).toHaveLength(5)
   })
 })
 
 describe('tune', () => {
   it('resumes an interrupted search to the same leaderboard, reusing finished trials', async () => {
-    const base = { train: data, model: 'mf', space: { learningRate: { min: 0.01, max: 0.5, log: true } }, budget: { trials: 12 }, rungs: [1, 3], seed: 9 }
+    const base = {
+      train: data,
+      model: 'mf',
+      space: { learningRate: { min: 0.01, max: 0.5, log: true } },
+      budget: { trials: 12 },
+      rungs: [1, 3],
+      seed: 9,
+    }
     const objective = async (t: TrialTask) => {
       const lr = t.config.learningRate as number
       const score = -Math.abs(Math.log(lr / 0.1)) + t.epochs / 100
@@ -136,7 +150,12 @@ describe('tune', () => {
     const opts = {
       train: data,
       model: 'mf',
-      space: { dim: 16, negatives: 4, learningRate: { values: [0.02, 0.2] }, sampler: { values: [{ kind: 'uniform' }, { kind: 'popularity', alpha: { min: 0, max: 1 } }] } },
+      space: {
+        dim: 16,
+        negatives: 4,
+        learningRate: { values: [0.02, 0.2] },
+        sampler: { values: [{ kind: 'uniform' }, { kind: 'popularity', alpha: { min: 0, max: 1 } }] },
+      },
       budget: { trials: 4 },
       rungs: [1, 3],
       seed: 1,
@@ -151,13 +170,21 @@ describe('tune', () => {
 
     // best.json is a model entry of an experiment config: it brings its own sampler.
     const best = JSON.parse(readFileSync(a.files['best.json'], 'utf8'))
-    const exp = { dataset: 'synthetic:users=60,items=40,seed=2', split: { strategy: 'random', testFraction: 0.2, seed: 1 }, models: [best, { kind: 'als', dim: 8 }], seeds: [1], budget: { epochs: 1 } }
+    const exp = {
+      dataset: 'synthetic:users=60,items=40,seed=2',
+      split: { strategy: 'random', testFraction: 0.2, seed: 1 },
+      models: [best, { kind: 'als', dim: 8 }],
+      seeds: [1],
+      budget: { epochs: 1 },
+    }
     const cells = expandCells(validateConfig(exp))
     const sampler = best.sampler.kind === 'uniform' ? 'uniform' : 'popularity'
     expect(cells.map((c) => c.name)).toEqual([`mf/${sampler}/softmax`, 'als/none/wls'])
     const ran = await runExperiment(exp, { out: tmp(), noPlots: true })
     expect(ran.ran).toEqual([`mf/${sampler}/softmax#1`, 'als/none/wls#1'])
-    expect(() => validateConfig({ ...exp, models: [{ ...best, sampler: { kind: 'popularity', alpah: 1 } }] })).toThrow('models[0].sampler.alpah: unknown field')
+    expect(() => validateConfig({ ...exp, models: [{ ...best, sampler: { kind: 'popularity', alpah: 1 } }] })).toThrow(
+      'models[0].sampler.alpah: unknown field',
+    )
   }, 60_000)
 })
 
@@ -168,12 +195,18 @@ describe('spaces and budgets', () => {
   it('names the bad field', () => {
     expect(() => validateSpace({ learningRat: { min: 0.1, max: 1 } }, 'mf')).toThrow(/^space\.learningRat: unknown option for mf/)
     expect(() => validateSpace({ learningRate: { min: 1, max: 0.1 } }, 'mf')).toThrow(/^space\.learningRate\.min: must be <= max/)
-    expect(() => validateSpace({ learningRate: { min: 0, max: 1, log: true } }, 'mf')).toThrow(/^space\.learningRate\.min: a log range needs min > 0/)
+    expect(() => validateSpace({ learningRate: { min: 0, max: 1, log: true } }, 'mf')).toThrow(
+      /^space\.learningRate\.min: a log range needs min > 0/,
+    )
     expect(() => validateSpace({ loss: { values: ['bpr', 'hinge'] } }, 'mf')).toThrow(/^space\.loss\.values\[1\]:/)
     expect(() => validateSpace({ dim: { values: [] } }, 'mf')).toThrow(/^space\.dim\.values: must be a non-empty array/)
     expect(() => validateSpace({ epochs: { values: [1, 2] } }, 'mf')).toThrow(/^space\.epochs: epochs come from/)
-    expect(() => validateSpace({ sampler: { values: [{ kind: 'uniform' }] } }, 'als')).toThrow(/^space\.sampler: --model als takes no sampler/)
-    expect(() => validateSpace({ sampler: { values: [{ kind: 'popularity', alpha: { min: 0, max: 'x' } }] } }, 'mf')).toThrow(/^space\.sampler\.values\[0\]\.alpha\.max: must be a finite number/)
+    expect(() => validateSpace({ sampler: { values: [{ kind: 'uniform' }] } }, 'als')).toThrow(
+      /^space\.sampler: --model als takes no sampler/,
+    )
+    expect(() => validateSpace({ sampler: { values: [{ kind: 'popularity', alpha: { min: 0, max: 'x' } }] } }, 'mf')).toThrow(
+      /^space\.sampler\.values\[0\]\.alpha\.max: must be a finite number/,
+    )
     expect(() => validateSpace([1], 'mf')).toThrow(/^space: must be a JSON object/)
   })
   it('parses budgets and names the field of a bad one', () => {

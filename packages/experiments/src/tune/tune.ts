@@ -107,7 +107,11 @@ const JOURNAL = 'trials.jsonl'
  * --strategy random` (`splitRandom`): users with one interaction stay whole in train.
  * @returns `{ train, validation }` over train's id space; no pair in both.
  */
-export function carveValidation(train: Interactions, fraction: number, seed: string | number): { train: Interactions; validation: Interactions } {
+export function carveValidation(
+  train: Interactions,
+  fraction: number,
+  seed: string | number,
+): { train: Interactions; validation: Interactions } {
   if (!(fraction > 0 && fraction < 1)) throw new TuneError('validationFraction', `must be in (0, 1), got ${fraction}`)
   const s = splitRandom(train, { testFraction: fraction, seed: `${seed}/validation` })
   return { train: s.train, validation: s.test }
@@ -115,7 +119,8 @@ export function carveValidation(train: Interactions, fraction: number, seed: str
 
 function parseMetric(metric: string): number {
   const m = /^(ndcg|recall|hr|precision|map|mrr)@(\d+)$/.exec(metric)
-  if (!m || Number(m[2]) < 1) throw new TuneError('metric', `expected <ndcg|recall|hr|precision|map|mrr>@<k>, e.g. ndcg@10, got ${JSON.stringify(metric)}`)
+  if (!m || Number(m[2]) < 1)
+    throw new TuneError('metric', `expected <ndcg|recall|hr|precision|map|mrr>@<k>, e.g. ndcg@10, got ${JSON.stringify(metric)}`)
   return Number(m[2])
 }
 
@@ -128,9 +133,28 @@ function epochKey(kind: string): string {
 }
 
 /** The journal's first line: a rerun must be the same search to continue it. */
-function fingerprint(o: TuneOptions, space: SearchSpace, metric: string, fraction: number, rungs: number[], eta: number, patience: number): object {
+function fingerprint(
+  o: TuneOptions,
+  space: SearchSpace,
+  metric: string,
+  fraction: number,
+  rungs: number[],
+  eta: number,
+  patience: number,
+): object {
   const t = o.train
-  return { tune: 1, model: o.model, space, metric, validationFraction: fraction, seed: String(o.seed ?? 42), rungs, eta, patience, train: { users: t.numUsers, items: t.numItems, interactions: t.indptr[t.numUsers] } }
+  return {
+    tune: 1,
+    model: o.model,
+    space,
+    metric,
+    validationFraction: fraction,
+    seed: String(o.seed ?? 42),
+    rungs,
+    eta,
+    patience,
+    train: { users: t.numUsers, items: t.numItems, interactions: t.indptr[t.numUsers] },
+  }
 }
 
 function readJournal(path: string, header: object): Map<string, TrialRecord> {
@@ -139,7 +163,10 @@ function readJournal(path: string, header: object): Map<string, TrialRecord> {
   const lines = readFileSync(path, 'utf8').split('\n')
   if (lines[0] === '') return done
   if (lines[0] !== JSON.stringify(header)) {
-    throw new TuneError('out', `${path} belongs to another search (model, space, metric, seed, rungs or train differ); use another --out or delete it`)
+    throw new TuneError(
+      'out',
+      `${path} belongs to another search (model, space, metric, seed, rungs or train differ); use another --out or delete it`,
+    )
   }
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === '') continue
@@ -176,18 +203,21 @@ class TrialThreads {
     for (let i = 0; i < n; i++) {
       const w = spawnWorker(import.meta.url, { source: '../tune-worker.ts', built: './tune-worker.js' }, init)
       this.workers.push(w)
-      w.on('message', (m: { ready?: boolean; id: number; outcome?: TrialOutcome; error?: { message: string; stack?: string; name?: string } }) => {
-        if (m.ready) return this.release(w)
-        const p = this.pending.get(m.id)!
-        this.pending.delete(m.id)
-        this.release(w)
-        if (m.error) {
-          const e = new Error(m.error.message)
-          if (m.error.stack) e.stack = m.error.stack
-          if (m.error.name) e.name = m.error.name
-          p.reject(e)
-        } else p.resolve(m.outcome!)
-      })
+      w.on(
+        'message',
+        (m: { ready?: boolean; id: number; outcome?: TrialOutcome; error?: { message: string; stack?: string; name?: string } }) => {
+          if (m.ready) return this.release(w)
+          const p = this.pending.get(m.id)!
+          this.pending.delete(m.id)
+          this.release(w)
+          if (m.error) {
+            const e = new Error(m.error.message)
+            if (m.error.stack) e.stack = m.error.stack
+            if (m.error.name) e.name = m.error.name
+            p.reject(e)
+          } else p.resolve(m.outcome!)
+        },
+      )
       w.on('error', (e) => {
         for (const p of this.pending.values()) p.reject(e)
         this.pending.clear()
@@ -271,7 +301,10 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   if (!existsSync(journal) || readFileSync(journal, 'utf8') === '') appendLine(journal, JSON.stringify(header))
 
   const ctx: TrialContext = { kind, train: parts.train, validation: parts.validation, metric, k, patience, seed }
-  const threads = !o.objective && workers > 1 ? new TrialThreads(workers, { kind, metric, k, patience, seed, train: plain(parts.train), validation: plain(parts.validation) }) : null
+  const threads =
+    !o.objective && workers > 1
+      ? new TrialThreads(workers, { kind, metric, k, patience, seed, train: plain(parts.train), validation: plain(parts.validation) })
+      : null
   const objective = o.objective ?? ((t: TrialTask) => (threads ? threads.run(t) : runTrial(ctx, t.config, t.epochs)))
   const planned = o.budget.trials !== undefined ? plannedWork(o.budget.trials, rungs, eta) : 0
   let work = 0
@@ -336,7 +369,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
 }
 
 function csvCell(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? ''
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? '')
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
@@ -344,7 +377,8 @@ function csvCell(v: unknown): string {
 export function trialsCsv(records: readonly TrialRecord[]): string {
   const keys = [...new Set(records.flatMap((r) => Object.keys(r.config)))].sort()
   const rows = [['trial', 'rung', 'epochs', 'best_epoch', 'score', 'seconds', ...keys].join(',')]
-  for (const r of records) rows.push([r.trial, r.rung, r.epochs, r.bestEpoch, r.score, r.seconds, ...keys.map((k) => csvCell(r.config[k]))].map(csvCell).join(','))
+  for (const r of records)
+    rows.push([r.trial, r.rung, r.epochs, r.bestEpoch, r.score, r.seconds, ...keys.map((k) => csvCell(r.config[k]))].map(csvCell).join(','))
   return rows.join('\n') + '\n'
 }
 
@@ -358,7 +392,11 @@ function describe(config: Record<string, unknown>): string {
 /** The leaderboard as a Markdown table (best first), the top `n` rows. */
 export function leaderboardText(board: readonly TrialRecord[], metric: string, n = 10): string {
   const lines = [`| # | trial | rung (epochs) | best epoch | ${metric} | configuration |`, '|---|---|---|---|---|---|']
-  board.slice(0, n).forEach((r, i) => lines.push(`| ${i + 1} | ${r.trial} | ${r.rung} (${r.epochs}) | ${r.bestEpoch} | ${r.score.toFixed(4)} | ${describe(r.config)} |`))
+  board
+    .slice(0, n)
+    .forEach((r, i) =>
+      lines.push(`| ${i + 1} | ${r.trial} | ${r.rung} (${r.epochs}) | ${r.bestEpoch} | ${r.score.toFixed(4)} | ${describe(r.config)} |`),
+    )
   return lines.join('\n') + '\n'
 }
 
@@ -386,7 +424,10 @@ export function trialsPlotSpec(records: readonly TrialRecord[], metric: string):
           color: { field: 'rung', type: 'nominal', title: null },
         },
       },
-      { mark: { type: 'line', interpolate: 'step-after', color: 'black' }, encoding: { x: { field: 'seconds', type: 'quantitative' }, y: { field: 'best', type: 'quantitative' } } },
+      {
+        mark: { type: 'line', interpolate: 'step-after', color: 'black' },
+        encoding: { x: { field: 'seconds', type: 'quantitative' }, y: { field: 'best', type: 'quantitative' } },
+      },
     ],
   } as TopLevelSpec
 }
