@@ -35,6 +35,15 @@ describe('evaluate: full ranking (hand-computed)', () => {
     [0, 0, 0, 0, 0, 0],
   ])
 
+  it('takes one named object, so train and test cannot be swapped by position', () => {
+    const positional = evaluate(model, train, test, { k: [1, 2, 4] })
+    const named = evaluate({ model, train, test, k: [1, 2, 4] })
+    expect(named.metrics).toEqual(positional.metrics)
+    expect(named.users).toEqual(positional.users)
+    // A call with neither form is refused with both forms named.
+    expect(() => (evaluate as unknown as (...a: unknown[]) => unknown)(model, train)).toThrow(/evaluate\(\{ model, train, test/)
+  })
+
   it('computes all metrics at every K, per user and averaged', () => {
     const res = evaluate(model, train, test, { k: [4, 1, 2, 2] })
     expect(res.sampled).toBe(false)

@@ -146,7 +146,7 @@ export const SAMPLED_WARNING =
  *   options.
  * @example
  * ```ts
- * const res = evaluate(popularityRecommender(train), train, test, { k: [10, 20] })
+ * const res = evaluate({ model: popularityRecommender(train), train, test, k: [10, 20] })
  * res.metrics['ndcg@10']; res.perUser['recall@20'] // Float64Array per user
  * ```
  * @remarks Per user O(cost of scoreAll + numItems + |train row| + K·log|test row|). Scratch (one
@@ -154,7 +154,10 @@ export const SAMPLED_WARNING =
  * per-user outputs are `Float64Array[numUsers]` per key.
  * @see Krichene & Rendle, "On Sampled Metrics for Item Recommendation", KDD 2020.
  */
-export function evaluate(model: EvaluableModel, train: Interactions, test: Interactions, opts: EvaluateOptions): EvalResult {
+export function evaluate(args: EvaluateArgs): EvalResult
+export function evaluate(model: EvaluableModel, train: Interactions, test: Interactions, opts: EvaluateOptions): EvalResult
+export function evaluate(a: EvaluableModel | EvaluateArgs, b?: Interactions, c?: Interactions, d?: EvaluateOptions): EvalResult {
+  const { model, train, test, opts } = resolveArgs(a, b, c, d)
   const ks = normaliseKs(opts.k)
   const numItems = model.numItems
   if (!Number.isInteger(numItems) || numItems < 1) throw new Error(`evaluate: model.numItems must be an integer >= 1, got ${numItems}`)
@@ -164,6 +167,36 @@ export function evaluate(model: EvaluableModel, train: Interactions, test: Inter
   const factors = opts.ranking === 'per-user' ? null : factorsOf(model, train)
   const top = factors ? dotTopK(factors, sel.users, ks[ks.length - 1], { exclude: [train, ...exclude] }) : null
   return withUnknown(evaluateFull(model, train, test, exclude, sel.users, ks, top), sel, train, test)
+}
+
+/**
+ * The one-object form of {@link evaluate}: the model, the training interactions (masked from the
+ * ranking) and the held-out ones, named, so that train and test cannot be swapped by position.
+ */
+export interface EvaluateArgs extends EvaluateOptions {
+  /** The model to rank with. */
+  model: EvaluableModel
+  /** Training interactions: masked from each user's ranking. */
+  train: Interactions
+  /** Held-out interactions: the relevant items. */
+  test: Interactions
+}
+
+/** Both call forms of evaluate/evaluateAsync, as positional parts. */
+function resolveArgs<O extends EvaluateOptions>(
+  a: EvaluableModel | (EvaluateArgs & O),
+  b: Interactions | undefined,
+  c: Interactions | undefined,
+  d: O | undefined,
+): { model: EvaluableModel; train: Interactions; test: Interactions; opts: O } {
+  if (b === undefined && c === undefined && d === undefined && a != null && 'model' in a && 'train' in a && 'test' in a) {
+    const { model, train, test, ...opts } = a
+    return { model, train, test, opts: opts as unknown as O }
+  }
+  if (b === undefined || c === undefined || d === undefined) {
+    throw new Error('evaluate: call as evaluate({ model, train, test, k, … }) or evaluate(model, train, test, opts)')
+  }
+  return { model: a as EvaluableModel, train: b, test: c, opts: d }
 }
 
 /** Options of {@link evaluateAsync}: those of {@link evaluate} plus the top-k runner. */
@@ -177,7 +210,15 @@ export interface EvaluateAsyncOptions extends EvaluateOptions {
  * `opts.topK` (worker threads in Node: `(f, users, k, exclude) => dotTopKParallel(f, users, k,
  * { exclude, workers: 2 })`). Same results as {@link evaluate}.
  */
-export async function evaluateAsync(model: EvaluableModel, train: Interactions, test: Interactions, opts: EvaluateAsyncOptions): Promise<EvalResult> {
+export async function evaluateAsync(args: EvaluateArgs & EvaluateAsyncOptions): Promise<EvalResult>
+export async function evaluateAsync(model: EvaluableModel, train: Interactions, test: Interactions, opts: EvaluateAsyncOptions): Promise<EvalResult>
+export async function evaluateAsync(
+  a: EvaluableModel | (EvaluateArgs & EvaluateAsyncOptions),
+  b?: Interactions,
+  c?: Interactions,
+  d?: EvaluateAsyncOptions,
+): Promise<EvalResult> {
+  const { model, train, test, opts } = resolveArgs<EvaluateAsyncOptions>(a, b, c, d)
   const runner = opts.topK
   const factors = runner && opts.sampled === undefined && opts.ranking !== 'per-user' ? factorsOf(model, train) : null
   if (!runner || !factors) return evaluate(model, train, test, opts)
