@@ -81,7 +81,13 @@ for (const samplerKind of values.samplers!.split(',')) {
   for (const name of ['mf', 'lightgcn']) {
     const model: Model = createModel(configs[name] as { kind: string })
     const sampler = createSampler({ kind: samplerKind } as SamplerConfig)
-    const res: FitResult = await model.fit(train, { sampler, seed: values.seed, kernel: 'js' })
+    const res: FitResult = await model.fit(train, {
+      sampler,
+      seed: values.seed,
+      kernel: 'js',
+      // Progress on stderr: one line per epoch (a Gowalla-sized epoch takes minutes on one thread).
+      onEpoch: (e) => void process.stderr.write(`  ${samplerKind} ${name} epoch ${e.epoch + 1}/${epochs}: loss ${e.loss.toFixed(4)}, ${e.seconds.toFixed(2)}s\n`),
+    })
     const m = evaluate(model, train, test, { k: [10, 20] }).metrics
     out[name] = { ndcg: m['ndcg@10'], recall: m['recall@20'], perEpoch: res.trainSeconds / res.epochs.length }
     console.log(`${samplerKind.padEnd(12)} ${name.padEnd(9)} ${m['ndcg@10'].toFixed(4).padStart(8)} ${m['recall@20'].toFixed(4).padStart(9)} ${out[name].perEpoch.toFixed(2).padStart(8)}`)
