@@ -2,9 +2,10 @@
  * LightGCN (`@decoy/models` kind `lightgcn`): throughput of the sparse propagation kernel (one
  * layer `Ã·E` over the symmetric-normalised graph, TypeScript) in edge-rows per second, and seconds
  * per training epoch against MF's on the same data, sampler, loss, dim and batch, in alternating
- * rounds (the ratio holds on a busy machine). Data: a planted log shaped like Gowalla as LightGCN's
- * paper uses it (29,858 users × 40,981 items, ~1.03M interactions), scaled by `LIGHTGCN_BENCH_SCALE`
- * (default 0.1: a full-size epoch takes minutes on one thread).
+ * rounds (the ratio holds on a busy machine). Data: planted logs shaped like Gowalla as LightGCN's
+ * paper uses it (29,858 users × 40,981 items, ~1.03M interactions): full size for the propagation
+ * rows, scaled by `LIGHTGCN_BENCH_SCALE` (default 0.1) for the epoch rows (a full-size epoch takes
+ * minutes on one thread).
  *
  * Standalone: `npx tsx bench/lightgcn.ts` (re-runs itself with the `decoy-source` condition).
  */
@@ -27,14 +28,15 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
   const { createModel } = await import('@decoy/models')
   const { createSampler } = await import('@decoy/samplers')
   const { normalizedGraph, propagateLayer } = await import('../packages/models/src/lightgcn/graph.js')
-  const scale = Number(process.env.LIGHTGCN_BENCH_SCALE ?? 0.1)
-  const users = Math.round(29858 * scale)
-  const items = Math.round(40981 * scale)
-  const { interactions: train } = generateSynthetic({ users, items, clusters: 50, interactionsPerUser: [10, 59], seed: 'bench-lightgcn' })
-  const nnz = train.items.length
+  const gowalla = (scale: number) =>
+    generateSynthetic({ users: Math.round(29858 * scale), items: Math.round(40981 * scale), clusters: 50, interactionsPerUser: [10, 59], seed: 'bench-lightgcn' }).interactions
+  const full = gowalla(1)
   const dim = 64
   const rows: BenchRow[] = []
-  const g = normalizedGraph(train)
+  const g = normalizedGraph(full)
+  const users = full.numUsers
+  const items = full.numItems
+  let nnz = full.items.length
   const src = new Float32Array((users + items) * dim).fill(0.01)
   const dst = new Float32Array(src.length)
   propagateLayer(g, src, dst, dim)
@@ -45,6 +47,8 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
   rows.push({ name: `propagation layer Ã·E, dim ${dim}, ${users}×${items}, ${nnz} interactions (2·nnz edge-rows)`, value: Number(((2 * nnz * reps) / secs / 1e6).toFixed(3)), unit: 'M edge-rows/s' })
   rows.push({ name: 'propagation layer, seconds', value: Number((secs / reps).toFixed(4)), unit: 's' })
 
+  const train = gowalla(Number(process.env.LIGHTGCN_BENCH_SCALE ?? 0.1))
+  nnz = train.items.length
   const perEpoch: Record<string, number[]> = { mf: [], lightgcn: [] }
   const common = { dim, loss: 'bpr', negatives: 1, epochs: 1, batchSize: 2048 }
   for (let round = 0; round < 2; round++) {

@@ -100,7 +100,7 @@ describe('LightGCN propagation', () => {
         grad0: new Float32Array(N * dim),
         a: new Float32Array(N * dim),
         b: new Float32Array(N * dim),
-        touched: new Uint8Array(N),
+        touched: new Int32Array(N),
         touchedList: new Int32Array(N),
         optimizer: OPT_SGD,
         loss: loss.code,

@@ -39,7 +39,7 @@ export interface LightGcnOptions extends LossOptions {
   learningRate?: number
   /** Floor of the linear schedule (default learningRate·1e-3). */
   minLearningRate?: number
-  /** L2 on the batch's rows of E⁰ (default 0.05). */
+  /** L2 on the batch's rows of E⁰, once per occurrence (default 0.05). */
   l2?: number
   /** Optimiser (default `'adagrad'`). */
   optimizer?: OptimizerName
@@ -56,7 +56,7 @@ void _l2Bias
 export const lightGcnOptionSchema: OptionSchema = Object.freeze({
   ...trainerOptions,
   batchSize: { ...trainerOptionSchema.batchSize, doc: 'positives per batch (one propagation each)', defaultText: '2048' },
-  l2: { ...trainerOptionSchema.l2, doc: "L2 on the batch's rows of E⁰" },
+  l2: { ...trainerOptionSchema.l2, doc: "L2 on the batch's rows of E⁰, per occurrence" },
   layers: { type: 'int', min: 0, max: 16, doc: 'propagation layers K (0: MF without biases)', defaultText: '3' },
   layerWeights: { type: 'string|object', doc: 'weights of E⁰…E^K, comma-separated (K + 1 numbers)', defaultText: '1/(K+1) each' },
   propagateEvery: { type: 'int', min: 1, doc: 'recompute the final embeddings every N batches (1: exact)', defaultText: '1' },
@@ -209,7 +209,7 @@ export class LightGcn implements Model {
       grad0: new Float32Array(nodes * dim),
       a: new Float32Array(nodes * dim),
       b: new Float32Array(nodes * dim),
-      touched: new Uint8Array(nodes),
+      touched: new Int32Array(nodes),
       touchedList: new Int32Array(Math.min(nodes, merged.batchSize * (merged.negatives + 2))),
       optimizer,
       loss: loss.code,

@@ -26,8 +26,8 @@ export interface LightGcnState {
   /** Layer scratch. */
   a: Float32Array
   b: Float32Array
-  /** `[users + items]` 1 when the row is a batch row (L2 applies to it). */
-  touched: Uint8Array
+  /** `[users + items]` occurrences of the row in the batch's slots (L2 applies once per occurrence, as MF's). */
+  touched: Int32Array
   /** Rows in `touched`, `[batch·(k + 2)]`. */
   touchedList: Int32Array
   optimizer: number
@@ -52,8 +52,8 @@ export function refreshFinal(s: LightGcnState): void {
 /**
  * Accumulates into `s.grad` the gradient with respect to the final embeddings of the summed loss
  * of slots `[start, end)`: scores are `final[u]·final[item]`, dL/ds comes from {@link lossGrad}
- * (any loss), and `∂s/∂final[u] = final[item]`, `∂s/∂final[item] = final[u]`. Marks the batch rows
- * in `s.touched`.
+ * (any loss), and `∂s/∂final[u] = final[item]`, `∂s/∂final[item] = final[u]`. Counts in `s.touched`
+ * each row's occurrences (the user once per slot, an item once per candidate with a non-zero gradient).
  * @returns the summed loss and the count of touched rows written to `touchedList`.
  * @remarks O((end − start)·(k + 1)·dim); allocates nothing. `s.grad` must be zero on entry.
  */
@@ -85,10 +85,7 @@ export function slotGradients(
     const u = users[sl]
     const uo = u * dim
     const no = sl * k
-    if (touched[u] === 0) {
-      touched[u] = 1
-      list[nt++] = u
-    }
+    if (touched[u]++ === 0) list[nt++] = u
     for (let c = 0; c <= k; c++) {
       const item = c === 0 ? positives[sl] : negItems[no + c - 1]
       if (item < 0) {
@@ -106,12 +103,9 @@ export function slotGradients(
       const gc = grads[c]
       const item = c === 0 ? positives[sl] : negItems[no + c - 1]
       if (item < 0) continue
-      const row = nu + item
-      if (touched[row] === 0) {
-        touched[row] = 1
-        list[nt++] = row
-      }
       if (gc === 0) continue
+      const row = nu + item
+      if (touched[row]++ === 0) list[nt++] = row
       const io = row * dim
       for (let f = 0; f < dim; f++) {
         G[uo + f] += gc * F[io + f]
@@ -147,8 +141,9 @@ export function lightGcnStep(s: LightGcnState, batch: Batch, negs: NegativeBuffe
   const list = s.touchedList
   for (let t = 0; t < sums.touched; t++) {
     const row = list[t]
+    const c = l2 * s.touched[row]
     s.touched[row] = 0
-    if (l2 !== 0) for (let f = 0, o = row * dim; f < dim; f++) g0[o + f] += l2 * e0[o + f]
+    if (c !== 0) for (let f = 0, o = row * dim; f < dim; f++) g0[o + f] += c * e0[o + f]
   }
   const n = e0.length
   if (s.optimizer === OPT_ADAGRAD) {
