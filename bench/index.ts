@@ -27,6 +27,7 @@ const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
   // 1M, 5M and 25M when named (`pnpm bench scale`); 1M and 5M in a run of every group (25M takes minutes).
   scale: async () => (await import('./scale.js')).benchScale(wanted.includes('scale')),
   als: async () => (await import('./als.js')).benchAls(),
+  candidates: async () => (await import('./candidates.js')).benchCandidates(),
   lightgcn: async () => (await import('./lightgcn.js')).benchLightGcn(),
 }
 

@@ -370,6 +370,34 @@ describe('decoy train --model item2vec', () => {
 })
 
 describe('decoy train --model fm', () => {
+  it('train --sampler hard|dynamic|adaptive without --loss/--negatives uses the sampler\'s recommended pairing, says so and records it', async () => {
+    const { recommendedPairing } = await import('@decoy/samplers')
+    const { train } = await split()
+    for (const kind of ['hard', 'dynamic', 'adaptive']) {
+      const p = recommendedPairing(kind)!
+      const r = await run(['train', '--train', train, '--model', 'mf', '--sampler', kind, '--factors', '8', '--epochs', '1', '--seed', '3', '--json'])
+      expect(r.code, r.err).toBe(0)
+      const lines = r.err.split('\n').filter((l) => l.includes('recommended pairing'))
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toContain(`--sampler ${kind}`)
+      const j = JSON.parse(r.out)
+      expect(j.config.pairing).toEqual({ sampler: kind, loss: p.loss, negatives: p.negatives, samplerConfig: p.sampler })
+      expect(j.config.loss).toBe(p.loss)
+      expect(j.config.negatives).toBe(p.negatives)
+      for (const [key, v] of Object.entries(p.sampler)) expect(j.config.sampler[key]).toEqual(v)
+    }
+    // --sampler-config fields win over the pairing's; --negatives (or --loss) turns the pairing off.
+    const own = JSON.parse((await run(['train', '--train', train, '--model', 'mf', '--sampler', 'hard', '--sampler-config', '{"candidates":40}', '--factors', '8', '--epochs', '1', '--json'])).out)
+    expect(own.config.sampler.candidates).toBe(40)
+    const off = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'hard', '--negatives', '4', '--factors', '8', '--epochs', '1', '--json'])
+    expect(off.err).not.toContain('recommended pairing')
+    const offJson = JSON.parse(off.out)
+    expect(offJson.config.pairing).toBeUndefined()
+    expect(offJson.config.negatives).toBe(4)
+    // Static samplers have no pairing.
+    expect((await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--factors', '8', '--epochs', '1', '--json'])).err).not.toContain('recommended pairing')
+  })
+
   it('trains an FM with an item feature file, saves it, and rejects bad feature files', async () => {
     const { train, test } = await split()
     const rows = ['item,shape,size']

@@ -119,7 +119,19 @@ describe('split killed mid-write', () => {
 describe('single files killed mid-write', () => {
   it('sample --out: the old file stays, the stale temp file goes with the next write', () => {
     const out = join(dir, 'sample')
-    const args = (seed: number) => ['sample', '--train', DATA, '--sampler', 'uniform', '--draws', '2000', '--seed', String(seed), '--out', join(out, 's.tsv')]
+    const args = (seed: number) => [
+      'sample',
+      '--train',
+      DATA,
+      '--sampler',
+      'uniform',
+      '--draws',
+      '2000',
+      '--seed',
+      String(seed),
+      '--out',
+      join(out, 's.tsv'),
+    ]
     expect(cli(args(1)).status).toBe(0)
     const old = readFileSync(join(out, 's.tsv'), 'utf8')
     expect(cli(args(2), 'file-written').signal).toBe('SIGKILL')
@@ -170,7 +182,11 @@ describe('experiment killed mid-write', () => {
       `import { beginFileSet } from ${JSON.stringify(join(root, 'packages/core/src/node/index.ts'))}\n` +
       `const s = beginFileSet(${JSON.stringify(target)}); s.add('a.txt', 'x'); s.add('b.txt', 'y')\n` +
       `process.kill(process.pid, 'SIGTERM'); await new Promise((r) => setTimeout(r, 5000)); console.log('survived')\n`
-    const r = spawnSync(process.execPath, ['--conditions=decoy-source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 })
+    const r = spawnSync(process.execPath, ['--conditions=decoy-source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
     expect(r.signal).toBe('SIGTERM')
     expect(r.stdout).not.toContain('survived')
     expect(readdirSync(target)).toEqual([])
@@ -194,7 +210,17 @@ describe('a read-only folder, for real', () => {
   it('every writer says permission denied and names the folder (run as nobody when the tests run as root)', () => {
     const ro = join(dir, 'read-only')
     mkdirSync(ro)
-    writeFileSync(join(dir, 'ro.json'), JSON.stringify({ dataset: DATA, split: { strategy: 'random', testFraction: 0.2, seed: 1 }, models: [{ kind: 'mf', factors: 4 }], samplers: [{ kind: 'uniform' }], seeds: [1], budget: { epochs: 1 } }))
+    writeFileSync(
+      join(dir, 'ro.json'),
+      JSON.stringify({
+        dataset: DATA,
+        split: { strategy: 'random', testFraction: 0.2, seed: 1 },
+        models: [{ kind: 'mf', factors: 4 }],
+        samplers: [{ kind: 'uniform' }],
+        seeds: [1],
+        budget: { epochs: 1 },
+      }),
+    )
     chmodSync(ro, 0o555)
     chmodSync(dir, 0o755)
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
@@ -204,7 +230,13 @@ describe('a read-only folder, for real', () => {
       ['train', '--train', DATA, '--sampler', 'uniform', '--epochs', '1', '--factors', '4', '--save', join(ro, 'm.arrow')],
       ['experiment', join(dir, 'ro.json'), '--out', join(ro, 'exp')],
     ]) {
-      const r = spawnSync(process.execPath, [...bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DECOY_DEBUG: '' }, timeout: 120_000, ...asNobody })
+      const r = spawnSync(process.execPath, [...bin, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, DECOY_DEBUG: '' },
+        timeout: 120_000,
+        ...asNobody,
+      })
       const last = r.stderr.trim().split('\n').pop()!
       expect(r.status, r.stderr).toBe(2)
       expect(last).toMatch(new RegExp(`^decoy: cannot write ${ro}/\\S+: permission denied: ${ro} is not writable by this user$`))

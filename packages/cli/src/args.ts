@@ -116,7 +116,8 @@ export class Args {
     if (!r.ok) {
       const { reason, line, column } = r.problem
       const at = v.includes('\n') ? `line ${line}, column ${column}` : `column ${column}`
-      throw new UsageError(`${this.command}: --${name} is not valid JSON at ${at} (${reason}): ${v.length > 80 ? v.slice(0, 77) + '...' : v}`)
+      const shown = v.length > 80 ? v.slice(0, 77) + '...' : v
+      throw new UsageError(`${this.command}: --${name} is not valid JSON at ${at} (${reason}): ${shown}`)
     }
     const parsed = r.value
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {

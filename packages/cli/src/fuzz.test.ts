@@ -23,10 +23,19 @@ const RUNS = { numRuns: 300, seed: 1917 }
 
 /** JSON text with one character deleted, inserted or replaced: mostly invalid, near-valid. */
 const mutatedJson = fc
-  .tuple(fc.json({ maxDepth: 3 }), fc.nat(), fc.constantFrom('del', 'ins', 'rep'), fc.constantFrom(',', '}', ']', '"', ':', '\n', 'x', '{', '0', ' ', '\\'))
+  .tuple(
+    fc.json({ maxDepth: 3 }),
+    fc.nat(),
+    fc.constantFrom('del', 'ins', 'rep'),
+    fc.constantFrom(',', '}', ']', '"', ':', '\n', 'x', '{', '0', ' ', '\\'),
+  )
   .map(([t, at, op, ch]) => {
     const i = t.length === 0 ? 0 : at % t.length
-    return op === 'del' ? t.slice(0, i) + t.slice(i + 1) : op === 'ins' ? t.slice(0, i) + ch + t.slice(i) : t.slice(0, i) + ch + t.slice(i + 1)
+    return op === 'del'
+      ? t.slice(0, i) + t.slice(i + 1)
+      : op === 'ins'
+        ? t.slice(0, i) + ch + t.slice(i)
+        : t.slice(0, i) + ch + t.slice(i + 1)
   })
 
 describe('JSON text: line and column for every error', () => {
@@ -58,7 +67,28 @@ describe('JSON text: line and column for every error', () => {
 
 /** Values a user might type after a flag, good and bad. */
 const flagValue = fc.oneof(
-  fc.constantFrom('', ' ', '0', '1', '-1', '0.5', '1e3', '1e400', 'NaN', 'Infinity', '0x10', '1,2', '10,,20', '{}', '{"alpha":1}', '[1]', 'null', '{', 'a b', '--json'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '1',
+    '-1',
+    '0.5',
+    '1e3',
+    '1e400',
+    'NaN',
+    'Infinity',
+    '0x10',
+    '1,2',
+    '10,,20',
+    '{}',
+    '{"alpha":1}',
+    '[1]',
+    'null',
+    '{',
+    'a b',
+    '--json',
+  ),
   fc.string({ maxLength: 12 }),
   fc.double().map(String),
   fc.integer().map(String),
@@ -112,12 +142,41 @@ describe('CLI arguments: every accessor returns or throws a UsageError', () => {
 
 /** JSON values shaped like sampler configs: known kinds and fields with arbitrary values. */
 const samplerField = fc.constantFrom(
-  'kind', 'alpha', 'candidates', 'mode', 'temperature', 'topN', 'memory', 'refresh', 'warmup', 'history', 'variant', 'lambda', 'maxTrials',
-  'excludePositives', 'allowMasked', 'parts', 'share', 'sampler', 'correction', 'base', 'refreshEvery', 'zz',
+  'kind',
+  'alpha',
+  'candidates',
+  'mode',
+  'temperature',
+  'topN',
+  'memory',
+  'refresh',
+  'warmup',
+  'history',
+  'variant',
+  'lambda',
+  'maxTrials',
+  'excludePositives',
+  'allowMasked',
+  'parts',
+  'share',
+  'sampler',
+  'correction',
+  'base',
+  'refreshEvery',
+  'zz',
 )
-const jsonish = fc.oneof(fc.constantFrom(0, 1, -1, 0.5, 1e9, -1e-9, 2 ** 31, '', 'uniform', true, false, null, [], {}), fc.double(), fc.string({ maxLength: 6 }), fc.integer())
+const jsonish = fc.oneof(
+  fc.constantFrom(0, 1, -1, 0.5, 1e9, -1e-9, 2 ** 31, '', 'uniform', true, false, null, [], {}),
+  fc.double(),
+  fc.string({ maxLength: 6 }),
+  fc.integer(),
+)
 const samplerConfig: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  config: fc.dictionary(samplerField, fc.oneof({ depthSize: 'small' }, jsonish, fc.constantFrom(...samplerKinds), fc.array(tie('part'), { maxLength: 2 })), { maxKeys: 5 }),
+  config: fc.dictionary(
+    samplerField,
+    fc.oneof({ depthSize: 'small' }, jsonish, fc.constantFrom(...samplerKinds), fc.array(tie('part'), { maxLength: 2 })),
+    { maxKeys: 5 },
+  ),
   part: fc.record({ sampler: tie('config'), share: jsonish }, { requiredKeys: [] }),
 })).config
 
@@ -138,32 +197,65 @@ describe('sampler configs: built or refused with a plain Error naming the field'
 
   it('--sampler-config through the CLI: a sampler or a UsageError', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...samplerKinds), fc.oneof(samplerConfig.map((c) => JSON.stringify(c)), mutatedJson), (kind, text) => {
-        try {
-          const args = parseCommandArgs('sample', ['--sampler', kind, '--sampler-config', text], [
-            { name: 'sampler', type: 'string', description: '' },
-            { name: 'sampler-config', type: 'string', description: '' },
-          ])
-          samplerFromArgs(args)
-        } catch (e) {
-          expect(e).toBeInstanceOf(UsageError)
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...samplerKinds),
+        fc.oneof(
+          samplerConfig.map((c) => JSON.stringify(c)),
+          mutatedJson,
+        ),
+        (kind, text) => {
+          try {
+            const args = parseCommandArgs(
+              'sample',
+              ['--sampler', kind, '--sampler-config', text],
+              [
+                { name: 'sampler', type: 'string', description: '' },
+                { name: 'sampler-config', type: 'string', description: '' },
+              ],
+            )
+            samplerFromArgs(args)
+          } catch (e) {
+            expect(e).toBeInstanceOf(UsageError)
+          }
+        },
+      ),
       RUNS,
     )
   })
 })
 
 const configKey = fc.constantFrom(
-  'name', 'dataset', 'train', 'test', 'minRating', 'split', 'models', 'samplers', 'losses', 'seeds', 'budget', 'k', 'metric', 'baseline', 'evalEvery', 'parallel', 'zz',
+  'name',
+  'dataset',
+  'train',
+  'test',
+  'minRating',
+  'split',
+  'models',
+  'samplers',
+  'losses',
+  'seeds',
+  'budget',
+  'k',
+  'metric',
+  'baseline',
+  'evalEvery',
+  'parallel',
+  'zz',
 )
-const modelLike = fc.dictionary(fc.constantFrom('kind', 'factors', 'dim', 'negatives', 'batchSize', 'learningRate', 'loss', 'name', 'window', 'zz'), fc.oneof(jsonish, fc.constantFrom('mf', 'fm', 'item2vec')), { maxKeys: 4 })
+const modelLike = fc.dictionary(
+  fc.constantFrom('kind', 'factors', 'dim', 'negatives', 'batchSize', 'learningRate', 'loss', 'name', 'window', 'zz'),
+  fc.oneof(jsonish, fc.constantFrom('mf', 'fm', 'item2vec')),
+  { maxKeys: 4 },
+)
 const experimentConfig = fc.dictionary(
   configKey,
   fc.oneof(
     jsonish,
     fc.array(fc.oneof(modelLike, samplerConfig, jsonish), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom('strategy', 'testFraction', 'seed', 'k', 'epochs', 'scoreEvaluations', 'cutTime', 'zz'), jsonish, { maxKeys: 3 }),
+    fc.dictionary(fc.constantFrom('strategy', 'testFraction', 'seed', 'k', 'epochs', 'scoreEvaluations', 'cutTime', 'zz'), jsonish, {
+      maxKeys: 3,
+    }),
   ),
   { maxKeys: 8 },
 )
@@ -213,7 +305,8 @@ describe('decoy end to end: a working command with random flags added', () => {
   const train = join(dir, 'train.tsv')
   const test = join(dir, 'test.tsv')
   const model = join(dir, 'model.arrow')
-  const rows = (from: number, n: number) => Array.from({ length: n }, (_, r) => `${1 + ((r + from) % 20)}\t${1 + (((r + from) * 7) % 15)}\n`).join('')
+  const rows = (from: number, n: number) =>
+    Array.from({ length: n }, (_, r) => `${1 + ((r + from) % 20)}\t${1 + (((r + from) * 7) % 15)}\n`).join('')
   writeFileSync(train, 'user\titem\n' + rows(0, 200))
   writeFileSync(test, 'user\titem\n' + rows(200, 20))
   const bases: Record<string, string[]> = {
@@ -227,15 +320,26 @@ describe('decoy end to end: a working command with random flags added', () => {
   }
   // Flags that name outputs stay out: random values would write into the working directory.
   const skip = new Set(['out', 'save', 'data-dir', 'help'])
-  const short = fc.oneof(fc.constantFrom('', '0', '1', '-1', '2', '0.5', '1e3', 'NaN', 'x', '{}', '{', 'a,b', '1,2', 'all', 'hs', 'wasm', 'js'), fc.string({ maxLength: 3 }))
+  const short = fc.oneof(
+    fc.constantFrom('', '0', '1', '-1', '2', '0.5', '1e3', 'NaN', 'x', '{}', '{', 'a,b', '1,2', 'all', 'hs', 'wasm', 'js'),
+    fc.string({ maxLength: 3 }),
+  )
 
   it('exits 0 or 2, never 1', async () => {
-    expect(await main(['train', '--train', train, '--sampler', 'uniform', '--epochs', '1', '--factors', '4', '--save', model], captureIo({}))).toBe(0)
+    expect(
+      await main(['train', '--train', train, '--sampler', 'uniform', '--epochs', '1', '--factors', '4', '--save', model], captureIo({})),
+    ).toBe(0)
     const seen = { 0: 0, 2: 0 }
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...Object.keys(bases)),
-        fc.array(fc.tuple(fc.nat(), short.filter((v) => !existsSync(v))), { minLength: 1, maxLength: 2 }),
+        fc.array(
+          fc.tuple(
+            fc.nat(),
+            short.filter((v) => !existsSync(v)),
+          ),
+          { minLength: 1, maxLength: 2 },
+        ),
         async (name, extra) => {
           const c = commands.find((x) => x.name === name)!
           const flags = c.options.filter((o) => !skip.has(o.name))

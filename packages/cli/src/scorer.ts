@@ -14,7 +14,8 @@ import { dot, prngNormal } from '@decoy/core/kernels'
  * @remarks Allocates `(numUsers + numItems) · dim` floats; `scoreItems` allocates nothing.
  */
 export function randomFactorView(numUsers: number, numItems: number, dim: number, seed: string | number): FactorView {
-  checkAllocation(`random factors of dim ${dim} for ${numUsers} users × ${numItems} items`, [{ what: 'the factors', elements: (numUsers + numItems) * dim, bytesPer: 4 }], 'lower --factors')
+  const factors = { what: 'the factors', elements: (numUsers + numItems) * dim, bytesPer: 4 }
+  checkAllocation(`random factors of dim ${dim} for ${numUsers} users × ${numItems} items`, [factors], 'lower --factors')
   const state = createRng(seed).fork('random-factors').state
   const userFactors = new Float32Array(numUsers * dim)
   const itemFactors = new Float32Array(numItems * dim)

@@ -7,7 +7,11 @@ import { checkAllocation } from './memory.js'
 export function createNegativeBuffer(capacity: number, k: number): NegativeBuffer {
   if (!(Number.isInteger(capacity) && capacity > 0)) throw new Error(`createNegativeBuffer: capacity must be a positive integer, got ${capacity}`)
   if (!(Number.isInteger(k) && k > 0)) throw new Error(`createNegativeBuffer: k must be a positive integer, got ${k}`)
-  checkAllocation(`a negative buffer of ${capacity} slots × ${k} negatives`, [{ what: 'the draws and their log-probabilities', elements: capacity * k, bytesPer: 8 }], 'lower the batch size or the negatives per positive')
+  checkAllocation(
+    `a negative buffer of ${capacity} slots × ${k} negatives`,
+    [{ what: 'the draws and their log-probabilities', elements: capacity * k, bytesPer: 8 }],
+    'lower the batch size or the negatives per positive',
+  )
   const trials = new Int32Array(capacity)
   trials.fill(1)
   return { k, capacity, items: new Int32Array(capacity * k), logQ: new Float32Array(capacity * k), trials }

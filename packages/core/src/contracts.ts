@@ -57,8 +57,54 @@ export interface NegativeBuffer {
 
 /** What a model lends to model-aware samplers. A live view: scores follow training. */
 export interface Scorer {
-  /** Writes the score of `items[0..count)` for `user` into `out[0..count)`. Allocates nothing. */
+  /**
+   * Writes the score of `items[0..count)` for `user` into `out[0..count)`. Allocates nothing.
+   * The per-pair reference path: {@link Scorer.scoreBatch} must agree with it.
+   */
   scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void
+  /**
+   * Optional batched path: writes the score of the pair (`users[c]`, `items[c]`) into `out[c]` for
+   * c in `[0, count)`, in one call (models run it in their WebAssembly kernel). A negative item
+   * scores −∞. Must agree with `scoreItems` to float32 rounding; allocates nothing. Samplers
+   * call it through {@link scorePairs}, which falls back to `scoreItems` when it is absent.
+   */
+  scoreBatch?(users: Int32Array, items: Int32Array, count: number, out: Float32Array): void
+}
+
+let runItems = new Int32Array(64)
+let runScores = new Float32Array(64)
+
+/**
+ * Scores `count` (user, item) pairs through `scorer.scoreBatch` when the scorer has one, else
+ * through `scoreItems` one run of equal users at a time (item −1 scores −∞ either way).
+ * @remarks O(count · score cost); allocates nothing once its fallback scratch has grown to the
+ * longest run of equal users.
+ * @example
+ * ```ts
+ * scorePairs(model.scorer(), Int32Array.of(0, 0, 1), Int32Array.of(5, 7, 5), 3, out)
+ * ```
+ */
+export function scorePairs(scorer: Scorer, users: Int32Array, items: Int32Array, count: number, out: Float32Array): void {
+  if (scorer.scoreBatch) {
+    scorer.scoreBatch(users, items, count, out)
+    return
+  }
+  let c = 0
+  while (c < count) {
+    const u = users[c]
+    let e = c + 1
+    while (e < count && users[e] === u) e++
+    const n = e - c
+    if (runItems.length < n) {
+      runItems = new Int32Array(n * 2)
+      runScores = new Float32Array(n * 2)
+    }
+    // Masked items are passed on as a valid id and overwritten with −∞ afterwards.
+    for (let i = 0; i < n; i++) runItems[i] = items[c + i] < 0 ? 0 : items[c + i]
+    scorer.scoreItems(u, runItems, n, runScores)
+    for (let i = 0; i < n; i++) out[c + i] = items[c + i] < 0 ? -Infinity : runScores[i]
+    c = e
+  }
 }
 
 /** A scorer that also exposes dot-product factors (AOBPR needs them). */

@@ -12,7 +12,7 @@ export type {
   Recommender,
   DotFactors,
 } from './contracts.js'
-export { isFactorView } from './contracts.js'
+export { isFactorView, scorePairs } from './contracts.js'
 export type { ExternalId } from './id-map.js'
 export { IdMap } from './id-map.js'
 export type { Rng } from './rng.js'

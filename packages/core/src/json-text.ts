@@ -54,7 +54,8 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | { ok
       .replace(/\s*at position \d+/g, '')
       .replace(/\s*\(line \d+ column \d+\)\s*$/, '')
       .trim()
-    if (reason === '' || /^Unexpected end of JSON input/.test(msg)) reason = text.trim() === '' ? 'the text is empty' : 'the text ends before the JSON value is complete'
+    if (reason === '' || /^Unexpected end of JSON input/.test(msg))
+      reason = text.trim() === '' ? 'the text is empty' : 'the text ends before the JSON value is complete'
     return { ok: false, problem: { reason: reason.charAt(0).toLowerCase() + reason.slice(1), ...where } }
   }
 }

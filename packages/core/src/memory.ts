@@ -66,8 +66,8 @@ export function parseByteSize(text: string): number | null {
 
 /**
  * The bytes Decoy may plan to use: {@link setMemoryBudget}'s value, else `DECOY_MEMORY_LIMIT`
- * (`8GB`, `512MiB`, bytes), else {@link MEMORY_FRACTION} of the machine's memory on Node, else
- * {@link DEFAULT_MEMORY_BUDGET}.
+ * (`8GB`, `512MiB`, bytes), else 75% of the machine's memory on Node (`MEMORY_FRACTION`), else
+ * 2 GiB (`DEFAULT_MEMORY_BUDGET`).
  */
 export function memoryBudget(): number {
   if (override !== null) return override
@@ -89,7 +89,8 @@ export function memoryBudget(): number {
  * @param bytes - bytes, or null.
  */
 export function setMemoryBudget(bytes: number | null): void {
-  if (bytes !== null && !(Number.isFinite(bytes) && bytes > 0)) throw new RangeError(`memory budget must be a positive number of bytes, got ${bytes}`)
+  if (bytes !== null && !(Number.isFinite(bytes) && bytes > 0))
+    throw new RangeError(`memory budget must be a positive number of bytes, got ${bytes}`)
   override = bytes
 }
 
@@ -142,8 +143,13 @@ export function checkAllocation(task: string, parts: readonly AllocationPart[], 
   const tail = hint ? `; ${hint}` : ''
   if (bytes > limit) {
     const big = largest ? largest.elements * largest.bytesPer : 0
-    const biggest = largest && big < bytes * 0.99 ? `, of which ${largest.what} ${formatBytes(big)}` : ` for ${largest?.what ?? 'its arrays'}`
-    throw new ResourceError(`${task} needs about ${formatBytes(bytes)} of memory${biggest}, over the limit of ${formatBytes(limit)}${limitNote()}${tail}`, bytes, limit)
+    const biggest =
+      largest && big < bytes * 0.99 ? `, of which ${largest.what} ${formatBytes(big)}` : ` for ${largest?.what ?? 'its arrays'}`
+    throw new ResourceError(
+      `${task} needs about ${formatBytes(bytes)} of memory${biggest}, over the limit of ${formatBytes(limit)}${limitNote()}${tail}`,
+      bytes,
+      limit,
+    )
   }
   if (largest !== null && largest.elements > MAX_ARRAY_ELEMENTS) {
     throw new ResourceError(

@@ -106,6 +106,14 @@ function countingSampler(inner: NegativeSampler, counter: { scores: number }): N
           counter.scores += count
           base.scoreItems(user, items, count, out)
         }
+        // The batched path (model-aware samplers score candidates through it) is counted too.
+        if (base.scoreBatch) {
+          const batched = base.scoreBatch.bind(base)
+          wrapped.scoreBatch = (users, items, count, out) => {
+            counter.scores += count
+            batched(users, items, count, out)
+          }
+        }
         scorer = wrapped
       }
       inner.prepare({ ...ctx, scorer })

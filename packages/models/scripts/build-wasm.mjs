@@ -3,7 +3,7 @@
  * and a shared-memory variant each), so that neither the build nor users need a WebAssembly
  * toolchain:
  * - src/item2vec/wasm/sgns.wat → src/item2vec/wasm/sgns-module.ts (item2vec's SGNS/HS kernels),
- * - src/train/wasm/dot.wat → src/train/wasm/dot-module.ts (MF's dot-product step kernel),
+ * - src/mf/wasm/dot.wat → src/mf/wasm/dot-module.ts (MF's dot-product step kernel),
  * - src/fm/wasm/fm.wat → src/fm/wasm/fm-module.ts (the factorization machine's step kernel),
  * - ../core/src/kernels/wasm/score-block.wat → score-block-module.ts there (blocked full-ranking scores; core has
  *   no WebAssembly toolchain of its own, so this script assembles it too),
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url'
 /** The kernels: source directory, .wat file, generated module, exported constant prefix, role. */
 const TARGETS = {
   sgns: { dir: '../src/item2vec/wasm/', wat: 'sgns.wat', out: 'sgns-module.ts', prefix: 'SGNS_WASM' },
-  dot: { dir: '../src/train/wasm/', wat: 'dot.wat', out: 'dot-module.ts', prefix: 'DOT_WASM' },
+  dot: { dir: '../src/mf/wasm/', wat: 'dot.wat', out: 'dot-module.ts', prefix: 'DOT_WASM' },
   fm: { dir: '../src/fm/wasm/', wat: 'fm.wat', out: 'fm-module.ts', prefix: 'FM_WASM' },
   scoreBlock: { dir: '../../core/src/kernels/wasm/', wat: 'score-block.wat', out: 'score-block-module.ts', prefix: 'SCORE_BLOCK_WASM' },
   als: { dir: '../src/als/wasm/', wat: 'als.wat', out: 'als-module.ts', prefix: 'ALS_WASM' },

@@ -57,20 +57,20 @@ export { stepperFactory } from './registry.js'
 export { idMapFromJson, idMapToJson, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './persist/format.js'
 
 // MF: dot-product step kernels.
-export { dotStepRange, bprSgdRange, allocDotScratch } from './train/dot-step.js'
-export type { DotViews } from './train/dot-step.js'
-export { createDotStepper, createDotScorer } from './train/dot-stepper.js'
-export type { DotStepperSpec } from './train/dot-stepper.js'
-export { DotWasmKernel, createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported } from './train/dot-step-wasm.js'
-export type { DotWasmLayout, DotWasmLayoutSpec, DotWasmSettings, DotWasmConfig } from './train/dot-step-wasm.js'
+export { dotStepRange, bprSgdRange, allocDotScratch } from './mf/kernels.js'
+export type { DotViews } from './mf/kernels.js'
+export { createDotStepper, createDotScorer } from './mf/stepper.js'
+export type { DotStepperSpec } from './mf/stepper.js'
+export { DotWasmKernel, createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported } from './mf/kernels-wasm.js'
+export type { DotWasmLayout, DotWasmLayoutSpec, DotWasmSettings, DotWasmConfig } from './mf/kernels-wasm.js'
 
 // FM kernels.
 export { fmRowSum, fmRowSum32, fmRowUpdate, fmStepRange, fmScorePair, fmScoreNaive, fmClassifierStepRange, allocFmScratch } from './fm/kernels.js'
 export type { FmFeatureRows, FmViews } from './fm/kernels.js'
 export { createFmStepper, createFmScorer } from './fm/stepper.js'
 export type { FmStepperSpec, FmFactorView, FmScorerOptions } from './fm/stepper.js'
-export { FmWasmKernel, createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported } from './fm/fm-step-wasm.js'
-export type { FmWasmLayout, FmWasmLayoutSpec, FmWasmSettings, FmWasmConfig } from './fm/fm-step-wasm.js'
+export { FmWasmKernel, createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported } from './fm/kernels-wasm.js'
+export type { FmWasmLayout, FmWasmLayoutSpec, FmWasmSettings, FmWasmConfig } from './fm/kernels-wasm.js'
 export { ageBucket, USER_ID_FIELD, ITEM_ID_FIELD } from './fm/features.js'
 
 // item2vec kernels.

@@ -4,6 +4,7 @@
  */
 import {
   isFactorView,
+  scorePairs,
   type Batch,
   type FactorView,
   type NegativeBuffer,
@@ -18,7 +19,7 @@ import { prngFloat } from '@decoy/core/kernels'
 import { checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions } from './config.js'
 import { buildExclusion, isPositive, nthNonPositive, type Exclusion } from './exclusion.js'
 import { aobprDrawFactor, aobprDrawRank, aobprFactorCdf, aobprItemProb, aobprRankTable, aobprRefresh } from './kernels/aobpr-order.js'
-import { warpSearch } from './kernels/warp-search.js'
+import { warpFillCandidates } from './kernels/warp-search.js'
 import { SamplerStatsCounter } from './stats.js'
 
 /** Options of {@link adaptiveSampler}. Fields of the other variant are rejected. */
@@ -63,7 +64,11 @@ const AOBPR_FIELDS = ['variant', 'lambda', 'refreshEvery', 'logQ'] as const
  * example). With k > 1 per slot, the slot runs k independent searches (k violators, each uniform
  * over the violators); `trials` is the first search's N (`trialsOf: 'first'`, which keeps the
  * truncated geometric law exactly) or the rounded mean of the k searches (`'mean'`, lower variance;
- * a failed search counts `maxSampled`). `logQ` is the candidate proposal's, −log(|I| − |I_u⁺|)
+ * a failed search counts `maxSampled`). The batch's searches run side by side in rounds: every
+ * unfinished search draws its next chunk of candidates (1, 2, 4, … per search, fewer when many are
+ * still running) and one `scorePairs` call (the model's batched `scoreBatch`) scores the round, the
+ * positives first in one call too; each search's candidate stream is its own i.i.d. sequence, so the
+ * law of (violator, trials) is that of the one-at-a-time search. `logQ` is the candidate proposal's, −log(|I| − |I_u⁺|)
  * (−log(|I| − 1) without exclusion): the violator is a deterministic function of the uniform
  * candidate stream and the scores, like DNS's argmax; its induced law (uniform over the violator
  * set V) has |V| ≈ (|I| − |I_u⁺|)/N, which the loss already receives through `trials`.
@@ -121,6 +126,8 @@ function variantCheck(options: object, variant: 'warp' | 'aobpr'): void {
 }
 
 const EMPTY_I32 = new Int32Array(0)
+/** (lane, candidate) pairs scored per batched call of the WARP search. */
+const WARP_PAIR_BUDGET = 16384
 const EMPTY_U32 = new Uint32Array(0)
 
 class WarpSampler implements NegativeSampler<AdaptiveConfig> {
@@ -132,14 +139,21 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
   private state: Uint32Array = new Uint32Array(4)
   private numItems = 0
   private userLogQ = new Float32Array(0)
-  private readonly cand: Int32Array
-  private readonly scores: Float32Array
-  private readonly history: Float32Array
-  private readonly one = new Int32Array(1)
-  private readonly oneScore = new Float32Array(1)
-  private readonly result = new Int32Array(2)
   private readonly tally = new Float64Array(6)
   private exhausted = 0
+  // Batched search state, sized at the first sample (lanes = slots·k searches).
+  private laneCap = 0
+  private laneUser = new Int32Array(0)
+  private lanePos = new Int32Array(0)
+  private laneTrain = new Uint8Array(0)
+  private laneThreshold = new Float32Array(0)
+  private laneN = new Int32Array(0)
+  private laneItem = new Int32Array(0)
+  private active = new Int32Array(0)
+  private roundFrom = new Int32Array(0)
+  private pairUsers = new Int32Array(WARP_PAIR_BUDGET)
+  private pairItems = new Int32Array(WARP_PAIR_BUDGET)
+  private pairScores = new Float32Array(WARP_PAIR_BUDGET)
 
   constructor(options: AdaptiveOptions) {
     variantCheck(options, 'warp')
@@ -147,9 +161,19 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
     const maxSampled = numberField(options, 'adaptive', 'maxSampled', 100, { min: 1, max: 10_000_000, integer: true })
     const trialsOf = enumField(options, 'adaptive', 'trialsOf', ['first', 'mean'] as const, 'first')
     this.config = { kind: 'adaptive', variant: 'warp', margin, maxSampled, trialsOf, ...commonFields(options, 'adaptive') }
-    this.cand = new Int32Array(maxSampled)
-    this.scores = new Float32Array(maxSampled)
-    this.history = new Float32Array(maxSampled)
+  }
+
+  private ensureLanes(n: number): void {
+    if (this.laneCap >= n) return
+    this.laneCap = n
+    this.laneUser = new Int32Array(n)
+    this.lanePos = new Int32Array(n)
+    this.laneTrain = new Uint8Array(n)
+    this.laneThreshold = new Float32Array(n)
+    this.laneN = new Int32Array(n)
+    this.laneItem = new Int32Array(n)
+    this.active = new Int32Array(n)
+    this.roundFrom = new Int32Array(n)
   }
 
   prepare(ctx: SamplerContext): void {
@@ -197,57 +221,158 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
     const mean = this.config.trialsOf === 'mean'
     const maxRetries = this.config.maxTrials as number
     const state = this.state
-    const cand = this.cand
-    const scores = this.scores
-    const history = this.history
-    const one = this.one
-    const oneScore = this.oneScore
-    const result = this.result
     const tally = this.tally
     const userLogQ = this.userLogQ
+    const pu = this.pairUsers
+    const pi = this.pairItems
+    const ps = this.pairScores
     tally.fill(0)
     let drawn = 0
     let masked = 0
     let trialSum = 0
     let exhausted = 0
-    for (let s = 0; s < size; s++) {
-      const u = users[s]
-      const i = positives[s]
-      const base = s * k
-      const positiveIsTrain = exclude && isPositive(indptr, rows, bitOffset, bits, u, i)
-      const free = exclude ? numItems - (indptr[u + 1] - indptr[u]) - (positiveIsTrain ? 0 : 1) : numItems - 1
-      if (free <= 0) {
+    // Slots are run in blocks of whole slots whose searches fit the pair budget's positive pass.
+    const slotsPerBlock = Math.max(1, Math.floor(WARP_PAIR_BUDGET / Math.max(k, 1)))
+    this.ensureLanes(Math.min(size, slotsPerBlock) * k)
+    const laneUser = this.laneUser
+    const lanePos = this.lanePos
+    const laneTrain = this.laneTrain
+    const laneThreshold = this.laneThreshold
+    const laneN = this.laneN
+    const laneItem = this.laneItem
+    const active = this.active
+    const roundFrom = this.roundFrom
+    for (let s0 = 0; s0 < size; s0 += slotsPerBlock) {
+      const s1 = Math.min(size, s0 + slotsPerBlock)
+      // The positives' scores x_ui, one batched call.
+      const np = s1 - s0
+      for (let s = 0; s < np; s++) {
+        pu[s] = users[s0 + s]
+        pi[s] = positives[s0 + s]
+      }
+      scorePairs(scorer, pu, pi, np, ps)
+      let lanes = 0
+      for (let s = s0; s < s1; s++) {
+        const u = users[s]
+        const i = positives[s]
+        const positiveIsTrain = exclude && isPositive(indptr, rows, bitOffset, bits, u, i)
+        const free = exclude ? numItems - (indptr[u + 1] - indptr[u]) - (positiveIsTrain ? 0 : 1) : numItems - 1
+        if (free <= 0) {
+          for (let d = 0; d < k; d++) laneItem[lanes + d] = -2 // masked slot
+          lanes += k
+          continue
+        }
+        const threshold = ps[s - s0] - margin
         for (let d = 0; d < k; d++) {
-          items[base + d] = -1
-          logQ[base + d] = 0
+          const l = lanes + d
+          laneUser[l] = u
+          lanePos[l] = i
+          laneTrain[l] = positiveIsTrain ? 1 : 0
+          laneThreshold[l] = threshold
+          laneN[l] = 0
+          laneItem[l] = -1
+          active[l] = 0
         }
-        masked += k
-        trials[s] = maxSampled
-        trialSum += maxSampled
-        continue
+        lanes += k
       }
-      one[0] = i
-      scorer.scoreItems(u, one, 1, oneScore)
-      const xi = oneScore[0]
-      const lq = userLogQ[u]
-      let first = 0
-      let sum = 0
-      for (let d = 0; d < k; d++) {
-        warpSearch(scorer, u, i, positiveIsTrain, xi, margin, maxSampled, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, cand, scores, history, tally, result)
-        const j = result[0]
-        items[base + d] = j
-        logQ[base + d] = j >= 0 ? lq : 0
-        if (j >= 0) drawn++
-        else {
-          masked++
-          exhausted++
+      let na = 0
+      for (let l = 0; l < lanes; l++) if (laneItem[l] === -1) active[na++] = l
+      // Rounds: each running search draws its next chunk; one scorePairs call per round.
+      for (let round = 0; na > 0; round++) {
+        const cap = Math.max(1, Math.min(1 << Math.min(round, 30), Math.floor(WARP_PAIR_BUDGET / na)))
+        let np2 = 0
+        let kept = 0
+        for (let a = 0; a < na; a++) {
+          const l = active[a]
+          const c = Math.min(cap, maxSampled - laneN[l])
+          if (np2 + c > WARP_PAIR_BUDGET) {
+            active[kept++] = l // no room this round: it waits for the next
+            roundFrom[l] = -1
+            continue
+          }
+          roundFrom[l] = np2
+          const u = laneUser[l]
+          warpFillCandidates(pi, np2, c, u, lanePos[l], laneTrain[l] === 1, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, tally)
+          pu.fill(laneUser[l], np2, np2 + c)
+          np2 += c
+          active[kept++] = l
         }
-        if (d === 0) first = result[1]
-        sum += result[1]
+        tally[0] += np2
+        scorePairs(scorer, pu, pi, np2, ps)
+        let next = 0
+        for (let a = 0; a < kept; a++) {
+          const l = active[a]
+          const from = roundFrom[l]
+          if (from < 0) {
+            active[next++] = l
+            continue
+          }
+          const c = Math.min(cap, maxSampled - laneN[l])
+          const thr = laneThreshold[l]
+          let hit = -1
+          for (let q = 0; q < c; q++) {
+            if (ps[from + q] > thr) {
+              hit = q
+              break
+            }
+          }
+          if (hit >= 0) {
+            const x = ps[from + hit]
+            laneItem[l] = pi[from + hit]
+            const n = laneN[l]
+            laneN[l] = n + hit + 1
+            // Hardness: earlier candidates of the search are ≤ threshold < x, hence below x; of this
+            // round's later ones count those below x. Percentile among the n + c scored.
+            const scored = n + c
+            if (scored > 1) {
+              let below = n + hit
+              for (let q = hit + 1; q < c; q++) if (ps[from + q] < x) below++
+              tally[4] += below / (scored - 1)
+              tally[5]++
+            }
+          } else {
+            laneN[l] += c
+            if (laneN[l] >= maxSampled) {
+              laneItem[l] = -3 // exhausted
+              laneN[l] = maxSampled
+            } else active[next++] = l
+          }
+        }
+        na = next
       }
-      const t = mean ? Math.max(1, Math.round(sum / k)) : first
-      trials[s] = t
-      trialSum += t
+      // Write the slots.
+      for (let s = s0, l = 0; s < s1; s++, l += k) {
+        const base = s * k
+        if (laneItem[l] === -2) {
+          for (let d = 0; d < k; d++) {
+            items[base + d] = -1
+            logQ[base + d] = 0
+          }
+          masked += k
+          trials[s] = maxSampled
+          trialSum += maxSampled
+          continue
+        }
+        const lq = userLogQ[users[s]]
+        let sum = 0
+        for (let d = 0; d < k; d++) {
+          const j = laneItem[l + d]
+          if (j >= 0) {
+            items[base + d] = j
+            logQ[base + d] = lq
+            drawn++
+          } else {
+            items[base + d] = -1
+            logQ[base + d] = 0
+            masked++
+            exhausted++
+          }
+          sum += laneN[l + d]
+        }
+        const t = mean ? Math.max(1, Math.round(sum / k)) : laneN[l]
+        trials[s] = t
+        trialSum += t
+      }
     }
     this.exhausted += exhausted
     // tally: [0] candidates counted as trials, [1] rejected positives, [3] fallbacks.
@@ -321,7 +446,8 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     aobprRankTable(lambda, n, this.rankProb)
     const every = this.config.refreshEvery as number
     this.period = every > 0 ? every : Math.max(1, Math.ceil(n * Math.log(Math.max(n, 2))))
-    checkAllocation(`aobpr sampler with ${dim} factors on ${n} items`, [{ what: 'the per-factor item orders', elements: dim * n, bytesPer: 8 }], 'lower the dimension')
+    const orders = { what: 'the per-factor item orders', elements: dim * n, bytesPer: 8 }
+    checkAllocation(`aobpr sampler with ${dim} factors on ${n} items`, [orders], 'lower the dimension')
     this.order = new Int32Array(dim * n)
     this.position = new Int32Array(dim * n)
     this.sigma = new Float64Array(dim)

@@ -56,7 +56,8 @@ export function numberField(
     const what = opts.integer ? 'an integer' : 'a number'
     const lo = opts.min === undefined ? '' : opts.exclusiveMin ? `greater than ${opts.min}` : `at least ${opts.min}`
     const hi = opts.max === undefined ? '' : `at most ${opts.max}`
-    const range = opts.integer && lo.startsWith('at least') && hi ? ` from ${opts.min} to ${opts.max}` : [lo, hi].filter((x) => x).map((x) => ' ' + x).join(' and')
+    const both = opts.integer && lo.startsWith('at least') && hi
+    const range = both ? ` from ${opts.min} to ${opts.max}` : [lo, hi].filter((x) => x).map((x) => ' ' + x).join(' and')
     throw new Error(`${kind} sampler: field "${key}" must be ${what}${range}, got ${v}`)
   }
   return v

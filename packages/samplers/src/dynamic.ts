@@ -2,10 +2,11 @@
  * SRNS: per-user memories of candidate negatives, chosen by score plus score variance over recent
  * epochs (Ding et al. 2020), with exclusion of training positives only.
  */
-import type { Batch, NegativeBuffer, NegativeSampler, SamplerConfig, SamplerContext, SamplerStats, Scorer } from '@decoy/core'
+import { scorePairs, type Batch, type NegativeBuffer, type NegativeSampler, type SamplerConfig, type SamplerContext, type SamplerStats, type Scorer } from '@decoy/core'
 import { checkAllocation } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions, type Resolved } from './config.js'
 import { buildExclusion, nthNonPositive, type Exclusion } from './exclusion.js'
+import { createTopOrderScratch, topOrder, type TopOrderScratch } from './kernels/top-order.js'
 import { SamplerStatsCounter } from './stats.js'
 
 /** Options of {@link dynamicSampler}. */
@@ -22,6 +23,12 @@ export interface DynamicOptions extends CommonOptions {
   readonly history?: number
   /** τ of the memory update, keep S1 of S1+S2 without replacement ∝ exp(x/τ) (default 1). */
   readonly temperature?: number
+  /**
+   * N: negatives one step yields, the N memory slots of highest x + α_t·std (default 1, the
+   * paper's argmax); a slot's k draws take ⌈k/N⌉ steps, so N = k scores S1 + S2 items per positive
+   * instead of k·(S1 + S2). At most `memory`.
+   */
+  readonly keep?: number
 }
 
 /** JSON config of {@link dynamicSampler}. */
@@ -33,7 +40,8 @@ export interface DynamicConfig extends SamplerConfig, DynamicOptions {
  * SRNS (Ding et al. 2020): a memory M_u of S1 candidate negatives per user. For each draw of
  * user u:
  * 1. j* = argmax_{j ∈ M_u} [x_uj + α_t · std_uj], std_uj the standard deviation of x_uj over the
- *    slot's last H epoch snapshots, α_t = 0 for the first H epochs, then α·min(1, t/T0);
+ *    slot's last H epoch snapshots, α_t = 0 for the first H epochs, then α·min(1, t/T0) (with
+ *    `keep` N > 1: the N memory slots of highest key, in descending key, as DNS(M, N) does);
  * 2. the memory is topped up with S2 fresh negatives drawn uniformly from I \ I_u⁺ (exactly, by
  *    rank), and S1 of the S1+S2 are kept without replacement ∝ softmax(x_uj/τ) (Gumbel top-S1).
  *
@@ -43,6 +51,11 @@ export interface DynamicConfig extends SamplerConfig, DynamicOptions {
  * once per epoch, the latest write of an epoch winning), and only the training positives are
  * excluded — test positives are unreachable by construction (`prepare` sees only `train`).
  * The epoch is advanced by `onEpochEnd(epoch)`.
+ *
+ * **Batched scoring**: a batch's steps run in rounds in which each user takes at most one step (its
+ * next one, in slot order), and one `scorePairs` call (the model's batched `scoreBatch`) scores the
+ * memories and fresh candidates of the whole round. A user's steps therefore see the memory its
+ * previous step left, exactly as one at a time: the parameters do not change inside `sample`.
  *
  * **logQ** reports the uniform refresh proposal, −log(|I| − |I_u⁺|), the law through which every
  * memory item entered; the selection probability itself has no closed form. **Hardness** is the
@@ -90,17 +103,31 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
   private tmpEpoch: Int32Array = new Int32Array(0)
   private tmpN: Int32Array = new Int32Array(0)
   private readonly tally = new Float64Array(4)
+  private pairUsers = new Int32Array(0)
+  private pairItems = new Int32Array(0)
+  private pairScores = new Float32Array(0)
+  private pending = new Int32Array(0)
+  private roundAt = new Int32Array(0)
+  private userRound = new Int32Array(0)
+  private memOrder = new Int32Array(0)
+  private sortedScores = new Float32Array(0)
+  private memScratch: TopOrderScratch = createTopOrderScratch(0)
+  private candScratch: TopOrderScratch = createTopOrderScratch(0)
+  private stamp = new Int32Array(0)
+  private stampGen = 0
 
   constructor(options: DynamicOptions) {
-    checkConfig(options, 'dynamic', ['memory', 'refresh', 'alpha', 'warmup', 'history', 'temperature'])
+    checkConfig(options, 'dynamic', ['memory', 'refresh', 'alpha', 'warmup', 'history', 'temperature', 'keep'])
+    const memory = numberField(options, 'dynamic', 'memory', 16, { min: 1, max: 4096, integer: true })
     this.config = {
       kind: 'dynamic',
-      memory: numberField(options, 'dynamic', 'memory', 16, { min: 1, max: 4096, integer: true }),
+      memory,
       refresh: numberField(options, 'dynamic', 'refresh', 16, { min: 1, max: 4096, integer: true }),
       alpha: numberField(options, 'dynamic', 'alpha', 1, { min: 0 }),
       warmup: numberField(options, 'dynamic', 'warmup', 10, { min: 1, integer: true }),
       history: numberField(options, 'dynamic', 'history', 5, { min: 2, max: 64, integer: true }),
       temperature: numberField(options, 'dynamic', 'temperature', 1, { min: 0, exclusiveMin: true }),
+      keep: numberField(options, 'dynamic', 'keep', 1, { min: 1, max: memory, integer: true }),
       ...commonFields(options, 'dynamic'),
     }
   }
@@ -137,6 +164,13 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     this.tmpHist = new Float32Array(s1 * h)
     this.tmpEpoch = new Int32Array(s1)
     this.tmpN = new Int32Array(s1)
+    this.memOrder = new Int32Array(s1)
+    this.sortedScores = new Float32Array(total)
+    this.memScratch = createTopOrderScratch(s1)
+    this.candScratch = createTopOrderScratch(total)
+    this.stamp = new Int32Array(n).fill(-1)
+    this.stampGen = 0
+    this.userRound = new Int32Array(users).fill(-1)
     // Initial memories: S1 uniform negatives per user (-1 for users without any).
     const indptr = train.indptr
     for (let u = 0; u < users; u++) {
@@ -160,33 +194,101 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const t = this.epoch
     const alphaT = t < cfg.history ? 0 : cfg.alpha * Math.min(1, t / cfg.warmup)
     const tally = this.tally
+    const total = cfg.memory + cfg.refresh
+    const keep = cfg.keep
+    const groups = Math.ceil(k / keep)
     tally.fill(0)
     out.trials.fill(1, 0, size)
+    // Steps (slot, group) in slot order; a user's steps must run in that order.
+    const steps = size * groups
+    if (this.pending.length < steps) {
+      this.pending = new Int32Array(steps)
+      this.roundAt = new Int32Array(steps)
+    }
+    const perRound = Math.max(1, Math.min(steps, Math.floor(DYNAMIC_PAIR_BUDGET / total)))
+    if (this.pairUsers.length < perRound * total) {
+      this.pairUsers = new Int32Array(perRound * total)
+      this.pairItems = new Int32Array(perRound * total)
+      this.pairScores = new Float32Array(perRound * total)
+    }
+    const users = batch.users
+    const pending = this.pending
+    const roundAt = this.roundAt
+    const userRound = this.userRound
+    let np = 0
     for (let s = 0; s < size; s++) {
-      const u = batch.users[s]
-      for (let d = 0; d < k; d++) {
-        const o = s * k + d
-        if (this.mem[u * cfg.memory] < 0) {
-          out.items[o] = -1
-          out.logQ[o] = 0
-          tally[2]++
+      if (this.mem[users[s] * cfg.memory] < 0) {
+        for (let d = 0; d < k; d++) {
+          out.items[s * k + d] = -1
+          out.logQ[s * k + d] = 0
+        }
+        tally[2] += k
+        continue
+      }
+      for (let g = 0; g < groups; g++) pending[np++] = s * groups + g
+    }
+    for (let round = 0; np > 0; round++) {
+      // Gather the first pending step of each user not yet in this round, up to perRound steps.
+      let inRound = 0
+      let pairs = 0
+      for (let p = 0; p < np; p++) {
+        const u = users[(pending[p] / groups) | 0]
+        if (inRound >= perRound || userRound[u] === round) {
+          roundAt[p] = -1
           continue
         }
-        out.items[o] = this.step(u, alphaT, tally)
-        out.logQ[o] = this.userLogQ[u]
+        userRound[u] = round
+        roundAt[p] = pairs
+        this.gather(u, pairs)
+        pairs += total
+        inRound++
       }
+      scorePairs(this.scorer!, this.pairUsers, this.pairItems, pairs, this.pairScores)
+      // Run the gathered steps in slot order; the others stay pending.
+      let next = 0
+      for (let p = 0; p < np; p++) {
+        const step = pending[p]
+        if (roundAt[p] < 0) {
+          pending[next++] = step
+          continue
+        }
+        const s = (step / groups) | 0
+        const d0 = (step % groups) * keep
+        const want = Math.min(keep, k - d0)
+        const u = users[s]
+        this.step(u, alphaT, tally, roundAt[p], out.items, s * k + d0, want)
+        for (let d = 0; d < want; d++) out.logQ[s * k + d0 + d] = this.userLogQ[u]
+      }
+      np = next
     }
+    // Reset the round stamps this batch touched.
+    for (let s = 0; s < size; s++) userRound[users[s]] = -1
     this.counter.add(size * k - tally[2], 0, 0, size, size, tally[2])
     this.counter.addHardness(tally[0], tally[1])
   }
 
-  /** One SRNS step for user u: choose from the memory, then refresh it. Allocates nothing. */
-  private step(u: number, alphaT: number, tally: Float64Array): number {
+  /** Writes user u's memory and S2 fresh uniform negatives at `pairItems[at..at+S1+S2)`. */
+  private gather(u: number, at: number): void {
     const cfg = this.config
     const s1 = cfg.memory
-    const s2 = cfg.refresh
+    const total = s1 + cfg.refresh
+    const len = this.ex === null ? 0 : this.ex.indptr[u + 1] - this.ex.indptr[u]
+    const items = this.pairItems
+    this.pairUsers.fill(u, at, at + total)
+    for (let s = 0; s < s1; s++) items[at + s] = this.mem[u * s1 + s]
+    for (let s = s1; s < total; s++) items[at + s] = drawFresh(this.ex, u, this.numItems - len, this.state)
+  }
+
+  /**
+   * One SRNS step for user u over the candidates gathered at `pairItems[at..)` and their scores:
+   * writes the `want` chosen memory items to `outItems[o..o+want)`, then refreshes the memory.
+   * Allocates nothing.
+   */
+  private step(u: number, alphaT: number, tally: Float64Array, at: number, outItems: Int32Array, o: number, want: number): void {
+    const cfg = this.config
+    const s1 = cfg.memory
     const h = cfg.history
-    const total = s1 + s2
+    const total = s1 + cfg.refresh
     const mem = this.mem
     const hist = this.hist
     const histEpoch = this.histEpoch
@@ -195,16 +297,13 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const scores = this.scores
     const keys = this.keys
     const state = this.state
-    const n = this.numItems
-    const len = this.ex === null ? 0 : this.ex.indptr[u + 1] - this.ex.indptr[u]
     const base = u * s1
-    for (let s = 0; s < s1; s++) cand[s] = mem[base + s]
-    for (let s = 0; s < s2; s++) cand[s1 + s] = drawFresh(this.ex, u, n - len, state)
-    this.scorer!.scoreItems(u, cand, total, scores)
+    for (let c = 0; c < total; c++) {
+      cand[c] = this.pairItems[at + c]
+      scores[c] = this.pairScores[at + c]
+    }
     // 1. Record this epoch's snapshot per memory slot, then choose by score + α_t·std.
     const epoch = this.epoch
-    let best = 0
-    let bestKey = -Infinity
     for (let s = 0; s < s1; s++) {
       const slot = base + s
       const x = scores[s]
@@ -216,45 +315,67 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
         histN[slot] = cnt
         histEpoch[slot] = epoch
       }
-      const key = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, cnt < h ? cnt : h) : x
-      if (key > bestKey) {
-        bestKey = key
-        best = s
+      keys[s] = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, cnt < h ? cnt : h) : x
+    }
+    // The `want` memory slots of highest key (ties: the earlier slot), in descending key.
+    const memOrder = this.memOrder
+    const sortedScores = this.sortedScores
+    if (want === 1) {
+      let best = 0
+      for (let s = 1; s < s1; s++) if (keys[s] > keys[best]) best = s
+      memOrder[0] = best
+    } else topOrder(keys, s1, want, memOrder, this.memScratch)
+    for (let d = 0; d < want; d++) {
+      const best = memOrder[d]
+      outItems[o + d] = cand[best]
+      const xc = scores[best]
+      let below = 0
+      let ties = 0
+      if (want === 1) {
+        for (let c = 0; c < total; c++) {
+          if (scores[c] < xc) below++
+          else if (scores[c] === xc && c !== best) ties++
+        }
+      } else {
+        // Ranks by binary search in the step's sorted scores (sorted once for the `want` picks).
+        if (d === 0) {
+          sortedScores.set(scores)
+          sortedScores.sort()
+        }
+        let lo = 0
+        let hi = total
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1
+          if (sortedScores[mid] < xc) lo = mid + 1
+          else hi = mid
+        }
+        let end = lo
+        while (end < total && sortedScores[end] === xc) end++
+        below = lo
+        ties = end - lo - 1
+      }
+      if (total > 1) {
+        tally[0] += (below + 0.5 * ties) / (total - 1)
+        tally[1]++
       }
     }
-    const chosen = cand[best]
-    const xc = scores[best]
-    let below = 0
-    let ties = 0
-    for (let c = 0; c < total; c++) {
-      if (scores[c] < xc) below++
-      else if (scores[c] === xc && c !== best) ties++
-    }
-    tally[0] += (below + 0.5 * ties) / (total - 1)
-    tally[1]++
     // 2. Keep S1 of the S1+S2 without replacement ∝ exp(x/τ): Gumbel top-S1, duplicates dropped.
     const invTau = 1 / cfg.temperature
+    // A candidate equal to an earlier one of this step is a duplicate (item stamps: O(1) each).
+    const stamp = this.stamp
+    if (this.stampGen >= 0x7ffffff0) {
+      stamp.fill(-1)
+      this.stampGen = 0
+    }
+    const gen = ++this.stampGen
     for (let c = 0; c < total; c++) {
-      let dup = false
-      for (let e = 0; e < c; e++) {
-        if (cand[e] === cand[c]) {
-          dup = true
-          break
-        }
-      }
+      const dup = stamp[cand[c]] === gen
+      stamp[cand[c]] = gen
       const r = (prngWord(state) + 0.5) * 2.3283064365386963e-10
       keys[c] = dup ? -Infinity : scores[c] * invTau - Math.log(-Math.log(r))
     }
     const order = this.order
-    for (let c = 0; c < total; c++) order[c] = c
-    // Partial selection sort: S1 is small.
-    for (let a = 0; a < s1; a++) {
-      let m = a
-      for (let c = a + 1; c < total; c++) if (keys[order[c]] > keys[order[m]]) m = c
-      const tmp = order[a]
-      order[a] = order[m]
-      order[m] = tmp
-    }
+    topOrder(keys, total, s1, order, this.candScratch)
     const tm = this.tmpMem
     const th = this.tmpHist
     const te = this.tmpEpoch
@@ -281,7 +402,6 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       histEpoch[slot] = te[a]
       histN[slot] = tn[a]
     }
-    return chosen
   }
 
   stats(): SamplerStats {
@@ -302,6 +422,9 @@ function stdOf(a: Float32Array, o: number, n: number): number {
   }
   return Math.sqrt(v / n)
 }
+
+/** (step, candidate) pairs scored per batched call. */
+const DYNAMIC_PAIR_BUDGET = 16384
 
 /** One xoshiro128+ word (inline copy of `prngNext`). @internal */
 function prngWord(state: Uint32Array): number {

@@ -11,6 +11,7 @@ import {
   type SamplerContext,
   type SamplerStats,
   type Scorer,
+  scorePairs,
 } from '@decoy/core'
 import { booleanField, checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions, type Resolved } from './config.js'
 import { popularitySampler } from './popularity.js'
@@ -30,6 +31,12 @@ export interface HardOptions extends CommonOptions {
   readonly temperature?: number
   /** Config of the candidate sampler (default `{ kind: "uniform" }`); inherits `excludePositives`/`allowMasked`. */
   readonly base?: SamplerConfig
+  /**
+   * What `logQ` reports (default `'base'`): `'base'` the base proposal's log-probability of the
+   * chosen candidate, `'selection'` an estimate of the log-probability of the *selection* (see
+   * {@link hardSampler}). Only losses that correct by logQ (sampled softmax) read it.
+   */
+  readonly logQ?: 'selection' | 'base'
 }
 
 /** JSON config of {@link hardSampler}. */
@@ -67,13 +74,31 @@ function defaultCreateBase(config: SamplerConfig): NegativeSampler {
  * Candidates are drawn with replacement (as in RecBole and the authors' code), so a group may
  * repeat an item. Ties keep the earlier-drawn candidate.
  *
- * **logQ** reports the base proposal's log-probability of the chosen candidate (after
- * exclusion), i.e. the law the candidate was *drawn* from, not the probability of being selected
- * (which depends on all scores and has no closed form). **Hardness** in `stats()` is the mean
- * percentile of the chosen score among its group's candidates (1 = always the maximum).
+ * **logQ** (`logQ: 'base'`, the default) is the base proposal's log-probability of the chosen
+ * candidate (after exclusion). `logQ: 'selection'` estimates log q of the *selection*, the law a
+ * chosen negative actually follows, for a loss that corrects by log q (sampled softmax): the chosen
+ * candidates are not base draws. With `pick: "softmax"`
+ * the selection is sampling-importance-resampling of p(j) ∝ exp(x_uj/τ) over I \ I_u⁺, so
+ * log q(j) = x_uj/τ − log Ẑ with Ẑ = (1/M)·Σ_c exp(x_c/τ)/q₀(c) over the group's M candidates
+ * (unbiased for the normaliser Z = Σ_j exp(x_uj/τ)). With `pick: "max"` a kept candidate comes from
+ * the top N/M quantile of the base law, where each item is ≈ M/N times as likely as under the base:
+ * log q(j) ≈ log q₀(j) + log(M/N) (exact on average over that quantile; M = valid candidates).
+ * The two differ by ≈ log(M/N) for the max pick, yet on ml-latest-small they train MF to the same
+ * NDCG@10 under sampled softmax (M = 16, N = 1: 0.130 either way, 0.127 without any correction,
+ * uniform 0.155): the correction is not why hard negatives hurt sampled softmax. False negatives
+ * are: the chosen negatives are held-out positives 30 times per 1,000 draws against uniform's 5.6,
+ * and softmax puts its gradient on exactly the highest-scored negatives (`pairings.ts` has the
+ * measurements and the pairings that avoid it). **Hardness** in `stats()` is the mean percentile
+ * of the chosen score among its group's candidates (1 = always the maximum).
  *
- * Defaults (M = 16, N = 1, τ = 1, uniform base) make a moderately hard sampler for MovieLens-sized
- * catalogues; larger M raises the false-negative risk (RecBole #1237).
+ * **Batched scoring**: all candidates of up to {@link HARD_PAIR_BUDGET} (slot, candidate) pairs are
+ * drawn in one base call and scored in one `scorePairs` call (the model's `scoreBatch`, e.g. MF's
+ * WebAssembly kernel), not one `scoreItems` call per slot and group. The slot's ⌈k/N⌉ groups are
+ * drawn together (i.i.d. base draws, so the law is unchanged).
+ *
+ * Defaults (M = 16, N = 1, τ = 1, uniform base) make a hard sampler for MovieLens-sized catalogues;
+ * larger M raises the false-negative risk (RecBole #1237). `decoy train --sampler hard` uses the
+ * measured pairing in `samplerPairings` (BPR, one negative, fewer candidates).
  *
  * @param options - see {@link HardConfig}.
  * @param createBase - builder of the nested base sampler (the registry passes itself).
@@ -94,10 +119,11 @@ export function hardSampler(options: HardOptions = {}, createBase: CreateBase = 
   return new HardSampler(options, createBase)
 }
 
-const CHUNK = 64
+/** (slot, candidate) pairs drawn and scored per batched call: 16k pairs ≈ 200 KB of scratch. */
+export const HARD_PAIR_BUDGET = 16384
 
 class HardSampler implements NegativeSampler<HardConfig> {
-  readonly config: Resolved<HardConfig> & Required<Pick<HardConfig, 'candidates' | 'keep' | 'pick' | 'temperature' | 'base'>>
+  readonly config: Resolved<HardConfig> & Required<Pick<HardConfig, 'candidates' | 'keep' | 'pick' | 'temperature' | 'base' | 'logQ'>>
   readonly requires = { scorer: true }
   private readonly base: NegativeSampler
   private readonly counter = new SamplerStatsCounter()
@@ -108,17 +134,22 @@ class HardSampler implements NegativeSampler<HardConfig> {
   private items: Int32Array = new Int32Array(0)
   private logQ: Float32Array = new Float32Array(0)
   private scores: Float32Array = new Float32Array(0)
+  private sortScratch: SortScratch = createSortScratch(0)
+  private pairUsers: Int32Array = new Int32Array(0)
+  private pairScores: Float32Array = new Float32Array(0)
+  private chunkSlots = 0
   private keys: Float64Array = new Float64Array(0)
   private taken: Uint8Array = new Uint8Array(0)
   private readonly tally = new Float64Array(4)
 
   constructor(options: HardOptions, createBase: CreateBase) {
-    checkConfig(options, 'hard', ['candidates', 'keep', 'pick', 'temperature', 'base'])
+    checkConfig(options, 'hard', ['candidates', 'keep', 'pick', 'temperature', 'base', 'logQ'])
     const common = commonFields(options, 'hard')
     const candidates = numberField(options, 'hard', 'candidates', 16, { min: 1, max: 100_000, integer: true })
     const keep = numberField(options, 'hard', 'keep', 1, { min: 1, max: candidates, integer: true })
     const pick = enumField(options, 'hard', 'pick', ['max', 'softmax'] as const, 'max')
     const temperature = numberField(options, 'hard', 'temperature', 1, { min: 0, exclusiveMin: true })
+    const logQ = enumField(options, 'hard', 'logQ', ['selection', 'base'] as const, 'base')
     const rawBase: SamplerConfig = options.base ?? { kind: 'uniform' }
     const untyped: unknown = rawBase
     if (untyped === null || typeof untyped !== 'object' || Array.isArray(untyped) || typeof rawBase.kind !== 'string') {
@@ -137,7 +168,7 @@ class HardSampler implements NegativeSampler<HardConfig> {
     const base: Record<string, unknown> = { ...this.base.config }
     delete base.excludePositives
     delete base.allowMasked
-    this.config = { kind: 'hard', candidates, keep, pick, temperature, base: base as SamplerConfig, ...common }
+    this.config = { kind: 'hard', candidates, keep, pick, temperature, base: base as SamplerConfig, logQ, ...common }
   }
 
   prepare(ctx: SamplerContext): void {
@@ -147,15 +178,27 @@ class HardSampler implements NegativeSampler<HardConfig> {
     this.scorer = ctx.scorer
     this.base.prepare({ train: ctx.train, rng: ctx.rng.fork('base'), scorer: ctx.scorer })
     const m = this.config.candidates
-    this.chunk = createBatch(CHUNK)
-    this.cand = createNegativeBuffer(CHUNK, m)
+    this.chunkSlots = 0
     this.items = new Int32Array(m)
     this.logQ = new Float32Array(m)
     this.scores = new Float32Array(m)
     this.keys = new Float64Array(m)
     this.taken = new Uint8Array(m)
+    this.sortScratch = createSortScratch(m)
     this.state = ctx.rng.state
     this.counter.reset()
+  }
+
+  /** Sizes the chunk buffers for k negatives per slot (first sample, or when k changes). */
+  private ensureChunk(k: number, capacity: number): void {
+    const per = Math.ceil(k / this.config.keep) * this.config.candidates
+    const slots = Math.max(1, Math.min(capacity, Math.floor(HARD_PAIR_BUDGET / per)))
+    if (this.chunkSlots === slots && this.cand.k === per) return
+    this.chunkSlots = slots
+    this.chunk = createBatch(slots)
+    this.cand = createNegativeBuffer(slots, per)
+    this.pairUsers = new Int32Array(slots * per)
+    this.pairScores = new Float32Array(slots * per)
   }
 
   sample(batch: Batch, out: NegativeBuffer): void {
@@ -166,30 +209,41 @@ class HardSampler implements NegativeSampler<HardConfig> {
     const m = cfg.candidates
     const keep = cfg.keep
     const groups = Math.ceil(k / keep)
+    this.ensureChunk(k, out.capacity)
+    const per = groups * m
+    const chunkSlots = this.chunkSlots
     const chunk = this.chunk
     const cand = this.cand
+    const pairUsers = this.pairUsers
+    const pairScores = this.pairScores
     const scorer = this.scorer!
     const softmax = cfg.pick === 'softmax'
+    const selection = cfg.logQ === 'selection'
     const invTau = 1 / cfg.temperature
     const t = this.tally
     t.fill(0)
     out.trials.fill(1, 0, size)
-    for (let c0 = 0; c0 < size; c0 += CHUNK) {
-      const n = Math.min(CHUNK, size - c0)
+    for (let c0 = 0; c0 < size; c0 += chunkSlots) {
+      const n = Math.min(chunkSlots, size - c0)
       for (let s = 0; s < n; s++) {
         chunk.users[s] = batch.users[c0 + s]
         chunk.positives[s] = batch.positives[c0 + s]
       }
       chunk.size = n
-      for (let g = 0; g < groups; g++) {
-        this.base.sample(chunk, cand)
-        for (let s = 0; s < n; s++) {
-          const slot = c0 + s
+      // Every group of every slot of the chunk: one base call, one batched scoring call.
+      this.base.sample(chunk, cand)
+      for (let s = 0; s < n; s++) pairUsers.fill(chunk.users[s], s * per, s * per + per)
+      scorePairs(scorer, pairUsers, cand.items, n * per, pairScores)
+      for (let s = 0; s < n; s++) {
+        const slot = c0 + s
+        for (let g = 0; g < groups; g++) {
           const d0 = g * keep
           const want = Math.min(keep, k - d0)
-          const valid = gatherCandidates(cand.items, cand.logQ, s * m, m, this.items, this.logQ)
-          if (valid > 0) scorer.scoreItems(chunk.users[s], this.items, valid, this.scores)
-          pickHard(this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state, out.items, out.logQ, slot * k + d0, t)
+          const valid = gatherCandidates(cand.items, cand.logQ, pairScores, s * per + g * m, m, this.items, this.logQ, this.scores)
+          pickHard(
+            this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state,
+            out.items, out.logQ, slot * k + d0, t, selection ? keep : 0, this.sortScratch,
+          )
         }
       }
     }
@@ -205,18 +259,29 @@ class HardSampler implements NegativeSampler<HardConfig> {
 }
 
 /**
- * Compacts the non-masked candidates of one slot to the front of `items`/`logQ`.
+ * Compacts the non-masked candidates of one group (and their scores) to the front of
+ * `items`/`logQ`/`scores`.
  * @returns how many are valid.
  * @remarks O(m); allocates nothing.
  * @internal
  */
-export function gatherCandidates(src: Int32Array, srcLogQ: Float32Array, offset: number, m: number, items: Int32Array, logQ: Float32Array): number {
+export function gatherCandidates(
+  src: Int32Array,
+  srcLogQ: Float32Array,
+  srcScores: Float32Array,
+  offset: number,
+  m: number,
+  items: Int32Array,
+  logQ: Float32Array,
+  scores: Float32Array,
+): number {
   let v = 0
   for (let c = 0; c < m; c++) {
     const j = src[offset + c]
     if (j < 0) continue
     items[v] = j
     logQ[v] = srcLogQ[offset + c]
+    scores[v] = srcScores[offset + c]
     v++
   }
   return v
@@ -228,6 +293,8 @@ export function gatherCandidates(src: Int32Array, srcLogQ: Float32Array, offset:
  * replacement). Missing picks (fewer valid candidates than `want`) are -1.
  *
  * @param tally - `[hardnessSum, hardnessCount, masked, _]` accumulators.
+ * @param selectionKeep - N of DNS(M, N) to report the selection's logQ (see {@link hardSampler});
+ *   0 reports the base proposal's.
  * @remarks O(want · valid); allocates nothing.
  * @internal
  */
@@ -246,7 +313,12 @@ export function pickHard(
   outLogQ: Float32Array,
   o: number,
   tally: Float64Array,
+  selectionKeep = 0,
+  sortScratch: SortScratch | null = null,
 ): void {
+  // Softmax selection: log c of the inclusion probabilities min(1, c·w) (keys used as scratch).
+  const logZ = selectionKeep > 0 && softmax && valid > 0 ? inclusionLogC(scores, logQ, valid, invTau, selectionKeep, keys) : 0
+  const maxShift = selectionKeep > 0 && !softmax && valid > selectionKeep ? Math.log(valid / selectionKeep) : 0
   for (let c = 0; c < valid; c++) {
     taken[c] = 0
     if (softmax) {
@@ -271,6 +343,12 @@ export function pickHard(
       keys[c] = scores[c] * invTau - logQ[c] - Math.log(-Math.log(u))
     } else keys[c] = scores[c]
   }
+  if (sortScratch !== null && want > 1 && valid > 1) {
+    pickSorted(
+      items, logQ, scores, keys, valid, want, softmax, invTau, logZ, maxShift, selectionKeep, outItems, outLogQ, o, tally, sortScratch,
+    )
+    return
+  }
   for (let d = 0; d < want; d++) {
     let best = -1
     let bestKey = -Infinity
@@ -288,7 +366,8 @@ export function pickHard(
     }
     taken[best] = 1
     outItems[o + d] = items[best]
-    outLogQ[o + d] = logQ[best]
+    outLogQ[o + d] =
+      selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
     if (valid > 1) {
       const x = scores[best]
       let below = 0
@@ -301,4 +380,174 @@ export function pickHard(
       tally[1]++
     }
   }
+}
+
+/** Scratch of {@link pickHard}'s sorting path, sized for M candidates. @internal */
+export interface SortScratch {
+  packed: Float64Array
+  sorted: Float32Array
+  f32: Float32Array
+  u32: Uint32Array
+}
+
+/** Allocates a {@link SortScratch} for up to `m` candidates. @internal */
+export function createSortScratch(m: number): SortScratch {
+  const f32 = new Float32Array(1)
+  return { packed: new Float64Array(m), sorted: new Float32Array(m), f32, u32: new Uint32Array(f32.buffer) }
+}
+
+const INDEX_SPAN = 131072 // > the largest M (100,000): the index fits below the key in a float64
+
+/**
+ * The top-`want` path of {@link pickHard} in O(M log M): keys (as float32, order-preserving bits)
+ * packed with the reversed index into float64s and sorted natively, so ties keep the earlier
+ * candidate as the linear path does; hardness by binary search in the sorted scores.
+ */
+function pickSorted(
+  items: Int32Array,
+  logQ: Float32Array,
+  scores: Float32Array,
+  keys: Float64Array,
+  valid: number,
+  want: number,
+  softmax: boolean,
+  invTau: number,
+  logZ: number,
+  maxShift: number,
+  selectionKeep: number,
+  outItems: Int32Array,
+  outLogQ: Float32Array,
+  o: number,
+  tally: Float64Array,
+  sc: SortScratch,
+): void {
+  const packed = sc.packed
+  const sorted = sc.sorted
+  const f32 = sc.f32
+  const u32 = sc.u32
+  // Whole-array native sorts (a subarray view per call would allocate): the unused tail sorts first.
+  const len = packed.length
+  const off = len - valid
+  for (let c = 0; c < valid; c++) {
+    f32[0] = keys[c] + 0 // −0 → +0: they compare equal
+    const bits = u32[0]
+    const key = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0
+    packed[c] = key * INDEX_SPAN + (INDEX_SPAN - 1 - c)
+  }
+  packed.fill(-1, valid)
+  packed.sort()
+  if (softmax) {
+    // Keys are not scores: rank the scores separately for the hardness percentile.
+    for (let c = 0; c < valid; c++) sorted[c] = scores[c]
+    sorted.fill(-Infinity, valid)
+    sorted.sort()
+  }
+  const n = Math.min(want, valid)
+  for (let d = 0; d < n; d++) {
+    const p = len - 1 - d
+    const best = INDEX_SPAN - 1 - (packed[p] % INDEX_SPAN)
+    outItems[o + d] = items[best]
+    outLogQ[o + d] =
+      selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
+    let below: number
+    let ties: number
+    if (softmax) {
+      const x = scores[best]
+      let lo = off
+      let hi = len
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (sorted[mid] < x) lo = mid + 1
+        else hi = mid
+      }
+      let end = lo
+      while (end < len && sorted[end] === x) end++
+      below = lo - off
+      ties = end - lo - 1
+    } else {
+      // Keys are the scores: the run of equal keys around p gives the ties, what lies under it is below.
+      const key = Math.floor(packed[p] / INDEX_SPAN)
+      let lo = p
+      while (lo > off && Math.floor(packed[lo - 1] / INDEX_SPAN) === key) lo--
+      let hi = p
+      while (hi < len - 1 && Math.floor(packed[hi + 1] / INDEX_SPAN) === key) hi++
+      below = lo - off
+      ties = hi - lo
+    }
+    tally[0] += (below + 0.5 * ties) / (valid - 1)
+    tally[1]++
+  }
+  for (let d = n; d < want; d++) {
+    outItems[o + d] = -1
+    outLogQ[o + d] = 0
+    tally[2]++
+  }
+}
+
+/**
+ * log q of a chosen candidate under the selection (see {@link hardSampler}): DNS(M, N) log q₀ +
+ * log(M/N); softmax log(M·q₀·π/N) with π the candidate's inclusion probability among the group's
+ * (weights w = e^{x/τ}/q₀): w/Σw for N = 1 (exact), 1 − e^{−λw} for N > 1 (see {@link inclusionLogC}).
+ */
+function selectionLogQ(
+  lq0: number,
+  x: number,
+  softmax: boolean,
+  invTau: number,
+  logC: number,
+  maxShift: number,
+  valid: number,
+  keep: number,
+): number {
+  if (!softmax) return lq0 + maxShift
+  if (logC === Infinity) return Math.log(valid / keep) + lq0
+  const t = x * invTau - lq0 + logC
+  const logPi = keep === 1 ? t : Math.log(-Math.expm1(-Math.exp(t)))
+  return Math.log(valid / keep) + lq0 + (logPi < 0 ? logPi : 0)
+}
+
+/**
+ * The log of the inclusion constant of the softmax pick over one group's weights
+ * w_c = exp(x_c/τ − log q₀(c)). N = 1: −log Σw (the Gumbel top-1 is exactly categorical ∝ w).
+ * N > 1: log λ with Σ_c (1 − e^{−λ·w_c}) = N, Rosén's approximation of the inclusion probabilities
+ * of successive sampling (the Gumbel top-N without replacement), solved by Newton's method from
+ * λ = N/Σw (f is concave and increasing, so the iterates rise monotonically to the root).
+ * +∞ when every candidate is kept.
+ * @param work - scratch of at least `valid` float64s (overwritten).
+ * @internal
+ */
+export function inclusionLogC(
+  scores: Float32Array,
+  logQ: Float32Array,
+  valid: number,
+  invTau: number,
+  keep: number,
+  work: Float64Array,
+): number {
+  if (valid <= keep) return Infinity
+  let hi = -Infinity
+  for (let c = 0; c < valid; c++) {
+    const lw = scores[c] * invTau - logQ[c]
+    work[c] = lw
+    if (lw > hi) hi = lw
+  }
+  let sum = 0
+  for (let c = 0; c < valid; c++) {
+    work[c] = Math.exp(work[c] - hi)
+    sum += work[c]
+  }
+  if (keep === 1) return -(hi + Math.log(sum))
+  let lambda = keep / sum
+  for (let it = 0; it < 100; it++) {
+    let f = -keep
+    let df = 0
+    for (let c = 0; c < valid; c++) {
+      const e = Math.exp(-lambda * work[c])
+      f += 1 - e
+      df += work[c] * e
+    }
+    if (f > -1e-10 * keep || !(df > 0)) break
+    lambda -= f / df
+  }
+  return Math.log(lambda) - hi
 }

@@ -37,3 +37,4 @@ export {
   type CustomSamplerFactory,
   type CreateSamplerOptions,
 } from './registry.js'
+export { samplerPairings, recommendedPairing, type SamplerPairing } from './pairings.js'

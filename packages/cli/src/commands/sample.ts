@@ -46,7 +46,12 @@ export const sampleCommand: Command = {
   async run(args, ctx) {
     const draws = args.int('draws', undefined, 1)
     if (draws === undefined) throw new UsageError('sample: --draws is required (e.g. --draws 100000)')
-    if (draws > MAX_DRAWS) throw new UsageError(`sample: --draws must be at most 1e9 (got ${args.str('draws')}): more would run for hours; check a law with 1e6–1e8 draws, or split the run across seeds`)
+    if (draws > MAX_DRAWS) {
+      throw new UsageError(
+        `sample: --draws must be at most 1e9 (got ${args.str('draws')}): more would run for hours; ` +
+          'check a law with 1e6–1e8 draws, or split the run across seeds',
+      )
+    }
     const seed = args.str('seed')
     if (seed === undefined) throw new UsageError('sample: --seed is required (e.g. --seed 42)')
     const k = args.int('negatives', 1, 1)!
@@ -54,7 +59,10 @@ export const sampleCommand: Command = {
     const dim = args.int('factors', 32, 1)!
     const outPath = args.str('out')
     // The rows of --out are held until the end (the file is written atomically): check they fit.
-    if (outPath) checkAllocation(`sample --out with ${draws} draws`, [{ what: 'the output rows', elements: draws, bytesPer: BYTES_PER_ROW }], 'lower --draws')
+    if (outPath) {
+      const outRows = { what: 'the output rows', elements: draws, bytesPer: BYTES_PER_ROW }
+      checkAllocation(`sample --out with ${draws} draws`, [outRows], 'lower --draws')
+    }
     const sampler = samplerFromArgs(args)
     const { interactions: train } = await loadTrain(args, ctx)
     if (sampler.requires.minBatch !== undefined && batchSize < sampler.requires.minBatch) {

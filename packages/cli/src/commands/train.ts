@@ -10,7 +10,7 @@ import { STRICT_OPTION, asInputError, dataOptions, loadTest, loadTrain } from '.
 import { evalWorkers, topKRunner } from '../eval-runner.js'
 import { defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
 import { evalJson, evalSummary, metricsTable } from '../report.js'
-import { samplerFromArgs, samplerOptions } from '../sampler-flags.js'
+import { samplerFromArgs, samplerOptions, samplerPairingFromArgs } from '../sampler-flags.js'
 
 /** Keys every family takes through `fit` (the common options), so they are flags of their own. */
 const FIT_KEYS = new Set(['epochs', 'batchSize'])
@@ -140,6 +140,8 @@ export const trainCommand: Command = {
   ],
   notes:
     'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
+    'mf/fm with --sampler hard|dynamic|adaptive and neither --loss nor --negatives train with that sampler\'s recommended\n' +
+    'pairing (loss, negatives, candidate settings under --sampler-config), said on stderr and recorded as config.pairing.\n' +
     'JSON keys: model, metrics {"ndcg@10", "ndcg@20", "recall@20", "hr@10", …} (when --test is given), k, users,\n' +
     'test_interactions, unseen_test_items, masked_test_items, unknown_users, unknown_user_interactions, unknown_items, sampled,\n' +
     'warnings, train_seconds, eval_seconds (null without --test), updates_per_second,\n' +
@@ -171,7 +173,14 @@ export const trainCommand: Command = {
       kernel: args.choice('kernel', ['auto', 'wasm', 'js'] as const),
     }
     const k = args.intList('k', [10, 20])
-    const sampler = !family.usesSampler(options) && !args.has('sampler') ? null : samplerFromArgs(args, family.defaultSampler)
+    // A model-aware sampler without --loss / --negatives trains with its recommended pairing.
+    const pairing = family.options.loss && family.options.negatives ? samplerPairingFromArgs(args) : null
+    if (pairing) {
+      options.loss = pairing.loss
+      options.negatives = pairing.negatives
+      ctx.log(`train: --sampler ${pairing.kind} without --loss/--negatives: its recommended pairing, loss ${pairing.loss}, ${pairing.negatives} negatives, ${JSON.stringify(pairing.sampler)}`)
+    }
+    const sampler = !family.usesSampler(options) && !args.has('sampler') ? null : samplerFromArgs(args, family.defaultSampler, pairing?.sampler)
     const minBatch = sampler?.requires.minBatch
     const batch = settings.batchSize ?? family.defaults.batchSize
     if (minBatch !== undefined && batch < minBatch) {
@@ -232,7 +241,7 @@ export const trainCommand: Command = {
       eval_seconds: evalSeconds,
       updates_per_second: outcome.updatesPerSecond,
       updates: outcome.updates,
-      config: { ...outcome.config, k },
+      config: { ...outcome.config, k, ...(pairing ? { pairing: { sampler: pairing.kind, loss: pairing.loss, negatives: pairing.negatives, samplerConfig: pairing.sampler } } : {}) },
       sampler_stats: outcome.samplerStats,
       epochs: outcome.epochs,
       ...(saved ? { saved } : {}),

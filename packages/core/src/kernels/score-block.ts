@@ -42,7 +42,7 @@ export function scoreBlockWasmSupported(): boolean {
 
 /** Instantiates the kernel over `memory` (plain or shared); synchronous, the module is ~1 KB. */
 export function instantiateScoreBlock(memory: WebAssembly.Memory): ScoreBlockFn {
-  const shared = memory.buffer instanceof ArrayBuffer ? false : true
+  const shared = !(memory.buffer instanceof ArrayBuffer)
   const key = shared ? 'shared' : 'plain'
   const mod = (compiled[key] ??= new WebAssembly.Module(decode(shared ? SCORE_BLOCK_WASM_SHARED : SCORE_BLOCK_WASM_PLAIN)))
   const inst = new WebAssembly.Instance(mod, { env: { memory } })

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 import { outputError } from './output-error.js'
 import { holdTemporary, releaseTemporary, removeStaleTemporaries, testKillPoint, testWriteFault } from './temporaries.js'
@@ -22,21 +22,35 @@ export function ensureDir(dir: string, target: string = dir): void {
  */
 export type FileContents = string | Uint8Array | ((write: (bytes: Uint8Array, length: number) => void) => void)
 
+/** Writes all of `data` to the open file `fd`. */
+function writeContents(fd: number, data: FileContents): void {
+  const put = (buf: Uint8Array, length: number) => {
+    let off = 0
+    while (off < length) off += writeSync(fd, buf, off, length - off)
+  }
+  if (typeof data === 'function') data(put)
+  else {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+    put(buf, buf.length)
+  }
+}
+
+/** True for an existing path that is neither a regular file nor a directory (device, pipe, socket). */
+function isSpecialFile(path: string): boolean {
+  try {
+    const st = statSync(path)
+    return !st.isFile() && !st.isDirectory()
+  } catch {
+    return false
+  }
+}
+
 /** Writes all of `data` to a new file at `tmp` and fsyncs it. @internal */
 export function writeNewFile(tmp: string, data: FileContents): void {
   let fd = -1
   try {
     fd = openSync(tmp, 'w')
-    const out = fd
-    const put = (buf: Uint8Array, length: number) => {
-      let off = 0
-      while (off < length) off += writeSync(out, buf, off, length - off)
-    }
-    if (typeof data === 'function') data(put)
-    else {
-      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
-      put(buf, buf.length)
-    }
+    writeContents(fd, data)
     testWriteFault(tmp)
     fsyncSync(fd)
     closeSync(fd)
@@ -59,6 +73,20 @@ export function writeNewFile(tmp: string, data: FileContents): void {
  * (`.<name>.<pid>.*.tmp`) are removed by the next write of the same name.
  */
 export function writeFileAtomic(path: string, data: FileContents): void {
+  if (isSpecialFile(path)) {
+    // /dev/stdout, /dev/null, a named pipe: write into it, as `>` would. Renaming a temp file over
+    // it would replace the device node itself (and as root, succeed).
+    let fd = -1
+    try {
+      fd = openSync(path, 'w')
+      writeContents(fd, data)
+    } catch (e) {
+      throw outputError(e, path)
+    } finally {
+      if (fd >= 0) closeSync(fd)
+    }
+    return
+  }
   const dir = dirname(path)
   const name = basename(path)
   ensureDir(dir, path)

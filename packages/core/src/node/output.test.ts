@@ -2,7 +2,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { OutputError, beginFileSet, outputError, readInteractionsFile, settleFileSets, writeFileAtomic, writeFileSet } from '@decoy/core/node'
+import {
+  OutputError,
+  beginFileSet,
+  outputError,
+  readInteractionsFile,
+  settleFileSets,
+  writeFileAtomic,
+  writeFileSet,
+} from '@decoy/core/node'
 import { describeWriteFailure } from './output-error.js'
 
 const root = mkdtempSync(join(tmpdir(), 'decoy-output-'))
@@ -81,7 +89,22 @@ describe('OutputError: a failed write in words', () => {
   })
 
   it('every code maps to words, never to the raw code', () => {
-    for (const code of ['ENOENT', 'EEXIST', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'ELOOP', 'EMFILE', 'EBUSY', 'EXDEV', 'EFBIG']) {
+    for (const code of [
+      'ENOENT',
+      'EEXIST',
+      'EISDIR',
+      'ENOTDIR',
+      'ENOSPC',
+      'EACCES',
+      'EPERM',
+      'EROFS',
+      'ENAMETOOLONG',
+      'ELOOP',
+      'EMFILE',
+      'EBUSY',
+      'EXDEV',
+      'EFBIG',
+    ]) {
       const text = describeWriteFailure(code, join(root, 'nowhere', 'x.tsv'))
       expect(text, code).not.toMatch(RAW_CODE)
       expect(text.length, code).toBeGreaterThan(8)

@@ -7,7 +7,7 @@
  * independent within a half-sweep, so threads solving disjoint row ranges never race.
  */
 import { ALS_WASM_PLAIN, ALS_WASM_SHARED } from './wasm/als-module.js'
-import { wasmModulePair } from '../wasm-modules.js'
+import { wasmModulePair } from '../wasm/modules.js'
 import type { ConfidenceCsr } from './csr.js'
 
 /** The module's exports (see `wasm/als.wat`). */

@@ -1,5 +1,5 @@
 import { chooseKernel, type KernelOption } from '../wasm/backend.js'
-import { createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported, type FmWasmLayout } from './fm-step-wasm.js'
+import { createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported, type FmWasmLayout } from './kernels-wasm.js'
 import type { FeatureRows } from './features.js'
 
 /** What FM's `fit` trains: the parameters and optimiser state, wherever the chosen kernel wants them. */

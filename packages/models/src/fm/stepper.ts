@@ -1,7 +1,7 @@
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
 import type { Stepper } from '../train/types.js'
 import { allocFmScratch, fmRowSum, fmRowSum32, fmStepRange, type FmFeatureRows, type FmViews } from './kernels.js'
-import { FmWasmKernel, fmWasmArrays, type FmWasmLayout } from './fm-step-wasm.js'
+import { FmWasmKernel, fmWasmArrays, type FmWasmLayout } from './kernels-wasm.js'
 
 /**
  * JSON spec of an FM stepper: everything but the parameter arrays (feature rows travel as typed

@@ -6,7 +6,7 @@
  * instantiate the same module over (Hogwild, as the TypeScript path).
  */
 import { SGNS_WASM_PLAIN, SGNS_WASM_SHARED } from './wasm/sgns-module.js'
-import { wasmModulePair } from '../wasm-modules.js'
+import { wasmModulePair } from '../wasm/modules.js'
 import { align16, createArena, createWasmMemory } from '../wasm/memory.js'
 import type { HsPaths } from './train.js'
 

@@ -1,8 +1,9 @@
 /**
  * Loss kernels over scores: given the model's score of a positive and of its k sampled negatives,
  * each kernel returns the loss of one training slot and writes dL/ds for every score. They know
- * nothing about parameters, so every model whose score is differentiable reuses them: MF and
- * item2vec chain them through a dot product (`dotStepRange`), FM through its feature sums.
+ * nothing about parameters, so every model whose score is differentiable reuses them: MF chains
+ * them through a dot product (`dotStepRange`), FM through its feature sums. (item2vec's SGNS and
+ * hierarchical-softmax kernels are their own, in `item2vec/kernels.ts`.)
  *
  * Layout shared by every kernel: `scores[so]` is the positive's score and `scores[so+1+j]` the
  * score of negative j (j < k); `negItems[no+j] === -1` marks a masked negative, whose score is

@@ -1,5 +1,5 @@
 import { chooseKernel, type KernelOption } from '../wasm/backend.js'
-import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from '../train/dot-step-wasm.js'
+import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from './kernels-wasm.js'
 
 /** What MF's `fit` trains: the parameter and optimiser arrays, wherever the chosen kernel wants them. */
 export interface MfBackend {

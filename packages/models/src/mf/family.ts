@@ -1,5 +1,5 @@
 import type { ModelFamily } from '../model.js'
-import { createDotStepper } from '../train/dot-stepper.js'
+import { createDotStepper } from './stepper.js'
 import { MatrixFactorization, matrixFactorization, mfDefaults, mfOptionSchema, type MatrixFactorizationOptions } from './mf.js'
 
 /** Matrix factorization in the model registry (`kind: 'mf'`). */

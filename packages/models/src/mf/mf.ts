@@ -3,7 +3,7 @@ import { IdMap, checkAllocation, createRng, dotScoreVector, dotTopK, userOfInter
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
-import { createDotScorer, createDotStepper, type DotStepperSpec } from '../train/dot-stepper.js'
+import { createDotScorer, createDotStepper, type DotStepperSpec } from './stepper.js'
 import { mfBackend } from './backend.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'

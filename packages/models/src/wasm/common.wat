@@ -1,5 +1,5 @@
 ;; The shared prelude of Decoy's WebAssembly step kernels: scripts/build-wasm.mjs splices a section
-;; into a kernel where it reads ";; @include <section>", so MF's (train/wasm/dot.wat) and the
+;; into a kernel where it reads ";; @include <section>", so MF's (mf/wasm/dot.wat) and the
 ;; FM's (fm/wasm/fm.wat) kernels share one copy of their numerics: exp, log, softplus, sigmoid and
 ;; the dot product ("math"), the scalar bias step and lossGrad, the loss rules of
 ;; ../losses/grad.ts ("loss"). Not a module on its own. The functions' text, and so the assembled

@@ -4,7 +4,19 @@
  * and FM read their slots from there.
  */
 
-import { HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ, LOSS_GBCE, LOSS_SOFTMAX } from '../losses/grad.js'
+import { HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ, LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX } from '../losses/grad.js'
+import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
+
+/**
+ * Whether the kernels built on the shared prelude (`lossGrad` in wasm/common.wat; MF's and FM's
+ * step kernels) implement a loss and optimiser: bpr, logistic, gbce or softmax (WARP stays in
+ * TypeScript), with SGD or Adagrad, over rows of a `dim` that is a positive multiple of 4.
+ */
+export function wasmCoversLoss(loss: number, optimizer: number, dim: number): boolean {
+  const lossOk = loss === LOSS_BPR || loss === LOSS_LOGISTIC || loss === LOSS_GBCE || loss === LOSS_SOFTMAX
+  const optOk = optimizer === OPT_SGD || optimizer === OPT_ADAGRAD
+  return lossOk && optOk && Number.isInteger(dim) && dim > 0 && dim % 4 === 0
+}
 
 /**
  * The loss hyper-parameters the MF and FM wasm kernels take as arguments, read once from the

@@ -7,10 +7,10 @@
  * `WebAssembly.Memory` laid out by {@link createDotWasmLayout}; with `shared` the memory is a
  * SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
-import { WasmSlots, wasmLossArgs, type WasmLossArgs } from './wasm-slots.js'
+import { WasmSlots, wasmCoversLoss, wasmLossArgs, type WasmLossArgs } from '../wasm/slots.js'
 import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
-import { wasmModulePair } from '../wasm-modules.js'
-import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX } from '../losses/grad.js'
+import { wasmModulePair } from '../wasm/modules.js'
+import { LOSS_BPR } from '../losses/grad.js'
 import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
 
 /** The module's exports (see `wasm/dot.wat`). */
@@ -21,6 +21,7 @@ interface DotExports {
     loss: number, l2: number, l2Bias: number, invTemperature: number, logQOn: number, beta: number,
   ): number
   bprSgd(P: number, Q: number, bias: number, dim: number, users: number, positives: number, negs: number, size: number, lr: number, l2: number, l2Bias: number): number
+  scorePairs(P: number, Q: number, bias: number, dim: number, users: number, items: number, count: number, out: number): void
   sigmoid(x: number): number
   softplus(x: number): number
 }
@@ -57,9 +58,7 @@ export interface DotWasmConfig {
  * support: see {@link dotWasmSupported}.)
  */
 export function dotWasmCovers(c: DotWasmConfig): boolean {
-  const lossOk = c.loss === LOSS_BPR || c.loss === LOSS_LOGISTIC || c.loss === LOSS_GBCE || c.loss === LOSS_SOFTMAX
-  const optOk = c.optimizer === OPT_SGD || c.optimizer === OPT_ADAGRAD
-  return lossOk && optOk && c.normalize === 0 && Number.isInteger(c.dim) && c.dim > 0 && c.dim % 4 === 0
+  return c.normalize === 0 && wasmCoversLoss(c.loss, c.optimizer, c.dim)
 }
 
 /**
@@ -108,9 +107,15 @@ export interface DotWasmLayoutSpec {
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16
 
-/** Bytes of one thread's scratch: scores, grads, exps (float64), the left gradient, then the batch copy. */
+/** Pairs per call of the module's `scorePairs` (longer requests run in chunks): 24 KiB of scratch per thread. */
+export const SCORE_PAIRS_CHUNK = 2048
+
+/**
+ * Bytes of one thread's scratch: scores, grads, exps (float64), the left gradient, the batch copy,
+ * then the candidate-scoring block (users, items, scores of {@link SCORE_PAIRS_CHUNK} pairs).
+ */
 function scratchBytesFor(dim: number, k: number, batchSize: number): number {
-  return align16(3 * 8 * (k + 1)) + align16(dim * 4) + WasmSlots.bytes(batchSize, k)
+  return align16(3 * 8 * (k + 1)) + align16(dim * 4) + WasmSlots.bytes(batchSize, k) + 3 * 4 * SCORE_PAIRS_CHUNK
 }
 
 /**
@@ -199,6 +204,9 @@ export class DotWasmKernel {
   private readonly scratch: number
   private readonly slots: WasmSlots
   private readonly lossArgs: WasmLossArgs
+  private readonly pairUsers: Int32Array
+  private readonly pairItems: Int32Array
+  private readonly pairOut: Float32Array
 
   /**
    * Instantiates the module over `layout.memory` for thread `slot` (< `layout.threads`).
@@ -220,8 +228,35 @@ export class DotWasmKernel {
     const k = layout.k
     const buf = layout.memory.buffer
     this.scratch = layout.scratch + slot * layout.scratchBytes
-    const at = this.scratch + align16(3 * 8 * (k + 1)) + align16(layout.dim * 4)
+    let at = this.scratch + align16(3 * 8 * (k + 1)) + align16(layout.dim * 4)
     this.slots = new WasmSlots(buf, at, B, k)
+    at += WasmSlots.bytes(B, k)
+    this.pairUsers = new Int32Array(buf, at, SCORE_PAIRS_CHUNK)
+    this.pairItems = new Int32Array(buf, at + 4 * SCORE_PAIRS_CHUNK, SCORE_PAIRS_CHUNK)
+    this.pairOut = new Float32Array(buf, at + 8 * SCORE_PAIRS_CHUNK, SCORE_PAIRS_CHUNK)
+  }
+
+  /**
+   * The batched candidate scorer: `out[c]` = left[users[c]]·right[items[c]] (+ bias) for c in
+   * `[0, count)`, −∞ for an item < 0, by the module's `scorePairs` (the step kernel's SIMD dot) over
+   * the live parameters. Agrees with `createDotScorer(...).scoreItems` to float32 rounding.
+   * @remarks O(count·dim); copies the pairs through this thread's scoring block in chunks of
+   * {@link SCORE_PAIRS_CHUNK}; allocates nothing.
+   */
+  scorePairs(users: Int32Array, items: Int32Array, count: number, out: Float32Array): void {
+    const l = this.l
+    const pu = this.pairUsers
+    const pi = this.pairItems
+    const po = this.pairOut
+    for (let c0 = 0; c0 < count; c0 += SCORE_PAIRS_CHUNK) {
+      const n = Math.min(SCORE_PAIRS_CHUNK, count - c0)
+      for (let c = 0; c < n; c++) {
+        pu[c] = users[c0 + c]
+        pi[c] = items[c0 + c]
+      }
+      this.x.scorePairs(l.left, l.right, l.bias, l.dim, pu.byteOffset, pi.byteOffset, n, po.byteOffset)
+      for (let c = 0; c < n; c++) out[c0 + c] = po[c]
+    }
   }
 
   /**

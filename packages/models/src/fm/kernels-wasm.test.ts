@@ -5,7 +5,7 @@ import { createRng } from '@decoy/core'
 import { prngBelow, prngFloat, prngNormal } from '@decoy/core/kernels'
 import { type LossName } from '@decoy/models'
 import { OPT_ADAGRAD, OPT_SGD, allocFmScratch, fmStepRange, resolveLoss, type FmViews } from '@decoy/models/kernels'
-import { FmWasmKernel, createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported } from './fm-step-wasm.js'
+import { FmWasmKernel, createFmWasmLayout, fmWasmArrays, fmWasmCovers, fmWasmSupported } from './kernels-wasm.js'
 
 const DIM = 8
 const K = 4

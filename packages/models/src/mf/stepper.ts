@@ -1,10 +1,10 @@
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
-import { allocDotScratch, dotStepRange, type DotViews } from './dot-step.js'
-import { DotWasmKernel, type DotWasmLayout } from './dot-step-wasm.js'
-import type { Stepper } from './types.js'
+import { allocDotScratch, dotStepRange, type DotViews } from './kernels.js'
+import { DotWasmKernel, type DotWasmLayout } from './kernels-wasm.js'
+import type { Stepper } from '../train/types.js'
 
 /**
- * Spec of a dot-product stepper (MF, item2vec): everything but the arrays, so that a worker
+ * Spec of MF's dot-product stepper: everything but the arrays, so that a worker
  * thread rebuilds the same stepper over shared memory. JSON, except `wasm` (structured-clone safe).
  */
 export interface DotStepperSpec {
@@ -37,15 +37,41 @@ const EMPTY_I32 = new Int32Array(0)
 
 /**
  * A live {@link FactorView} over dot-product factors: score = left[u]·right[i] + bias[i], or the
- * cosine when `normalize` is 1 (then biases are ignored, as in training).
- * @remarks `scoreItems` is O(count·dim) and allocates nothing.
+ * cosine when `normalize` is 1 (then biases are ignored, as in training). `scoreItems` is the
+ * per-pair reference; `scoreBatch` scores (user, item) pairs in one call (TypeScript loop; the
+ * training stepper's scorer replaces it by the WebAssembly kernel's `scorePairs`).
+ * @remarks `scoreItems` and `scoreBatch` are O(count·dim) and allocate nothing.
  */
 export function createDotScorer(left: Float32Array, right: Float32Array, bias: Float32Array, dim: number, normalize: number): FactorView {
   const hasBias = bias.length > 0 && normalize === 0
-  return {
+  const one = new Int32Array(1)
+  const oneOut = new Float32Array(1)
+  const view: FactorView = {
     dim,
     userFactors: left,
     itemFactors: right,
+    scoreBatch(users: Int32Array, items: Int32Array, count: number, out: Float32Array): void {
+      if (normalize !== 0) {
+        for (let c = 0; c < count; c++) {
+          one[0] = items[c]
+          view.scoreItems(users[c], one, 1, oneOut)
+          out[c] = oneOut[0]
+        }
+        return
+      }
+      for (let c = 0; c < count; c++) {
+        const item = items[c]
+        if (item < 0) {
+          out[c] = -Infinity
+          continue
+        }
+        const uo = users[c] * dim
+        const io = item * dim
+        let d = 0
+        for (let f = 0; f < dim; f++) d += left[uo + f] * right[io + f]
+        out[c] = hasBias ? d + bias[item] : d
+      }
+    },
     scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
       const uo = user * dim
       let nu = 1
@@ -77,6 +103,7 @@ export function createDotScorer(left: Float32Array, right: Float32Array, bias: F
       }
     },
   }
+  return view
 }
 
 /**
@@ -114,8 +141,16 @@ export function createDotStepper(arrays: Record<string, Float32Array>, spec: Dot
     const layout = spec.wasm
     checkWasmViews(arrays, layout)
     const kernel = new DotWasmKernel(layout, thread, { loss: spec.loss, hp: spec.hp, optimizer: spec.optimizer, l2: spec.l2, l2Bias: spec.l2Bias })
+    // Candidate scoring for model-aware samplers runs in the same module, over the same memory.
+    const wasmScorer: FactorView = {
+      dim: scorer.dim,
+      userFactors: scorer.userFactors,
+      itemFactors: scorer.itemFactors,
+      scoreItems: scorer.scoreItems,
+      scoreBatch: (users, items, count, out) => kernel.scorePairs(users, items, count, out),
+    }
     return {
-      scorer: () => scorer,
+      scorer: () => wasmScorer,
       step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number {
         return kernel.step(batch.users, batch.positives, negs.items, negs.logQ, negs.k, start, end, lr)
       },

@@ -7,9 +7,8 @@ import { ADAGRAD_EPS, OPT_ADAGRAD, OPT_SGD, adagradRow64, scalarUpdate, sgdRow64
  * parameter arrays, so the worker and the main thread run the same kernel on the same memory.
  *
  * The score of (row u, column item i) is `left[u]·right[i] + bias[i]`, or the cosine
- * `left[u]·right[i] / (|left[u]|·|right[i]|)` when `normalize` is 1. MF uses user factors on the
- * left and item factors on the right; item2vec uses centre vectors on the left and context
- * vectors on the right.
+ * `left[u]·right[i] / (|left[u]|·|right[i]|)` when `normalize` is 1: MF's user factors on the
+ * left, item factors on the right. (item2vec has its own SGNS/HS kernels, `item2vec/kernels.ts`.)
  */
 export interface DotViews {
   /** Factor dimension (row stride). */

@@ -7,10 +7,9 @@
  * the memory is a SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
 import type { FmFeatureRows } from './kernels.js'
-import { WasmSlots, wasmLossArgs, type WasmLossArgs } from '../train/wasm-slots.js'
-import { dotWasmCovers } from '../train/dot-step-wasm.js'
+import { WasmSlots, wasmCoversLoss, wasmLossArgs, type WasmLossArgs } from '../wasm/slots.js'
 import { FM_WASM_PLAIN, FM_WASM_SHARED } from './wasm/fm-module.js'
-import { wasmModulePair } from '../wasm-modules.js'
+import { wasmModulePair } from '../wasm/modules.js'
 import { align16, createArena, createWasmMemory } from '../wasm/memory.js'
 import { OPT_ADAGRAD } from '../optim/optim.js'
 
@@ -48,8 +47,8 @@ export interface FmWasmConfig {
  * {@link fmWasmSupported}.)
  */
 export function fmWasmCovers(c: FmWasmConfig): boolean {
-  // The same losses, optimisers and dims as MF's kernel (whose losses fm.wat shares).
-  return dotWasmCovers({ dim: c.dim, loss: c.loss, optimizer: c.optimizer, normalize: 0 })
+  // The losses of the shared prelude, as MF's kernel.
+  return wasmCoversLoss(c.loss, c.optimizer, c.dim)
 }
 
 /**
