@@ -33,6 +33,7 @@ const { values } = parseArgs({
     lr: { type: 'string' },
     l2: { type: 'string' },
     'lightgcn-l2': { type: 'string' },
+    'lightgcn-lr': { type: 'string' },
     models: { type: 'string', default: 'mf,lightgcn' },
     seed: { type: 'string', default: '1' },
     smoke: { type: 'boolean', default: false },
@@ -75,11 +76,12 @@ const configs: Record<string, Record<string, unknown>> = {
     ...common,
     // Propagation already smooths the embeddings: LightGCN wants less L2 than MF (its own default).
     l2: Number(values['lightgcn-l2'] ?? 0.005),
+    learningRate: Number(values['lightgcn-lr'] ?? lr),
     layers: Number(values.layers),
     propagateEvery: Number(values['propagate-every']),
   },
 }
-console.log(`loss ${loss}, ${negatives} negative(s), dim ${dim}, ${epochs} epochs, batch ${batchSize}, Adagrad lr ${lr}, l2 ${l2} (lightgcn ${configs.lightgcn.l2}), seed ${values.seed}`)
+console.log(`loss ${loss}, ${negatives} negative(s), dim ${dim}, ${epochs} epochs, batch ${batchSize}, Adagrad lr ${lr}, l2 ${l2} (lightgcn lr ${configs.lightgcn.learningRate}, l2 ${configs.lightgcn.l2}), seed ${values.seed}`)
 
 const pop = evaluate(popularityRecommender(train), train, test, { k: [10, 20] }).metrics
 console.log(`popularity: ndcg@10 ${pop['ndcg@10'].toFixed(4)}  recall@20 ${pop['recall@20'].toFixed(4)}\n`)

@@ -3,7 +3,7 @@ import { IdMap, checkAllocation, createRng, dotScoreVector, dotTopK, userOfInter
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
-import { createDotScorer } from '../train/dot-stepper.js'
+import { createDotScorer } from '../mf/stepper.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, Stepper, TrainTarget } from '../train/types.js'
