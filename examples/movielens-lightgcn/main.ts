@@ -74,9 +74,9 @@ const configs: Record<string, Record<string, unknown>> = {
   lightgcn: {
     kind: 'lightgcn',
     ...common,
-    // Propagation already smooths the embeddings: LightGCN wants less L2 than MF (its own default).
+    // One summed-gradient step per batch, and propagation smooths: LightGCN's own defaults (lr 0.3, L2 0.005).
     l2: Number(values['lightgcn-l2'] ?? 0.005),
-    learningRate: Number(values['lightgcn-lr'] ?? lr),
+    learningRate: Number(values['lightgcn-lr'] ?? 0.3),
     layers: Number(values.layers),
     propagateEvery: Number(values['propagate-every']),
   },

@@ -35,11 +35,11 @@ export interface LightGcnOptions extends LossOptions {
   epochs?: number
   /** Positives per batch, i.e. per propagation (default 2048). */
   batchSize?: number
-  /** Learning rate (default 0.1). */
+  /** Learning rate (default 0.3). */
   learningRate?: number
   /** Floor of the linear schedule (default learningRate·1e-3). */
   minLearningRate?: number
-  /** L2 on the batch's rows of E⁰, once per occurrence (default 0.05). */
+  /** L2 on the batch's rows of E⁰, once per occurrence (default 0.005). */
   l2?: number
   /** Optimiser (default `'adagrad'`). */
   optimizer?: OptimizerName
@@ -56,7 +56,8 @@ void _l2Bias
 export const lightGcnOptionSchema: OptionSchema = Object.freeze({
   ...trainerOptions,
   batchSize: { ...trainerOptionSchema.batchSize, doc: 'positives per batch (one propagation each)', defaultText: '2048' },
-  l2: { ...trainerOptionSchema.l2, doc: "L2 on the batch's rows of E⁰, per occurrence" },
+  l2: { ...trainerOptionSchema.l2, doc: "L2 on the batch's rows of E⁰, per occurrence", defaultText: '0.005' },
+  learningRate: { ...trainerOptionSchema.learningRate, defaultText: '0.3' },
   layers: { type: 'int', min: 0, max: 16, doc: 'propagation layers K (0: MF without biases)', defaultText: '3' },
   layerWeights: { type: 'string|object', doc: 'weights of E⁰…E^K, comma-separated (K + 1 numbers)', defaultText: '1/(K+1) each' },
   propagateEvery: { type: 'int', min: 1, doc: 'recompute the final embeddings every N batches (1: exact)', defaultText: '1' },
@@ -86,9 +87,11 @@ export interface LightGcnConfig {
 }
 
 /**
- * Defaults of {@link lightGcn}: three layers with uniform weights (He et al.), and MF's training
- * defaults (sampled softmax over 32 negatives, Adagrad 0.1, L2 0.05, dim 64, 10 epochs) except the
- * batch: 2048 positives per propagation, as in the paper, so that propagation is amortised.
+ * Defaults of {@link lightGcn}: three layers with uniform weights (He et al.); sampled softmax over
+ * 32 negatives, dim 64, 10 epochs as MF; 2048 positives per batch (one propagation each, the
+ * paper's batch), and, since a batch is one summed-gradient step, Adagrad at 0.3 with L2 0.005
+ * (ml-latest-small, 3 epochs, uniform: lr 0.1 / L2 0.05 gave NDCG@10 0.242, lr 0.1 / L2 0.005 0.271,
+ * lr 0.3 / L2 0.005 0.321; MF 0.295).
  */
 export const lightGcnDefaults: Readonly<LightGcnConfig> = Object.freeze({
   layers: 3,
@@ -99,9 +102,9 @@ export const lightGcnDefaults: Readonly<LightGcnConfig> = Object.freeze({
   negatives: 32,
   epochs: 10,
   batchSize: 2048,
-  learningRate: 0.1,
+  learningRate: 0.3,
   minLearningRate: null,
-  l2: 0.05,
+  l2: 0.005,
   l2Bias: null,
   optimizer: 'adagrad',
   schedule: null,
