@@ -3,7 +3,7 @@ import { createBatch, createNegativeBuffer } from '@decoy/core'
 import { csrFromRows } from '@decoy/testkit'
 import { resolveLoss } from '../losses/index.js'
 import { OPT_SGD } from '../optim/optim.js'
-import { normalizedGraph, propagateBackward, propagateForward } from './graph.js'
+import { normalizedGraph, propagateBackward, propagateForward, propagateLayer } from './graph.js'
 import { slotGradients, type LightGcnState } from './step.js'
 
 // 3 users × 4 items (the repeated pair is merged by the CSR builder) and an item nobody saw.
@@ -62,6 +62,20 @@ describe('LightGCN propagation', () => {
     for (let r = 0; r < N; r++) for (let f = 0; f < dim; f++) expect(got[r][f]).toBeCloseTo(want[r][f], 5)
     // The unseen item has no edges: only its own E⁰ term survives.
     for (let f = 0; f < dim; f++) expect(got[nu + 3][f]).toBeCloseTo(weights[0] * e0[(nu + 3) * dim + f], 6)
+  })
+
+  it('the four-column path (dim 9 = 4 + 4 + 1) equals the product column by column (dim 1)', () => {
+    const d = 9
+    const src = new Float32Array(N * d).map((_, i) => Math.sin(i + 1))
+    const out = new Float32Array(N * d)
+    propagateLayer(g, src, out, d)
+    const col = new Float32Array(N)
+    const colOut = new Float32Array(N)
+    for (let f = 0; f < d; f++) {
+      for (let r = 0; r < N; r++) col[r] = src[r * d + f]
+      propagateLayer(g, col, colOut, 1)
+      for (let r = 0; r < N; r++) expect(out[r * d + f]).toBeCloseTo(colOut[r], 6)
+    }
   })
 
   it('backward is the transpose of forward: <forward(x), y> = <x, backward(y)>', () => {
