@@ -23,6 +23,7 @@ const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
   mf: async () => (await import('./mf.js')).benchMf(),
   item2vec: async () => (await import('./item2vec.js')).benchItem2vec(),
   fm: async () => (await import('./fm.js')).benchFm(),
+  shared: async () => (await import('./shared.js')).benchShared(),
   rank: async () => (await import('./rank.js')).benchRank(),
   // 1M, 5M and 25M when named (`pnpm bench scale`); 1M and 5M in a run of every group (25M takes minutes).
   scale: async () => (await import('./scale.js')).benchScale(wanted.includes('scale')),

@@ -31,6 +31,13 @@ export class Args {
     readonly positionals: string[],
   ) {}
 
+  /** A copy where `defaults` fill the flags not given (a `--config` file under the command line). */
+  withDefaults(defaults: Readonly<Record<string, string | boolean>>): Args {
+    const merged: Record<string, string | boolean | undefined> = { ...defaults }
+    for (const [k, v] of Object.entries(this.values)) if (v !== undefined) merged[k] = v
+    return new Args(this.command, merged, this.positionals)
+  }
+
   /** True when the flag was given. */
   has(name: string): boolean {
     return this.values[name] !== undefined

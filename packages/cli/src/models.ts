@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { FactorView, Interactions, NegativeSampler, Recommender, Scorer } from '@decoy/core'
 import { IdMap } from '@decoy/core'
-import { popularityRecommender } from '@decoy/eval'
+import { evaluate, popularityRecommender } from '@decoy/eval'
 import {
   createModel,
   decodeModel,
@@ -10,6 +10,7 @@ import {
   modelFamily,
   modelKinds,
   type EpochStats,
+  type EvaluateInput,
   type Model,
   type ModelHeader,
   type ModelMetadata,
@@ -42,6 +43,8 @@ export interface TrainSettings {
   kernel?: 'auto' | 'wasm' | 'js'
   /** The dataset's metadata, for options built from it (FM's `features`). */
   metadata?: ModelMetadata
+  /** Early stopping on a validation part (`--validation-fraction`): the best epoch is kept. */
+  validation?: { data: Interactions; metric: string; k: number[] }
 }
 
 /** Per-epoch progress reported while training (`loss` when the model computes one, else `pairs`). */
@@ -63,6 +66,10 @@ export interface TrainOutcome {
   config: Record<string, unknown>
   samplerStats: Record<string, number | undefined>
   epochs: EpochReport[]
+  /** 1-based epoch whose parameters the model holds. */
+  bestEpoch: number
+  /** Validation metrics of that epoch (with `settings.validation`). */
+  validation?: Record<string, number>
 }
 
 /** The number of epochs a model kind trains by default. */
@@ -104,6 +111,13 @@ export async function trainModel(
     ...(s.batchSize !== undefined ? { batchSize: s.batchSize } : {}),
     ...(s.kernel !== undefined ? { kernel: s.kernel } : {}),
     ...(s.metadata ? { metadata: s.metadata } : {}),
+    ...(s.validation
+      ? {
+          validation: s.validation.data,
+          evaluateFn: ({ model: m, train: t, validation: v }: EvaluateInput) => evaluate(m as never, t, v, { k: s.validation!.k }).metrics,
+          earlyStopping: { metric: s.validation.metric },
+        }
+      : {}),
     onEpoch: (e: EpochStats) => onEpoch(report(e)),
   })
   return {
@@ -114,6 +128,8 @@ export async function trainModel(
     config: r.config,
     samplerStats: r.samplerStats,
     epochs: r.epochs.map(report),
+    bestEpoch: r.bestEpoch + 1,
+    ...(s.validation ? { validation: r.epochs.find((e) => e.epoch === r.bestEpoch)?.validation ?? {} } : {}),
   }
 }
 

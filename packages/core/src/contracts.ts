@@ -53,6 +53,39 @@ export interface NegativeBuffer {
   readonly logQ: Float32Array
   /** `[capacity]` draws spent per slot (WARP's rank estimate uses it); 1 for non-adaptive samplers. */
   readonly trials: Int32Array
+  /**
+   * Negatives shared by every slot of the batch, set by samplers whose `requires.shared` is set
+   * (`shared`, `all`); null or absent otherwise. The sampler owns the block and points this field
+   * at it on every `sample` call, so a model that reads it scores the batch as one
+   * [rows × dim]·[dim × count] product instead of k dot products per slot.
+   */
+  shared?: SharedNegatives | null
+}
+
+/**
+ * One batch's shared negatives: `count` draws from a proposal q over all items, each slot's own
+ * known positives among them masked as accidental hits.
+ *
+ * Exclusion is by masking, and exact: slot s trains on draw p only when `items[p]` is not a training
+ * positive of its user; the masked positions of slot s are `hits[hitStart[s] .. hitEnd[s])`
+ * (consecutive slots of the same user share one range). `logQ[p]` is log q(items[p]) of the
+ * proposal *before* exclusion, so that (1/count)·Σ over unmasked draws of e^{s_j}/q_j is an unbiased
+ * estimate of Σ_{j ∉ I_u⁺} e^{s_j}: a sampled softmax subtracts log(count·q_j) from each logit.
+ * Conditioned on being unmasked for slot s, a draw follows q(j)/(1 − q(I_u⁺)) over j ∉ I_u⁺.
+ */
+export interface SharedNegatives {
+  /** Draws in this batch (`items[0..count)`). */
+  count: number
+  /** `[≥ count]` item ids, drawn with replacement (repeats possible, except for `all`). */
+  items: Int32Array
+  /** `[≥ count]` natural-log proposal probability of each draw, before exclusion. */
+  logQ: Float32Array
+  /** `[≥ batch]` start of slot s's masked positions in `hits`. */
+  hitStart: Int32Array
+  /** `[≥ batch]` end (exclusive) of slot s's masked positions in `hits`. */
+  hitEnd: Int32Array
+  /** Positions p (into `items`) masked for some slot; grown by the sampler when a batch needs more. */
+  hits: Int32Array
 }
 
 /** What a model lends to model-aware samplers. A live view: scores follow training. */
@@ -186,7 +219,16 @@ export interface NegativeSampler<C extends SamplerConfig = SamplerConfig> {
   /** JSON; `createSampler(config)` rebuilds an equivalent sampler. */
   readonly config: C
   /** What the sampler needs from the model and the batch. */
-  readonly requires: { scorer: boolean; factors?: boolean; minBatch?: number }
+  readonly requires: {
+    scorer: boolean
+    factors?: boolean
+    minBatch?: number
+    /**
+     * Batch-shared negatives: `'also'` fills `out.shared` and a per-slot view in `out.items` (any
+     * model can train on it), `'only'` fills `out.shared` alone (the model must read it).
+     */
+    shared?: 'also' | 'only'
+  }
   /** Binds data, stream and scorer; all allocation happens here. Throws on unusable input. */
   prepare(ctx: SamplerContext): void
   /** Fills `out` for the batch's live slots. The hot path: allocates nothing. */

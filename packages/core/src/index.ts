@@ -2,6 +2,7 @@ export type {
   Interactions,
   Batch,
   NegativeBuffer,
+  SharedNegatives,
   Scorer,
   FactorView,
   SamplerConfig,

@@ -6,7 +6,7 @@ import type { NegativeSampler, SamplerConfig, Scorer, SamplerContext } from '@de
 import { evaluate, type EvalResult } from '@decoy/eval'
 import { createModel, modelFamily, validateOptions, type EpochStats } from '@decoy/models'
 import { createSampler } from '@decoy/samplers'
-import { modelLabel, samplerLabel, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
+import { cellSampler, modelLabel, samplerLabel, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
 import type { ExperimentData } from './data.js'
 
 /** Metrics after one evaluated epoch. */
@@ -126,9 +126,10 @@ function countingSampler(inner: NegativeSampler, counter: { scores: number }): N
 
 /** A model's options from its spec: the family's schema keys (aliases resolved), without kind and name. */
 function modelOptions(m: ModelSpec, path: string): Record<string, unknown> {
-  const { kind: _k, name: _n, ...rest } = m
+  const { kind: _k, name: _n, sampler: _s, ...rest } = m
   void _k
   void _n
+  void _s
   return validateOptions(modelFamily(m.kind).options, rest, path, { aliases: true })
 }
 
@@ -204,7 +205,7 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
   const { config, cell, data } = input
   const seed = String(input.seed)
   const spec = config.models[cell.model]
-  const samplerSpec = config.samplers[cell.sampler]
+  const samplerSpec = cellSampler(config, cell)
   const { name: _n, ...samplerConfig } = samplerSpec
   const inner = createSampler(samplerConfig as SamplerConfig)
   const counter = { scores: 0 }

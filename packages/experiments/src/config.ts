@@ -17,7 +17,8 @@ export type SplitConfig =
  * (`modelFamilies[kind].options`, the table the library and the CLI read; `factors` is an alias of
  * `dim`; `loss` pins the model to one loss; FM's `features` lists metadata fields of the dataset,
  * `"genres,year,tags,demographics"`, any subset). `name` labels the model in reports (default: the
- * kind).
+ * kind). `sampler` (a sampler config, as in `decoy tune`'s best.json) pairs the model with that
+ * sampler alone instead of the grid's samplers.
  */
 export interface ModelSpec {
   /** A registered model kind: `mf`, `fm`, `item2vec`, … */
@@ -120,10 +121,10 @@ export const experimentModelKinds: readonly string[] = modelKinds
 function validateModelSpec(m: Record<string, unknown>, p: string, fail: (path: string, message: string) => never): Record<string, unknown> {
   const family = modelFamily(m.kind as string)
   const schema = family.options
-  const known = `kind, name, ${Object.keys(schema).join(', ')}`
+  const known = `kind, name, sampler, ${Object.keys(schema).join(', ')}`
   const options: Record<string, unknown> = {}
   for (const key of Object.keys(m)) {
-    if (key === 'kind' || key === 'name') continue
+    if (key === 'kind' || key === 'name' || key === 'sampler') continue
     const canonical = Object.hasOwn(schema, key) ? key : Object.keys(schema).find((k) => schema[k].aliases?.includes(key))
     if (canonical === undefined || schema[canonical].type === 'object') fail(`${p}.${key}`, `unknown field (known for ${family.kind}: ${known})`)
     if (canonical !== key && m[canonical] !== undefined) fail(`${p}.${key}`, `give ${canonical} or ${key}, not both`)
@@ -244,19 +245,23 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
     if (typeof kind !== 'string' || !modelKinds.includes(kind)) return fail(`${p}.kind`, `unknown model kind ${JSON.stringify(kind)} (known: ${experimentModelKinds.join(', ')})`)
     if (m.name !== undefined) str(`${p}.name`, m.name)
     validateModelSpec(m, p, fail)
+    if (m.sampler !== undefined) {
+      if (modelFamily(kind).samplerless) fail(`${p}.sampler`, `does not apply to ${kind}: ${modelFamily(kind).samplerless}`)
+      checkSampler(m.sampler, `${p}.sampler`)
+    }
     const label = modelLabel(m as ModelSpec)
     if (modelNames.has(label)) fail(`${p}.name`, `two models are labelled ${JSON.stringify(label)}; give each a distinct "name"`)
     modelNames.add(label)
   })
 
   // Samplers: the registry's own validation, reported at the sampler's path.
-  const samplers = arr('samplers', c.samplers)
-  const samplerNames = new Set<string>()
-  samplers.forEach((s, i) => {
-    const p = `samplers[${i}]`
-    if (!isObject(s)) return fail(p, `must be an object with a "kind", got ${typeName(s)}`)
+  function checkSampler(s: unknown, p: string): void {
+    if (!isObject(s)) {
+      fail(p, `must be an object with a "kind", got ${typeName(s)}`)
+      return
+    }
     if (typeof s.kind !== 'string' || !(samplerKinds as readonly string[]).includes(s.kind)) {
-      return fail(`${p}.kind`, `unknown sampler kind ${JSON.stringify(s.kind)} (known: ${samplerKinds.join(', ')})`)
+      fail(`${p}.kind`, `unknown sampler kind ${JSON.stringify(s.kind)} (known: ${samplerKinds.join(', ')})`)
     }
     if (s.name !== undefined) str(`${p}.name`, s.name)
     const { name: _name, ...config } = s
@@ -270,6 +275,14 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
       if (field) fail(`${p}.${field[1]}`, field[2])
       fail(p, msg)
     }
+  }
+  // The grid's samplers may be left out when every model brings its own (or samples none).
+  const everyOwn = models.every((m) => isObject(m) && (m.sampler !== undefined || modelFamily(m.kind as string).samplerless))
+  const samplers = c.samplers === undefined && everyOwn ? [] : arr('samplers', c.samplers, !everyOwn)
+  const samplerNames = new Set<string>()
+  samplers.forEach((s, i) => {
+    const p = `samplers[${i}]`
+    checkSampler(s, p)
     const label = samplerLabel(s as SamplerSpec)
     if (samplerNames.has(label)) fail(`${p}.name`, `two samplers are labelled ${JSON.stringify(label)}; give each a distinct "name"`)
     samplerNames.add(label)
@@ -306,6 +319,7 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
 
   const out = {
     ...(c as unknown as ExperimentConfig),
+    samplers: samplers as SamplerSpec[],
     k: [...new Set(k)].sort((a, b2) => a - b2),
     metric,
     evalEvery,
@@ -340,6 +354,14 @@ export interface CellSpec {
   sampler: number
   /** Loss (mf), or the model's own objective (`sgns`/`hs` for item2vec). */
   loss: string
+  /** The model's own `sampler` is used (then `sampler` is -1). */
+  own?: boolean
+}
+
+/** The sampler of a cell: the model's own, the grid's, or uniform for a model that samples none. */
+export function cellSampler(c: Pick<ExperimentConfig, 'models' | 'samplers'>, cell: CellSpec): SamplerSpec {
+  if (cell.own) return c.models[cell.model].sampler as SamplerSpec
+  return c.samplers[cell.sampler] ?? { kind: 'uniform' }
 }
 
 /**
@@ -353,6 +375,15 @@ export function expandCells(c: Pick<ExperimentConfig, 'models' | 'samplers' | 'l
     // Families with a `loss` option take the grid's losses (or their pinned one); others have one objective.
     const family = modelFamily(m.kind)
     const losses: string[] = Object.hasOwn(family.options, 'loss') && m.loss === undefined && c.losses ? c.losses : [family.objective(m)]
+    if (isObject(m.sampler)) {
+      const label = samplerLabel(m.sampler as SamplerSpec)
+      for (const loss of losses) cells.push({ name: `${modelLabel(m)}/${label}/${loss}`, model: mi, sampler: -1, loss, own: true })
+      return
+    }
+    if (family.samplerless && c.samplers.length === 0) {
+      for (const loss of losses) cells.push({ name: `${modelLabel(m)}/none/${loss}`, model: mi, sampler: 0, loss })
+      return
+    }
     c.samplers.forEach((s, si) => {
       // A family that never samples (ALS) gets one cell, not one per sampler.
       if (family.samplerless && si > 0) return

@@ -11,6 +11,7 @@ export {
   modelLabel,
   samplerLabel,
   experimentModelKinds,
+  cellSampler,
   ConfigError,
   type ExperimentConfig,
   type ModelSpec,
@@ -24,3 +25,27 @@ export { runCell, cellFileName, type CellRecord, type CurvePoint, type EpochReco
 export { writeReports, summarize, pairedAgainst, meanStd, type ReportFiles, type PairedRow, type CellSummary, type MeanStd, type ReportOptions } from './report.js'
 export { renderSvg, learningCurveSpec, finalMetricSpec, diagnosticsSpec, popularitySpec } from './plots.js'
 export { experimentCommand, type ExperimentArgs, type ExperimentContext } from './command.js'
+export {
+  tune,
+  carveValidation,
+  trialsCsv,
+  leaderboardText,
+  trialsPlotSpec,
+  TuneError,
+  type TuneOptions,
+  type TuneResult,
+  type TuneProgress,
+} from './tune/tune.js'
+export {
+  successiveHalving,
+  leaderboard,
+  finalRecords,
+  checkHalving,
+  type TrialTask,
+  type TrialOutcome,
+  type TrialRecord,
+  type HalvingOptions,
+} from './tune/halving.js'
+export { defaultSpace, defaultSpaces, validateSpace, sampleConfig, SpaceError, type SearchSpace, type Dimension } from './tune/space.js'
+export { parseBudget, BudgetError, type TuneBudget } from './tune/budget.js'
+export { fitConfig, splitConfig } from './tune/trial.js'

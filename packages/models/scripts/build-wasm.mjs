@@ -5,6 +5,7 @@
  * - src/item2vec/wasm/sgns.wat → src/item2vec/wasm/sgns-module.ts (item2vec's SGNS/HS kernels),
  * - src/mf/wasm/dot.wat → src/mf/wasm/dot-module.ts (MF's dot-product step kernel),
  * - src/fm/wasm/fm.wat → src/fm/wasm/fm-module.ts (the factorization machine's step kernel),
+ * - src/mf/wasm/gemm.wat → src/mf/wasm/gemm-module.ts (the GEMM of batch-shared negatives),
  * - ../core/src/kernels/wasm/score-block.wat → score-block-module.ts there (blocked full-ranking scores; core has
  *   no WebAssembly toolchain of its own, so this script assembles it too),
  * - src/als/wasm/als.wat → src/als/wasm/als-module.ts (implicit ALS: Gram matrix and CG row solves).
@@ -21,6 +22,7 @@ const TARGETS = {
   sgns: { dir: '../src/item2vec/wasm/', wat: 'sgns.wat', out: 'sgns-module.ts', prefix: 'SGNS_WASM' },
   dot: { dir: '../src/mf/wasm/', wat: 'dot.wat', out: 'dot-module.ts', prefix: 'DOT_WASM' },
   fm: { dir: '../src/fm/wasm/', wat: 'fm.wat', out: 'fm-module.ts', prefix: 'FM_WASM' },
+  gemm: { dir: '../src/mf/wasm/', wat: 'gemm.wat', out: 'gemm-module.ts', prefix: 'GEMM_WASM' },
   scoreBlock: { dir: '../../core/src/kernels/wasm/', wat: 'score-block.wat', out: 'score-block-module.ts', prefix: 'SCORE_BLOCK_WASM' },
   als: { dir: '../src/als/wasm/', wat: 'als.wat', out: 'als-module.ts', prefix: 'ALS_WASM' },
 }

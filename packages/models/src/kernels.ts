@@ -9,7 +9,9 @@ export {
   LOSS_SOFTMAX,
   LOSS_WARP,
   LOSS_GBCE,
+  LOSS_CCL,
   HP_MARGIN,
+  HP_NEG_WEIGHT,
   HP_INV_TEMPERATURE,
   HP_BETA,
   HP_LOGQ,
@@ -22,8 +24,11 @@ export {
   gbceBeta,
   softmaxGrad,
   warpGrad,
+  cclGrad,
   lossGrad,
   resolveLoss,
+  sharedRunGrad,
+  sharedLossCovers,
 } from './losses/index.js'
 export type { ResolvedLoss } from './losses/index.js'
 export {
@@ -55,6 +60,11 @@ export { trainerOptionSchema } from './train/options.js'
 export type { Stepper, StepperFactory, TrainTarget, Examples } from './train/types.js'
 export { stepperFactory } from './registry.js'
 export { idMapFromJson, idMapToJson, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './persist/format.js'
+
+// Batch-shared negatives: the GEMM kernel and the step that reads SharedNegatives.
+export { GemmArena, gemmRef, gemmWasmSupported } from './mf/gemm.js'
+export { SharedStep, createSharedStepper } from './mf/shared-step.js'
+export type { SharedStepperSpec } from './mf/shared-step.js'
 
 // MF: dot-product step kernels.
 export { dotStepRange, bprSgdRange, allocDotScratch } from './mf/kernels.js'

@@ -28,6 +28,16 @@ export { SamplerStatsCounter } from './stats.js'
 export { adaptiveSampler, type AdaptiveConfig, type AdaptiveOptions } from './adaptive.js'
 export { inBatchSampler, type InBatchConfig, type InBatchOptions } from './in-batch.js'
 export { mixedSampler, splitDraws, type MixedConfig, type MixedOptions, type MixedPart } from './mixed.js'
+export {
+  sharedSampler,
+  allItemsSampler,
+  sharedProposal,
+  type SharedConfig,
+  type SharedOptions,
+  type SharedProposal,
+  type AllItemsConfig,
+  type AllItemsOptions,
+} from './shared.js'
 export type { CommonOptions } from './config.js'
 export {
   createSampler,

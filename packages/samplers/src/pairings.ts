@@ -97,5 +97,5 @@ export const samplerPairings: Readonly<Record<string, SamplerPairing>> = Object.
  * ```
  */
 export function recommendedPairing(kind: string): SamplerPairing | null {
-  return Object.prototype.hasOwnProperty.call(samplerPairings, kind) ? samplerPairings[kind] : null
+  return Object.hasOwn(samplerPairings, kind) ? samplerPairings[kind] : null
 }

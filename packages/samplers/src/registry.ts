@@ -11,9 +11,10 @@ import { dynamicSampler, type DynamicOptions } from './dynamic.js'
 import { adaptiveSampler, type AdaptiveOptions } from './adaptive.js'
 import { inBatchSampler, type InBatchOptions } from './in-batch.js'
 import { mixedSampler, type MixedOptions } from './mixed.js'
+import { allItemsSampler, sharedSampler, type AllItemsOptions, type SharedOptions } from './shared.js'
 
 /** The built-in strategies. */
-export type SamplerKind = 'uniform' | 'random' | 'popularity' | 'hard' | 'dynamic' | 'adaptive' | 'in-batch' | 'mixed'
+export type SamplerKind = 'uniform' | 'random' | 'popularity' | 'hard' | 'dynamic' | 'adaptive' | 'in-batch' | 'mixed' | 'shared' | 'all'
 
 /** Builds a sampler from a config; `create` builds nested samplers (hard's base, mixed's parts). */
 export type SamplerBuilder = (config: SamplerConfig, create: (config: SamplerConfig) => NegativeSampler) => NegativeSampler
@@ -42,6 +43,8 @@ const builders = {
   adaptive: (c) => adaptiveSampler(withoutKind(c) as AdaptiveOptions),
   'in-batch': (c) => inBatchSampler(withoutKind(c) as InBatchOptions),
   mixed: (c, create) => mixedSampler(withoutKind(c) as MixedOptions, create),
+  shared: (c) => sharedSampler(withoutKind(c) as SharedOptions),
+  all: (c) => allItemsSampler(withoutKind(c) as AllItemsOptions),
 } satisfies Record<SamplerKind, SamplerBuilder>
 
 /** Every built-in kind, in registry order. */

@@ -6,7 +6,8 @@ import { recommendCommand, similarCommand } from './recommend.js'
 import { sampleCommand } from './sample.js'
 import { splitCommand } from './split.js'
 import { trainCommand } from './train.js'
+import { tuneCommand } from './tune.js'
 import { experimentCommand } from '@decoy/experiments'
 
 /** Every subcommand, in help order. */
-export const commands: readonly Command[] = [dataStatsCommand, dataConvertCommand, splitCommand, evalCommand, sampleCommand, trainCommand, recommendCommand, similarCommand, experimentCommand]
+export const commands: readonly Command[] = [dataStatsCommand, dataConvertCommand, splitCommand, evalCommand, sampleCommand, trainCommand, tuneCommand, recommendCommand, similarCommand, experimentCommand]

@@ -11,6 +11,8 @@ import { evalWorkers, topKRunner } from '../eval-runner.js'
 import { defaultEpochs, serializeWithInfo, trainModel, type TrainSettings } from '../models.js'
 import { evalJson, evalSummary, metricsTable } from '../report.js'
 import { samplerFromArgs, samplerOptions, samplerPairingFromArgs } from '../sampler-flags.js'
+import { withConfigFile } from '../config-file.js'
+import { carveValidation } from '@decoy/experiments'
 
 /** Keys every family takes through `fit` (the common options), so they are flags of their own. */
 const FIT_KEYS = new Set(['epochs', 'batchSize'])
@@ -103,6 +105,12 @@ export const trainCommand: Command = {
     '       als: [--reg 30] [--alpha 3] [--iterations 10] [--cg-steps 3] (no --sampler, --loss or --negatives)\n' +
     "       every model option of the registry's schemas is a flag (see below); --factors is an alias of --dim",
   options: [
+    {
+      name: 'config',
+      type: 'string',
+      value: '<json file>',
+      description: "options as JSON (keys as the flags, or a model config such as decoy tune's best.json); flags override it",
+    },
     ...dataOptions('train', 'training interactions (file, directory, dataset)'),
     { name: 'test', type: 'string', value: '<file>', description: 'held-out interactions for the final full-ranking metrics' },
     { name: 'model', type: 'string', value: '<name>', description: modelKinds.join('|'), defaultText: 'mf' },
@@ -134,6 +142,13 @@ export const trainCommand: Command = {
     STRICT_OPTION,
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of initialisation, order and sampler streams', defaultText: '42' },
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
+    {
+      name: 'validation-fraction',
+      type: 'string',
+      value: '<f>',
+      description:
+        "carve this share of each user's training interactions (as decoy tune does) and early-stop on its ndcg@10, keeping the best epoch",
+    },
     { name: 'save', type: 'string', value: '<path>', description: 'save the model (Arrow IPC + JSON header), written atomically' },
     { name: 'dataset', type: 'string', value: '<name>', description: 'dataset whose metadata (titles, features) goes with the model' },
     { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
@@ -147,7 +162,8 @@ export const trainCommand: Command = {
     'warnings, train_seconds, eval_seconds (null without --test), updates_per_second,\n' +
     'updates, config (the full resolved configuration, sampler included), sampler_stats, epochs [{epoch, seconds, loss?,\n' +
     'updates?, pairs?, learningRate}], saved?.',
-  async run(args, ctx) {
+  async run(cliArgs, ctx) {
+    const args = withConfigFile(cliArgs, trainCommand.options)
     const kind = args.choice('model', modelKinds, 'mf')!
     const family = modelFamilies[kind]
     if (args.has('dim') && args.has('factors')) throw new UsageError('train: give --dim or --factors, not both')
@@ -192,11 +208,19 @@ export const trainCommand: Command = {
     if ((family.metadataOptions ?? []).some((key) => typeof options[key] === 'string' && (options[key] as string).trim() !== '')) {
       settings.metadata = await datasetMetadata(args, ctx)
     }
+    const fraction = args.num('validation-fraction', undefined, 0, 1)
+    let fitTrain = train
+    if (fraction !== undefined) {
+      if (!(fraction > 0 && fraction < 1)) throw new UsageError(`train: --validation-fraction must be in (0, 1), got ${fraction}`)
+      const parts = carveValidation(train, fraction, settings.seed)
+      fitTrain = parts.train
+      settings.validation = { data: parts.validation, metric: 'ndcg@10', k: [10] }
+    }
     const epochs = settings.epochs ?? defaultEpochs(kind, options)
     const bar = ctx.progress(`train ${kind}`, epochs)
     let outcome
     try {
-      outcome = await trainModel(kind, train, sampler, settings, (e) => {
+      outcome = await trainModel(kind, fitTrain, sampler, settings, (e) => {
         bar.update(e.epoch + 1, e.loss !== undefined && Number.isFinite(e.loss) ? `loss ${e.loss.toFixed(4)}` : undefined)
         if (!ctx.io.stderrIsTTY) {
           ctx.log(`epoch ${e.epoch + 1}/${epochs}  ${e.seconds.toFixed(2)}s` + (e.loss !== undefined ? `  loss ${e.loss.toFixed(4)}` : '') + (e.pairs !== undefined ? `  pairs ${e.pairs}` : ''))
@@ -244,6 +268,7 @@ export const trainCommand: Command = {
       config: { ...outcome.config, k, ...(pairing ? { pairing: { sampler: pairing.kind, loss: pairing.loss, negatives: pairing.negatives, samplerConfig: pairing.sampler } } : {}) },
       sampler_stats: outcome.samplerStats,
       epochs: outcome.epochs,
+      ...(outcome.validation ? { best_epoch: outcome.bestEpoch, validation: outcome.validation } : {}),
       ...(saved ? { saved } : {}),
     }
     if (args.bool('json')) {

@@ -20,12 +20,14 @@ export const LOSS_SOFTMAX = 2
 export const LOSS_WARP = 3
 /** gBCE (generalised binary cross-entropy). */
 export const LOSS_GBCE = 4
+/** SimpleX's cosine contrastive loss (margin on the negatives' scores, weighted mean). */
+export const LOSS_CCL = 5
 
 /** Names of the losses, as used in configs and on the command line. */
-export type LossName = 'bpr' | 'logistic' | 'softmax' | 'warp' | 'gbce'
+export type LossName = 'bpr' | 'logistic' | 'softmax' | 'warp' | 'gbce' | 'ccl'
 
 /** Every loss name, in code order. */
-export const lossNames: readonly LossName[] = ['bpr', 'logistic', 'softmax', 'warp', 'gbce']
+export const lossNames: readonly LossName[] = ['bpr', 'logistic', 'softmax', 'warp', 'gbce', 'ccl']
 
 /** Index of each hyper-parameter in the `hp` array read by {@link lossGrad}. */
 export const HP_MARGIN = 0
@@ -35,8 +37,10 @@ export const HP_INV_TEMPERATURE = 1
 export const HP_BETA = 2
 /** 1 to subtract logQ from the negatives' softmax logits, 0 not to. */
 export const HP_LOGQ = 3
+/** CCL's weight w of the mean negative term. */
+export const HP_NEG_WEIGHT = 4
 /** Length of the `hp` array. */
-export const HP_LENGTH = 4
+export const HP_LENGTH = 5
 
 /** Numerically stable log(1 + e^x). */
 export function softplus(x: number): number {
@@ -234,6 +238,44 @@ export function warpGrad(
 }
 
 /**
+ * SimpleX's cosine contrastive loss: L = (1 − s⁺) + (w / n) · Σ_j max(0, s_j − margin) over the n
+ * unmasked negatives, meant for cosine scores (train with `normalize: true`), where the margin filters out the
+ * easy negatives and w balances the two terms.
+ *
+ * @returns the slot's loss.
+ * @see Mao, Zhu, Wang, Zhang, Zhang, Ge, Zhang, "SimpleX: A Simple and Strong Baseline for
+ * Collaborative Filtering", CIKM 2021.
+ * @remarks O(k), allocates nothing.
+ */
+export function cclGrad(
+  scores: Float64Array,
+  so: number,
+  negItems: Int32Array,
+  no: number,
+  k: number,
+  margin: number,
+  weight: number,
+  grad: Float64Array,
+  go: number,
+): number {
+  let n = 0
+  for (let j = 0; j < k; j++) if (negItems[no + j] >= 0) n++
+  const w = n > 0 ? weight / n : 0
+  let loss = 1 - scores[so]
+  grad[go] = -1
+  for (let j = 0; j < k; j++) {
+    const h = scores[so + 1 + j] - margin
+    if (negItems[no + j] < 0 || h <= 0) {
+      grad[go + 1 + j] = 0
+      continue
+    }
+    loss += w * h
+    grad[go + 1 + j] = w
+  }
+  return loss
+}
+
+/**
  * Dispatches to the kernel of loss `code` (`LOSS_*`), reading its hyper-parameters from `hp`
  * (`HP_*` indices). The one entry point the step kernels call.
  *
@@ -269,6 +311,8 @@ export function lossGrad(
       return softmaxGrad(scores, so, negItems, logQ, no, k, hp[HP_INV_TEMPERATURE], hp[HP_LOGQ], exps, grad, go)
     case LOSS_WARP:
       return warpGrad(scores, so, negItems, no, k, hp[HP_MARGIN], negCount, trials, grad, go)
+    case LOSS_CCL:
+      return cclGrad(scores, so, negItems, no, k, hp[HP_MARGIN], hp[HP_NEG_WEIGHT], grad, go)
     default:
       throw new Error(`lossGrad: unknown loss code ${code}`)
   }

@@ -4,6 +4,8 @@ export {
   LOSS_SOFTMAX,
   LOSS_WARP,
   LOSS_GBCE,
+  LOSS_CCL,
+  HP_NEG_WEIGHT,
   HP_MARGIN,
   HP_INV_TEMPERATURE,
   HP_BETA,
@@ -18,8 +20,10 @@ export {
   gbceBeta,
   softmaxGrad,
   warpGrad,
+  cclGrad,
   lossGrad,
 } from './grad.js'
 export type { LossName } from './grad.js'
 export { resolveLoss } from './config.js'
 export type { LossOptions, ResolvedLoss } from './config.js'
+export { sharedRunGrad, sharedLossCovers } from './shared-loss.js'

@@ -113,6 +113,28 @@ describe('loss kernels', () => {
     expect(() => resolveLoss('hinge' as LossName, {}, 1, 10)).toThrow(/unknown loss "hinge"/)
     expect(() => resolveLoss('softmax', { temperature: 0 }, 1, 10)).toThrow(/temperature/)
   })
+
+  it('ccl (SimpleX): (1 − s⁺) + w/n · Σ max(0, s_j − m) over unmasked negatives; gradient by finite differences', () => {
+    const { code, hp } = resolveLoss('ccl', { margin: 0.2, negativeWeight: 3 }, K, 200)
+    const scores = Float64Array.from([0.7, 0.5, 0.9, 0.1, -0.3, 0.6])
+    const negItems = Int32Array.from([3, -1, 7, 9, 11])
+    const logQ = new Float32Array(K)
+    const grad = new Float64Array(1 + K)
+    const loss = lossGrad(code, scores, 0, negItems, logQ, 0, K, 1000, 1, hp, new Float64Array(1 + K), grad, 0)
+    // 4 unmasked negatives; above the margin: 0.5 and 0.6 (0.9 is masked).
+    expect(loss).toBeCloseTo(1 - 0.7 + (3 / 4) * (0.5 - 0.2 + (0.6 - 0.2)), 12)
+    const h = 1e-6
+    for (let c = 0; c <= K; c++) {
+      const up = scores.slice()
+      up[c] += h
+      const down = scores.slice()
+      down[c] -= h
+      const fd = (evalLoss(code, hp, up, negItems, logQ, 1) - evalLoss(code, hp, down, negItems, logQ, 1)) / (2 * h)
+      expect(grad[c]).toBeCloseTo(fd, 6)
+    }
+    expect(grad[2]).toBe(0)
+    expect(() => resolveLoss('ccl', {}, K, 200)).toThrow(/margin below 1/)
+  })
 })
 
 function evalLossK(code: number, scores: Float64Array, k: number): number {

@@ -1,5 +1,6 @@
 import type { ModelFamily } from '../model.js'
 import { createDotStepper } from './stepper.js'
+import { createSharedStepper } from './shared-step.js'
 import { MatrixFactorization, matrixFactorization, mfDefaults, mfOptionSchema, type MatrixFactorizationOptions } from './mf.js'
 
 /** Matrix factorization in the model registry (`kind: 'mf'`). */
@@ -10,7 +11,7 @@ export const mfFamily: ModelFamily<MatrixFactorization> = Object.freeze({
   fitOptions: {},
   create: (options: Record<string, unknown>) => matrixFactorization(options as MatrixFactorizationOptions),
   decode: MatrixFactorization.fromDecoded,
-  steppers: { dot: createDotStepper },
+  steppers: { dot: createDotStepper, shared: createSharedStepper },
   objective: (options: Readonly<Record<string, unknown>>) => (options.loss as string | undefined) ?? mfDefaults.loss,
   defaults: { epochs: mfDefaults.epochs, batchSize: mfDefaults.batchSize },
   usesSampler: () => true,

@@ -10,6 +10,7 @@
 import { WasmSlots, wasmCoversLoss, wasmLossArgs, type WasmLossArgs } from '../wasm/slots.js'
 import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
 import { wasmModulePair } from '../wasm/modules.js'
+import { align16, createArena, createWasmMemory } from '../wasm/memory.js'
 import { LOSS_BPR } from '../losses/grad.js'
 import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
 
@@ -26,9 +27,6 @@ interface DotExports {
   softplus(x: number): number
 }
 
-const PAGE = 65536
-/** wasm32 addresses 4 GiB: 65536 pages. */
-const MAX_PAGES = 65536
 
 const modules = wasmModulePair(DOT_WASM_PLAIN, DOT_WASM_SHARED)
 
@@ -105,7 +103,6 @@ export interface DotWasmLayoutSpec {
   shared: boolean
 }
 
-const align16 = (n: number): number => Math.ceil(n / 16) * 16
 
 /** Pairs per call of the module's `scorePairs` (longer requests run in chunks): 24 KiB of scratch per thread. */
 export const SCORE_PAIRS_CHUNK = 2048
@@ -127,12 +124,8 @@ function scratchBytesFor(dim: number, k: number, batchSize: number): number {
 export function createDotWasmLayout(spec: DotWasmLayoutSpec): DotWasmLayout | null {
   const { dim, k, batchSize, rows, numItems, bias, adagrad, threads, shared } = spec
   if (!(dim > 0 && dim % 4 === 0)) return null
-  let at = 0
-  const take = (bytes: number): number => {
-    const o = at
-    at = align16(at + bytes)
-    return o
-  }
+  const arena = createArena()
+  const take = arena.take
   const leftLength = rows * dim
   const rightLength = numItems * dim
   const biasLength = bias ? numItems : 0
@@ -144,14 +137,8 @@ export function createDotWasmLayout(spec: DotWasmLayoutSpec): DotWasmLayout | nu
   const biasAcc = adagrad && bias ? take(biasLength * 4) : -1
   const scratchBytes = scratchBytesFor(dim, k, batchSize)
   const scratch = take(scratchBytes * threads)
-  const pages = Math.max(1, Math.ceil(at / PAGE))
-  if (pages > MAX_PAGES) return null
-  let memory: WebAssembly.Memory
-  try {
-    memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages })
-  } catch {
-    return null // the engine would not reserve that much
-  }
+  const memory = createWasmMemory(arena.size, shared)
+  if (!memory) return null
   return { memory, shared, dim, k, batchSize, left, leftLength, right, rightLength, bias: biasAt, biasLength, leftAcc, rightAcc, biasAcc, scratch, scratchBytes, threads }
 }
 

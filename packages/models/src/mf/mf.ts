@@ -6,6 +6,8 @@ import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type Sche
 import { createDotScorer, createDotStepper, type DotStepperSpec } from './stepper.js'
 import { mfBackend } from './backend.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
+import { gemmWasmSupported } from './gemm.js'
+import { createSharedStepper, type SharedStepperSpec } from './shared-step.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import type { Model } from '../model.js'
@@ -43,6 +45,13 @@ export interface MatrixFactorizationOptions extends LossOptions {
   bias?: boolean
   /** Cosine scores over L2-normalised embeddings (default false); pair with a small `temperature`. */
   normalize?: boolean
+  /**
+   * With batch-shared negatives (samplers `shared`, `all`), batches hold users' pairs together, cut
+   * into chunks of at most this many pairs of one user (one GEMM row each; default 8); 0: whole users.
+   */
+  userChunk?: number
+  /** CCL's weight of the mean negative term (default 1). */
+  negativeWeight?: number
 }
 
 /** The option schema of {@link matrixFactorization} (validation, CLI flags, experiment configs). */
@@ -50,6 +59,13 @@ export const mfOptionSchema: OptionSchema = Object.freeze({
   ...trainerOptionSchema,
   bias: { type: 'boolean', doc: 'learn item biases (ignored with normalize)', defaultText: 'true' },
   normalize: { type: 'boolean', doc: 'cosine scores over L2-normalised embeddings', defaultText: 'false' },
+  userChunk: {
+    type: 'int',
+    min: 0,
+    doc: 'batch-shared negatives (samplers shared, all): pairs of one user per GEMM row, 0 = whole users',
+    defaultText: '8',
+  },
+  negativeWeight: { type: 'number', min: 0, doc: "ccl: weight of the mean negative term", defaultText: '1' },
 })
 
 /** Options of {@link MatrixFactorization.fit}: the shared `FitOptions` and the step kernel. */
@@ -63,6 +79,8 @@ export interface MatrixFactorizationFitOptions extends FitOptions {
    * deterministic for a seed with one worker. `'wasm'` on an uncovered configuration throws.
    */
   kernel?: 'auto' | 'wasm' | 'js'
+  /** With batch-shared negatives: pairs of one user per GEMM row (default: the model's `userChunk`). */
+  userChunk?: number
 }
 
 /** The resolved configuration stored in a model and in its saved file. */
@@ -85,6 +103,8 @@ export interface MatrixFactorizationConfig {
   temperature: number
   logQCorrection: boolean
   gbceT: number
+  userChunk: number
+  negativeWeight: number
 }
 
 /**
@@ -112,6 +132,8 @@ export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
   temperature: 1,
   logQCorrection: true,
   gbceT: 0.75,
+  userChunk: 8,
+  negativeWeight: 1,
 })
 
 const EMPTY_F32 = new Float32Array(0)
@@ -181,6 +203,11 @@ export class MatrixFactorization implements Model {
     const { seed, ...merged } = mergeFitConfig(c, opts, 'matrixFactorization')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
+    if (opts.userChunk !== undefined) merged.userChunk = opts.userChunk
+    if (opts.negativeWeight !== undefined) merged.negativeWeight = opts.negativeWeight
+    if (!(Number.isInteger(merged.userChunk) && merged.userChunk >= 0)) {
+      throw new Error(`fit: userChunk must be an integer >= 0, got ${merged.userChunk}`)
+    }
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -189,6 +216,12 @@ export class MatrixFactorization implements Model {
     const dim = c.dim
     const useBias = c.bias && !c.normalize
     const normalize = c.normalize ? 1 : 0
+    // Batch-shared negatives (samplers shared, all): users' pairs grouped, one GEMM per batch, over
+    // plain arrays (the GEMM arena holds only the batch's copies).
+    const shared = opts.sampler?.requires?.shared !== undefined
+    if (shared && workers !== 1) {
+      throw new Error(`fit: batch-shared negatives (sampler ${opts.sampler.config.kind}) run on one worker; set workers to 1`)
+    }
     // Before anything is allocated: factors (twice with AdaGrad's accumulators), the negative buffer.
     checkAllocation(`mf with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`, [
       { what: 'the user and item factors', elements: (train.numUsers + train.numItems) * dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
@@ -196,7 +229,7 @@ export class MatrixFactorization implements Model {
       { what: 'score scratch', elements: train.numItems * 2, bytesPer: 4 },
     ], 'lower the dimension (--dim) or the batch size × negatives')
     // The backend decides which step kernel runs and where the parameters live (its memory).
-    const backend = mfBackend(opts.kernel, {
+    const backend = mfBackend(shared ? 'js' : opts.kernel, {
       dim,
       k: merged.negatives,
       batchSize: merged.batchSize,
@@ -223,11 +256,22 @@ export class MatrixFactorization implements Model {
       l2Bias: merged.l2Bias ?? merged.l2,
       wasm: backend.wasm,
     }
+    const sharedSpec: SharedStepperSpec = {
+      dim,
+      numItems: train.numItems,
+      loss: loss.code,
+      hp: Array.from(loss.hp),
+      optimizer,
+      normalize,
+      l2: merged.l2,
+      l2Bias: merged.l2Bias ?? merged.l2,
+      wasm: opts.kernel !== 'js',
+    }
     let live = arrays
     const target: TrainTarget = {
-      stepperKind: 'dot',
-      createStepper: createDotStepper,
-      spec,
+      stepperKind: shared ? 'shared' : 'dot',
+      createStepper: shared ? createSharedStepper : createDotStepper,
+      spec: shared ? sharedSpec : spec,
       arrays: () => live,
       paramNames: useBias ? ['left', 'right', 'bias'] : ['left', 'right'],
       adopt: (next) => {
@@ -242,18 +286,22 @@ export class MatrixFactorization implements Model {
       seed,
       epochs: merged.epochs,
       batchSize: merged.batchSize,
-      k: merged.negatives,
+      // The shared step reads the sampler's shared block; its per-slot view is one draw.
+      k: shared ? 1 : merged.negatives,
       learningRate: merged.learningRate,
       minLearningRate: merged.minLearningRate ?? merged.learningRate * 1e-3,
       schedule: scheduleCode(schedule),
       workers,
       samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
+      order: shared ? 'users' : 'pairs',
+      userChunk: merged.userChunk,
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
-    const ran = backend.kernel
+    const ran = shared ? (opts.kernel !== 'js' && gemmWasmSupported() ? 'wasm' : 'js') : backend.kernel
     result.kernel = ran
-    result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, sampler: opts.sampler.config }
+    const negativesMode = shared ? 'batch-shared' : 'per-slot'
+    result.config = { model: 'mf', ...this.config, seed, schedule, workers, kernel: ran, negativesMode, sampler: opts.sampler.config }
     this.seed = seed
     this.lastFit = result
     return result

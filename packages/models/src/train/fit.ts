@@ -1,3 +1,4 @@
+import { prngBelow } from '@decoy/core/kernels'
 import { createBatch, createNegativeBuffer, createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
 import { runShard, type ShardContext } from './shard.js'
 import { createEpochTracker } from './stopping.js'
@@ -23,6 +24,18 @@ export interface TrainPlan {
   workers: number
   /** Module exporting `createSampler`, imported by worker threads. */
   samplerModule: string
+  /**
+   * `'pairs'` (default): each epoch shuffles the examples. `'users'`: each epoch shuffles the
+   * users and lays out each user's examples together, so a batch holds whole users (the
+   * batch-shared step then scores each user once against the shared negatives). Workers: 1 only.
+   */
+  order?: 'pairs' | 'users'
+  /**
+   * With `order: 'users'`, each user's examples (in random order) are cut into chunks of at most
+   * this many, and the chunks are shuffled: a user row is then updated about n_u / userChunk times
+   * per epoch instead of once (default: whole users).
+   */
+  userChunk?: number
 }
 
 /** Parallel runner: `@decoy/models/node`'s `runParallel`, loaded on demand. */
@@ -88,6 +101,9 @@ export async function trainLoop(
 
   const root = createRng(plan.seed).fork('fit')
   let samplerStats: Record<string, number | undefined>
+  if (plan.workers >= 2 && plan.order === 'users') {
+    throw new Error('fit: user-grouped batches (batch-shared negatives) run on one worker; set workers to 1')
+  }
   if (plan.workers >= 2) {
     let mod: { runParallel: ParallelRunner }
     try {
@@ -113,12 +129,17 @@ export async function trainLoop(
       schedule: plan.schedule,
       epochs: plan.epochs,
     }
+    if (sampler.requires.shared === 'only' && !stepper.sharedNegatives) {
+      throw new Error(`fit: sampler ${sampler.config.kind} fills only batch-shared negatives, which this model's step does not read`)
+    }
     const order = new Int32Array(examples.count)
     for (let e = 0; e < examples.count; e++) order[e] = e
     const shuffleState = root.fork('shuffle').state
+    const byUser = plan.order === 'users' ? groupByUser(examples, train.numUsers, plan.userChunk ?? 0) : null
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
       const t0 = performance.now()
-      shuffleInPlace(order, examples.count, shuffleState)
+      if (byUser) userOrder(byUser, order, shuffleState)
+      else shuffleInPlace(order, examples.count, shuffleState)
       const r = runShard(ctx, order, 0, examples.count, epoch)
       if (sampler.onEpochEnd) sampler.onEpochEnd(epoch)
       const seconds = (performance.now() - t0) / 1000
@@ -135,6 +156,71 @@ export async function trainLoop(
     updatesPerSecond: tracker.trainSeconds > 0 ? tracker.updates / tracker.trainSeconds : 0,
     samplerStats,
     config: { ...plan, sampler: sampler.config },
+  }
+}
+
+/**
+ * Examples grouped by user: user u's are `idx[ptr[u] .. ptr[u+1])`, cut into chunks of at most
+ * `chunk` (0: whole users); `chunks` lists (user, first) pairs, shuffled every epoch.
+ */
+interface UserGroups {
+  ptr: Int32Array
+  idx: Int32Array
+  chunk: number
+  chunkUser: Int32Array
+  chunkFirst: Int32Array
+  perm: Int32Array
+}
+
+function groupByUser(ex: Examples, numUsers: number, chunk: number): UserGroups {
+  const ptr = new Int32Array(numUsers + 1)
+  for (let e = 0; e < ex.count; e++) ptr[ex.users[e] + 1]++
+  for (let u = 0; u < numUsers; u++) ptr[u + 1] += ptr[u]
+  const fill = ptr.slice(0, numUsers)
+  const idx = new Int32Array(ex.count)
+  for (let e = 0; e < ex.count; e++) idx[fill[ex.users[e]]++] = e
+  let n = 0
+  for (let u = 0; u < numUsers; u++) {
+    const len = ptr[u + 1] - ptr[u]
+    if (len > 0) n += chunk > 0 ? Math.ceil(len / chunk) : 1
+  }
+  const chunkUser = new Int32Array(n)
+  const chunkFirst = new Int32Array(n)
+  let c = 0
+  for (let u = 0; u < numUsers; u++) {
+    for (let p = ptr[u]; p < ptr[u + 1]; p += chunk > 0 ? chunk : ptr[u + 1] - ptr[u]) {
+      chunkUser[c] = u
+      chunkFirst[c++] = p
+    }
+  }
+  const perm = new Int32Array(n)
+  for (let i = 0; i < n; i++) perm[i] = i
+  return { ptr, idx, chunk, chunkUser, chunkFirst, perm }
+}
+
+/** One epoch's order: each user's examples shuffled, chunks of them shuffled, each chunk together. */
+function userOrder(g: UserGroups, order: Int32Array, state: Uint32Array): void {
+  const numUsers = g.ptr.length - 1
+  if (g.chunk > 0) {
+    const idx = g.idx
+    for (let u = 0; u < numUsers; u++) {
+      const lo = g.ptr[u]
+      for (let i = g.ptr[u + 1] - 1; i > lo; i--) {
+        const j = lo + prngBelow(state, i - lo + 1)
+        const t = idx[i]
+        idx[i] = idx[j]
+        idx[j] = t
+      }
+    }
+  }
+  shuffleInPlace(g.perm, g.perm.length, state)
+  let o = 0
+  for (let r = 0; r < g.perm.length; r++) {
+    const c = g.perm[r]
+    const u = g.chunkUser[c]
+    const first = g.chunkFirst[c]
+    const end = g.chunk > 0 ? Math.min(first + g.chunk, g.ptr[u + 1]) : g.ptr[u + 1]
+    for (let p = first; p < end; p++) order[o++] = g.idx[p]
   }
 }
 

@@ -18,7 +18,7 @@ export const trainerOptionSchema: OptionSchema = Object.freeze({
   optimizer: { type: 'string', values: ['sgd', 'adagrad'], doc: 'sgd|adagrad', defaultText: 'adagrad' },
   schedule: { type: 'string', values: ['constant', 'linear'], doc: 'learning-rate schedule: constant|linear', defaultText: 'constant (adagrad), linear (sgd)' },
   initStd: { type: 'number', min: 0, exclusiveMin: true, doc: 'standard deviation of the normal initialisation', defaultText: '0.1' },
-  margin: { type: 'number', min: 0, doc: 'hinge margin (warp)', defaultText: '1' },
+  margin: { type: 'number', min: 0, doc: 'hinge margin (warp), cosine margin < 1 (ccl)', defaultText: '1' },
   temperature: { type: 'number', min: 0, exclusiveMin: true, doc: 'softmax temperature', defaultText: '1' },
   logQCorrection: { type: 'boolean', doc: "subtract the sampler's logQ from softmax logits", defaultText: 'true' },
   gbceT: { type: 'number', min: 0, max: 1, doc: 'gBCE calibration t', defaultText: '0.75' },

@@ -72,8 +72,14 @@ export function runShard(ctx: ShardContext, order: Int32Array, start: number, en
     sampler.sample(batch, negs)
     lr = scheduledRate(schedule, learningRate, minLearningRate, (epoch + (p - start) / size) / epochs)
     loss += stepper.step(batch, negs, 0, n, lr)
-    const m = n * k
-    for (let j = 0; j < m; j++) if (negItems[j] >= 0) updates++
+    const sh = negs.shared
+    if (sh && stepper.sharedNegatives) {
+      // Unmasked (slot, shared draw) pairs; consecutive slots of one user share a hit range.
+      for (let s = 0; s < n; s++) updates += sh.count - (sh.hitEnd[s] - sh.hitStart[s])
+    } else {
+      const m = n * k
+      for (let j = 0; j < m; j++) if (negItems[j] >= 0) updates++
+    }
   }
   return { loss, updates, slots: size, learningRate: lr }
 }

@@ -155,6 +155,8 @@ export interface Stepper {
    * @returns the summed loss. Allocates nothing.
    */
   step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number
+  /** True when `step` trains on `negs.shared` (batch-shared negatives) rather than the per-slot draws. */
+  readonly sharedNegatives?: boolean
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import { HP_BETA, HP_INV_TEMPERATURE, HP_LOGQ, LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX } from '../losses/grad.js'
 import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
+import { align16 } from './memory.js'
 
 /**
  * Whether the kernels built on the shared prelude (`lossGrad` in wasm/common.wat; MF's and FM's
@@ -40,7 +41,6 @@ export function wasmLossArgs(loss: number, hp: ArrayLike<number>): WasmLossArgs 
   }
 }
 
-const align16 = (n: number): number => Math.ceil(n / 16) * 16
 
 /** Views of `batchSize` slots with `k` negatives each, laid out in 16-byte-aligned blocks. */
 export class WasmSlots {
