@@ -29,7 +29,13 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
   const { createSampler } = await import('@decoy/samplers')
   const { normalizedGraph, propagateLayer } = await import('../packages/models/src/lightgcn/graph.js')
   const gowalla = (scale: number) =>
-    generateSynthetic({ users: Math.round(29858 * scale), items: Math.round(40981 * scale), clusters: 50, interactionsPerUser: [10, 59], seed: 'bench-lightgcn' }).interactions
+    generateSynthetic({
+      users: Math.round(29858 * scale),
+      items: Math.round(40981 * scale),
+      clusters: 50,
+      interactionsPerUser: [10, 59],
+      seed: 'bench-lightgcn',
+    }).interactions
   const full = gowalla(1)
   const dim = 64
   const rows: BenchRow[] = []
@@ -44,14 +50,21 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
   const t0 = performance.now()
   for (let r = 0; r < reps; r++) propagateLayer(g, r % 2 ? dst : src, r % 2 ? src : dst, dim)
   const secs = (performance.now() - t0) / 1000
-  rows.push({ name: `propagation layer Ã·E, dim ${dim}, ${users}×${items}, ${nnz} interactions (2·nnz edge-rows)`, value: Number(((2 * nnz * reps) / secs / 1e6).toFixed(3)), unit: 'M edge-rows/s' })
+  rows.push({
+    name: `propagation layer Ã·E, dim ${dim}, ${users}×${items}, ${nnz} interactions (2·nnz edge-rows)`,
+    value: Number(((2 * nnz * reps) / secs / 1e6).toFixed(3)),
+    unit: 'M edge-rows/s',
+  })
   rows.push({ name: 'propagation layer, seconds', value: Number((secs / reps).toFixed(4)), unit: 's' })
 
   const train = gowalla(Number(process.env.LIGHTGCN_BENCH_SCALE ?? 0.1))
   nnz = train.items.length
   // Two settings: the defaults (sampled softmax, 32 negatives: the slots dominate MF's epoch) and
   // BPR with one negative (MF's epoch is tiny, so propagation dominates the ratio).
-  for (const [loss, negatives] of [['softmax', 32], ['bpr', 1]] as const) {
+  for (const [loss, negatives] of [
+    ['softmax', 32],
+    ['bpr', 1],
+  ] as const) {
     const secs: Record<string, number> = {}
     for (const kind of ['mf', 'lightgcn']) {
       const extra = kind === 'mf' ? { bias: false } : { layers: 3 }
@@ -59,16 +72,26 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
       const res = await model.fit(train, { sampler: createSampler({ kind: 'uniform' }), seed: 1, kernel: 'js' })
       secs[kind] = res.trainSeconds
     }
-    rows.push({ name: `epoch, MF (js kernel), ${loss} k=${negatives}, batch 2048, ${nnz} interactions`, value: Number(secs.mf.toFixed(3)), unit: 's' })
+    rows.push({
+      name: `epoch, MF (js kernel), ${loss} k=${negatives}, batch 2048, ${nnz} interactions`,
+      value: Number(secs.mf.toFixed(3)),
+      unit: 's',
+    })
     rows.push({ name: `epoch, LightGCN K=3, ${loss} k=${negatives}, same settings`, value: Number(secs.lightgcn.toFixed(3)), unit: 's' })
-    rows.push({ name: `LightGCN / MF seconds per epoch, ${loss} k=${negatives} (target ≤ K+1 = 4)`, value: Number((secs.lightgcn / secs.mf).toFixed(2)), unit: '×' })
+    rows.push({
+      name: `LightGCN / MF seconds per epoch, ${loss} k=${negatives} (target ≤ K+1 = 4)`,
+      value: Number((secs.lightgcn / secs.mf).toFixed(2)),
+      unit: '×',
+    })
   }
   return rows
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (!process.execArgv.join(' ').includes('decoy-source')) {
-    const child = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url)], { stdio: 'inherit' })
+    const child = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url)], {
+      stdio: 'inherit',
+    })
     process.exit(child.status ?? 1)
   }
   console.table(await benchLightGcn())

@@ -41,7 +41,9 @@ const { values } = parseArgs({
   },
 })
 if (values.help) {
-  console.log('usage: main.ts [--data ml-latest-small|synthetic] [--samplers uniform,popularity,hard] [--loss bpr] [--negatives k] [--epochs N]')
+  console.log(
+    'usage: main.ts [--data ml-latest-small|synthetic] [--samplers uniform,popularity,hard] [--loss bpr] [--negatives k] [--epochs N]',
+  )
   console.log('       [--dim 64] [--layers 3] [--batch-size b] [--propagate-every n] [--lr x] [--l2 x] [--seed s] [--smoke]')
   process.exit(0)
 }
@@ -51,14 +53,21 @@ const synthetic = values.data === 'synthetic'
 async function loadData(): Promise<{ data: Dataset; cleanup?: () => void }> {
   if (!synthetic) return { data: await loadDataset(values.data!) }
   const dir = mkdtempSync(join(tmpdir(), 'decoy-lightgcn-'))
-  const shape = smoke ? { users: 120, items: 300, clusters: 6, interactionsPerUser: [10, 40] as [number, number] } : { users: 600, items: 2000, clusters: 12, interactionsPerUser: [20, 150] as [number, number] }
+  const shape = smoke
+    ? { users: 120, items: 300, clusters: 6, interactionsPerUser: [10, 40] as [number, number] }
+    : { users: 600, items: 2000, clusters: 12, interactionsPerUser: [20, 150] as [number, number] }
   writeSyntheticMovieLens(dir, { ...shape, seed: 42 })
-  return { data: readMovieLens(dir, 'ml-latest-small', { name: 'synthetic' }), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    data: readMovieLens(dir, 'ml-latest-small', { name: 'synthetic' }),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  }
 }
 
 const { data, cleanup } = await loadData()
 const { train, test } = splitRandom(data.interactions, { testFraction: 0.2, seed: 42 })
-console.log(`data: ${values.data}: ${train.numUsers} users, ${train.numItems} items; train ${train.items.length}, test ${test.items.length}`)
+console.log(
+  `data: ${values.data}: ${train.numUsers} users, ${train.numItems} items; train ${train.items.length}, test ${test.items.length}`,
+)
 
 const loss = values.loss as LossName
 const negatives = Number(values.negatives ?? (loss === 'bpr' ? 1 : 32))
@@ -81,7 +90,9 @@ const configs: Record<string, Record<string, unknown>> = {
     propagateEvery: Number(values['propagate-every']),
   },
 }
-console.log(`loss ${loss}, ${negatives} negative(s), dim ${dim}, ${epochs} epochs, batch ${batchSize}, Adagrad lr ${lr}, l2 ${l2} (lightgcn lr ${configs.lightgcn.learningRate}, l2 ${configs.lightgcn.l2}), seed ${values.seed}`)
+console.log(
+  `loss ${loss}, ${negatives} negative(s), dim ${dim}, ${epochs} epochs, batch ${batchSize}, Adagrad lr ${lr}, l2 ${l2} (lightgcn lr ${configs.lightgcn.learningRate}, l2 ${configs.lightgcn.l2}), seed ${values.seed}`,
+)
 
 const pop = evaluate(popularityRecommender(train), train, test, { k: [10, 20] }).metrics
 console.log(`popularity: ndcg@10 ${pop['ndcg@10'].toFixed(4)}  recall@20 ${pop['recall@20'].toFixed(4)}\n`)
@@ -97,19 +108,44 @@ for (const samplerKind of values.samplers!.split(',')) {
       seed: values.seed,
       kernel: 'js',
       // Progress on stderr: one line per epoch (a Gowalla-sized epoch takes minutes on one thread).
-      onEpoch: (e) => void process.stderr.write(`  ${samplerKind} ${name} epoch ${e.epoch + 1}/${epochs}: loss ${e.loss.toFixed(4)}, ${e.seconds.toFixed(2)}s\n`),
+      onEpoch: (e) =>
+        void process.stderr.write(
+          `  ${samplerKind} ${name} epoch ${e.epoch + 1}/${epochs}: loss ${e.loss.toFixed(4)}, ${e.seconds.toFixed(2)}s\n`,
+        ),
     })
     const m = evaluate(model, train, test, { k: [10, 20] }).metrics
     out[name] = { ndcg: m['ndcg@10'], recall: m['recall@20'], perEpoch: res.trainSeconds / res.epochs.length }
-    console.log(`${samplerKind.padEnd(12)} ${name.padEnd(9)} ${m['ndcg@10'].toFixed(4).padStart(8)} ${m['recall@20'].toFixed(4).padStart(9)} ${out[name].perEpoch.toFixed(2).padStart(8)}`)
+    console.log(
+      `${samplerKind.padEnd(12)} ${name.padEnd(9)} ${m['ndcg@10'].toFixed(4).padStart(8)} ${m['recall@20'].toFixed(4).padStart(9)} ${out[name].perEpoch.toFixed(2).padStart(8)}`,
+    )
   }
   if (!out.mf || !out.lightgcn) continue
   const gain = out.lightgcn.ndcg / out.mf.ndcg - 1
   const cost = out.lightgcn.perEpoch / out.mf.perEpoch
-  console.log(`${''.padEnd(12)} lightgcn/mf: ndcg@10 ${gain >= 0 ? '+' : ''}${(100 * gain).toFixed(1)}%, cost per epoch ${cost.toFixed(2)}×\n`)
-  rows.push({ sampler: samplerKind, mf: out.mf, lightgcn: out.lightgcn, ndcgGain: Number(gain.toFixed(4)), costRatio: Number(cost.toFixed(3)) })
+  console.log(
+    `${''.padEnd(12)} lightgcn/mf: ndcg@10 ${gain >= 0 ? '+' : ''}${(100 * gain).toFixed(1)}%, cost per epoch ${cost.toFixed(2)}×\n`,
+  )
+  rows.push({
+    sampler: samplerKind,
+    mf: out.mf,
+    lightgcn: out.lightgcn,
+    ndcgGain: Number(gain.toFixed(4)),
+    costRatio: Number(cost.toFixed(3)),
+  })
 }
-console.log(JSON.stringify({ example: 'movielens-lightgcn', data: values.data, loss, negatives, dim, epochs, batchSize, popularity: pop['ndcg@10'], rows }))
+console.log(
+  JSON.stringify({
+    example: 'movielens-lightgcn',
+    data: values.data,
+    loss,
+    negatives,
+    dim,
+    epochs,
+    batchSize,
+    popularity: pop['ndcg@10'],
+    rows,
+  }),
+)
 cleanup?.()
 if (smoke) {
   for (const r of rows as { lightgcn: { ndcg: number } }[]) {

@@ -98,7 +98,12 @@ describe('LightGCN propagation', () => {
     expect(lhs).toBeCloseTo(rhs, 5)
   })
 
-  for (const [lossName, k] of [['bpr', 1], ['softmax', 2], ['logistic', 2], ['ccl', 2]] as const) {
+  for (const [lossName, k] of [
+    ['bpr', 1],
+    ['softmax', 2],
+    ['logistic', 2],
+    ['ccl', 2],
+  ] as const) {
     it(`${lossName}: the gradient with respect to E⁰ matches central finite differences of the loss`, () => {
       const weights = Float64Array.of(0.4, 0.3, 0.2, 0.1)
       const loss = resolveLoss(lossName, lossName === 'ccl' ? { margin: 0.2 } : {}, k, ni)

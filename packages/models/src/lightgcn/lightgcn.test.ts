@@ -11,7 +11,16 @@ const { train, test } = plantedSplit(3)
 
 describe('lightGcn', () => {
   it('K = 0 trains exactly as MF without biases (same init, order, negatives and update)', async () => {
-    const opts = { seed: 5, epochs: 2, negatives: 1, batchSize: 1, loss: 'bpr' as LossName, optimizer: 'sgd' as const, learningRate: 0.05, l2: 0.01 }
+    const opts = {
+      seed: 5,
+      epochs: 2,
+      negatives: 1,
+      batchSize: 1,
+      loss: 'bpr' as LossName,
+      optimizer: 'sgd' as const,
+      learningRate: 0.05,
+      l2: 0.01,
+    }
     const g = lightGcn({ dim: 8, layers: 0 })
     await g.fit(train, { ...opts, sampler: uniformSampler() })
     const mf = matrixFactorization({ dim: 8, bias: false })
@@ -35,7 +44,15 @@ describe('lightGcn', () => {
     it(`${loss}: loss goes down and recall beats popularity on planted clusters`, async () => {
       const m = lightGcn({ dim: 16, layers: 3, loss })
       const stats: EpochStats[] = []
-      await m.fit(train, { seed: 1, sampler: popularitySampler(), epochs: 6, negatives: loss === 'bpr' ? 1 : 8, batchSize: 64, l2: 0.005, onEpoch: (s) => void stats.push(s) })
+      await m.fit(train, {
+        seed: 1,
+        sampler: popularitySampler(),
+        epochs: 6,
+        negatives: loss === 'bpr' ? 1 : 8,
+        batchSize: 64,
+        l2: 0.005,
+        onEpoch: (s) => void stats.push(s),
+      })
       expect(stats[stats.length - 1].loss).toBeLessThan(stats[0].loss)
       expect(recallAt(m, train, test, 10)).toBeGreaterThan(popularityRecall(train, test, 10))
     })

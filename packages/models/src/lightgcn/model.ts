@@ -1,5 +1,16 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, checkAllocation, createRng, dotScoreVector, dotTopK, userOfInteraction, type DotFactors, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import {
+  IdMap,
+  checkAllocation,
+  createRng,
+  dotScoreVector,
+  dotTopK,
+  userOfInteraction,
+  type DotFactors,
+  type FactorView,
+  type Interactions,
+  type TopK,
+} from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
@@ -10,7 +21,15 @@ import type { FitOptions, FitResult, Stepper, TrainTarget } from '../train/types
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { trainerOptionSchema } from '../train/options.js'
-import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
+import {
+  MODELS_VERSION,
+  decodeModel,
+  encodeModel,
+  idMapFromJson,
+  idMapToJson,
+  type ModelHeader,
+  type StoredArray,
+} from '../persist/format.js'
 import { normalizedGraph } from './graph.js'
 import { lightGcnStep, refreshFinal, type LightGcnState } from './step.js'
 
@@ -120,11 +139,17 @@ const EMPTY_I32 = new Int32Array(0)
 const BATCH_USERS = 16
 
 /** Resolves `layerWeights` (array or comma-separated string) for K layers; null: uniform. */
-export function resolveLayerWeights(layers: number, given: readonly number[] | string | null | undefined, where = 'lightGcn'): number[] | null {
+export function resolveLayerWeights(
+  layers: number,
+  given: readonly number[] | string | null | undefined,
+  where = 'lightGcn',
+): number[] | null {
   if (given === null || given === undefined) return null
   const list = typeof given === 'string' ? given.split(',').map((x) => Number(x.trim())) : Array.from(given)
   if (list.length !== layers + 1) throw new Error(`${where}: layerWeights must have layers + 1 = ${layers + 1} numbers, got ${list.length}`)
-  for (const w of list) if (!(typeof w === 'number' && Number.isFinite(w))) throw new Error(`${where}: layerWeights must be finite numbers, got ${JSON.stringify(given)}`)
+  for (const w of list)
+    if (!(typeof w === 'number' && Number.isFinite(w)))
+      throw new Error(`${where}: layerWeights must be finite numbers, got ${JSON.stringify(given)}`)
   return list
 }
 
@@ -185,7 +210,8 @@ export class LightGcn implements Model {
     const { seed, ...merged } = mergeFitConfig(c, opts, 'lightGcn')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
-    if (workers !== 1) throw new Error(`fit: lightgcn trains on one thread (each batch propagates over the whole graph); got workers ${workers}`)
+    if (workers !== 1)
+      throw new Error(`fit: lightgcn trains on one thread (each batch propagates over the whole graph); got workers ${workers}`)
     if (opts.kernel === 'wasm') throw new Error("fit: lightgcn has only the TypeScript kernel (kernel 'js' or 'auto')")
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
@@ -194,11 +220,19 @@ export class LightGcn implements Model {
     const dim = c.dim
     const nodes = train.numUsers + train.numItems
     const nnz = train.items.length
-    checkAllocation(`lightgcn with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`, [
-      { what: 'E⁰, final embeddings, gradients and layer scratch', elements: nodes * dim * (optimizer === OPT_ADAGRAD ? 7 : 6), bytesPer: 4 },
-      { what: 'the normalised graph', elements: nnz * 4 + nodes, bytesPer: 4 },
-      { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
-    ], 'lower the dimension (--dim) or the batch size × negatives')
+    checkAllocation(
+      `lightgcn with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`,
+      [
+        {
+          what: 'E⁰, final embeddings, gradients and layer scratch',
+          elements: nodes * dim * (optimizer === OPT_ADAGRAD ? 7 : 6),
+          bytesPer: 4,
+        },
+        { what: 'the normalised graph', elements: nnz * 4 + nodes, bytesPer: 4 },
+        { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
+      ],
+      'lower the dimension (--dim) or the batch size × negatives',
+    )
     const weights = this.layerWeights()
     this.initialize(train, seed)
     const state: LightGcnState = {
