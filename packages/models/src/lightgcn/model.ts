@@ -175,14 +175,17 @@ export class LightGcn implements Model {
   embeddings: Float32Array = EMPTY_F32
   /** `[(users + items) × dim]` final embeddings (users first). */
   finalEmbeddings: Float32Array = EMPTY_F32
-  /** Views of the final embeddings: `[users × dim]` and `[items × dim]`. */
+  /** `[users × dim]` view of the final embeddings (the users' rows). */
   userFactors: Float32Array = EMPTY_F32
+  /** `[items × dim]` view of the final embeddings (the items' rows). */
   itemFactors: Float32Array = EMPTY_F32
   /** Seed of the last fit. */
   seed: string | null = null
   /** Result of the last fit. */
   lastFit: FitResult | null = null
+  /** Users of the training data (0 before a fit). */
   numUsers = 0
+  /** Items of the training data (0 before a fit). */
   numItems = 0
   private seenIndptr: Int32Array = EMPTY_I32
   private seenItems: Int32Array = EMPTY_I32
