@@ -29,6 +29,7 @@ const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
   scale: async () => (await import('./scale.js')).benchScale(wanted.includes('scale')),
   als: async () => (await import('./als.js')).benchAls(),
   candidates: async () => (await import('./candidates.js')).benchCandidates(),
+  lightgcn: async () => (await import('./lightgcn.js')).benchLightGcn(),
 }
 
 const self = fileURLToPath(import.meta.url)

@@ -57,6 +57,10 @@ export type { Item2VecFitOptions, Item2VecOptions, Item2VecState } from './item2
 export { AlternatingLeastSquares, alternatingLeastSquares, alsDefaults } from './als/als.js'
 export type { AlsConfig, AlsFitOptions, AlsOptions } from './als/als.js'
 
+// LightGCN.
+export { LightGcn, lightGcn, lightGcnDefaults } from './lightgcn/model.js'
+export type { LightGcnConfig, LightGcnOptions } from './lightgcn/model.js'
+
 // Model files and the engine.
 export { MODELS_VERSION, decodeModel, encodeModel } from './persist/format.js'
 export type { IdMapJson, ModelHeader, StoredArray } from './persist/format.js'

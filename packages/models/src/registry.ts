@@ -11,6 +11,7 @@ import { mfFamily } from './mf/family.js'
 import { fmFamily } from './fm/family.js'
 import { item2vecFamily } from './item2vec/family.js'
 import { alsFamily } from './als/family.js'
+import { lightGcnFamily } from './lightgcn/family.js'
 
 /** Every registered model family, by kind. */
 export const modelFamilies: Readonly<Record<string, ModelFamily>> = Object.freeze({
@@ -18,6 +19,7 @@ export const modelFamilies: Readonly<Record<string, ModelFamily>> = Object.freez
   fm: fmFamily,
   item2vec: item2vecFamily,
   als: alsFamily,
+  lightgcn: lightGcnFamily,
 })
 
 /** Registered kinds, in registry order. */
