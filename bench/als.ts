@@ -77,10 +77,18 @@ export async function benchAls(): Promise<BenchRow[]> {
   const fit = await full.fit(train, { seed: 'full' })
   const c = process.cpuUsage(c0)
   return [
-    { name: `als iteration, dim 64, 3 CG steps, wasm kernel (${USERS}×${ITEMS}, ${train.items.length} interactions), CPU`, value: +wasm.toFixed(4), unit: 's/iteration' },
+    {
+      name: `als iteration, dim 64, 3 CG steps, wasm kernel (${USERS}×${ITEMS}, ${train.items.length} interactions), CPU`,
+      value: +wasm.toFixed(4),
+      unit: 's/iteration',
+    },
     { name: 'als iteration, TypeScript reference kernel, CPU', value: +js.toFixed(4), unit: 's/iteration' },
     { name: 'als TypeScript / wasm CPU time per iteration', value: +(js / wasm).toFixed(1), unit: '×' },
-    { name: 'als 1 / 2 worker threads wall time per iteration (wasm)', value: +(median(wall.wasm) / median(wall.two)).toFixed(2), unit: '×' },
+    {
+      name: 'als 1 / 2 worker threads wall time per iteration (wasm)',
+      value: +(median(wall.wasm) / median(wall.two)).toFixed(2),
+      unit: '×',
+    },
     { name: `als fit, 30 iterations, kernel ${fit.kernel}, CPU`, value: +((c.user + c.system) / 1e6).toFixed(3), unit: 's' },
     { name: `als fit, 30 iterations, kernel ${fit.kernel}, wall`, value: +fit.trainSeconds.toFixed(3), unit: 's' },
   ]
@@ -88,7 +96,9 @@ export async function benchAls(): Promise<BenchRow[]> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (!process.execArgv.join(' ').includes('decoy-source')) {
-    const child = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url)], { stdio: 'inherit' })
+    const child = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url)], {
+      stdio: 'inherit',
+    })
     process.exit(child.status ?? 1)
   }
   console.table(await benchAls())

@@ -37,13 +37,33 @@ export async function benchCandidates(): Promise<BenchRow[]> {
   const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
   const models = await import('@decoy/models/kernels')
   const st = core.createRng('bench-candidates').state
-  const layout = models.createDotWasmLayout({ dim: DIM, k: K, batchSize: BATCH, rows: USERS, numItems: ITEMS, bias: true, adagrad: true, threads: 1, shared: false })
+  const layout = models.createDotWasmLayout({
+    dim: DIM,
+    k: K,
+    batchSize: BATCH,
+    rows: USERS,
+    numItems: ITEMS,
+    bias: true,
+    adagrad: true,
+    threads: 1,
+    shared: false,
+  })
   if (!layout) throw new Error('bench candidates: no WebAssembly layout')
   const arrays = models.dotWasmArrays(layout)
   for (const a of [arrays.left, arrays.right]) for (let i = 0; i < a.length; i++) a[i] = 0.1 * core.prngNormal(st)
   const loss = models.resolveLoss('softmax', {}, K, ITEMS)
   const train = core.buildInteractions({ users: Int32Array.of(0), items: Int32Array.of(0) }, { numUsers: USERS, numItems: ITEMS })
-  const spec = { dim: DIM, numItems: ITEMS, loss: loss.code, hp: Array.from(loss.hp), optimizer: models.OPT_ADAGRAD, normalize: 0, l2: 0.05, l2Bias: 0.05, wasm: layout }
+  const spec = {
+    dim: DIM,
+    numItems: ITEMS,
+    loss: loss.code,
+    hp: Array.from(loss.hp),
+    optimizer: models.OPT_ADAGRAD,
+    normalize: 0,
+    l2: 0.05,
+    l2Bias: 0.05,
+    wasm: layout,
+  }
   const stepper = models.createDotStepper(arrays, spec, train, K)
   const scorer = stepper.scorer()
 
@@ -93,7 +113,8 @@ export async function benchCandidates(): Promise<BenchRow[]> {
     cpu(() => {
       for (let r = 0; r < BATCHES; r++) {
         const x = batches[r % batches.length]
-        for (let s = 0; s < BATCH; s++) scorer.scoreItems(x.b.users[s], x.pi.subarray(s * CANDIDATES, (s + 1) * CANDIDATES), CANDIDATES, out)
+        for (let s = 0; s < BATCH; s++)
+          scorer.scoreItems(x.b.users[s], x.pi.subarray(s * CANDIDATES, (s + 1) * CANDIDATES), CANDIDATES, out)
       }
     })
   train1()
@@ -112,7 +133,11 @@ export async function benchCandidates(): Promise<BenchRow[]> {
   const pairRate = (BATCHES * BATCH * CANDIDATES) / tPair
   const r3 = (x: number): number => Math.round(x * 1000) / 1000
   return [
-    { name: 'candidates: training kernel (wasm softmax+Adagrad k=32, dim 64), scores incl. updates', value: Math.round(trainRate), unit: 'scores/s' },
+    {
+      name: 'candidates: training kernel (wasm softmax+Adagrad k=32, dim 64), scores incl. updates',
+      value: Math.round(trainRate),
+      unit: 'scores/s',
+    },
     { name: 'candidates: batched scoring (scoreBatch, wasm scorePairs), dim 64', value: Math.round(batchRate), unit: 'scores/s' },
     { name: 'candidates: per-pair scoring (scoreItems, TypeScript), dim 64', value: Math.round(pairRate), unit: 'scores/s' },
     { name: 'candidates: batched / training kernel (target ≥ 0.7)', value: r3(batchRate / trainRate), unit: '×' },
@@ -122,7 +147,9 @@ export async function benchCandidates(): Promise<BenchRow[]> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (!process.execArgv.join(' ').includes('decoy-source')) {
-    const child = spawnSync(process.execPath, ['--conditions=decoy-source', '--import', 'tsx', fileURLToPath(import.meta.url)], { stdio: 'inherit' })
+    const child = spawnSync(process.execPath, ['--conditions=decoy-source', '--import', 'tsx', fileURLToPath(import.meta.url)], {
+      stdio: 'inherit',
+    })
     process.exit(child.status ?? 1)
   }
   console.table(await benchCandidates())

@@ -155,8 +155,19 @@ export async function benchFm(): Promise<BenchRow[]> {
     const logQ = new Float32Array(BATCH * K).fill(-Math.log(NUM_ITEMS))
     if (kernel === 'wasm') {
       const layout = fmWasm.createFmWasmLayout({
-        dim: DIM, k: K, batchSize: BATCH, numFeatures: F, adagrad: ada,
-        uPtr: ur.indptr, uFeat: ur.feats, uVal: ur.vals, iPtr: ir.indptr, iFeat: ir.feats, iVal: ir.vals, threads: 1, shared: false,
+        dim: DIM,
+        k: K,
+        batchSize: BATCH,
+        numFeatures: F,
+        adagrad: ada,
+        uPtr: ur.indptr,
+        uFeat: ur.feats,
+        uVal: ur.vals,
+        iPtr: ir.indptr,
+        iFeat: ir.feats,
+        iVal: ir.vals,
+        threads: 1,
+        shared: false,
       })
       if (!layout) throw new Error('bench/fm: no WebAssembly layout')
       const arrays = fmWasm.fmWasmArrays(layout)
@@ -224,7 +235,10 @@ export async function benchFm(): Promise<BenchRow[]> {
   }
 
   // fit(): the whole loop with the uniform sampler, 1 worker, best epoch of 2.
-  const fitRate = async (make: () => { fit(t: typeof train, o: Record<string, unknown>): Promise<unknown> }, extra: Record<string, unknown>): Promise<number> => {
+  const fitRate = async (
+    make: () => { fit(t: typeof train, o: Record<string, unknown>): Promise<unknown> },
+    extra: Record<string, unknown>,
+  ): Promise<number> => {
     let top = 0
     await make().fit(train, {
       sampler: uniformSampler(),

@@ -36,7 +36,11 @@ const self = fileURLToPath(import.meta.url)
 const conditioned = process.execArgv.join(' ').includes('decoy-source') || (process.env.NODE_OPTIONS ?? '').includes('decoy-source')
 if (!conditioned) {
   // Resolve @decoy/* to sources (no build needed): rerun with the source condition.
-  const child = spawnSync(process.execPath, ['--conditions=decoy-source', '--expose-gc', ...process.execArgv, self, ...process.argv.slice(2)], { stdio: 'inherit' })
+  const child = spawnSync(
+    process.execPath,
+    ['--conditions=decoy-source', '--expose-gc', ...process.execArgv, self, ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  )
   process.exit(child.status ?? 1)
 }
 

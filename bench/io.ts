@@ -59,7 +59,10 @@ export async function benchIo(): Promise<BenchRow[]> {
   for (let r = 0; r < ROWS; r++) lines.push(`${users[r]},${items[r]},${ratings[r]},${times[r]}\n`)
   const csv = new TextEncoder().encode(lines.join(''))
   lines.length = 0
-  const plainIpc = arrow.writeArrowIpc(arrow.arrowTableFromColumns({ userId: users, movieId: items, rating: ratings, timestamp: times }), 'file')
+  const plainIpc = arrow.writeArrowIpc(
+    arrow.arrowTableFromColumns({ userId: users, movieId: items, rating: ratings, timestamp: times }),
+    'file',
+  )
   const reference = core.parseInteractions(csv, { source: 'bench.csv' })
   const cacheIpc = arrow.writeArrowIpc(arrow.interactionsToArrow(reference), 'file')
   const nnz = reference.indptr[reference.numUsers]
@@ -76,7 +79,10 @@ export async function benchIo(): Promise<BenchRow[]> {
   const gz = gzipSync(csv, { level: 6 })
   writeFileSync(gzPath, gz)
   // As Spark and pyarrow write by default: snappy pages, dictionary encoding, 128k-row row groups.
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).setMaxRowGroupSize(128 * 1024).build()
+  const props = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.SNAPPY)
+    .setMaxRowGroupSize(128 * 1024)
+    .build()
   const logTable = arrow.arrowTableFromColumns({ userId: users, movieId: items, rating: ratings, timestamp: times })
   const pq = pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(logTable, 'stream')), props)
   writeFileSync(pqPath, pq)
@@ -93,7 +99,9 @@ export async function benchIo(): Promise<BenchRow[]> {
   add('csv.gz file → Interactions (1M rows, streamed gunzip)', gz.length, () => node.readInteractions(gzPath))
   add('parquet file → Interactions (1M rows, snappy, 8 row groups)', pq.length, () => node.readInteractions(pqPath))
   add('arrow ipc log → Interactions (1M rows)', plainIpc.length, () => arrow.readArrowIpc(plainIpc, { source: 'bench.arrow' }))
-  add('arrow ipc sorted, plain ids → Interactions (1M rows)', sortedPlainIpc.length, () => arrow.readArrowIpc(sortedPlainIpc, { source: 'sorted.arrow' }))
+  add('arrow ipc sorted, plain ids → Interactions (1M rows)', sortedPlainIpc.length, () =>
+    arrow.readArrowIpc(sortedPlainIpc, { source: 'sorted.arrow' }),
+  )
   add('arrow ipc cache → Interactions (1M rows)', cacheIpc.length, () => arrow.readArrowIpc(cacheIpc, { source: 'cache.arrow' }))
   // Warm-up (lets the JIT optimise the scan loops), then REPEATS rounds with the cases interleaved,
   // so load from other processes on a shared machine spreads over all of them alike.
@@ -132,7 +140,11 @@ export async function benchIo(): Promise<BenchRow[]> {
     const y = cases.find((c) => c.name.startsWith(b))!
     return round(y.bestCpu / x.bestCpu, 2)
   }
-  rows.push({ name: 'arrow cache (dictionary ids) / sorted plain ids, load speed (CPU)', value: speed('arrow ipc cache', 'arrow ipc sorted'), unit: '×' })
+  rows.push({
+    name: 'arrow cache (dictionary ids) / sorted plain ids, load speed (CPU)',
+    value: speed('arrow ipc cache', 'arrow ipc sorted'),
+    unit: '×',
+  })
   rows.push({ name: 'csv.gz / csv file, load time (CPU)', value: speed('csv file', 'csv.gz'), unit: '×' })
   rows.push({ name: 'parquet / csv file, load speed (CPU)', value: speed('parquet', 'csv file'), unit: '×' })
   return rows

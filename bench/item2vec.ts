@@ -111,11 +111,19 @@ export async function benchItem2vec(): Promise<BenchRow[]> {
       console.warn(`item2vec bench: 2 workers unavailable: ${(e as Error).message}`)
     }
     rows.push({ name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, ${label}, 1 worker`, value: round(best1), unit: 'pairs/s' })
-    rows.push({ name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, ${label}, 1 worker, per CPU-second`, value: round(bestCpu1), unit: 'pairs/cpu-s' })
+    rows.push({
+      name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, ${label}, 1 worker, per CPU-second`,
+      value: round(bestCpu1),
+      unit: 'pairs/cpu-s',
+    })
     if (ratios.length > 0) {
       console.error(`item2vec bench: ${label}, 2 workers / 1 per round: ${ratios.map((r) => r.toFixed(2)).join(' ')}`)
       rows.push({ name: `item2vec fit, dim ${DIM}, ${NEGATIVES} negatives, ${label}, 2 workers`, value: round(best2), unit: 'pairs/s' })
-      rows.push({ name: `item2vec fit, ${label}, 2 workers / 1 worker, median of ${rounds} paired rounds`, value: median(ratios), unit: '×' })
+      rows.push({
+        name: `item2vec fit, ${label}, 2 workers / 1 worker, median of ${rounds} paired rounds`,
+        value: median(ratios),
+        unit: '×',
+      })
     }
   }
   // What the machine's two cores give two independent jobs at the same moments: the ceiling for
@@ -123,7 +131,11 @@ export async function benchItem2vec(): Promise<BenchRow[]> {
   try {
     const { twoCoreCeiling } = await import('./two-cores.js')
     const c = await twoCoreCeiling()
-    rows.push({ name: `two-core ceiling: WebAssembly kernel on separate parameters, 2 threads / 1, median of ${c.ratios.length} rounds`, value: Math.round(c.median * 100) / 100, unit: '×' })
+    rows.push({
+      name: `two-core ceiling: WebAssembly kernel on separate parameters, 2 threads / 1, median of ${c.ratios.length} rounds`,
+      value: Math.round(c.median * 100) / 100,
+      unit: '×',
+    })
   } catch (e) {
     console.warn(`item2vec bench: two-core ceiling unavailable: ${(e as Error).message}`)
   }
@@ -155,11 +167,24 @@ export async function benchItem2vec(): Promise<BenchRow[]> {
     bestKernelCpu = Math.max(bestKernelCpu, (8 * P) / ((c.user + c.system) / 1e6))
   }
   rows.push({ name: `item2vec sgnsStep kernel alone, dim ${DIM}, ${NEGATIVES} negatives`, value: round(bestKernel), unit: 'pairs/s' })
-  rows.push({ name: `item2vec sgnsStep kernel alone, dim ${DIM}, ${NEGATIVES} negatives, per CPU-second`, value: round(bestKernelCpu), unit: 'pairs/cpu-s' })
+  rows.push({
+    name: `item2vec sgnsStep kernel alone, dim ${DIM}, ${NEGATIVES} negatives, per CPU-second`,
+    value: round(bestKernelCpu),
+    unit: 'pairs/cpu-s',
+  })
 
   // The WebAssembly kernel alone on the same pairs, in batches of 2048 slots.
   const B = 2048
-  const layout = models.createSgnsLayout({ dim: DIM, k: NEGATIVES, batchSize: B, syn0Length: syn0.length, syn1Length: syn1.length, threads: 1, shared: false, hs: null })!
+  const layout = models.createSgnsLayout({
+    dim: DIM,
+    k: NEGATIVES,
+    batchSize: B,
+    syn0Length: syn0.length,
+    syn1Length: syn1.length,
+    threads: 1,
+    shared: false,
+    hs: null,
+  })!
   const wasmArrays = models.layoutArrays(layout)
   wasmArrays.syn0.set(syn0)
   const kernel = new models.SgnsWasmKernel(layout, 0)
@@ -167,7 +192,8 @@ export async function benchItem2vec(): Promise<BenchRow[]> {
   for (let rep = 0; rep < 3; rep++) {
     const t0 = performance.now()
     for (let pass = 0; pass < 8; pass++) {
-      for (let s = 0; s < P; s += B) kernel.sgns(centres.subarray(s, s + B), contexts.subarray(s, s + B), negs.subarray(s * NEGATIVES, (s + B) * NEGATIVES), B, 0.025)
+      for (let s = 0; s < P; s += B)
+        kernel.sgns(centres.subarray(s, s + B), contexts.subarray(s, s + B), negs.subarray(s * NEGATIVES, (s + B) * NEGATIVES), B, 0.025)
     }
     bestWasm = Math.max(bestWasm, (8 * P) / ((performance.now() - t0) / 1000))
   }

@@ -114,7 +114,9 @@ export async function benchMf(): Promise<BenchRow[]> {
   }
   tsRun() // warm-up (JIT)
   const ts = tsRun()
-  const rows: BenchRow[] = [{ name: 'mf: BPR kernel, TypeScript, 1 thread, dim 64, 1M positives', value: Math.round(nnz / ts.seconds), unit: 'updates/s' }]
+  const rows: BenchRow[] = [
+    { name: 'mf: BPR kernel, TypeScript, 1 thread, dim 64, 1M positives', value: Math.round(nnz / ts.seconds), unit: 'updates/s' },
+  ]
 
   // C: same data, same order, same negatives.
   const gcc = spawnSync('gcc', ['--version'], { encoding: 'utf8' })
@@ -128,7 +130,17 @@ export async function benchMf(): Promise<BenchRow[]> {
       const cc = spawnSync('gcc', ['-O3', '-march=native', '-o', exe, src, '-lm'], { encoding: 'utf8' })
       if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`)
       const hdr = Int32Array.of(NUM_USERS, NUM_ITEMS, nnz, DIM, BATCH)
-      const parts: ArrayBufferView[] = [hdr, Float32Array.of(LR, L2), Uint32Array.from(drawState), train.indptr, train.items, pairUser, order, P0, Q0]
+      const parts: ArrayBufferView[] = [
+        hdr,
+        Float32Array.of(LR, L2),
+        Uint32Array.from(drawState),
+        train.indptr,
+        train.items,
+        pairUser,
+        order,
+        P0,
+        Q0,
+      ]
       const data = join(dir, 'data.bin')
       writeFileSync(data, Buffer.concat(parts.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))))
       let best = Infinity
@@ -144,7 +156,11 @@ export async function benchMf(): Promise<BenchRow[]> {
       rows.push({ name: 'mf: BPR loop, C gcc -O3 -march=native, same pairs and negatives', value: Math.round(cRate), unit: 'updates/s' })
       rows.push({ name: 'mf: TypeScript / C (target ≥ 0.3)', value: Math.round((nnz / ts.seconds / cRate) * 1000) / 1000, unit: '×' })
       // Same work on both sides: the checksums agree up to float-vs-double rounding.
-      rows.push({ name: 'mf: |checksum TS − C| / |C| (same work check)', value: Math.abs(ts.checksum - checksum) / Math.abs(checksum), unit: 'rel' })
+      rows.push({
+        name: 'mf: |checksum TS − C| / |C| (same work check)',
+        value: Math.abs(ts.checksum - checksum) / Math.abs(checksum),
+        unit: 'rel',
+      })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -172,7 +188,17 @@ export async function benchMf(): Promise<BenchRow[]> {
       let arrays: Record<string, Float32Array>
       let layout: ReturnType<typeof models.createDotWasmLayout> = null
       if (kernel === 'wasm') {
-        layout = models.createDotWasmLayout({ dim: DIM, k, batchSize: BATCH, rows: NUM_USERS, numItems: NUM_ITEMS, bias: true, adagrad, threads: 1, shared: false })!
+        layout = models.createDotWasmLayout({
+          dim: DIM,
+          k,
+          batchSize: BATCH,
+          rows: NUM_USERS,
+          numItems: NUM_ITEMS,
+          bias: true,
+          adagrad,
+          threads: 1,
+          shared: false,
+        })!
         arrays = models.dotWasmArrays(layout)
         arrays.left.set(P0)
         arrays.right.set(Q0)
@@ -184,7 +210,17 @@ export async function benchMf(): Promise<BenchRow[]> {
           arrays.biasAcc = new Float32Array(NUM_ITEMS)
         }
       }
-      const spec = { dim: DIM, numItems: NUM_ITEMS, loss: resolved.code, hp: Array.from(resolved.hp), optimizer: opt, normalize: 0, l2: L2, l2Bias: L2, wasm: layout }
+      const spec = {
+        dim: DIM,
+        numItems: NUM_ITEMS,
+        loss: resolved.code,
+        hp: Array.from(resolved.hp),
+        optimizer: opt,
+        normalize: 0,
+        l2: L2,
+        l2Bias: L2,
+        wasm: layout,
+      }
       const stepper = models.createDotStepper(arrays, spec, train, k)
       const t0 = process.cpuUsage()
       for (let s = 0; s < slots; s += BATCH) stepper.step(batch, negs, s, Math.min(slots, s + BATCH), lr)
@@ -249,7 +285,11 @@ export async function benchMf(): Promise<BenchRow[]> {
     const median = sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2
     rows.push({ name: `mf: fit BPR+uniform, ${label}, 1 worker`, value: Math.round(best1), unit: 'updates/s' })
     rows.push({ name: `mf: fit BPR+uniform, ${label}, 2 workers`, value: Math.round(best2), unit: 'updates/s' })
-    rows.push({ name: `mf: ${label}, 2 workers / 1, median of ${FIT_ROUNDS} paired rounds (target ≥ 1.7 on an idle machine)`, value: Math.round(median * 100) / 100, unit: '×' })
+    rows.push({
+      name: `mf: ${label}, 2 workers / 1, median of ${FIT_ROUNDS} paired rounds (target ≥ 1.7 on an idle machine)`,
+      value: Math.round(median * 100) / 100,
+      unit: '×',
+    })
   }
   return rows
 }

@@ -105,19 +105,30 @@ export async function benchRank(): Promise<BenchRow[]> {
   const gmacs = (Math.floor(USERS / inner.BLOCK_ROWS) * inner.BLOCK_ROWS * ITEMS * DIM) / prod[1] / 1e9
 
   const t0 = performance.now()
-  const res = await evaluateAsync(model, train, test, { k: [10, 20], topK: (g, users, k, exclude) => dotTopKParallel(g, users, k, { exclude, workers: 2 }) })
+  const res = await evaluateAsync(model, train, test, {
+    k: [10, 20],
+    topK: (g, users, k, exclude) => dotTopKParallel(g, users, k, { exclude, workers: 2 }),
+  })
   const twoWorkers = (performance.now() - t0) / 1000
   const t1 = performance.now()
   evaluate(model, train, test, { k: [10, 20] })
   const oneThread = (performance.now() - t1) / 1000
   if (res.numUsers !== USERS) throw new Error('bench rank: not every user was evaluated')
   return [
-    { name: `rank: product alone, 1 thread, CPU time (${USERS} users × ${ITEMS} items, dim ${DIM})`, value: round(gmacs, 2), unit: 'GMAC/s' },
+    {
+      name: `rank: product alone, 1 thread, CPU time (${USERS} users × ${ITEMS} items, dim ${DIM})`,
+      value: round(gmacs, 2),
+      unit: 'GMAC/s',
+    },
     { name: 'rank: evaluate / product alone, 1 thread, CPU time (target ≤ 1.2)', value: round(ratios[1], 3), unit: '×' },
     { name: `rank: evaluate ${USERS} × ${ITEMS}, 1 thread, CPU time`, value: round(evals[1], 2), unit: 's' },
     { name: `rank: evaluate ${USERS} × ${ITEMS}, 1 thread, wall`, value: round(oneThread, 2), unit: 's' },
     { name: `rank: evaluate ${USERS} × ${ITEMS}, 2 workers, wall (target ≤ 10 s)`, value: round(twoWorkers, 2), unit: 's' },
-    { name: 'rank: wall 1 thread / 2 workers (≤ 2; ~1 when the machine has no idle core)', value: round(oneThread / twoWorkers, 2), unit: '×' },
+    {
+      name: 'rank: wall 1 thread / 2 workers (≤ 2; ~1 when the machine has no idle core)',
+      value: round(oneThread / twoWorkers, 2),
+      unit: '×',
+    },
   ]
 }
 
@@ -133,7 +144,9 @@ function round(x: number, digits = 0): number {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (!process.execArgv.join(' ').includes('decoy-source')) {
-    const r = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url)], { stdio: 'inherit' })
+    const r = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url)], {
+      stdio: 'inherit',
+    })
     process.exit(r.status ?? 1)
   }
   console.table(await benchRank())

@@ -51,7 +51,10 @@ export async function benchSamplers(): Promise<BenchRow[]> {
       items.push(Math.floor(NUM_ITEMS * Math.pow(core.prngFloat(st), 3)))
     }
   }
-  const train = core.buildInteractions({ users: Int32Array.from(users), items: Int32Array.from(items) }, { numUsers: NUM_USERS, numItems: NUM_ITEMS })
+  const train = core.buildInteractions(
+    { users: Int32Array.from(users), items: Int32Array.from(items) },
+    { numUsers: NUM_USERS, numItems: NUM_ITEMS },
+  )
   const nnz = train.indptr[NUM_USERS]
   const owner = core.userOfInteraction(train)
 
@@ -97,7 +100,9 @@ export async function benchSamplers(): Promise<BenchRow[]> {
     { kind: 'in-batch', frequency: 'streaming' },
   ]
   for (const base of configs) {
-    const kind = Object.entries(base).map(([key, v]) => (key === 'kind' ? String(v) : `${key}=${String(v)}`)).join(' ')
+    const kind = Object.entries(base)
+      .map(([key, v]) => (key === 'kind' ? String(v) : `${key}=${String(v)}`))
+      .join(' ')
     for (const exclude of [false, true]) {
       const s = createSampler({ ...base, excludePositives: exclude })
       const needsScorer = s.requires.scorer || s.requires.factors === true

@@ -61,26 +61,41 @@ export async function benchScale(full = true): Promise<BenchRow[]> {
   const results: SizeResult[] = []
   for (const m of sizes) {
     console.error(`bench scale: ${m}M…`)
-    const r = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url), '--child', String(m)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    })
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url), '--child', String(m)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      },
+    )
     if (r.status !== 0) throw new Error(`bench scale: the ${m}M child failed (exit ${r.status})`)
     results.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as SizeResult)
   }
   const rows: BenchRow[] = []
   for (const s of results) {
     const tag = `scale ${s.millions}M (${s.users}×${s.items}, ${(s.interactions / 1e6).toFixed(2)}M)`
-    for (const k of STAGES) rows.push({ name: `${tag}: ${k === 'peakRssMiB' ? 'peak RSS' : k}`, value: round(s[k], k === 'peakRssMiB' ? 0 : 2), unit: k === 'peakRssMiB' ? 'MiB' : 's' })
+    for (const k of STAGES)
+      rows.push({
+        name: `${tag}: ${k === 'peakRssMiB' ? 'peak RSS' : k}`,
+        value: round(s[k], k === 'peakRssMiB' ? 0 : 2),
+        unit: k === 'peakRssMiB' ? 'MiB' : 's',
+      })
     for (const k of Object.keys(s.cpu)) rows.push({ name: `${tag}: ${k}, CPU time (all threads)`, value: round(s.cpu[k], 2), unit: 's' })
     rows.push({ name: `${tag}: ndcg@10 after 1 epoch`, value: round(s.ndcg10, 4), unit: '' })
   }
   for (let i = 1; i < results.length; i++) {
     const a = results[i - 1]
     const b = results[i]
-    for (const k of STAGES) rows.push({ name: `scale growth ${a.millions}M → ${b.millions}M: ${k === 'peakRssMiB' ? 'peak RSS' : k}`, value: round(b[k] / a[k], 2), unit: '×' })
-    for (const k of Object.keys(b.cpu)) rows.push({ name: `scale growth ${a.millions}M → ${b.millions}M: ${k}, CPU time`, value: round(b.cpu[k] / a.cpu[k], 2), unit: '×' })
+    for (const k of STAGES)
+      rows.push({
+        name: `scale growth ${a.millions}M → ${b.millions}M: ${k === 'peakRssMiB' ? 'peak RSS' : k}`,
+        value: round(b[k] / a[k], 2),
+        unit: '×',
+      })
+    for (const k of Object.keys(b.cpu))
+      rows.push({ name: `scale growth ${a.millions}M → ${b.millions}M: ${k}, CPU time`, value: round(b.cpu[k] / a.cpu[k], 2), unit: '×' })
   }
   return rows
 }
@@ -107,7 +122,13 @@ async function child(millions: number): Promise<void> {
   }
   try {
     let t = clock()
-    let data: ReturnType<typeof generateSynthetic> | null = generateSynthetic({ users, items, interactionsPerUser: [20, 290], clusters: 64, seed: 1 })
+    let data: ReturnType<typeof generateSynthetic> | null = generateSynthetic({
+      users,
+      items,
+      interactionsPerUser: [20, 290],
+      clusters: 64,
+      seed: 1,
+    })
     const interactions = data.interactions.items.length
     const generate = clock() - t
     lap('generate')
@@ -131,7 +152,10 @@ async function child(millions: number): Promise<void> {
     const epoch = clock() - t
     lap('epoch')
     t = clock()
-    const r = await evaluateAsync(model, train, test, { k: [10, 20], topK: (f, u, k, ex) => node.dotTopKParallel(f, u, k, { exclude: ex, workers: 2 }) })
+    const r = await evaluateAsync(model, train, test, {
+      k: [10, 20],
+      topK: (f, u, k, ex) => node.dotTopKParallel(f, u, k, { exclude: ex, workers: 2 }),
+    })
     const evalSeconds = clock() - t
     lap('eval')
     const out: SizeResult = {
@@ -164,7 +188,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (at >= 0) await child(Number(process.argv[at + 1]))
   else {
     if (!process.execArgv.join(' ').includes('decoy-source')) {
-      const r = spawnSync(process.execPath, ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
+      const r = spawnSync(
+        process.execPath,
+        ['--conditions=decoy-source', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+        { stdio: 'inherit' },
+      )
       process.exit(r.status ?? 1)
     }
     const arg = process.argv[2]

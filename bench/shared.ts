@@ -90,7 +90,16 @@ export async function benchShared(): Promise<BenchRow[]> {
     arrays.rightAcc = new Float32Array(arrays.right.length)
     arrays.biasAcc = new Float32Array(numItems)
     const { code, hp } = kernels.resolveLoss('softmax', {}, M, numItems)
-    const spec = { dim: DIM, numItems, loss: code, hp: Array.from(hp), optimizer: kernels.OPT_ADAGRAD, normalize: 0, l2: 0.05, l2Bias: 0.05 }
+    const spec = {
+      dim: DIM,
+      numItems,
+      loss: code,
+      hp: Array.from(hp),
+      optimizer: kernels.OPT_ADAGRAD,
+      normalize: 0,
+      l2: 0.05,
+      l2Bias: 0.05,
+    }
     const step = new kernels.SharedStep(arrays, spec)
     const sampler = createSampler({ kind: 'shared', count: M })
     sampler.prepare({ train, rng: core.createRng('bench-shared').fork('sampler'), scorer: null })
@@ -105,9 +114,10 @@ export async function benchShared(): Promise<BenchRow[]> {
     batch.size = slots
     sampler.sample(batch, negs)
     const reps = 10
-    const sec = best(5, () => {
-      for (let r = 0; r < reps; r++) step.step(batch, negs, 0, slots, 0.05)
-    }) / reps
+    const sec =
+      best(5, () => {
+        for (let r = 0; r < reps; r++) step.step(batch, negs, 0, slots, 0.05)
+      }) / reps
     const label = chunk === 1 ? `${ROWS} slots of distinct users` : `${slots} slots, ${chunk} per user`
     const name = `shared-negative step, M ${M}, dim ${DIM}, ${label} (GEMM flops / step time)`
     rows.push({ name, value: round(gemmFlops / sec / 1e9), unit: 'GFLOP/s' })

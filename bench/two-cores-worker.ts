@@ -30,7 +30,16 @@ for (let s = 0; s < P; s++) {
   contexts[s] = zipf()
 }
 for (let j = 0; j < negatives.length; j++) negatives[j] = noise()
-const layout = createSgnsLayout({ dim, k, batchSize: B, syn0Length: items * dim, syn1Length: items * dim, threads: 1, shared: false, hs: null })!
+const layout = createSgnsLayout({
+  dim,
+  k,
+  batchSize: B,
+  syn0Length: items * dim,
+  syn1Length: items * dim,
+  threads: 1,
+  shared: false,
+  hs: null,
+})!
 const { syn0 } = layoutArrays(layout)
 for (let j = 0; j < syn0.length; j++) syn0[j] = (prngFloat(state) - 0.5) / dim
 const kernel = new SgnsWasmKernel(layout, 0)

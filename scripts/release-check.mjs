@@ -68,7 +68,8 @@ function checkPackage(dir, m, files, license) {
   if (typeof m.bin === 'string') targets.push({ at: 'bin', path: m.bin })
   else for (const [k, v] of Object.entries(m.bin ?? {})) targets.push({ at: `bin.${k}`, path: v })
   for (const t of targets) {
-    if (!files.has(t.path.replace(/^\.\//, ''))) fail(`${t.at.startsWith('bin') ? t.at : `exports${t.at}`} points to ${t.path}, not in the tarball`)
+    if (!files.has(t.path.replace(/^\.\//, '')))
+      fail(`${t.at.startsWith('bin') ? t.at : `exports${t.at}`} points to ${t.path}, not in the tarball`)
   }
 }
 
@@ -87,7 +88,12 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   const tarball = JSON.parse(packed.slice(packed.indexOf('{'))).filename
   const tarPath = tarball.startsWith('/') ? tarball : join(out, tarball)
   const list = execFileSync('tar', ['-tzf', tarPath], { encoding: 'utf8', maxBuffer: 1 << 26 })
-  const files = new Set(list.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, '')))
+  const files = new Set(
+    list
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, '')),
+  )
   const m = JSON.parse(execFileSync('tar', ['-xzOf', tarPath, 'package/package.json'], { encoding: 'utf8' }))
   const license = files.has('LICENSE') ? execFileSync('tar', ['-xzOf', tarPath, 'package/LICENSE'], { encoding: 'utf8' }) : ''
   checkPackage(dir, m, files, license)

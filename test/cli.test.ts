@@ -35,7 +35,17 @@ let baseSplit: Promise<{ train: string; test: string }> | null = null
 function split(): Promise<{ train: string; test: string }> {
   baseSplit ??= (async () => {
     const out = join(dir, 'base')
-    const r = await run(['split', '--data', 'synthetic:users=200,items=150,clusters=4,seed=5', '--strategy', 'random', '--seed', '42', '--out', out])
+    const r = await run([
+      'split',
+      '--data',
+      'synthetic:users=200,items=150,clusters=4,seed=5',
+      '--strategy',
+      'random',
+      '--seed',
+      '42',
+      '--out',
+      out,
+    ])
     expect(r.code).toBe(0)
     return { train: join(out, 'train.tsv'), test: join(out, 'test.tsv') }
   })()
@@ -121,7 +131,21 @@ describe('decoy: bad input exits 2 naming file, line and field', () => {
     expectOneLineError(await run(['data', 'stats', '--data', 'x', '--bogus']))
     expect(expectOneLineError(await run(['eval', '--train', 'a', '--test', 'b', '--model', 'popularity', '--k', '10,x']))).toContain('--k')
     const train = file('tr2.tsv', 'user\titem\n1\t10\n1\t11\n2\t10\n2\t12\n')
-    const m = expectOneLineError(await run(['sample', '--train', train, '--sampler', 'popularity', '--sampler-config', '{"alpha":"x"}', '--draws', '10', '--seed', '1']))
+    const m = expectOneLineError(
+      await run([
+        'sample',
+        '--train',
+        train,
+        '--sampler',
+        'popularity',
+        '--sampler-config',
+        '{"alpha":"x"}',
+        '--draws',
+        '10',
+        '--seed',
+        '1',
+      ]),
+    )
     expect(m).toContain('--sampler-config')
     expect(m).toContain('alpha')
   })
@@ -130,7 +154,10 @@ describe('decoy: bad input exits 2 naming file, line and field', () => {
 describe('decoy data stats', () => {
   it('reports hand-computed statistics of a small fixture', async () => {
     // users a:3, b:1, c:2 interactions; items 10:3, 11:2, 12:1 → 6 interactions, density 6/9.
-    const p = file('small.tsv', 'user\titem\trating\ttimestamp\na\t10\t5\t100\na\t11\t3\t200\na\t12\t4\t300\nb\t10\t1\t150\nc\t10\t2\t50\nc\t11\t4\t400\n')
+    const p = file(
+      'small.tsv',
+      'user\titem\trating\ttimestamp\na\t10\t5\t100\na\t11\t3\t200\na\t12\t4\t300\nb\t10\t1\t150\nc\t10\t2\t50\nc\t11\t4\t400\n',
+    )
     const r = await run(['data', 'stats', '--data', p, '--json'])
     expect(r.code).toBe(0)
     const s = JSON.parse(r.out)
@@ -151,7 +178,10 @@ describe('decoy data stats', () => {
     const testArrow = join(dir, 'test.arrow')
     writeFileSync(trainArrow, writeArrowIpc(interactionsToArrow(readInteractionsFile(train)), 'file'))
     const tr = readInteractionsFile(train)
-    writeFileSync(testArrow, writeArrowIpc(interactionsToArrow(readInteractionsFile(test, { userIds: tr.userIds, itemIds: tr.itemIds })), 'file'))
+    writeFileSync(
+      testArrow,
+      writeArrowIpc(interactionsToArrow(readInteractionsFile(test, { userIds: tr.userIds, itemIds: tr.itemIds })), 'file'),
+    )
     const a = JSON.parse((await run(['data', 'stats', '--data', trainArrow, '--json'])).out)
     const t = JSON.parse((await run(['data', 'stats', '--data', train, '--json'])).out)
     expect({ ...a, data: '' }).toEqual({ ...t, data: '' })
@@ -175,14 +205,38 @@ describe('decoy split → eval', () => {
     const data = 'synthetic:users=200,items=150,clusters=4,seed=5'
     const outs: string[] = []
     for (const d of ['s1', 's2']) {
-      const r = await run(['split', '--data', data, '--strategy', 'random', '--test-fraction', '0.2', '--seed', '42', '--out', join(dir, d), '--json'])
+      const r = await run([
+        'split',
+        '--data',
+        data,
+        '--strategy',
+        'random',
+        '--test-fraction',
+        '0.2',
+        '--seed',
+        '42',
+        '--out',
+        join(dir, d),
+        '--json',
+      ])
       expect(r.code).toBe(0)
       const j = JSON.parse(r.out)
       expect(j.train.interactions + j.test.interactions).toBeGreaterThan(0)
       outs.push(readFileSync(join(dir, d, 'train.tsv'), 'utf8') + readFileSync(join(dir, d, 'test.tsv'), 'utf8'))
     }
     expect(outs[0]).toBe(outs[1])
-    const args = ['eval', '--train', join(dir, 's1', 'train.tsv'), '--test', join(dir, 's1', 'test.tsv'), '--model', 'popularity', '--k', '10,20', '--json']
+    const args = [
+      'eval',
+      '--train',
+      join(dir, 's1', 'train.tsv'),
+      '--test',
+      join(dir, 's1', 'test.tsv'),
+      '--model',
+      'popularity',
+      '--k',
+      '10,20',
+      '--json',
+    ]
     const a = await run(args)
     const b = await run(args)
     expect(a.code).toBe(0)
@@ -248,7 +302,24 @@ describe('decoy sample', () => {
   it('never returns a positive with exclusion and matches the popularity law', async () => {
     const { train } = await split()
     const out = join(dir, 'samples.tsv')
-    const r = await run(['sample', '--train', train, '--sampler', 'popularity', '--sampler-config', '{"alpha":0.75}', '--negatives', '4', '--draws', '100000', '--seed', '3', '--out', out, '--json'])
+    const r = await run([
+      'sample',
+      '--train',
+      train,
+      '--sampler',
+      'popularity',
+      '--sampler-config',
+      '{"alpha":0.75}',
+      '--negatives',
+      '4',
+      '--draws',
+      '100000',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--json',
+    ])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.out)
     expect(j.draws).toBe(100000)
@@ -264,7 +335,7 @@ describe('decoy sample', () => {
     expect(rows[1].split('\t')).toHaveLength(4)
   })
 
-  it('uniform draws follow the uniform law over each user\'s complement', async () => {
+  it("uniform draws follow the uniform law over each user's complement", async () => {
     const { train } = await split()
     const r = await run(['sample', '--train', train, '--sampler', 'uniform', '--draws', '50000', '--seed', '4', '--json'])
     const j = JSON.parse(r.out)
@@ -287,18 +358,54 @@ describe('decoy train → recommend / similar', () => {
   it('trains MF, reports metrics and config, saves, and serves the saved model', async () => {
     const { train, test } = await split()
     const model = join(dir, 'mf.arrow')
-    const r = await run(['train', '--train', train, '--test', test, '--model', 'mf', '--loss', 'bpr', '--sampler', 'uniform', '--factors', '8', '--epochs', '2', '--negatives', '2', '--seed', '7', '--save', model, '--json'])
+    const r = await run([
+      'train',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--model',
+      'mf',
+      '--loss',
+      'bpr',
+      '--sampler',
+      'uniform',
+      '--factors',
+      '8',
+      '--epochs',
+      '2',
+      '--negatives',
+      '2',
+      '--seed',
+      '7',
+      '--save',
+      model,
+      '--json',
+    ])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.out)
     for (const key of ['ndcg@10', 'ndcg@20', 'recall@20', 'hr@10']) expect(typeof j.metrics[key]).toBe('number')
     expect(j.train_seconds).toBeGreaterThan(0)
     expect(j.eval_seconds).toBeGreaterThan(0)
     expect(j.updates_per_second).toBeGreaterThan(0)
-    expect(j.config).toMatchObject({ model: 'mf', dim: 8, loss: 'bpr', epochs: 2, negatives: 2, seed: '7', workers: 1, sampler: { kind: 'uniform' } })
+    expect(j.config).toMatchObject({
+      model: 'mf',
+      dim: 8,
+      loss: 'bpr',
+      epochs: 2,
+      negatives: 2,
+      seed: '7',
+      workers: 1,
+      sampler: { kind: 'uniform' },
+    })
     expect(typeof j.sampler_stats.draws).toBe('number')
     expect(j.saved).toBe(model)
 
-    const rows = readFileSync(train, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'))
+    const rows = readFileSync(train, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t'))
     const user = rows[0][0]
     const rec = await run(['recommend', '--model', model, '--user', user, '--k', '5', '--json'])
     expect(rec.code).toBe(0)
@@ -331,51 +438,235 @@ describe('decoy train --model item2vec', () => {
   it('wires --window, --sample and --output into the resolved config', async () => {
     const { train, test } = await split()
     const model = join(dir, 'i2v.arrow')
-    const r = await run(['train', '--train', train, '--test', test, '--model', 'item2vec', '--window', 'all', '--sample', '0', '--output', 'hs', '--factors', '8', '--epochs', '1', '--seed', '3', '--save', model, '--json'])
+    const r = await run([
+      'train',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--model',
+      'item2vec',
+      '--window',
+      'all',
+      '--sample',
+      '0',
+      '--output',
+      'hs',
+      '--factors',
+      '8',
+      '--epochs',
+      '1',
+      '--seed',
+      '3',
+      '--save',
+      model,
+      '--json',
+    ])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.out)
     expect(j.config).toMatchObject({ model: 'item2vec', window: 'all', sample: 0, output: 'hs', dim: 8, epochs: 1, sampler: null })
     expect(typeof j.metrics['ndcg@10']).toBe('number')
-    const r2 = await run(['train', '--train', train, '--model', 'item2vec', '--window', '3', '--factors', '8', '--epochs', '1', '--seed', '3', '--json'])
-    expect(JSON.parse(r2.out).config).toMatchObject({ window: 3, output: 'ns', sampler: { kind: 'popularity', alpha: 0.75 }, kernel: 'wasm' })
-    const r3 = await run(['train', '--train', train, '--model', 'item2vec', '--kernel', 'js', '--factors', '8', '--epochs', '1', '--seed', '3', '--json'])
+    const r2 = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'item2vec',
+      '--window',
+      '3',
+      '--factors',
+      '8',
+      '--epochs',
+      '1',
+      '--seed',
+      '3',
+      '--json',
+    ])
+    expect(JSON.parse(r2.out).config).toMatchObject({
+      window: 3,
+      output: 'ns',
+      sampler: { kind: 'popularity', alpha: 0.75 },
+      kernel: 'wasm',
+    })
+    const r3 = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'item2vec',
+      '--kernel',
+      'js',
+      '--factors',
+      '8',
+      '--epochs',
+      '1',
+      '--seed',
+      '3',
+      '--json',
+    ])
     expect(JSON.parse(r3.out).config).toMatchObject({ kernel: 'js' })
-    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'item2vec', '--kernel', 'wasm', '--factors', '6']))).toContain('multiple of 4')
-    const mfJs = await run(['train', '--train', train, '--model', 'mf', '--kernel', 'js', '--sampler', 'uniform', '--factors', '8', '--epochs', '1', '--json'])
+    expect(
+      expectOneLineError(await run(['train', '--train', train, '--model', 'item2vec', '--kernel', 'wasm', '--factors', '6'])),
+    ).toContain('multiple of 4')
+    const mfJs = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'mf',
+      '--kernel',
+      'js',
+      '--sampler',
+      'uniform',
+      '--factors',
+      '8',
+      '--epochs',
+      '1',
+      '--json',
+    ])
     expect(JSON.parse(mfJs.out).config).toMatchObject({ kernel: 'js' })
-    const mfAuto = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--factors', '8', '--epochs', '1', '--json'])
+    const mfAuto = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'mf',
+      '--sampler',
+      'uniform',
+      '--factors',
+      '8',
+      '--epochs',
+      '1',
+      '--json',
+    ])
     expect(JSON.parse(mfAuto.out).config).toMatchObject({ kernel: 'wasm' })
-    const sim = await run(['similar', '--model', model, '--item', String(JSON.parse((await run(['recommend', '--model', model, '--user', '1', '--json'])).out).items[0].item), '--json'])
+    const sim = await run([
+      'similar',
+      '--model',
+      model,
+      '--item',
+      String(JSON.parse((await run(['recommend', '--model', model, '--user', '1', '--json'])).out).items[0].item),
+      '--json',
+    ])
     expect(sim.code).toBe(0)
     expect(JSON.parse(sim.out).items.length).toBeGreaterThan(0)
     expect(expectOneLineError(await run(['train', '--train', train, '--model', 'item2vec', '--loss', 'bpr']))).toContain('--loss')
-    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--window', 'all', '--sampler', 'uniform']))).toContain('--window')
+    expect(
+      expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--window', 'all', '--sampler', 'uniform'])),
+    ).toContain('--window')
   })
 
   it('--dim sets the embedding size of every model (--factors is its alias); schema options are flags', async () => {
     const { train } = await split()
-    const dim = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--dim', '32', '--epochs', '1', '--seed', '3', '--json'])
-    const factors = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--factors', '32', '--epochs', '1', '--seed', '3', '--json'])
+    const dim = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'mf',
+      '--sampler',
+      'uniform',
+      '--dim',
+      '32',
+      '--epochs',
+      '1',
+      '--seed',
+      '3',
+      '--json',
+    ])
+    const factors = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'mf',
+      '--sampler',
+      'uniform',
+      '--factors',
+      '32',
+      '--epochs',
+      '1',
+      '--seed',
+      '3',
+      '--json',
+    ])
     expect(JSON.parse(dim.out).config).toMatchObject({ model: 'mf', dim: 32 })
     // The alias trains the same model: identical loss, epoch by epoch.
-    expect(JSON.parse(factors.out).epochs.map((e: { loss: number }) => e.loss)).toEqual(JSON.parse(dim.out).epochs.map((e: { loss: number }) => e.loss))
-    const i2v = await run(['train', '--train', train, '--model', 'item2vec', '--dim', '8', '--min-count', '2', '--user-vector', 'recency', '--epochs', '1', '--seed', '3', '--json'])
+    expect(JSON.parse(factors.out).epochs.map((e: { loss: number }) => e.loss)).toEqual(
+      JSON.parse(dim.out).epochs.map((e: { loss: number }) => e.loss),
+    )
+    const i2v = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'item2vec',
+      '--dim',
+      '8',
+      '--min-count',
+      '2',
+      '--user-vector',
+      'recency',
+      '--epochs',
+      '1',
+      '--seed',
+      '3',
+      '--json',
+    ])
     expect(JSON.parse(i2v.out).config).toMatchObject({ dim: 8, minCount: 2, userVector: 'recency' })
-    const mf = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--dim', '8', '--normalize', 'true', '--temperature', '0.2', '--epochs', '1', '--json'])
+    const mf = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'mf',
+      '--sampler',
+      'uniform',
+      '--dim',
+      '8',
+      '--normalize',
+      'true',
+      '--temperature',
+      '0.2',
+      '--epochs',
+      '1',
+      '--json',
+    ])
     expect(JSON.parse(mf.out).config).toMatchObject({ normalize: true, temperature: 0.2, kernel: 'js' })
-    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--dim', '8', '--factors', '8']))).toContain('not both')
-    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--normalize', 'yes']))).toContain('--normalize')
-    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--order', 'set']))).toContain('does not apply to --model mf')
+    expect(
+      expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--dim', '8', '--factors', '8'])),
+    ).toContain('not both')
+    expect(
+      expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--normalize', 'yes'])),
+    ).toContain('--normalize')
+    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--order', 'set']))).toContain(
+      'does not apply to --model mf',
+    )
   })
 })
 
 describe('decoy train --model fm', () => {
-  it('train --sampler hard|dynamic|adaptive without --loss/--negatives uses the sampler\'s recommended pairing, says so and records it', async () => {
+  it("train --sampler hard|dynamic|adaptive without --loss/--negatives uses the sampler's recommended pairing, says so and records it", async () => {
     const { recommendedPairing } = await import('@decoy/samplers')
     const { train } = await split()
     for (const kind of ['hard', 'dynamic', 'adaptive']) {
       const p = recommendedPairing(kind)!
-      const r = await run(['train', '--train', train, '--model', 'mf', '--sampler', kind, '--factors', '8', '--epochs', '1', '--seed', '3', '--json'])
+      const r = await run([
+        'train',
+        '--train',
+        train,
+        '--model',
+        'mf',
+        '--sampler',
+        kind,
+        '--factors',
+        '8',
+        '--epochs',
+        '1',
+        '--seed',
+        '3',
+        '--json',
+      ])
       expect(r.code, r.err).toBe(0)
       const lines = r.err.split('\n').filter((l) => l.includes('recommended pairing'))
       expect(lines).toHaveLength(1)
@@ -387,15 +678,51 @@ describe('decoy train --model fm', () => {
       for (const [key, v] of Object.entries(p.sampler)) expect(j.config.sampler[key]).toEqual(v)
     }
     // --sampler-config fields win over the pairing's; --negatives (or --loss) turns the pairing off.
-    const own = JSON.parse((await run(['train', '--train', train, '--model', 'mf', '--sampler', 'hard', '--sampler-config', '{"candidates":40}', '--factors', '8', '--epochs', '1', '--json'])).out)
+    const own = JSON.parse(
+      (
+        await run([
+          'train',
+          '--train',
+          train,
+          '--model',
+          'mf',
+          '--sampler',
+          'hard',
+          '--sampler-config',
+          '{"candidates":40}',
+          '--factors',
+          '8',
+          '--epochs',
+          '1',
+          '--json',
+        ])
+      ).out,
+    )
     expect(own.config.sampler.candidates).toBe(40)
-    const off = await run(['train', '--train', train, '--model', 'mf', '--sampler', 'hard', '--negatives', '4', '--factors', '8', '--epochs', '1', '--json'])
+    const off = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'mf',
+      '--sampler',
+      'hard',
+      '--negatives',
+      '4',
+      '--factors',
+      '8',
+      '--epochs',
+      '1',
+      '--json',
+    ])
     expect(off.err).not.toContain('recommended pairing')
     const offJson = JSON.parse(off.out)
     expect(offJson.config.pairing).toBeUndefined()
     expect(offJson.config.negatives).toBe(4)
     // Static samplers have no pairing.
-    expect((await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--factors', '8', '--epochs', '1', '--json'])).err).not.toContain('recommended pairing')
+    expect(
+      (await run(['train', '--train', train, '--model', 'mf', '--sampler', 'uniform', '--factors', '8', '--epochs', '1', '--json'])).err,
+    ).not.toContain('recommended pairing')
   })
 
   it('trains an FM with an item feature file, saves it, and rejects bad feature files', async () => {
@@ -404,22 +731,68 @@ describe('decoy train --model fm', () => {
     for (let i = 1; i <= 150; i++) rows.push(`${i},${['a', 'b|c', 'd'][i % 3]},${i % 7}`)
     const feats = file('item-features.csv', rows.join('\n') + '\n')
     const model = join(dir, 'fm.arrow')
-    const r = await run(['train', '--train', train, '--test', test, '--model', 'fm', '--item-features', feats, '--sampler', 'uniform', '--factors', '8', '--epochs', '1', '--negatives', '4', '--seed', '3', '--save', model, '--json'])
+    const r = await run([
+      'train',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--model',
+      'fm',
+      '--item-features',
+      feats,
+      '--sampler',
+      'uniform',
+      '--factors',
+      '8',
+      '--epochs',
+      '1',
+      '--negatives',
+      '4',
+      '--seed',
+      '3',
+      '--save',
+      model,
+      '--json',
+    ])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.out)
     expect(typeof j.metrics['ndcg@10']).toBe('number')
     expect(j.config).toMatchObject({ dim: 8, epochs: 1, kernel: 'wasm' })
-    const js = await run(['train', '--train', train, '--model', 'fm', '--item-features', feats, '--sampler', 'uniform', '--factors', '8', '--epochs', '1', '--kernel', 'js', '--json'])
+    const js = await run([
+      'train',
+      '--train',
+      train,
+      '--model',
+      'fm',
+      '--item-features',
+      feats,
+      '--sampler',
+      'uniform',
+      '--factors',
+      '8',
+      '--epochs',
+      '1',
+      '--kernel',
+      'js',
+      '--json',
+    ])
     expect(JSON.parse(js.out).config).toMatchObject({ kernel: 'js' })
     const rec = await run(['recommend', '--model', model, '--user', '1', '--k', '3', '--json'])
     expect(rec.code).toBe(0)
     expect(JSON.parse(rec.out).items).toHaveLength(3)
     const bad = file('bad-features.csv', 'item,shape\n1,a\n999999,b\n')
-    const msg = expectOneLineError(await run(['train', '--train', train, '--model', 'fm', '--item-features', bad, '--sampler', 'uniform', '--epochs', '1']))
+    const msg = expectOneLineError(
+      await run(['train', '--train', train, '--model', 'fm', '--item-features', bad, '--sampler', 'uniform', '--epochs', '1']),
+    )
     expect(msg).toContain('bad-features.csv line 3')
     expect(msg).toContain('field "item"')
-    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'fm', '--features', 'genres', '--sampler', 'uniform']))).toContain('--dataset')
-    expect(expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--item-features', feats, '--sampler', 'uniform']))).toContain('--item-features')
+    expect(
+      expectOneLineError(await run(['train', '--train', train, '--model', 'fm', '--features', 'genres', '--sampler', 'uniform'])),
+    ).toContain('--dataset')
+    expect(
+      expectOneLineError(await run(['train', '--train', train, '--model', 'mf', '--item-features', feats, '--sampler', 'uniform'])),
+    ).toContain('--item-features')
   })
 })
 
@@ -427,7 +800,11 @@ describe('decoy binary', () => {
   const bin = ['--conditions=decoy-source', '--import', 'tsx', join(root, 'packages/cli/src/bin.ts')]
   it('exits 2 with one line and no stack trace on bad input', () => {
     const p = file('bin-bad.csv', 'user,item,rating\n1,2,oops\n')
-    const r = spawnSync(process.execPath, [...bin, 'data', 'stats', '--data', p], { cwd: root, encoding: 'utf8', env: { ...process.env, DECOY_DEBUG: '' } })
+    const r = spawnSync(process.execPath, [...bin, 'data', 'stats', '--data', p], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DECOY_DEBUG: '' },
+    })
     expect(r.status).toBe(2)
     expect(r.stdout).toBe('')
     expect(r.stderr.trim()).toMatch(/^decoy: .*bin-bad\.csv line 2, field "rating"/)

@@ -13,7 +13,10 @@ describe('experiment grid with als', () => {
     const config: ExperimentConfig = {
       dataset: 'synthetic:users=150,items=100,clusters=4,interactionsPerUser=15,seed=5',
       split: { strategy: 'random', testFraction: 0.2, seed: 42 },
-      models: [{ kind: 'mf', factors: 8, negatives: 4 }, { kind: 'als', factors: 8, reg: 2, alpha: 5 }],
+      models: [
+        { kind: 'mf', factors: 8, negatives: 4 },
+        { kind: 'als', factors: 8, reg: 2, alpha: 5 },
+      ],
       samplers: [{ kind: 'uniform' }, { kind: 'popularity', alpha: 0.75 }],
       seeds: [1],
       budget: { epochs: 3 },

@@ -43,7 +43,14 @@ function pathOf(config: unknown): string {
 
 describe('experiment config validation', () => {
   it('accepts the documented shape', () => {
-    const c = validateConfig({ dataset: 'ml-latest-small', split: { strategy: 'random', testFraction: 0.2, seed: 42 }, models: [{ kind: 'mf', factors: 32 }], samplers: [{ kind: 'uniform' }, { kind: 'popularity', alpha: 0.75 }], seeds: [1, 2], budget: { epochs: 3 } })
+    const c = validateConfig({
+      dataset: 'ml-latest-small',
+      split: { strategy: 'random', testFraction: 0.2, seed: 42 },
+      models: [{ kind: 'mf', factors: 32 }],
+      samplers: [{ kind: 'uniform' }, { kind: 'popularity', alpha: 0.75 }],
+      seeds: [1, 2],
+      budget: { epochs: 3 },
+    })
     expect(c.k).toEqual([10, 20])
     expect(c.metric).toBe('ndcg@10')
   })
@@ -71,7 +78,9 @@ describe('experiment config validation', () => {
 
   it('rejects a bad config before anything runs, and the CLI exits 2 with the path', async () => {
     const out = tmp()
-    await expect(runExperiment({ ...tiny, samplers: [{ kind: 'popularity', alpah: 1 }] }, { out })).rejects.toThrow('samplers[0].alpah: unknown field')
+    await expect(runExperiment({ ...tiny, samplers: [{ kind: 'popularity', alpah: 1 }] }, { out })).rejects.toThrow(
+      'samplers[0].alpah: unknown field',
+    )
     expect(existsSync(join(out, 'results.json'))).toBe(false)
     const file = join(out, 'bad.json')
     writeFileSync(file, JSON.stringify({ ...tiny, samplers: [{ kind: 'uniform' }, { kind: 'popularity', alpah: 0.75 }] }))
@@ -113,8 +122,19 @@ describe('runExperiment', () => {
     // A changed budget invalidates the records; resume: false reruns everything.
     const fourth = await runExperiment(tiny, { out, noPlots: true, resume: false })
     expect(fourth.ran).toHaveLength(4)
-    const rows = JSON.parse(first).rows as { cell: string; seed: string; epochs: number; metrics: Record<string, number>; curve: unknown[] }[]
-    expect(rows.map((r) => `${r.cell}#${r.seed}`)).toEqual(['mf/uniform/softmax#1', 'mf/uniform/softmax#2', 'mf/popularity/softmax#1', 'mf/popularity/softmax#2'])
+    const rows = JSON.parse(first).rows as {
+      cell: string
+      seed: string
+      epochs: number
+      metrics: Record<string, number>
+      curve: unknown[]
+    }[]
+    expect(rows.map((r) => `${r.cell}#${r.seed}`)).toEqual([
+      'mf/uniform/softmax#1',
+      'mf/uniform/softmax#2',
+      'mf/popularity/softmax#1',
+      'mf/popularity/softmax#2',
+    ])
     for (const r of rows) {
       expect(r.epochs).toBe(2)
       expect(r.curve).toHaveLength(2)
@@ -144,7 +164,12 @@ describe('runExperiment', () => {
   it('an equal score-evaluation budget gives a model-aware sampler fewer epochs, and both are reported', async () => {
     const out = tmp()
     const r = await runExperiment(
-      { ...tiny, samplers: [{ kind: 'uniform' }, { kind: 'hard', candidates: 8 }], seeds: [1], budget: { scoreEvaluations: 120_000, epochs: 20 } },
+      {
+        ...tiny,
+        samplers: [{ kind: 'uniform' }, { kind: 'hard', candidates: 8 }],
+        seeds: [1],
+        budget: { scoreEvaluations: 120_000, epochs: 20 },
+      },
       { out, noPlots: true },
     )
     const [uniform, hard] = r.records
@@ -160,7 +185,14 @@ describe('runExperiment', () => {
 
   it('grids factorization machines, with metadata features from a MovieLens-layout dataset', async () => {
     const data = tmp()
-    writeSyntheticMovieLens(join(data, 'ml-latest-small'), { users: 80, items: 60, clusters: 3, interactionsPerUser: [8, 16], tagRate: 0.2, seed: 3 })
+    writeSyntheticMovieLens(join(data, 'ml-latest-small'), {
+      users: 80,
+      items: 60,
+      clusters: 3,
+      interactionsPerUser: [8, 16],
+      tagRate: 0.2,
+      seed: 3,
+    })
     const config: ExperimentConfig = {
       dataset: 'ml-latest-small',
       split: { strategy: 'random', testFraction: 0.2, seed: 42 },
@@ -176,7 +208,12 @@ describe('runExperiment', () => {
     }
     const r = await runExperiment(config, { out: tmp(), noPlots: true, datasets: { dir: data, download: false } })
     expect(r.records.map((c) => c.cell)).toEqual([
-      'mf/uniform/bpr', 'mf/uniform/softmax', 'fm-ids/uniform/bpr', 'fm-ids/uniform/softmax', 'fm-meta/uniform/bpr', 'fm-meta/uniform/softmax',
+      'mf/uniform/bpr',
+      'mf/uniform/softmax',
+      'fm-ids/uniform/bpr',
+      'fm-ids/uniform/softmax',
+      'fm-meta/uniform/bpr',
+      'fm-meta/uniform/softmax',
     ])
     for (const c of r.records) {
       expect(c.epochs).toBe(2)
@@ -188,6 +225,8 @@ describe('runExperiment', () => {
     expect(meta.final.metrics['ndcg@10']).not.toBe(r.records[2].final.metrics['ndcg@10'])
 
     // A dataset without item metadata: the error names the model's field.
-    await expect(runExperiment({ ...tiny, models: [{ kind: 'fm', features: 'genres' }], seeds: [1] }, { out: tmp(), noPlots: true })).rejects.toThrow(/models\[0\]\.features: the data has no item metadata/)
+    await expect(
+      runExperiment({ ...tiny, models: [{ kind: 'fm', features: 'genres' }], seeds: [1] }, { out: tmp(), noPlots: true }),
+    ).rejects.toThrow(/models\[0\]\.features: the data has no item metadata/)
   })
 })

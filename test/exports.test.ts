@@ -33,7 +33,8 @@ function surface(ns: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of Object.keys(ns).sort()) {
     const v = ns[name]
-    out[name] = typeof v === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(v)) ? 'class' : Array.isArray(v) ? 'array' : typeof v
+    out[name] =
+      typeof v === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(v)) ? 'class' : Array.isArray(v) ? 'array' : typeof v
   }
   return out
 }
@@ -528,12 +529,18 @@ function nodeImports(file: string): string[] {
 }
 
 describe('browser-safe entries', () => {
-  it.each(['@decoy/core', '@decoy/core/arrow', '@decoy/core/kernels', '@decoy/samplers', '@decoy/samplers/registry', '@decoy/models', '@decoy/models/kernels', '@decoy/eval'])(
-    '%s reaches no node: module through static imports',
-    (spec) => {
-      expect(nodeImports(entrySource(spec))).toEqual([])
-    },
-  )
+  it.each([
+    '@decoy/core',
+    '@decoy/core/arrow',
+    '@decoy/core/kernels',
+    '@decoy/samplers',
+    '@decoy/samplers/registry',
+    '@decoy/models',
+    '@decoy/models/kernels',
+    '@decoy/eval',
+  ])('%s reaches no node: module through static imports', (spec) => {
+    expect(nodeImports(entrySource(spec))).toEqual([])
+  })
 
   it('the Node entries do (the check sees node: imports)', () => {
     expect(nodeImports(entrySource('@decoy/core/node')).length).toBeGreaterThan(0)

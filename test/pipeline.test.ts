@@ -9,7 +9,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBatch, createNegativeBuffer, createRng, DataError, splitRandom, type Interactions, type SamplerConfig, type Split } from '@decoy/core'
+import {
+  createBatch,
+  createNegativeBuffer,
+  createRng,
+  DataError,
+  splitRandom,
+  type Interactions,
+  type SamplerConfig,
+  type Split,
+} from '@decoy/core'
 import { containsSorted, prngBelow } from '@decoy/core/kernels'
 import { arrowTableFromColumns, interactionsToArrow, writeArrowIpc } from '@decoy/core/arrow'
 import { readInteractionsFile, readSplit, writeFileAtomic, writeSplit } from '@decoy/core/node'
@@ -29,7 +38,15 @@ let split: Split
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'decoy-pipeline-'))
-  original = generateSynthetic({ users: 300, items: 200, clusters: 5, interactionsPerUser: [15, 30], affinity: 0.9, ratings: true, seed: SEED }).interactions
+  original = generateSynthetic({
+    users: 300,
+    items: 200,
+    clusters: 5,
+    interactionsPerUser: [15, 30],
+    affinity: 0.9,
+    ratings: true,
+    seed: SEED,
+  }).interactions
   writeFileAtomic(join(dir, 'log.arrow'), writeArrowIpc(interactionsToArrow(original), 'file'))
   fromArrow = readInteractionsFile(join(dir, 'log.arrow'))
   split = splitRandom(fromArrow, { testFraction: 0.2, seed: SEED })
@@ -160,7 +177,8 @@ describe('every registered sampler on the split', () => {
         valid++
         const u = users[Math.floor(j / k)]
         if (!(item >= 0 && item < train.numItems)) problems.push(`draw ${j}: item ${item} out of range`)
-        else if (containsSorted(train.items, train.indptr[u], train.indptr[u + 1], item)) problems.push(`draw ${j}: user ${u} got training positive ${item}`)
+        else if (containsSorted(train.items, train.indptr[u], train.indptr[u + 1], item))
+          problems.push(`draw ${j}: user ${u} got training positive ${item}`)
         if (!Number.isFinite(logQ[j])) problems.push(`draw ${j}: logQ ${logQ[j]}`)
       }
       expect(problems.slice(0, 5), kind).toEqual([])
@@ -208,7 +226,10 @@ describe('fit → evaluate → save/load', () => {
   it('the evaluation masks training items and sees no leak from the split', () => {
     const { train } = split
     const m = models['mf-uniform']
-    const top = m.recommend(Int32Array.from({ length: train.numUsers }, (_, u) => u), 10)
+    const top = m.recommend(
+      Int32Array.from({ length: train.numUsers }, (_, u) => u),
+      10,
+    )
     for (let u = 0; u < train.numUsers; u++) {
       for (let r = 0; r < 10; r++) {
         expect(containsSorted(train.items, train.indptr[u], train.indptr[u + 1], top.items[u * 10 + r])).toBe(false)
@@ -300,7 +321,11 @@ describe('bad input end to end', () => {
     const n = 50
     const rating = new Float32Array(n).fill(4)
     rating[37] = Number.NaN
-    const table = arrowTableFromColumns({ userId: Int32Array.from({ length: n }, (_, r) => 1 + (r % 7)), movieId: Int32Array.from({ length: n }, (_, r) => 1 + r), rating })
+    const table = arrowTableFromColumns({
+      userId: Int32Array.from({ length: n }, (_, r) => 1 + (r % 7)),
+      movieId: Int32Array.from({ length: n }, (_, r) => 1 + r),
+      rating,
+    })
     const path = join(dir, 'bad-rating.arrow')
     writeFileAtomic(path, writeArrowIpc(table, 'file'))
     let error: unknown

@@ -21,15 +21,23 @@ import { createSampler } from '@decoy/samplers'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const config = JSON.parse(readFileSync(join(here, 'configs', 'fm.json'), 'utf8'))
-const { values } = parseArgs({ options: { data: { type: 'string', default: config.dataset }, epochs: { type: 'string' }, smoke: { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: { data: { type: 'string', default: config.dataset }, epochs: { type: 'string' }, smoke: { type: 'boolean', default: false } },
+})
 const smoke = values.smoke === true
 const synthetic = values.data === 'synthetic'
 
 async function loadData(): Promise<{ data: Dataset; cleanup?: () => void }> {
   if (synthetic) {
     const dir = mkdtempSync(join(tmpdir(), 'decoy-fm-'))
-    writeSyntheticMovieLens(dir, { ...(smoke ? config.smoke.synthetic : { users: 600, items: 2000, clusters: 12, interactionsPerUser: [20, 150] }), seed: config.seed })
-    return { data: readMovieLens(dir, 'ml-latest-small', { name: 'synthetic' }), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+    writeSyntheticMovieLens(dir, {
+      ...(smoke ? config.smoke.synthetic : { users: 600, items: 2000, clusters: 12, interactionsPerUser: [20, 150] }),
+      seed: config.seed,
+    })
+    return {
+      data: readMovieLens(dir, 'ml-latest-small', { name: 'synthetic' }),
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    }
   }
   try {
     return { data: await loadDataset(values.data!) }
@@ -84,8 +92,12 @@ if (f.tags && data.tags) fb.addItemTags(data.tags, { minItems: f.tagMinItems })
 const likes = ['userId,likes']
 for (let u = 0; u < train.numUsers; u++) {
   const g = new Map<string, number>()
-  for (let j = train.indptr[u]; j < train.indptr[u + 1]; j++) for (const name of meta.genres[train.items[j]]) g.set(name, (g.get(name) ?? 0) + 1)
-  const top = [...g.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, f.userLikes).map((e) => e[0])
+  for (let j = train.indptr[u]; j < train.indptr[u + 1]; j++)
+    for (const name of meta.genres[train.items[j]]) g.set(name, (g.get(name) ?? 0) + 1)
+  const top = [...g.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, f.userLikes)
+    .map((e) => e[0])
   if (top.length > 0) likes.push(`${train.userIds.external(u)},${top.join('|')}`)
 }
 fb.addFeatureFile('user', likes.join('\n'), { source: 'user likes (from train)' })
@@ -105,7 +117,9 @@ const fit = await fm.fit(train, {
 const r = evaluate(fm, train, test, { k: [10] })
 const p = evaluate(popularityRecommender(train), train, test, { k: [10] })
 console.log(`fm ${JSON.stringify(options)}, sampler ${JSON.stringify(config.sampler)}: ${epochs} epochs in ${fit.trainSeconds.toFixed(1)}s`)
-console.log(`ndcg@10 ${r.metrics['ndcg@10'].toFixed(4)} (popularity ${p.metrics['ndcg@10'].toFixed(4)}), recall@10 ${r.metrics['recall@10'].toFixed(4)}\n`)
+console.log(
+  `ndcg@10 ${r.metrics['ndcg@10'].toFixed(4)} (popularity ${p.metrics['ndcg@10'].toFixed(4)}), recall@10 ${r.metrics['recall@10'].toFixed(4)}\n`,
+)
 
 // Cold item: nearest films by the FM's item embedding (feature sums), and its rank for its raters.
 const k: number = config.k
@@ -132,7 +146,9 @@ for (const u of raters) {
   pctSum += above / candidates
 }
 const meanPct = pctSum / raters.length
-console.log(`for the ${raters.length} users who rated it, the cold item ranks in the top ${(100 * meanPct).toFixed(1)}% of their unseen items on average (random: 50%)\n`)
+console.log(
+  `for the ${raters.length} users who rated it, the cold item ranks in the top ${(100 * meanPct).toFixed(1)}% of their unseen items on average (random: 50%)\n`,
+)
 
 // Cold users: known only by the genres they like.
 const coldUsers: string[][] = synthetic ? [[meta.genres[cold][0]]] : config.coldUsers
@@ -152,7 +168,19 @@ for (const liked of coldUsers) {
 }
 const seconds = (Date.now() - t0) / 1000
 console.log(`done in ${seconds.toFixed(1)}s`)
-console.log(JSON.stringify({ example: 'movielens-fm', data: values.data, epochs, 'ndcg@10': Number(r.metrics['ndcg@10'].toFixed(4)), coldItem: meta.titles[cold], coldItemMeanRankPercentile: Number(meanPct.toFixed(4)), coldUserGenreShare: Number((userGenreHits / (k * coldUsers.length)).toFixed(3)), seconds: Number(seconds.toFixed(1)), coldUsers: coldResults }))
+console.log(
+  JSON.stringify({
+    example: 'movielens-fm',
+    data: values.data,
+    epochs,
+    'ndcg@10': Number(r.metrics['ndcg@10'].toFixed(4)),
+    coldItem: meta.titles[cold],
+    coldItemMeanRankPercentile: Number(meanPct.toFixed(4)),
+    coldUserGenreShare: Number((userGenreHits / (k * coldUsers.length)).toFixed(3)),
+    seconds: Number(seconds.toFixed(1)),
+    coldUsers: coldResults,
+  }),
+)
 cleanup?.()
 if (smoke) {
   // Planted data: genre ≈ cluster, so features alone must place the cold item and the cold user.

@@ -33,7 +33,13 @@ interface Row {
 
 const ROWS: Row[] = [
   { name: 'softmax-uniform', label: 'softmax | uniform', loss: 'softmax', sampler: { kind: 'uniform' }, k: 32 },
-  { name: 'softmax-popularity', label: 'softmax | popularity α=0.75 (logQ-corrected)', loss: 'softmax', sampler: { kind: 'popularity', alpha: 0.75 }, k: 32 },
+  {
+    name: 'softmax-popularity',
+    label: 'softmax | popularity α=0.75 (logQ-corrected)',
+    loss: 'softmax',
+    sampler: { kind: 'popularity', alpha: 0.75 },
+    k: 32,
+  },
   { name: 'bpr-uniform', label: 'bpr | uniform', loss: 'bpr', sampler: { kind: 'uniform' }, k: 1 },
   { name: 'bpr-popularity', label: 'bpr | popularity α=0.75', loss: 'bpr', sampler: { kind: 'popularity', alpha: 0.75 }, k: 1 },
   { name: 'bpr-dns', label: 'bpr | hard (DNS, M = 16)', loss: 'bpr', sampler: { kind: 'hard', candidates: 16 }, k: 1 },
@@ -66,11 +72,13 @@ const epochs = Number(values.epochs)
 const dim = Number(values.dim)
 const seeds = values.seeds!.split(',').map(Number)
 const wanted = values.rows ? values.rows.split(',') : ROWS.map((r) => r.name)
-for (const w of wanted) if (!ROWS.some((r) => r.name === w)) throw new Error(`unknown row ${w} (known: ${ROWS.map((r) => r.name).join(', ')})`)
+for (const w of wanted)
+  if (!ROWS.some((r) => r.name === w)) throw new Error(`unknown row ${w} (known: ${ROWS.map((r) => r.name).join(', ')})`)
 const out = values.out!
 // The step kernel ('auto' | 'wasm' | 'js'; the model's default, 'auto', when absent).
 const kernel = values.kernel as 'auto' | 'wasm' | 'js' | undefined
-if (kernel !== undefined && kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`--kernel must be auto, wasm or js, got ${kernel}`)
+if (kernel !== undefined && kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js')
+  throw new Error(`--kernel must be auto, wasm or js, got ${kernel}`)
 
 interface Run {
   model: string
@@ -85,15 +93,25 @@ interface Run {
   samplerStats: Record<string, number | undefined>
 }
 
-const tag = (r: Pick<Run, 'model' | 'features' | 'row' | 'epochs' | 'dim' | 'seed'>): string => `${r.model}/${r.features}/${r.row}/e${r.epochs}/d${r.dim}/s${r.seed}`
-const readRuns = (): Run[] => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Run) : [])
+const tag = (r: Pick<Run, 'model' | 'features' | 'row' | 'epochs' | 'dim' | 'seed'>): string =>
+  `${r.model}/${r.features}/${r.row}/e${r.epochs}/d${r.dim}/s${r.seed}`
+const readRuns = (): Run[] =>
+  existsSync(out)
+    ? readFileSync(out, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Run)
+    : []
 const done = new Set(readRuns().map(tag))
 
 const ds = await loadDataset('ml-latest-small', { download: false })
 const { train, test } = splitRandom(ds.interactions, { testFraction: 0.2, seed: 42 })
 const features =
   featureSet === 'meta'
-    ? new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds }).addItemMeta(ds.items!).addItemTags(ds.tags!, { minItems: 2 }).build()
+    ? new FmFeatureBuilder({ userIds: train.userIds, itemIds: train.itemIds })
+        .addItemMeta(ds.items!)
+        .addItemTags(ds.tags!, { minItems: 2 })
+        .build()
     : undefined
 
 for (const row of ROWS.filter((r) => wanted.includes(r.name))) {
@@ -115,7 +133,13 @@ for (const row of ROWS.filter((r) => wanted.includes(r.name))) {
     }
     const metrics = evaluate(m, train, test, { k: [10, 20] }).metrics
     const cpu = process.cpuUsage(cpu0)
-    const run: Run = { ...key, ndcg10: metrics['ndcg@10'], recall20: metrics['recall@20'], cpuSeconds: (cpu.user + cpu.system) / 1e6, samplerStats: res.samplerStats }
+    const run: Run = {
+      ...key,
+      ndcg10: metrics['ndcg@10'],
+      recall20: metrics['recall@20'],
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      samplerStats: res.samplerStats,
+    }
     appendFileSync(out, JSON.stringify(run) + '\n')
     console.error(`${tag(key)}  NDCG@10 ${run.ndcg10.toFixed(4)}  Recall@20 ${run.recall20.toFixed(4)}  ${run.cpuSeconds.toFixed(1)} CPU s`)
   }
@@ -138,5 +162,7 @@ for (const rs of groups.values()) {
   const r0 = rs[0]
   const row = ROWS.find((r) => r.name === r0.row)!
   const cpu = rs.reduce((a, r) => a + r.cpuSeconds, 0) / rs.length
-  console.log(`| ${r0.model} | ${r0.features} | ${r0.epochs} | ${r0.dim} | ${row.label} | ${row.k} | ${rs.map((r) => r.seed).join(',')} | ${fmt(rs.map((r) => r.ndcg10))} | ${fmt(rs.map((r) => r.recall20))} | ${cpu.toFixed(0)} |`)
+  console.log(
+    `| ${r0.model} | ${r0.features} | ${r0.epochs} | ${r0.dim} | ${row.label} | ${row.k} | ${rs.map((r) => r.seed).join(',')} | ${fmt(rs.map((r) => r.ndcg10))} | ${fmt(rs.map((r) => r.recall20))} | ${cpu.toFixed(0)} |`,
+  )
 }

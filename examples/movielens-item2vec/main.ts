@@ -17,15 +17,23 @@ import { createSampler } from '@decoy/samplers'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const config = JSON.parse(readFileSync(join(here, 'configs', 'item2vec.json'), 'utf8'))
-const { values } = parseArgs({ options: { data: { type: 'string', default: config.dataset }, epochs: { type: 'string' }, smoke: { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: { data: { type: 'string', default: config.dataset }, epochs: { type: 'string' }, smoke: { type: 'boolean', default: false } },
+})
 const smoke = values.smoke === true
 const synthetic = values.data === 'synthetic'
 
 async function loadData(): Promise<{ data: Dataset; cleanup?: () => void }> {
   if (synthetic) {
     const dir = mkdtempSync(join(tmpdir(), 'decoy-i2v-'))
-    writeSyntheticMovieLens(dir, { ...(smoke ? config.smoke.synthetic : { users: 600, items: 2000, clusters: 12, interactionsPerUser: [20, 150] }), seed: config.seed })
-    return { data: readMovieLens(dir, 'ml-latest-small', { name: 'synthetic', minRating: config.minRating }), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+    writeSyntheticMovieLens(dir, {
+      ...(smoke ? config.smoke.synthetic : { users: 600, items: 2000, clusters: 12, interactionsPerUser: [20, 150] }),
+      seed: config.seed,
+    })
+    return {
+      data: readMovieLens(dir, 'ml-latest-small', { name: 'synthetic', minRating: config.minRating }),
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    }
   }
   try {
     return { data: await loadDataset(values.data!, { minRating: config.minRating }) }
@@ -43,7 +51,9 @@ const { data, cleanup } = await loadData()
 const x = data.interactions
 const titles = data.items!.titles
 const genres = data.items!.genres
-console.log(`data: ${values.data}, ratings >= ${config.minRating}: ${x.numUsers} users, ${x.numItems} items, ${x.items.length} interactions`)
+console.log(
+  `data: ${values.data}, ratings >= ${config.minRating}: ${x.numUsers} users, ${x.numItems} items, ${x.items.length} interactions`,
+)
 
 const epochs = values.epochs ? Number(values.epochs) : smoke ? config.smoke.epochs : config.epochs
 const options = smoke ? { ...config.model, dim: config.smoke.dim } : config.model
@@ -54,13 +64,17 @@ const fit = await model.fit(x, {
   seed: config.seed,
   onEpoch: (e) => process.stderr.write(`epoch ${e.epoch + 1}/${epochs}  ${e.slots} pairs  ${e.seconds.toFixed(1)}s\n`),
 })
-console.log(`item2vec ${JSON.stringify(options)}, sampler ${JSON.stringify(config.sampler)}: ${epochs} epochs, ${(fit.epochs.reduce((a, e) => a + e.slots, 0) / fit.trainSeconds / 1e6).toFixed(2)} M pairs/s\n`)
+console.log(
+  `item2vec ${JSON.stringify(options)}, sampler ${JSON.stringify(config.sampler)}: ${epochs} epochs, ${(fit.epochs.reduce((a, e) => a + e.slots, 0) / fit.trainSeconds / 1e6).toFixed(2)} M pairs/s\n`,
+)
 
 // Query items: the configured titles, or (synthetic) the most popular items.
 let queries: number[]
 if (synthetic) {
   const counts = itemCounts(x)
-  queries = Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a] || a - b).slice(0, smoke ? config.smoke.queries : 5)
+  queries = Array.from(counts.keys())
+    .sort((a, b) => counts[b] - counts[a] || a - b)
+    .slice(0, smoke ? config.smoke.queries : 5)
 } else {
   queries = []
   for (const t of config.queries as string[]) {
@@ -89,7 +103,16 @@ for (let q = 0; q < queries.length; q++) {
 }
 const seconds = (Date.now() - t0) / 1000
 console.log(`neighbours sharing the query's first genre: ${((100 * sameGenre) / shown).toFixed(0)}%; done in ${seconds.toFixed(1)}s`)
-console.log(JSON.stringify({ example: 'movielens-item2vec', data: values.data, epochs, sameFirstGenre: Number((sameGenre / shown).toFixed(3)), seconds: Number(seconds.toFixed(1)), similar: result }))
+console.log(
+  JSON.stringify({
+    example: 'movielens-item2vec',
+    data: values.data,
+    epochs,
+    sameFirstGenre: Number((sameGenre / shown).toFixed(3)),
+    seconds: Number(seconds.toFixed(1)),
+    similar: result,
+  }),
+)
 cleanup?.()
 // On planted data an item's first genre is its cluster: most neighbours must share it.
 if (smoke && !(sameGenre / shown > 0.6)) {

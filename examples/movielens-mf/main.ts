@@ -50,7 +50,9 @@ function progress(label: string, total: number) {
       if (tty) {
         const w = 24
         const fill = Math.round((done / total) * w)
-        process.stderr.write(`\r\x1b[2K${label} [${'#'.repeat(fill)}${'-'.repeat(w - fill)}] ${done}/${total} ${secs.toFixed(1)}s ETA ${eta.toFixed(1)}s  ${status}`)
+        process.stderr.write(
+          `\r\x1b[2K${label} [${'#'.repeat(fill)}${'-'.repeat(w - fill)}] ${done}/${total} ${secs.toFixed(1)}s ETA ${eta.toFixed(1)}s  ${status}`,
+        )
       } else process.stderr.write(`${label} ${done}/${total}  ${secs.toFixed(1)}s  ${status}\n`)
     },
     done() {
@@ -64,8 +66,15 @@ async function loadData(): Promise<{ data: Dataset; source: string; cleanup?: ()
     // A planted-structure log in the ml-latest-small layout, with fake titles and genres.
     const dir = mkdtempSync(join(tmpdir(), 'decoy-demo-'))
     const s = config.smoke.synthetic
-    writeSyntheticMovieLens(dir, { ...(smoke ? s : { users: 600, items: 2000, clusters: 12, interactionsPerUser: [20, 150] }), seed: config.seed })
-    return { data: readMovieLens(dir, 'ml-latest-small', { name: 'synthetic' }), source: 'synthetic (planted clusters, fake titles)', cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+    writeSyntheticMovieLens(dir, {
+      ...(smoke ? s : { users: 600, items: 2000, clusters: 12, interactionsPerUser: [20, 150] }),
+      seed: config.seed,
+    })
+    return {
+      data: readMovieLens(dir, 'ml-latest-small', { name: 'synthetic' }),
+      source: 'synthetic (planted clusters, fake titles)',
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    }
   }
   let announced = false
   try {
@@ -89,14 +98,18 @@ const t0 = Date.now()
 const { data, source, cleanup } = await loadData()
 const all = data.interactions
 const { train, test } = splitRandom(all, config.split)
-console.log(`data: ${source}: ${all.numUsers} users, ${all.numItems} items, ${all.items.length} interactions; train ${train.items.length}, test ${test.items.length}`)
+console.log(
+  `data: ${source}: ${all.numUsers} users, ${all.numItems} items, ${all.items.length} interactions; train ${train.items.length}, test ${test.items.length}`,
+)
 
 const epochs = values.epochs ? Number(values.epochs) : smoke ? config.smoke.epochs : config.epochs
 const workers = values.workers ? Number(values.workers) : smoke ? config.smoke.workers : config.workers
 const modelOptions = smoke ? { ...config.model, dim: config.smoke.dim, negatives: config.smoke.negatives } : config.model
 const sampler = createSampler(config.sampler)
 const model = matrixFactorization({ ...modelOptions })
-console.log(`model: mf ${JSON.stringify(modelOptions)}; sampler ${JSON.stringify(config.sampler)}; ${epochs} epochs on ${workers} worker${workers > 1 ? 's' : ''}`)
+console.log(
+  `model: mf ${JSON.stringify(modelOptions)}; sampler ${JSON.stringify(config.sampler)}; ${epochs} epochs on ${workers} worker${workers > 1 ? 's' : ''}`,
+)
 const bar = progress('train', epochs)
 const fit = await model.fit(train, {
   sampler,
@@ -111,11 +124,16 @@ const k: number[] = config.k
 const mf = evaluate(model, train, test, { k })
 const pop = evaluate(popularityRecommender(train), train, test, { k })
 const keys = ['ndcg@10', 'recall@10', 'ndcg@20', 'recall@20', 'hr@10', 'coverage@10']
-console.log(`\ntrained in ${fit.trainSeconds.toFixed(1)}s (${(fit.updatesPerSecond / 1e6).toFixed(2)} M pair updates/s); full ranking over ${train.numItems} items, ${mf.numUsers} test users\n`)
+console.log(
+  `\ntrained in ${fit.trainSeconds.toFixed(1)}s (${(fit.updatesPerSecond / 1e6).toFixed(2)} M pair updates/s); full ranking over ${train.numItems} items, ${mf.numUsers} test users\n`,
+)
 console.log(`${'metric'.padEnd(12)} ${'mf'.padStart(8)} ${'popularity'.padStart(11)}`)
-for (const key of keys) console.log(`${key.padEnd(12)} ${mf.metrics[key].toFixed(4).padStart(8)} ${pop.metrics[key].toFixed(4).padStart(11)}`)
+for (const key of keys)
+  console.log(`${key.padEnd(12)} ${mf.metrics[key].toFixed(4).padStart(8)} ${pop.metrics[key].toFixed(4).padStart(11)}`)
 const cmp = pairedComparison(mf, pop, 'ndcg@10')
-console.log(`paired ndcg@10 difference mf − popularity: ${cmp.meanDiff >= 0 ? '+' : ''}${cmp.meanDiff.toFixed(4)} (95% CI ${cmp.ci[0].toFixed(4)} … ${cmp.ci[1].toFixed(4)})`)
+console.log(
+  `paired ndcg@10 difference mf − popularity: ${cmp.meanDiff >= 0 ? '+' : ''}${cmp.meanDiff.toFixed(4)} (95% CI ${cmp.ci[0].toFixed(4)} … ${cmp.ci[1].toFixed(4)})`,
+)
 
 // One user's recent history and top-10.
 const titleOf = (item: number) => data.items?.titles[item] ?? `item ${all.itemIds.external(item)}`
@@ -147,7 +165,18 @@ for (let r = 0; r < 10; r++) {
 }
 const seconds = (Date.now() - t0) / 1000
 console.log(`\ndone in ${seconds.toFixed(1)}s`)
-console.log(JSON.stringify({ example: 'movielens-mf', data: source, epochs, workers, metrics: Object.fromEntries(keys.map((key) => [key, Number(mf.metrics[key].toFixed(4))])), popularity: { 'ndcg@10': Number(pop.metrics['ndcg@10'].toFixed(4)) }, train_seconds: Number(fit.trainSeconds.toFixed(2)), seconds: Number(seconds.toFixed(1)) }))
+console.log(
+  JSON.stringify({
+    example: 'movielens-mf',
+    data: source,
+    epochs,
+    workers,
+    metrics: Object.fromEntries(keys.map((key) => [key, Number(mf.metrics[key].toFixed(4))])),
+    popularity: { 'ndcg@10': Number(pop.metrics['ndcg@10'].toFixed(4)) },
+    train_seconds: Number(fit.trainSeconds.toFixed(2)),
+    seconds: Number(seconds.toFixed(1)),
+  }),
+)
 cleanup?.()
 if (smoke && !(mf.metrics['ndcg@10'] > pop.metrics['ndcg@10'])) {
   console.error('smoke: mf did not beat popularity on the planted data')

@@ -28,7 +28,14 @@ try {
   })
   console.log(readFileSync(r.files.markdown, 'utf8'))
   console.log(`results: ${r.files.markdown}\nplots:   ${join(out, 'plots')}/`)
-  console.log(JSON.stringify({ example: 'sampler-shootout', config: positionals[0] ?? 'configs/shootout.json', ran: r.ran.length, skipped: r.skipped.length }))
+  console.log(
+    JSON.stringify({
+      example: 'sampler-shootout',
+      config: positionals[0] ?? 'configs/shootout.json',
+      ran: r.ran.length,
+      skipped: r.skipped.length,
+    }),
+  )
 } catch (e) {
   if (e instanceof ConfigError && e.path === 'dataset') {
     console.error((e as Error).message)

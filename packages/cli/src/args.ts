@@ -108,7 +108,8 @@ export class Args {
     const out: number[] = []
     for (const p of parts) {
       const n = decimal(p)
-      if (n === null || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${this.command}: --${name} must be a comma-separated list of positive integers, got ${JSON.stringify(v)}`)
+      if (n === null || !Number.isSafeInteger(n) || n < 1)
+        throw new UsageError(`${this.command}: --${name} must be a comma-separated list of positive integers, got ${JSON.stringify(v)}`)
       if (n > max) throw new UsageError(`${this.command}: --${name} values must be at most ${max}, got ${p}`)
       if (!out.includes(n)) out.push(n)
     }

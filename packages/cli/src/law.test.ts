@@ -3,7 +3,7 @@ import { buildInteractions } from '@decoy/core'
 import { expectedCounts } from './law.js'
 
 describe('law', () => {
-  it('expectedCounts conditions the law on each user\'s complement', () => {
+  it("expectedCounts conditions the law on each user's complement", () => {
     // 2 users × 3 items; user 0 owns item 0, user 1 owns items 1 and 2.
     const x = buildInteractions({ users: Int32Array.of(0, 1, 1), items: Int32Array.of(0, 1, 2) }, { numUsers: 2, numItems: 3 })
     const p = Float64Array.of(0.5, 0.25, 0.25)

@@ -14,12 +14,25 @@ export const STRICT_OPTION: OptionSpec = {
 }
 
 /** The flags that name an input: `--<flag>`, `--format`, `--data-dir`, `--min-rating`. */
-export function dataOptions(flag: string, what = 'interactions: a file (CSV/TSV, gzipped or not, Arrow IPC, Parquet), a Parquet folder, a MovieLens directory, a dataset name, or synthetic[:k=v,…]'): OptionSpec[] {
+export function dataOptions(
+  flag: string,
+  what = 'interactions: a file (CSV/TSV, gzipped or not, Arrow IPC, Parquet), a Parquet folder, a MovieLens directory, a dataset name, or synthetic[:k=v,…]',
+): OptionSpec[] {
   return [
     { name: flag, type: 'string', value: '<path|name>', description: what },
     { name: 'format', type: 'string', value: '<fmt>', description: `force the input format: ${INPUT_FORMATS.join('|')}` },
-    { name: 'data-dir', type: 'string', value: '<dir>', description: 'folder holding <dataset>/ (default: $DECOY_DATA_DIR, then the cache)' },
-    { name: 'min-rating', type: 'string', value: '<x>', description: 'implicit feedback: keep ratings >= x (default: every rating is a positive)' },
+    {
+      name: 'data-dir',
+      type: 'string',
+      value: '<dir>',
+      description: 'folder holding <dataset>/ (default: $DECOY_DATA_DIR, then the cache)',
+    },
+    {
+      name: 'min-rating',
+      type: 'string',
+      value: '<x>',
+      description: 'implicit feedback: keep ratings >= x (default: every rating is a positive)',
+    },
   ]
 }
 
@@ -132,7 +145,12 @@ export async function loadTest(args: Args, train: Interactions, flag = 'test', s
  * Item titles keyed by external item id, from `--dataset <name>` or from the loaded data's own
  * metadata. Returns null when neither has titles.
  */
-export async function loadTitles(args: Args, ctx: CommandContext, meta?: InteractionsMeta, datasetName?: string): Promise<Map<string, string> | null> {
+export async function loadTitles(
+  args: Args,
+  ctx: CommandContext,
+  meta?: InteractionsMeta,
+  datasetName?: string,
+): Promise<Map<string, string> | null> {
   const name = args.str('dataset') ?? datasetName
   let items = meta?.items
   if (name !== undefined) {

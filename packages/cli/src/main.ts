@@ -74,7 +74,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     const r = route(args)
     if (!r) {
       const known = args[0] === 'data' ? 'data stats, data convert' : commands.map((c) => c.name).join(', ')
-      throw new UsageError(`unknown command ${JSON.stringify(args.slice(0, args[0] === 'data' ? 2 : 1).join(' '))} (commands: ${known}; see decoy --help)`)
+      throw new UsageError(
+        `unknown command ${JSON.stringify(args.slice(0, args[0] === 'data' ? 2 : 1).join(' '))} (commands: ${known}; see decoy --help)`,
+      )
     }
     const parsed = parseCommandArgs(r.command.name, r.rest, r.command.options, r.command.positionals === true)
     if (parsed.bool('help')) {

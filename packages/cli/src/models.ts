@@ -199,9 +199,12 @@ export function loadSavedModel(path: string): SavedModel {
 export async function loadModelForEval(spec: string, train: Interactions): Promise<NamedModel> {
   if (spec === 'popularity') return { name: 'popularity', model: popularityRecommender(train) }
   if ((TRAIN_MODELS as readonly string[]).includes(spec)) {
-    throw new UsageError(`eval: --model ${spec} must be trained first: decoy train --model ${spec} … --save model.arrow, then decoy eval --model model.arrow`)
+    throw new UsageError(
+      `eval: --model ${spec} must be trained first: decoy train --model ${spec} … --save model.arrow, then decoy eval --model model.arrow`,
+    )
   }
-  if (!/[/\\.]/.test(spec)) throw new UsageError(`eval: unknown --model ${JSON.stringify(spec)}; expected ${EVAL_MODELS.join('|')} or a saved model file`)
+  if (!/[/\\.]/.test(spec))
+    throw new UsageError(`eval: unknown --model ${JSON.stringify(spec)}; expected ${EVAL_MODELS.join('|')} or a saved model file`)
   const saved = loadSavedModel(spec)
   checkSameIds(saved, train, spec)
   return { name: saved.kind, model: saved.model }
@@ -210,16 +213,25 @@ export async function loadModelForEval(spec: string, train: Interactions): Promi
 /** Throws unless the saved model's first `train.numUsers/numItems` ids are the training file's. */
 function checkSameIds(saved: SavedModel, train: Interactions, path: string): void {
   if (saved.model.numItems !== train.numItems) {
-    throw new InputError(`${path}: the model scores ${saved.model.numItems} items but the training data has ${train.numItems}; pass the --train it was trained on`, path)
+    throw new InputError(
+      `${path}: the model scores ${saved.model.numItems} items but the training data has ${train.numItems}; pass the --train it was trained on`,
+      path,
+    )
   }
   for (let i = 0; i < train.numItems; i++) {
     if (String(saved.itemIds.external(i)) !== String(train.itemIds.external(i))) {
-      throw new InputError(`${path}: item ids differ from the training data's at internal id ${i}; pass the --train it was trained on`, path)
+      throw new InputError(
+        `${path}: item ids differ from the training data's at internal id ${i}; pass the --train it was trained on`,
+        path,
+      )
     }
   }
   for (let u = 0; u < Math.min(train.numUsers, saved.userIds.size); u++) {
     if (String(saved.userIds.external(u)) !== String(train.userIds.external(u))) {
-      throw new InputError(`${path}: user ids differ from the training data's at internal id ${u}; pass the --train it was trained on`, path)
+      throw new InputError(
+        `${path}: user ids differ from the training data's at internal id ${u}; pass the --train it was trained on`,
+        path,
+      )
     }
   }
 }

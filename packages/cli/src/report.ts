@@ -38,10 +38,15 @@ function fmtMetric(v: number | undefined): string {
 
 /** The summary line under a metrics table. */
 export function evalSummary(r: EvalResult): string {
-  const parts = [`${r.numUsers} test users`, `${r.testItems} test interactions`, `${r.unseenTestItems} with items unseen in train (kept in denominators)`]
+  const parts = [
+    `${r.numUsers} test users`,
+    `${r.testItems} test interactions`,
+    `${r.unseenTestItems} with items unseen in train (kept in denominators)`,
+  ]
   if (r.maskedTestItems > 0) parts.push(`${r.maskedTestItems} also in train (masked)`)
   if ((r.unknownItems ?? 0) > 0) parts.push(`${r.unknownItems} distinct items absent from train`)
-  if ((r.unknownUsers ?? 0) > 0) parts.push(`${r.unknownUsers} users absent from train not evaluated (${r.unknownUserInteractions} interactions)`)
+  if ((r.unknownUsers ?? 0) > 0)
+    parts.push(`${r.unknownUsers} users absent from train not evaluated (${r.unknownUserInteractions} interactions)`)
   let s = parts.join(', ') + '\n'
   if (r.sampled) s += `SAMPLED metrics (${r.negatives} negatives, seed ${r.seed}): biased, not comparable to full ranking\n`
   return s

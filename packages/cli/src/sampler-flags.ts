@@ -6,8 +6,19 @@ import { UsageError } from './errors.js'
 /** `--sampler` and `--sampler-config`. */
 export function samplerOptions(defaultKind?: string): OptionSpec[] {
   return [
-    { name: 'sampler', type: 'string', value: '<kind>', description: `negative sampler: ${samplerKinds.join('|')}`, ...(defaultKind ? { defaultText: defaultKind } : {}) },
-    { name: 'sampler-config', type: 'string', value: '<json>', description: 'sampler options as a JSON object, e.g. \'{"alpha":0.75}\' (a "kind" here must match --sampler)' },
+    {
+      name: 'sampler',
+      type: 'string',
+      value: '<kind>',
+      description: `negative sampler: ${samplerKinds.join('|')}`,
+      ...(defaultKind ? { defaultText: defaultKind } : {}),
+    },
+    {
+      name: 'sampler-config',
+      type: 'string',
+      value: '<json>',
+      description: 'sampler options as a JSON object, e.g. \'{"alpha":0.75}\' (a "kind" here must match --sampler)',
+    },
   ]
 }
 
@@ -19,7 +30,8 @@ export function samplerFromArgs(args: Args, defaultKind?: string, defaults: Read
   const kind = args.str('sampler') ?? defaultKind
   const extra = { ...defaults, ...args.jsonObject('sampler-config') }
   const fromJson = extra.kind
-  if (kind === undefined && typeof fromJson !== 'string') throw new UsageError(`${args.command}: --sampler is required (one of ${samplerKinds.join('|')})`)
+  if (kind === undefined && typeof fromJson !== 'string')
+    throw new UsageError(`${args.command}: --sampler is required (one of ${samplerKinds.join('|')})`)
   if (kind !== undefined && fromJson !== undefined && fromJson !== kind) {
     throw new UsageError(`${args.command}: --sampler-config has kind ${JSON.stringify(fromJson)} but --sampler is ${JSON.stringify(kind)}`)
   }

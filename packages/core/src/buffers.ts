@@ -5,7 +5,8 @@ import { checkAllocation } from './memory.js'
  * Allocates a {@link NegativeBuffer} for `capacity` slots of `k` draws each; `trials` start at 1.
  */
 export function createNegativeBuffer(capacity: number, k: number): NegativeBuffer {
-  if (!(Number.isInteger(capacity) && capacity > 0)) throw new Error(`createNegativeBuffer: capacity must be a positive integer, got ${capacity}`)
+  if (!(Number.isInteger(capacity) && capacity > 0))
+    throw new Error(`createNegativeBuffer: capacity must be a positive integer, got ${capacity}`)
   if (!(Number.isInteger(k) && k > 0)) throw new Error(`createNegativeBuffer: k must be a positive integer, got ${k}`)
   checkAllocation(
     `a negative buffer of ${capacity} slots × ${k} negatives`,
@@ -19,6 +20,10 @@ export function createNegativeBuffer(capacity: number, k: number): NegativeBuffe
 
 /** Allocates an empty {@link Batch} of the given capacity. */
 export function createBatch(capacity: number): Batch {
-  checkAllocation(`a batch of ${capacity} positives`, [{ what: 'users and positives', elements: capacity, bytesPer: 8 }], 'lower the batch size')
+  checkAllocation(
+    `a batch of ${capacity} positives`,
+    [{ what: 'users and positives', elements: capacity, bytesPer: 8 }],
+    'lower the batch size',
+  )
   return { size: 0, users: new Int32Array(capacity), positives: new Int32Array(capacity) }
 }

@@ -86,7 +86,11 @@ describe('dotTopK (blocked product with a fused top-k)', () => {
       const got = dotTopK(g, Int32Array.of(0, 4), 20, { exclude: [ex], kernel })
       const want = reference(g, Int32Array.of(0, 4), 20, [ex])
       expect(got.items).toEqual(want.items)
-      expect(Array.from(got.items.subarray(0, 20)).filter((i) => i >= 0).sort((a, b) => a - b)).toEqual([1, 3, 4, 6, 7, 8, 9, 10, 12])
+      expect(
+        Array.from(got.items.subarray(0, 20))
+          .filter((i) => i >= 0)
+          .sort((a, b) => a - b),
+      ).toEqual([1, 3, 4, 6, 7, 8, 9, 10, 12])
       expect(got.items[19]).toBe(-1)
       expect(got.scores[19]).toBe(-Infinity)
       expect(Array.from(got.items.subarray(20)).filter((i) => i >= 0)).toHaveLength(11)
@@ -121,7 +125,8 @@ describe('score-block kernel', () => {
       packItems(f.itemFactors, f.itemBias, L, buf)
       const f32 = new Float32Array(buf)
       const U = L.scratchAt >> 2
-      for (let r = 0; r < 12; r++) for (let x = 0; x < dim; x++) f32[U + (r >> 2) * dim * QUAD + x * QUAD + (r & 3)] = f.userFactors[r * dim + x]
+      for (let r = 0; r < 12; r++)
+        for (let x = 0; x < dim; x++) f32[U + (r >> 2) * dim * QUAD + x * QUAD + (r & 3)] = f.userFactors[r * dim + x]
     }
     const U = L.scratchAt
     const UB = U + 1024

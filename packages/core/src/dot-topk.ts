@@ -7,7 +7,15 @@
  * path (browser-safe); `@decoy/core/node` runs the same {@link BlockRanker} in worker threads.
  */
 import type { DotFactors, TopK } from './contracts.js'
-import { PANEL, QUAD, RECORD_BYTES, instantiateScoreBlock, scoreBlockJs, scoreBlockWasmSupported, type ScoreBlockFn } from './kernels/score-block.js'
+import {
+  PANEL,
+  QUAD,
+  RECORD_BYTES,
+  instantiateScoreBlock,
+  scoreBlockJs,
+  scoreBlockWasmSupported,
+  type ScoreBlockFn,
+} from './kernels/score-block.js'
 
 /** Rows of items to leave out per query id (a CSR; an `Interactions` fits). Rows past `numUsers` exclude nothing. */
 export interface ExclusionRows {
@@ -123,19 +131,24 @@ export function rankLayout(numItems: number, dim: number, k: number, slots: numb
  * at float `(p·dim + x)·8 + l`; padding items get zero factors and bias -Infinity.
  * @remarks O(numItems·dim); allocates nothing.
  */
-export function packItems(itemFactors: Float32Array, itemBias: Float32Array | null | undefined, L: RankLayout, buffer: ArrayBufferLike): void {
+export function packItems(
+  itemFactors: Float32Array,
+  itemBias: Float32Array | null | undefined,
+  L: RankLayout,
+  buffer: ArrayBufferLike,
+): void {
   const dim = L.dim
   const n = L.numItems
   const q = new Float32Array(buffer, L.itemsAt, L.panels * PANEL * dim)
   const b = new Float32Array(buffer, L.biasAt, L.panels * PANEL)
   for (let i = 0; i < n; i++) {
-    const base = ((i >> 3) * dim) * PANEL + (i & 7)
+    const base = (i >> 3) * dim * PANEL + (i & 7)
     const src = i * dim
     for (let x = 0; x < dim; x++) q[base + x * PANEL] = itemFactors[src + x]
     b[i] = itemBias ? itemBias[i] : 0
   }
   for (let i = n; i < L.panels * PANEL; i++) {
-    const base = ((i >> 3) * dim) * PANEL + (i & 7)
+    const base = (i >> 3) * dim * PANEL + (i & 7)
     for (let x = 0; x < dim; x++) q[base + x * PANEL] = 0
     b[i] = -Infinity
   }
@@ -362,10 +375,14 @@ export function useWasmKernel(kernel: 'auto' | 'wasm' | 'js' | undefined): boole
 /** Checks a factor set's shapes; throws naming the mismatch. */
 export function checkDotFactors(f: DotFactors): void {
   if (!Number.isInteger(f.dim) || f.dim < 1) throw new Error(`dotTopK: dim must be an integer >= 1, got ${f.dim}`)
-  if (f.userFactors.length < f.numUsers * f.dim) throw new Error(`dotTopK: userFactors hold ${f.userFactors.length} floats, need ${f.numUsers} × ${f.dim}`)
-  if (f.itemFactors.length < f.numItems * f.dim) throw new Error(`dotTopK: itemFactors hold ${f.itemFactors.length} floats, need ${f.numItems} × ${f.dim}`)
-  if (f.itemBias && f.itemBias.length < f.numItems) throw new Error(`dotTopK: itemBias holds ${f.itemBias.length} values, need ${f.numItems}`)
-  if (f.userBias && f.userBias.length < f.numUsers) throw new Error(`dotTopK: userBias holds ${f.userBias.length} values, need ${f.numUsers}`)
+  if (f.userFactors.length < f.numUsers * f.dim)
+    throw new Error(`dotTopK: userFactors hold ${f.userFactors.length} floats, need ${f.numUsers} × ${f.dim}`)
+  if (f.itemFactors.length < f.numItems * f.dim)
+    throw new Error(`dotTopK: itemFactors hold ${f.itemFactors.length} floats, need ${f.numItems} × ${f.dim}`)
+  if (f.itemBias && f.itemBias.length < f.numItems)
+    throw new Error(`dotTopK: itemBias holds ${f.itemBias.length} values, need ${f.numItems}`)
+  if (f.userBias && f.userBias.length < f.numUsers)
+    throw new Error(`dotTopK: userBias holds ${f.userBias.length} values, need ${f.numUsers}`)
 }
 
 /** Checks that every query is a row of the factors. */

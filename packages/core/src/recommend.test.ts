@@ -3,10 +3,7 @@ import { buildInteractions, recommendTopK } from '@decoy/core'
 
 describe('recommendTopK', () => {
   // 2 users, 5 items; user 0 saw items 1 and 4, user 1 saw nothing.
-  const train = buildInteractions(
-    { users: new Int32Array([0, 0]), items: new Int32Array([4, 1]) },
-    { numUsers: 2, numItems: 5 },
-  )
+  const train = buildInteractions({ users: new Int32Array([0, 0]), items: new Int32Array([4, 1]) }, { numUsers: 2, numItems: 5 })
   // Scores depend on the user so a wrong row would show.
   const model = {
     numItems: 5,

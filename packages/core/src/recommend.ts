@@ -27,13 +27,7 @@ export type FullScorer = Pick<Recommender, 'numItems' | 'scoreAll'>
  * @remarks O(|users| · (cost of scoreAll + numItems + |train row|) ); allocates the output plus one
  * `Float32Array[numItems]` of scores and a k-sized heap, once per call.
  */
-export function recommendTopK(
-  model: FullScorer,
-  train: Interactions,
-  users: Int32Array,
-  k: number,
-  excludeSeen: boolean,
-): TopK {
+export function recommendTopK(model: FullScorer, train: Interactions, users: Int32Array, k: number, excludeSeen: boolean): TopK {
   if (!Number.isInteger(k) || k < 1) throw new Error(`recommendTopK: k must be an integer >= 1, got ${k}`)
   const numItems = model.numItems
   const rows = users.length

@@ -24,7 +24,10 @@ export interface Rng {
 
 class XoshiroRng implements Rng {
   readonly state = new Uint32Array(4)
-  constructor(readonly seed: string, init = true) {
+  constructor(
+    readonly seed: string,
+    init = true,
+  ) {
     if (init) {
       // seedrandom's ARC4 stream turns an arbitrary string into well-mixed seed words; string
       // seeds are exact (numeric ones would get a NUL terminator), hence the String() in createRng.

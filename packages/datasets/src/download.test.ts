@@ -52,7 +52,10 @@ function streamOf(bytes: Uint8Array, chunk: number, failAfter = Infinity): Reada
   })
 }
 
-function fakeFetch(bytes: Uint8Array, opts: { status?: number; failAfter?: number; length?: number } = {}): FetchLike & { calls: string[] } {
+function fakeFetch(
+  bytes: Uint8Array,
+  opts: { status?: number; failAfter?: number; length?: number } = {},
+): FetchLike & { calls: string[] } {
   const calls: string[] = []
   const f = (async (url: string): Promise<FetchResponseLike> => {
     calls.push(url)
@@ -140,7 +143,14 @@ describe('loadDataset download', () => {
       /sha256 of ratings\.csv is/,
     )
     expect(leftovers(cache)).toEqual([])
-    const good = { ...manifest, fileSha256: { 'ratings.csv': createHash('sha256').update(readFileSync(join(src, 'ratings.csv'))).digest('hex') } }
+    const good = {
+      ...manifest,
+      fileSha256: {
+        'ratings.csv': createHash('sha256')
+          .update(readFileSync(join(src, 'ratings.csv')))
+          .digest('hex'),
+      },
+    }
     const r = await resolveDataset('ml-latest-small', { cacheDir: cache, fetch: fakeFetch(zip), manifest: good, env: noEnv })
     expect(r.origin).toBe('download')
   })
@@ -160,7 +170,12 @@ describe('loadDataset download', () => {
     const cache = join(root, 'cache-trunc')
     const half = zip.slice(0, Math.floor(zip.length / 2))
     await expect(
-      loadDataset('ml-latest-small', { cacheDir: cache, fetch: fakeFetch(half, { length: zip.length }), manifest: { ...manifest, sha256: null }, env: noEnv }),
+      loadDataset('ml-latest-small', {
+        cacheDir: cache,
+        fetch: fakeFetch(half, { length: zip.length }),
+        manifest: { ...manifest, sha256: null },
+        env: noEnv,
+      }),
     ).rejects.toThrow(/truncated/)
     expect(leftovers(cache)).toEqual([])
     const garbage = new TextEncoder().encode('<html>captive portal</html>')
@@ -208,10 +223,16 @@ describe('resolveDataset order', () => {
     await resolveDataset('ml-latest-small', { cacheDir: cache, fetch, manifest, env: noEnv })
     // src holds the files directly; root holds neither ml-latest-small/ nor the files.
     expect((await resolveDataset('ml-latest-small', { dir: src, cacheDir: cache, fetch, env: noEnv })).origin).toBe('dir')
-    expect((await resolveDataset('ml-latest-small', { dir: cache, cacheDir: cache, fetch, env: noEnv })).dir).toBe(join(cache, 'ml-latest-small'))
+    expect((await resolveDataset('ml-latest-small', { dir: cache, cacheDir: cache, fetch, env: noEnv })).dir).toBe(
+      join(cache, 'ml-latest-small'),
+    )
     expect((await resolveDataset('ml-latest-small', { cacheDir: cache, fetch, env: { DECOY_DATA_DIR: cache } })).origin).toBe('env')
-    expect((await resolveDataset('ml-latest-small', { cacheDir: cache, fetch, env: { DECOY_DATA_DIR: join(root, 'nowhere') } })).origin).toBe('cache')
-    await expect(resolveDataset('ml-latest-small', { dir: join(root, 'nowhere'), fetch, env: noEnv })).rejects.toThrow(/No ml-latest-small files in/)
+    expect(
+      (await resolveDataset('ml-latest-small', { cacheDir: cache, fetch, env: { DECOY_DATA_DIR: join(root, 'nowhere') } })).origin,
+    ).toBe('cache')
+    await expect(resolveDataset('ml-latest-small', { dir: join(root, 'nowhere'), fetch, env: noEnv })).rejects.toThrow(
+      /No ml-latest-small files in/,
+    )
     expect(fetch.calls.length).toBe(1)
   })
   it('rejects unknown names', async () => {

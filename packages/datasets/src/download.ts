@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { OutputError, outputError } from '@decoy/core/node'
 import type { ManifestEntry } from './manifest.js'
@@ -112,7 +124,8 @@ export async function downloadDataset(entry: ManifestEntry, cacheRoot: string, o
     } catch (e) {
       throw new Error(unavailableMessage(entry, `the download failed (${describe(e)}); are you offline?`))
     }
-    if (!res.ok) throw new Error(unavailableMessage(entry, `the server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}`))
+    if (!res.ok)
+      throw new Error(unavailableMessage(entry, `the server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}`))
     const lengthHeader = res.headers?.get('content-length')
     const total = lengthHeader ? Number(lengthHeader) : NaN
     let fd: number
@@ -197,7 +210,8 @@ export function verifyExtracted(entry: ManifestEntry, dataDir: string): void {
       const p = join(dataDir, file)
       if (!existsSync(p)) throw new Error(unavailableMessage(entry, `the zip has no ${file}`))
       const got = createHash('sha256').update(readFileSync(p)).digest('hex')
-      if (got !== want.toLowerCase()) throw new Error(unavailableMessage(entry, `checksum mismatch: sha256 of ${file} is ${got}, expected ${want}`))
+      if (got !== want.toLowerCase())
+        throw new Error(unavailableMessage(entry, `checksum mismatch: sha256 of ${file} is ${got}, expected ${want}`))
     }
   }
   const x = readMovieLens(dataDir, entry.layout, { interactionsOnly: true }).interactions

@@ -68,7 +68,11 @@ describe('loadInteractions', () => {
     writeFileSync(a, bytes)
     const misnamed = join(root, 'log.bin')
     writeFileSync(misnamed, writeArrowIpc(interactionsToArrow(d.interactions), 'stream'))
-    for (const [p, fmt] of [[a, undefined], [misnamed, undefined], [misnamed, 'arrow']] as const) {
+    for (const [p, fmt] of [
+      [a, undefined],
+      [misnamed, undefined],
+      [misnamed, 'arrow'],
+    ] as const) {
       const r = await loadInteractions(p, { format: fmt })
       expect(r.interactions.indptr[r.interactions.numUsers]).toBe(240)
       expect(r.interactions.numUsers).toBe(40)

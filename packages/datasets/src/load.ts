@@ -133,11 +133,21 @@ async function loadDatasetFrom(name: string, opts: LoadDatasetOptions): Promise<
 }
 
 /** Formats accepted by {@link loadInteractions}'s `format` option (`--format` in the CLI). */
-export const INPUT_FORMATS = ['ml-100k', 'ml-1m', 'ml-10m', 'ml-20m', 'ml-25m', 'ml-latest-small', 'csv', 'tsv', 'arrow', 'parquet'] as const
+export const INPUT_FORMATS = [
+  'ml-100k',
+  'ml-1m',
+  'ml-10m',
+  'ml-20m',
+  'ml-25m',
+  'ml-latest-small',
+  'csv',
+  'tsv',
+  'arrow',
+  'parquet',
+] as const
 
 /** One of {@link INPUT_FORMATS}. */
 export type InputFormat = (typeof INPUT_FORMATS)[number]
-
 
 /** Options of {@link loadInteractions}. */
 export interface LoadInteractionsOptions extends LoadDatasetOptions {
@@ -198,7 +208,10 @@ export function parseSyntheticSpec(spec: string): Partial<SyntheticOptions> {
     const key = eq < 0 ? part.trim() : part.slice(0, eq).trim()
     const raw = eq < 0 ? '' : part.slice(eq + 1).trim()
     const kind = SYNTHETIC_KEYS[key]
-    if (!kind) throw new Error(`synthetic spec ${JSON.stringify(spec)}: unknown option ${JSON.stringify(key)}; known: ${Object.keys(SYNTHETIC_KEYS).join(', ')}`)
+    if (!kind)
+      throw new Error(
+        `synthetic spec ${JSON.stringify(spec)}: unknown option ${JSON.stringify(key)}; known: ${Object.keys(SYNTHETIC_KEYS).join(', ')}`,
+      )
     if (kind === 'seed') {
       if (raw.length === 0) throw new Error(`synthetic spec ${JSON.stringify(spec)}: seed needs a value`)
       out.seed = raw
@@ -270,10 +283,17 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
       if (!layout) {
         // A folder of Parquet files (Spark, DuckDB, pandas output; hive key=value partitions).
         if (format === 'parquet' || hasParquet(spec)) {
-          const x = await readInteractions(spec, { ...opts.parse, source: spec, format: 'parquet', minRating: opts.minRating ?? opts.parse?.minRating })
+          const x = await readInteractions(spec, {
+            ...opts.parse,
+            source: spec,
+            format: 'parquet',
+            minRating: opts.minRating ?? opts.parse?.minRating,
+          })
           return { interactions: x, meta: { name: spec, source: spec } }
         }
-        throw new Error(`${spec}: no MovieLens files found (expected u.data, ratings.dat or ratings.csv) and no Parquet files; pass a file, or --format`)
+        throw new Error(
+          `${spec}: no MovieLens files found (expected u.data, ratings.dat or ratings.csv) and no Parquet files; pass a file, or --format`,
+        )
       }
       // The CSV layout is shared by three releases: a folder named after one of them keeps its name.
       const base = basename(resolve(spec))
@@ -282,13 +302,16 @@ export async function loadInteractions(spec: string, opts: LoadInteractionsOptio
       return { interactions: d.interactions, meta: { name, source: spec, items: d.items, users: d.users, tags: d.tags } }
     }
     if (isLayout) {
-      throw new Error(`${spec} is a file; format ${format} needs the dataset's directory (or use --format csv|tsv|arrow|parquet for a single file)`)
+      throw new Error(
+        `${spec} is a file; format ${format} needs the dataset's directory (or use --format csv|tsv|arrow|parquet for a single file)`,
+      )
     }
     // One reader for every file: text, gzip, Arrow IPC or Parquet, told apart by their first bytes.
     const parse: ParseOptions = { ...opts.parse, source: spec, minRating: opts.minRating ?? opts.parse?.minRating }
     if (format === 'csv') parse.delimiter = opts.parse?.delimiter ?? ','
     if (format === 'tsv') parse.delimiter = '\t'
-    const forced = format === 'arrow' ? 'arrow' : format === 'parquet' ? 'parquet' : format === 'csv' || format === 'tsv' ? 'text' : undefined
+    const forced =
+      format === 'arrow' ? 'arrow' : format === 'parquet' ? 'parquet' : format === 'csv' || format === 'tsv' ? 'text' : undefined
     const x = await readInteractions(spec, { ...parse, format: forced })
     return { interactions: x, meta: { name: spec, source: spec } }
   }

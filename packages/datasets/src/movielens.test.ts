@@ -92,7 +92,9 @@ describe('readMovieLens ml-1m and ml-10m', () => {
   it('reads ::-separated ratings, Latin-1 movies.dat and users.dat with mapped occupations', () => {
     const d = dir('ml-1m', {
       'ratings.dat': '1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n',
-      'movies.dat': latin1('1193::One Flew Over the Cuckoo\'s Nest (1975)::Drama\n661::James and the Giant Peach (1996)::Animation|Children\'s|Musical\n9::Zoë, The (1990)::Comedy\n'),
+      'movies.dat': latin1(
+        "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::James and the Giant Peach (1996)::Animation|Children's|Musical\n9::Zoë, The (1990)::Comedy\n",
+      ),
       'users.dat': '1::F::1::10::48067\n2::M::56::16::70072\n',
     })
     expect(detectLayout(d)).toBe('ml-1m')
@@ -146,7 +148,10 @@ describe('readMovieLens CSV layout (ml-latest-small, ml-20m, ml-25m)', () => {
     expect(sum(x.weights!)).toBeCloseTo(sum(w.interactions.weights!), 3)
   })
   it('errors naming movies.csv when its header lacks movieId', () => {
-    const d = dir('csv-bad', { 'ratings.csv': 'userId,movieId,rating,timestamp\n1,2,3.0,4\n', 'movies.csv': 'id,title,genres\n2,X (1990),Drama\n' })
+    const d = dir('csv-bad', {
+      'ratings.csv': 'userId,movieId,rating,timestamp\n1,2,3.0,4\n',
+      'movies.csv': 'id,title,genres\n2,X (1990),Drama\n',
+    })
     expect(() => readMovieLens(d, 'ml-latest-small')).toThrow(/movies\.csv line 1, field "movieId"/)
   })
   it('errors when the ratings file is missing', () => {

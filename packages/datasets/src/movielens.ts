@@ -82,16 +82,50 @@ export const RATINGS_FILE: Readonly<Record<MovieLensLayout, string>> = {
 
 /** ml-100k genre columns of `u.item`, in order (used when `u.genre` is absent). */
 const GENRES_100K = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'unknown',
+  'Action',
+  'Adventure',
+  'Animation',
+  "Children's",
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ]
 
 /** ml-1m occupation codes, from its README. */
 const OCCUPATIONS_1M = [
-  'other', 'academic/educator', 'artist', 'clerical/admin', 'college/grad student', 'customer service',
-  'doctor/health care', 'executive/managerial', 'farmer', 'homemaker', 'K-12 student', 'lawyer', 'programmer',
-  'retired', 'sales/marketing', 'scientist', 'self-employed', 'technician/engineer', 'tradesman/craftsman',
-  'unemployed', 'writer',
+  'other',
+  'academic/educator',
+  'artist',
+  'clerical/admin',
+  'college/grad student',
+  'customer service',
+  'doctor/health care',
+  'executive/managerial',
+  'farmer',
+  'homemaker',
+  'K-12 student',
+  'lawyer',
+  'programmer',
+  'retired',
+  'sales/marketing',
+  'scientist',
+  'self-employed',
+  'technician/engineer',
+  'tradesman/craftsman',
+  'unemployed',
+  'writer',
 ]
 
 /**
@@ -234,7 +268,8 @@ function splitGenres(s: string): string[] {
 }
 
 function checkFields(f: string[], min: number, source: string, line: number, what: string): void {
-  if (f.length < min) throw new DataError(`expected at least ${min} fields (${what}), found ${f.length}`, { source, line, field: `column ${f.length}` })
+  if (f.length < min)
+    throw new DataError(`expected at least ${min} fields (${what}), found ${f.length}`, { source, line, field: `column ${f.length}` })
 }
 
 /** `u.item`: id|title|release date|video release date|IMDb URL|19 genre flags. */
@@ -264,7 +299,8 @@ function readItems100k(path: string, genrePath: string | null, x: Interactions):
     const g: string[] = []
     for (let j = 0; j < genreNames.length; j++) {
       const flag = f[5 + j].trim()
-      if (flag !== '0' && flag !== '1') throw new DataError(`genre flag ${JSON.stringify(flag)} is not 0 or 1`, { source: path, line, field: genreNames[j] })
+      if (flag !== '0' && flag !== '1')
+        throw new DataError(`genre flag ${JSON.stringify(flag)} is not 0 or 1`, { source: path, line, field: genreNames[j] })
       if (flag === '1' && genreNames[j] !== 'unknown') g.push(genreNames[j])
     }
     meta.genres[item] = g
@@ -288,7 +324,10 @@ function readMoviesDelimited(path: string, x: Interactions): ItemMeta {
     const item = x.itemIds.get(parseId(f[0], path, l.line[k], 'MovieID'))
     if (item < 0) continue
     // A title never contains "::", so the genres are the last field.
-    const title = f.slice(1, f.length - 1).join('::').trim()
+    const title = f
+      .slice(1, f.length - 1)
+      .join('::')
+      .trim()
     meta.titles[item] = title
     meta.genres[item] = splitGenres(f[f.length - 1])
     meta.year[item] = yearOf(title)
@@ -306,13 +345,22 @@ function readMoviesCsv(path: string, x: Interactions): ItemMeta {
   const cTitle = h.indexOf('title')
   const cGenres = h.indexOf('genres')
   if (cId < 0 || cTitle < 0) {
-    throw new DataError(`header must name movieId and title, found ${JSON.stringify(recs[0].join(','))}`, { source: path, line: 1, field: cId < 0 ? 'movieId' : 'title' })
+    throw new DataError(`header must name movieId and title, found ${JSON.stringify(recs[0].join(','))}`, {
+      source: path,
+      line: 1,
+      field: cId < 0 ? 'movieId' : 'title',
+    })
   }
   for (let r = 1; r < recs.length; r++) {
     const f = recs[r]
     // Record r is on line r + 1 unless a quoted field spans lines; close enough for messages.
     const line = r + 1
-    if (f.length !== h.length) throw new DataError(`expected ${h.length} fields, found ${f.length}`, { source: path, line, field: `column ${Math.min(f.length, h.length)}` })
+    if (f.length !== h.length)
+      throw new DataError(`expected ${h.length} fields, found ${f.length}`, {
+        source: path,
+        line,
+        field: `column ${Math.min(f.length, h.length)}`,
+      })
     const item = x.itemIds.get(parseId(f[cId], path, line, 'movieId'))
     if (item < 0) continue
     const title = f[cTitle].trim()
@@ -381,14 +429,24 @@ function readTagsCsv(path: string): TagRecords {
   const h = recs[0].map((s) => s.trim())
   const cols = ['userId', 'movieId', 'tag', 'timestamp'].map((c) => h.indexOf(c))
   for (let c = 0; c < 4; c++) {
-    if (cols[c] < 0) throw new DataError(`missing column; header is ${JSON.stringify(recs[0].join(','))}`, { source: path, line: 1, field: ['userId', 'movieId', 'tag', 'timestamp'][c] })
+    if (cols[c] < 0)
+      throw new DataError(`missing column; header is ${JSON.stringify(recs[0].join(','))}`, {
+        source: path,
+        line: 1,
+        field: ['userId', 'movieId', 'tag', 'timestamp'][c],
+      })
   }
   const n = recs.length - 1
   const out: TagRecords = { userIds: new Int32Array(n), itemIds: new Int32Array(n), tags: new Array<string>(n), times: new Float64Array(n) }
   for (let r = 1; r <= n; r++) {
     const f = recs[r]
     const line = r + 1
-    if (f.length !== h.length) throw new DataError(`expected ${h.length} fields, found ${f.length}`, { source: path, line, field: `column ${Math.min(f.length, h.length)}` })
+    if (f.length !== h.length)
+      throw new DataError(`expected ${h.length} fields, found ${f.length}`, {
+        source: path,
+        line,
+        field: `column ${Math.min(f.length, h.length)}`,
+      })
     out.userIds[r - 1] = parseId(f[cols[0]], path, line, 'userId')
     out.itemIds[r - 1] = parseId(f[cols[1]], path, line, 'movieId')
     out.tags[r - 1] = f[cols[2]]

@@ -6,13 +6,53 @@ import type { SyntheticData, SyntheticOptions } from './synthetic.js'
 
 /** The 19 MovieLens genres (without "(no genres listed)"). */
 export const MOVIELENS_GENRES: readonly string[] = [
-  'Action', 'Adventure', 'Animation', 'Children', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'IMAX', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'Action',
+  'Adventure',
+  'Animation',
+  'Children',
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'IMAX',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ]
 
-const ADJECTIVES = ['Silent', 'Crimson', 'Last', 'Hidden', 'Electric', 'Lonely', 'Golden', 'Broken', 'Wild', 'Secret', 'Endless', 'Midnight']
+const ADJECTIVES = [
+  'Silent',
+  'Crimson',
+  'Last',
+  'Hidden',
+  'Electric',
+  'Lonely',
+  'Golden',
+  'Broken',
+  'Wild',
+  'Secret',
+  'Endless',
+  'Midnight',
+]
 const NOUNS = ['River', 'Garden', 'Machine', 'Empire', 'Harbor', 'Letter', 'Mountain', 'Promise', 'Voyage', 'Shadow', 'Kingdom', 'Summer']
-const TAGS = ['atmospheric', 'funny', 'slow', 'twist ending', 'great soundtrack', 'classic', 'visually appealing', 'dark, funny', 'overrated']
+const TAGS = [
+  'atmospheric',
+  'funny',
+  'slow',
+  'twist ending',
+  'great soundtrack',
+  'classic',
+  'visually appealing',
+  'dark, funny',
+  'overrated',
+]
 
 /** Options of {@link writeSyntheticMovieLens}: the generator's options plus the tag rate. */
 export interface SyntheticMovieLensOptions extends Omit<SyntheticOptions, 'ratings'> {
@@ -94,7 +134,11 @@ export function writeSyntheticMovieLens(dir: string, opts: SyntheticMovieLensOpt
   }
 
   // One set: a reader never finds ratings of one generation beside movies of another.
-  const written = writeFileSet(dir, { 'ratings.csv': ratingLines.join('\n') + '\n', 'movies.csv': movieLines.join('\n') + '\n', 'tags.csv': tagLines.join('\n') + '\n' })
+  const written = writeFileSet(dir, {
+    'ratings.csv': ratingLines.join('\n') + '\n',
+    'movies.csv': movieLines.join('\n') + '\n',
+    'tags.csv': tagLines.join('\n') + '\n',
+  })
   const files = [written['ratings.csv'], written['movies.csv'], written['tags.csv']]
   return { ...data, dir, files, titles, genres }
 }

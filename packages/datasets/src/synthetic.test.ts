@@ -28,7 +28,15 @@ describe('generateSynthetic', () => {
   })
 
   it('gives a Zipf-like popularity within clusters: the top-ranked item beats the median one', () => {
-    const d = generateSynthetic({ users: 2000, items: 400, clusters: 4, interactionsPerUser: 10, affinity: 1, popularityExponent: 1, seed: 3 })
+    const d = generateSynthetic({
+      users: 2000,
+      items: 400,
+      clusters: 4,
+      interactionsPerUser: 10,
+      affinity: 1,
+      popularityExponent: 1,
+      seed: 3,
+    })
     const counts = itemCounts(d.interactions)
     let top = 0
     let mid = 0

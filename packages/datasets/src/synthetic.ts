@@ -108,10 +108,14 @@ export function generateSynthetic(opts: SyntheticOptions): SyntheticData {
   if (!Number.isFinite(startTime)) throw new Error(`generateSynthetic: startTime must be finite, got ${startTime}`)
   const withRatings = opts.ratings === true
   // The log (ids, times, ratings) and its CSR copy, before anything is allocated.
-  checkAllocation(`synthetic data of ${numUsers} users × up to ${maxPer} interactions`, [
-    { what: 'the interactions and their CSR copy', elements: numUsers * maxPer, bytesPer: 2 * (4 + 4 + 8 + (withRatings ? 4 : 0)) },
-    { what: 'users and items', elements: numUsers + numItems, bytesPer: 16 },
-  ], 'lower users or interactionsPerUser')
+  checkAllocation(
+    `synthetic data of ${numUsers} users × up to ${maxPer} interactions`,
+    [
+      { what: 'the interactions and their CSR copy', elements: numUsers * maxPer, bytesPer: 2 * (4 + 4 + 8 + (withRatings ? 4 : 0)) },
+      { what: 'users and items', elements: numUsers + numItems, bytesPer: 16 },
+    ],
+    'lower users or interactionsPerUser',
+  )
 
   const root = createRng(opts.seed).fork('synthetic')
   const st = root.fork('clusters').state

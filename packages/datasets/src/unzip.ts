@@ -71,7 +71,9 @@ export function extractZip(zipPath: string, destDir: string): string[] {
       if (n === 0) break
     }
   } catch (e) {
-    throw e instanceof Error && e.message.startsWith(zipPath) ? e : new Error(`${zipPath}: not a valid zip archive (${(e as Error).message})`)
+    throw e instanceof Error && e.message.startsWith(zipPath)
+      ? e
+      : new Error(`${zipPath}: not a valid zip archive (${(e as Error).message})`)
   } finally {
     closeSync(fd)
     for (const f of openFds) closeSync(f)

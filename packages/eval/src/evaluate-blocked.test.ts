@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, dotScoreRow, dotTopK, IdMap, type DotFactors, type ExclusionRows, type Interactions } from '@decoy/core'
+import {
+  buildInteractions,
+  createRng,
+  dotScoreRow,
+  dotTopK,
+  IdMap,
+  type DotFactors,
+  type ExclusionRows,
+  type Interactions,
+} from '@decoy/core'
 import { prngBelow, prngNormal } from '@decoy/core/kernels'
 import { evaluate, evaluateAsync, type EvalResult, type EvaluableModel } from '@decoy/eval'
 
@@ -45,7 +54,8 @@ function plantedCase(numUsers: number, numItems: number, dim: number, clusters: 
   const te: [number[], number[]] = [[], []]
   const userFactors = new Float32Array(numUsers * dim)
   const itemFactors = new Float32Array(numItems * dim)
-  for (let i = 0; i < numItems; i++) for (let x = 0; x < dim; x++) itemFactors[i * dim + x] = (x % clusters === i % clusters ? 1 : 0) + 0.1 * prngNormal(st)
+  for (let i = 0; i < numItems; i++)
+    for (let x = 0; x < dim; x++) itemFactors[i * dim + x] = (x % clusters === i % clusters ? 1 : 0) + 0.1 * prngNormal(st)
   for (let u = 0; u < numUsers; u++) {
     const c = u % clusters
     for (let x = 0; x < dim; x++) userFactors[u * dim + x] = (x % clusters === c ? 1 : 0) + 0.1 * prngNormal(st)
@@ -97,7 +107,10 @@ describe('evaluate: blocked ranking equals the per-user evaluator', () => {
 
   it('with k beyond the catalogue', () => {
     const { f, train, test } = randomCase(40, 12, 4, 'tiny')
-    expectSameResult(evaluate(dotModel(f), train, test, { k: [5, 30] }), evaluate(dotModel(f), train, test, { k: [5, 30], ranking: 'per-user' }))
+    expectSameResult(
+      evaluate(dotModel(f), train, test, { k: [5, 30] }),
+      evaluate(dotModel(f), train, test, { k: [5, 30], ranking: 'per-user' }),
+    )
   })
 
   it('evaluateAsync delegates ranking to a runner and gets the same result', async () => {

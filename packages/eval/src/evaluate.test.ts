@@ -7,10 +7,7 @@ function csr(rows: number[][], numItems: number, userIds?: IdMap): Interactions 
   const users: number[] = []
   const items: number[] = []
   rows.forEach((r, u) => r.forEach((i) => (users.push(u), items.push(i))))
-  return buildInteractions(
-    { users: Int32Array.from(users), items: Int32Array.from(items) },
-    { numUsers: rows.length, numItems, userIds },
-  )
+  return buildInteractions({ users: Int32Array.from(users), items: Int32Array.from(items) }, { numUsers: rows.length, numItems, userIds })
 }
 
 /** A model with a fixed score table per user. */
@@ -121,7 +118,9 @@ describe('evaluate: full ranking (hand-computed)', () => {
     expect(() => evaluate(model, train, test, { k: [] })).toThrow(/options.k must be a non-empty/)
     expect(() => evaluate(model, train, test, { k: [10, 0] })).toThrow(/options.k\[1\] = 0/)
     expect(() => evaluate(model, train, test, { k: [1], users: new Int32Array([9]) })).toThrow(/options.users\[0\] = 9/)
-    expect(() => evaluate(model, train, test, { k: [1], users: new Int32Array([1, 0, 1]) })).toThrow(/options.users\[2\] = 1 is listed twice/)
+    expect(() => evaluate(model, train, test, { k: [1], users: new Int32Array([1, 0, 1]) })).toThrow(
+      /options.users\[2\] = 1 is listed twice/,
+    )
     expect(() => evaluate(model, train, csr([[], [], []], 6), { k: [1] })).toThrow(/no test user/)
   })
 })

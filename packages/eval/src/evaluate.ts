@@ -163,7 +163,8 @@ export function evaluate(a: EvaluableModel | EvaluateArgs, b?: Interactions, c?:
   if (!Number.isInteger(numItems) || numItems < 1) throw new Error(`evaluate: model.numItems must be an integer >= 1, got ${numItems}`)
   const sel = selectUsers(train, test, opts.users, opts.strict === true)
   const exclude = opts.exclude ?? []
-  if (opts.sampled !== undefined) return withUnknown(evaluateSampled(model, train, test, exclude, sel.users, ks, opts.sampled), sel, train, test)
+  if (opts.sampled !== undefined)
+    return withUnknown(evaluateSampled(model, train, test, exclude, sel.users, ks, opts.sampled), sel, train, test)
   const factors = opts.ranking === 'per-user' ? null : factorsOf(model, train)
   const top = factors ? dotTopK(factors, sel.users, ks[ks.length - 1], { exclude: [train, ...exclude] }) : null
   return withUnknown(evaluateFull(model, train, test, exclude, sel.users, ks, top), sel, train, test)
@@ -211,7 +212,12 @@ export interface EvaluateAsyncOptions extends EvaluateOptions {
  * { exclude, workers: 2 })`). Same results as {@link evaluate}.
  */
 export async function evaluateAsync(args: EvaluateArgs & EvaluateAsyncOptions): Promise<EvalResult>
-export async function evaluateAsync(model: EvaluableModel, train: Interactions, test: Interactions, opts: EvaluateAsyncOptions): Promise<EvalResult>
+export async function evaluateAsync(
+  model: EvaluableModel,
+  train: Interactions,
+  test: Interactions,
+  opts: EvaluateAsyncOptions,
+): Promise<EvalResult>
 export async function evaluateAsync(
   a: EvaluableModel | (EvaluateArgs & EvaluateAsyncOptions),
   b?: Interactions,
@@ -223,7 +229,8 @@ export async function evaluateAsync(
   const factors = runner && opts.sampled === undefined && opts.ranking !== 'per-user' ? factorsOf(model, train) : null
   if (!runner || !factors) return evaluate(model, train, test, opts)
   const ks = normaliseKs(opts.k)
-  if (!Number.isInteger(model.numItems) || model.numItems < 1) throw new Error(`evaluate: model.numItems must be an integer >= 1, got ${model.numItems}`)
+  if (!Number.isInteger(model.numItems) || model.numItems < 1)
+    throw new Error(`evaluate: model.numItems must be an integer >= 1, got ${model.numItems}`)
   const sel = selectUsers(train, test, opts.users, opts.strict === true)
   const exclude = opts.exclude ?? []
   const top = await runner(factors, sel.users, ks[ks.length - 1], [train, ...exclude])
@@ -324,7 +331,11 @@ function selectUsers(train: Interactions, test: Interactions, subset: Int32Array
     out[m++] = u
   }
   if (m === 0) {
-    throw new Error(unknownUsers > 0 ? `evaluate: none of the ${unknownUsers} test users with test items occurs in train` : 'evaluate: no test user has a test item')
+    throw new Error(
+      unknownUsers > 0
+        ? `evaluate: none of the ${unknownUsers} test users with test items occurs in train`
+        : 'evaluate: no test user has a test item',
+    )
   }
   return { users: m === n ? out : out.slice(0, m), unknownUsers, unknownUserInteractions }
 }

@@ -1,4 +1,12 @@
-export type { EvaluableModel, EvaluateArgs, EvaluateOptions, EvaluateAsyncOptions, EvalResult, SampledOptions, TopKRunner } from './evaluate.js'
+export type {
+  EvaluableModel,
+  EvaluateArgs,
+  EvaluateOptions,
+  EvaluateAsyncOptions,
+  EvalResult,
+  SampledOptions,
+  TopKRunner,
+} from './evaluate.js'
 export { evaluate, evaluateAsync, SAMPLED_WARNING } from './evaluate.js'
 export type { PairedComparison, PairedOptions } from './paired.js'
 export { pairedComparison } from './paired.js'

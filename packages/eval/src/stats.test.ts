@@ -85,5 +85,4 @@ describe('descriptive statistics and chiSquareCounts (decoy data stats, decoy sa
     expect(totalVariation([2, 0], [0, 5])).toBe(1)
     expect(totalVariation([3, 1], [1, 1])).toBeCloseTo(0.25, 15)
   })
-
 })

@@ -79,7 +79,11 @@ export function gammaQ(a: number, x: number): number {
  * expect(pValue).toBeGreaterThan(1e-3)
  * ```
  */
-export function chiSquare(observed: ArrayLike<number>, expectedProbs: ArrayLike<number>, opts: { minExpected?: number } = {}): ChiSquareResult {
+export function chiSquare(
+  observed: ArrayLike<number>,
+  expectedProbs: ArrayLike<number>,
+  opts: { minExpected?: number } = {},
+): ChiSquareResult {
   const m = observed.length
   if (expectedProbs.length !== m) throw new Error(`chiSquare: ${m} observed bins but ${expectedProbs.length} probabilities`)
   const minExpected = opts.minExpected ?? 5

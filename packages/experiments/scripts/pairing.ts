@@ -16,7 +16,9 @@ import { fileURLToPath } from 'node:url'
 
 const self = fileURLToPath(import.meta.url)
 if (!process.execArgv.join(' ').includes('decoy-source')) {
-  const child = spawnSync(process.execPath, ['--conditions=decoy-source', '--import', 'tsx', self, ...process.argv.slice(2)], { stdio: 'inherit' })
+  const child = spawnSync(process.execPath, ['--conditions=decoy-source', '--import', 'tsx', self, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  })
   process.exit(child.status ?? 1)
 }
 
@@ -27,12 +29,41 @@ const { evaluate } = await import('@decoy/eval')
 const { generateSynthetic, loadDataset } = await import('@decoy/datasets')
 
 /** The training and validation interactions of a named dataset. */
-export async function pairingData(name: string): Promise<{ train: import('@decoy/core').Interactions; valid: import('@decoy/core').Interactions }> {
+export async function pairingData(
+  name: string,
+): Promise<{ train: import('@decoy/core').Interactions; valid: import('@decoy/core').Interactions }> {
   let all: import('@decoy/core').Interactions
   if (name === 'ml') all = (await loadDataset('ml-latest-small', { dir: process.env.DECOY_DATA_DIR, interactionsOnly: true })).interactions
-  else if (name === 's100k') all = generateSynthetic({ users: 943, items: 1682, clusters: 20, interactionsPerUser: [20, 250], affinity: 0.7, popularityExponent: 1.0, seed: 100 }).interactions
-  else if (name === 's100k8') all = generateSynthetic({ users: 943, items: 1682, clusters: 8, interactionsPerUser: [20, 200], affinity: 0.7, popularityExponent: 1.0, seed: 100 }).interactions
-  else if (name === 's17k') all = generateSynthetic({ users: 1900, items: 17000, clusters: 40, interactionsPerUser: [10, 120], affinity: 0.7, popularityExponent: 1.1, seed: 17 }).interactions
+  else if (name === 's100k')
+    all = generateSynthetic({
+      users: 943,
+      items: 1682,
+      clusters: 20,
+      interactionsPerUser: [20, 250],
+      affinity: 0.7,
+      popularityExponent: 1.0,
+      seed: 100,
+    }).interactions
+  else if (name === 's100k8')
+    all = generateSynthetic({
+      users: 943,
+      items: 1682,
+      clusters: 8,
+      interactionsPerUser: [20, 200],
+      affinity: 0.7,
+      popularityExponent: 1.0,
+      seed: 100,
+    }).interactions
+  else if (name === 's17k')
+    all = generateSynthetic({
+      users: 1900,
+      items: 17000,
+      clusters: 40,
+      interactionsPerUser: [10, 120],
+      affinity: 0.7,
+      popularityExponent: 1.1,
+      seed: 17,
+    }).interactions
   else throw new Error(`unknown dataset ${name}`)
   const { train: full } = core.splitRandom(all, { testFraction: 0.2, seed: 42 })
   const { train, test: valid } = core.splitRandom(full, { testFraction: 0.1, seed: 7 })
@@ -46,7 +77,10 @@ const { train, valid } = await pairingData(name)
  * Wraps a sampler to count false negatives: chosen negatives that are the user's validation
  * positives (held out of train, so the sampler cannot exclude them), per 1,000 draws.
  */
-function countFalseNegatives(s: import('@decoy/core').NegativeSampler, held: import('@decoy/core').Interactions): { sampler: import('@decoy/core').NegativeSampler; rate: () => number } {
+function countFalseNegatives(
+  s: import('@decoy/core').NegativeSampler,
+  held: import('@decoy/core').Interactions,
+): { sampler: import('@decoy/core').NegativeSampler; rate: () => number } {
   let draws = 0
   let hits = 0
   const wrapped: import('@decoy/core').NegativeSampler = {

@@ -19,7 +19,13 @@ loadExperimentData(config, { baseDir: init.baseDir, datasets: init.datasets }).t
   (data) => {
     port.on('message', async (m: { task: number; cell: CellSpec; seed: number | string }) => {
       try {
-        const record = await runCell({ config, cell: m.cell, seed: m.seed, data, onEpoch: (epoch, planned) => post({ type: 'epoch', task: m.task, epoch, planned }) })
+        const record = await runCell({
+          config,
+          cell: m.cell,
+          seed: m.seed,
+          data,
+          onEpoch: (epoch, planned) => post({ type: 'epoch', task: m.task, epoch, planned }),
+        })
         post({ type: 'done', task: m.task, record })
       } catch (e) {
         post({ type: 'error', task: m.task, message: (e as Error).message, stack: (e as Error).stack, name: (e as Error).name })

@@ -157,7 +157,12 @@ function roundAll(r: Record<string, number>): Record<string, number> {
  * Popularity deciles of the top-`k` lists of every evaluated user.
  * @remarks O(users · numItems) through `recommend`; allocates the top-k lists.
  */
-function recommendedPopularity(model: { recommend(users: Int32Array, k: number): { items: Int32Array } }, users: Int32Array, k: number, popularity: Int32Array): number[] {
+function recommendedPopularity(
+  model: { recommend(users: Int32Array, k: number): { items: Int32Array } },
+  users: Int32Array,
+  k: number,
+  popularity: Int32Array,
+): number[] {
   const n = popularity.length
   const order = new Int32Array(n)
   for (let i = 0; i < n; i++) order[i] = i
@@ -295,4 +300,3 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
     timing: { trainSeconds, updatesPerSecond, evalSeconds },
   }
 }
-

@@ -36,10 +36,21 @@ export const experimentCommand = {
   usage: '<config.json> [--out <dir>] [--parallel n] [--no-resume] [--data-dir <dir>] [--json]',
   options: [
     { name: 'out', type: 'string', value: '<dir>', description: 'output folder', defaultText: 'runs/<config name>' },
-    { name: 'parallel', type: 'string', value: '<n>', description: 'cells run at once in worker threads', defaultText: "the config's parallel, else 1" },
+    {
+      name: 'parallel',
+      type: 'string',
+      value: '<n>',
+      description: 'cells run at once in worker threads',
+      defaultText: "the config's parallel, else 1",
+    },
     { name: 'no-resume', type: 'boolean', description: 'run every cell again, even those already recorded in <out>/cells' },
     { name: 'no-plots', type: 'boolean', description: 'skip the SVG plots' },
-    { name: 'data-dir', type: 'string', value: '<dir>', description: 'folder holding <dataset>/ (default: $DECOY_DATA_DIR, then the cache)' },
+    {
+      name: 'data-dir',
+      type: 'string',
+      value: '<dir>',
+      description: 'folder holding <dataset>/ (default: $DECOY_DATA_DIR, then the cache)',
+    },
     { name: 'json', type: 'boolean', description: 'print {"out", "files", "ran", "skipped"} on stdout' },
   ] as const,
   notes:
@@ -50,7 +61,10 @@ export const experimentCommand = {
     'Writes <out>/cells/*.json (one per finished cell and seed; a rerun skips them), results.json (no timings),\n' +
     'results.csv, results.md and plots/*.svg. Unknown fields are rejected with their JSON path before anything runs.',
   async run(args: ExperimentArgs, ctx: ExperimentContext): Promise<void> {
-    if (args.positionals.length !== 1) throw new ExperimentUsageError('experiment: give exactly one config file, e.g. decoy experiment examples/sampler-shootout/configs/shootout.json')
+    if (args.positionals.length !== 1)
+      throw new ExperimentUsageError(
+        'experiment: give exactly one config file, e.g. decoy experiment examples/sampler-shootout/configs/shootout.json',
+      )
     const path = args.positionals[0]
     const out = args.str('out') ?? join('runs', basename(path).replace(/\.json$/i, ''))
     const parallel = args.int('parallel', undefined, 1, 64)
@@ -84,6 +98,11 @@ export const experimentCommand = {
       ctx.json({ out: resolve(out), files: r.files, ran: r.ran, skipped: r.skipped })
       return
     }
-    ctx.io.stdout(`ran ${r.ran.length} cell runs, skipped ${r.skipped.length} already recorded\nresults: ${r.files.markdown}\n         ${r.files.csv}\n         ${r.files.json}\n` + Object.values(r.files.plots).map((p) => `plot:    ${p}\n`).join(''))
+    ctx.io.stdout(
+      `ran ${r.ran.length} cell runs, skipped ${r.skipped.length} already recorded\nresults: ${r.files.markdown}\n         ${r.files.csv}\n         ${r.files.json}\n` +
+        Object.values(r.files.plots)
+          .map((p) => `plot:    ${p}\n`)
+          .join(''),
+    )
   },
 }

@@ -101,7 +101,26 @@ export class ConfigError extends Error {
 /** Largest ranking cut-off a config may ask for (the CLI's `--k` has the same bound). */
 const MAX_CUTOFF = 100_000
 
-const TOP_KEYS = ['name', 'dataset', 'train', 'test', 'minRating', 'split', 'models', 'samplers', 'losses', 'seeds', 'budget', 'k', 'metric', 'baseline', 'evalEvery', 'parallel', '$schema', 'description']
+const TOP_KEYS = [
+  'name',
+  'dataset',
+  'train',
+  'test',
+  'minRating',
+  'split',
+  'models',
+  'samplers',
+  'losses',
+  'seeds',
+  'budget',
+  'k',
+  'metric',
+  'baseline',
+  'evalEvery',
+  'parallel',
+  '$schema',
+  'description',
+]
 
 const SPLIT_KEYS: Record<string, string[]> = {
   random: ['strategy', 'testFraction', 'seed', 'minInteractions'],
@@ -126,7 +145,8 @@ function validateModelSpec(m: Record<string, unknown>, p: string, fail: (path: s
   for (const key of Object.keys(m)) {
     if (key === 'kind' || key === 'name' || key === 'sampler') continue
     const canonical = Object.hasOwn(schema, key) ? key : Object.keys(schema).find((k) => schema[k].aliases?.includes(key))
-    if (canonical === undefined || schema[canonical].type === 'object') fail(`${p}.${key}`, `unknown field (known for ${family.kind}: ${known})`)
+    if (canonical === undefined || schema[canonical].type === 'object')
+      fail(`${p}.${key}`, `unknown field (known for ${family.kind}: ${known})`)
     if (canonical !== key && m[canonical] !== undefined) fail(`${p}.${key}`, `give ${canonical} or ${key}, not both`)
     try {
       checkOption('', key, schema[canonical!], m[key])
@@ -175,22 +195,29 @@ function isObject(v: unknown): v is Record<string, unknown> {
  *   models: [{ kind: 'mf', factors: 32 }], samplers: [{ kind: 'uniform' }], seeds: [1], budget: { epochs: 3 } })
  * ```
  */
-export function validateConfig(json: unknown, source?: string): Required<Pick<ExperimentConfig, 'k' | 'metric' | 'evalEvery' | 'parallel'>> & ExperimentConfig {
+export function validateConfig(
+  json: unknown,
+  source?: string,
+): Required<Pick<ExperimentConfig, 'k' | 'metric' | 'evalEvery' | 'parallel'>> & ExperimentConfig {
   const fail = (path: string, message: string): never => {
     throw new ConfigError(path, message, source)
   }
   if (!isObject(json)) fail('', `an experiment config must be a JSON object, got ${typeName(json)}`)
   const c = json as Record<string, unknown>
-  for (const key of Object.keys(c)) if (!TOP_KEYS.includes(key)) fail(key, `unknown field (known: ${TOP_KEYS.filter((k) => k[0] !== '$').join(', ')})`)
+  for (const key of Object.keys(c))
+    if (!TOP_KEYS.includes(key)) fail(key, `unknown field (known: ${TOP_KEYS.filter((k) => k[0] !== '$').join(', ')})`)
 
-  const str = (path: string, v: unknown): string => (typeof v === 'string' && v.length > 0 ? v : fail(path, `must be a non-empty string, got ${JSON.stringify(v)}`))
+  const str = (path: string, v: unknown): string =>
+    typeof v === 'string' && v.length > 0 ? v : fail(path, `must be a non-empty string, got ${JSON.stringify(v)}`)
   const num = (path: string, v: unknown, min = -Infinity, max = Infinity, open = false): number => {
     if (typeof v !== 'number' || !Number.isFinite(v)) return fail(path, `must be a finite number, got ${JSON.stringify(v)}`)
-    if (v < min || v > max || (open && (v === min || v === max))) return fail(path, `must be in ${open ? '(' : '['}${min}, ${max}${open ? ')' : ']'}, got ${v}`)
+    if (v < min || v > max || (open && (v === min || v === max)))
+      return fail(path, `must be in ${open ? '(' : '['}${min}, ${max}${open ? ')' : ']'}, got ${v}`)
     return v
   }
   const int = (path: string, v: unknown, min = 1): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) return fail(path, `must be an integer >= ${min}, got ${JSON.stringify(v)}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      return fail(path, `must be an integer >= ${min}, got ${JSON.stringify(v)}`)
     return v
   }
   const arr = (path: string, v: unknown, nonEmpty = true): unknown[] => {
@@ -209,7 +236,8 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
     str('test', c.test)
     if (c.split !== undefined) fail('split', 'does not apply to ready-made train/test files')
   } else {
-    if (c.dataset === undefined) fail('dataset', 'missing: name a dataset (e.g. "ml-latest-small" or "synthetic:seed=1") or give train and test files')
+    if (c.dataset === undefined)
+      fail('dataset', 'missing: name a dataset (e.g. "ml-latest-small" or "synthetic:seed=1") or give train and test files')
     str('dataset', c.dataset)
     if (c.split === undefined) fail('split', 'missing, e.g. {"strategy": "random", "testFraction": 0.2, "seed": 42}')
   }
@@ -219,12 +247,16 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
     if (!isObject(s)) fail('split', `must be an object, got ${typeName(s)}`)
     const sp = s as Record<string, unknown>
     const strategy = sp.strategy
-    if (typeof strategy !== 'string' || !SPLIT_KEYS[strategy]) fail('split.strategy', `must be one of ${Object.keys(SPLIT_KEYS).join(', ')}, got ${JSON.stringify(strategy)}`)
-    for (const key of Object.keys(sp)) if (!SPLIT_KEYS[strategy as string].includes(key)) fail(`split.${key}`, `unknown field for strategy ${strategy} (known: ${SPLIT_KEYS[strategy as string].join(', ')})`)
+    if (typeof strategy !== 'string' || !SPLIT_KEYS[strategy])
+      fail('split.strategy', `must be one of ${Object.keys(SPLIT_KEYS).join(', ')}, got ${JSON.stringify(strategy)}`)
+    for (const key of Object.keys(sp))
+      if (!SPLIT_KEYS[strategy as string].includes(key))
+        fail(`split.${key}`, `unknown field for strategy ${strategy} (known: ${SPLIT_KEYS[strategy as string].join(', ')})`)
     if (strategy === 'random') {
       if (sp.testFraction === undefined) fail('split.testFraction', 'missing')
       num('split.testFraction', sp.testFraction, 0, 1, true)
-      if (typeof sp.seed !== 'number' && typeof sp.seed !== 'string') fail('split.seed', `missing or not a number/string: the split needs a seed, got ${JSON.stringify(sp.seed)}`)
+      if (typeof sp.seed !== 'number' && typeof sp.seed !== 'string')
+        fail('split.seed', `missing or not a number/string: the split needs a seed, got ${JSON.stringify(sp.seed)}`)
     }
     if (strategy === 'leave-last' && sp.k !== undefined) int('split.k', sp.k)
     if (strategy === 'temporal') {
@@ -242,7 +274,8 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
     const p = `models[${i}]`
     if (!isObject(m)) return fail(p, `must be an object with a "kind", got ${typeName(m)}`)
     const kind = m.kind
-    if (typeof kind !== 'string' || !modelKinds.includes(kind)) return fail(`${p}.kind`, `unknown model kind ${JSON.stringify(kind)} (known: ${experimentModelKinds.join(', ')})`)
+    if (typeof kind !== 'string' || !modelKinds.includes(kind))
+      return fail(`${p}.kind`, `unknown model kind ${JSON.stringify(kind)} (known: ${experimentModelKinds.join(', ')})`)
     if (m.name !== undefined) str(`${p}.name`, m.name)
     validateModelSpec(m, p, fail)
     if (m.sampler !== undefined) {
@@ -291,18 +324,24 @@ export function validateConfig(json: unknown, source?: string): Required<Pick<Ex
   let losses: LossName[] | undefined
   if (c.losses !== undefined) {
     losses = arr('losses', c.losses).map((l, i) => {
-      if (typeof l !== 'string' || !(lossNames as readonly string[]).includes(l)) return fail(`losses[${i}]`, `unknown loss ${JSON.stringify(l)} (known: ${lossNames.join(', ')})`)
+      if (typeof l !== 'string' || !(lossNames as readonly string[]).includes(l))
+        return fail(`losses[${i}]`, `unknown loss ${JSON.stringify(l)} (known: ${lossNames.join(', ')})`)
       return l as LossName
     })
     if (new Set(losses).size !== losses.length) fail('losses', 'lists a loss twice')
   }
 
-  const seeds = arr('seeds', c.seeds).map((s, i) => (typeof s === 'number' && Number.isFinite(s)) || (typeof s === 'string' && s.length > 0) ? s : fail(`seeds[${i}]`, `must be a number or a non-empty string, got ${JSON.stringify(s)}`))
+  const seeds = arr('seeds', c.seeds).map((s, i) =>
+    (typeof s === 'number' && Number.isFinite(s)) || (typeof s === 'string' && s.length > 0)
+      ? s
+      : fail(`seeds[${i}]`, `must be a number or a non-empty string, got ${JSON.stringify(s)}`),
+  )
   if (new Set(seeds.map(String)).size !== seeds.length) fail('seeds', 'lists a seed twice')
 
   if (!isObject(c.budget)) fail('budget', `missing or not an object: give {"epochs": n} or {"scoreEvaluations": n}`)
   const b = c.budget as Record<string, unknown>
-  for (const key of Object.keys(b)) if (key !== 'epochs' && key !== 'scoreEvaluations') fail(`budget.${key}`, 'unknown field (known: epochs, scoreEvaluations)')
+  for (const key of Object.keys(b))
+    if (key !== 'epochs' && key !== 'scoreEvaluations') fail(`budget.${key}`, 'unknown field (known: epochs, scoreEvaluations)')
   if (b.epochs === undefined && b.scoreEvaluations === undefined) fail('budget', 'give epochs or scoreEvaluations')
   if (b.epochs !== undefined) int('budget.epochs', b.epochs)
   if (b.scoreEvaluations !== undefined) num('budget.scoreEvaluations', b.scoreEvaluations, 1)

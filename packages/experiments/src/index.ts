@@ -22,7 +22,17 @@ export {
 } from './config.js'
 export { loadExperimentData, type ExperimentData, type LoadDataOptions } from './data.js'
 export { runCell, cellFileName, type CellRecord, type CurvePoint, type EpochRecord, type CellTiming, type RunCellInput } from './cell.js'
-export { writeReports, summarize, pairedAgainst, meanStd, type ReportFiles, type PairedRow, type CellSummary, type MeanStd, type ReportOptions } from './report.js'
+export {
+  writeReports,
+  summarize,
+  pairedAgainst,
+  meanStd,
+  type ReportFiles,
+  type PairedRow,
+  type CellSummary,
+  type MeanStd,
+  type ReportOptions,
+} from './report.js'
 export { renderSvg, learningCurveSpec, finalMetricSpec, diagnosticsSpec, popularitySpec } from './plots.js'
 export { experimentCommand, type ExperimentArgs, type ExperimentContext } from './command.js'
 export {

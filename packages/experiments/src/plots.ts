@@ -59,7 +59,11 @@ export interface PopularityRow {
 function faceted(rows: object[], groups: number, title: string, inner: Record<string, unknown>): TopLevelSpec {
   const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values: rows }, config: { font: 'sans-serif' } }
   if (groups <= 1) return { ...base, width: WIDTH, height: HEIGHT, ...inner } as TopLevelSpec
-  return { ...base, facet: { column: { field: 'group', type: 'nominal', title: null } }, spec: { width: WIDTH, height: HEIGHT, ...inner } } as TopLevelSpec
+  return {
+    ...base,
+    facet: { column: { field: 'group', type: 'nominal', title: null } },
+    spec: { width: WIDTH, height: HEIGHT, ...inner },
+  } as TopLevelSpec
 }
 
 /** Learning curves: the metric against epochs, one line per sampler, one panel per model/loss. */
@@ -78,8 +82,22 @@ export function learningCurveSpec(rows: CurveRow[], metric: string, groups: numb
 export function finalMetricSpec(rows: FinalRow[], metric: string, groups: number): TopLevelSpec {
   return faceted(rows, groups, `final ${metric} (mean ± std over seeds)`, {
     layer: [
-      { mark: 'bar', encoding: { x: { field: 'sampler', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30 } }, y: { field: 'mean', type: 'quantitative', title: metric }, color: { field: 'sampler', type: 'nominal', sort: null, legend: null } } },
-      { mark: { type: 'errorbar', ticks: true, color: 'black' }, encoding: { x: { field: 'sampler', type: 'nominal', sort: null }, y: { field: 'lo', type: 'quantitative', title: metric }, y2: { field: 'hi' } } },
+      {
+        mark: 'bar',
+        encoding: {
+          x: { field: 'sampler', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30 } },
+          y: { field: 'mean', type: 'quantitative', title: metric },
+          color: { field: 'sampler', type: 'nominal', sort: null, legend: null },
+        },
+      },
+      {
+        mark: { type: 'errorbar', ticks: true, color: 'black' },
+        encoding: {
+          x: { field: 'sampler', type: 'nominal', sort: null },
+          y: { field: 'lo', type: 'quantitative', title: metric },
+          y2: { field: 'hi' },
+        },
+      },
     ],
   })
 }

@@ -7,7 +7,17 @@ import { beginFileSet, type FileSetWriter } from '@decoy/core/node'
 import { pairedComparison, type EvalResult } from '@decoy/eval'
 import type { CellRecord } from './cell.js'
 import type { ExperimentConfig } from './config.js'
-import { diagnosticsSpec, finalMetricSpec, learningCurveSpec, popularitySpec, renderSvg, type CurveRow, type DiagnosticRow, type FinalRow, type PopularityRow } from './plots.js'
+import {
+  diagnosticsSpec,
+  finalMetricSpec,
+  learningCurveSpec,
+  popularitySpec,
+  renderSvg,
+  type CurveRow,
+  type DiagnosticRow,
+  type FinalRow,
+  type PopularityRow,
+} from './plots.js'
 
 /** Paths of the files an experiment writes. */
 export interface ReportFiles {
@@ -119,7 +129,18 @@ function seedAveraged(rs: CellRecord[], metric: string): EvalResult {
     for (let i = 0; i < users.length; i++) sum[i] += col[i]
   }
   for (let i = 0; i < users.length; i++) sum[i] /= rs.length
-  return { metrics: {}, perUser: { [metric]: sum }, users: Int32Array.from(users), numUsers: users.length, k: [], testItems: 0, unseenTestItems: 0, maskedTestItems: 0, sampled: false, warnings: [] }
+  return {
+    metrics: {},
+    perUser: { [metric]: sum },
+    users: Int32Array.from(users),
+    numUsers: users.length,
+    k: [],
+    testItems: 0,
+    unseenTestItems: 0,
+    maskedTestItems: 0,
+    sampled: false,
+    warnings: [],
+  }
 }
 
 /** Paired differences of every cell against `baseline` on `metric` (95% CI, per-user pairs). */
@@ -178,7 +199,12 @@ export interface ReportOptions {
  * Writes `results.json`, `results.csv`, `results.md` and the plots into `out` (atomically).
  * @returns the paths written.
  */
-export async function writeReports(out: string, c: ExperimentConfig & { k: number[]; metric: string }, records: CellRecord[], opts: ReportOptions): Promise<ReportFiles> {
+export async function writeReports(
+  out: string,
+  c: ExperimentConfig & { k: number[]; metric: string },
+  records: CellRecord[],
+  opts: ReportOptions,
+): Promise<ReportFiles> {
   const summaries = summarize(records)
   const baseline = c.baseline ?? summaries[0].cell
   const paired = summaries.length > 1 ? pairedAgainst(records, baseline, c.metric) : []
@@ -201,7 +227,16 @@ export async function writeReports(out: string, c: ExperimentConfig & { k: numbe
     recommendedPopularity: r.recommendedPopularity,
     config: r.config,
   }))
-  const json = { name: opts.title, data: opts.dataDescription, metric: c.metric, baseline, config: configForJson, rows, summary: summaries, paired }
+  const json = {
+    name: opts.title,
+    data: opts.dataDescription,
+    metric: c.metric,
+    baseline,
+    config: configForJson,
+    rows,
+    summary: summaries,
+    paired,
+  }
   // One set: a crash or a signal never leaves results.md of one run beside results.json of another.
   const set = beginFileSet(out)
   try {
@@ -228,11 +263,37 @@ async function writeReportSet(
   // results.csv: one row per cell and seed, timings included.
   const metricKeys = Object.keys(records[0].final.metrics).sort()
   const statKeys = [...new Set(records.flatMap((r) => Object.keys(r.samplerStats)))].sort()
-  const header = ['cell', 'model', 'sampler', 'loss', 'seed', 'epochs', 'score_evaluations', 'updates', ...metricKeys, ...statKeys.map((s) => `sampler_${s}`), 'train_seconds', 'updates_per_second']
+  const header = [
+    'cell',
+    'model',
+    'sampler',
+    'loss',
+    'seed',
+    'epochs',
+    'score_evaluations',
+    'updates',
+    ...metricKeys,
+    ...statKeys.map((s) => `sampler_${s}`),
+    'train_seconds',
+    'updates_per_second',
+  ]
   const lines = [header.join(',')]
   for (const r of records) {
     lines.push(
-      [r.cell, r.model, r.sampler, r.loss, r.seed, r.epochs, r.scoreEvaluations, r.updates, ...metricKeys.map((k) => r.final.metrics[k]), ...statKeys.map((s) => r.samplerStats[s]), r.timing.trainSeconds.toFixed(3), Math.round(r.timing.updatesPerSecond)]
+      [
+        r.cell,
+        r.model,
+        r.sampler,
+        r.loss,
+        r.seed,
+        r.epochs,
+        r.scoreEvaluations,
+        r.updates,
+        ...metricKeys.map((k) => r.final.metrics[k]),
+        ...statKeys.map((s) => r.samplerStats[s]),
+        r.timing.trainSeconds.toFixed(3),
+        Math.round(r.timing.updatesPerSecond),
+      ]
         .map(csvField)
         .join(','),
     )
@@ -254,9 +315,14 @@ async function writeReportSet(
         const vals = rs.map((r) => r.curve.find((p) => p.epoch === e)?.metrics[c.metric]).filter((v): v is number => v !== undefined)
         if (vals.length === rs.length) curve.push({ group: g, sampler: rs[0].sampler, epoch: e, value: meanStd(vals).mean })
       }
-      for (let d = 0; d < 10; d++) popularity.push({ group: g, sampler: rs[0].sampler, decile: d + 1, share: meanStd(rs.map((r) => r.recommendedPopularity[d])).mean })
+      for (let d = 0; d < 10; d++)
+        popularity.push({ group: g, sampler: rs[0].sampler, decile: d + 1, share: meanStd(rs.map((r) => r.recommendedPopularity[d])).mean })
       const s = summaries.find((x) => x.cell === cell)!
-      for (const [key, label] of [['rejectionRate', 'rejection rate'], ['hardness', 'hardness'], ['meanTrials', 'mean trials']] as const) {
+      for (const [key, label] of [
+        ['rejectionRate', 'rejection rate'],
+        ['hardness', 'hardness'],
+        ['meanTrials', 'mean trials'],
+      ] as const) {
         const v = s.samplerStats[key]
         if (v && Number.isFinite(v.mean)) diagnostics.push({ group: g, sampler: rs[0].sampler, measure: label, value: v.mean })
       }
@@ -280,21 +346,29 @@ async function writeReportSet(
   const metricCols = tableMetrics(c)
   const md: string[] = []
   md.push(`# ${opts.title}`, '')
-  md.push(`Data: ${opts.dataDescription}. Budget: ${JSON.stringify(c.budget)}. Seeds: ${c.seeds.join(', ')}. Full-ranking metrics on the test split, training items excluded${c.seeds.length > 1 ? '; mean ± std over seeds' : ''}.`, '')
+  md.push(
+    `Data: ${opts.dataDescription}. Budget: ${JSON.stringify(c.budget)}. Seeds: ${c.seeds.join(', ')}. Full-ranking metrics on the test split, training items excluded${c.seeds.length > 1 ? '; mean ± std over seeds' : ''}.`,
+    '',
+  )
   md.push(`| cell | epochs | score evals | ${metricCols.join(' | ')} | train s | updates/s |`)
   md.push(`|---|---|---|${metricCols.map(() => '---').join('|')}|---|---|`)
   for (const s of summaries) {
     const rs = records.filter((r) => r.cell === s.cell)
     const secs = meanStd(rs.map((r) => r.timing.trainSeconds))
     const ups = meanStd(rs.map((r) => r.timing.updatesPerSecond))
-    md.push(`| ${s.cell} | ${fmt(s.epochs.mean, s.epochs.std > 0 ? 1 : 0)} | ${sci(s.scoreEvaluations.mean)} | ${metricCols.map((k) => pm(s.metrics[k], 4, s.seeds)).join(' | ')} | ${fmt(secs.mean, 1)} | ${sci(ups.mean)} |`)
+    md.push(
+      `| ${s.cell} | ${fmt(s.epochs.mean, s.epochs.std > 0 ? 1 : 0)} | ${sci(s.scoreEvaluations.mean)} | ${metricCols.map((k) => pm(s.metrics[k], 4, s.seeds)).join(' | ')} | ${fmt(secs.mean, 1)} | ${sci(ups.mean)} |`,
+    )
   }
   md.push('')
   if (paired.length > 0) {
     md.push(`## Paired difference against \`${baseline}\` (${c.metric})`, '')
     md.push('Per-user values averaged over seeds, then paired by user: mean difference, 95% t confidence interval, two-sided p-value.', '')
     md.push('| cell | Δ mean | 95% CI | p | users |', '|---|---|---|---|---|')
-    for (const p of paired) md.push(`| ${p.cell} | ${p.meanDiff >= 0 ? '+' : ''}${fmt(p.meanDiff)} | [${fmt(p.ci[0])}, ${fmt(p.ci[1])}] | ${p.pValue < 1e-4 ? p.pValue.toExponential(1) : fmt(p.pValue)} | ${p.n} |`)
+    for (const p of paired)
+      md.push(
+        `| ${p.cell} | ${p.meanDiff >= 0 ? '+' : ''}${fmt(p.meanDiff)} | [${fmt(p.ci[0])}, ${fmt(p.ci[1])}] | ${p.pValue < 1e-4 ? p.pValue.toExponential(1) : fmt(p.pValue)} | ${p.n} |`,
+      )
     md.push('')
   }
   md.push('## Sampler diagnostics', '')
@@ -302,14 +376,19 @@ async function writeReportSet(
   for (const s of summaries) {
     const rs = records.filter((r) => r.cell === s.cell)
     const scores = meanStd(rs.map((r) => r.epochStats.reduce((a, e) => a + e.samplerScores, 0)))
-    md.push(`| ${s.cell} | ${pm(s.samplerStats.rejectionRate, 4, s.seeds)} | ${pm(s.samplerStats.meanTrials, 2, s.seeds)} | ${s.samplerStats.hardness ? pm(s.samplerStats.hardness, 3, s.seeds) : '–'} | ${fmt(s.samplerStats.masked?.mean ?? NaN, 0)} | ${sci(scores.mean)} |`)
+    md.push(
+      `| ${s.cell} | ${pm(s.samplerStats.rejectionRate, 4, s.seeds)} | ${pm(s.samplerStats.meanTrials, 2, s.seeds)} | ${s.samplerStats.hardness ? pm(s.samplerStats.hardness, 3, s.seeds) : '–'} | ${fmt(s.samplerStats.masked?.mean ?? NaN, 0)} | ${sci(scores.mean)} |`,
+    )
   }
   md.push('')
   if (!opts.noPlots) {
     md.push('## Plots', '')
     for (const name of plotNames) md.push(`![${name}](plots/${name}.svg)`, '')
   }
-  md.push('Timings (train s, updates/s) vary between runs and machines; they are in results.csv and results.md only, never in results.json.', '')
+  md.push(
+    'Timings (train s, updates/s) vary between runs and machines; they are in results.csv and results.md only, never in results.json.',
+    '',
+  )
   files.markdown = set.add('results.md', md.join('\n'))
   return files
 }

@@ -56,7 +56,15 @@ interface StoredCell {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']'
   if (v !== null && typeof v === 'object') {
-    return '{' + Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => JSON.stringify(k) + ':' + canonical((v as Record<string, unknown>)[k])).join(',') + '}'
+    return (
+      '{' +
+      Object.keys(v)
+        .sort()
+        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+        .map((k) => JSON.stringify(k) + ':' + canonical((v as Record<string, unknown>)[k]))
+        .join(',') +
+      '}'
+    )
   }
   return JSON.stringify(v)
 }
@@ -166,7 +174,11 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
     }
   }
   const todo = tasks.filter((t) => !byId.has(t.id))
-  log(`${title}: ${cells.length} cells × ${c.seeds.length} seeds = ${tasks.length} runs` + (skipped.length ? `, ${skipped.length} already recorded` : '') + (todo.length ? `, running ${todo.length}` + (threads > 1 ? ` on ${Math.min(threads, todo.length)} threads` : '') : ''))
+  log(
+    `${title}: ${cells.length} cells × ${c.seeds.length} seeds = ${tasks.length} runs` +
+      (skipped.length ? `, ${skipped.length} already recorded` : '') +
+      (todo.length ? `, running ${todo.length}` + (threads > 1 ? ` on ${Math.min(threads, todo.length)} threads` : '') : ''),
+  )
 
   const ran: string[] = []
   const record = (t: (typeof tasks)[number], r: CellRecord) => {
@@ -174,7 +186,9 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
     byId.set(t.id, r)
     ran.push(t.id)
     const m = r.final.metrics[c.metric]
-    log(`  ${t.id}: ${c.metric} ${m.toFixed(4)}  epochs ${r.epochs}  score evals ${r.scoreEvaluations.toExponential(2)}  train ${r.timing.trainSeconds.toFixed(1)}s`)
+    log(
+      `  ${t.id}: ${c.metric} ${m.toFixed(4)}  epochs ${r.epochs}  score evals ${r.scoreEvaluations.toExponential(2)}  train ${r.timing.trainSeconds.toFixed(1)}s`,
+    )
     opts.onCellDone?.(r)
   }
   let data: ExperimentData | null = null
@@ -184,10 +198,22 @@ export async function runExperiment(config: unknown, opts: RunExperimentOptions)
     if (threads > 1 && todo.length > 1) {
       const init = { config: c, baseDir, datasets: opts.datasets ?? {} }
       const byTask = new Map(todo.map((t) => [t as CellTask, t]))
-      await runPool(todo, threads, init, (t, r) => record(byTask.get(t)!, r), opts.onEpoch ? (t, e, p) => opts.onEpoch!(byTask.get(t)!.id, e, p) : undefined)
+      await runPool(
+        todo,
+        threads,
+        init,
+        (t, r) => record(byTask.get(t)!, r),
+        opts.onEpoch ? (t, e, p) => opts.onEpoch!(byTask.get(t)!.id, e, p) : undefined,
+      )
     } else {
       for (const t of todo) {
-        const r = await runCell({ config: c, cell: t.cell, seed: t.seed, data: data!, onEpoch: opts.onEpoch ? (e, p) => opts.onEpoch!(t.id, e, p) : undefined })
+        const r = await runCell({
+          config: c,
+          cell: t.cell,
+          seed: t.seed,
+          data: data!,
+          onEpoch: opts.onEpoch ? (e, p) => opts.onEpoch!(t.id, e, p) : undefined,
+        })
         record(t, r)
       }
     }
@@ -212,5 +238,7 @@ async function loadData(c: ExperimentConfig, baseDir: string, datasets: RunExper
 }
 
 function describe(c: ExperimentConfig): string {
-  return c.dataset !== undefined ? `${c.dataset}, ${c.split?.strategy} split ${JSON.stringify(c.split)}` : `train ${c.train}, test ${c.test}`
+  return c.dataset !== undefined
+    ? `${c.dataset}, ${c.split?.strategy} split ${JSON.stringify(c.split)}`
+    : `train ${c.train}, test ${c.test}`
 }

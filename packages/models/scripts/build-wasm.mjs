@@ -53,7 +53,8 @@ function preludeSections() {
 export function withPrelude(text, file = 'kernel') {
   const sections = preludeSections()
   return text.replace(/^[ \t]*;; @include (\w+)[ \t]*$/gm, (_, name) => {
-    if (!(name in sections)) throw new Error(`build-wasm: ${file} includes unknown prelude section ${name} (known: ${Object.keys(sections).join(', ')})`)
+    if (!(name in sections))
+      throw new Error(`build-wasm: ${file} includes unknown prelude section ${name} (known: ${Object.keys(sections).join(', ')})`)
     return sections[name]
   })
 }
@@ -62,7 +63,10 @@ export function withPrelude(text, file = 'kernel') {
 export async function assemble(shared, name = 'sgns') {
   const t = targetOf(name)
   const wabt = await (await import('wabt')).default()
-  const text = withPrelude(readFileSync(t.dir + t.wat, 'utf8'), t.wat).replace('(import "env" "memory" $MEMORY)', shared ? '(import "env" "memory" (memory 1 65536 shared))' : '(import "env" "memory" (memory 1))')
+  const text = withPrelude(readFileSync(t.dir + t.wat, 'utf8'), t.wat).replace(
+    '(import "env" "memory" $MEMORY)',
+    shared ? '(import "env" "memory" (memory 1 65536 shared))' : '(import "env" "memory" (memory 1))',
+  )
   const mod = wabt.parseWat(t.wat, text, { simd: true, threads: true })
   try {
     const bytes = Buffer.from(mod.toBinary({}).buffer)

@@ -75,7 +75,16 @@ export { DotWasmKernel, createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWa
 export type { DotWasmLayout, DotWasmLayoutSpec, DotWasmSettings, DotWasmConfig } from './mf/kernels-wasm.js'
 
 // FM kernels.
-export { fmRowSum, fmRowSum32, fmRowUpdate, fmStepRange, fmScorePair, fmScoreNaive, fmClassifierStepRange, allocFmScratch } from './fm/kernels.js'
+export {
+  fmRowSum,
+  fmRowSum32,
+  fmRowUpdate,
+  fmStepRange,
+  fmScorePair,
+  fmScoreNaive,
+  fmClassifierStepRange,
+  allocFmScratch,
+} from './fm/kernels.js'
 export type { FmFeatureRows, FmViews } from './fm/kernels.js'
 export { createFmStepper, createFmScorer } from './fm/stepper.js'
 export type { FmStepperSpec, FmFactorView, FmScorerOptions } from './fm/stepper.js'

@@ -66,7 +66,9 @@ describe('createModel', () => {
 
   it('aliases are for the edges only (CLI, experiment configs)', () => {
     expect(validateOptions(modelFamily('mf').options, { factors: 8 }, 'cfg', { aliases: true })).toEqual({ dim: 8 })
-    expect(() => validateOptions(modelFamily('mf').options, { factors: 8, dim: 8 }, 'cfg', { aliases: true })).toThrow(/give dim or factors, not both/)
+    expect(() => validateOptions(modelFamily('mf').options, { factors: 8, dim: 8 }, 'cfg', { aliases: true })).toThrow(
+      /give dim or factors, not both/,
+    )
   })
 
   it('a model built from its config trains as the factory-built one, bit for bit', async () => {
@@ -81,7 +83,11 @@ describe('createModel', () => {
 
 describe('one training contract', () => {
   const { train, test } = plantedSplit(11)
-  const configs: Record<string, Record<string, unknown>> = { mf: { dim: 8 }, fm: { dim: 8 }, item2vec: { dim: 8, window: 'all', sample: 0 } }
+  const configs: Record<string, Record<string, unknown>> = {
+    mf: { dim: 8 },
+    fm: { dim: 8 },
+    item2vec: { dim: 8, window: 'all', sample: 0 },
+  }
 
   for (const kind of modelKinds) {
     it(`${kind}: fit returns one FitResult; onEpoch → false stops; the seed is required in fit`, async () => {

@@ -68,7 +68,8 @@ export function checkOption(where: string, key: string, spec: OptionSpec, v: unk
       return
     case 'int|all':
       if (v === 'all') return
-      if (!(typeof v === 'number' && Number.isInteger(v))) fail(where, `${key} must be a positive integer or 'all', got ${JSON.stringify(v)}`)
+      if (!(typeof v === 'number' && Number.isInteger(v)))
+        fail(where, `${key} must be a positive integer or 'all', got ${JSON.stringify(v)}`)
       range()
       return
     case 'boolean':
@@ -82,7 +83,8 @@ export function checkOption(where: string, key: string, spec: OptionSpec, v: unk
       if (v === null || typeof v !== 'object') fail(where, `${key} must be an object, got ${JSON.stringify(v)}`)
       return
     case 'string|object':
-      if (typeof v !== 'string' && (v === null || typeof v !== 'object')) fail(where, `${key} must be a string or an object, got ${JSON.stringify(v)}`)
+      if (typeof v !== 'string' && (v === null || typeof v !== 'object'))
+        fail(where, `${key} must be a string or an object, got ${JSON.stringify(v)}`)
       return
   }
 }

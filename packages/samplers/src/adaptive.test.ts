@@ -10,13 +10,23 @@ import { aobprDrawRank, aobprRefresh } from './kernels/aobpr-order.js'
 const ALPHA = 1e-3
 
 describeSampler('adaptive aobpr', () => createSampler({ kind: 'adaptive', variant: 'aobpr' }), { create: createSampler })
-describeSampler('adaptive aobpr (exact logQ, no exclusion)', () => createSampler({ kind: 'adaptive', variant: 'aobpr', logQ: 'exact', excludePositives: false }), {
+describeSampler(
+  'adaptive aobpr (exact logQ, no exclusion)',
+  () => createSampler({ kind: 'adaptive', variant: 'aobpr', logQ: 'exact', excludePositives: false }),
+  {
+    create: createSampler,
+  },
+)
+describeSampler('adaptive aobpr (exact logQ)', () => createSampler({ kind: 'adaptive', variant: 'aobpr', logQ: 'exact', lambda: 0.2 }), {
   create: createSampler,
 })
-describeSampler('adaptive aobpr (exact logQ)', () => createSampler({ kind: 'adaptive', variant: 'aobpr', logQ: 'exact', lambda: 0.2 }), { create: createSampler })
-describeSampler('adaptive warp (maxSampled 10, mean trials)', () => createSampler({ kind: 'adaptive', variant: 'warp', maxSampled: 10, trialsOf: 'mean' }), {
-  create: createSampler,
-})
+describeSampler(
+  'adaptive warp (maxSampled 10, mean trials)',
+  () => createSampler({ kind: 'adaptive', variant: 'warp', maxSampled: 10, trialsOf: 'mean' }),
+  {
+    create: createSampler,
+  },
+)
 
 /** 100 items scored x_uj = j; user 0 holds 0..9 and 60..79, so for positive 60 the violators are 80..99. */
 function warpFixture() {
@@ -161,7 +171,20 @@ describe('adaptive: AOBPR kernels', () => {
     const position = new Int32Array(dim * n)
     const sigma = new Float64Array(dim)
     const col = new Float32Array(n)
-    aobprRefresh(itf, n, dim, order, position, sigma, col, new Uint32Array(col.buffer), new Uint32Array(n), new Uint32Array(n), new Int32Array(n), new Int32Array(256))
+    aobprRefresh(
+      itf,
+      n,
+      dim,
+      order,
+      position,
+      sigma,
+      col,
+      new Uint32Array(col.buffer),
+      new Uint32Array(n),
+      new Uint32Array(n),
+      new Int32Array(n),
+      new Int32Array(256),
+    )
     for (let f = 0; f < dim; f++) {
       const expected = [...Array(n).keys()].sort((a, b) => itf[b * dim + f] - itf[a * dim + f] || a - b)
       expect([...order.subarray(f * n, f * n + n)]).toEqual(expected)

@@ -178,7 +178,7 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
 
   prepare(ctx: SamplerContext): void {
     const train = ctx.train
-    if (ctx.scorer == null) throw new Error('adaptive sampler (warp): needs the model\'s scorer (requires.scorer); got scorer: null')
+    if (ctx.scorer == null) throw new Error("adaptive sampler (warp): needs the model's scorer (requires.scorer); got scorer: null")
     if (!(train.numItems > 1)) throw new Error('adaptive sampler (warp): the training data needs at least 2 items')
     this.scorer = ctx.scorer
     this.numItems = train.numItems
@@ -292,7 +292,23 @@ class WarpSampler implements NegativeSampler<AdaptiveConfig> {
           }
           roundFrom[l] = np2
           const u = laneUser[l]
-          warpFillCandidates(pi, np2, c, u, lanePos[l], laneTrain[l] === 1, exclude, indptr, rows, bitOffset, bits, numItems, maxRetries, state, tally)
+          warpFillCandidates(
+            pi,
+            np2,
+            c,
+            u,
+            lanePos[l],
+            laneTrain[l] === 1,
+            exclude,
+            indptr,
+            rows,
+            bitOffset,
+            bits,
+            numItems,
+            maxRetries,
+            state,
+            tally,
+          )
           pu.fill(laneUser[l], np2, np2 + c)
           np2 += c
           active[kept++] = l
@@ -424,14 +440,22 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const train = ctx.train
     const view = ctx.scorer
     if (!isFactorView(view)) {
-      throw new Error('adaptive sampler (aobpr): needs a FactorView scorer (dim, userFactors, itemFactors; requires.factors); got ' + (view == null ? 'null' : 'a scorer without factors'))
+      throw new Error(
+        'adaptive sampler (aobpr): needs a FactorView scorer (dim, userFactors, itemFactors; requires.factors); got ' +
+          (view == null ? 'null' : 'a scorer without factors'),
+      )
     }
     const n = train.numItems
     const dim = view.dim
     if (!(n > 0)) throw new Error('adaptive sampler (aobpr): the training data has no items')
-    if (!(Number.isInteger(dim) && dim > 0)) throw new Error(`adaptive sampler (aobpr): FactorView.dim must be a positive integer, got ${dim}`)
-    if (view.itemFactors.length < n * dim) throw new Error(`adaptive sampler (aobpr): itemFactors has ${view.itemFactors.length} values, expected ≥ numItems·dim = ${n * dim}`)
-    if (view.userFactors.length < train.numUsers * dim) throw new Error(`adaptive sampler (aobpr): userFactors has ${view.userFactors.length} values, expected ≥ numUsers·dim = ${train.numUsers * dim}`)
+    if (!(Number.isInteger(dim) && dim > 0))
+      throw new Error(`adaptive sampler (aobpr): FactorView.dim must be a positive integer, got ${dim}`)
+    if (view.itemFactors.length < n * dim)
+      throw new Error(`adaptive sampler (aobpr): itemFactors has ${view.itemFactors.length} values, expected ≥ numItems·dim = ${n * dim}`)
+    if (view.userFactors.length < train.numUsers * dim)
+      throw new Error(
+        `adaptive sampler (aobpr): userFactors has ${view.userFactors.length} values, expected ≥ numUsers·dim = ${train.numUsers * dim}`,
+      )
     this.view = view
     this.numItems = n
     this.dim = dim
@@ -464,7 +488,20 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
   /** Re-sorts every factor's items and recomputes σ_f from the live item factors. */
   private refresh(): void {
     const v = this.view as FactorView
-    aobprRefresh(v.itemFactors, this.numItems, this.dim, this.order, this.position, this.sigma, this.colF32, this.colU32, this.keysA, this.keysB, this.idxB, this.counts)
+    aobprRefresh(
+      v.itemFactors,
+      this.numItems,
+      this.dim,
+      this.order,
+      this.position,
+      this.sigma,
+      this.colF32,
+      this.colU32,
+      this.keysA,
+      this.keysB,
+      this.idxB,
+      this.counts,
+    )
     this.sinceRefresh = 0
     this.refreshes++
   }
@@ -517,7 +554,8 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
       let tail = 0
       if (exact && ex !== null && len > 0) {
         let m = 0
-        for (let p = ex.indptr[u], e = ex.indptr[u + 1]; p < e; p++) m += aobprItemProb(ex.items[p], uf, uo, dim, n, position, cum, total, rankProb)
+        for (let p = ex.indptr[u], e = ex.indptr[u + 1]; p < e; p++)
+          m += aobprItemProb(ex.items[p], uf, uo, dim, n, position, cum, total, rankProb)
         if (m > 1) m = 1
         const mR = Math.pow(m, maxRetries)
         keep = m < 1 ? (1 - mR) / (1 - m) : maxRetries

@@ -25,7 +25,8 @@ export function checkConfig(config: object, kind: string, allowed: readonly stri
     throw new Error(`${kind} sampler: config must be an object, got ${JSON.stringify(config)}`)
   }
   const c = config as Record<string, unknown>
-  if (c.kind !== undefined && c.kind !== kind) throw new Error(`${kind} sampler: config.kind is ${JSON.stringify(c.kind)}, expected "${kind}"`)
+  if (c.kind !== undefined && c.kind !== kind)
+    throw new Error(`${kind} sampler: config.kind is ${JSON.stringify(c.kind)}, expected "${kind}"`)
   for (const key of Object.keys(c)) {
     if (key === 'kind' || key === 'excludePositives' || key === 'allowMasked' || key === 'maxTrials') continue
     if (!allowed.includes(key)) {
@@ -48,7 +49,8 @@ export function numberField(
 ): number {
   const v = (config as Record<string, unknown>)[key]
   if (v === undefined) return fallback
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${kind} sampler: field "${key}" must be a finite number, got ${JSON.stringify(v)}`)
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new Error(`${kind} sampler: field "${key}" must be a finite number, got ${JSON.stringify(v)}`)
   const below = opts.min !== undefined && (opts.exclusiveMin ? !(v > opts.min) : !(v >= opts.min))
   const above = opts.max !== undefined && !(v <= opts.max)
   if ((opts.integer && !Number.isInteger(v)) || below || above) {
@@ -57,7 +59,12 @@ export function numberField(
     const lo = opts.min === undefined ? '' : opts.exclusiveMin ? `greater than ${opts.min}` : `at least ${opts.min}`
     const hi = opts.max === undefined ? '' : `at most ${opts.max}`
     const both = opts.integer && lo.startsWith('at least') && hi
-    const range = both ? ` from ${opts.min} to ${opts.max}` : [lo, hi].filter((x) => x).map((x) => ' ' + x).join(' and')
+    const range = both
+      ? ` from ${opts.min} to ${opts.max}`
+      : [lo, hi]
+          .filter((x) => x)
+          .map((x) => ' ' + x)
+          .join(' and')
     throw new Error(`${kind} sampler: field "${key}" must be ${what}${range}, got ${v}`)
   }
   return v
@@ -82,7 +89,9 @@ export function enumField<T extends string>(config: object, kind: string, key: s
   const v = (config as Record<string, unknown>)[key]
   if (v === undefined) return fallback
   if (typeof v !== 'string' || !values.includes(v as T)) {
-    throw new Error(`${kind} sampler: field "${key}" must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`)
+    throw new Error(
+      `${kind} sampler: field "${key}" must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`,
+    )
   }
   return v as T
 }

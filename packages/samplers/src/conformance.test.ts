@@ -6,5 +6,8 @@ import { describeSampler } from '@decoy/testkit'
 for (const kind of samplerKinds) {
   if (createSampler({ kind }).requires.shared === 'only') continue
   describeSampler(kind, () => createSampler({ kind }), { create: createSampler, random: (kind as string) !== 'in-batch' })
-  describeSampler(`${kind} (no exclusion)`, () => createSampler({ kind, excludePositives: false }), { create: createSampler, random: (kind as string) !== 'in-batch' })
+  describeSampler(`${kind} (no exclusion)`, () => createSampler({ kind, excludePositives: false }), {
+    create: createSampler,
+    random: (kind as string) !== 'in-batch',
+  })
 }

@@ -2,7 +2,16 @@
  * SRNS: per-user memories of candidate negatives, chosen by score plus score variance over recent
  * epochs (Ding et al. 2020), with exclusion of training positives only.
  */
-import { scorePairs, type Batch, type NegativeBuffer, type NegativeSampler, type SamplerConfig, type SamplerContext, type SamplerStats, type Scorer } from '@decoy/core'
+import {
+  scorePairs,
+  type Batch,
+  type NegativeBuffer,
+  type NegativeSampler,
+  type SamplerConfig,
+  type SamplerContext,
+  type SamplerStats,
+  type Scorer,
+} from '@decoy/core'
 import { checkAllocation } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions, type Resolved } from './config.js'
 import { buildExclusion, nthNonPositive, type Exclusion } from './exclusion.js'
@@ -145,10 +154,14 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     this.numItems = n
     this.epoch = 0
     this.state = ctx.rng.state
-    checkAllocation(`dynamic sampler with memory ${s1} × history ${h} on ${users} users`, [
-      { what: 'the score history', elements: users * s1 * h, bytesPer: 4 },
-      { what: 'the per-user memory', elements: users * s1, bytesPer: 12 },
-    ], 'lower memory or history')
+    checkAllocation(
+      `dynamic sampler with memory ${s1} × history ${h} on ${users} users`,
+      [
+        { what: 'the score history', elements: users * s1 * h, bytesPer: 4 },
+        { what: 'the per-user memory', elements: users * s1, bytesPer: 12 },
+      ],
+      'lower memory or history',
+    )
     this.ex = cfg.excludePositives ? buildExclusion(train, 'dynamic', { allowMasked: cfg.allowMasked }) : null
     this.mem = new Int32Array(users * s1)
     this.hist = new Float32Array(users * s1 * h)

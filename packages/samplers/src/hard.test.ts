@@ -9,7 +9,13 @@ const SIGNIFICANCE = 1e-3
 const DRAWS = 100_000
 
 // 20 items; user 0 holds {2, 5, 11}, so its complement has m = 17 items; user 1 holds 15 items.
-const train = csrFromRows([[2, 5, 11], [0, 1, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17]], 20)
+const train = csrFromRows(
+  [
+    [2, 5, 11],
+    [0, 1, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17],
+  ],
+  20,
+)
 const scorer = itemIdScorer(2, 20) // x_uj = j: rank order = id order
 
 function complement(user: number): number[] {
@@ -117,7 +123,12 @@ describe('hard sampler', () => {
     let excl = 0
     for (const j of [2, 5, 11]) excl += prob[j]
     for (let j = 0; j < 20; j++) if (res.counts[j] > 0) expect(res.logQ[j]).toBeCloseTo(Math.log(prob[j] / (1 - excl)), 5)
-    expect((s.config as SamplerConfig & { base: SamplerConfig }).base).toEqual({ kind: 'popularity', alpha: 1, smoothing: 0, maxTrials: 32 })
+    expect((s.config as SamplerConfig & { base: SamplerConfig }).base).toEqual({
+      kind: 'popularity',
+      alpha: 1,
+      smoothing: 0,
+      maxTrials: 32,
+    })
   })
 
   it('DNS(M, N) reports the selection logQ: base log q₀ + log(M/N); its mean mass over the top N/M quantile is right', () => {
@@ -239,7 +250,24 @@ describe('pickHard', () => {
         const outItems = new Int32Array(want)
         const outLogQ = new Float32Array(want)
         const tally = new Float64Array(4)
-        pickHard(items, logQ, scores, new Float64Array(valid), new Uint8Array(valid), valid, want, softmax, 1.5, state, outItems, outLogQ, 0, tally, 4, sorted ? createSortScratch(valid) : null)
+        pickHard(
+          items,
+          logQ,
+          scores,
+          new Float64Array(valid),
+          new Uint8Array(valid),
+          valid,
+          want,
+          softmax,
+          1.5,
+          state,
+          outItems,
+          outLogQ,
+          0,
+          tally,
+          4,
+          sorted ? createSortScratch(valid) : null,
+        )
         return { items: Array.from(outItems), logQ: Array.from(outLogQ), tally: Array.from(tally) }
       }
       const a = run(false)

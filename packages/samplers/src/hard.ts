@@ -13,7 +13,16 @@ import {
   type Scorer,
   scorePairs,
 } from '@decoy/core'
-import { booleanField, checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions, type Resolved } from './config.js'
+import {
+  booleanField,
+  checkConfig,
+  checkSampleArgs,
+  commonFields,
+  enumField,
+  numberField,
+  type CommonOptions,
+  type Resolved,
+} from './config.js'
 import { popularitySampler } from './popularity.js'
 import { randomSampler } from './random.js'
 import { SamplerStatsCounter } from './stats.js'
@@ -53,7 +62,9 @@ function defaultCreateBase(config: SamplerConfig): NegativeSampler {
   if (config.kind === 'uniform') return uniformSampler(rest)
   if (config.kind === 'popularity') return popularitySampler(rest)
   if (config.kind === 'random') return randomSampler(rest)
-  throw new Error(`hard sampler: base kind ${JSON.stringify(config.kind)} needs the registry (use createSampler) — built-in bases here: "uniform", "popularity", "random"`)
+  throw new Error(
+    `hard sampler: base kind ${JSON.stringify(config.kind)} needs the registry (use createSampler) — built-in bases here: "uniform", "popularity", "random"`,
+  )
 }
 
 /**
@@ -157,12 +168,16 @@ class HardSampler implements NegativeSampler<HardConfig> {
     }
     for (const f of ['excludePositives', 'allowMasked'] as const) {
       if (rawBase[f] !== undefined && booleanField(rawBase, 'hard (base)', f, true) !== common[f]) {
-        throw new Error(`hard sampler: base.${f} (${String(rawBase[f])}) contradicts the hard sampler's ${f} (${String(common[f])}); set it on the hard sampler only`)
+        throw new Error(
+          `hard sampler: base.${f} (${String(rawBase[f])}) contradicts the hard sampler's ${f} (${String(common[f])}); set it on the hard sampler only`,
+        )
       }
     }
     this.base = createBase({ ...rawBase, excludePositives: common.excludePositives, allowMasked: common.allowMasked })
     if (this.base.requires.minBatch !== undefined && this.base.requires.minBatch > 1) {
-      throw new Error(`hard sampler: base kind "${rawBase.kind}" needs batches of ${this.base.requires.minBatch}; candidates are drawn per slot`)
+      throw new Error(
+        `hard sampler: base kind "${rawBase.kind}" needs batches of ${this.base.requires.minBatch}; candidates are drawn per slot`,
+      )
     }
     // The stored base omits the inherited fields, so editing them on the hard config stays consistent.
     const base: Record<string, unknown> = { ...this.base.config }
@@ -241,8 +256,22 @@ class HardSampler implements NegativeSampler<HardConfig> {
           const want = Math.min(keep, k - d0)
           const valid = gatherCandidates(cand.items, cand.logQ, pairScores, s * per + g * m, m, this.items, this.logQ, this.scores)
           pickHard(
-            this.items, this.logQ, this.scores, this.keys, this.taken, valid, want, softmax, invTau, this.state,
-            out.items, out.logQ, slot * k + d0, t, selection ? keep : 0, this.sortScratch,
+            this.items,
+            this.logQ,
+            this.scores,
+            this.keys,
+            this.taken,
+            valid,
+            want,
+            softmax,
+            invTau,
+            this.state,
+            out.items,
+            out.logQ,
+            slot * k + d0,
+            t,
+            selection ? keep : 0,
+            this.sortScratch,
           )
         }
       }
@@ -345,7 +374,22 @@ export function pickHard(
   }
   if (sortScratch !== null && want > 1 && valid > 1) {
     pickSorted(
-      items, logQ, scores, keys, valid, want, softmax, invTau, logZ, maxShift, selectionKeep, outItems, outLogQ, o, tally, sortScratch,
+      items,
+      logQ,
+      scores,
+      keys,
+      valid,
+      want,
+      softmax,
+      invTau,
+      logZ,
+      maxShift,
+      selectionKeep,
+      outItems,
+      outLogQ,
+      o,
+      tally,
+      sortScratch,
     )
     return
   }

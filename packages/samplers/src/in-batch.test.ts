@@ -8,9 +8,13 @@ import { freqStreamGap, freqStreamUpdate } from './kernels/freq-streaming.js'
 
 const ALPHA = 1e-3
 
-describeSampler('in-batch streaming (Alg. 3, m = 2)', () => createSampler({ kind: 'in-batch', frequency: 'streaming', hashes: 2, hashSize: 16 }), {
-  create: createSampler,
-})
+describeSampler(
+  'in-batch streaming (Alg. 3, m = 2)',
+  () => createSampler({ kind: 'in-batch', frequency: 'streaming', hashes: 2, hashSize: 16 }),
+  {
+    create: createSampler,
+  },
+)
 describeSampler('in-batch shift', () => createSampler({ kind: 'in-batch', pick: 'shift' }), { create: createSampler, random: false })
 
 /** 30 items; user u holds items u and u + 10 (so other items are free for everyone). */

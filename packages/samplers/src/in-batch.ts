@@ -2,7 +2,15 @@
  * In-batch negatives: each slot's negatives are other slots' positives, with a frequency-based logQ
  * (exact from the training counts, or streamed as in Yi et al. 2019).
  */
-import { itemCounts, type Batch, type NegativeBuffer, type NegativeSampler, type SamplerConfig, type SamplerContext, type SamplerStats } from '@decoy/core'
+import {
+  itemCounts,
+  type Batch,
+  type NegativeBuffer,
+  type NegativeSampler,
+  type SamplerConfig,
+  type SamplerContext,
+  type SamplerStats,
+} from '@decoy/core'
 import { prngNext } from '@decoy/core/kernels'
 import { checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions } from './config.js'
 import { buildExclusion, isPositive, type Exclusion } from './exclusion.js'

@@ -115,7 +115,9 @@ describe('mixed', () => {
     expect(parts.map((p) => p.sampler.excludePositives)).toEqual([false, false])
     expect(() => createSampler({ kind: 'mixed', parts: [] })).toThrow(/parts/)
     expect(() => createSampler({ kind: 'mixed', parts: [{ sampler: { kind: 'uniform' }, share: 0 }] })).toThrow(/share/)
-    expect(() => createSampler({ kind: 'mixed', parts: [{ sampler: { kind: 'nope' }, share: 1 }] })).toThrow(/parts\[0\].*unknown sampler kind/)
+    expect(() => createSampler({ kind: 'mixed', parts: [{ sampler: { kind: 'nope' }, share: 1 }] })).toThrow(
+      /parts\[0\].*unknown sampler kind/,
+    )
     expect(() => createSampler({ kind: 'mixed', alpha: 1 })).toThrow(/unknown config field "alpha"/)
   })
 

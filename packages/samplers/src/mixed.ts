@@ -134,7 +134,8 @@ class MixedSampler implements NegativeSampler<MixedConfig> {
   private prepared = false
 
   constructor(options: MixedOptions, create: (config: SamplerConfig) => NegativeSampler) {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new Error(`mixed sampler: config must be an object, got ${JSON.stringify(options)}`)
+    if (options === null || typeof options !== 'object' || Array.isArray(options))
+      throw new Error(`mixed sampler: config must be an object, got ${JSON.stringify(options)}`)
     const o = options as Record<string, unknown>
     for (const key of Object.keys(o)) {
       if (key === 'kind' && o.kind === 'mixed') continue
@@ -149,20 +150,26 @@ class MixedSampler implements NegativeSampler<MixedConfig> {
     if (o.allowMasked !== undefined) overrides.allowMasked = booleanField(o, 'mixed', 'allowMasked', false)
     if (o.maxTrials !== undefined) overrides.maxTrials = numberField(o, 'mixed', 'maxTrials', 32, { min: 1, max: 1_000_000, integer: true })
     const parts = o.parts === undefined ? DEFAULT_PARTS : o.parts
-    if (!Array.isArray(parts) || parts.length === 0) throw new Error(`mixed sampler: field "parts" must be a non-empty array of { sampler, share }, got ${JSON.stringify(parts)}`)
+    if (!Array.isArray(parts) || parts.length === 0)
+      throw new Error(`mixed sampler: field "parts" must be a non-empty array of { sampler, share }, got ${JSON.stringify(parts)}`)
     const built: NegativeSampler[] = []
     const shares = new Float64Array(parts.length)
     const resolved: MixedPart[] = []
     for (let p = 0; p < parts.length; p++) {
       const part = parts[p] as Record<string, unknown>
-      if (part === null || typeof part !== 'object' || Array.isArray(part)) throw new Error(`mixed sampler: parts[${p}] must be an object { sampler, share }, got ${JSON.stringify(part)}`)
-      for (const key of Object.keys(part)) if (key !== 'sampler' && key !== 'share') throw new Error(`mixed sampler: parts[${p}] has unknown field "${key}" (known: sampler, share)`)
+      if (part === null || typeof part !== 'object' || Array.isArray(part))
+        throw new Error(`mixed sampler: parts[${p}] must be an object { sampler, share }, got ${JSON.stringify(part)}`)
+      for (const key of Object.keys(part))
+        if (key !== 'sampler' && key !== 'share')
+          throw new Error(`mixed sampler: parts[${p}] has unknown field "${key}" (known: sampler, share)`)
       const share = part.share
-      if (typeof share !== 'number' || !Number.isFinite(share) || !(share > 0)) throw new Error(`mixed sampler: parts[${p}].share must be a finite number > 0, got ${JSON.stringify(share)}`)
+      if (typeof share !== 'number' || !Number.isFinite(share) || !(share > 0))
+        throw new Error(`mixed sampler: parts[${p}].share must be a finite number > 0, got ${JSON.stringify(share)}`)
       let s: NegativeSampler
       try {
         const sc = part.sampler
-        if (sc === null || typeof sc !== 'object' || Array.isArray(sc)) throw new Error(`config must be an object with a "kind", got ${JSON.stringify(sc)}`)
+        if (sc === null || typeof sc !== 'object' || Array.isArray(sc))
+          throw new Error(`config must be an object with a "kind", got ${JSON.stringify(sc)}`)
         s = create({ ...(sc as SamplerConfig), ...overrides })
       } catch (e) {
         throw new Error(`mixed sampler: parts[${p}].sampler: ${(e as Error).message}`)
@@ -191,7 +198,8 @@ class MixedSampler implements NegativeSampler<MixedConfig> {
   }
 
   prepare(ctx: SamplerContext): void {
-    for (let p = 0; p < this.parts.length; p++) this.parts[p].prepare({ train: ctx.train, rng: ctx.rng.fork('part' + p), scorer: ctx.scorer })
+    for (let p = 0; p < this.parts.length; p++)
+      this.parts[p].prepare({ train: ctx.train, rng: ctx.rng.fork('part' + p), scorer: ctx.scorer })
     this.counter.reset()
     this.prepared = true
   }
@@ -271,6 +279,14 @@ class MixedSampler implements NegativeSampler<MixedConfig> {
       out[`part${p}RejectionRate`] = st.rejectionRate
       if (st.hardness !== undefined) out[`part${p}Hardness`] = st.hardness
     }
-    return { ...out, draws: own.draws, masked: own.masked, rejectionRate: candidates > 0 ? rejected / candidates : 0, meanTrials, fallbacks, candidates }
+    return {
+      ...out,
+      draws: own.draws,
+      masked: own.masked,
+      rejectionRate: candidates > 0 ? rejected / candidates : 0,
+      meanTrials,
+      fallbacks,
+      candidates,
+    }
   }
 }

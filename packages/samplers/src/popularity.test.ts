@@ -86,7 +86,9 @@ describe('popularity sampler', () => {
 
   it('refuses a user whose complement has zero mass, or masks it when allowed', () => {
     const x = csrFromRows([[0, 1], [1]], 3) // item 2 never seen: user 0's complement has mass 0
-    expect(() => popularitySampler().prepare({ train: x, rng: createRng(1), scorer: null })).toThrow(/user 0 \(internal 0\) has no admissible negative.*smoothing/)
+    expect(() => popularitySampler().prepare({ train: x, rng: createRng(1), scorer: null })).toThrow(
+      /user 0 \(internal 0\) has no admissible negative.*smoothing/,
+    )
     const s = popularitySampler({ allowMasked: true })
     s.prepare({ train: x, rng: createRng(1), scorer: null })
     expect(countDraws(s, x, 0, 100).masked).toBe(100)

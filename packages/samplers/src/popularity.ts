@@ -1,7 +1,15 @@
 /**
  * Unigram^α negatives (word2vec's noise distribution) through a Vose alias table.
  */
-import { itemCounts, type Batch, type NegativeBuffer, type NegativeSampler, type SamplerConfig, type SamplerContext, type SamplerStats } from '@decoy/core'
+import {
+  itemCounts,
+  type Batch,
+  type NegativeBuffer,
+  type NegativeSampler,
+  type SamplerConfig,
+  type SamplerContext,
+  type SamplerStats,
+} from '@decoy/core'
 import { aliasBuild } from '@decoy/core/kernels'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions } from './config.js'
 import { SamplerStatsCounter } from './stats.js'

@@ -82,7 +82,20 @@ class RandomSampler implements NegativeSampler<RandomConfig> {
     out.trials.fill(1, 0, size)
     const t = this.tally
     t.fill(0)
-    weightedDraw(batch.users, size, k, out.items, out.logQ, this.law!, RandomSampler.noTable, RandomSampler.noTableF, this.data, this.config.maxTrials ?? 32, this.state, t)
+    weightedDraw(
+      batch.users,
+      size,
+      k,
+      out.items,
+      out.logQ,
+      this.law!,
+      RandomSampler.noTable,
+      RandomSampler.noTableF,
+      this.data,
+      this.config.maxTrials ?? 32,
+      this.state,
+      t,
+    )
     this.counter.add(size * k - t[2], size * k - t[2] - t[3] + t[1], t[1], size, size, t[2], t[3])
   }
 

@@ -9,7 +9,8 @@ describe('registry', () => {
   })
 
   it('lists every built-in kind', () => {
-    for (const kind of ['uniform', 'random', 'popularity', 'hard', 'dynamic', 'adaptive', 'in-batch', 'mixed']) expect(samplerKinds).toContain(kind)
+    for (const kind of ['uniform', 'random', 'popularity', 'hard', 'dynamic', 'adaptive', 'in-batch', 'mixed'])
+      expect(samplerKinds).toContain(kind)
   })
 
   it('fills defaults so configs round-trip', () => {
@@ -35,7 +36,14 @@ describe('registry', () => {
     const custom = {
       mine: (c: SamplerConfig): NegativeSampler => {
         const inner = uniformSampler({ excludePositives: c.excludePositives as boolean | undefined })
-        return { ...inner, config: c, requires: inner.requires, prepare: (x) => inner.prepare(x), sample: (b, o) => inner.sample(b, o), stats: () => inner.stats() }
+        return {
+          ...inner,
+          config: c,
+          requires: inner.requires,
+          prepare: (x) => inner.prepare(x),
+          sample: (b, o) => inner.sample(b, o),
+          stats: () => inner.stats(),
+        }
       },
     }
     const s = createSampler({ kind: 'mine', excludePositives: false }, { custom })

@@ -71,10 +71,12 @@ export function createSampler(config: SamplerConfig, options: CreateSamplerOptio
   const custom = options.custom ?? {}
   for (const name of Object.keys(custom)) {
     if (Object.hasOwn(builders, name)) throw new Error(`createSampler: custom sampler "${name}" shadows the built-in kind "${name}"`)
-    if (typeof custom[name] !== 'function') throw new Error(`createSampler: custom sampler "${name}" must be a function (config) => NegativeSampler`)
+    if (typeof custom[name] !== 'function')
+      throw new Error(`createSampler: custom sampler "${name}" must be a function (config) => NegativeSampler`)
   }
   const create = (c: SamplerConfig): NegativeSampler => {
-    if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new Error(`createSampler: config must be an object with a "kind", got ${JSON.stringify(c)}`)
+    if (c === null || typeof c !== 'object' || Array.isArray(c))
+      throw new Error(`createSampler: config must be an object with a "kind", got ${JSON.stringify(c)}`)
     const kind = c.kind
     if (typeof kind !== 'string') throw new Error(`createSampler: config.kind must be a string, got ${JSON.stringify(kind)}`)
     if (Object.hasOwn(builders, kind)) return (builders as Record<string, SamplerBuilder>)[kind](c, create)

@@ -12,7 +12,7 @@ import { prngNormal } from '@decoy/core/kernels'
 export function csrFromRows(rows: readonly (readonly number[])[], numItems: number): Interactions {
   const users: number[] = []
   const items: number[] = []
-  for (let u = 0; u < rows.length; u++) for (const i of rows[u]) (users.push(u), items.push(i))
+  for (let u = 0; u < rows.length; u++) for (const i of rows[u]) users.push(u), items.push(i)
   return buildInteractions({ users: Int32Array.from(users), items: Int32Array.from(items) }, { numUsers: rows.length, numItems })
 }
 
@@ -39,7 +39,10 @@ export function samplerFixture(opts: { saturated?: boolean } = {}): Interactions
   rows[3].push(3, 13)
   rows[4].push(23, 33)
   if (opts.saturated) rows.push([...Array(numItems).keys()])
-  return csrFromRows(rows.map((r) => [...new Set(r)]), numItems)
+  return csrFromRows(
+    rows.map((r) => [...new Set(r)]),
+    numItems,
+  )
 }
 
 /**
@@ -82,7 +85,13 @@ export function itemIdScorer(numUsers: number, numItems: number): FactorView {
  * A dot-product {@link FactorView} over the given factors (row stride `dim`).
  * @remarks `scoreItems` is O(count·dim) and allocates nothing.
  */
-export function linearFactorView(numUsers: number, numItems: number, dim: number, userFactors: Float32Array, itemFactors: Float32Array): FactorView {
+export function linearFactorView(
+  numUsers: number,
+  numItems: number,
+  dim: number,
+  userFactors: Float32Array,
+  itemFactors: Float32Array,
+): FactorView {
   if (userFactors.length !== numUsers * dim || itemFactors.length !== numItems * dim) {
     throw new Error(`linearFactorView: expected ${numUsers * dim} user and ${numItems * dim} item factors`)
   }

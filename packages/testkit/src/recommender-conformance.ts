@@ -4,7 +4,16 @@
  * depend on `@decoy/samplers`; the planted data comes from `@decoy/datasets`' generator.
  */
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createBatch, createNegativeBuffer, createRng, itemCounts, type Interactions, type NegativeSampler, type Recommender } from '@decoy/core'
+import {
+  buildInteractions,
+  createBatch,
+  createNegativeBuffer,
+  createRng,
+  itemCounts,
+  type Interactions,
+  type NegativeSampler,
+  type Recommender,
+} from '@decoy/core'
 import { prngFloat } from '@decoy/core/kernels'
 import { generateSynthetic } from '@decoy/datasets'
 
@@ -178,7 +187,7 @@ export function describeRecommender<M extends TrainableRecommender>(name: string
       for (let c = 0; c < 4; c++) expect(out[c]).toBeCloseTo(all[items[c]], 4)
     })
 
-    it.skipIf(!opts.hard)('a model-aware sampler fails at prepare without a scorer, and trains with the model\'s', async () => {
+    it.skipIf(!opts.hard)("a model-aware sampler fails at prepare without a scorer, and trains with the model's", async () => {
       const hard = opts.hard!
       const rng = createRng(3).fork('sampler')
       expect(() => hard().prepare({ train, rng, scorer: null })).toThrow()

@@ -40,7 +40,16 @@ interface Run {
   users: Int32Array
 }
 
-function run(s: NegativeSampler, train: Interactions, seed: string, scorer: Scorer | null, k: number, size: number, batches: number, skip: number[] = []): Run {
+function run(
+  s: NegativeSampler,
+  train: Interactions,
+  seed: string,
+  scorer: Scorer | null,
+  k: number,
+  size: number,
+  batches: number,
+  skip: number[] = [],
+): Run {
   s.prepare({ train, rng: createRng(seed).fork('sampler'), scorer })
   const cap = size + 5
   const batch = createBatch(cap)
@@ -87,7 +96,9 @@ export function describeSampler(name: string, make: () => NegativeSampler, opts:
   const excludes = probe.config.excludePositives !== false
   const train = samplerFixture()
   const scorerOf = (x: Interactions): Scorer | null =>
-    probe.requires.scorer || probe.requires.factors ? (opts.scorer ?? ((t: Interactions) => randomFactorView(t.numUsers, t.numItems, 4, 'testkit')))(x) : null
+    probe.requires.scorer || probe.requires.factors
+      ? (opts.scorer ?? ((t: Interactions) => randomFactorView(t.numUsers, t.numItems, 4, 'testkit')))(x)
+      : null
 
   describe(`NegativeSampler conformance: ${name}`, () => {
     it('writes ids in [-1, numItems), finite logQ, trials ≥ 1, and leaves the tail untouched', () => {

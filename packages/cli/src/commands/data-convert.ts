@@ -18,7 +18,12 @@ export const dataConvertCommand: Command = {
   options: [
     ...dataOptions('data'),
     { name: 'seed', type: 'string', value: '<s>', description: 'seed for --data synthetic' },
-    { name: 'out', type: 'string', value: '<file.arrow>', description: 'output Arrow IPC file (written to a temporary file, then renamed)' },
+    {
+      name: 'out',
+      type: 'string',
+      value: '<file.arrow>',
+      description: 'output Arrow IPC file (written to a temporary file, then renamed)',
+    },
     { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
   ],
   notes: 'JSON keys: data, out, interactions, users, items, bytes.\nExample: decoy data convert --data events/ --out events.arrow',
@@ -34,6 +39,8 @@ export const dataConvertCommand: Command = {
       ctx.json(result)
       return
     }
-    ctx.io.stdout(`wrote ${out}: ${result.interactions} interactions, ${result.users} users, ${result.items} items (${(bytes.length / 2 ** 20).toFixed(1)} MiB)\n`)
+    ctx.io.stdout(
+      `wrote ${out}: ${result.interactions} interactions, ${result.users} users, ${result.items} items (${(bytes.length / 2 ** 20).toFixed(1)} MiB)\n`,
+    )
   },
 }

@@ -87,8 +87,10 @@ export const dataStatsCommand: Command = {
   options: [
     ...dataOptions('data'),
     { name: 'seed', type: 'string', value: '<s>', description: 'seed for --data synthetic' },
-    { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' }],
-  notes: 'JSON keys: data, interactions, users, items, density, popularity_gini, per_user {min, median, mean, max},\nper_item {min, median, mean, max}, ratings? {min, max, mean}, timestamps? {min, max}.',
+    { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
+  ],
+  notes:
+    'JSON keys: data, interactions, users, items, density, popularity_gini, per_user {min, median, mean, max},\nper_item {min, median, mean, max}, ratings? {min, max, mean}, timestamps? {min, max}.',
   async run(args, ctx) {
     const spec = args.required('data')
     const { interactions: x } = await loadData(args, ctx, 'data')
@@ -108,7 +110,8 @@ export const dataStatsCommand: Command = {
       ['per item min/median/mean/max', [s.per_item.min, s.per_item.median, s.per_item.mean, s.per_item.max].map(fmt).join(' / ')],
     ]
     if (s.ratings) rows.push(['ratings min/mean/max', [s.ratings.min, s.ratings.mean, s.ratings.max].map(fmt).join(' / ')])
-    if (s.timestamps) rows.push(['time range', `${new Date(s.timestamps.min * 1000).toISOString()} .. ${new Date(s.timestamps.max * 1000).toISOString()}`])
+    if (s.timestamps)
+      rows.push(['time range', `${new Date(s.timestamps.min * 1000).toISOString()} .. ${new Date(s.timestamps.max * 1000).toISOString()}`])
     const w = Math.max(...rows.map((r) => r[0].length)) + 2
     ctx.io.stdout(rows.map(([k, v]) => k.padEnd(w) + v).join('\n') + '\n')
   },

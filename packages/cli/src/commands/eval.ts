@@ -14,9 +14,19 @@ export const evalCommand: Command = {
   options: [
     ...dataOptions('train', 'training interactions (file, directory, dataset); their items are masked'),
     { name: 'test', type: 'string', value: '<file>', description: 'held-out interactions, read into the training id space' },
-    { name: 'model', type: 'string', value: '<name|file>', description: `${EVAL_MODELS.join('|')}, or a model file saved by decoy train --save` },
+    {
+      name: 'model',
+      type: 'string',
+      value: '<name|file>',
+      description: `${EVAL_MODELS.join('|')}, or a model file saved by decoy train --save`,
+    },
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs', defaultText: '10,20' },
-    { name: 'sampled', type: 'string', value: '<N>', description: 'sampled-candidate metrics against N frozen negatives per positive (biased; flagged)' },
+    {
+      name: 'sampled',
+      type: 'string',
+      value: '<N>',
+      description: 'sampled-candidate metrics against N frozen negatives per positive (biased; flagged)',
+    },
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of the sampled negatives (required with --sampled)' },
     { name: 'workers', type: 'string', value: '<w>', description: 'threads of the blocked ranking (mf, fm, item2vec)', defaultText: '2' },
     STRICT_OPTION,

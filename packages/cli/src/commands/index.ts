@@ -10,4 +10,15 @@ import { tuneCommand } from './tune.js'
 import { experimentCommand } from '@decoy/experiments'
 
 /** Every subcommand, in help order. */
-export const commands: readonly Command[] = [dataStatsCommand, dataConvertCommand, splitCommand, evalCommand, sampleCommand, trainCommand, tuneCommand, recommendCommand, similarCommand, experimentCommand]
+export const commands: readonly Command[] = [
+  dataStatsCommand,
+  dataConvertCommand,
+  splitCommand,
+  evalCommand,
+  sampleCommand,
+  trainCommand,
+  tuneCommand,
+  recommendCommand,
+  similarCommand,
+  experimentCommand,
+]

@@ -18,7 +18,12 @@ export interface ListedItem {
 const common = [
   { name: 'model', type: 'string', value: '<saved>', description: 'a model file written by decoy train --save' },
   { name: 'k', type: 'string', value: '<k>', description: 'items to list', defaultText: '10' },
-  { name: 'dataset', type: 'string', value: '<name>', description: 'dataset to take titles from (default: the one recorded at save, if any)' },
+  {
+    name: 'dataset',
+    type: 'string',
+    value: '<name>',
+    description: 'dataset to take titles from (default: the one recorded at save, if any)',
+  },
   { name: 'data-dir', type: 'string', value: '<dir>', description: 'folder holding <dataset>/ (default: $DECOY_DATA_DIR, then the cache)' },
   { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
 ] as const
@@ -34,7 +39,12 @@ function internalId(saved: SavedModel, map: 'userIds' | 'itemIds', raw: string, 
   }
   if (id < 0 || id >= limit) {
     const what = map === 'userIds' ? 'user' : 'item'
-    throw new InputError(`${path}: ${what} ${JSON.stringify(raw)} (--${flag}) does not occur in the model's training data (${limit} ${what}s)`, path, undefined, flag)
+    throw new InputError(
+      `${path}: ${what} ${JSON.stringify(raw)} (--${flag}) does not occur in the model's training data (${limit} ${what}s)`,
+      path,
+      undefined,
+      flag,
+    )
   }
   return id
 }
@@ -61,7 +71,9 @@ function printList(ctx: CommandContext, head: string, items: ListedItem[]): void
   const lines = [head]
   const w = Math.max(4, ...items.map((x) => String(x.item).length))
   items.forEach((x, r) => {
-    lines.push(`${String(r + 1).padStart(3)}. ${String(x.item).padEnd(w)}  ${x.score.toFixed(4).padStart(9)}${x.title !== undefined ? '  ' + x.title : ''}`)
+    lines.push(
+      `${String(r + 1).padStart(3)}. ${String(x.item).padEnd(w)}  ${x.score.toFixed(4).padStart(9)}${x.title !== undefined ? '  ' + x.title : ''}`,
+    )
   })
   ctx.io.stdout(lines.join('\n') + '\n')
 }

@@ -32,9 +32,25 @@ export const sampleCommand: Command = {
     { name: 'draws', type: 'string', value: '<N>', description: 'negatives to draw in total, at most 1e9 (rounded up to whole positives)' },
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of positives, sampler stream and random factors' },
     { name: 'batch-size', type: 'string', value: '<b>', description: 'positives per sampler call', defaultText: '1024' },
-    { name: 'factors', type: 'string', value: '<d>', description: 'dimension of the seeded random-factor model lent to model-aware samplers', defaultText: '32' },
-    { name: 'model', type: 'string', value: '<saved>', description: 'a model saved by decoy train --save, lent to model-aware samplers instead of random factors' },
-    { name: 'out', type: 'string', value: '<file>', description: 'write one TSV row per draw: user, positive, negative, logQ (external ids; masked draws omitted)' },
+    {
+      name: 'factors',
+      type: 'string',
+      value: '<d>',
+      description: 'dimension of the seeded random-factor model lent to model-aware samplers',
+      defaultText: '32',
+    },
+    {
+      name: 'model',
+      type: 'string',
+      value: '<saved>',
+      description: 'a model saved by decoy train --save, lent to model-aware samplers instead of random factors',
+    },
+    {
+      name: 'out',
+      type: 'string',
+      value: '<file>',
+      description: 'write one TSV row per draw: user, positive, negative, logQ (external ids; masked draws omitted)',
+    },
     { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
   ],
   notes:
@@ -81,7 +97,10 @@ export const sampleCommand: Command = {
     try {
       sampler.prepare({ train, rng: rng.fork('sampler'), scorer })
     } catch (e) {
-      throw new InputError(`sample: sampler ${sampler.config.kind} cannot run on ${args.str('train')}: ${(e as Error).message}`, args.str('train'))
+      throw new InputError(
+        `sample: sampler ${sampler.config.kind} cannot run on ${args.str('train')}: ${(e as Error).message}`,
+        args.str('train'),
+      )
     }
 
     const n = nnz(train)

@@ -28,10 +28,27 @@ export const splitCommand: Command = {
   usage: '--data <path|dataset> --strategy random|leave-last|temporal [--test-fraction 0.2] [--k 1] --seed 42 --out <dir> [--json]',
   options: [
     ...dataOptions('data'),
-    { name: 'strategy', type: 'string', value: '<s>', description: 'random (per-user holdout) | leave-last (k latest per user) | temporal (global time cut)', defaultText: 'random' },
-    { name: 'test-fraction', type: 'string', value: '<f>', description: 'random: share of each user held out; temporal: share of all interactions after the cut', defaultText: '0.2' },
+    {
+      name: 'strategy',
+      type: 'string',
+      value: '<s>',
+      description: 'random (per-user holdout) | leave-last (k latest per user) | temporal (global time cut)',
+      defaultText: 'random',
+    },
+    {
+      name: 'test-fraction',
+      type: 'string',
+      value: '<f>',
+      description: 'random: share of each user held out; temporal: share of all interactions after the cut',
+      defaultText: '0.2',
+    },
     { name: 'k', type: 'string', value: '<n>', description: 'leave-last: interactions held out per user', defaultText: '1' },
-    { name: 'cut-time', type: 'string', value: '<t>', description: 'temporal: interactions at or after this time (seconds) go to test (instead of --test-fraction)' },
+    {
+      name: 'cut-time',
+      type: 'string',
+      value: '<t>',
+      description: 'temporal: interactions at or after this time (seconds) go to test (instead of --test-fraction)',
+    },
     { name: 'min-interactions', type: 'string', value: '<n>', description: 'users with fewer interactions stay entirely in train' },
     { name: 'seed', type: 'string', value: '<s>', description: 'seed (required for random)' },
     { name: 'out', type: 'string', value: '<dir>', description: 'output directory; train.tsv and test.tsv are written atomically' },
@@ -46,11 +63,15 @@ export const splitCommand: Command = {
     const out = args.required('out')
     const seed = args.str('seed')
     const minInteractions = args.int('min-interactions', undefined, 1)
-    if (strategy === 'random' && seed === undefined) throw new UsageError('split: --seed is required for --strategy random (e.g. --seed 42)')
+    if (strategy === 'random' && seed === undefined)
+      throw new UsageError('split: --seed is required for --strategy random (e.g. --seed 42)')
     if (strategy !== 'leave-last' && args.has('k')) throw new UsageError(`split: --k applies to --strategy leave-last, not ${strategy}`)
-    if (strategy !== 'temporal' && args.has('cut-time')) throw new UsageError(`split: --cut-time applies to --strategy temporal, not ${strategy}`)
-    if (strategy === 'leave-last' && args.has('test-fraction')) throw new UsageError('split: --test-fraction does not apply to --strategy leave-last (use --k)')
-    if (args.has('cut-time') && args.has('test-fraction')) throw new UsageError('split: give either --cut-time or --test-fraction, not both')
+    if (strategy !== 'temporal' && args.has('cut-time'))
+      throw new UsageError(`split: --cut-time applies to --strategy temporal, not ${strategy}`)
+    if (strategy === 'leave-last' && args.has('test-fraction'))
+      throw new UsageError('split: --test-fraction does not apply to --strategy leave-last (use --k)')
+    if (args.has('cut-time') && args.has('test-fraction'))
+      throw new UsageError('split: give either --cut-time or --test-fraction, not both')
     const testFraction = args.num('test-fraction', 0.2, Number.MIN_VALUE, 1 - Number.EPSILON)!
     const k = args.int('k', 1, 1)!
     const cutTime = args.num('cut-time')

@@ -20,15 +20,49 @@ async function run(argv: string[]) {
 }
 
 describe('decoy train --model als', () => {
-  it('trains, evaluates, saves with the train command\'s JSON keys, and eval reads the model back', async () => {
+  it("trains, evaluates, saves with the train command's JSON keys, and eval reads the model back", async () => {
     const out = join(dir, 'split')
-    expect((await run(['split', '--data', 'synthetic:users=200,items=150,clusters=4,seed=5', '--strategy', 'random', '--seed', '42', '--out', out])).code).toBe(0)
+    expect(
+      (
+        await run([
+          'split',
+          '--data',
+          'synthetic:users=200,items=150,clusters=4,seed=5',
+          '--strategy',
+          'random',
+          '--seed',
+          '42',
+          '--out',
+          out,
+        ])
+      ).code,
+    ).toBe(0)
     const [train, test, model] = [join(out, 'train.tsv'), join(out, 'test.tsv'), join(dir, 'als.arrow')]
-    const r = await run(['train', '--train', train, '--test', test, '--model', 'als', '--dim', '8', '--reg', '2', '--alpha', '5', '--iterations', '4', '--save', model, '--json'])
+    const r = await run([
+      'train',
+      '--train',
+      train,
+      '--test',
+      test,
+      '--model',
+      'als',
+      '--dim',
+      '8',
+      '--reg',
+      '2',
+      '--alpha',
+      '5',
+      '--iterations',
+      '4',
+      '--save',
+      model,
+      '--json',
+    ])
     expect(r.code).toBe(0)
     expect(r.err).toMatch(/^epoch 4\/4/m)
     const j = JSON.parse(r.out)
-    for (const key of ['model', 'metrics', 'train_seconds', 'updates_per_second', 'updates', 'config', 'sampler_stats', 'epochs', 'saved']) expect(j).toHaveProperty(key)
+    for (const key of ['model', 'metrics', 'train_seconds', 'updates_per_second', 'updates', 'config', 'sampler_stats', 'epochs', 'saved'])
+      expect(j).toHaveProperty(key)
     expect(j.model).toBe('als')
     expect(j.config).toMatchObject({ model: 'als', dim: 8, reg: 2, alpha: 5, iterations: 4, sampler: null })
     expect(j.epochs).toHaveLength(4)
@@ -39,7 +73,12 @@ describe('decoy train --model als', () => {
   })
 
   it('--sampler, --loss and --negatives are usage errors (exit 2) that say why', async () => {
-    for (const extra of [['--sampler', 'uniform'], ['--loss', 'bpr'], ['--negatives', '4'], ['--sampler-config', '{"kind":"uniform"}']]) {
+    for (const extra of [
+      ['--sampler', 'uniform'],
+      ['--loss', 'bpr'],
+      ['--negatives', '4'],
+      ['--sampler-config', '{"kind":"uniform"}'],
+    ]) {
       const r = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', ...extra])
       expect(r.code).toBe(2)
       expect(r.out).toBe('')

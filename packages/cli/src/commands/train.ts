@@ -51,10 +51,23 @@ const SAMPLERLESS = modelKinds.filter((k) => modelFamilies[k].samplerless !== un
 
 function flagOption(f: ModelFlag): CommandOption {
   const all = f.kinds.length === modelKinds.length
-  const defaults = f.specs.map((sp, i) => (i === 0 || sp.defaultText === f.specs[0].defaultText ? null : `${f.kinds[i]} ${sp.defaultText}`)).filter((x) => x)
-  const defaultText = f.specs[0].defaultText === undefined ? undefined : f.specs[0].defaultText + (defaults.length ? ` (${defaults.join(', ')})` : '')
+  const defaults = f.specs
+    .map((sp, i) => (i === 0 || sp.defaultText === f.specs[0].defaultText ? null : `${f.kinds[i]} ${sp.defaultText}`))
+    .filter((x) => x)
+  const defaultText =
+    f.specs[0].defaultText === undefined ? undefined : f.specs[0].defaultText + (defaults.length ? ` (${defaults.join(', ')})` : '')
   const sp = f.specs[0]
-  const value = sp.file ? '<file>' : sp.values ? `<${sp.values.join('|')}>` : sp.type === 'boolean' ? '<true|false>' : sp.type === 'int|all' ? '<all|n>' : sp.type === 'int' ? '<n>' : '<x>'
+  const value = sp.file
+    ? '<file>'
+    : sp.values
+      ? `<${sp.values.join('|')}>`
+      : sp.type === 'boolean'
+        ? '<true|false>'
+        : sp.type === 'int|all'
+          ? '<all|n>'
+          : sp.type === 'int'
+            ? '<n>'
+            : '<x>'
   return {
     name: f.flag,
     type: 'string',
@@ -68,7 +81,8 @@ function flagOption(f: ModelFlag): CommandOption {
 function readFlag(args: Args, flag: string, spec: OptionSpec): unknown {
   const raw = args.str(flag)
   if (raw === undefined) return undefined
-  const min = spec.min === undefined ? undefined : spec.exclusiveMin ? (spec.type === 'int' ? spec.min + 1 : Number.MIN_VALUE + spec.min) : spec.min
+  const min =
+    spec.min === undefined ? undefined : spec.exclusiveMin ? (spec.type === 'int' ? spec.min + 1 : Number.MIN_VALUE + spec.min) : spec.min
   switch (spec.type) {
     case 'int':
       return args.int(flag, undefined, min, spec.max)
@@ -122,23 +136,34 @@ export const trainCommand: Command = {
       type: 'string',
       value: '<n>',
       description: 'passes over the training data',
-      defaultText: modelKinds.map((k, i) => (i === 0 ? String(modelFamilies[k].defaults.epochs) : `${k} ${modelFamilies[k].defaults.epochs}`)).join(', '),
+      defaultText: modelKinds
+        .map((k, i) => (i === 0 ? String(modelFamilies[k].defaults.epochs) : `${k} ${modelFamilies[k].defaults.epochs}`))
+        .join(', '),
     },
     {
       name: 'batch-size',
       type: 'string',
       value: '<b>',
       description: 'examples per sampler call',
-      defaultText: modelKinds.map((k, i) => (i === 0 ? String(modelFamilies[k].defaults.batchSize) : `${k} ${modelFamilies[k].defaults.batchSize}`)).join(', '),
+      defaultText: modelKinds
+        .map((k, i) => (i === 0 ? String(modelFamilies[k].defaults.batchSize) : `${k} ${modelFamilies[k].defaults.batchSize}`))
+        .join(', '),
     },
     {
       name: 'kernel',
       type: 'string',
       value: '<auto|wasm|js>',
       description: 'step kernels, WebAssembly SIMD or TypeScript',
-      defaultText: 'auto (wasm when WebAssembly SIMD is available, dim % 4 = 0 and, for mf/fm, the loss is not warp and scores are not cosine)',
+      defaultText:
+        'auto (wasm when WebAssembly SIMD is available, dim % 4 = 0 and, for mf/fm, the loss is not warp and scores are not cosine)',
     },
-    { name: 'workers', type: 'string', value: '<w>', description: 'Hogwild worker threads (1 is bit-identical across runs); also the evaluation threads', defaultText: '1 (evaluation: 2)' },
+    {
+      name: 'workers',
+      type: 'string',
+      value: '<w>',
+      description: 'Hogwild worker threads (1 is bit-identical across runs); also the evaluation threads',
+      defaultText: '1 (evaluation: 2)',
+    },
     STRICT_OPTION,
     { name: 'seed', type: 'string', value: '<s>', description: 'seed of initialisation, order and sampler streams', defaultText: '42' },
     { name: 'k', type: 'string', value: '<k,…>', description: 'cut-offs of the test metrics', defaultText: '10,20' },
@@ -155,7 +180,7 @@ export const trainCommand: Command = {
   ],
   notes:
     'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
-    'mf/fm with --sampler hard|dynamic|adaptive and neither --loss nor --negatives train with that sampler\'s recommended\n' +
+    "mf/fm with --sampler hard|dynamic|adaptive and neither --loss nor --negatives train with that sampler's recommended\n" +
     'pairing (loss, negatives, candidate settings under --sampler-config), said on stderr and recorded as config.pairing.\n' +
     'JSON keys: model, metrics {"ndcg@10", "ndcg@20", "recall@20", "hr@10", …} (when --test is given), k, users,\n' +
     'test_interactions, unseen_test_items, masked_test_items, unknown_users, unknown_user_interactions, unknown_items, sampled,\n' +
@@ -194,9 +219,12 @@ export const trainCommand: Command = {
     if (pairing) {
       options.loss = pairing.loss
       options.negatives = pairing.negatives
-      ctx.log(`train: --sampler ${pairing.kind} without --loss/--negatives: its recommended pairing, loss ${pairing.loss}, ${pairing.negatives} negatives, ${JSON.stringify(pairing.sampler)}`)
+      ctx.log(
+        `train: --sampler ${pairing.kind} without --loss/--negatives: its recommended pairing, loss ${pairing.loss}, ${pairing.negatives} negatives, ${JSON.stringify(pairing.sampler)}`,
+      )
     }
-    const sampler = !family.usesSampler(options) && !args.has('sampler') ? null : samplerFromArgs(args, family.defaultSampler, pairing?.sampler)
+    const sampler =
+      !family.usesSampler(options) && !args.has('sampler') ? null : samplerFromArgs(args, family.defaultSampler, pairing?.sampler)
     const minBatch = sampler?.requires.minBatch
     const batch = settings.batchSize ?? family.defaults.batchSize
     if (minBatch !== undefined && batch < minBatch) {
@@ -223,7 +251,11 @@ export const trainCommand: Command = {
       outcome = await trainModel(kind, fitTrain, sampler, settings, (e) => {
         bar.update(e.epoch + 1, e.loss !== undefined && Number.isFinite(e.loss) ? `loss ${e.loss.toFixed(4)}` : undefined)
         if (!ctx.io.stderrIsTTY) {
-          ctx.log(`epoch ${e.epoch + 1}/${epochs}  ${e.seconds.toFixed(2)}s` + (e.loss !== undefined ? `  loss ${e.loss.toFixed(4)}` : '') + (e.pairs !== undefined ? `  pairs ${e.pairs}` : ''))
+          ctx.log(
+            `epoch ${e.epoch + 1}/${epochs}  ${e.seconds.toFixed(2)}s` +
+              (e.loss !== undefined ? `  loss ${e.loss.toFixed(4)}` : '') +
+              (e.pairs !== undefined ? `  pairs ${e.pairs}` : ''),
+          )
         }
       })
     } catch (e) {
@@ -246,7 +278,11 @@ export const trainCommand: Command = {
     const savePath = args.str('save')
     if (savePath) {
       const bytes = serializeWithInfo(outcome.model, {
-        ...(args.str('dataset') ? { dataset: args.str('dataset') } : meta?.items && isDatasetSpec(args.str('train')!) ? { dataset: args.str('train') } : {}),
+        ...(args.str('dataset')
+          ? { dataset: args.str('dataset') }
+          : meta?.items && isDatasetSpec(args.str('train')!)
+            ? { dataset: args.str('train') }
+            : {}),
         train: args.str('train'),
         ...(args.str('test') ? { test: args.str('test') } : {}),
         ...(r ? { metrics: r.metrics } : {}),
@@ -265,7 +301,13 @@ export const trainCommand: Command = {
       eval_seconds: evalSeconds,
       updates_per_second: outcome.updatesPerSecond,
       updates: outcome.updates,
-      config: { ...outcome.config, k, ...(pairing ? { pairing: { sampler: pairing.kind, loss: pairing.loss, negatives: pairing.negatives, samplerConfig: pairing.sampler } } : {}) },
+      config: {
+        ...outcome.config,
+        k,
+        ...(pairing
+          ? { pairing: { sampler: pairing.kind, loss: pairing.loss, negatives: pairing.negatives, samplerConfig: pairing.sampler } }
+          : {}),
+      },
       sampler_stats: outcome.samplerStats,
       epochs: outcome.epochs,
       ...(outcome.validation ? { best_epoch: outcome.bestEpoch, validation: outcome.validation } : {}),

@@ -94,7 +94,9 @@ describe('interactionsFromArrow', () => {
       }),
     )
     expect([e.source, e.batch, e.row, e.field]).toEqual(['test.arrow', 1, 1, 'user'])
-    expect(e.message).toBe('test.arrow record batch 1, row 1, field "user": unknown user "8": it does not occur in the shared user ids (e.g. the training data)')
+    expect(e.message).toBe(
+      'test.arrow record batch 1, row 1, field "user": unknown user "8": it does not occur in the shared user ids (e.g. the training data)',
+    )
   })
 
   it('applies minRating', () => {
@@ -127,7 +129,9 @@ describe('interactionsFromArrow', () => {
       expect(catchData(() => interactionsFromArrow(t)).message).toMatch(/field "user": column type Bool cannot hold ids/)
     })
     it('not Arrow, and truncated IPC', () => {
-      expect(catchData(() => readArrowIpc(new TextEncoder().encode('user,item\n1,2\n'), { source: 'a.arrow' })).message).toMatch(/^a\.arrow: not an Arrow IPC/)
+      expect(catchData(() => readArrowIpc(new TextEncoder().encode('user,item\n1,2\n'), { source: 'a.arrow' })).message).toMatch(
+        /^a\.arrow: not an Arrow IPC/,
+      )
       const bytes = writeArrowIpc(tableFromArrays({ user: Int32Array.of(1), item: Int32Array.of(2) }), 'stream')
       const e = catchData(() => readArrowIpc(bytes.subarray(0, bytes.length - 40), { source: 'cut.arrows' }))
       expect(e.source).toBe('cut.arrows')
@@ -136,12 +140,15 @@ describe('interactionsFromArrow', () => {
 })
 
 describe('Arrow IPC round trip', () => {
-  const x = buildInteractions({
-    users: Int32Array.of(0, 0, 1, 2, 2, 2),
-    items: Int32Array.of(3, 1, 0, 2, 3, 0),
-    weights: Float32Array.of(1, 2, 3, 4, 5, 0.5),
-    times: Float64Array.of(10, 20, 30, 40, 50, 60),
-  }, { numItems: 5 })
+  const x = buildInteractions(
+    {
+      users: Int32Array.of(0, 0, 1, 2, 2, 2),
+      items: Int32Array.of(3, 1, 0, 2, 3, 0),
+      weights: Float32Array.of(1, 2, 3, 4, 5, 0.5),
+      times: Float64Array.of(10, 20, 30, 40, 50, 60),
+    },
+    { numItems: 5 },
+  )
 
   for (const format of ['file', 'stream'] as const) {
     for (const ids of ['dictionary', 'plain'] as const) {
@@ -170,6 +177,11 @@ describe('Arrow IPC round trip', () => {
 
   it('writes Float32 ratings, Float64 times and Int32 plain ids', () => {
     const t = interactionsToArrow(x, { ids: 'plain' })
-    expect(t.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['user:Int32', 'item:Int32', 'rating:Float32', 'timestamp:Float64'])
+    expect(t.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual([
+      'user:Int32',
+      'item:Int32',
+      'rating:Float32',
+      'timestamp:Float64',
+    ])
   })
 })

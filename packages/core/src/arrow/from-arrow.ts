@@ -147,18 +147,24 @@ export class ArrowLogBuilder {
     } else if (this.hasRating !== hasR || this.hasTime !== hasT) {
       const what = this.hasRating !== hasR ? 'rating' : 'timestamp'
       const here = what === 'rating' ? hasR : hasT
-      const msg = here ? `a "${what}" column appears here but not in the batches before` : `the "${what}" column of the batches before is missing here`
+      const msg = here
+        ? `a "${what}" column appears here but not in the batches before`
+        : `the "${what}" column of the batches before is missing here`
       throw new DataError(msg, { ...at, field: what })
     }
     const len = batch.numRows
     const where = (row: number, field: string): At & { row: number; field: string } => ({ ...at, row, field })
-    for (const c of [cols.user, cols.item, cols.rating, cols.timestamp]) if (c >= 0) checkColumnData(batch.data.children[c], len, cols.names[c], at)
+    for (const c of [cols.user, cols.item, cols.rating, cols.timestamp])
+      if (c >= 0) checkColumnData(batch.data.children[c], len, cols.names[c], at)
     const bu = idColumn(batch.data.children[cols.user], userIn, cols.names[cols.user], at)
     const bi = idColumn(batch.data.children[cols.item], itemIn, cols.names[cols.item], at)
     for (let r = 0; r < len && !userIn.allowNew; r++) {
       if (bu[r] < 0) {
         const v = vectorValue(batch, cols.user, r)
-        throw new DataError(`unknown user ${quoteValue(String(v))}: it does not occur in the shared user ids (e.g. the training data)`, where(r, cols.names[cols.user]))
+        throw new DataError(
+          `unknown user ${quoteValue(String(v))}: it does not occur in the shared user ids (e.g. the training data)`,
+          where(r, cols.names[cols.user]),
+        )
       }
     }
     const bw = hasR ? (numberColumn(batch.data.children[cols.rating], 'f32', cols.names[cols.rating], at) as Float32Array) : undefined
@@ -179,7 +185,11 @@ export class ArrowLogBuilder {
     if (bt) {
       for (let r = 0; r < len; r++) {
         const v = bt[r]
-        if (v - v !== 0) throw new DataError(`${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`, where(r, cols.names[cols.timestamp]))
+        if (v - v !== 0)
+          throw new DataError(
+            `${v} is ${Number.isNaN(v) ? 'NaN' : 'infinite'}, expected a finite number`,
+            where(r, cols.names[cols.timestamp]),
+          )
       }
     }
     this.batches++
@@ -262,7 +272,10 @@ function resolveColumns(batch: RecordBatch, opts: ArrowReadOptions, at: At): Res
     const c = cols[role]
     if (typeof c === 'number') {
       if (!Number.isInteger(c) || c < 0 || c >= names.length) {
-        throw new DataError(`column index ${c} for "${role}" is out of range: the schema has ${names.length} fields`, { ...at, field: role })
+        throw new DataError(`column index ${c} for "${role}" is out of range: the schema has ${names.length} fields`, {
+          ...at,
+          field: role,
+        })
       }
       return c
     }
@@ -276,7 +289,10 @@ function resolveColumns(batch: RecordBatch, opts: ArrowReadOptions, at: At): Res
       if (i >= 0) return i
     }
     if (required) {
-      throw new DataError(`missing required column "${role}" in schema (${names.join(', ')}); expected one of ${ALIASES[role].join(', ')}`, { ...at, field: role })
+      throw new DataError(
+        `missing required column "${role}" in schema (${names.join(', ')}); expected one of ${ALIASES[role].join(', ')}`,
+        { ...at, field: role },
+      )
     }
     return -1
   }
@@ -364,7 +380,10 @@ function idColumn(data: Data, inn: IdInterner, field: string, at: At): Int32Arra
     const remap = new Int32Array(nd)
     let identity = true
     const dictData = dict.data.length === 1 ? dict.data[0] : undefined
-    const strict = dictData && (dictData.type.typeId === Type.Utf8 || dictData.type.typeId === Type.LargeUtf8) ? makeGetter(dictData, field, at) : undefined
+    const strict =
+      dictData && (dictData.type.typeId === Type.Utf8 || dictData.type.typeId === Type.LargeUtf8)
+        ? makeGetter(dictData, field, at)
+        : undefined
     for (let k = 0; k < nd; k++) {
       const id = internValue(inn, strict ? strict(k) : dict.get(k), field, at, -1)
       remap[k] = id
@@ -374,7 +393,8 @@ function idColumn(data: Data, inn: IdInterner, field: string, at: At): Int32Arra
     if (!(idx instanceof BigInt64Array || idx instanceof BigUint64Array)) {
       for (let r = 0; r < len; r++) {
         const k = idx[r]
-        if (!(k >= 0 && k < nd)) throw new DataError(`dictionary index ${k} is outside the dictionary of ${nd} values (corrupt data)`, { ...at, row: r, field })
+        if (!(k >= 0 && k < nd))
+          throw new DataError(`dictionary index ${k} is outside the dictionary of ${nd} values (corrupt data)`, { ...at, row: r, field })
       }
     }
     if (identity && idx instanceof Int32Array) return idx.subarray(0, len)
@@ -396,7 +416,13 @@ function idColumn(data: Data, inn: IdInterner, field: string, at: At): Int32Arra
       return out
     }
     const vals = data.values as unknown as ArrayLike<number>
-    if (vals instanceof Int32Array || vals instanceof Int16Array || vals instanceof Int8Array || vals instanceof Uint8Array || vals instanceof Uint16Array) {
+    if (
+      vals instanceof Int32Array ||
+      vals instanceof Int16Array ||
+      vals instanceof Int8Array ||
+      vals instanceof Uint8Array ||
+      vals instanceof Uint16Array
+    ) {
       for (let r = 0; r < len; r++) out[r] = inn.internInt(vals[r])
     } else {
       const tmp = new Float64Array(len)
@@ -421,16 +447,21 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true })
 /** Value getter of a float or string column; strings are decoded strictly (invalid UTF-8 is a DataError). */
 /** A column whose length or buffers disagree with its batch (corrupt or hand-built data) is a DataError, not a silent zero. */
 function checkColumnData(data: Data, rows: number, field: string, at: At): void {
-  if (data.length !== rows) throw new DataError(`column has ${data.length} values in a batch of ${rows} rows (corrupt data)`, { ...at, field })
+  if (data.length !== rows)
+    throw new DataError(`column has ${data.length} values in a batch of ${rows} rows (corrupt data)`, { ...at, field })
   const t = data.type.typeId
   const vals = data.values as unknown as { length: number } | undefined
   const wide = vals instanceof BigInt64Array || vals instanceof BigUint64Array
   if (t === Type.Utf8 || t === Type.LargeUtf8) {
     const off = data.valueOffsets as unknown as { length: number } | undefined
     if (!off || off.length < rows + 1) throw new DataError('string offsets are shorter than the column (corrupt data)', { ...at, field })
-  } else if ((t === Type.Int || t === Type.Float || t === Type.Dictionary || t === Type.Timestamp || t === Type.Date) && vals !== undefined) {
+  } else if (
+    (t === Type.Int || t === Type.Float || t === Type.Dictionary || t === Type.Timestamp || t === Type.Date) &&
+    vals !== undefined
+  ) {
     const per = t === Type.Date && !wide && (data.type as unknown as { unit: DateUnit }).unit === DateUnit.MILLISECOND ? 2 : 1
-    if (vals.length < rows * per) throw new DataError(`column data holds ${vals.length} values for ${rows} rows (corrupt data)`, { ...at, field })
+    if (vals.length < rows * per)
+      throw new DataError(`column data holds ${vals.length} values for ${rows} rows (corrupt data)`, { ...at, field })
   }
 }
 

@@ -44,7 +44,8 @@ export function checkIpcFile(bytes: Uint8Array, source: string): void {
   for (let i = 0; i < 6 && closed; i++) if (bytes[n - 6 + i] !== MAGIC[i]) closed = false
   if (!closed) throw new DataError('the Arrow IPC file is truncated: its closing ARROW1 magic is missing', { source })
   const footerLen = new DataView(bytes.buffer, bytes.byteOffset + n - 10, 4).getInt32(0, true)
-  if (footerLen <= 0 || footerLen > n - 18) throw new DataError(`the Arrow IPC file is corrupt: its footer length ${footerLen} does not fit in ${n} bytes`, { source })
+  if (footerLen <= 0 || footerLen > n - 18)
+    throw new DataError(`the Arrow IPC file is corrupt: its footer length ${footerLen} does not fit in ${n} bytes`, { source })
   const footerStart = n - 10 - footerLen
   let footer: Footer
   let schema: Schema | null
@@ -145,18 +146,21 @@ function checkBatch(b: RecordBatch | null, limit: number, bodyLength: number, so
   // Every column other than Null takes at least one bit per row in the body.
   const rowLimit = 8 * bodyLength + 64
   const rows = Number(b.length())
-  if (!(rows >= 0) || (nodes > 0 && rows > rowLimit)) throw corrupt(source, batch, `a record batch of ${rows} rows in a body of ${bodyLength} bytes`)
+  if (!(rows >= 0) || (nodes > 0 && rows > rowLimit))
+    throw corrupt(source, batch, `a record batch of ${rows} rows in a body of ${bodyLength} bytes`)
   for (let k = 0; k < nodes; k++) {
     const node = b.nodes(k)
     const len = node ? Number(node.length()) : -1
     const nulls = node ? Number(node.nullCount()) : -1
-    if (!(len >= 0) || len > rowLimit || !(nulls >= 0) || nulls > len) throw corrupt(source, batch, `field node ${k} claims ${len} values (${nulls} null)`)
+    if (!(len >= 0) || len > rowLimit || !(nulls >= 0) || nulls > len)
+      throw corrupt(source, batch, `field node ${k} claims ${len} values (${nulls} null)`)
   }
   for (let k = 0; k < b.buffersLength(); k++) {
     const buf = b.buffers(k)
     const off = buf ? Number(buf.offset()) : -1
     const len = buf ? Number(buf.length()) : -1
-    if (!(off >= 0) || !(len >= 0) || off + len > bodyLength) throw corrupt(source, batch, `buffer ${k} (${len} bytes at ${off}) lies outside the ${bodyLength}-byte body`)
+    if (!(off >= 0) || !(len >= 0) || off + len > bodyLength)
+      throw corrupt(source, batch, `buffer ${k} (${len} bytes at ${off}) lies outside the ${bodyLength}-byte body`)
   }
 }
 

@@ -72,7 +72,12 @@ function idVector(ids: Int32Array, map: IdMap, mode: 'dictionary' | 'plain', dic
     }
   }
   if (mode === 'dictionary') {
-    const dictionary = map.kind === 'int' ? (intOk ? makeVector(Int32Array.from(ext as number[])) : makeVector(Float64Array.from(ext as number[]))) : vectorFromArray(ext as string[], new Utf8())
+    const dictionary =
+      map.kind === 'int'
+        ? intOk
+          ? makeVector(Int32Array.from(ext as number[]))
+          : makeVector(Float64Array.from(ext as number[]))
+        : vectorFromArray(ext as string[], new Utf8())
     const type = new Dictionary(dictionary.type, new Int32(), dictId)
     return makeVector(makeData({ type, length: ids.length, nullCount: 0, data: ids, dictionary }))
   }
@@ -101,7 +106,8 @@ function idVector(ids: Int32Array, map: IdMap, mode: 'dictionary' | 'plain', dic
  * @remarks Allocates the output buffer; O(table bytes).
  */
 export function writeArrowIpc(table: Table, format: 'file' | 'stream' = 'file'): Uint8Array {
-  if (format !== 'file' && format !== 'stream') throw new Error(`writeArrowIpc: format must be 'file' or 'stream', got ${JSON.stringify(format)}`)
+  if (format !== 'file' && format !== 'stream')
+    throw new Error(`writeArrowIpc: format must be 'file' or 'stream', got ${JSON.stringify(format)}`)
   return tableToIPC(table, format, null)
 }
 
@@ -205,7 +211,9 @@ export function arrowFailure(e: unknown, source: string, batch?: number): DataEr
  * const t = arrowTableFromColumns({ user: Int32Array.of(1, 2), item: Int32Array.of(5, 5) })
  * ```
  */
-export function arrowTableFromColumns(columns: Record<string, Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array>): Table {
+export function arrowTableFromColumns(
+  columns: Record<string, Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array>,
+): Table {
   const cols: Record<string, Vector> = {}
   let len = -1
   for (const name of Object.keys(columns)) {

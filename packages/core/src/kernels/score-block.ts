@@ -15,7 +15,16 @@ export const RECORD_BYTES = 40
 
 /** The kernel's signature (byte offsets into its memory; returns records written). */
 export type ScoreBlockFn = (
-  U: number, rows: number, UB: number, T: number, Q: number, B: number, dim: number, p0: number, p1: number, out: number,
+  U: number,
+  rows: number,
+  UB: number,
+  T: number,
+  Q: number,
+  B: number,
+  dim: number,
+  p0: number,
+  p1: number,
+  out: number,
 ) => number
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {

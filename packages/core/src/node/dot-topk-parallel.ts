@@ -89,7 +89,10 @@ export async function dotTopKParallel(f: DotFactors, queries: Int32Array, k: num
   try {
     await Promise.all(
       Array.from({ length: W }, (_, w) => {
-        const worker = spawnWorker(import.meta.url, { source: './dot-topk-worker.ts', built: './dot-topk-worker.js' }, { ...base, slot: w } satisfies RankWorkerInit)
+        const worker = spawnWorker(import.meta.url, { source: './dot-topk-worker.ts', built: './dot-topk-worker.js' }, {
+          ...base,
+          slot: w,
+        } satisfies RankWorkerInit)
         running.push(worker)
         return new Promise<void>((resolve, reject) => {
           worker.on('message', (m: { type: string; error?: string }) => {

@@ -40,10 +40,18 @@ const table: fc.Arbitrary<Table> = fc
   })
 
 /** One way to damage a file: cut it, flip bytes, or splice in random bytes. */
-type Damage = { kind: 'cut'; at: number } | { kind: 'flip'; at: number[]; v: number } | { kind: 'splice'; at: number; bytes: Uint8Array } | { kind: 'none' }
+type Damage =
+  | { kind: 'cut'; at: number }
+  | { kind: 'flip'; at: number[]; v: number }
+  | { kind: 'splice'; at: number; bytes: Uint8Array }
+  | { kind: 'none' }
 const damage: fc.Arbitrary<Damage> = fc.oneof(
   fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), v: fc.integer({ min: 1, max: 255 }) }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    at: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+    v: fc.integer({ min: 1, max: 255 }),
+  }),
   fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
   fc.constant({ kind: 'none' as const }),
 )
@@ -136,7 +144,10 @@ describe('fuzz: Parquet reader', () => {
     let k = 0
     await fc.assert(
       fc.asyncProperty(table, fc.boolean(), damage, async (t, snappy, d) => {
-        const props = new pw.WriterPropertiesBuilder().setCompression(snappy ? pw.Compression.SNAPPY : pw.Compression.UNCOMPRESSED).setMaxRowGroupSize(4).build()
+        const props = new pw.WriterPropertiesBuilder()
+          .setCompression(snappy ? pw.Compression.SNAPPY : pw.Compression.UNCOMPRESSED)
+          .setMaxRowGroupSize(4)
+          .build()
         const bytes = apply(pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(t, 'stream')), props), d)
         const path = join(dir, `f${k++ % 4}.parquet`)
         writeFileSync(path, bytes)

@@ -19,7 +19,10 @@ function triples(x: Interactions): string[] {
   return out.sort()
 }
 
-const csv = 'userId,movieId,rating,timestamp\n' + Array.from({ length: 60 }, (_, r) => `${1 + (r % 7)},${10 + ((r * 13) % 17)},${0.5 + (r % 10) / 2},${1000 + r}`).join('\n') + '\n'
+const csv =
+  'userId,movieId,rating,timestamp\n' +
+  Array.from({ length: 60 }, (_, r) => `${1 + (r % 7)},${10 + ((r * 13) % 17)},${0.5 + (r % 10) / 2},${1000 + r}`).join('\n') +
+  '\n'
 const log = parseInteractions(new TextEncoder().encode(csv), { source: 'ratings.csv' })
 
 describe('readInteractionsFile', () => {

@@ -34,7 +34,10 @@ describe('memory stays bounded', () => {
     const st = createRng('split-mem').state
     const n = 400_000
     const x = buildInteractions(
-      { users: Int32Array.from({ length: n }, () => prngBelow(st, 20_000)), items: Int32Array.from({ length: n }, () => prngBelow(st, 5_000)) },
+      {
+        users: Int32Array.from({ length: n }, () => prngBelow(st, 20_000)),
+        items: Int32Array.from({ length: n }, () => prngBelow(st, 5_000)),
+      },
       { numUsers: 20_000, numItems: 5_000, duplicates: 'first' },
     )
     const { train } = splitRandom(x, { testFraction: 0.2, seed: 3 })

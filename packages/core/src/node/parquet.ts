@@ -62,7 +62,10 @@ export function listParquetParts(root: string): ParquetPart[] {
       const st = statSync(p)
       if (st.isDirectory()) {
         const eq = name.indexOf('=')
-        const part = eq > 0 ? ([...partition, [name.slice(0, eq), decodePartitionValue(name.slice(eq + 1))]] as Array<[string, string | null]>) : partition
+        const part =
+          eq > 0
+            ? ([...partition, [name.slice(0, eq), decodePartitionValue(name.slice(eq + 1))]] as Array<[string, string | null]>)
+            : partition
         walk(p, part)
       } else if (st.isFile() && isDataFile(name)) out.push({ path: p, partition })
     }
@@ -110,7 +113,11 @@ export interface ParquetBatch {
  * (which reads byte ranges of a Blob) panicked on a corrupt page inside a callback, leaving its
  * promise pending forever; the synchronous one returns the error.
  */
-export async function* parquetBatches(part: ParquetPart, source: string, columns?: (names: string[]) => string[] | undefined): AsyncGenerator<ParquetBatch> {
+export async function* parquetBatches(
+  part: ParquetPart,
+  source: string,
+  columns?: (names: string[]) => string[] | undefined,
+): AsyncGenerator<ParquetBatch> {
   let groups: number[]
   let names: string[]
   let bytes: Uint8Array
@@ -174,7 +181,14 @@ function withPartition(batch: RecordBatch, partition: Array<[string, string | nu
     have.add(key.toLowerCase())
     let data: Data
     if (value === null) {
-      data = makeData({ type: new Utf8(), length: n, nullCount: n, nullBitmap: new Uint8Array((n + 7) >> 3), valueOffsets: new Int32Array(n + 1), data: new Uint8Array(0) })
+      data = makeData({
+        type: new Utf8(),
+        length: n,
+        nullCount: n,
+        nullBitmap: new Uint8Array((n + 7) >> 3),
+        valueOffsets: new Int32Array(n + 1),
+        data: new Uint8Array(0),
+      })
     } else if (INT_RE.test(value) && Math.abs(Number(value)) <= 0x7fffffff) {
       data = makeData({ type: new Int32(), length: n, nullCount: 0, data: new Int32Array(n).fill(Number(value)) })
     } else if (INT_RE.test(value) || (value.trim() !== '' && Number.isFinite(Number(value)) && /^[-+0-9.eE]+$/.test(value))) {

@@ -110,7 +110,8 @@ describe('Parquet', () => {
     const pairs = (a: Interactions): string[] => {
       const out: string[] = []
       for (let u = 0; u < a.numUsers; u++) {
-        for (let j = a.indptr[u]; j < a.indptr[u + 1]; j++) out.push(`${a.userIds.toArray()[u]} ${a.itemIds.toArray()[a.items[j]]} ${a.weights![j]} ${a.times![j]}`)
+        for (let j = a.indptr[u]; j < a.indptr[u + 1]; j++)
+          out.push(`${a.userIds.toArray()[u]} ${a.itemIds.toArray()[a.items[j]]} ${a.weights![j]} ${a.times![j]}`)
       }
       return out.sort()
     }
@@ -144,7 +145,11 @@ describe('Parquet', () => {
   it('a rating beyond float32 in a double column names the row group and row', async () => {
     const r = Float64Array.from(s.ratings.slice(0, 10))
     r[6] = 1e39
-    writeParquet(join(dir, 'big.parquet'), tableFromArrays({ user: s.users.slice(0, 10), item: Int32Array.from(s.items.slice(0, 10)), rating: r }), 5)
+    writeParquet(
+      join(dir, 'big.parquet'),
+      tableFromArrays({ user: s.users.slice(0, 10), item: Int32Array.from(s.items.slice(0, 10)), rating: r }),
+      5,
+    )
     const e = await dataError(readInteractions(join(dir, 'big.parquet')))
     expect([e.rowGroup, e.row, e.field]).toEqual([1, 1, 'rating'])
     expect(e.message).toMatch(/beyond the range of a 32-bit float/)

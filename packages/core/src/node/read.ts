@@ -54,13 +54,16 @@ export async function readInteractions(path: string, opts: ReadOptions = {}): Pr
     throw fileError(e, path, source)
   }
   if (st.isDirectory()) {
-    if (opts.format !== undefined && opts.format !== 'parquet') throw new DataError(`is a folder; format ${opts.format} needs a file`, { source })
+    if (opts.format !== undefined && opts.format !== 'parquet')
+      throw new DataError(`is a folder; format ${opts.format} needs a file`, { source })
     return readParquetDataset(path, opts, source, true)
   }
   const head = readHead(path, source)
   const ext = extname(path).toLowerCase()
   if (isGzip(head)) return readGzip(path, opts, source)
-  const format = opts.format ?? (isParquet(head) ? 'parquet' : isArrowIpc(head) ? 'arrow' : PARQUET_EXT.has(ext) ? 'parquet' : ARROW_EXT.has(ext) ? 'arrow' : 'text')
+  const format =
+    opts.format ??
+    (isParquet(head) ? 'parquet' : isArrowIpc(head) ? 'arrow' : PARQUET_EXT.has(ext) ? 'parquet' : ARROW_EXT.has(ext) ? 'arrow' : 'text')
   if (format === 'parquet') return readParquetDataset(path, opts, source, false)
   if (format === 'arrow') return readArrowIpc(await readAll(createReadStream(path), path, source), arrowOptions(opts, source))
   // Text is parsed chunk by chunk as it is read: memory holds the columns, not the file.
@@ -73,7 +76,14 @@ export async function readInteractions(path: string, opts: ReadOptions = {}): Pr
 const CHUNK = 1 << 22
 
 /** Pushes every chunk of `stream` into `reader`; read and gzip failures name the file. */
-async function pump(stream: AsyncIterable<Buffer>, reader: TextLogReader, path: string, source: string, gzip: boolean, first?: Uint8Array): Promise<void> {
+async function pump(
+  stream: AsyncIterable<Buffer>,
+  reader: TextLogReader,
+  path: string,
+  source: string,
+  gzip: boolean,
+  first?: Uint8Array,
+): Promise<void> {
   if (first) reader.push(first)
   try {
     for await (const c of stream) reader.push(c)
@@ -199,6 +209,12 @@ export function fileError(e: unknown, path: string, source: string): DataError {
   if (e instanceof DataError) return e
   const code = (e as NodeJS.ErrnoException).code
   const why =
-    code === 'ENOENT' ? `file not found: ${path}` : code === 'EACCES' ? `permission denied: ${path}` : code === 'EISDIR' ? `${path} is a folder, expected a file` : `cannot read ${path}: ${(e as Error).message}`
+    code === 'ENOENT'
+      ? `file not found: ${path}`
+      : code === 'EACCES'
+        ? `permission denied: ${path}`
+        : code === 'EISDIR'
+          ? `${path} is a folder, expected a file`
+          : `cannot read ${path}: ${(e as Error).message}`
   return new DataError(why, { source })
 }

@@ -37,7 +37,9 @@ describe('writeInteractionsTsv (streamed in chunks)', () => {
             break
           }
         }
-        lines.push(`${quote(String(x.userIds.external(u)))}\t${quote(String(x.itemIds.external(x.items[j])))}\t${ws}\t${String(x.times![j])}`)
+        lines.push(
+          `${quote(String(x.userIds.external(u)))}\t${quote(String(x.itemIds.external(x.items[j])))}\t${ws}\t${String(x.times![j])}`,
+        )
       }
     }
     expect(got).toBe(lines.join('\n') + '\n')

@@ -20,7 +20,11 @@ import { Worker } from 'node:worker_threads'
 export function spawnWorker(callerUrl: string, entry: { source: string; built: string }, workerData: unknown): Worker {
   if (callerUrl.endsWith('.ts')) {
     // tsx's ESM API by path: its "require" export is CJS, and a CJS copy cannot load ESM hooks.
-    const api = pathToFileURL(createRequire(callerUrl).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href
+    const api = pathToFileURL(
+      createRequire(callerUrl)
+        .resolve('tsx/package.json')
+        .replace(/package\.json$/, 'dist/esm/api/index.mjs'),
+    ).href
     const src = new URL(entry.source, callerUrl).href
     const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(src)}, ${JSON.stringify(src)}))`
     return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=decoy-source'] })

@@ -21,7 +21,12 @@ function makeLog(): Interactions {
       weights.push(1 + rnd(5))
     }
   }
-  return buildInteractions({ users: Int32Array.from(users), items: Int32Array.from(items), times: Float64Array.from(times), weights: Float32Array.from(weights) })
+  return buildInteractions({
+    users: Int32Array.from(users),
+    items: Int32Array.from(items),
+    times: Float64Array.from(times),
+    weights: Float32Array.from(weights),
+  })
 }
 
 const log = makeLog()
@@ -91,7 +96,12 @@ describe('splitLeaveLast', () => {
       const order = rows(log, u)
         .map((item, j) => ({ item, t: log.times![log.indptr[u] + j] }))
         .sort((a, b) => a.t - b.t || a.item - b.item)
-      expect(test).toEqual(order.slice(-2).map((o) => o.item).sort((a, b) => a - b))
+      expect(test).toEqual(
+        order
+          .slice(-2)
+          .map((o) => o.item)
+          .sort((a, b) => a - b),
+      )
       // every train time is <= every test time
       const maxTrain = Math.max(...Array.from(sp.train.times!.subarray(sp.train.indptr[u], sp.train.indptr[u + 1])))
       const minTest = Math.min(...Array.from(sp.test.times!.subarray(sp.test.indptr[u], sp.test.indptr[u + 1])))

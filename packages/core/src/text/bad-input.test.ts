@@ -63,7 +63,10 @@ describe('text and formats', () => {
     const user = makeData({ type: new Utf8(), length: 2, nullCount: 0, valueOffsets: Int32Array.of(0, 2, 4), data: bytes })
     const item = makeData({ type: new Int32(), length: 2, nullCount: 0, data: Int32Array.of(1, 2) })
     const fields = [new Field('user', new Utf8(), false), new Field('item', new Int32(), false)]
-    const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, nullCount: 0, children: [user, item] }))
+    const batch = new RecordBatch(
+      new Schema(fields),
+      makeData({ type: new Struct(fields), length: 2, nullCount: 0, children: [user, item] }),
+    )
     const e = dataError(() => interactionsFromArrow(batch, { source: 'r.arrow' }))
     expect([e.batch, e.row, e.field]).toEqual([0, 1, 'user'])
   })
@@ -74,7 +77,10 @@ describe('text and formats', () => {
     expect(e.message).toMatch(/names column "User" twice \(fields 1 and 4\)/)
     const fields = [new Field('user', new Int32(), false), new Field('item', new Int32(), false), new Field('user', new Int32(), false)]
     const col = makeData({ type: new Int32(), length: 1, nullCount: 0, data: Int32Array.of(1) })
-    const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 1, nullCount: 0, children: [col, col, col] }))
+    const batch = new RecordBatch(
+      new Schema(fields),
+      makeData({ type: new Struct(fields), length: 1, nullCount: 0, children: [col, col, col] }),
+    )
     expect(dataError(() => interactionsFromArrow(batch, { source: 'r.arrow' })).message).toMatch(/names column "user" twice/)
   })
 

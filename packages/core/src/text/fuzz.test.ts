@@ -45,17 +45,61 @@ function parsesOrDataError(read: () => Interactions): void {
 }
 
 const token = fc.constantFrom(
-  '1', '2', '17', '0', '007', '-3', '4.5', '1e39', '3.4028235e38', 'NaN', 'inf', '', ' ', 'a', 'b', 'é', '\u{1F600}',
-  '"', '""', '"a,b"', ',', ',', ',', '\t', '\t', '::', ';', '\n', '\n', '\r\n', '\r', 'user', 'item', 'rating', 'timestamp', 'userId',
+  '1',
+  '2',
+  '17',
+  '0',
+  '007',
+  '-3',
+  '4.5',
+  '1e39',
+  '3.4028235e38',
+  'NaN',
+  'inf',
+  '',
+  ' ',
+  'a',
+  'b',
+  'é',
+  '\u{1F600}',
+  '"',
+  '""',
+  '"a,b"',
+  ',',
+  ',',
+  ',',
+  '\t',
+  '\t',
+  '::',
+  ';',
+  '\n',
+  '\n',
+  '\r\n',
+  '\r',
+  'user',
+  'item',
+  'rating',
+  'timestamp',
+  'userId',
 )
-const header = fc.constantFrom('', 'user,item\n', 'user,item,rating\n', 'userId\tmovieId\trating\ttimestamp\n', 'user::item::rating\n', 'user,item,user\n', '\uFEFFuser;item\n')
+const header = fc.constantFrom(
+  '',
+  'user,item\n',
+  'user,item,rating\n',
+  'userId\tmovieId\trating\ttimestamp\n',
+  'user::item::rating\n',
+  'user,item,user\n',
+  '\uFEFFuser;item\n',
+)
 const textBytes = fc.tuple(header, fc.array(token, { maxLength: 80 })).map(([h, t]) => enc.encode(h + t.join('')))
 /** Text with stray bytes: invalid UTF-8, NUL, lone continuation bytes. */
-const dirtyBytes = fc.tuple(textBytes, fc.array(fc.tuple(fc.nat(400), fc.integer({ min: 0, max: 255 })), { maxLength: 4 })).map(([b, edits]) => {
-  const out = b.slice()
-  for (const [at, v] of edits) if (out.length > 0) out[at % out.length] = v
-  return out
-})
+const dirtyBytes = fc
+  .tuple(textBytes, fc.array(fc.tuple(fc.nat(400), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }))
+  .map(([b, edits]) => {
+    const out = b.slice()
+    for (const [at, v] of edits) if (out.length > 0) out[at % out.length] = v
+    return out
+  })
 const anyBytes = fc.oneof(textBytes, dirtyBytes, fc.uint8Array({ maxLength: 200 }))
 const options: fc.Arbitrary<ParseOptions> = fc.record(
   {
@@ -75,7 +119,7 @@ describe('fuzz: text reader', () => {
     )
   })
 
-  it('a second file read into the first one\'s id maps, unknown users refused: a log or a DataError', () => {
+  it("a second file read into the first one's id maps, unknown users refused: a log or a DataError", () => {
     fc.assert(
       fc.property(textBytes, anyBytes, fc.boolean(), (a, b, strict) => {
         let train: Interactions
@@ -142,7 +186,10 @@ describe('fuzz: chunked text reader', () => {
 describe('fuzz: id interner', () => {
   it('equal bytes get equal ids, different bytes different ids; invalid UTF-8 is reported, never merged', () => {
     const strict = new TextDecoder('utf-8', { fatal: true })
-    const id = fc.oneof(fc.uint8Array({ maxLength: 6 }), fc.string({ maxLength: 5 }).map((s) => enc.encode(s)))
+    const id = fc.oneof(
+      fc.uint8Array({ maxLength: 6 }),
+      fc.string({ maxLength: 5 }).map((s) => enc.encode(s)),
+    )
     fc.assert(
       fc.property(fc.array(id, { minLength: 1, maxLength: 60 }), (ids) => {
         const inn = new IdInterner(new IdMap('string'), true)

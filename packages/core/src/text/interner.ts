@@ -39,7 +39,10 @@ export class IdInterner {
    * @param map - the caller's map (kept, its kind fixed) or undefined for a fresh owned map.
    * @param allowNew - false: unknown ids give -1 instead of being added.
    */
-  constructor(map: IdMap | undefined, readonly allowNew: boolean) {
+  constructor(
+    map: IdMap | undefined,
+    readonly allowNew: boolean,
+  ) {
     this.owned = map === undefined
     this.map = map ?? new IdMap('int')
     this.mode = this.map.kind === 'int' ? 0 : 1

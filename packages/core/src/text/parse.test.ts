@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { DataError, IdMap, buildInteractions, identityIds, parseCsvRecords, parseInteractions, type BuildOptions, type InteractionColumns, type Interactions } from '@decoy/core'
+import {
+  DataError,
+  IdMap,
+  buildInteractions,
+  identityIds,
+  parseCsvRecords,
+  parseInteractions,
+  type BuildOptions,
+  type InteractionColumns,
+  type Interactions,
+} from '@decoy/core'
 
 const enc = new TextEncoder()
 const parse = (text: string, opts: Parameters<typeof parseInteractions>[1] = {}): Interactions =>
@@ -106,7 +116,8 @@ describe('parseInteractions', () => {
   it('rejects an unknown test user with unknownUsers: error', () => {
     const train = parse('user,item\n1,10\n2,11\n')
     expectDataError(
-      () => parse('user,item\n2,10\n\n9,11\n', { source: 'test.csv', userIds: train.userIds, itemIds: train.itemIds, unknownUsers: 'error' }),
+      () =>
+        parse('user,item\n2,10\n\n9,11\n', { source: 'test.csv', userIds: train.userIds, itemIds: train.itemIds, unknownUsers: 'error' }),
       { source: 'test.csv', line: 4, field: 'user' },
       /unknown user "9"/,
     )
@@ -125,12 +136,24 @@ describe('parseInteractions', () => {
 
   describe('bad input names file, line and field', () => {
     it('wrong field count (too few and too many)', () => {
-      expectDataError(() => parse('userId,movieId,rating\n1,2,3\n1,2\n'), { source: 'ratings.csv', line: 3, field: 'rating' }, /expected 3 fields, found 2/)
+      expectDataError(
+        () => parse('userId,movieId,rating\n1,2,3\n1,2\n'),
+        { source: 'ratings.csv', line: 3, field: 'rating' },
+        /expected 3 fields, found 2/,
+      )
       expectDataError(() => parse('userId,movieId,rating\n1,2,3\n1,2,3,4\n'), { line: 3 }, /expected 3 fields, found 4/)
     })
     it('non-numeric rating and timestamp', () => {
-      expectDataError(() => parse('userId,movieId,rating,timestamp\n1,2,3,4\n1,2,abc,5\n'), { line: 3, field: 'rating' }, /"abc" is not a number/)
-      expectDataError(() => parse('user,item,rating,timestamp\n1,2,3,yesterday\n'), { line: 2, field: 'timestamp' }, /"yesterday" is not a number/)
+      expectDataError(
+        () => parse('userId,movieId,rating,timestamp\n1,2,3,4\n1,2,abc,5\n'),
+        { line: 3, field: 'rating' },
+        /"abc" is not a number/,
+      )
+      expectDataError(
+        () => parse('user,item,rating,timestamp\n1,2,3,yesterday\n'),
+        { line: 2, field: 'timestamp' },
+        /"yesterday" is not a number/,
+      )
       expectDataError(() => parse('1,2,\n'), { line: 1, field: 'rating' }, /empty value/)
       expectDataError(() => parse('1,2,3\n1,2,'), { line: 2, field: 'rating' }, /empty value/)
     })
@@ -185,7 +208,12 @@ describe('parseInteractions fast path', () => {
       const rows: string[][] = []
       const odd = rand() < 0.5
       for (let r = 0; r < 1 + Math.floor(rand() * 6); r++) {
-        const f = [String(1 + Math.floor(rand() * 4)), String(1 + Math.floor(rand() * 9)), String(1 + Math.floor(rand() * 5)), String(1_000 + Math.floor(rand() * 100))]
+        const f = [
+          String(1 + Math.floor(rand() * 4)),
+          String(1 + Math.floor(rand() * 9)),
+          String(1 + Math.floor(rand() * 5)),
+          String(1_000 + Math.floor(rand() * 100)),
+        ]
         if (odd && rand() < 0.3) {
           const k = Math.floor(rand() * 4)
           f[k] = pick(k < 2 ? fields.id : fields.num, rand())
@@ -346,7 +374,6 @@ function referenceBuild(cols: InteractionColumns, opts: BuildOptions = {}): Inte
   }
 }
 
-
 describe('buildInteractions', () => {
   it('matches the comparator-sort reference for every duplicate policy', () => {
     let s = 7
@@ -366,7 +393,12 @@ describe('buildInteractions', () => {
       times[r] = rnd(50)
     }
     for (const duplicates of ['last', 'first', 'sum', 'max'] as const) {
-      for (const cols of [{ users, items, weights, times }, { users, items, weights }, { users, items, times }, { users, items }]) {
+      for (const cols of [
+        { users, items, weights, times },
+        { users, items, weights },
+        { users, items, times },
+        { users, items },
+      ]) {
         const a = referenceBuild(cols, { duplicates })
         const b = buildInteractions(cols, { duplicates })
         expect(same(b.indptr, a.indptr)).toBe(true)

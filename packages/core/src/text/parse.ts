@@ -342,11 +342,14 @@ function resolveLayout(bytes: Uint8Array, pos: number, firstEnd: number, line: n
         if (idx >= 0) break
       }
       if (idx < 0 && required) {
-        throw new DataError(`missing required column "${key}" in header (${names.join(', ')}); expected one of ${ALIASES[key].join(', ')}`, {
-          source,
-          line,
-          field: key,
-        })
+        throw new DataError(
+          `missing required column "${key}" in header (${names.join(', ')}); expected one of ${ALIASES[key].join(', ')}`,
+          {
+            source,
+            line,
+            field: key,
+          },
+        )
       }
     } else {
       const def = role - 1
@@ -354,7 +357,8 @@ function resolveLayout(bytes: Uint8Array, pos: number, firstEnd: number, line: n
       else if (required) throw new DataError(`expected at least 2 fields (user, item), found ${nf}`, { source, line, field: key })
     }
     if (idx >= 0) {
-      if (roles[idx] !== ROLE_NONE) throw new DataError(`field is used for both "${ROLE_NAMES[roles[idx]]}" and "${key}"`, { source, line, field: names[idx] })
+      if (roles[idx] !== ROLE_NONE)
+        throw new DataError(`field is used for both "${ROLE_NAMES[roles[idx]]}" and "${key}"`, { source, line, field: names[idx] })
       roles[idx] = role
       roleIndex[role] = idx
       if (!header) names[idx] = key
@@ -436,7 +440,19 @@ function scanRows(st: TextLogReader, bytes: Uint8Array, pos: number, final: bool
       let quoted = false
       let done = false
       if (pos < n && bytes[pos] === QUOTE) {
-        scanQuoted(bytes, pos, n, d0, d1, role === ROLE_USER ? 0 : role === ROLE_ITEM ? 1 : 2, scratch, source, rowLine, f < nf ? names[f] : `column ${f}`, final)
+        scanQuoted(
+          bytes,
+          pos,
+          n,
+          d0,
+          d1,
+          role === ROLE_USER ? 0 : role === ROLE_ITEM ? 1 : 2,
+          scratch,
+          source,
+          rowLine,
+          f < nf ? names[f] : `column ${f}`,
+          final,
+        )
         if (fNext < 0) {
           // A quoted field runs past the end of this chunk: parse the row again with the next one.
           incomplete = true
@@ -499,7 +515,11 @@ function scanRows(st: TextLogReader, bytes: Uint8Array, pos: number, final: bool
         // Fused scan + parse of [digits][.digits] with ≤ 15 significant digits.
         c = scanDecimal(bytes, pos, n)
         const p = dEnd
-        if ((c < 0 || c === LF || c === CR || (c === d0 && (d1 < 0 || (p + 1 < n && bytes[p + 1] === d1)))) && dDigits > 0 && dDigits <= 15) {
+        if (
+          (c < 0 || c === LF || c === CR || (c === d0 && (d1 < 0 || (p + 1 < n && bytes[p + 1] === d1)))) &&
+          dDigits > 0 &&
+          dDigits <= 15
+        ) {
           const v = dValue
           if (role === ROLE_RATING) rating = v
           else time = v
@@ -578,11 +598,14 @@ function scanRows(st: TextLogReader, bytes: Uint8Array, pos: number, final: bool
 
     const u = uFast && userIn.mode === 0 ? userIn.internInt(uVal) : internId(userIn, uBuf, uS, uE, uQ, source, rowLine, names[roleU])
     if (u < 0) {
-      throw new DataError(`unknown user ${quoteValue(decoder.decode(uBuf.subarray(uS, uE)).trim())}: it does not occur in the shared user ids (e.g. the training file)`, {
-        source,
-        line: rowLine,
-        field: names[roleU],
-      })
+      throw new DataError(
+        `unknown user ${quoteValue(decoder.decode(uBuf.subarray(uS, uE)).trim())}: it does not occur in the shared user ids (e.g. the training file)`,
+        {
+          source,
+          line: rowLine,
+          field: names[roleU],
+        },
+      )
     }
     const it = iFast && itemIn.mode === 0 ? itemIn.internInt(iVal) : internId(itemIn, iBuf, iS, iE, iQ, source, rowLine, names[roleI])
     if (rows === cap) {
@@ -876,7 +899,11 @@ function scanQuoted(
   if (next < n) {
     const c = b[next]
     if (!(c === LF || c === CR || (c === d0 && (d1 < 0 || (next + 1 < n && b[next + 1] === d1))))) {
-      throw new DataError(`unexpected character ${quoteValue(String.fromCharCode(c))} after a closing quote`, { source, line: line + newlines, field })
+      throw new DataError(`unexpected character ${quoteValue(String.fromCharCode(c))} after a closing quote`, {
+        source,
+        line: line + newlines,
+        field,
+      })
     }
   }
   fNext = next

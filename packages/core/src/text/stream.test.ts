@@ -21,7 +21,8 @@ function streamOf(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
 function pairs(x: Interactions): string[] {
   const out: string[] = []
   for (let u = 0; u < x.numUsers; u++) {
-    for (let j = x.indptr[u]; j < x.indptr[u + 1]; j++) out.push(`${x.userIds.external(u)} ${x.itemIds.external(x.items[j])} ${x.weights?.[j]}`)
+    for (let j = x.indptr[u]; j < x.indptr[u + 1]; j++)
+      out.push(`${x.userIds.external(u)} ${x.itemIds.external(x.items[j])} ${x.weights?.[j]}`)
   }
   return out
 }

@@ -73,7 +73,9 @@ export async function readInteractionsStream(stream: ReadableStream<Uint8Array>,
     }
   } catch (e) {
     if (e instanceof DataError) throw e
-    throw new DataError(`the ${isGzip ? 'gzip ' : ''}data is truncated or corrupt (${e instanceof Error ? e.message : String(e)})`, { source })
+    throw new DataError(`the ${isGzip ? 'gzip ' : ''}data is truncated or corrupt (${e instanceof Error ? e.message : String(e)})`, {
+      source,
+    })
   }
   return text.finish()
 }

@@ -31,7 +31,15 @@ function tiny(): Interactions {
  * Row r of the side `side` in closed form from the dense matrices: (Fᵀ C_r F + reg·I)⁻¹ Fᵀ C_r p_r,
  * F the other side's factors, C_r the confidences of row r over every column (1 where unobserved).
  */
-function closedForm(x: Interactions, alpha: number, reg: number, F: Float32Array, dim: number, side: 'users' | 'items', r: number): Float64Array {
+function closedForm(
+  x: Interactions,
+  alpha: number,
+  reg: number,
+  F: Float32Array,
+  dim: number,
+  side: 'users' | 'items',
+  r: number,
+): Float64Array {
   const cols = side === 'users' ? x.numItems : x.numUsers
   const c = new Float64Array(cols).fill(1)
   const p = new Float64Array(cols)
@@ -56,7 +64,14 @@ function closedForm(x: Interactions, alpha: number, reg: number, F: Float32Array
 }
 
 const planted = () => {
-  const { interactions } = generateSynthetic({ users: 500, items: 400, clusters: 8, interactionsPerUser: [10, 40], affinity: 0.85, seed: 3 })
+  const { interactions } = generateSynthetic({
+    users: 500,
+    items: 400,
+    clusters: 8,
+    interactionsPerUser: [10, 40],
+    affinity: 0.85,
+    seed: 3,
+  })
   return splitRandom(interactions, { testFraction: 0.2, seed: 42 })
 }
 
@@ -167,7 +182,9 @@ describe('implicit ALS', () => {
     expect(() => alternatingLeastSquares({ seed: 1 } as object)).toThrow(/unknown option "seed"/)
     expect(() => createModel({ kind: 'als', loss: 'bpr' })).toThrow(/unknown option "loss"/)
     await expect(alternatingLeastSquares().fit(x)).rejects.toThrow(/seed/)
-    await expect(alternatingLeastSquares().fit(x, { seed: 1, workers: 2, kernel: 'js' })).rejects.toThrow(/workers ≥ 2 need the wasm kernel/)
+    await expect(alternatingLeastSquares().fit(x, { seed: 1, workers: 2, kernel: 'js' })).rejects.toThrow(
+      /workers ≥ 2 need the wasm kernel/,
+    )
     await expect(alternatingLeastSquares().fit(x, { seed: 1, workers: 0 })).rejects.toThrow(/workers/)
     await expect(alternatingLeastSquares().fit(x, { seed: 1, reg: -2 })).rejects.toThrow(/reg/)
     await expect(alternatingLeastSquares({ solver: 'cholesky' }).fit(x, { seed: 1, kernel: 'wasm' })).rejects.toThrow(/wasm/)

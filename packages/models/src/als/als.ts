@@ -1,4 +1,14 @@
-import { IdMap, checkAllocation, createRng, dotScoreVector, dotTopK, type DotFactors, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import {
+  IdMap,
+  checkAllocation,
+  createRng,
+  dotScoreVector,
+  dotTopK,
+  type DotFactors,
+  type FactorView,
+  type Interactions,
+  type TopK,
+} from '@decoy/core'
 import { prngFloat, selectTopK } from '@decoy/core/kernels'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
@@ -7,7 +17,15 @@ import { createDotScorer } from '../mf/stepper.js'
 import { checkPositiveInt } from '../train/fit.js'
 import { createEpochTracker } from '../train/stopping.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
-import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
+import {
+  MODELS_VERSION,
+  decodeModel,
+  encodeModel,
+  idMapFromJson,
+  idMapToJson,
+  type ModelHeader,
+  type StoredArray,
+} from '../persist/format.js'
 import { confidenceMatrices } from './csr.js'
 import { alsWasmSupported, createAlsWasmLayout } from './cg-wasm.js'
 import { alsLoss, createJsEngine, createPoolEngine, createWasmEngine, type AlsEngine, type AlsSolver } from './engine.js'
@@ -83,7 +101,12 @@ export const alsOptionSchema: OptionSchema = Object.freeze({
   alpha: { type: 'number', min: 0, doc: "confidence 1 + alpha·r of an observed entry (implicit's alpha − 1)", defaultText: '3' },
   iterations: { type: 'int', min: 1, doc: 'full sweeps, users then items (same as --epochs)', defaultText: '10' },
   cgSteps: { type: 'int', min: 1, doc: 'conjugate-gradient steps per row and half-sweep', defaultText: '3' },
-  solver: { type: 'string', values: ['cg', 'cholesky'], doc: 'row solver: cg (warm-started) or cholesky (exact, TypeScript only)', defaultText: 'cg' },
+  solver: {
+    type: 'string',
+    values: ['cg', 'cholesky'],
+    doc: 'row solver: cg (warm-started) or cholesky (exact, TypeScript only)',
+    defaultText: 'cg',
+  },
   weighted: { type: 'boolean', doc: 'use interaction weights (ratings, counts) as r in c = 1 + alpha·r', defaultText: 'false' },
   initScale: { type: 'number', min: 0, exclusiveMin: true, doc: 'initial factors uniform in [0, initScale)', defaultText: '0.01' },
 })
@@ -177,18 +200,27 @@ export class AlternatingLeastSquares implements Model {
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
     const kernel = opts.kernel ?? 'auto'
-    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js') throw new Error(`als: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
+    if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js')
+      throw new Error(`als: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
     const dim = merged.dim
     const wasmOk = merged.solver === 'cg' && dim % 4 === 0 && alsWasmSupported()
-    if (kernel === 'wasm' && !wasmOk) throw new Error(`als: kernel 'wasm' needs WebAssembly SIMD, solver 'cg' and dim a multiple of 4 (got solver ${merged.solver}, dim ${dim})`)
-    if (workers >= 2 && (kernel === 'js' || !wasmOk)) throw new Error(`als: workers ≥ 2 need the wasm kernel (WebAssembly SIMD, solver 'cg', dim a multiple of 4)`)
+    if (kernel === 'wasm' && !wasmOk)
+      throw new Error(
+        `als: kernel 'wasm' needs WebAssembly SIMD, solver 'cg' and dim a multiple of 4 (got solver ${merged.solver}, dim ${dim})`,
+      )
+    if (workers >= 2 && (kernel === 'js' || !wasmOk))
+      throw new Error(`als: workers ≥ 2 need the wasm kernel (WebAssembly SIMD, solver 'cg', dim a multiple of 4)`)
     // Before anything is allocated: factors, the item-major copy of the interactions, Gram and scratch.
     const nnz = train.indptr[train.numUsers]
-    checkAllocation(`als with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`, [
-      { what: 'the user and item factors', elements: (train.numUsers + train.numItems) * dim, bytesPer: 4 },
-      { what: 'the confidence matrix and its transpose', elements: 4 * nnz + train.numItems + 1, bytesPer: 4 },
-      { what: 'the Gram matrix and solver scratch', elements: 2 * dim * dim + 4 * dim * (workers + 1), bytesPer: 8 },
-    ], 'lower the dimension (--dim)')
+    checkAllocation(
+      `als with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`,
+      [
+        { what: 'the user and item factors', elements: (train.numUsers + train.numItems) * dim, bytesPer: 4 },
+        { what: 'the confidence matrix and its transpose', elements: 4 * nnz + train.numItems + 1, bytesPer: 4 },
+        { what: 'the Gram matrix and solver scratch', elements: 2 * dim * dim + 4 * dim * (workers + 1), bytesPer: 8 },
+      ],
+      'lower the dimension (--dim)',
+    )
     const { users, items } = confidenceMatrices(train, merged.alpha, merged.weighted)
     let engine: AlsEngine | null = null
     if (kernel !== 'js' && wasmOk) {
@@ -204,10 +236,22 @@ export class AlternatingLeastSquares implements Model {
     }
   }
 
-  private async run(engine: AlsEngine, train: Interactions, users: ConfidenceCsr, items: ConfidenceCsr, merged: AlsConfig, seed: string, opts: AlsFitOptions): Promise<FitResult> {
+  private async run(
+    engine: AlsEngine,
+    train: Interactions,
+    users: ConfidenceCsr,
+    items: ConfidenceCsr,
+    merged: AlsConfig,
+    seed: string,
+    opts: AlsFitOptions,
+  ): Promise<FitResult> {
     const dim = merged.dim
     const tracker = createEpochTracker(
-      { model: this, arrays: () => ({ userFactors: this.userFactors, itemFactors: this.itemFactors }), paramNames: ['userFactors', 'itemFactors'] },
+      {
+        model: this,
+        arrays: () => ({ userFactors: this.userFactors, itemFactors: this.itemFactors }),
+        paramNames: ['userFactors', 'itemFactors'],
+      },
       train,
       opts,
       merged.iterations,
@@ -290,7 +334,6 @@ export class AlternatingLeastSquares implements Model {
     }
   }
 
-
   /**
    * Top-k items for each user; `excludeSeen` (default true) masks the user's training items.
    * @returns one row per user (-1 padded when fewer than k items remain).
@@ -306,7 +349,10 @@ export class AlternatingLeastSquares implements Model {
     }
     // Many users: the blocked kernel with a fused top-k (same scores as scoreAll).
     const f = users.length >= 16 ? this.factors() : null
-    if (f) return dotTopK(f, users, k, { exclude: exclude ? [{ numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }] : [] })
+    if (f)
+      return dotTopK(f, users, k, {
+        exclude: exclude ? [{ numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }] : [],
+      })
     const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
     const scores = this.scoreScratch
     this.ensureHeap(k)
@@ -382,7 +428,12 @@ export class AlternatingLeastSquares implements Model {
     m.itemFactors = arrays.itemFactors as Float32Array
     m.seenIndptr = arrays.seenIndptr as Int32Array
     m.seenItems = arrays.seenItems as Int32Array
-    if (!m.userFactors || !m.itemFactors || m.userFactors.length !== m.numUsers * config.dim || m.itemFactors.length !== m.numItems * config.dim) {
+    if (
+      !m.userFactors ||
+      !m.itemFactors ||
+      m.userFactors.length !== m.numUsers * config.dim ||
+      m.itemFactors.length !== m.numItems * config.dim
+    ) {
       throw new Error(`${source}: ALS factor arrays do not match ${m.numUsers} users × ${m.numItems} items × dim ${config.dim}`)
     }
     m.userIds = idMapFromJson(header.userIds)
@@ -405,7 +456,9 @@ export class AlternatingLeastSquares implements Model {
 
 /** The pooled engine: loads the Node-only worker pool on demand. */
 async function poolEngine(layout: AlsWasmLayout, users: ConfidenceCsr, items: ConfidenceCsr, workers: number): Promise<AlsEngine> {
-  let mod: { createAlsPool(l: AlsWasmLayout, u: ConfidenceCsr, i: ConfidenceCsr, w: number): Promise<Parameters<typeof createPoolEngine>[1]> }
+  let mod: {
+    createAlsPool(l: AlsWasmLayout, u: ConfidenceCsr, i: ConfidenceCsr, w: number): Promise<Parameters<typeof createPoolEngine>[1]>
+  }
   try {
     mod = (await import(/* @vite-ignore */ MODELS_NODE)) as typeof mod
   } catch (e) {

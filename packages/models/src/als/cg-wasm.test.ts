@@ -3,7 +3,16 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { buildInteractions, createRng } from '@decoy/core'
 import { prngBelow, prngFloat, prngNormal } from '@decoy/core/kernels'
-import { AlsWasmKernel, alsWasmArrays, alsWasmSupported, cgRows, cgScratch, confidenceMatrices, createAlsWasmLayout, gram } from '@decoy/models/kernels'
+import {
+  AlsWasmKernel,
+  alsWasmArrays,
+  alsWasmSupported,
+  cgRows,
+  cgScratch,
+  confidenceMatrices,
+  createAlsWasmLayout,
+  gram,
+} from '@decoy/models/kernels'
 
 /** A random problem: `rows` users × `cols` items, factors in the kernel's memory and as copies. */
 function setup(dim: number, rows: number, cols: number, seed: number) {
@@ -59,7 +68,11 @@ describe('ALS WebAssembly kernels', () => {
   })
 
   // dim 20 exercises the 4-float tail blocks after the 16-float ones; 9 rows the single-row tail of gram.
-  for (const [dim, rows, cols] of [[16, 40, 9], [20, 33, 50], [64, 25, 70]] as const) {
+  for (const [dim, rows, cols] of [
+    [16, 40, 9],
+    [20, 33, 50],
+    [64, 25, 70],
+  ] as const) {
     it(`gram and cgRows agree with the TypeScript kernels at dim ${dim} to float32 rounding`, () => {
       const { layout, users, items, userFactors, itemFactors, kernel } = setup(dim, rows, cols, dim)
       const G64 = new Float64Array(dim * dim)

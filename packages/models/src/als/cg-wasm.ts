@@ -13,7 +13,21 @@ import type { ConfidenceCsr } from './csr.js'
 /** The module's exports (see `wasm/als.wat`). */
 interface AlsExports {
   gram(Y: number, rows: number, dim: number, reg: number, G: number): void
-  cgRows(G: number, X: number, Y: number, dim: number, indptr: number, indices: number, conf: number, start: number, end: number, steps: number, r: number, p: number, ap: number): void
+  cgRows(
+    G: number,
+    X: number,
+    Y: number,
+    dim: number,
+    indptr: number,
+    indices: number,
+    conf: number,
+    start: number,
+    end: number,
+    steps: number,
+    r: number,
+    p: number,
+    ap: number,
+  ): void
 }
 
 const PAGE = 65536
@@ -115,7 +129,21 @@ export function createAlsWasmLayout(spec: AlsWasmLayoutSpec): AlsWasmLayout | nu
   }
   copy(users, u)
   copy(items, i)
-  return { memory, shared, dim, numUsers: users.rows, numItems: items.rows, userFactors, itemFactors, users: u, items: i, gram, scratch, scratchBytes, threads }
+  return {
+    memory,
+    shared,
+    dim,
+    numUsers: users.rows,
+    numItems: items.rows,
+    userFactors,
+    itemFactors,
+    users: u,
+    items: i,
+    gram,
+    scratch,
+    scratchBytes,
+    threads,
+  }
 }
 
 /** The factor views of a layout: the arrays the model keeps after the fit. */
@@ -171,7 +199,8 @@ export class AlsWasmKernel {
     const l = this.l
     const users = side === 'users'
     const c = users ? l.users : l.items
-    if (!(start >= 0 && end <= c.rows && start <= end)) throw new RangeError(`AlsWasmKernel.solve: rows [${start}, ${end}) outside [0, ${c.rows})`)
+    if (!(start >= 0 && end <= c.rows && start <= end))
+      throw new RangeError(`AlsWasmKernel.solve: rows [${start}, ${end}) outside [0, ${c.rows})`)
     const X = users ? l.userFactors : l.itemFactors
     const Y = users ? l.itemFactors : l.userFactors
     this.x.cgRows(l.gram, X, Y, l.dim, c.indptr, c.indices, c.conf, start, end, steps, this.r, this.p, this.ap)

@@ -24,7 +24,10 @@ function problem(seed: number, rows: number, cols: number, dim: number, perRow: 
       ws.push(0.5 + 4 * prngFloat(st))
     }
   }
-  const x = buildInteractions({ users: Int32Array.from(us), items: Int32Array.from(is), weights: Float32Array.from(ws) }, { numUsers: rows, numItems: cols })
+  const x = buildInteractions(
+    { users: Int32Array.from(us), items: Int32Array.from(is), weights: Float32Array.from(ws) },
+    { numUsers: rows, numItems: cols },
+  )
   return { X, Y, x, ...confidenceMatrices(x, alpha, true) }
 }
 
@@ -54,7 +57,14 @@ function gaussSolve(A: number[][], b: number[]): number[] {
  * The closed form of Hu, Koren & Volinsky for row u, from the dense confidence matrix:
  * x_u = (Yᵀ C_u Y + reg·I)⁻¹ Yᵀ C_u p_u with C_u = diag(c_ui) over every column (1 unobserved).
  */
-function denseRow(u: number, users: { indptr: Int32Array; indices: Int32Array; conf: Float32Array }, Y: Float32Array, cols: number, dim: number, reg: number): number[] {
+function denseRow(
+  u: number,
+  users: { indptr: Int32Array; indices: Int32Array; conf: Float32Array },
+  Y: Float32Array,
+  cols: number,
+  dim: number,
+  reg: number,
+): number[] {
   const c = new Array<number>(cols).fill(1)
   const p = new Array<number>(cols).fill(0)
   for (let q = users.indptr[u]; q < users.indptr[u + 1]; q++) {
@@ -91,9 +101,13 @@ describe('ALS row kernels (TypeScript reference)', () => {
     const n = 7
     const B = Array.from({ length: n * n }, () => prngNormal(st))
     const A = new Float64Array(n * n)
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) A[i * n + j] += B[i * n + k] * B[j * n + k] + (i === j && k === 0 ? 0.5 : 0)
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) A[i * n + j] += B[i * n + k] * B[j * n + k] + (i === j && k === 0 ? 0.5 : 0)
     const rhs = Array.from({ length: n }, () => prngNormal(st))
-    const want = gaussSolve(Array.from({ length: n }, (_, i) => Array.from(A.subarray(i * n, i * n + n))), rhs)
+    const want = gaussSolve(
+      Array.from({ length: n }, (_, i) => Array.from(A.subarray(i * n, i * n + n))),
+      rhs,
+    )
     const b = Float64Array.from(rhs)
     choleskySolve(A.slice(), b, n)
     for (let i = 0; i < n; i++) expect(b[i]).toBeCloseTo(want[i], 8)
@@ -152,14 +166,20 @@ describe('ALS row kernels (TypeScript reference)', () => {
   })
 
   it('confidenceMatrices builds c = 1 + alpha·r on both sides, users ascending within an item', () => {
-    const x = buildInteractions({ users: Int32Array.of(0, 0, 1, 2), items: Int32Array.of(1, 2, 1, 0), weights: Float32Array.of(2, 1, 3, 1) }, { numUsers: 3, numItems: 3 })
+    const x = buildInteractions(
+      { users: Int32Array.of(0, 0, 1, 2), items: Int32Array.of(1, 2, 1, 0), weights: Float32Array.of(2, 1, 3, 1) },
+      { numUsers: 3, numItems: 3 },
+    )
     const w = confidenceMatrices(x, 0.5, true)
     expect(Array.from(w.users.conf)).toEqual([2, 1.5, 2.5, 1.5])
     expect(Array.from(w.items.indptr)).toEqual([0, 1, 3, 4])
     expect(Array.from(w.items.indices)).toEqual([2, 0, 1, 0])
     expect(Array.from(w.items.conf)).toEqual([1.5, 2, 2.5, 1.5])
     expect(Array.from(confidenceMatrices(x, 0.5, false).users.conf)).toEqual([1.5, 1.5, 1.5, 1.5])
-    const bad = buildInteractions({ users: Int32Array.of(0), items: Int32Array.of(0), weights: Float32Array.of(-1) }, { numUsers: 1, numItems: 1 })
+    const bad = buildInteractions(
+      { users: Int32Array.of(0), items: Int32Array.of(0), weights: Float32Array.of(-1) },
+      { numUsers: 1, numItems: 1 },
+    )
     expect(() => confidenceMatrices(bad, 1, true)).toThrow(/weight -1/)
   })
 })

@@ -28,7 +28,8 @@ export function confidenceMatrices(train: Interactions, alpha: number, weighted:
   const confU = new Float32Array(nnz)
   for (let p = 0; p < nnz; p++) {
     const r = w ? w[p] : 1
-    if (!(r >= 0 && Number.isFinite(r))) throw new Error(`als: interaction ${p} has weight ${r}; confidence weights must be finite and >= 0`)
+    if (!(r >= 0 && Number.isFinite(r)))
+      throw new Error(`als: interaction ${p} has weight ${r}; confidence weights must be finite and >= 0`)
     confU[p] = 1 + alpha * r
   }
   const users: ConfidenceCsr = { rows: train.numUsers, indptr: train.indptr, indices: train.items, conf: confU }

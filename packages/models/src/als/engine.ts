@@ -49,9 +49,18 @@ export function createJsEngine(users: ConfidenceCsr, items: ConfidenceCsr, dim: 
 }
 
 /** The WebAssembly engine over a shared layout, rows split across a pool of worker threads. */
-export function createPoolEngine(layout: AlsWasmLayout, pool: { halfSweep(side: 'users' | 'items', reg: number, steps: number): Promise<void>; close(): Promise<void> }): AlsEngine {
+export function createPoolEngine(
+  layout: AlsWasmLayout,
+  pool: { halfSweep(side: 'users' | 'items', reg: number, steps: number): Promise<void>; close(): Promise<void> },
+): AlsEngine {
   const { userFactors, itemFactors } = alsWasmArrays(layout)
-  return { kernel: 'wasm', userFactors, itemFactors, halfSweep: (side, reg, cgSteps) => pool.halfSweep(side, reg, cgSteps), close: () => pool.close() }
+  return {
+    kernel: 'wasm',
+    userFactors,
+    itemFactors,
+    halfSweep: (side, reg, cgSteps) => pool.halfSweep(side, reg, cgSteps),
+    close: () => pool.close(),
+  }
 }
 
 /** The WebAssembly engine over a layout (one thread, slot 0). */

@@ -56,7 +56,8 @@ export function splitRows(c: ConfidenceCsr, dim: number, parts: number): Int32Ar
  * @param items - the item side.
  */
 export async function createAlsPool(layout: AlsWasmLayout, users: ConfidenceCsr, items: ConfidenceCsr, workers: number): Promise<AlsPool> {
-  if (!layout.shared || layout.threads < workers + 1) throw new Error('createAlsPool: the layout must be shared with a scratch slot per worker plus one')
+  if (!layout.shared || layout.threads < workers + 1)
+    throw new Error('createAlsPool: the layout must be shared with a scratch slot per worker plus one')
   const main = new AlsWasmKernel(layout, 0)
   const split = { users: splitRows(users, layout.dim, workers), items: splitRows(items, layout.dim, workers) }
   const threads: Worker[] = []

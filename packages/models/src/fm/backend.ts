@@ -35,7 +35,11 @@ export interface FmBackendConfig {
  * Chooses FM's step kernel (`fmStepRange` or its WebAssembly twin) and places the initialised
  * parameters `w0`, `w`, `V` where it trains them: copied into the twin's memory, or as they are.
  */
-export function fmBackend(kernel: KernelOption | undefined, c: FmBackendConfig, params: { w0: Float32Array; w: Float32Array; V: Float32Array }): FmBackend {
+export function fmBackend(
+  kernel: KernelOption | undefined,
+  c: FmBackendConfig,
+  params: { w0: Float32Array; w: Float32Array; V: Float32Array },
+): FmBackend {
   const choice = chooseKernel<FmWasmLayout>(kernel, 'fit', {
     covers: fmWasmCovers({ dim: c.dim, loss: c.loss, optimizer: c.optimizer }),
     supported: fmWasmSupported,

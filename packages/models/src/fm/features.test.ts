@@ -27,7 +27,8 @@ describe('FmFeatureBuilder', () => {
     expect(f.dictionary.size).toBe(7)
     expect(f.users.numRows).toBe(3)
     expect(f.items.numRows).toBe(4)
-    for (let u = 0; u < 3; u++) expect(rowOf(f.users, u)).toEqual([[f.dictionary.get(f.dictionary.fieldId('user'), String(userIds.external(u))), 1]])
+    for (let u = 0; u < 3; u++)
+      expect(rowOf(f.users, u)).toEqual([[f.dictionary.get(f.dictionary.fieldId('user'), String(userIds.external(u))), 1]])
     expect(f.dictionary.label(rowOf(f.items, 2)[0][0])).toBe('item:3')
     // The training maps are copied, not mutated.
     expect(userIds.size).toBe(3)
@@ -35,12 +36,19 @@ describe('FmFeatureBuilder', () => {
 
   it('item metadata: genres (1/√n each), year buckets, tags with a minimum item count; unknown metadata items become cold items', () => {
     const fb = new FmFeatureBuilder({ userIds, itemIds })
-    fb.addItemMeta({ ids: [1, 2, 3, 99], genres: [['Drama', 'Comedy'], ['Drama'], [], ['Horror']], year: Int32Array.from([1995, 2003, 0, 1999]) })
+    fb.addItemMeta({
+      ids: [1, 2, 3, 99],
+      genres: [['Drama', 'Comedy'], ['Drama'], [], ['Horror']],
+      year: Int32Array.from([1995, 2003, 0, 1999]),
+    })
     fb.addItemTags({ itemIds: [1, 2, 2, 3, 77], tags: ['Funny ', 'funny', 'dark', 'dark', 'x'] }, { minItems: 2 })
     const f = fb.build()
     expect(f.itemIds.size).toBe(5)
     expect(f.itemIds.external(4)).toBe(99)
-    const labels = (r: number): string[] => rowOf(f.items, r).map(([m, x]) => `${f.dictionary.label(m)}=${x.toFixed(3)}`).sort()
+    const labels = (r: number): string[] =>
+      rowOf(f.items, r)
+        .map(([m, x]) => `${f.dictionary.label(m)}=${x.toFixed(3)}`)
+        .sort()
     expect(labels(0)).toEqual(['genre:Comedy=0.707', 'genre:Drama=0.707', 'item:1=1.000', 'tag:funny=1.000', 'year:1995-1999=1.000'])
     expect(labels(1)).toEqual(['genre:Drama=1.000', 'item:2=1.000', 'tag:dark=0.707', 'tag:funny=0.707', 'year:2000-2004=1.000'])
     expect(labels(2)).toEqual(['item:3=1.000', 'tag:dark=1.000'])
@@ -52,7 +60,10 @@ describe('FmFeatureBuilder', () => {
     const f = new FmFeatureBuilder({ userIds, itemIds })
       .addUserMeta({ ids: [20, 10], gender: ['F', 'M'], age: Int32Array.from([23, 0]), occupation: ['artist', ''] })
       .build()
-    const labels = (r: number): string[] => rowOf(f.users, r).map(([m]) => f.dictionary.label(m)).sort()
+    const labels = (r: number): string[] =>
+      rowOf(f.users, r)
+        .map(([m]) => f.dictionary.label(m))
+        .sort()
     expect(labels(1)).toEqual(['age:18-24', 'gender:F', 'occupation:artist', 'user:20'])
     expect(labels(0)).toEqual(['gender:M', 'user:10'])
   })
@@ -61,11 +72,20 @@ describe('FmFeatureBuilder', () => {
     const text = 'movieId\tkeywords\tbudget\tstudio:cat\n1\tspace|robots\t100\t7\n3\t\t300\t\n2\trobots\t\t7\n'
     const f = new FmFeatureBuilder({ userIds, itemIds }).addFeatureFile('item', text, { source: 'items.tsv' }).build()
     const d = f.dictionary
-    expect(d.fields.map((x) => `${x.name}:${x.type}`)).toEqual(['keywords:categorical', 'budget:numeric', 'studio:categorical', 'user:categorical', 'item:categorical'])
+    expect(d.fields.map((x) => `${x.name}:${x.type}`)).toEqual([
+      'keywords:categorical',
+      'budget:numeric',
+      'studio:categorical',
+      'user:categorical',
+      'item:categorical',
+    ])
     const budget = d.fields[d.fieldId('budget')]
     expect(budget.mean).toBe(200)
     expect(budget.std).toBeCloseTo(100, 9)
-    const labels = (r: number): string[] => rowOf(f.items, r).map(([m, x]) => `${d.label(m)}=${x.toFixed(3)}`).sort()
+    const labels = (r: number): string[] =>
+      rowOf(f.items, r)
+        .map(([m, x]) => `${d.label(m)}=${x.toFixed(3)}`)
+        .sort()
     expect(labels(0)).toEqual(['budget=-1.000', 'item:1=1.000', 'keywords:robots=0.707', 'keywords:space=0.707', 'studio:7=1.000'])
     expect(labels(2)).toEqual(['budget=1.000', 'item:3=1.000'])
     expect(labels(1)).toEqual(['item:2=1.000', 'keywords:robots=1.000', 'studio:7=1.000'])
@@ -81,7 +101,10 @@ describe('FmFeatureBuilder', () => {
   })
 
   describe('bad feature files are DataErrors naming file, line and field', () => {
-    const build = (text: string, side: 'user' | 'item' = 'item') => () => new FmFeatureBuilder({ userIds, itemIds }).addFeatureFile(side, text, { source: 'f.csv' })
+    const build =
+      (text: string, side: 'user' | 'item' = 'item') =>
+      () =>
+        new FmFeatureBuilder({ userIds, itemIds }).addFeatureFile(side, text, { source: 'f.csv' })
     it('unknown id', () => {
       const e = dataError(build('movieId,genre\n1,a\n42,b\n'))
       expect([e.source, e.line, e.field]).toEqual(['f.csv', 3, 'movieId'])

@@ -77,7 +77,8 @@ export class FeatureDictionary {
     const have = this.fieldIndex.get(name)
     if (have !== undefined) {
       const f = this.fields[have]
-      if (f.side !== side || f.type !== type) throw new Error(`feature field "${name}" already exists as a ${f.side} ${f.type} field, not ${side} ${type}`)
+      if (f.side !== side || f.type !== type)
+        throw new Error(`feature field "${name}" already exists as a ${f.side} ${f.type} field, not ${side} ${type}`)
       return have
     }
     const id = this.fields.length
@@ -243,7 +244,10 @@ export class FmFeatureBuilder {
    * default 5; unknown years get no feature).
    * @param opts.unknownIds - metadata items the map lacks (default `'add'`: cold-start items).
    */
-  addItemMeta(meta: ItemMetaLike, opts: { genres?: boolean; year?: boolean; yearBucket?: number; unknownIds?: UnknownIdPolicy } = {}): this {
+  addItemMeta(
+    meta: ItemMetaLike,
+    opts: { genres?: boolean; year?: boolean; yearBucket?: number; unknownIds?: UnknownIdPolicy } = {},
+  ): this {
     const policy = opts.unknownIds ?? 'add'
     const bucket = opts.yearBucket ?? 5
     const gField = opts.genres !== false && meta.genres ? this.dictionary.addField('genre', 'item', 'categorical') : -1
@@ -329,11 +333,25 @@ export class FmFeatureBuilder {
     const lines = text.split('\n')
     let first = 0
     while (first < lines.length && lines[first].trim() === '') first++
-    if (first >= lines.length) throw new DataError('empty feature file: a header line (id column, then one column per field) is required', { source })
+    if (first >= lines.length)
+      throw new DataError('empty feature file: a header line (id column, then one column per field) is required', { source })
     const headLine = lines[first].replace(/\r$/, '').replace(/^\uFEFF/, '')
-    const delim = opts.delimiter && opts.delimiter !== 'auto' ? opts.delimiter : headLine.includes('\t') ? '\t' : headLine.includes(',') ? ',' : headLine.includes(';') ? ';' : '\t'
+    const delim =
+      opts.delimiter && opts.delimiter !== 'auto'
+        ? opts.delimiter
+        : headLine.includes('\t')
+          ? '\t'
+          : headLine.includes(',')
+            ? ','
+            : headLine.includes(';')
+              ? ';'
+              : '\t'
     const header = splitLine(headLine, delim, source, first + 1)
-    if (header.length < 2) throw new DataError(`the header must name the id column and at least one feature column (got ${JSON.stringify(headLine)})`, { source, line: first + 1 })
+    if (header.length < 2)
+      throw new DataError(`the header must name the id column and at least one feature column (got ${JSON.stringify(headLine)})`, {
+        source,
+        line: first + 1,
+      })
     const names: string[] = []
     const declared: ('categorical' | 'numeric' | null)[] = []
     for (let c = 1; c < header.length; c++) {
@@ -393,8 +411,15 @@ export class FmFeatureBuilder {
           const v = r.cells[c + 1].trim()
           if (v === '') continue
           if (!isNumber(v)) {
-            const why = declared[c] === 'numeric' ? 'declared numeric' : `numeric: its first value is a number; write "${header[c + 1].trim()}:cat" in the header for a categorical column`
-            throw new DataError(`${JSON.stringify(v)} is not a finite number (the column is ${why})`, { source, line: r.line, field: names[c] })
+            const why =
+              declared[c] === 'numeric'
+                ? 'declared numeric'
+                : `numeric: its first value is a number; write "${header[c + 1].trim()}:cat" in the header for a categorical column`
+            throw new DataError(`${JSON.stringify(v)} is not a finite number (the column is ${why})`, {
+              source,
+              line: r.line,
+              field: names[c],
+            })
           }
           vals[n] = Number(v)
           rowIdx[n] = r.row
@@ -448,7 +473,12 @@ export class FmFeatureBuilder {
     }
   }
 
-  private resolve(side: 'user' | 'item', ext: ExternalId, policy: UnknownIdPolicy, where: { source: string; line?: number; row?: number; field: string }): number {
+  private resolve(
+    side: 'user' | 'item',
+    ext: ExternalId,
+    policy: UnknownIdPolicy,
+    where: { source: string; line?: number; row?: number; field: string },
+  ): number {
     const map = side === 'user' ? this.userIds : this.itemIds
     let id: number
     try {
@@ -457,7 +487,10 @@ export class FmFeatureBuilder {
       throw new DataError(`${JSON.stringify(String(ext))} is not a valid ${side} id: ${(e as Error).message}`, where)
     }
     if (id < 0 && policy === 'error') {
-      throw new DataError(`unknown ${side} id ${JSON.stringify(String(ext))} (not in the training data; pass unknownIds: 'add' for cold-start ${side}s)`, where)
+      throw new DataError(
+        `unknown ${side} id ${JSON.stringify(String(ext))} (not in the training data; pass unknownIds: 'add' for cold-start ${side}s)`,
+        where,
+      )
     }
     return id
   }
@@ -545,7 +578,13 @@ export function featureRow(
   const row = new Map<number, number>()
   for (const name of Object.keys(input)) {
     const f = dict.fieldId(name)
-    if (f < 0) throw new Error(`unknown feature field "${name}" (known ${side} fields: ${dict.fields.filter((x) => x.side === side).map((x) => x.name).join(', ')})`)
+    if (f < 0)
+      throw new Error(
+        `unknown feature field "${name}" (known ${side} fields: ${dict.fields
+          .filter((x) => x.side === side)
+          .map((x) => x.name)
+          .join(', ')})`,
+      )
     const info = dict.fields[f]
     if (info.side !== side) throw new Error(`feature field "${name}" is a ${info.side} field, not a ${side} field`)
     const v = input[name]
@@ -601,12 +640,15 @@ export function fmFeaturesFrom(train: { userIds: IdMap; itemIds: IdMap }, source
   const list = typeof sources.fields === 'string' ? sources.fields.split(',') : [...(sources.fields ?? [])]
   const fields = list.map((f) => f.trim()).filter((f) => f.length > 0)
   for (const f of fields) {
-    if (!(FM_METADATA_FIELDS as readonly string[]).includes(f)) throw new Error(`features: unknown field "${f}" (known: ${FM_METADATA_FIELDS.join(', ')})`)
+    if (!(FM_METADATA_FIELDS as readonly string[]).includes(f))
+      throw new Error(`features: unknown field "${f}" (known: ${FM_METADATA_FIELDS.join(', ')})`)
   }
   if (checkOnly) return null
   const meta = sources.metadata ?? {}
   const missing = (what: string): Error =>
-    new Error(`features: the data has no ${what} (pass fit(train, { metadata }); MovieLens datasets have genres, year and tags; ml-100k and ml-1m demographics)`)
+    new Error(
+      `features: the data has no ${what} (pass fit(train, { metadata }); MovieLens datasets have genres, year and tags; ml-100k and ml-1m demographics)`,
+    )
   const genres = fields.includes('genres')
   const year = fields.includes('year')
   if (genres || year) {

@@ -46,8 +46,19 @@ describe('factorization machine, WebAssembly kernel', () => {
     expect(a.kernel).toBe('wasm')
     const b = await factorizationMachine({ dim: 6 }).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, negatives: 2 })
     expect(b.kernel).toBe('js')
-    await expect(factorizationMachine({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, negatives: 2, loss: 'warp', kernel: 'wasm' })).rejects.toThrow(/kernel 'wasm' needs/)
-    await expect(factorizationMachine({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, kernel: 'simd' as never })).rejects.toThrow(/kernel must be/)
+    await expect(
+      factorizationMachine({ dim: 8 }).fit(train, {
+        seed: 1,
+        sampler: uniformSampler(),
+        epochs: 1,
+        negatives: 2,
+        loss: 'warp',
+        kernel: 'wasm',
+      }),
+    ).rejects.toThrow(/kernel 'wasm' needs/)
+    await expect(
+      factorizationMachine({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, kernel: 'simd' as never }),
+    ).rejects.toThrow(/kernel must be/)
   })
 
   it('with item features, workers 1 is bit-identical across runs and save/load round-trips exactly', async () => {
@@ -75,7 +86,16 @@ describe('factorization machine, WebAssembly kernel', () => {
   it('trains with 2 Hogwild workers over shared memory', async () => {
     const { train, test } = plantedSplit(4)
     const fm = factorizationMachine({ dim: 16 })
-    const res = await fm.fit(train, { seed: 5, sampler: uniformSampler(), loss: 'bpr', epochs: 10, negatives: 4, learningRate: 0.05, workers: 2, kernel: 'wasm' })
+    const res = await fm.fit(train, {
+      seed: 5,
+      sampler: uniformSampler(),
+      loss: 'bpr',
+      epochs: 10,
+      negatives: 4,
+      learningRate: 0.05,
+      workers: 2,
+      kernel: 'wasm',
+    })
     expect(res.kernel).toBe('wasm')
     expect(res.updates).toBeGreaterThan(0)
     expect(recallAt(fm, train, test, 10)).toBeGreaterThan(0.2)

@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest'
-import { IdMap, buildInteractions, createRng, isFactorView, type FactorView, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
+import {
+  IdMap,
+  buildInteractions,
+  createRng,
+  isFactorView,
+  type FactorView,
+  type Interactions,
+  type NegativeSampler,
+  type SamplerConfig,
+} from '@decoy/core'
 import { prngFloat } from '@decoy/core/kernels'
 import { generateSynthetic } from '@decoy/datasets'
 import { createSampler, samplerKinds, uniformSampler } from '@decoy/samplers'
 import { describeRecommender, plantedSplit, recallAt } from '@decoy/testkit'
-import { FmFeatureBuilder, deserializeModel, factorizationMachine, fitClassifier, matrixFactorization, type FactorizationMachine, type FeatureRows } from '@decoy/models'
+import {
+  FmFeatureBuilder,
+  deserializeModel,
+  factorizationMachine,
+  fitClassifier,
+  matrixFactorization,
+  type FactorizationMachine,
+  type FeatureRows,
+} from '@decoy/models'
 import { fmRowSum } from '@decoy/models/kernels'
 
 const fitOptions = { epochs: 5, negatives: 8, learningRate: 0.05 }
@@ -97,7 +114,10 @@ describe('factorization machine', () => {
     const m = features.dictionary.get(idField, String(train.itemIds.external(coldItem)))
     expect(fm.V.subarray(m * 16, m * 16 + 16).every((x) => x === 0)).toBe(true)
     // Recall over the cold items only: far above what a model without features can reach (0).
-    const top = fm.recommend(Int32Array.from({ length: train.numUsers }, (_, u) => u), 20)
+    const top = fm.recommend(
+      Int32Array.from({ length: train.numUsers }, (_, u) => u),
+      20,
+    )
     let hits = 0
     let total = 0
     for (let u = 0; u < train.numUsers; u++) {
@@ -194,13 +214,23 @@ describe('factorization machine', () => {
     }
     expect(await run()).toEqual(await run())
     const shuffled = new FmFeatureBuilder({ userIds: train.userIds, itemIds: IdMap.from(train.itemIds.toArray().reverse()) }).build()
-    await expect(factorizationMachine({}).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, features: shuffled })).rejects.toThrow(/build the features over train\.itemIds/)
+    await expect(
+      factorizationMachine({}).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, features: shuffled }),
+    ).rejects.toThrow(/build the features over train\.itemIds/)
   })
 
   it('trains with 2 Hogwild workers', async () => {
     const { train, test } = plantedSplit(4)
     const fm = factorizationMachine({ dim: 16 })
-    const res = await fm.fit(train, { seed: 5, sampler: uniformSampler(), loss: 'bpr', epochs: 10, negatives: 4, learningRate: 0.05, workers: 2 })
+    const res = await fm.fit(train, {
+      seed: 5,
+      sampler: uniformSampler(),
+      loss: 'bpr',
+      epochs: 10,
+      negatives: 4,
+      learningRate: 0.05,
+      workers: 2,
+    })
     expect(res.updates).toBeGreaterThan(0)
     expect(recallAt(fm, train, test, 10)).toBeGreaterThan(0.2)
   }, 30_000)
@@ -220,7 +250,10 @@ function userRowError(fm: FactorizationMachine, view: FactorView, rows: FeatureR
 }
 
 /** Wraps a sampler to measure, at every `sample` call, how far the batch users' factor rows lag the parameters. */
-function probeUserRows(inner: NegativeSampler, fm: () => FactorizationMachine): { sampler: NegativeSampler; maxErr: () => number; calls: () => number } {
+function probeUserRows(
+  inner: NegativeSampler,
+  fm: () => FactorizationMachine,
+): { sampler: NegativeSampler; maxErr: () => number; calls: () => number } {
   let view: FactorView | null = null
   let maxErr = 0
   let calls = 0
@@ -312,7 +345,16 @@ describe('factorization machine as a FactorView (AOBPR)', () => {
     // Smaller batches read rows moved by other users' steps since the last refresh (the probe sees the lag).
     expect(await fit(32)).toBeGreaterThan(1e-4)
     const par = factorizationMachine({ dim: 16 })
-    const res = await par.fit(train, { seed: 3, sampler: aobpr(), loss: 'bpr', negatives: 1, epochs: 15, learningRate: 0.05, features, workers: 2 })
+    const res = await par.fit(train, {
+      seed: 3,
+      sampler: aobpr(),
+      loss: 'bpr',
+      negatives: 1,
+      epochs: 15,
+      learningRate: 0.05,
+      features,
+      workers: 2,
+    })
     expect(res.samplerStats.draws).toBeGreaterThan(0)
     expect(recallAt(par, train, test, 10)).toBeGreaterThan(0.2)
   }, 30_000)

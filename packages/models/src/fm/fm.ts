@@ -1,16 +1,45 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, checkAllocation, createRng, dotScoreVector, dotTopK, userOfInteraction, type DotFactors, type Interactions, type TopK } from '@decoy/core'
+import {
+  IdMap,
+  checkAllocation,
+  createRng,
+  dotScoreVector,
+  dotTopK,
+  userOfInteraction,
+  type DotFactors,
+  type Interactions,
+  type TopK,
+} from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
-import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
+import {
+  MODELS_VERSION,
+  decodeModel,
+  encodeModel,
+  idMapFromJson,
+  idMapToJson,
+  type ModelHeader,
+  type StoredArray,
+} from '../persist/format.js'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { trainerOptionSchema } from '../train/options.js'
-import { FeatureDictionary, FmFeatureBuilder, ITEM_ID_FIELD, featureRow, fmFeaturesFrom, type FeatureFileInput, type FmFeatureSources, type FeatureDictionaryJson, type FeatureRows, type FmFeatures } from './features.js'
+import {
+  FeatureDictionary,
+  FmFeatureBuilder,
+  ITEM_ID_FIELD,
+  featureRow,
+  fmFeaturesFrom,
+  type FeatureFileInput,
+  type FmFeatureSources,
+  type FeatureDictionaryJson,
+  type FeatureRows,
+  type FmFeatures,
+} from './features.js'
 import { fmBackend } from './backend.js'
 import { fmRowSum, fmRowSum32 } from './kernels.js'
 import { createFmScorer, createFmStepper, type FmFactorView, type FmStepperSpec } from './stepper.js'
@@ -224,7 +253,11 @@ export class FactorizationMachine implements Model {
    */
   async fit(train: Interactions, opts: FmFitOptions): Promise<FitResult> {
     const c = this.config
-    const { seed, ...merged } = mergeFitConfig({ ...c, itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount }, opts, 'factorizationMachine')
+    const { seed, ...merged } = mergeFitConfig(
+      { ...c, itemIdMinCount: opts.itemIdMinCount ?? c.itemIdMinCount },
+      opts,
+      'factorizationMachine',
+    )
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
@@ -236,11 +269,15 @@ export class FactorizationMachine implements Model {
     checkFeatures(features, train)
     this.features = features
     const F = features.dictionary.size
-    checkAllocation(`fm with dim ${merged.dim} on ${F} features × ${train.numItems} items`, [
-      { what: 'the feature factors', elements: F * merged.dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
-      { what: 'the per-item factor sums', elements: train.numItems * merged.dim, bytesPer: 4 },
-      { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
-    ], 'lower the dimension (--factors) or the batch size × negatives')
+    checkAllocation(
+      `fm with dim ${merged.dim} on ${F} features × ${train.numItems} items`,
+      [
+        { what: 'the feature factors', elements: F * merged.dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
+        { what: 'the per-item factor sums', elements: train.numItems * merged.dim, bytesPer: 4 },
+        { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
+      ],
+      'lower the dimension (--factors) or the batch size × negatives',
+    )
     const used = this.initialize(train, seed)
     // Training rows hold only features of rows with interactions: a feature seen only on sampled
     // negatives (e.g. a cold item's id) would learn nothing but "drawn as a negative".
@@ -419,7 +456,9 @@ export class FactorizationMachine implements Model {
   scorer(): FmFactorView {
     const u = this.userRows
     const i = this.itemRows
-    return createFmScorer(this.w0, this.w, this.V, this.config.dim, u.indptr, u.features, u.values, i.indptr, i.features, i.values, { numItems: this.numItems })
+    return createFmScorer(this.w0, this.w, this.V, this.config.dim, u.indptr, u.features, u.values, i.indptr, i.features, i.values, {
+      numItems: this.numItems,
+    })
   }
 
   /**
@@ -457,9 +496,16 @@ export class FactorizationMachine implements Model {
       for (let f = 0; f < dim; f++) userFactors[u * dim + f] = this.su[f]
       userBias[u] = this.w0[0] + cu
     }
-    return { dim, numUsers: this.numUsers, numItems: this.numItems, userFactors, itemFactors: this.itemSum, itemBias: this.itemConst, userBias }
+    return {
+      dim,
+      numUsers: this.numUsers,
+      numItems: this.numItems,
+      userFactors,
+      itemFactors: this.itemSum,
+      itemBias: this.itemConst,
+      userBias,
+    }
   }
-
 
   /**
    * Top-k items for each user; `excludeSeen` (default true) masks the user's training items.
@@ -579,19 +625,45 @@ export class FactorizationMachine implements Model {
     const { seed: _seed, ...stored } = header.config as Partial<FactorizationMachineConfig> & { seed?: unknown }
     void _seed
     const config = { ...fmDefaults, ...stored }
-    const extra = header.extra as { numUsers: number; numItems: number; numTrainItems: number; dictionary: FeatureDictionaryJson } | undefined
-    if (!extra || !extra.dictionary || !header.userIds || !header.itemIds) throw new Error(`${source}: FM model file lacks its feature dictionary, id maps or sizes`)
+    const extra = header.extra as
+      | { numUsers: number; numItems: number; numTrainItems: number; dictionary: FeatureDictionaryJson }
+      | undefined
+    if (!extra || !extra.dictionary || !header.userIds || !header.itemIds)
+      throw new Error(`${source}: FM model file lacks its feature dictionary, id maps or sizes`)
     const dictionary = FeatureDictionary.fromJSON(extra.dictionary)
-    const users: FeatureRows = { numRows: extra.numUsers, indptr: arrays.userIndptr as Int32Array, features: arrays.userFeatures as Int32Array, values: arrays.userValues as Float32Array }
-    const items: FeatureRows = { numRows: extra.numItems, indptr: arrays.itemIndptr as Int32Array, features: arrays.itemFeatures as Int32Array, values: arrays.itemValues as Float32Array }
-    const features: FmFeatures = { dictionary, userIds: idMapFromJson(header.userIds), itemIds: idMapFromJson(header.itemIds), users, items }
+    const users: FeatureRows = {
+      numRows: extra.numUsers,
+      indptr: arrays.userIndptr as Int32Array,
+      features: arrays.userFeatures as Int32Array,
+      values: arrays.userValues as Float32Array,
+    }
+    const items: FeatureRows = {
+      numRows: extra.numItems,
+      indptr: arrays.itemIndptr as Int32Array,
+      features: arrays.itemFeatures as Int32Array,
+      values: arrays.itemValues as Float32Array,
+    }
+    const features: FmFeatures = {
+      dictionary,
+      userIds: idMapFromJson(header.userIds),
+      itemIds: idMapFromJson(header.itemIds),
+      users,
+      items,
+    }
     const m = new FactorizationMachine(config, features)
     m.seed = header.seed
     m.w0 = arrays.w0 as Float32Array
     m.w = arrays.w as Float32Array
     m.V = arrays.V as Float32Array
-    if (m.w.length !== dictionary.size || m.V.length !== dictionary.size * config.dim || users.indptr.length !== extra.numUsers + 1 || items.indptr.length !== extra.numItems + 1) {
-      throw new Error(`${source}: FM arrays do not match ${dictionary.size} features × dim ${config.dim}, ${extra.numUsers} users, ${extra.numItems} items`)
+    if (
+      m.w.length !== dictionary.size ||
+      m.V.length !== dictionary.size * config.dim ||
+      users.indptr.length !== extra.numUsers + 1 ||
+      items.indptr.length !== extra.numItems + 1
+    ) {
+      throw new Error(
+        `${source}: FM arrays do not match ${dictionary.size} features × dim ${config.dim}, ${extra.numUsers} users, ${extra.numItems} items`,
+      )
     }
     m.bindRows(users, items)
     m.numTrainItems = extra.numTrainItems
@@ -635,17 +707,28 @@ function keepUsed(rows: FeatureRows, used: Uint8Array): FeatureRows {
 }
 
 function checkFeatures(f: FmFeatures, train: Interactions): void {
-  if (f.users.numRows !== f.userIds.size || f.items.numRows !== f.itemIds.size) throw new Error('fit: feature rows do not match their id maps')
+  if (f.users.numRows !== f.userIds.size || f.items.numRows !== f.itemIds.size)
+    throw new Error('fit: feature rows do not match their id maps')
   if (f.userIds.size < train.numUsers || f.itemIds.size < train.numItems) {
-    throw new Error(`fit: the features cover ${f.userIds.size} users and ${f.itemIds.size} items, fewer than the training data's ${train.numUsers} and ${train.numItems} (build them over train.userIds / train.itemIds)`)
+    throw new Error(
+      `fit: the features cover ${f.userIds.size} users and ${f.itemIds.size} items, fewer than the training data's ${train.numUsers} and ${train.numItems} (build them over train.userIds / train.itemIds)`,
+    )
   }
   for (let u = 0; u < train.numUsers; u++) {
-    if (f.userIds.external(u) !== train.userIds.external(u)) throw new Error(`fit: feature user ${u} is ${String(f.userIds.external(u))}, training user ${u} is ${String(train.userIds.external(u))} (build the features over train.userIds)`)
+    if (f.userIds.external(u) !== train.userIds.external(u))
+      throw new Error(
+        `fit: feature user ${u} is ${String(f.userIds.external(u))}, training user ${u} is ${String(train.userIds.external(u))} (build the features over train.userIds)`,
+      )
   }
   for (let i = 0; i < train.numItems; i++) {
-    if (f.itemIds.external(i) !== train.itemIds.external(i)) throw new Error(`fit: feature item ${i} is ${String(f.itemIds.external(i))}, training item ${i} is ${String(train.itemIds.external(i))} (build the features over train.itemIds)`)
+    if (f.itemIds.external(i) !== train.itemIds.external(i))
+      throw new Error(
+        `fit: feature item ${i} is ${String(f.itemIds.external(i))}, training item ${i} is ${String(train.itemIds.external(i))} (build the features over train.itemIds)`,
+      )
   }
-  for (let p = 0; p < f.users.features.length; p++) if (f.dictionary.fields[f.dictionary.featureField[f.users.features[p]]].side !== 'user') throw new Error('fit: an item-side feature is in a user row')
+  for (let p = 0; p < f.users.features.length; p++)
+    if (f.dictionary.fields[f.dictionary.featureField[f.users.features[p]]].side !== 'user')
+      throw new Error('fit: an item-side feature is in a user row')
 }
 
 /**

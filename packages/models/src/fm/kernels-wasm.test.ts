@@ -15,7 +15,13 @@ const UF = 25 // user features: ids 0..USERS-1 are not used; a pool of shared us
 const IF = 35
 
 /** Random sparse rows with `nnz` active features each (values ≠ 1), from a pool of features `[base, base + pool)`. */
-function rows(st: Uint32Array, n: number, nnz: number, base: number, pool: number): { ptr: Int32Array; feat: Int32Array; val: Float32Array } {
+function rows(
+  st: Uint32Array,
+  n: number,
+  nnz: number,
+  base: number,
+  pool: number,
+): { ptr: Int32Array; feat: Int32Array; val: Float32Array } {
   const ptr = new Int32Array(n + 1)
   const feat = new Int32Array(n * nnz)
   const val = new Float32Array(n * nnz)
@@ -70,7 +76,19 @@ describe('wasm fm module', () => {
       const { code, hp } = resolveLoss(loss, { temperature: 0.8, logQCorrection: logQ }, K, ITEMS)
       const adagrad = optimizer === OPT_ADAGRAD
       const layout = createFmWasmLayout({
-        dim: DIM, k: K, batchSize: 7, numFeatures, adagrad, uPtr: u.ptr, uFeat: u.feat, uVal: u.val, iPtr: it.ptr, iFeat: it.feat, iVal: it.val, threads: 1, shared: false,
+        dim: DIM,
+        k: K,
+        batchSize: 7,
+        numFeatures,
+        adagrad,
+        uPtr: u.ptr,
+        uFeat: u.feat,
+        uVal: u.val,
+        iPtr: it.ptr,
+        iFeat: it.feat,
+        iVal: it.val,
+        threads: 1,
+        shared: false,
       })!
       const wa = fmWasmArrays(layout)
       wa.w0[0] = 0.05

@@ -16,14 +16,32 @@ import { OPT_ADAGRAD } from '../optim/optim.js'
 /** The module's exports (see `wasm/fm.wat`). */
 interface FmExports {
   fmRange(
-    w0: number, w: number, V: number, w0Acc: number, wAcc: number, VAcc: number, dim: number, rows: number,
-    users: number, positives: number, negs: number, logQ: number, size: number, k: number, lr: number, scratch: number,
-    loss: number, l2: number, l2Bias: number, invTemperature: number, logQOn: number, beta: number,
+    w0: number,
+    w: number,
+    V: number,
+    w0Acc: number,
+    wAcc: number,
+    VAcc: number,
+    dim: number,
+    rows: number,
+    users: number,
+    positives: number,
+    negs: number,
+    logQ: number,
+    size: number,
+    k: number,
+    lr: number,
+    scratch: number,
+    loss: number,
+    l2: number,
+    l2Bias: number,
+    invTemperature: number,
+    logQOn: number,
+    beta: number,
   ): number
   sigmoid(x: number): number
   softplus(x: number): number
 }
-
 
 const modules = wasmModulePair(FM_WASM_PLAIN, FM_WASM_SHARED)
 
@@ -90,7 +108,6 @@ export interface FmWasmLayoutSpec extends FmFeatureRows {
   shared: boolean
 }
 
-
 /** One thread's scratch: scores, grads, exps (float64), user sum, user gradient, candidate sums (float32), then the batch copy. */
 function scratchBytesFor(dim: number, k: number, batchSize: number): number {
   return align16(3 * 8 * (k + 1)) + (k + 3) * dim * 4 + WasmSlots.bytes(batchSize, k)
@@ -123,7 +140,9 @@ export function createFmWasmLayout(spec: FmWasmLayoutSpec): FmWasmLayout | null 
   if (!memory) return null
   const buf = memory.buffer
   new Int32Array(buf, rows, 6).set(rowAt)
-  rowArrays.forEach((a, j) => (a instanceof Int32Array ? new Int32Array(buf, rowAt[j], a.length) : new Float32Array(buf, rowAt[j], a.length)).set(a as never))
+  rowArrays.forEach((a, j) =>
+    (a instanceof Int32Array ? new Int32Array(buf, rowAt[j], a.length) : new Float32Array(buf, rowAt[j], a.length)).set(a as never),
+  )
   return { memory, shared, dim, k, batchSize, numFeatures, w0, w, V, w0Acc, wAcc, VAcc, rows, scratch, scratchBytes, threads }
 }
 
@@ -182,7 +201,8 @@ export class FmWasmKernel {
     if (!fmWasmCovers({ dim: layout.dim, loss: settings.loss, optimizer: settings.optimizer })) {
       throw new Error(`FmWasmKernel: loss ${settings.loss} with optimizer ${settings.optimizer} at dim ${layout.dim} is not covered`)
     }
-    if ((settings.optimizer === OPT_ADAGRAD) !== layout.VAcc >= 0) throw new Error('FmWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad')
+    if ((settings.optimizer === OPT_ADAGRAD) !== layout.VAcc >= 0)
+      throw new Error('FmWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad')
     this.l = layout
     this.s = settings
     this.x = new WebAssembly.Instance(modules.module(layout.shared), { env: { memory: layout.memory } }).exports as unknown as FmExports
@@ -203,7 +223,16 @@ export class FmWasmKernel {
    * @remarks O((end − start)·(k + 1)·nnz·dim); copies the slots into the module's memory in chunks
    * of `layout.batchSize`; allocates nothing.
    */
-  step(users: Int32Array, positives: Int32Array, negItems: Int32Array, logQ: Float32Array, k: number, start: number, end: number, lr: number): number {
+  step(
+    users: Int32Array,
+    positives: Int32Array,
+    negItems: Int32Array,
+    logQ: Float32Array,
+    k: number,
+    start: number,
+    end: number,
+    lr: number,
+  ): number {
     const l = this.l
     const s = this.s
     if (k !== l.k) throw new Error(`FmWasmKernel.step: k ${k} differs from the layout's ${l.k}`)
@@ -218,9 +247,28 @@ export class FmWasmKernel {
       const n = Math.min(l.batchSize, end - c0)
       slots.stage(users, positives, negItems, logQ, k, c0, n, a.copyLogQ)
       total += this.x.fmRange(
-        l.w0, l.w, l.V, l.w0Acc, l.wAcc, l.VAcc, l.dim, l.rows,
-        bu.byteOffset, bp.byteOffset, bn.byteOffset, bq.byteOffset, n, k, lr, this.scratch,
-        s.loss, s.l2, s.l2Bias, a.invTemperature, a.logQOn, a.beta,
+        l.w0,
+        l.w,
+        l.V,
+        l.w0Acc,
+        l.wAcc,
+        l.VAcc,
+        l.dim,
+        l.rows,
+        bu.byteOffset,
+        bp.byteOffset,
+        bn.byteOffset,
+        bq.byteOffset,
+        n,
+        k,
+        lr,
+        this.scratch,
+        s.loss,
+        s.l2,
+        s.l2Bias,
+        a.invTemperature,
+        a.logQOn,
+        a.beta,
       )
     }
     return total

@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest'
 import { createRng } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
 import { type LossName } from '@decoy/models'
-import { OPT_ADAGRAD, OPT_SGD, allocFmScratch, fmClassifierStepRange, fmRowSum, fmScoreNaive, fmScorePair, fmStepRange, lossGrad, resolveLoss, softplus, type FmViews } from '@decoy/models/kernels'
+import {
+  OPT_ADAGRAD,
+  OPT_SGD,
+  allocFmScratch,
+  fmClassifierStepRange,
+  fmRowSum,
+  fmScoreNaive,
+  fmScorePair,
+  fmStepRange,
+  lossGrad,
+  resolveLoss,
+  softplus,
+  type FmViews,
+} from '@decoy/models/kernels'
 
 const DIM = 5
 const F = 14
@@ -116,7 +129,11 @@ describe('fmStepRange', () => {
         arr[i] = save
         return (up - down) / (2 * h)
       }
-      const grads = { w0: fd(v.w0, 0), w: Array.from({ length: F }, (_, m) => fd(v.w, m)), V: Array.from({ length: F * DIM }, (_, i) => fd(v.V, i)) }
+      const grads = {
+        w0: fd(v.w0, 0),
+        w: Array.from({ length: F }, (_, m) => fd(v.w, m)),
+        V: Array.from({ length: F * DIM }, (_, i) => fd(v.V, i)),
+      }
       const loss0 = objective(v)
       const lr = 1e-4
       const got = fmStepRange(v, users, positives, negItems, logQ, trials, K, 0, 1, lr)
@@ -163,7 +180,7 @@ describe('fmStepRange', () => {
     expect(V0[i] - ada.V[i]).toBeCloseTo(0.1 * Math.sign(g), 4)
   })
 
-  it('keeps the slot user\'s row of userFactors at the post-update sum, without changing the step', () => {
+  it("keeps the slot user's row of userFactors at the post-update sum, without changing the step", () => {
     const plain = views('softmax', OPT_ADAGRAD, 'uf')
     const kept = views('softmax', OPT_ADAGRAD, 'uf')
     kept.userFactors = new Float32Array(2 * DIM).fill(7)

@@ -76,7 +76,10 @@ export interface FmViews extends FmFeatureRows {
  * Allocates the scratch of {@link FmViews} for `k` negatives per slot.
  * @remarks O((1 + k)·dim); once per thread.
  */
-export function allocFmScratch(k: number, dim: number): Pick<FmViews, 'scores' | 'grads' | 'exps' | 'userSum' | 'candSums' | 'gradU' | 'rowConst'> {
+export function allocFmScratch(
+  k: number,
+  dim: number,
+): Pick<FmViews, 'scores' | 'grads' | 'exps' | 'userSum' | 'candSums' | 'gradU' | 'rowConst'> {
   return {
     scores: new Float64Array(k + 1),
     grads: new Float64Array(k + 1),

@@ -93,7 +93,8 @@ export function createFmScorer(
   const tmp = new Float64Array(dim)
   const numUsers = uPtr.length - 1
   const numItems = options.numItems ?? iPtr.length - 1
-  if (!(Number.isInteger(numItems) && numItems >= 0 && numItems <= iPtr.length - 1)) throw new Error(`createFmScorer: numItems must be an integer in [0, ${iPtr.length - 1}], got ${numItems}`)
+  if (!(Number.isInteger(numItems) && numItems >= 0 && numItems <= iPtr.length - 1))
+    throw new Error(`createFmScorer: numItems must be an integer in [0, ${iPtr.length - 1}], got ${numItems}`)
   let P: Float32Array | null = null
   let Q: Float32Array | null = null
   const refreshUsers = (out: Float32Array): void => {
@@ -153,9 +154,16 @@ export function createFmScorer(
  * more negatives or item features. The item rows need no upkeep: `itemFactors` is recomputed at each
  * read (see {@link createFmScorer}). Samplers that never read the factors pay nothing.
  */
-export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmStepperSpec, train: Interactions, k: number, thread = 0): Stepper {
+export function createFmStepper(
+  arrays: Record<string, Float32Array>,
+  spec: FmStepperSpec,
+  train: Interactions,
+  k: number,
+  thread = 0,
+): Stepper {
   const { w0, w, V } = arrays
-  if (!(w0 instanceof Float32Array) || !(w instanceof Float32Array) || !(V instanceof Float32Array)) throw new Error('fm stepper: arrays "w0", "w" and "V" are required')
+  if (!(w0 instanceof Float32Array) || !(w instanceof Float32Array) || !(V instanceof Float32Array))
+    throw new Error('fm stepper: arrays "w0", "w" and "V" are required')
   if (V.length !== w.length * spec.dim) throw new Error(`fm stepper: V has ${V.length} values, expected ${w.length}×${spec.dim}`)
   const views: FmViews = {
     dim: spec.dim,
@@ -194,14 +202,22 @@ export function createFmStepper(arrays: Record<string, Float32Array>, spec: FmSt
   let kernel: FmWasmKernel | null = null
   if (spec.wasm) {
     checkWasmViews(arrays, spec.wasm)
-    kernel = new FmWasmKernel(spec.wasm, thread, { loss: spec.loss, hp: spec.hp, optimizer: spec.optimizer, l2: spec.l2, l2Bias: spec.l2Bias })
+    kernel = new FmWasmKernel(spec.wasm, thread, {
+      loss: spec.loss,
+      hp: spec.hp,
+      optimizer: spec.optimizer,
+      l2: spec.l2,
+      l2Bias: spec.l2Bias,
+    })
   }
   return {
     scorer: () => scorer,
     step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number {
       let loss: number
-      if (kernel === null) loss = fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
-      else if (views.userFactors.length === 0) loss = kernel.step(batch.users, batch.positives, negs.items, negs.logQ, negs.k, start, end, lr)
+      if (kernel === null)
+        loss = fmStepRange(views, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, lr)
+      else if (views.userFactors.length === 0)
+        loss = kernel.step(batch.users, batch.positives, negs.items, negs.logQ, negs.k, start, end, lr)
       else {
         // fmStepRange's userFactors upkeep, slot by slot: the WebAssembly step of slot s, then the
         // slot user's row of P from the updated parameters (P lives outside the module's memory).
@@ -238,7 +254,8 @@ function checkWasmViews(arrays: Record<string, Float32Array>, l: FmWasmLayout): 
       continue
     }
     // Across a worker boundary the shared buffer arrives as another object over the same memory.
-    const sameBuffer = a && (a.buffer === buf || (l.shared && a.buffer instanceof SharedArrayBuffer && a.buffer.byteLength === buf.byteLength))
+    const sameBuffer =
+      a && (a.buffer === buf || (l.shared && a.buffer instanceof SharedArrayBuffer && a.buffer.byteLength === buf.byteLength))
     if (!sameBuffer || a.byteOffset !== b.byteOffset || a.length !== b.length) {
       throw new Error(`fm stepper: array "${name}" is not the WebAssembly layout's view (byte offset ${b.byteOffset}, ${b.length} values)`)
     }

@@ -41,7 +41,8 @@ describe('buildHuffman', () => {
     expect(kraft).toBeCloseTo(1, 12)
     expect(codes.size).toBe(11)
     for (const a of codes) for (const b of codes) if (a !== b) expect(b.startsWith(a)).toBe(false)
-    for (let i = 1; i < c.length; i++) if (c[i] > 0 && c[i - 1] > 0) expect(huffmanCode(t, i).length).toBeLessThanOrEqual(huffmanCode(t, i - 1).length)
+    for (let i = 1; i < c.length; i++)
+      if (c[i] > 0 && c[i - 1] > 0) expect(huffmanCode(t, i).length).toBeLessThanOrEqual(huffmanCode(t, i - 1).length)
   })
 
   it('leaves out items under minCount and handles one item', () => {

@@ -9,7 +9,12 @@ import { buildHuffman, hsProbability } from '@decoy/models/kernels'
  * Planted co-occurrence groups: `groups` groups of `perGroup` items; each user belongs to one
  * group and holds `itemsPerUser` distinct items of it, plus one random item of another group.
  */
-function planted(groups = 6, perGroup = 10, users = 240, itemsPerUser = 6): { train: Interactions; group: (i: number) => number; userGroup: Int32Array } {
+function planted(
+  groups = 6,
+  perGroup = 10,
+  users = 240,
+  itemsPerUser = 6,
+): { train: Interactions; group: (i: number) => number; userGroup: Int32Array } {
   const st = createRng('planted').state
   const us: number[] = []
   const is: number[] = []
@@ -102,7 +107,9 @@ describe('item2vec on planted co-occurrence groups', () => {
   }
 
   it('refuses a privateRows that is not a non-negative integer', async () => {
-    await expect(item2vec({ dim: 16 }).fit(train, { sampler: popularity(), seed: 1, workers: 2, privateRows: -1 })).rejects.toThrow(/privateRows/)
+    await expect(item2vec({ dim: 16 }).fit(train, { sampler: popularity(), seed: 1, workers: 2, privateRows: -1 })).rejects.toThrow(
+      /privateRows/,
+    )
   })
 
   it("recommends unseen items of the user's group", async () => {
@@ -225,14 +232,22 @@ describe('item2vec training details', () => {
     }
     const masked = await item2vec({ dim: 4, window: 'all', sample: 0, negatives: 2 }).fit(train, { sampler: echo, epochs: 1, seed: 1 })
     expect(masked.epochs[0].updates).toBe(0)
-    const kept = await item2vec({ dim: 4, window: 'all', sample: 0, negatives: 2, excludeHistory: false }).fit(train, { sampler: echo, epochs: 1, seed: 1 })
+    const kept = await item2vec({ dim: 4, window: 'all', sample: 0, negatives: 2, excludeHistory: false }).fit(train, {
+      sampler: echo,
+      epochs: 1,
+      seed: 1,
+    })
     // Only the first-item negative survives, and only when it is neither centre nor context.
     expect(kept.epochs[0].updates).toBeGreaterThan(0)
     expect(kept.epochs[0].updates).toBeLessThan(pairsOf(kept))
   })
 
   it('orders sentences by time', () => {
-    const x = buildInteractions({ users: Int32Array.of(0, 0, 0, 1), items: Int32Array.of(5, 2, 9, 1), times: Float64Array.of(30, 20, 10, 0) })
+    const x = buildInteractions({
+      users: Int32Array.of(0, 0, 0, 1),
+      items: Int32Array.of(5, 2, 9, 1),
+      times: Float64Array.of(30, 20, 10, 0),
+    })
     expect(Array.from(sentencesByTime(x))).toEqual([9, 2, 5, 1])
     expect(Array.from(sentencesByTime(x, 'set'))).toEqual([2, 5, 9, 1])
   })

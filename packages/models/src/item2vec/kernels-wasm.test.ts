@@ -40,7 +40,16 @@ describe.skipIf(!supported)('SgnsWasmKernel', () => {
   const size = 500
 
   function layoutFor(syn1Rows: number, hs: ReturnType<typeof buildHuffman> | null = null) {
-    const layout = createSgnsLayout({ dim, k, batchSize: size, syn0Length: n * dim, syn1Length: syn1Rows * dim, threads: 1, shared: false, hs })!
+    const layout = createSgnsLayout({
+      dim,
+      k,
+      batchSize: size,
+      syn0Length: n * dim,
+      syn1Length: syn1Rows * dim,
+      threads: 1,
+      shared: false,
+      hs,
+    })!
     const { syn0, syn1 } = layoutArrays(layout)
     fillRandom(syn0, 'wasm/in', 1)
     fillRandom(syn1, 'wasm/out', 1)
@@ -102,7 +111,8 @@ describe.skipIf(!supported)('SgnsWasmKernel', () => {
     const nodes = new SgnsWasmKernel(layout, 0).hs(centres, contexts, size, 0.05)
     let nodesRef = 0
     const neu1e = new Float64Array(dim)
-    for (let s = 0; s < size; s++) nodesRef += hsStep(ref0, ref1, dim, centres[s], contexts[s], tree.codes, tree.points, tree.offsets, 0.05, neu1e)
+    for (let s = 0; s < size; s++)
+      nodesRef += hsStep(ref0, ref1, dim, centres[s], contexts[s], tree.codes, tree.points, tree.offsets, 0.05, neu1e)
     expect(nodes).toBe(nodesRef)
     expect(maxAbsDiff(syn0, ref0)).toBeLessThan(1e-5)
     expect(maxAbsDiff(syn1, ref1)).toBeLessThan(1e-5)
@@ -110,9 +120,23 @@ describe.skipIf(!supported)('SgnsWasmKernel', () => {
 
   describe('private rows', () => {
     // Even rows of syn0 and the first 50 of syn1 private; merges only when asked (mergeEvery huge).
-    const privateRows = { rows0: Int32Array.from({ length: n / 2 }, (_, i) => 2 * i), rows1: Int32Array.from({ length: 50 }, (_, i) => i), mergeEvery: 1e9 }
+    const privateRows = {
+      rows0: Int32Array.from({ length: n / 2 }, (_, i) => 2 * i),
+      rows1: Int32Array.from({ length: 50 }, (_, i) => i),
+      mergeEvery: 1e9,
+    }
     function sharedLayout() {
-      const layout = createSgnsLayout({ dim, k, batchSize: size, syn0Length: n * dim, syn1Length: n * dim, threads: 2, shared: true, hs: null, privateRows })!
+      const layout = createSgnsLayout({
+        dim,
+        k,
+        batchSize: size,
+        syn0Length: n * dim,
+        syn1Length: n * dim,
+        threads: 2,
+        shared: true,
+        hs: null,
+        privateRows,
+      })!
       const { syn0, syn1 } = layoutArrays(layout)
       fillRandom(syn0, 'wasm/in', 1)
       fillRandom(syn1, 'wasm/out', 1)
@@ -153,7 +177,17 @@ describe.skipIf(!supported)('SgnsWasmKernel', () => {
       ['in reverse (row maps)', false],
     ])("merges add each thread's change and pick up the others': every row private, %s", (_, inOrder) => {
       const all = Int32Array.from({ length: n }, (_, i) => (inOrder ? i : n - 1 - i))
-      const layout = createSgnsLayout({ dim, k, batchSize: size, syn0Length: n * dim, syn1Length: n * dim, threads: 2, shared: true, hs: null, privateRows: { rows0: all, rows1: all, mergeEvery: 1e9 } })!
+      const layout = createSgnsLayout({
+        dim,
+        k,
+        batchSize: size,
+        syn0Length: n * dim,
+        syn1Length: n * dim,
+        threads: 2,
+        shared: true,
+        hs: null,
+        privateRows: { rows0: all, rows1: all, mergeEvery: 1e9 },
+      })!
       expect([layout.whole0, layout.whole1]).toEqual([inOrder, inOrder])
       const { syn0, syn1 } = layoutArrays(layout)
       fillRandom(syn0, 'wasm/in', 1)
@@ -242,8 +276,12 @@ describe.skipIf(!supported)('item2vec fit kernels', () => {
   })
 
   it("refuses kernel 'wasm' for a dim that is not a multiple of 4, and unknown kernels", async () => {
-    await expect(item2vec({ dim: 6 }).fit(train, { sampler: popularitySampler(), seed: 1, kernel: 'wasm' })).rejects.toThrow(/multiple of 4/)
-    await expect(item2vec({ dim: 6 }).fit(train, { sampler: popularitySampler(), seed: 1, kernel: 'simd' as never })).rejects.toThrow(/kernel must be/)
+    await expect(item2vec({ dim: 6 }).fit(train, { sampler: popularitySampler(), seed: 1, kernel: 'wasm' })).rejects.toThrow(
+      /multiple of 4/,
+    )
+    await expect(item2vec({ dim: 6 }).fit(train, { sampler: popularitySampler(), seed: 1, kernel: 'simd' as never })).rejects.toThrow(
+      /kernel must be/,
+    )
     const r = await item2vec({ dim: 6 }).fit(train, { sampler: popularitySampler(), seed: 1, epochs: 1 })
     expect(r.kernel).toBe('js')
   })

@@ -12,12 +12,42 @@ import type { HsPaths } from './train.js'
 
 /** The module's exports (see `wasm/sgns.wat`). */
 interface SgnsExports {
-  sgnsBatch(syn0: number, syn1: number, dim: number, cen: number, pos: number, neg: number, size: number, k: number, lr: number, neu: number, map0: number, priv0: number, map1: number, priv1: number): number
-  hsBatch(syn0: number, syn1: number, dim: number, cen: number, pos: number, codes: number, points: number, offsets: number, size: number, lr: number, neu: number, map0: number, priv0: number, map1: number, priv1: number): number
+  sgnsBatch(
+    syn0: number,
+    syn1: number,
+    dim: number,
+    cen: number,
+    pos: number,
+    neg: number,
+    size: number,
+    k: number,
+    lr: number,
+    neu: number,
+    map0: number,
+    priv0: number,
+    map1: number,
+    priv1: number,
+  ): number
+  hsBatch(
+    syn0: number,
+    syn1: number,
+    dim: number,
+    cen: number,
+    pos: number,
+    codes: number,
+    points: number,
+    offsets: number,
+    size: number,
+    lr: number,
+    neu: number,
+    map0: number,
+    priv0: number,
+    map1: number,
+    priv1: number,
+  ): number
   merge(shared: number, priv: number, base: number, ids: number, n: number, bytes: number): void
   sigmoid(x: number): number
 }
-
 
 const modules = wasmModulePair(SGNS_WASM_PLAIN, SGNS_WASM_SHARED)
 
@@ -115,7 +145,6 @@ function copyInto(dst: Int32Array, src: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[i]
 }
 
-
 /** True when `ids` is 0, 1, …, rows − 1. */
 function isIdentity(ids: Int32Array, rows: number): boolean {
   if (ids.length !== rows) return false
@@ -133,7 +162,8 @@ export function createSgnsLayout(spec: SgnsLayoutSpec): SgnsLayout | null {
   const { dim, k, batchSize, syn0Length, syn1Length, threads, shared, hs } = spec
   if (dim % 4 !== 0) return null
   const hot = spec.privateRows && (spec.privateRows.rows0.length > 0 || spec.privateRows.rows1.length > 0) ? spec.privateRows : null
-  if (hot && !(Number.isInteger(hot.mergeEvery) && hot.mergeEvery >= 1)) throw new RangeError(`createSgnsLayout: mergeEvery must be a positive integer, got ${hot.mergeEvery}`)
+  if (hot && !(Number.isInteger(hot.mergeEvery) && hot.mergeEvery >= 1))
+    throw new RangeError(`createSgnsLayout: mergeEvery must be a positive integer, got ${hot.mergeEvery}`)
   const arena = createArena()
   const take = arena.take
   const syn0 = take(syn0Length * 4)
@@ -151,17 +181,37 @@ export function createSgnsLayout(spec: SgnsLayoutSpec): SgnsLayout | null {
   const map1 = hot ? take(rows1 * 4) : -1
   // Whole cache lines per thread, so that threads never write the same line of scratch; then the
   // private rows and their bases (the rows as of the last merge).
-  const scratchBytes = Math.ceil(
-    (align16(dim * 4) + align16(batchSize * 4) * 2 + align16(batchSize * k * 4) + 2 * (private0 + private1) * dim * 4) / 64,
-  ) * 64
+  const scratchBytes =
+    Math.ceil((align16(dim * 4) + align16(batchSize * 4) * 2 + align16(batchSize * k * 4) + 2 * (private0 + private1) * dim * 4) / 64) * 64
   arena.alignTo(64)
   const scratch = take(scratchBytes * threads)
   const memory = createWasmMemory(arena.size, shared)
   if (!memory) return null
   const layout: SgnsLayout = {
-    memory, shared, dim, k, batchSize, syn0, syn0Length, syn1, syn1Length, codes, points, offsets,
-    private0, private1, ids0, ids1, map0, map1, mergeEvery: hot ? hot.mergeEvery : 1,
-    whole0: hot !== null && isIdentity(hot.rows0, rows0), whole1: hot !== null && isIdentity(hot.rows1, rows1), scratch, scratchBytes, threads,
+    memory,
+    shared,
+    dim,
+    k,
+    batchSize,
+    syn0,
+    syn0Length,
+    syn1,
+    syn1Length,
+    codes,
+    points,
+    offsets,
+    private0,
+    private1,
+    ids0,
+    ids1,
+    map0,
+    map1,
+    mergeEvery: hot ? hot.mergeEvery : 1,
+    whole0: hot !== null && isIdentity(hot.rows0, rows0),
+    whole1: hot !== null && isIdentity(hot.rows1, rows1),
+    scratch,
+    scratchBytes,
+    threads,
   }
   if (hot) {
     const fillMap = (ids: Int32Array, at: number, map: number, rows: number, what: string): void => {
@@ -169,7 +219,8 @@ export function createSgnsLayout(spec: SgnsLayoutSpec): SgnsLayout | null {
       new Int32Array(memory.buffer, at, ids.length).set(ids)
       for (let h = 0; h < ids.length; h++) {
         const r = ids[h]
-        if (!(Number.isInteger(r) && r >= 0 && r < rows) || m[r] >= 0) throw new RangeError(`createSgnsLayout: private ${what} row ${r} is out of range [0, ${rows}) or repeated`)
+        if (!(Number.isInteger(r) && r >= 0 && r < rows) || m[r] >= 0)
+          throw new RangeError(`createSgnsLayout: private ${what} row ${r} is out of range [0, ${rows}) or repeated`)
         m[r] = h
       }
     }
@@ -275,7 +326,22 @@ export class SgnsWasmKernel {
     copyInto(this.cen, centres, size)
     copyInto(this.pos, contexts, size)
     copyInto(this.neg, negatives, size * l.k)
-    const used = this.x.sgnsBatch(this.syn0, this.syn1, l.dim, this.cen.byteOffset, this.pos.byteOffset, this.neg.byteOffset, size, l.k, lr, this.neu, this.map0, this.priv0, this.map1, this.priv1)
+    const used = this.x.sgnsBatch(
+      this.syn0,
+      this.syn1,
+      l.dim,
+      this.cen.byteOffset,
+      this.pos.byteOffset,
+      this.neg.byteOffset,
+      size,
+      l.k,
+      lr,
+      this.neu,
+      this.map0,
+      this.priv0,
+      this.map1,
+      this.priv1,
+    )
     if (++this.pending >= l.mergeEvery) this.merge()
     return used
   }
@@ -289,7 +355,23 @@ export class SgnsWasmKernel {
     if (l.codes < 0) throw new Error('SgnsWasmKernel.hs: the layout has no Huffman paths')
     copyInto(this.cen, centres, size)
     copyInto(this.pos, contexts, size)
-    const nodes = this.x.hsBatch(this.syn0, this.syn1, l.dim, this.cen.byteOffset, this.pos.byteOffset, l.codes, l.points, l.offsets, size, lr, this.neu, this.map0, this.priv0, this.map1, this.priv1)
+    const nodes = this.x.hsBatch(
+      this.syn0,
+      this.syn1,
+      l.dim,
+      this.cen.byteOffset,
+      this.pos.byteOffset,
+      l.codes,
+      l.points,
+      l.offsets,
+      size,
+      lr,
+      this.neu,
+      this.map0,
+      this.priv0,
+      this.map1,
+      this.priv1,
+    )
     if (++this.pending >= l.mergeEvery) this.merge()
     return nodes
   }

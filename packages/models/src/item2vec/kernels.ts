@@ -31,7 +31,15 @@ export function dotUnrolled(a: Float32Array, ao: number, b: Float32Array, bo: nu
  * @internal
  * @remarks O(dim), allocates nothing.
  */
-export function accumulateAndUpdate(syn1: Float32Array, l2: number, syn0: Float32Array, l1: number, g: number, neu1e: Float64Array, dim: number): void {
+export function accumulateAndUpdate(
+  syn1: Float32Array,
+  l2: number,
+  syn0: Float32Array,
+  l1: number,
+  g: number,
+  neu1e: Float64Array,
+  dim: number,
+): void {
   let f = 0
   for (; f + 3 < dim; f += 4) {
     const w0 = syn1[l2 + f]

@@ -93,7 +93,15 @@ export const item2vecOptionSchema: OptionSchema = Object.freeze({
   minCount: { type: 'int', min: 0, doc: 'items seen by fewer users get no vector', defaultText: '1' },
   output: { type: 'string', values: ['ns', 'hs'], doc: 'negative sampling or hierarchical softmax', defaultText: 'ns' },
   negatives: { type: 'int', min: 1, doc: 'negatives per (centre, context) pair', defaultText: '5' },
-  alpha: { type: 'number', min: 0, exclusiveMin: true, doc: 'initial learning rate', defaultText: '0.025', flag: 'lr', aliases: ['learningRate'] },
+  alpha: {
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    doc: 'initial learning rate',
+    defaultText: '0.025',
+    flag: 'lr',
+    aliases: ['learningRate'],
+  },
   minAlpha: { type: 'number', min: 0, doc: 'final learning rate', defaultText: '1e-4' },
   excludeHistory: { type: 'boolean', doc: "mask negatives in the user's history", defaultText: 'true' },
   userVector: { type: 'string', values: ['mean', 'recency'], doc: 'user vector: mean|recency', defaultText: 'mean' },
@@ -228,22 +236,29 @@ export function item2vec(opts: Item2VecOptions = {}): Item2Vec {
 
 /** Validates and completes options (throws naming the field). @internal */
 export function resolveOptions(opts: Item2VecOptions): Required<Item2VecOptions> {
-  const o = { ...ITEM2VEC_DEFAULTS, ...validateOptions(item2vecOptionSchema, opts as Record<string, unknown>, 'item2vec') } as Required<Item2VecOptions>
+  const o = {
+    ...ITEM2VEC_DEFAULTS,
+    ...validateOptions(item2vecOptionSchema, opts as Record<string, unknown>, 'item2vec'),
+  } as Required<Item2VecOptions>
   const posInt = (name: string, v: unknown): void => {
-    if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) throw new Error(`item2vec: ${name} must be a positive integer, got ${String(v)}`)
+    if (!(typeof v === 'number' && Number.isInteger(v) && v > 0))
+      throw new Error(`item2vec: ${name} must be a positive integer, got ${String(v)}`)
   }
   posInt('dim', o.dim)
   if (o.window !== 'all') posInt('window', o.window)
   posInt('negatives', o.negatives)
   if (o.order !== 'time' && o.order !== 'set') throw new Error(`item2vec: order must be 'time' or 'set', got ${String(o.order)}`)
   if (o.output !== 'ns' && o.output !== 'hs') throw new Error(`item2vec: output must be 'ns' or 'hs', got ${String(o.output)}`)
-  if (o.userVector !== 'mean' && o.userVector !== 'recency') throw new Error(`item2vec: userVector must be 'mean' or 'recency', got ${String(o.userVector)}`)
-  if (o.scoring !== 'in-in' && o.scoring !== 'in-out') throw new Error(`item2vec: scoring must be 'in-in' or 'in-out', got ${String(o.scoring)}`)
+  if (o.userVector !== 'mean' && o.userVector !== 'recency')
+    throw new Error(`item2vec: userVector must be 'mean' or 'recency', got ${String(o.userVector)}`)
+  if (o.scoring !== 'in-in' && o.scoring !== 'in-out')
+    throw new Error(`item2vec: scoring must be 'in-in' or 'in-out', got ${String(o.scoring)}`)
   if (!(o.sample >= 0 && Number.isFinite(o.sample))) throw new Error(`item2vec: sample must be >= 0, got ${o.sample}`)
   if (!(Number.isInteger(o.minCount) && o.minCount >= 0)) throw new Error(`item2vec: minCount must be an integer >= 0, got ${o.minCount}`)
   if (!(o.alpha > 0 && Number.isFinite(o.alpha))) throw new Error(`item2vec: alpha must be > 0, got ${o.alpha}`)
   if (!(o.minAlpha >= 0 && o.minAlpha <= o.alpha)) throw new Error(`item2vec: minAlpha must be in [0, alpha], got ${o.minAlpha}`)
-  if (!(Number.isInteger(o.similarMinCount) && o.similarMinCount >= 0)) throw new Error(`item2vec: similarMinCount must be an integer >= 0, got ${o.similarMinCount}`)
+  if (!(Number.isInteger(o.similarMinCount) && o.similarMinCount >= 0))
+    throw new Error(`item2vec: similarMinCount must be an integer >= 0, got ${o.similarMinCount}`)
   if (!(o.halfLife > 0)) throw new Error(`item2vec: halfLife must be > 0, got ${o.halfLife}`)
   if (typeof o.shrinkWindows !== 'boolean') throw new Error('item2vec: shrinkWindows must be a boolean')
   if (typeof o.excludeHistory !== 'boolean') throw new Error('item2vec: excludeHistory must be a boolean')
@@ -375,23 +390,30 @@ export class Item2Vec implements Model {
    */
   async fit(train: Interactions, opts: Item2VecFitOptions): Promise<FitResult> {
     const o = this.options
-    if (opts == null || opts.seed === undefined || opts.seed === null) throw new Error('item2vec.fit: a seed is required: fit(train, { sampler, seed })')
+    if (opts == null || opts.seed === undefined || opts.seed === null)
+      throw new Error('item2vec.fit: a seed is required: fit(train, { sampler, seed })')
     const epochs = opts.epochs ?? 20
     if (!(Number.isInteger(epochs) && epochs > 0)) throw new Error(`item2vec.fit: epochs must be a positive integer, got ${epochs}`)
     const batchSize = opts.batchSize ?? 2048
-    if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`item2vec.fit: batchSize must be a positive integer, got ${batchSize}`)
+    if (!(Number.isInteger(batchSize) && batchSize > 0))
+      throw new Error(`item2vec.fit: batchSize must be a positive integer, got ${batchSize}`)
     const workers = opts.workers ?? 1
     if (!(Number.isInteger(workers) && workers > 0)) throw new Error(`item2vec.fit: workers must be a positive integer, got ${workers}`)
-    if (o.output === 'ns' && !opts.sampler) throw new Error("item2vec.fit: output 'ns' needs a sampler (e.g. popularitySampler({ alpha: 0.75 }))")
+    if (o.output === 'ns' && !opts.sampler)
+      throw new Error("item2vec.fit: output 'ns' needs a sampler (e.g. popularitySampler({ alpha: 0.75 }))")
     const { numUsers, numItems, indptr } = train
     if (numItems <= 0) throw new Error('item2vec.fit: no items')
     if (o.userVector === 'recency' && !train.times) throw new Error("item2vec.fit: userVector 'recency' needs Interactions.times")
     const dim = o.dim
     // syn0 and syn1 (plus private copies per worker), before anything is allocated.
-    checkAllocation(`item2vec with dim ${dim} on ${numItems} items`, [
-      { what: 'the input and output vectors', elements: 2 * numItems * dim, bytesPer: 4 },
-      { what: 'the negative buffer', elements: batchSize * o.negatives, bytesPer: 8 },
-    ], 'lower the dimension (--factors) or the batch size')
+    checkAllocation(
+      `item2vec with dim ${dim} on ${numItems} items`,
+      [
+        { what: 'the input and output vectors', elements: 2 * numItems * dim, bytesPer: 4 },
+        { what: 'the negative buffer', elements: batchSize * o.negatives, bytesPer: 8 },
+      ],
+      'lower the dimension (--factors) or the batch size',
+    )
     const rng = createRng(opts.seed).fork('fit')
     const counts = itemCounts(train)
     const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)
@@ -402,7 +424,8 @@ export class Item2Vec implements Model {
     }
     // Four copies per row (private and as-of-last-merge, syn0 and syn1) of dim float32s.
     const privateRows = opts.privateRows ?? Math.min(numItems, Math.floor(PRIVATE_BYTES / (16 * o.dim)))
-    if (!(Number.isInteger(privateRows) && privateRows >= 0)) throw new Error(`item2vec.fit: privateRows must be a non-negative integer, got ${opts.privateRows}`)
+    if (!(Number.isInteger(privateRows) && privateRows >= 0))
+      throw new Error(`item2vec.fit: privateRows must be a non-negative integer, got ${opts.privateRows}`)
     // Worker threads share the parameters and the schedule's progress counters.
     const f32 = (n: number): Float32Array => (parallel ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n))
 
@@ -415,8 +438,19 @@ export class Item2Vec implements Model {
       covers: true,
       supported: wasmSimdSupported,
       layout: () => {
-        const privateSet = parallel && privateRows > 0 ? rowsToPrivatise(counts, keep, numItems, tree ? tree.numInner : -1, privateRows, batchSize) : null
-        return createSgnsLayout({ dim, k: o.negatives, batchSize, syn0Length: numItems * dim, syn1Length, threads: workers, shared: parallel, hs, privateRows: privateSet })
+        const privateSet =
+          parallel && privateRows > 0 ? rowsToPrivatise(counts, keep, numItems, tree ? tree.numInner : -1, privateRows, batchSize) : null
+        return createSgnsLayout({
+          dim,
+          k: o.negatives,
+          batchSize,
+          syn0Length: numItems * dim,
+          syn1Length,
+          threads: workers,
+          shared: parallel,
+          hs,
+          privateRows: privateSet,
+        })
       },
       needs: `WebAssembly SIMD, dim a multiple of 4 (got ${dim}) and parameters under 4 GiB`,
     })
@@ -502,7 +536,14 @@ export class Item2Vec implements Model {
       opts,
       epochs,
     )
-    const afterEpoch = (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds?: number[]): boolean => {
+    const afterEpoch = (
+      epoch: number,
+      pairs: number,
+      negatives: number,
+      lr: number,
+      seconds: number,
+      workerSeconds?: number[],
+    ): boolean => {
       usersFresh = refreshUsers
       if (refreshUsers) computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
       const st: EpochStats = { epoch, loss: NaN, seconds, updates: negatives, slots: pairs, learningRate: lr }
@@ -632,7 +673,14 @@ export class Item2Vec implements Model {
   factors(): DotFactors | null {
     const st = this.st
     if (st === null || this.tree !== null) return null
-    return { dim: st.options.dim, numUsers: st.numUsers, numItems: st.numItems, userFactors: st.userFactors, itemFactors: this.itemFactors!, itemBias: this.itemMask }
+    return {
+      dim: st.options.dim,
+      numUsers: st.numUsers,
+      numItems: st.numItems,
+      userFactors: st.userFactors,
+      itemFactors: this.itemFactors!,
+      itemBias: this.itemMask,
+    }
   }
 
   /**
@@ -690,7 +738,9 @@ export class Item2Vec implements Model {
     const mask = new Float32Array(n)
     for (let i = 0; i < n; i++) if (tr[i] === 0 || counts[i] < floor) mask[i] = -Infinity
     const live = Int32Array.from(Array.from(items).filter((q) => tr[q] === 1))
-    const top = dotTopK({ dim, numUsers: n, numItems: n, userFactors: norm, itemFactors: norm, itemBias: mask }, live, k, { exclude: [selfRows(n)] })
+    const top = dotTopK({ dim, numUsers: n, numItems: n, userFactors: norm, itemFactors: norm, itemBias: mask }, live, k, {
+      exclude: [selfRows(n)],
+    })
     const out = { k, items: new Int32Array(items.length * k).fill(-1), scores: new Float32Array(items.length * k).fill(-Infinity) }
     for (let r = 0, j = 0; r < items.length; r++) {
       if (tr[items[r]] === 0) continue
@@ -793,7 +843,8 @@ export class Item2Vec implements Model {
     if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: item2vec model file lacks its id maps or sizes`)
     const need = <T extends StoredArray>(name: string, type: 'float32' | 'int32'): T => {
       const a = arrays[name]
-      if (!a || (type === 'int32') !== a instanceof Int32Array) throw new Error(`${source}: item2vec model file lacks the ${type} array "${name}"`)
+      if (!a || (type === 'int32') !== a instanceof Int32Array)
+        throw new Error(`${source}: item2vec model file lacks the ${type} array "${name}"`)
       return a as T
     }
     let options: Required<Item2VecOptions>
@@ -858,7 +909,9 @@ export class Item2Vec implements Model {
     const text = this.toWord2VecText()
     if (path === undefined) return text
     return (async () => {
-      const { writeFileAtomic } = (await import(/* @vite-ignore */ CORE_NODE)) as { writeFileAtomic(p: string, d: string | Uint8Array): void }
+      const { writeFileAtomic } = (await import(/* @vite-ignore */ CORE_NODE)) as {
+        writeFileAtomic(p: string, d: string | Uint8Array): void
+      }
       writeFileAtomic(path, text)
     })()
   }
@@ -880,7 +933,8 @@ export class Item2Vec implements Model {
     const row: string[] = new Array(dim + 1)
     for (const i of ids) {
       const key = String(st.itemIds.external(i))
-      if (/\s/.test(key) || key.length === 0) throw new Error(`item2vec.toWord2VecText: item id ${JSON.stringify(key)} is empty or contains whitespace`)
+      if (/\s/.test(key) || key.length === 0)
+        throw new Error(`item2vec.toWord2VecText: item id ${JSON.stringify(key)} is empty or contains whitespace`)
       row[0] = key
       for (let f = 0; f < dim; f++) row[f + 1] = String(st.syn0[i * dim + f])
       lines.push(row.join(' '))
@@ -905,7 +959,8 @@ export class Item2Vec implements Model {
     const { numItems, syn0, counts } = state
     const dim = state.options.dim
     if (syn0.length !== numItems * dim) throw new Error(`item2vec: syn0 has ${syn0.length} values, expected ${numItems}×${dim}`)
-    if (state.userFactors.length !== state.numUsers * dim) throw new Error(`item2vec: userFactors has ${state.userFactors.length} values, expected ${state.numUsers}×${dim}`)
+    if (state.userFactors.length !== state.numUsers * dim)
+      throw new Error(`item2vec: userFactors has ${state.userFactors.length} values, expected ${state.numUsers}×${dim}`)
     const thr = Math.max(1, state.options.minCount)
     const trained = new Uint8Array(numItems)
     for (let i = 0; i < numItems; i++) trained[i] = counts[i] >= thr ? 1 : 0
@@ -999,7 +1054,14 @@ function now(): number {
  * the Huffman construction numbers last (`numInner` ≥ 0, hierarchical softmax). Merges every
  * max(16, 4n / batchSize) batches keep their cost (O(n·dim) each) a few per cent of training.
  */
-function rowsToPrivatise(counts: Int32Array, keep: Float64Array, numItems: number, numInner: number, n: number, batchSize: number): SgnsPrivateRows {
+function rowsToPrivatise(
+  counts: Int32Array,
+  keep: Float64Array,
+  numItems: number,
+  numInner: number,
+  n: number,
+  batchSize: number,
+): SgnsPrivateRows {
   // Every row when they fit, in order: the kernels then run on the private matrix as a whole (no
   // map lookup per row) and merges stream through memory.
   let rows0: Int32Array

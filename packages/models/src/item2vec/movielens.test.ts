@@ -24,7 +24,8 @@ describe('item2vec on ml-latest-small (random 80/20 per-user split, full ranking
     // Toy Story (movieId 1): family/animation films are ~10% of the films with ≥ 5 ratings; its
     // neighbours should hold clearly more.
     const genres = new Map<string, string>()
-    for (const r of parseCsvRecords(readFileSync(join(ml, 'movies.csv'), 'utf8'), { delimiter: ',', source: 'movies.csv' }).slice(1)) genres.set(r[0], r[2])
+    for (const r of parseCsvRecords(readFileSync(join(ml, 'movies.csv'), 'utf8'), { delimiter: ',', source: 'movies.csv' }).slice(1))
+      genres.set(r[0], r[2])
     const top = model.similarItems(Int32Array.of(train.itemIds.get(1)), 10)
     let family = 0
     for (let r = 0; r < 10; r++) {

@@ -105,7 +105,12 @@ export async function runItem2VecParallel(
       const t0 = performance.now()
       shuffleInPlace(order, U, orderState)
       Atomics.store(cursor, 0, 0)
-      const results = (await Promise.all(workers.map((_, w) => call(w, { type: 'epoch', epoch, end: U, chunk })))) as { pairs: number; negatives: number; lr: number; seconds: number }[]
+      const results = (await Promise.all(workers.map((_, w) => call(w, { type: 'epoch', epoch, end: U, chunk })))) as {
+        pairs: number
+        negatives: number
+        lr: number
+        seconds: number
+      }[]
       let pairs = 0
       let negatives = 0
       let lr = Infinity
@@ -114,7 +119,17 @@ export async function runItem2VecParallel(
         negatives += r.negatives
         if (r.lr < lr) lr = r.lr
       }
-      if (!afterEpoch(epoch, pairs, negatives, lr, (performance.now() - t0) / 1000, results.map((r) => r.seconds))) break
+      if (
+        !afterEpoch(
+          epoch,
+          pairs,
+          negatives,
+          lr,
+          (performance.now() - t0) / 1000,
+          results.map((r) => r.seconds),
+        )
+      )
+        break
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))

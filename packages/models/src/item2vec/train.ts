@@ -80,7 +80,15 @@ export interface ThreadSpec {
 /** Allocates a thread's scratch around shared arrays. @internal */
 export function createThread(
   spec: ThreadSpec,
-  arrays: { syn0: Float32Array; syn1: Float32Array; indptr: Int32Array; seenItems: Int32Array; sentences: Int32Array; keep: Float64Array; progress: Float64Array },
+  arrays: {
+    syn0: Float32Array
+    syn1: Float32Array
+    indptr: Int32Array
+    seenItems: Int32Array
+    sentences: Int32Array
+    keep: Float64Array
+    progress: Float64Array
+  },
   hs: HsPaths | null,
   sampler: NegativeSampler | null,
   slot: number,

@@ -26,7 +26,9 @@ async function setup(d: Item2VecWorkerData): Promise<{ thread: Item2VecThread; s
     try {
       sampler = mod.createSampler(d.samplerConfig as SamplerConfig)
     } catch (e) {
-      throw new Error(`cannot rebuild the sampler from its config ${JSON.stringify(d.samplerConfig)} (custom samplers need workers: 1): ${(e as Error).message}`)
+      throw new Error(
+        `cannot rebuild the sampler from its config ${JSON.stringify(d.samplerConfig)} (custom samplers need workers: 1): ${(e as Error).message}`,
+      )
     }
     const train: Interactions = {
       numUsers: d.numUsers,

@@ -68,5 +68,3 @@ export function resolveLoss(name: LossName, opts: LossOptions, negatives: number
   hp[HP_BETA] = code === LOSS_GBCE ? gbceBeta(negatives, numItems, opts.gbceT ?? 0.75) : 1
   return { name, code, hp }
 }
-
-

@@ -75,7 +75,15 @@ export function harmonic(n: number): number {
  * @see Rendle et al., "BPR: Bayesian Personalized Ranking from Implicit Feedback", UAI 2009.
  * @remarks O(k), allocates nothing.
  */
-export function bprGrad(scores: Float64Array, so: number, negItems: Int32Array, no: number, k: number, grad: Float64Array, go: number): number {
+export function bprGrad(
+  scores: Float64Array,
+  so: number,
+  negItems: Int32Array,
+  no: number,
+  k: number,
+  grad: Float64Array,
+  go: number,
+): number {
   const sp = scores[so]
   let loss = 0
   let gp = 0

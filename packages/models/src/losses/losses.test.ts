@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest'
 import { createRng } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
 import { type LossName } from '@decoy/models'
-import { HP_LENGTH, LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX, LOSS_WARP, gbceBeta, harmonic, lossGrad, resolveLoss, softplus, sigmoid } from '@decoy/models/kernels'
+import {
+  HP_LENGTH,
+  LOSS_BPR,
+  LOSS_GBCE,
+  LOSS_LOGISTIC,
+  LOSS_SOFTMAX,
+  LOSS_WARP,
+  gbceBeta,
+  harmonic,
+  lossGrad,
+  resolveLoss,
+  softplus,
+  sigmoid,
+} from '@decoy/models/kernels'
 
 const K = 5
 
@@ -67,12 +80,40 @@ describe('loss kernels', () => {
     const scores = Float64Array.from([1, 0.5, -1])
     const hp = resolveLoss('softmax', {}, 2, 100).hp
     const logQ = Float32Array.from([Math.log(0.01), Math.log(0.01)])
-    const loss = lossGrad(LOSS_SOFTMAX, scores, 0, Int32Array.from([1, 2]), logQ, 0, 2, 10, 1, hp, new Float64Array(3), new Float64Array(3), 0)
+    const loss = lossGrad(
+      LOSS_SOFTMAX,
+      scores,
+      0,
+      Int32Array.from([1, 2]),
+      logQ,
+      0,
+      2,
+      10,
+      1,
+      hp,
+      new Float64Array(3),
+      new Float64Array(3),
+      0,
+    )
     const z = [1, 0.5 - Math.log(0.01), -1 - Math.log(0.01)]
     const lse = Math.log(z.reduce((a, b) => a + Math.exp(b), 0))
     expect(loss).toBeCloseTo(lse - z[0], 5)
     const hpNo = resolveLoss('softmax', { logQCorrection: false }, 2, 100).hp
-    const plain = lossGrad(LOSS_SOFTMAX, scores, 0, Int32Array.from([1, 2]), logQ, 0, 2, 10, 1, hpNo, new Float64Array(3), new Float64Array(3), 0)
+    const plain = lossGrad(
+      LOSS_SOFTMAX,
+      scores,
+      0,
+      Int32Array.from([1, 2]),
+      logQ,
+      0,
+      2,
+      10,
+      1,
+      hpNo,
+      new Float64Array(3),
+      new Float64Array(3),
+      0,
+    )
     expect(plain).toBeCloseTo(Math.log(Math.exp(1) + Math.exp(0.5) + Math.exp(-1)) - 1, 6)
   })
 
@@ -105,7 +146,21 @@ describe('loss kernels', () => {
     expect(() => gbceBeta(4, 101, 2)).toThrow(/t must be in \[0, 1\]/)
     const { hp } = resolveLoss('gbce', { gbceT: 1 }, 4, 101)
     const scores = Float64Array.from([0.3, 0.1])
-    const loss = lossGrad(LOSS_GBCE, scores, 0, Int32Array.from([2]), new Float32Array(1), 0, 1, 10, 1, hp, new Float64Array(2), new Float64Array(2), 0)
+    const loss = lossGrad(
+      LOSS_GBCE,
+      scores,
+      0,
+      Int32Array.from([2]),
+      new Float32Array(1),
+      0,
+      1,
+      10,
+      1,
+      hp,
+      new Float64Array(2),
+      new Float64Array(2),
+      0,
+    )
     expect(loss).toBeCloseTo(0.04 * softplus(-0.3) + softplus(0.1), 12)
   })
 

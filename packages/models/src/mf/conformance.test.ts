@@ -17,4 +17,3 @@ describeRecommender('mf', {
   serialize: (m) => m.serialize(),
   deserialize: (b) => deserializeModel(b),
 })
-

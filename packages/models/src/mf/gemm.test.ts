@@ -19,7 +19,14 @@ describe('GEMM kernel', () => {
   })
 
   // Shapes covering the 4×8 tiles, the 4×4 column edge and the row tail; A plain and transposed.
-  for (const [m, n, k] of [[4, 8, 4], [7, 12, 5], [13, 36, 64], [1, 4, 1], [9, 1028, 17], [64, 64, 130]] as const) {
+  for (const [m, n, k] of [
+    [4, 8, 4],
+    [7, 12, 5],
+    [13, 36, 64],
+    [1, 4, 1],
+    [9, 1028, 17],
+    [64, 64, 130],
+  ] as const) {
     for (const trans of [false, true]) {
       it(`matches the scalar reference at m ${m}, n ${n}, k ${k}${trans ? ', A transposed' : ''}, overwrite and accumulate`, () => {
         expect(gemmWasmSupported()).toBe(true)

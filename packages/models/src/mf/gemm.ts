@@ -11,8 +11,19 @@ import { GEMM_WASM_PLAIN, GEMM_WASM_SHARED } from './wasm/gemm-module.js'
 import { wasmModulePair } from '../wasm/modules.js'
 
 interface GemmExports {
-  gemm(A: number, aRow: number, aCol: number, B: number, ldb: number, C: number, ldc: number, m: number, n: number, k: number, acc: number):
-    void
+  gemm(
+    A: number,
+    aRow: number,
+    aCol: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+    acc: number,
+  ): void
   softmaxRow(row: number, lqc: number, n: number, invT: number, out: number): number
   scaleRow(row: number, n: number, s: number): void
 }

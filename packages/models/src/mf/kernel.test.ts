@@ -10,12 +10,26 @@ describe.skipIf(!supported)('matrixFactorization step kernels', () => {
   const { train, test } = plantedSplit(3)
   const fitOptions = { epochs: 5, negatives: 8, learningRate: 0.05, l2: 0.005 }
 
-  for (const [loss, optimizer] of [['softmax', 'adagrad'], ['bpr', 'sgd'], ['bpr', 'adagrad'], ['logistic', 'adagrad'], ['gbce', 'sgd']] as [LossName, 'sgd' | 'adagrad'][]) {
+  for (const [loss, optimizer] of [
+    ['softmax', 'adagrad'],
+    ['bpr', 'sgd'],
+    ['bpr', 'adagrad'],
+    ['logistic', 'adagrad'],
+    ['gbce', 'sgd'],
+  ] as [LossName, 'sgd' | 'adagrad'][]) {
     it(`${loss} + ${optimizer}: 'wasm' reaches the quality of 'js' on planted clusters`, async () => {
       const run = async (kernel: 'wasm' | 'js') => {
         const m = matrixFactorization({ dim: 16, loss })
         // Plain SGD needs a larger rate than Adagrad to learn the clusters in 5 epochs.
-        const res = await m.fit(train, { seed: 1, sampler: uniformSampler(), ...fitOptions, optimizer, learningRate: optimizer === 'sgd' ? 0.2 : 0.05, negatives: loss === 'bpr' ? 1 : 8, kernel })
+        const res = await m.fit(train, {
+          seed: 1,
+          sampler: uniformSampler(),
+          ...fitOptions,
+          optimizer,
+          learningRate: optimizer === 'sgd' ? 0.2 : 0.05,
+          negatives: loss === 'bpr' ? 1 : 8,
+          kernel,
+        })
         return { res, recall: recallAt(m, train, test, 10) }
       }
       const js = await run('js')
@@ -26,7 +40,8 @@ describe.skipIf(!supported)('matrixFactorization step kernels', () => {
       expect(wasm.recall).toBeGreaterThan(0.15)
       expect(Math.abs(wasm.recall - js.recall)).toBeLessThan(0.03)
       // Same draws, float32 versus float64 rounding: the per-epoch losses track each other.
-      for (let e = 0; e < 5; e++) expect(Math.abs(wasm.res.epochs[e].loss - js.res.epochs[e].loss)).toBeLessThan(0.02 * js.res.epochs[e].loss)
+      for (let e = 0; e < 5; e++)
+        expect(Math.abs(wasm.res.epochs[e].loss - js.res.epochs[e].loss)).toBeLessThan(0.02 * js.res.epochs[e].loss)
     })
   }
 
@@ -64,9 +79,13 @@ describe.skipIf(!supported)('matrixFactorization step kernels', () => {
       const auto = await matrixFactorization(mo).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, ...fo })
       expect(auto.kernel).toBe('js')
       expect(auto.config.kernel).toBe('js')
-      await expect(matrixFactorization(mo).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, ...fo, kernel: 'wasm' })).rejects.toThrow(/kernel 'wasm' needs/)
+      await expect(
+        matrixFactorization(mo).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, ...fo, kernel: 'wasm' }),
+      ).rejects.toThrow(/kernel 'wasm' needs/)
     }
-    await expect(matrixFactorization({}).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, kernel: 'gpu' as 'js' })).rejects.toThrow(/kernel must be/)
+    await expect(
+      matrixFactorization({}).fit(train, { seed: 1, sampler: uniformSampler(), epochs: 1, kernel: 'gpu' as 'js' }),
+    ).rejects.toThrow(/kernel must be/)
   })
 
   it('saves and loads a model whose parameters are views of the kernel memory', async () => {

@@ -4,7 +4,22 @@ import { fileURLToPath } from 'node:url'
 import { createRng } from '@decoy/core'
 import { prngBelow, prngFloat, prngNormal } from '@decoy/core/kernels'
 import { type LossName } from '@decoy/models'
-import { DotWasmKernel, OPT_ADAGRAD, OPT_SGD, allocDotScratch, createDotStepper, createDotWasmLayout, dotStepRange, dotWasmArrays, dotWasmCovers, dotWasmSupported, resolveLoss, sigmoid, softplus, type DotViews } from '@decoy/models/kernels'
+import {
+  DotWasmKernel,
+  OPT_ADAGRAD,
+  OPT_SGD,
+  allocDotScratch,
+  createDotStepper,
+  createDotWasmLayout,
+  dotStepRange,
+  dotWasmArrays,
+  dotWasmCovers,
+  dotWasmSupported,
+  resolveLoss,
+  sigmoid,
+  softplus,
+  type DotViews,
+} from '@decoy/models/kernels'
 
 const supported = dotWasmSupported()
 
@@ -45,8 +60,24 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
   const SIZE = 300
 
   it('computes the logistic function and softplus as the TypeScript ones, to 1e-15 relative', () => {
-    const layout = createDotWasmLayout({ dim: 4, k: 1, batchSize: 1, rows: 1, numItems: 1, bias: false, adagrad: false, threads: 1, shared: false })!
-    const kernel = new DotWasmKernel(layout, 0, { loss: resolveLoss('bpr', {}, 1, 2).code, hp: resolveLoss('bpr', {}, 1, 2).hp, optimizer: OPT_SGD, l2: 0, l2Bias: 0 })
+    const layout = createDotWasmLayout({
+      dim: 4,
+      k: 1,
+      batchSize: 1,
+      rows: 1,
+      numItems: 1,
+      bias: false,
+      adagrad: false,
+      threads: 1,
+      shared: false,
+    })!
+    const kernel = new DotWasmKernel(layout, 0, {
+      loss: resolveLoss('bpr', {}, 1, 2).code,
+      hp: resolveLoss('bpr', {}, 1, 2).hp,
+      optimizer: OPT_SGD,
+      l2: 0,
+      l2Bias: 0,
+    })
     for (let x = -800; x <= 800; x += x > -40 && x < 40 ? 0.0137 : 3.1) {
       const s = sigmoid(x)
       expect(Math.abs(kernel.sigmoid(x) - s)).toBeLessThanOrEqual(1e-15 * s + 1e-300)
@@ -83,7 +114,17 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
     for (const withBias of [true, false]) {
       it(`${loss} + ${optimizer === OPT_SGD ? 'sgd' : 'adagrad'}, k ${k}, ${withBias ? 'biases' : 'no biases'}: same updates and loss as dotStepRange to float32 rounding`, () => {
         const adagrad = optimizer === OPT_ADAGRAD
-        const layout = createDotWasmLayout({ dim: DIM, k, batchSize: 64, rows: USERS, numItems: ITEMS, bias: withBias, adagrad, threads: 1, shared: false })!
+        const layout = createDotWasmLayout({
+          dim: DIM,
+          k,
+          batchSize: 64,
+          rows: USERS,
+          numItems: ITEMS,
+          bias: withBias,
+          adagrad,
+          threads: 1,
+          shared: false,
+        })!
         const arrays = dotWasmArrays(layout)
         const st = createRng('wasm-dot/init').state
         for (let i = 0; i < arrays.left.length; i++) arrays.left[i] = 0.5 * prngNormal(st)
@@ -136,7 +177,17 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
   it('takes the logQ correction into account (softmax): different logQ, different updates', () => {
     const run = (shift: number) => {
       // SGD: Adagrad's first step is ≈ lr·sign(g) whatever the logQ.
-      const layout = createDotWasmLayout({ dim: 8, k: 4, batchSize: 16, rows: 4, numItems: 10, bias: true, adagrad: false, threads: 1, shared: false })!
+      const layout = createDotWasmLayout({
+        dim: 8,
+        k: 4,
+        batchSize: 16,
+        rows: 4,
+        numItems: 10,
+        bias: true,
+        adagrad: false,
+        threads: 1,
+        shared: false,
+      })!
       const arrays = dotWasmArrays(layout)
       arrays.left.fill(0.1)
       arrays.right.fill(0.2)
@@ -152,20 +203,54 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
   it('lays out shared memory for workers, one scratch per thread, and refuses a dim that is not a multiple of 4', () => {
     const { code, hp } = resolveLoss('softmax', {}, 2, 10)
     const settings = { loss: code, hp, optimizer: OPT_ADAGRAD, l2: 0, l2Bias: 0 }
-    const shared = createDotWasmLayout({ dim: 8, k: 2, batchSize: 4, rows: 10, numItems: 10, bias: true, adagrad: true, threads: 2, shared: true })!
+    const shared = createDotWasmLayout({
+      dim: 8,
+      k: 2,
+      batchSize: 4,
+      rows: 10,
+      numItems: 10,
+      bias: true,
+      adagrad: true,
+      threads: 2,
+      shared: true,
+    })!
     expect(shared.memory.buffer).toBeInstanceOf(SharedArrayBuffer)
     expect(dotWasmArrays(shared).left.buffer).toBeInstanceOf(SharedArrayBuffer)
     expect(() => new DotWasmKernel(shared, 1, settings)).not.toThrow()
     expect(() => new DotWasmKernel(shared, 2, settings)).toThrow(/slot 2/)
     expect(() => new DotWasmKernel(shared, 0, { ...settings, optimizer: OPT_SGD })).toThrow(/Adagrad/)
-    expect(createDotWasmLayout({ dim: 6, k: 2, batchSize: 4, rows: 10, numItems: 10, bias: false, adagrad: false, threads: 1, shared: false })).toBeNull()
+    expect(
+      createDotWasmLayout({ dim: 6, k: 2, batchSize: 4, rows: 10, numItems: 10, bias: false, adagrad: false, threads: 1, shared: false }),
+    ).toBeNull()
   })
 
-  it('the dot stepper refuses arrays that are not the layout\'s views', () => {
-    const layout = createDotWasmLayout({ dim: 8, k: 2, batchSize: 4, rows: 3, numItems: 5, bias: false, adagrad: false, threads: 1, shared: false })!
-    const spec = { dim: 8, numItems: 5, loss: resolveLoss('bpr', {}, 2, 5).code, hp: [1, 1, 1, 1], optimizer: OPT_SGD, normalize: 0, l2: 0, l2Bias: 0, wasm: layout }
+  it("the dot stepper refuses arrays that are not the layout's views", () => {
+    const layout = createDotWasmLayout({
+      dim: 8,
+      k: 2,
+      batchSize: 4,
+      rows: 3,
+      numItems: 5,
+      bias: false,
+      adagrad: false,
+      threads: 1,
+      shared: false,
+    })!
+    const spec = {
+      dim: 8,
+      numItems: 5,
+      loss: resolveLoss('bpr', {}, 2, 5).code,
+      hp: [1, 1, 1, 1],
+      optimizer: OPT_SGD,
+      normalize: 0,
+      l2: 0,
+      l2Bias: 0,
+      wasm: layout,
+    }
     const train = { numUsers: 3, numItems: 5, indptr: new Int32Array(4), items: new Int32Array(0) } as never
     expect(() => createDotStepper(dotWasmArrays(layout), spec, train, 2)).not.toThrow()
-    expect(() => createDotStepper({ left: new Float32Array(24), right: new Float32Array(40) }, spec, train, 2)).toThrow(/not the WebAssembly layout's view/)
+    expect(() => createDotStepper({ left: new Float32Array(24), right: new Float32Array(40) }, spec, train, 2)).toThrow(
+      /not the WebAssembly layout's view/,
+    )
   })
 })

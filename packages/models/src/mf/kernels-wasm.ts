@@ -17,16 +17,45 @@ import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
 /** The module's exports (see `wasm/dot.wat`). */
 interface DotExports {
   dotRange(
-    P: number, Q: number, bias: number, leftAcc: number, rightAcc: number, biasAcc: number, dim: number,
-    users: number, positives: number, negs: number, logQ: number, size: number, k: number, lr: number, scratch: number,
-    loss: number, l2: number, l2Bias: number, invTemperature: number, logQOn: number, beta: number,
+    P: number,
+    Q: number,
+    bias: number,
+    leftAcc: number,
+    rightAcc: number,
+    biasAcc: number,
+    dim: number,
+    users: number,
+    positives: number,
+    negs: number,
+    logQ: number,
+    size: number,
+    k: number,
+    lr: number,
+    scratch: number,
+    loss: number,
+    l2: number,
+    l2Bias: number,
+    invTemperature: number,
+    logQOn: number,
+    beta: number,
   ): number
-  bprSgd(P: number, Q: number, bias: number, dim: number, users: number, positives: number, negs: number, size: number, lr: number, l2: number, l2Bias: number): number
+  bprSgd(
+    P: number,
+    Q: number,
+    bias: number,
+    dim: number,
+    users: number,
+    positives: number,
+    negs: number,
+    size: number,
+    lr: number,
+    l2: number,
+    l2Bias: number,
+  ): number
   scorePairs(P: number, Q: number, bias: number, dim: number, users: number, items: number, count: number, out: number): void
   sigmoid(x: number): number
   softplus(x: number): number
 }
-
 
 const modules = wasmModulePair(DOT_WASM_PLAIN, DOT_WASM_SHARED)
 
@@ -103,7 +132,6 @@ export interface DotWasmLayoutSpec {
   shared: boolean
 }
 
-
 /** Pairs per call of the module's `scorePairs` (longer requests run in chunks): 24 KiB of scratch per thread. */
 export const SCORE_PAIRS_CHUNK = 2048
 
@@ -139,7 +167,25 @@ export function createDotWasmLayout(spec: DotWasmLayoutSpec): DotWasmLayout | nu
   const scratch = take(scratchBytes * threads)
   const memory = createWasmMemory(arena.size, shared)
   if (!memory) return null
-  return { memory, shared, dim, k, batchSize, left, leftLength, right, rightLength, bias: biasAt, biasLength, leftAcc, rightAcc, biasAcc, scratch, scratchBytes, threads }
+  return {
+    memory,
+    shared,
+    dim,
+    k,
+    batchSize,
+    left,
+    leftLength,
+    right,
+    rightLength,
+    bias: biasAt,
+    biasLength,
+    leftAcc,
+    rightAcc,
+    biasAcc,
+    scratch,
+    scratchBytes,
+    threads,
+  }
 }
 
 /**
@@ -204,7 +250,8 @@ export class DotWasmKernel {
     if (!dotWasmCovers({ dim: layout.dim, loss: settings.loss, optimizer: settings.optimizer, normalize: 0 })) {
       throw new Error(`DotWasmKernel: loss ${settings.loss} with optimizer ${settings.optimizer} at dim ${layout.dim} is not covered`)
     }
-    if ((settings.optimizer === OPT_ADAGRAD) !== layout.leftAcc >= 0) throw new Error('DotWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad')
+    if ((settings.optimizer === OPT_ADAGRAD) !== layout.leftAcc >= 0)
+      throw new Error('DotWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad')
     this.l = layout
     this.s = settings
     this.x = new WebAssembly.Instance(modules.module(layout.shared), { env: { memory: layout.memory } }).exports as unknown as DotExports
@@ -253,7 +300,16 @@ export class DotWasmKernel {
    * @remarks O((end − start)·(k + 1)·dim); copies the slots into the module's memory in chunks of
    * `layout.batchSize`; allocates nothing.
    */
-  step(users: Int32Array, positives: Int32Array, negItems: Int32Array, logQ: Float32Array, k: number, start: number, end: number, lr: number): number {
+  step(
+    users: Int32Array,
+    positives: Int32Array,
+    negItems: Int32Array,
+    logQ: Float32Array,
+    k: number,
+    start: number,
+    end: number,
+    lr: number,
+  ): number {
     const l = this.l
     const s = this.s
     if (k !== l.k) throw new Error(`DotWasmKernel.step: k ${k} differs from the layout's ${l.k}`)
@@ -271,9 +327,27 @@ export class DotWasmKernel {
         total += this.x.bprSgd(l.left, l.right, l.bias, l.dim, bu.byteOffset, bp.byteOffset, bn.byteOffset, n, lr, s.l2, s.l2Bias)
       } else {
         total += this.x.dotRange(
-          l.left, l.right, l.bias, l.leftAcc, l.rightAcc, l.biasAcc, l.dim,
-          bu.byteOffset, bp.byteOffset, bn.byteOffset, bq.byteOffset, n, k, lr, this.scratch,
-          s.loss, s.l2, s.l2Bias, a.invTemperature, a.logQOn, a.beta,
+          l.left,
+          l.right,
+          l.bias,
+          l.leftAcc,
+          l.rightAcc,
+          l.biasAcc,
+          l.dim,
+          bu.byteOffset,
+          bp.byteOffset,
+          bn.byteOffset,
+          bq.byteOffset,
+          n,
+          k,
+          lr,
+          this.scratch,
+          s.loss,
+          s.l2,
+          s.l2Bias,
+          a.invTemperature,
+          a.logQOn,
+          a.beta,
         )
       }
     }

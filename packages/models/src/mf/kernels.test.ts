@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest'
 import { createRng } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
 import { type LossName } from '@decoy/models'
-import { OPT_ADAGRAD, OPT_SGD, allocDotScratch, bprSgdRange, dotStepRange, lossGrad, resolveLoss, scheduledRate, SCHEDULE_LINEAR, SCHEDULE_CONSTANT, type DotViews } from '@decoy/models/kernels'
+import {
+  OPT_ADAGRAD,
+  OPT_SGD,
+  allocDotScratch,
+  bprSgdRange,
+  dotStepRange,
+  lossGrad,
+  resolveLoss,
+  scheduledRate,
+  SCHEDULE_LINEAR,
+  SCHEDULE_CONSTANT,
+  type DotViews,
+} from '@decoy/models/kernels'
 
 const DIM = 6
 const ITEMS = 8

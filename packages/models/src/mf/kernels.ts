@@ -57,10 +57,7 @@ export interface DotViews {
  * Allocates the scratch of a {@link DotViews} for `k` negatives per slot.
  * @remarks Allocates O(k + dim); call once per thread, never per step.
  */
-export function allocDotScratch(
-  k: number,
-  dim: number,
-): Pick<DotViews, 'scores' | 'grads' | 'exps' | 'norms' | 'leftGrad'> {
+export function allocDotScratch(k: number, dim: number): Pick<DotViews, 'scores' | 'grads' | 'exps' | 'norms' | 'leftGrad'> {
   return {
     scores: new Float64Array(k + 1),
     grads: new Float64Array(k + 1),

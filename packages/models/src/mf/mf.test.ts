@@ -51,7 +51,7 @@ describe('matrixFactorization', () => {
     expect(await run(6)).not.toEqual(a)
   })
 
-  it('early stopping restores the best epoch\'s parameters', async () => {
+  it("early stopping restores the best epoch's parameters", async () => {
     const m = matrixFactorization({ dim: 8 })
     // A scripted metric: best at epoch 1, then worse, so training stops after `patience` epochs.
     const script = [0.1, 0.5, 0.3, 0.2, 0.1]

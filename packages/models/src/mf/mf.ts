@@ -1,5 +1,16 @@
 import { cosineSimilarItems } from '../similar.js'
-import { IdMap, checkAllocation, createRng, dotScoreVector, dotTopK, userOfInteraction, type DotFactors, type FactorView, type Interactions, type TopK } from '@decoy/core'
+import {
+  IdMap,
+  checkAllocation,
+  createRng,
+  dotScoreVector,
+  dotTopK,
+  userOfInteraction,
+  type DotFactors,
+  type FactorView,
+  type Interactions,
+  type TopK,
+} from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
@@ -13,7 +24,15 @@ import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { trainerOptionSchema } from '../train/options.js'
-import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson, type ModelHeader, type StoredArray } from '../persist/format.js'
+import {
+  MODELS_VERSION,
+  decodeModel,
+  encodeModel,
+  idMapFromJson,
+  idMapToJson,
+  type ModelHeader,
+  type StoredArray,
+} from '../persist/format.js'
 
 /** Options of {@link matrixFactorization}; every training option can be overridden per `fit`. */
 export interface MatrixFactorizationOptions extends LossOptions {
@@ -65,7 +84,7 @@ export const mfOptionSchema: OptionSchema = Object.freeze({
     doc: 'batch-shared negatives (samplers shared, all): pairs of one user per GEMM row, 0 = whole users',
     defaultText: '8',
   },
-  negativeWeight: { type: 'number', min: 0, doc: "ccl: weight of the mean negative term", defaultText: '1' },
+  negativeWeight: { type: 'number', min: 0, doc: 'ccl: weight of the mean negative term', defaultText: '1' },
 })
 
 /** Options of {@link MatrixFactorization.fit}: the shared `FitOptions` and the step kernel. */
@@ -223,11 +242,19 @@ export class MatrixFactorization implements Model {
       throw new Error(`fit: batch-shared negatives (sampler ${opts.sampler.config.kind}) run on one worker; set workers to 1`)
     }
     // Before anything is allocated: factors (twice with AdaGrad's accumulators), the negative buffer.
-    checkAllocation(`mf with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`, [
-      { what: 'the user and item factors', elements: (train.numUsers + train.numItems) * dim, bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4 },
-      { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
-      { what: 'score scratch', elements: train.numItems * 2, bytesPer: 4 },
-    ], 'lower the dimension (--dim) or the batch size × negatives')
+    checkAllocation(
+      `mf with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`,
+      [
+        {
+          what: 'the user and item factors',
+          elements: (train.numUsers + train.numItems) * dim,
+          bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4,
+        },
+        { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
+        { what: 'score scratch', elements: train.numItems * 2, bytesPer: 4 },
+      ],
+      'lower the dimension (--dim) or the batch size × negatives',
+    )
     // The backend decides which step kernel runs and where the parameters live (its memory).
     const backend = mfBackend(shared ? 'js' : opts.kernel, {
       dim,
@@ -395,7 +422,10 @@ export class MatrixFactorization implements Model {
       if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
     }
     const f = users.length >= BATCH_USERS ? this.factors() : null
-    if (f) return dotTopK(f, users, k, { exclude: exclude ? [{ numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }] : [] })
+    if (f)
+      return dotTopK(f, users, k, {
+        exclude: exclude ? [{ numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }] : [],
+      })
     const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
     const scores = this.scoreScratch
     this.ensureHeap(k)

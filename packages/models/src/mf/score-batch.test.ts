@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { buildInteractions, createRng, scorePairs, type Scorer } from '@decoy/core'
 import { prngBelow, prngNormal } from '@decoy/core/kernels'
-import { OPT_ADAGRAD, createDotScorer, createDotStepper, createDotWasmLayout, dotWasmArrays, dotWasmSupported, resolveLoss } from '@decoy/models/kernels'
+import {
+  OPT_ADAGRAD,
+  createDotScorer,
+  createDotStepper,
+  createDotWasmLayout,
+  dotWasmArrays,
+  dotWasmSupported,
+  resolveLoss,
+} from '@decoy/models/kernels'
 
 /** Batched candidate scoring (issue 13): the batch paths agree with the per-pair reference `scoreItems`. */
 const USERS = 37
@@ -67,14 +75,34 @@ describe('batched candidate scoring', () => {
   })
 
   it.skipIf(!dotWasmSupported())('the MF training stepper scores batches in its WebAssembly kernel, agreeing with scoreItems', () => {
-    const layout = createDotWasmLayout({ dim: DIM, k: 4, batchSize: 64, rows: USERS, numItems: ITEMS, bias: true, adagrad: true, threads: 1, shared: false })!
+    const layout = createDotWasmLayout({
+      dim: DIM,
+      k: 4,
+      batchSize: 64,
+      rows: USERS,
+      numItems: ITEMS,
+      bias: true,
+      adagrad: true,
+      threads: 1,
+      shared: false,
+    })!
     const arrays = dotWasmArrays(layout)
     arrays.left.set(left)
     arrays.right.set(right)
     arrays.bias.set(bias)
     const loss = resolveLoss('softmax', {}, 4, ITEMS)
     const train = buildInteractions({ users: Int32Array.of(0), items: Int32Array.of(0) }, { numUsers: USERS, numItems: ITEMS })
-    const spec = { dim: DIM, numItems: ITEMS, loss: loss.code, hp: Array.from(loss.hp), optimizer: OPT_ADAGRAD, normalize: 0, l2: 0, l2Bias: 0, wasm: layout }
+    const spec = {
+      dim: DIM,
+      numItems: ITEMS,
+      loss: loss.code,
+      hp: Array.from(loss.hp),
+      optimizer: OPT_ADAGRAD,
+      normalize: 0,
+      l2: 0,
+      l2Bias: 0,
+      wasm: layout,
+    }
     const scorer = createDotStepper(arrays, spec, train, 4).scorer()
     // More pairs than one chunk of the kernel's scoring block (2048).
     const { users, items } = randomPairs(5000, 'p3')

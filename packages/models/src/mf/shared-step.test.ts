@@ -89,7 +89,17 @@ function stepGradient(
   const arrays: Record<string, Float32Array> = { left: Float32Array.from(x.P), right: Float32Array.from(x.Q) }
   if (useBias) arrays.bias = Float32Array.from(x.b)
   const before = { left: arrays.left.slice(), right: arrays.right.slice(), bias: arrays.bias?.slice() }
-  const spec = { dim: D, numItems: 12, loss: code, hp: Array.from(hp), optimizer: OPT_SGD, normalize: normalize ? 1 : 0, l2: 0, l2Bias: 0, wasm }
+  const spec = {
+    dim: D,
+    numItems: 12,
+    loss: code,
+    hp: Array.from(hp),
+    optimizer: OPT_SGD,
+    normalize: normalize ? 1 : 0,
+    l2: 0,
+    l2Bias: 0,
+    wasm,
+  }
   const step = new SharedStep(arrays, spec)
   const batch = createBatch(8)
   slotUsers.forEach((u, s) => ((batch.users[s] = u), (batch.positives[s] = slotPositives[s])))
@@ -192,7 +202,10 @@ describe('batch-shared step', () => {
   })
 
   it('sharedRunGrad: dL/dS by finite differences for softmax and ccl, masked columns 0', () => {
-    for (const [name, opts] of [['softmax', { temperature: 0.7 }], ['ccl', { margin: 0.2, negativeWeight: 2 }]] as const) {
+    for (const [name, opts] of [
+      ['softmax', { temperature: 0.7 }],
+      ['ccl', { margin: 0.2, negativeWeight: 2 }],
+    ] as const) {
       const { code, hp } = resolveLoss(name, opts, 6, 50)
       const st = createRng(name).state
       const S = Float32Array.from({ length: 6 }, () => (name === 'ccl' ? 0.5 : 1) * prngNormal(st))

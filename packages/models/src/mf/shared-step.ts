@@ -120,7 +120,14 @@ export class SharedStep {
     const E = this.dim + 4
     const D = this.dim
     ;[this.oU, this.oQT, this.oS, this.oQ, this.oDU, this.oDQ, this.oLQ, this.oOut] = this.arena.reserve([
-      R * E, E * M4, R * M4, M * D, R * D, M * E, M4, 4,
+      R * E,
+      E * M4,
+      R * M4,
+      M * D,
+      R * D,
+      M * E,
+      M4,
+      4,
     ])
     this.capR = R
     this.capM = M

@@ -113,11 +113,19 @@ export function createDotScorer(left: Float32Array, right: Float32Array, bias: F
  * kernel with thread `thread`'s scratch.
  * @throws Error when the arrays do not match the spec or its layout.
  */
-export function createDotStepper(arrays: Record<string, Float32Array>, spec: DotStepperSpec, train: Interactions, k: number, thread = 0): Stepper {
+export function createDotStepper(
+  arrays: Record<string, Float32Array>,
+  spec: DotStepperSpec,
+  train: Interactions,
+  k: number,
+  thread = 0,
+): Stepper {
   const left = arrays.left
   const right = arrays.right
-  if (!(left instanceof Float32Array) || !(right instanceof Float32Array)) throw new Error('dot stepper: arrays "left" and "right" are required')
-  if (right.length !== spec.numItems * spec.dim) throw new Error(`dot stepper: right has ${right.length} values, expected ${spec.numItems}×${spec.dim}`)
+  if (!(left instanceof Float32Array) || !(right instanceof Float32Array))
+    throw new Error('dot stepper: arrays "left" and "right" are required')
+  if (right.length !== spec.numItems * spec.dim)
+    throw new Error(`dot stepper: right has ${right.length} values, expected ${spec.numItems}×${spec.dim}`)
   const views: DotViews = {
     dim: spec.dim,
     numItems: spec.numItems,
@@ -140,7 +148,13 @@ export function createDotStepper(arrays: Record<string, Float32Array>, spec: Dot
   if (spec.wasm) {
     const layout = spec.wasm
     checkWasmViews(arrays, layout)
-    const kernel = new DotWasmKernel(layout, thread, { loss: spec.loss, hp: spec.hp, optimizer: spec.optimizer, l2: spec.l2, l2Bias: spec.l2Bias })
+    const kernel = new DotWasmKernel(layout, thread, {
+      loss: spec.loss,
+      hp: spec.hp,
+      optimizer: spec.optimizer,
+      l2: spec.l2,
+      l2Bias: spec.l2Bias,
+    })
     // Candidate scoring for model-aware samplers runs in the same module, over the same memory.
     const wasmScorer: FactorView = {
       dim: scorer.dim,
@@ -182,7 +196,8 @@ function checkWasmViews(arrays: Record<string, Float32Array>, l: DotWasmLayout):
       continue
     }
     // Across a worker boundary the shared buffer arrives as another object over the same memory.
-    const sameBuffer = a && (a.buffer === buf || (l.shared && a.buffer instanceof SharedArrayBuffer && a.buffer.byteLength === buf.byteLength))
+    const sameBuffer =
+      a && (a.buffer === buf || (l.shared && a.buffer instanceof SharedArrayBuffer && a.buffer.byteLength === buf.byteLength))
     if (!sameBuffer || a.byteOffset !== offset || a.length !== length) {
       throw new Error(`dot stepper: array "${name}" is not the WebAssembly layout's view (byte offset ${offset}, ${length} values)`)
     }

@@ -56,6 +56,8 @@ describe('Hogwild workers', () => {
       stats: () => inner.stats(),
     }
     const m = matrixFactorization({ dim: 4 })
-    await expect(m.fit(train, { seed: 1, sampler: custom, epochs: 1, workers: 2 })).rejects.toThrow(/fit worker \d: cannot rebuild the sampler.*my-own/)
+    await expect(m.fit(train, { seed: 1, sampler: custom, epochs: 1, workers: 2 })).rejects.toThrow(
+      /fit worker \d: cannot rebuild the sampler.*my-own/,
+    )
   })
 })

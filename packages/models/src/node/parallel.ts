@@ -141,7 +141,12 @@ export async function runParallel(
         workers.map((_, w) => {
           const start = Math.floor((w * examples.count) / W)
           const end = Math.floor(((w + 1) * examples.count) / W)
-          return call(w, { type: 'epoch', epoch, start, end }) as Promise<{ loss: number; updates: number; slots: number; learningRate: number }>
+          return call(w, { type: 'epoch', epoch, start, end }) as Promise<{
+            loss: number
+            updates: number
+            slots: number
+            learningRate: number
+          }>
         }),
       )
       const seconds = (performance.now() - t0) / 1000

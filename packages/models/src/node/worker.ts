@@ -4,7 +4,15 @@
  * `runParallel`; not an entry point for users.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { createBatch, createNegativeBuffer, createRng, identityIds, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
+import {
+  createBatch,
+  createNegativeBuffer,
+  createRng,
+  identityIds,
+  type Interactions,
+  type NegativeSampler,
+  type SamplerConfig,
+} from '@decoy/core'
 import { stepperFactory } from '../registry.js'
 import { runShard, type ShardContext } from '../train/shard.js'
 import type { WorkerInit } from './parallel.js'
@@ -35,7 +43,9 @@ async function setup(d: WorkerInit): Promise<{ ctx: ShardContext; sampler: Negat
   try {
     sampler = mod.createSampler(d.samplerConfig as SamplerConfig)
   } catch (e) {
-    throw new Error(`cannot rebuild the sampler from its config ${JSON.stringify(d.samplerConfig)} (custom samplers need workers: 1): ${(e as Error).message}`)
+    throw new Error(
+      `cannot rebuild the sampler from its config ${JSON.stringify(d.samplerConfig)} (custom samplers need workers: 1): ${(e as Error).message}`,
+    )
   }
   sampler.prepare({ train, rng: createRng(d.samplerSeed), scorer: stepper.scorer() })
   const ctx: ShardContext = {

@@ -1,4 +1,17 @@
-import { Field, Float32, List, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow'
+import {
+  Field,
+  Float32,
+  List,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  makeData,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow'
 import { IdMap, type ExternalId } from '@decoy/core'
 
 /** Version of `@decoy/models` written into saved files. */
@@ -65,7 +78,10 @@ export function idMapFromJson(j: IdMapJson): IdMap {
  * @returns the file bytes (Arrow IPC file format, so a truncated file is detected by its footer).
  * @remarks Copies every array once into the list's value buffer.
  */
-export function encodeModel(header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'>, arrays: Record<string, StoredArray>): Uint8Array {
+export function encodeModel(
+  header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'>,
+  arrays: Record<string, StoredArray>,
+): Uint8Array {
   const names = Object.keys(arrays)
   let total = 0
   for (const name of names) total += arrays[name].length
@@ -104,7 +120,11 @@ export function encodeModel(header: Omit<ModelHeader, 'arrays' | 'format' | 'for
  * @param expectKind - when given, a file of another model kind is an error naming both kinds.
  * @throws Error naming `source` when the bytes are truncated, not a Decoy model, or of another kind.
  */
-export function decodeModel(bytes: Uint8Array, source = '<bytes>', expectKind?: string): { header: ModelHeader; arrays: Record<string, StoredArray> } {
+export function decodeModel(
+  bytes: Uint8Array,
+  source = '<bytes>',
+  expectKind?: string,
+): { header: ModelHeader; arrays: Record<string, StoredArray> } {
   let table: Table
   try {
     table = tableFromIPC(bytes)
@@ -121,7 +141,9 @@ export function decodeModel(bytes: Uint8Array, source = '<bytes>', expectKind?: 
   }
   if (header.format !== MODEL_FORMAT) throw new Error(`${source}: not a Decoy model file (format ${JSON.stringify(header.format)})`)
   if (header.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new Error(`${source}: model file layout version ${header.formatVersion} is not supported (this build reads ${MODEL_FORMAT_VERSION})`)
+    throw new Error(
+      `${source}: model file layout version ${header.formatVersion} is not supported (this build reads ${MODEL_FORMAT_VERSION})`,
+    )
   }
   if (expectKind !== undefined && header.kind !== expectKind) {
     throw new Error(`${source}: this file holds a ${JSON.stringify(header.kind)} model, not a ${JSON.stringify(expectKind)} model`)
@@ -138,7 +160,9 @@ export function decodeModel(bytes: Uint8Array, source = '<bytes>', expectKind?: 
     const vec = dataCol.get(r) as { toArray(): Float32Array } | null
     const data = vec ? vec.toArray() : null
     if (name !== want.name || !(data instanceof Float32Array) || data.length !== want.length) {
-      throw new Error(`${source}: truncated or corrupt Decoy model file: array ${JSON.stringify(want.name)} should hold ${want.length} values, found ${data ? data.length : 0}`)
+      throw new Error(
+        `${source}: truncated or corrupt Decoy model file: array ${JSON.stringify(want.name)} should hold ${want.length} values, found ${data ? data.length : 0}`,
+      )
     }
     const copy = data.slice()
     arrays[name] = want.dtype === 'int32' ? new Int32Array(copy.buffer, copy.byteOffset, copy.length) : copy

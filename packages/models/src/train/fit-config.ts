@@ -29,7 +29,11 @@ export interface TrainConfigFields {
  * @returns the merged config, with the run's seed (`fit` options only: the seed has one place).
  * @throws Error naming the option when an option is invalid.
  */
-export function mergeFitConfig<C extends TrainConfigFields>(c: C, opts: Omit<FitOptions, 'sampler'>, factory: string): C & { seed: string } {
+export function mergeFitConfig<C extends TrainConfigFields>(
+  c: C,
+  opts: Omit<FitOptions, 'sampler'>,
+  factory: string,
+): C & { seed: string } {
   const merged: C = {
     ...c,
     loss: opts.loss ?? c.loss,

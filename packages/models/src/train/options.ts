@@ -16,7 +16,12 @@ export const trainerOptionSchema: OptionSchema = Object.freeze({
   l2: { type: 'number', min: 0, doc: 'L2 on touched rows', defaultText: '0.05' },
   l2Bias: { type: 'number', min: 0, doc: 'L2 on touched biases', defaultText: 'l2' },
   optimizer: { type: 'string', values: ['sgd', 'adagrad'], doc: 'sgd|adagrad', defaultText: 'adagrad' },
-  schedule: { type: 'string', values: ['constant', 'linear'], doc: 'learning-rate schedule: constant|linear', defaultText: 'constant (adagrad), linear (sgd)' },
+  schedule: {
+    type: 'string',
+    values: ['constant', 'linear'],
+    doc: 'learning-rate schedule: constant|linear',
+    defaultText: 'constant (adagrad), linear (sgd)',
+  },
   initStd: { type: 'number', min: 0, exclusiveMin: true, doc: 'standard deviation of the normal initialisation', defaultText: '0.1' },
   margin: { type: 'number', min: 0, doc: 'hinge margin (warp), cosine margin < 1 (ccl)', defaultText: '1' },
   temperature: { type: 'number', min: 0, exclusiveMin: true, doc: 'softmax temperature', defaultText: '1' },

@@ -62,7 +62,9 @@ export function createEpochTracker(target: TrackedModel, train: Interactions, op
         if (es) {
           const value = stats.validation[metric]
           if (typeof value !== 'number') {
-            throw new Error(`fit: earlyStopping metric ${JSON.stringify(metric)} is not among the validation metrics (${Object.keys(stats.validation).join(', ')})`)
+            throw new Error(
+              `fit: earlyStopping metric ${JSON.stringify(metric)} is not among the validation metrics (${Object.keys(stats.validation).join(', ')})`,
+            )
           }
           if (value > best + minDelta) {
             best = value
@@ -86,7 +88,11 @@ export function createEpochTracker(target: TrackedModel, train: Interactions, op
   return t
 }
 
-function copyArrays(arrays: Record<string, Float32Array>, names: readonly string[], into: Record<string, Float32Array> | null): Record<string, Float32Array> {
+function copyArrays(
+  arrays: Record<string, Float32Array>,
+  names: readonly string[],
+  into: Record<string, Float32Array> | null,
+): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = into ?? {}
   for (const name of names) {
     const a = arrays[name]

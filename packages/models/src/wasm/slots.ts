@@ -41,7 +41,6 @@ export function wasmLossArgs(loss: number, hp: ArrayLike<number>): WasmLossArgs 
   }
 }
 
-
 /** Views of `batchSize` slots with `k` negatives each, laid out in 16-byte-aligned blocks. */
 export class WasmSlots {
   /** `[batchSize]` slot users. */
@@ -74,7 +73,16 @@ export class WasmSlots {
    * `withLogQ` (the kernel reads it only for softmax with the correction on).
    * @remarks O(n·k); allocates nothing.
    */
-  stage(users: Int32Array, positives: Int32Array, negItems: Int32Array, logQ: Float32Array, k: number, from: number, n: number, withLogQ: boolean): void {
+  stage(
+    users: Int32Array,
+    positives: Int32Array,
+    negItems: Int32Array,
+    logQ: Float32Array,
+    k: number,
+    from: number,
+    n: number,
+    withLogQ: boolean,
+  ): void {
     const bu = this.users
     const bp = this.positives
     for (let i = 0; i < n; i++) {

@@ -10,7 +10,9 @@ describe('topOrder', () => {
       const cap = 1 + prngBelow(st, 80)
       const n = 1 + prngBelow(st, cap)
       const count = 1 + prngBelow(st, n)
-      const keys = Float64Array.from({ length: n }, () => (prngBelow(st, 10) === 0 ? -Infinity : Math.round((prngFloat(st) - 0.5) * 16) / 4))
+      const keys = Float64Array.from({ length: n }, () =>
+        prngBelow(st, 10) === 0 ? -Infinity : Math.round((prngFloat(st) - 0.5) * 16) / 4,
+      )
       const order = new Int32Array(count)
       topOrder(keys, n, count, order, createTopOrderScratch(cap))
       const ref = [...Array(n).keys()].sort((a, b) => (keys[b] === keys[a] ? a - b : keys[b] > keys[a] ? 1 : -1)).slice(0, count)
