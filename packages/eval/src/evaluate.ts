@@ -154,8 +154,13 @@ export const SAMPLED_WARNING =
  * per-user outputs are `Float64Array[numUsers]` per key.
  * @see Krichene & Rendle, "On Sampled Metrics for Item Recommendation", KDD 2020.
  */
-export function evaluate(args: EvaluateArgs): EvalResult
 export function evaluate(model: EvaluableModel, train: Interactions, test: Interactions, opts: EvaluateOptions): EvalResult
+/**
+ * {@link evaluate} with its arguments named in one object, so that train and test cannot be
+ * swapped by position: `evaluate({ model, train, test, k: [10, 20] })`.
+ * @param args - the model, the training and the held-out interactions, and the options.
+ */
+export function evaluate(args: EvaluateArgs): EvalResult
 export function evaluate(a: EvaluableModel | EvaluateArgs, b?: Interactions, c?: Interactions, d?: EvaluateOptions): EvalResult {
   const { model, train, test, opts } = resolveArgs(a, b, c, d)
   const ks = normaliseKs(opts.k)
@@ -211,13 +216,17 @@ export interface EvaluateAsyncOptions extends EvaluateOptions {
  * `opts.topK` (worker threads in Node: `(f, users, k, exclude) => dotTopKParallel(f, users, k,
  * { exclude, workers: 2 })`). Same results as {@link evaluate}.
  */
-export async function evaluateAsync(args: EvaluateArgs & EvaluateAsyncOptions): Promise<EvalResult>
 export async function evaluateAsync(
   model: EvaluableModel,
   train: Interactions,
   test: Interactions,
   opts: EvaluateAsyncOptions,
 ): Promise<EvalResult>
+/**
+ * {@link evaluateAsync} with its arguments named in one object (see {@link evaluate}).
+ * @param args - the model, the training and the held-out interactions, and the options.
+ */
+export async function evaluateAsync(args: EvaluateArgs & EvaluateAsyncOptions): Promise<EvalResult>
 export async function evaluateAsync(
   a: EvaluableModel | (EvaluateArgs & EvaluateAsyncOptions),
   b?: Interactions,

@@ -3,7 +3,7 @@
  * budget, evaluate on the test split every few epochs and at the end, and record everything.
  */
 import type { NegativeSampler, SamplerConfig, Scorer, SamplerContext } from '@decoy/core'
-import { evaluate, type EvalResult } from '@decoy/eval'
+import { evaluate, type EvaluableModel, type EvalResult } from '@decoy/eval'
 import { createModel, modelFamily, validateOptions, type EpochStats } from '@decoy/models'
 import { createSampler } from '@decoy/samplers'
 import { cellSampler, modelLabel, samplerLabel, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
@@ -227,7 +227,7 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
   let spent = 0
   let lastScores = 0
   let last: EvalResult | null = null
-  const evalNow = (model: Parameters<typeof evaluate>[0]): EvalResult => {
+  const evalNow = (model: EvaluableModel): EvalResult => {
     const t0 = performance.now()
     const r = evaluate(model, train, test, { k })
     evalSeconds += (performance.now() - t0) / 1000
