@@ -355,6 +355,13 @@ describe('decoy sample', () => {
 })
 
 describe('decoy train → recommend / similar', () => {
+  it('trains MF with no --sampler: the documented default, uniform', async () => {
+    const { train, test } = await split()
+    const r = await run(['train', '--train', train, '--test', test, ...'--model mf --dim 8 --epochs 1 --seed 3 --json'.split(' ')])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.out).config.sampler).toMatchObject({ kind: 'uniform' })
+  })
+
   it('trains MF, reports metrics and config, saves, and serves the saved model', async () => {
     const { train, test } = await split()
     const model = join(dir, 'mf.arrow')

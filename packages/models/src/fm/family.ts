@@ -5,6 +5,8 @@ import { createFmStepper } from './stepper.js'
 /** Factorization machines in the model registry (`kind: 'fm'`). */
 export const fmFamily: ModelFamily<FactorizationMachine> = Object.freeze({
   kind: 'fm',
+  // The sampler of the documented defaults (32 uniform negatives), so `decoy train --model fm` needs no --sampler.
+  defaultSampler: 'uniform',
   summary: 'factorization machine over user and item features (ids, metadata, feature files)',
   options: fmOptionSchema,
   fitOptions: {},

@@ -4,6 +4,8 @@ import { LightGcn, lightGcn, lightGcnDefaults, lightGcnOptionSchema, type LightG
 /** LightGCN in the model registry (`kind: 'lightgcn'`). */
 export const lightGcnFamily: ModelFamily<LightGcn> = Object.freeze({
   kind: 'lightgcn',
+  // The sampler of the documented defaults (32 uniform negatives), so `decoy train --model lightgcn` needs no --sampler.
+  defaultSampler: 'uniform',
   summary: 'LightGCN: embeddings propagated over the normalised user–item graph (K layers, averaged), any loss and sampler',
   options: lightGcnOptionSchema,
   fitOptions: {},

@@ -6,6 +6,8 @@ import { MatrixFactorization, matrixFactorization, mfDefaults, mfOptionSchema, t
 /** Matrix factorization in the model registry (`kind: 'mf'`). */
 export const mfFamily: ModelFamily<MatrixFactorization> = Object.freeze({
   kind: 'mf',
+  // The sampler of the documented defaults (32 uniform negatives), so `decoy train --model mf` needs no --sampler.
+  defaultSampler: 'uniform',
   summary: 'matrix factorization: p_u·q_i + b_i, any loss and sampler',
   options: mfOptionSchema,
   fitOptions: {},
