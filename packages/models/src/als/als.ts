@@ -3,13 +3,12 @@ import {
   checkAllocation,
   createRng,
   dotScoreVector,
-  dotTopK,
   type DotFactors,
   type FactorView,
   type Interactions,
   type TopK,
 } from '@decoy/core'
-import { prngFloat, selectTopK } from '@decoy/core/kernels'
+import { prngFloat } from '@decoy/core/kernels'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { cosineSimilarItems } from '../similar.js'
@@ -31,6 +30,7 @@ import { alsWasmSupported, createAlsWasmLayout } from './cg-wasm.js'
 import { alsLoss, createJsEngine, createPoolEngine, createWasmEngine, type AlsEngine, type AlsSolver } from './engine.js'
 import type { ConfidenceCsr } from './csr.js'
 import type { AlsWasmLayout } from './cg-wasm.js'
+import { recommendTopK } from '../recommend.js'
 
 // A variable, so that bundlers do not follow it into the Node-only entry.
 const MODELS_NODE = '@decoy/models/node'
@@ -341,30 +341,10 @@ export class AlternatingLeastSquares implements Model {
    */
   recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
     this.ensureFitted('recommend')
-    checkPositiveInt('k', k)
-    const exclude = opts.excludeSeen !== false
-    for (let r = 0; r < users.length; r++) {
-      const u = users[r]
-      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
-    }
-    // Many users: the blocked kernel with a fused top-k (same scores as scoreAll).
-    const f = users.length >= 16 ? this.factors() : null
-    if (f)
-      return dotTopK(f, users, k, {
-        exclude: exclude ? [{ numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }] : [],
-      })
-    const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
-    const scores = this.scoreScratch
-    this.ensureHeap(k)
-    for (let r = 0; r < users.length; r++) {
-      const u = users[r]
-      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
-      this.scoreAll(u, scores)
-      if (exclude && u + 1 < this.seenIndptr.length) {
-        for (let p = this.seenIndptr[u]; p < this.seenIndptr[u + 1]; p++) scores[this.seenItems[p]] = -Infinity
-      }
-      selectTopK(scores, this.numItems, k, this.heapItems, this.heapScores, out.items, out.scores, r * k)
-    }
+    const scratch = { scores: this.scoreScratch, heapItems: this.heapItems, heapScores: this.heapScores }
+    const out = recommendTopK(this, { indptr: this.seenIndptr, items: this.seenItems }, users, k, opts.excludeSeen !== false, scratch)
+    this.heapItems = scratch.heapItems
+    this.heapScores = scratch.heapScores
     return out
   }
 

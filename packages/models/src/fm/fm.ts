@@ -4,7 +4,6 @@ import {
   checkAllocation,
   createRng,
   dotScoreVector,
-  dotTopK,
   userOfInteraction,
   type DotFactors,
   type Interactions,
@@ -43,6 +42,7 @@ import {
 import { fmBackend } from './backend.js'
 import { fmRowSum, fmRowSum32 } from './kernels.js'
 import { createFmScorer, createFmStepper, type FmFactorView, type FmStepperSpec } from './stepper.js'
+import { recommendTopK } from '../recommend.js'
 
 /** Options of {@link factorizationMachine}; every training option can be overridden per `fit`. */
 export interface FactorizationMachineOptions extends LossOptions {
@@ -514,28 +514,10 @@ export class FactorizationMachine implements Model {
    */
   recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
     this.ensureFitted('recommend')
-    checkPositiveInt('k', k)
-    const exclude = opts.excludeSeen !== false
-    for (let r = 0; r < users.length; r++) {
-      const u = users[r]
-      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
-    }
-    if (users.length >= 16) {
-      // The blocked kernel ranks exactly as scoreAll + selectTopK below.
-      const seen = { numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }
-      return dotTopK(this.factors()!, users, k, { exclude: exclude ? [seen] : [] })
-    }
-    const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
-    const scores = this.scoreScratch
-    this.ensureHeap(k)
-    for (let r = 0; r < users.length; r++) {
-      const u = users[r]
-      this.scoreAll(u, scores)
-      if (exclude && u + 1 < this.seenIndptr.length) {
-        for (let p = this.seenIndptr[u]; p < this.seenIndptr[u + 1]; p++) scores[this.seenItems[p]] = -Infinity
-      }
-      selectTopK(scores, this.numItems, k, this.heapItems, this.heapScores, out.items, out.scores, r * k)
-    }
+    const scratch = { scores: this.scoreScratch, heapItems: this.heapItems, heapScores: this.heapScores }
+    const out = recommendTopK(this, { indptr: this.seenIndptr, items: this.seenItems }, users, k, opts.excludeSeen !== false, scratch)
+    this.heapItems = scratch.heapItems
+    this.heapScores = scratch.heapScores
     return out
   }
 

@@ -4,14 +4,13 @@ import {
   checkAllocation,
   createRng,
   dotScoreVector,
-  dotTopK,
   userOfInteraction,
   type DotFactors,
   type FactorView,
   type Interactions,
   type TopK,
 } from '@decoy/core'
-import { prngNormal, selectTopK } from '@decoy/core/kernels'
+import { prngNormal } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { createDotScorer } from '../mf/stepper.js'
@@ -32,6 +31,7 @@ import {
 } from '../persist/format.js'
 import { normalizedGraph } from './graph.js'
 import { lightGcnStep, refreshFinal, type LightGcnState } from './step.js'
+import { recommendTopK } from '../recommend.js'
 
 /** Options of {@link lightGcn}; every training option can be overridden per `fit`. */
 export interface LightGcnOptions extends LossOptions {
@@ -136,7 +136,6 @@ export const lightGcnDefaults: Readonly<LightGcnConfig> = Object.freeze({
 
 const EMPTY_F32 = new Float32Array(0)
 const EMPTY_I32 = new Int32Array(0)
-const BATCH_USERS = 16
 
 /** Resolves `layerWeights` (array or comma-separated string) for K layers; null: uniform. */
 export function resolveLayerWeights(
@@ -361,30 +360,10 @@ export class LightGcn implements Model {
    */
   recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
     this.ensureFitted('recommend')
-    checkPositiveInt('k', k)
-    const exclude = opts.excludeSeen !== false
-    for (let r = 0; r < users.length; r++) {
-      const u = users[r]
-      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
-    }
-    if (users.length >= BATCH_USERS) {
-      const seen = { numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }
-      return dotTopK(this.factors()!, users, k, { exclude: exclude ? [seen] : [] })
-    }
-    const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
-    const scores = this.scoreScratch
-    if (this.heapItems.length < k) {
-      this.heapItems = new Int32Array(k)
-      this.heapScores = new Float64Array(k)
-    }
-    for (let r = 0; r < users.length; r++) {
-      const u = users[r]
-      this.scoreAll(u, scores)
-      if (exclude && u + 1 < this.seenIndptr.length) {
-        for (let p = this.seenIndptr[u]; p < this.seenIndptr[u + 1]; p++) scores[this.seenItems[p]] = -Infinity
-      }
-      selectTopK(scores, this.numItems, k, this.heapItems, this.heapScores, out.items, out.scores, r * k)
-    }
+    const scratch = { scores: this.scoreScratch, heapItems: this.heapItems, heapScores: this.heapScores }
+    const out = recommendTopK(this, { indptr: this.seenIndptr, items: this.seenItems }, users, k, opts.excludeSeen !== false, scratch)
+    this.heapItems = scratch.heapItems
+    this.heapScores = scratch.heapScores
     return out
   }
 

@@ -4,14 +4,13 @@ import {
   checkAllocation,
   createRng,
   dotScoreVector,
-  dotTopK,
   userOfInteraction,
   type DotFactors,
   type FactorView,
   type Interactions,
   type TopK,
 } from '@decoy/core'
-import { prngNormal, selectTopK } from '@decoy/core/kernels'
+import { prngNormal } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { createDotScorer, createDotStepper, type DotStepperSpec } from './stepper.js'
@@ -24,6 +23,7 @@ import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { trainerOptionSchema } from '../train/options.js'
+import { recommendTopK } from '../recommend.js'
 import {
   MODELS_VERSION,
   decodeModel,
@@ -158,7 +158,6 @@ export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
 const EMPTY_F32 = new Float32Array(0)
 
 /** From this many users on, `recommend` ranks them by the blocked kernel (same result, packing amortised). */
-const BATCH_USERS = 16
 
 /**
  * Matrix factorization for implicit feedback: score(u, i) = p_u·q_i + b_i (or the cosine of
@@ -415,28 +414,10 @@ export class MatrixFactorization implements Model {
    */
   recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
     this.ensureFitted('recommend')
-    checkPositiveInt('k', k)
-    const exclude = opts.excludeSeen !== false
-    for (let r = 0; r < users.length; r++) {
-      const u = users[r]
-      if (!(u >= 0 && u < this.numUsers)) throw new RangeError(`recommend: user ${u} out of range [0, ${this.numUsers})`)
-    }
-    const f = users.length >= BATCH_USERS ? this.factors() : null
-    if (f)
-      return dotTopK(f, users, k, {
-        exclude: exclude ? [{ numUsers: this.seenIndptr.length - 1, indptr: this.seenIndptr, items: this.seenItems }] : [],
-      })
-    const out: TopK = { k, items: new Int32Array(users.length * k), scores: new Float32Array(users.length * k) }
-    const scores = this.scoreScratch
-    this.ensureHeap(k)
-    for (let r = 0; r < users.length; r++) {
-      const u = users[r]
-      this.scoreAll(u, scores)
-      if (exclude && u + 1 < this.seenIndptr.length) {
-        for (let p = this.seenIndptr[u]; p < this.seenIndptr[u + 1]; p++) scores[this.seenItems[p]] = -Infinity
-      }
-      selectTopK(scores, this.numItems, k, this.heapItems, this.heapScores, out.items, out.scores, r * k)
-    }
+    const scratch = { scores: this.scoreScratch, heapItems: this.heapItems, heapScores: this.heapScores }
+    const out = recommendTopK(this, { indptr: this.seenIndptr, items: this.seenItems }, users, k, opts.excludeSeen !== false, scratch)
+    this.heapItems = scratch.heapItems
+    this.heapScores = scratch.heapScores
     return out
   }
 
@@ -521,13 +502,6 @@ export class MatrixFactorization implements Model {
 
   private ensureFitted(what: string): void {
     if (this.numItems === 0) throw new Error(`${what}: the model has not been fitted or loaded`)
-  }
-
-  private ensureHeap(k: number): void {
-    if (this.heapItems.length < k) {
-      this.heapItems = new Int32Array(k)
-      this.heapScores = new Float64Array(k)
-    }
   }
 }
 
