@@ -17,6 +17,7 @@ import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson } 
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { createEpochTracker } from '../train/stopping.js'
+import { createPacer } from '../train/pacer.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import { chooseKernel } from '../wasm/backend.js'
 import type { ModelHeader, StoredArray } from '../persist/format.js'
@@ -27,6 +28,8 @@ const MODELS_NODE = '@decoy/models/node'
 const FS_PROMISES = 'node:fs/promises'
 /** Memory of private rows per worker by default (see `Item2VecFitOptions.privateRows`). */
 const PRIVATE_BYTES = 16 * 1024 * 1024
+/** Users per step when `fit` reports progress or yields (one MovieLens user block ≈ a few ms). */
+const USER_BLOCK = 16
 
 /** Hyper-parameters of {@link item2vec}. Every field is JSON and is saved with the model. */
 export interface Item2VecOptions {
@@ -551,6 +554,7 @@ export class Item2Vec implements Model {
       return tracker.afterEpoch(st)
     }
 
+    const pacer = createPacer(opts, epochs, parallel ? 1 : Math.ceil(numUsers / USER_BLOCK))
     if (parallel) {
       if (sampler) {
         // Fail on the main thread, before spawning, when the sampler cannot work at all.
@@ -582,7 +586,11 @@ export class Item2Vec implements Model {
           samplerConfig: sampler ? sampler.config : null,
           samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
         },
-        afterEpoch,
+        // The main thread only waits on the workers: progress per epoch, no yielding needed.
+        (epoch, pairs, negatives, lr, seconds, workerSeconds) => {
+          pacer.epochEnd(epoch)
+          return afterEpoch(epoch, pairs, negatives, lr, seconds, workerSeconds)
+        },
       )
     } else {
       const progress = new Float64Array(1)
@@ -600,12 +608,29 @@ export class Item2Vec implements Model {
       const userOrder = new Int32Array(numUsers)
       for (let u = 0; u < numUsers; u++) userOrder[u] = u
       const orderState = rng.fork('order').state
+      // Users in blocks, so the loop can report progress and yield between them (same result).
+      const block = pacer.active ? USER_BLOCK : Math.max(1, numUsers)
       for (let epoch = 0; epoch < epochs; epoch++) {
         const te = now()
         shuffleInPlace(userOrder, numUsers, orderState)
-        trainUsers(thread, userOrder, 0, numUsers)
+        let pairs = 0
+        let negatives = 0
+        let paused = 0
+        for (let from = 0, step = 1; from < numUsers; from += block, step++) {
+          const to = Math.min(numUsers, from + block)
+          trainUsers(thread, userOrder, from, to, to === numUsers)
+          pairs += thread.pairs
+          negatives += thread.negatives
+          if (pacer.active && pacer.step(epoch, step)) {
+            const tp = now()
+            await pacer.pause()
+            paused += now() - tp
+          }
+        }
         sampler?.onEpochEnd?.(epoch)
-        if (!afterEpoch(epoch, thread.pairs, thread.negatives, thread.lr, (now() - te) / 1000)) break
+        const pause = pacer.epochEnd(epoch)
+        if (!afterEpoch(epoch, pairs, negatives, thread.lr, (now() - te - paused) / 1000)) break
+        if (pause) await pacer.pause()
       }
     }
     tracker.finish()
