@@ -16,6 +16,7 @@ import { createDotScorer } from '../mf/stepper.js'
 import { checkPositiveInt } from '../train/fit.js'
 import { createEpochTracker } from '../train/stopping.js'
 import { createPacer } from '../train/pacer.js'
+import { threadHost } from '../train/threads.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import {
   MODELS_VERSION,
@@ -202,6 +203,9 @@ export class AlternatingLeastSquares implements Model {
     const seed = String(opts.seed)
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
+    // Worker threads for ALS are Node's; in a browser the same clear error when the page is not isolated.
+    if (workers >= 2 && threadHost('als', workers) === 'web')
+      throw new Error('als: workers ≥ 2 runs on Node worker threads only; use workers: 1 in the browser')
     const kernel = opts.kernel ?? 'auto'
     if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js')
       throw new Error(`als: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)

@@ -18,13 +18,14 @@ import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { createEpochTracker } from '../train/stopping.js'
 import { createPacer } from '../train/pacer.js'
+import { parallelRunners } from '../train/fit.js'
+import { threadHost } from '../train/threads.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import { chooseKernel } from '../wasm/backend.js'
 import type { ModelHeader, StoredArray } from '../persist/format.js'
 
 // Variables, so that bundlers do not follow them into Node-only modules.
 const CORE_NODE = '@decoy/core/node'
-const MODELS_NODE = '@decoy/models/node'
 const FS_PROMISES = 'node:fs/promises'
 /** Memory of private rows per worker by default (see `Item2VecFitOptions.privateRows`). */
 const PRIVATE_BYTES = 16 * 1024 * 1024
@@ -422,9 +423,8 @@ export class Item2Vec implements Model {
     const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)
     const sentences = sentencesByTime(train, o.order)
     const parallel = workers >= 2
-    if (parallel && typeof SharedArrayBuffer === 'undefined') {
-      throw new Error(`item2vec.fit: workers ≥ 2 needs Node worker threads (${MODELS_NODE}) and SharedArrayBuffer, which this engine lacks`)
-    }
+    // Before anything is allocated in shared memory: the same clear error as every model.
+    if (parallel) threadHost('item2vec.fit', workers)
     // Four copies per row (private and as-of-last-merge, syn0 and syn1) of dim float32s.
     const privateRows = opts.privateRows ?? Math.min(numItems, Math.floor(PRIVATE_BYTES / (16 * o.dim)))
     if (!(Number.isInteger(privateRows) && privateRows >= 0))
@@ -560,12 +560,7 @@ export class Item2Vec implements Model {
         // Fail on the main thread, before spawning, when the sampler cannot work at all.
         sampler.prepare({ train, rng: rng.fork('sampler'), scorer: trainView })
       }
-      let mod: { runItem2VecParallel: Item2VecParallelRunner }
-      try {
-        mod = (await import(/* @vite-ignore */ MODELS_NODE)) as typeof mod
-      } catch (e) {
-        throw new Error(`item2vec.fit: workers ≥ 2 needs Node worker threads (${MODELS_NODE}): ${(e as Error).message}`)
-      }
+      const mod = await parallelRunners('item2vec.fit', workers)
       await mod.runItem2VecParallel(
         {
           workers,

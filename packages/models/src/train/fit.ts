@@ -1,6 +1,8 @@
 import { prngBelow } from '@decoy/core/kernels'
 import { createBatch, createNegativeBuffer, createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
 import { createPacer } from './pacer.js'
+import { threadHost } from './threads.js'
+import type { Item2VecParallelRunner } from '../item2vec/model.js'
 import { runBatch, type ShardContext, type ShardResult } from './shard.js'
 import { createEpochTracker } from './stopping.js'
 import type { Examples, FitOptions, FitResult, TrainTarget } from './types.js'
@@ -58,6 +60,28 @@ export interface EpochHooks {
 // A variable, so that bundlers do not follow it into the Node-only entry.
 const NODE_ENTRY = '@decoy/models/node'
 
+/** The parallel runners of this platform, each loaded on demand. */
+export interface ParallelRunners {
+  /** MF/FM Hogwild. */
+  runParallel: ParallelRunner
+  /** item2vec Hogwild. */
+  runItem2VecParallel: Item2VecParallelRunner
+}
+
+/**
+ * Loads the parallel runners for `workers ≥ 2`: Node worker threads (`@decoy/models/node`) under
+ * Node, module Web Workers in a cross-origin isolated page.
+ * @throws the same isolation error for every model when neither is available.
+ */
+export async function parallelRunners(who: string, workers: number): Promise<ParallelRunners> {
+  if (threadHost(who, workers) === 'web') return import('../web/parallel.js')
+  try {
+    return (await import(/* @vite-ignore */ NODE_ENTRY)) as ParallelRunners
+  } catch (e) {
+    throw new Error(`${who}: workers ≥ 2 needs Node worker threads (${NODE_ENTRY}): ${(e as Error).message}`)
+  }
+}
+
 /**
  * Validates the shared numeric options of `fit` and resolves their defaults.
  * @throws Error naming the option when a value is invalid.
@@ -106,12 +130,7 @@ export async function trainLoop(
     throw new Error('fit: user-grouped batches (batch-shared negatives) run on one worker; set workers to 1')
   }
   if (plan.workers >= 2) {
-    let mod: { runParallel: ParallelRunner }
-    try {
-      mod = (await import(/* @vite-ignore */ NODE_ENTRY)) as { runParallel: ParallelRunner }
-    } catch (e) {
-      throw new Error(`fit: workers ≥ 2 needs Node worker threads (${NODE_ENTRY}): ${(e as Error).message}`)
-    }
+    const mod = await parallelRunners('fit', plan.workers)
     // The main thread only waits on the workers: progress per epoch, no yielding needed.
     const pacer = createPacer(opts, plan.epochs, 1)
     const res = await mod.runParallel(target, train, examples, plan, opts, {
