@@ -289,6 +289,7 @@ export class AlternatingLeastSquares implements Model {
     const blocks = (n: number): number => Math.ceil(n / ROW_BLOCK)
     const stepsPerEpoch = rows ? blocks(users.rows) + blocks(items.rows) : 2
     const pacer = createPacer(opts, c.iterations, stepsPerEpoch)
+    if (pacer.yields) await pacer.pause()
     for (let it = 0; it < c.iterations; it++) {
       const t0 = performance.now()
       let paused = 0

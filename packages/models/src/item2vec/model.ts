@@ -605,6 +605,7 @@ export class Item2Vec implements Model {
       const orderState = rng.fork('order').state
       // Users in blocks, so the loop can report progress and yield between them (same result).
       const block = pacer.active ? USER_BLOCK : Math.max(1, numUsers)
+      if (pacer.yields) await pacer.pause()
       for (let epoch = 0; epoch < epochs; epoch++) {
         const te = now()
         shuffleInPlace(userOrder, numUsers, orderState)

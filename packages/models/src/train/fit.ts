@@ -167,6 +167,8 @@ export async function trainLoop(
     const byUser = plan.order === 'users' ? groupByUser(examples, train.numUsers, plan.userChunk ?? 0) : null
     const count = examples.count
     const pacer = createPacer(opts, plan.epochs, Math.ceil(count / plan.batchSize))
+    // The set-up above (allocation, WebAssembly, the sampler's tables) is a slice of its own.
+    if (pacer.yields) await pacer.pause()
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
       const t0 = performance.now()
       if (byUser) userOrder(byUser, order, shuffleState)

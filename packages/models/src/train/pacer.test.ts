@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { uniformSampler } from '@decoy/samplers'
 import { plantedSplit } from '@decoy/testkit'
 import { createModel, modelFamily, modelKinds, type CommonFitOptions, type FitProgress, type Model } from '@decoy/models'
@@ -122,5 +122,27 @@ describe('fit progress and yielding', () => {
     order.push('after')
     expect(order.indexOf('micro')).toBeLessThan(order.indexOf('after'))
     expect(order.indexOf('immediate')).toBeLessThan(order.indexOf('after'))
+  })
+
+  it('in a browser (no setImmediate), turns go through MessageChannel and, every 40 ms, behind due timers', async () => {
+    vi.stubGlobal('setImmediate', undefined)
+    try {
+      // The first turn (long since the last timer turn) queues behind a due timer.
+      const order: string[] = []
+      setTimeout(() => order.push('timer'), 0)
+      await new Promise((r) => setTimeout(r, 5))
+      const due: string[] = []
+      setTimeout(() => due.push('timer'), 0)
+      await macrotask()
+      expect(due).toEqual(['timer'])
+      // Right after, a turn is a posted message: it does not wait for a timer.
+      const seen: string[] = []
+      setTimeout(() => seen.push('timer'), 20)
+      await macrotask()
+      expect(seen).toEqual([])
+      expect(order).toEqual(['timer'])
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 })

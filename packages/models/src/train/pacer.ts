@@ -63,6 +63,8 @@ export interface Pacer {
   readonly active: boolean
   /** Records step `step` (1-based count done) of `epoch`; returns true when the loop should yield. */
   step(epoch: number, step: number, loss?: number): boolean
+  /** True when the loop should yield once before training (after its set-up), i.e. it yields at all. */
+  readonly yields: boolean
   /** Records the end of `epoch` (always reported); returns true when the loop should yield. */
   epochEnd(epoch: number, loss?: number): boolean
   /** A turn of the event loop. */
@@ -108,6 +110,7 @@ export function createPacer(opts: PacingOptions, epochs: number, steps: number):
   }
   return {
     active: onProgress !== undefined || everyMs >= 0,
+    yields: yieldEpoch,
     step(epoch: number, step: number, loss?: number): boolean {
       const now = performance.now()
       if (onProgress !== undefined && now - lastReport >= PROGRESS_INTERVAL_MS && step < perStep) report(now, epoch, step, loss)
@@ -133,10 +136,18 @@ export function createPacer(opts: PacingOptions, epochs: number, steps: number):
 type Resolve = () => void
 let channel: MessageChannel | null = null
 const waiting: Resolve[] = []
+let lastTimerTurn = 0
+
+/** Milliseconds after which a browser turn goes through the timer queue (see {@link macrotask}). */
+export const TIMER_TURN_MS = 40
 
 /**
- * Resolves on the next macrotask: `setImmediate` in Node; elsewhere a `MessageChannel` message,
- * which browsers do not clamp to 4 ms as they do nested `setTimeout(0)`.
+ * Resolves on the next macrotask: `setImmediate` in Node (whose event loop runs due timers on
+ * every turn); elsewhere a `MessageChannel` message, which browsers do not clamp to 4 ms as they do
+ * nested `setTimeout(0)`. Chromium runs posted messages ahead of due timers, though (measured: a
+ * 10 ms interval fired only every 50–60 ms between 25 ms slices), so when 40 ms passed since the
+ * last one, a turn goes through `setTimeout(0)` instead, queued behind the page's due timers. It is
+ * usually set from a message task, outside any timer nesting, so it is not clamped either.
  */
 export function macrotask(): Promise<void> {
   const g = globalThis as { setImmediate?: (cb: () => void) => unknown }
@@ -144,16 +155,20 @@ export function macrotask(): Promise<void> {
     const si = g.setImmediate
     return new Promise((resolve) => si(resolve))
   }
-  if (typeof MessageChannel === 'function') {
-    if (channel === null) {
-      channel = new MessageChannel()
-      channel.port1.onmessage = () => waiting.shift()?.()
-    }
-    const c = channel
-    return new Promise((resolve) => {
-      waiting.push(resolve)
-      c.port2.postMessage(null)
-    })
+  const now = performance.now()
+  if (typeof MessageChannel !== 'function' || now - lastTimerTurn >= TIMER_TURN_MS) {
+    lastTimerTurn = now
+    return new Promise((resolve) => setTimeout(resolve, 0))
   }
-  return new Promise((resolve) => setTimeout(resolve, 0))
+  if (channel === null) {
+    channel = new MessageChannel()
+    channel.port1.onmessage = () => waiting.shift()?.()
+    // Under Node (no setImmediate is unusual but possible), an idle port must not keep it alive.
+    ;(channel.port1 as { unref?: () => void }).unref?.()
+  }
+  const c = channel
+  return new Promise((resolve) => {
+    waiting.push(resolve)
+    c.port2.postMessage(null)
+  })
 }
