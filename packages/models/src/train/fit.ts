@@ -54,6 +54,8 @@ export type ParallelRunner = (
 export interface EpochHooks {
   /** Handles the end of an epoch (validation, callbacks, early stopping). */
   afterEpoch(epoch: number, sums: { loss: number; updates: number; slots: number; learningRate: number; seconds: number }): boolean
+  /** Called during an epoch (about every 16 ms) with the batches all workers have trained in it. */
+  during?(epoch: number, batches: number): void
 }
 
 // A variable, so that bundlers do not follow it into the Node-only entry.
@@ -133,13 +135,15 @@ export async function trainLoop(
   }
   if (plan.workers >= 2) {
     const mod = await parallelRunners('fit', plan.workers)
-    // The main thread only waits on the workers: progress per epoch, no yielding needed.
-    const pacer = createPacer(opts, plan.epochs, 1)
+    // The main thread only waits on the workers (no yielding needed); it reads their batch counts.
+    const steps = Math.ceil(examples.count / plan.batchSize)
+    const pacer = createPacer(opts, plan.epochs, steps)
     const res = await mod.runParallel(target, train, examples, plan, opts, {
       afterEpoch: (epoch, sums) => {
         pacer.epochEnd(epoch, sums.slots > 0 ? sums.loss / sums.slots : 0)
         return afterEpoch(epoch, sums)
       },
+      ...(opts.onProgress ? { during: (epoch: number, batches: number) => void pacer.step(epoch, Math.min(steps - 1, batches)) } : {}),
     })
     samplerStats = mergeSamplerStats(res.samplerStats)
   } else {

@@ -34,6 +34,8 @@ export interface WorkerInit {
   samplerModule: string
   /** Seed path of this worker's sampler stream. */
   samplerSeed: string
+  /** `batches[w]`: batches worker w has trained in the current epoch (read by the main thread for progress). */
+  batches: Int32Array
 }
 
 /** Requests a shard worker answers, one reply each (`{ type: 'error', error }` on failure). */
@@ -90,6 +92,7 @@ export async function runParallelWith(
   const root = createRng(plan.seed).fork('fit')
   const shuffleState = root.fork('shuffle').state
   const W = plan.workers
+  const batches = new Int32Array(new SharedArrayBuffer(W * 4))
   const ports: WorkerPort[] = []
   try {
     for (let w = 0; w < W; w++) {
@@ -107,6 +110,7 @@ export async function runParallelWith(
           samplerConfig: opts.sampler.config,
           samplerModule: plan.samplerModule,
           samplerSeed: root.fork('sampler').fork('w' + w).seed,
+          batches,
         }),
       )
     }
@@ -120,6 +124,16 @@ export async function runParallelWith(
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
       const t0 = performance.now()
       shuffleInPlace(order, examples.count, shuffleState)
+      batches.fill(0)
+      const during = hooks.during
+      const poll =
+        during === undefined
+          ? null
+          : setInterval(() => {
+              let done = 0
+              for (let w = 0; w < W; w++) done += Atomics.load(batches, w)
+              during(epoch, done)
+            }, 16)
       const results = await Promise.all(
         ports.map((_, w) => {
           const start = Math.floor((w * examples.count) / W)
@@ -132,6 +146,7 @@ export async function runParallelWith(
           }>
         }),
       )
+      if (poll !== null) clearInterval(poll)
       const seconds = (performance.now() - t0) / 1000
       const sums = { loss: 0, updates: 0, slots: 0, learningRate: 0, seconds }
       for (const r of results) {

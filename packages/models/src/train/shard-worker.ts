@@ -1,7 +1,7 @@
 /**
  * The body of a shard worker, whatever the platform: rebuilds the stepper over the shared
  * parameter arrays and the sampler from its config, then answers {@link ShardRequest}s, training
- * the shards the main thread assigns with the same `runShard` as the single-thread path. Node's
+ * the shards the main thread assigns batch by batch (`runBatch`, as the single-thread path). Node's
  * `worker.ts` and the browser's `train-worker.ts` only carry its messages.
  */
 import {
@@ -15,7 +15,7 @@ import {
 } from '@decoy/core'
 import { stepperFactory } from '../registry.js'
 import type { ShardRequest, WorkerInit } from './parallel.js'
-import { runShard, type ShardContext } from './shard.js'
+import { runBatch, type ShardContext, type ShardResult } from './shard.js'
 import type { SamplerImporter } from './threads.js'
 
 /** Rebuilds a sampler from its config through a registry module, with errors that say what failed. */
@@ -79,7 +79,12 @@ export function shardWorker(init: WorkerInit, importSampler: SamplerImporter): (
       .then(({ ctx, sampler }) => {
         if (m.type === 'ready') return { type: 'ready' }
         if (m.type === 'epoch') {
-          const r = runShard(ctx, init.order, m.start, m.end, m.epoch)
+          // runShard one batch at a time, counting batches where the main thread reads them.
+          const r: ShardResult = { loss: 0, updates: 0, slots: m.end - m.start, learningRate: ctx.learningRate }
+          for (let p = m.start, n = 1; p < m.end; n++) {
+            p = runBatch(ctx, init.order, m.start, m.end, m.epoch, p, r)
+            Atomics.store(init.batches, init.index, n)
+          }
           if (sampler.onEpochEnd) sampler.onEpochEnd(m.epoch)
           return { type: 'done', ...r }
         }
