@@ -31,6 +31,8 @@ const FS_PROMISES = 'node:fs/promises'
 const PRIVATE_BYTES = 16 * 1024 * 1024
 /** Users per step when `fit` reports progress or yields (one MovieLens user block ≈ a few ms). */
 const USER_BLOCK = 16
+/** Steps of an epoch in progress reports with workers ≥ 2 (percent of the epoch's positions). */
+const PARALLEL_STEPS = 100
 
 /** Hyper-parameters of {@link item2vec}. Every field is JSON and is saved with the model. */
 export interface Item2VecOptions {
@@ -190,6 +192,7 @@ export interface Item2VecParallelInit {
 export type Item2VecParallelRunner = (
   init: Item2VecParallelInit,
   afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => boolean,
+  during?: (positions: number) => void,
 ) => Promise<void>
 
 /** The saved state of an item2vec model (everything {@link Item2Vec.fromState} needs). */
@@ -554,7 +557,8 @@ export class Item2Vec implements Model {
       return tracker.afterEpoch(st)
     }
 
-    const pacer = createPacer(opts, epochs, parallel ? 1 : Math.ceil(numUsers / USER_BLOCK))
+    const pacer = createPacer(opts, epochs, parallel ? PARALLEL_STEPS : Math.ceil(numUsers / USER_BLOCK))
+    let current = 0
     if (parallel) {
       if (sampler) {
         // Fail on the main thread, before spawning, when the sampler cannot work at all.
@@ -581,11 +585,18 @@ export class Item2Vec implements Model {
           samplerConfig: sampler ? sampler.config : null,
           samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
         },
-        // The main thread only waits on the workers: progress per epoch, no yielding needed.
+        // The main thread only waits on the workers (no yielding needed); it reads their positions.
         (epoch, pairs, negatives, lr, seconds, workerSeconds) => {
           pacer.epochEnd(epoch)
+          current = epoch + 1
           return afterEpoch(epoch, pairs, negatives, lr, seconds, workerSeconds)
         },
+        opts.onProgress
+          ? (positions) => {
+              const inEpoch = positions / Math.max(1, tokensPerEpoch) - current
+              pacer.step(current, Math.max(0, Math.min(PARALLEL_STEPS - 1, Math.floor(inEpoch * PARALLEL_STEPS))))
+            }
+          : undefined,
       )
     } else {
       const progress = new Float64Array(1)

@@ -23,6 +23,7 @@ function spawn(workerData: Item2VecWorkerData): WorkerPort {
 export function runItem2VecParallel(
   init: Item2VecParallelInit,
   afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => boolean,
+  during?: (positions: number) => void,
 ): Promise<void> {
-  return runItem2VecParallelWith(spawn, init, afterEpoch)
+  return runItem2VecParallelWith(spawn, init, afterEpoch, during)
 }

@@ -25,7 +25,7 @@ export interface Item2VecWorkerData extends Item2VecParallelInit {
  * thread shuffles the users (`<seed>/fit/order`, as the single-thread path does) and the workers
  * claim chunks of that order from a shared cursor until the epoch is done, each with its own
  * sampler rebuilt from `samplerConfig` through `samplerModule` (stream `<seed>/fit/sampler/w<w>`). The learning rate
- * follows the sum of all workers' progress. After each epoch the main thread calls `afterEpoch`
+ * follows the sum of all workers' progress, which `during` receives about every 16 ms. After each epoch the main thread calls `afterEpoch`
  * while the workers wait; it returns false to stop.
  *
  * @throws Error naming the worker when one fails or the sampler cannot be rebuilt.
@@ -34,6 +34,7 @@ export async function runItem2VecParallelWith(
   spawn: (data: Item2VecWorkerData) => WorkerPort,
   init: Item2VecParallelInit,
   afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => boolean,
+  during?: (positions: number) => void,
 ): Promise<void> {
   const W = init.workers
   const U = init.numUsers
@@ -76,7 +77,18 @@ export async function runItem2VecParallelWith(
       const t0 = performance.now()
       shuffleInPlace(order, U, orderState)
       Atomics.store(cursor, 0, 0)
-      const results = (await Promise.all(ports.map((_, w) => call(w, { type: 'epoch', epoch, end: U, chunk })))) as {
+      // Progress: the positions all workers have processed so far in the run, every 16 ms.
+      const poll =
+        during === undefined
+          ? null
+          : setInterval(() => {
+              let done = 0
+              for (let w = 0; w < W; w++) done += progress[w]
+              during(done)
+            }, 16)
+      const pending = Promise.all(ports.map((_, w) => call(w, { type: 'epoch', epoch, end: U, chunk })))
+      if (poll !== null) void pending.finally(() => clearInterval(poll)).catch(() => undefined)
+      const results = (await pending) as {
         pairs: number
         negatives: number
         lr: number

@@ -41,14 +41,16 @@ describe('fit progress and yielding', () => {
     })
   }
 
-  it('mf with workers: 2 reports progress too (batches read from the workers, every epoch end)', async () => {
-    const seen: FitProgress[] = []
-    const m = createModel({ kind: 'mf', dim: 8 })
-    await m.fit(train, { ...fitOptions('mf', {}), batchSize: 8, epochs: 3, workers: 2, onProgress: (p) => void seen.push(p) })
-    expect(seen.filter((p) => p.step === p.steps).map((p) => p.epoch)).toEqual([0, 1, 2])
-    for (let i = 1; i < seen.length; i++) expect(seen[i].fraction).toBeGreaterThanOrEqual(seen[i - 1].fraction)
-    for (const p of seen) expect(p.step).toBeLessThanOrEqual(p.steps)
-  })
+  for (const kind of ['mf', 'item2vec']) {
+    it(`${kind} with workers: 2 reports progress too (read from the workers' counters, every epoch end)`, async () => {
+      const seen: FitProgress[] = []
+      const m = createModel({ kind, dim: 8 })
+      await m.fit(train, { ...fitOptions(kind, {}), batchSize: 8, epochs: 3, workers: 2, onProgress: (p) => void seen.push(p) })
+      expect(seen.filter((p) => p.step === p.steps).map((p) => p.epoch)).toEqual([0, 1, 2])
+      for (let i = 1; i < seen.length; i++) expect(seen[i].fraction).toBeGreaterThanOrEqual(seen[i - 1].fraction)
+      for (const p of seen) expect(p.step).toBeLessThanOrEqual(p.steps)
+    })
+  }
 
   it('mf: other event-loop work runs during a yielding fit and not during a blocking one', async () => {
     // Count macrotasks that get a turn while fit runs: a setImmediate chain.

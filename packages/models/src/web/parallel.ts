@@ -52,6 +52,7 @@ export function runParallel(
 export function runItem2VecParallel(
   init: Item2VecParallelInit,
   afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => boolean,
+  during?: (positions: number) => void,
 ): Promise<void> {
-  return runItem2VecParallelWith((d) => spawnWebWorker('item2vec', d), init, afterEpoch)
+  return runItem2VecParallelWith((d) => spawnWebWorker('item2vec', d), init, afterEpoch, during)
 }
