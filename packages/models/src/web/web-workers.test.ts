@@ -86,7 +86,7 @@ describe('workers ≥ 2 in a browser', () => {
     )
   })
 
-  for (const kind of ['mf', 'item2vec']) {
+  for (const kind of ['mf', 'fm', 'item2vec']) {
     it(`${kind}: an isolated page trains in module workers started from the bundler-visible URL`, async () => {
       pretendBrowser(true)
       StandInWorker.started = []
