@@ -285,7 +285,7 @@ async function train(): Promise<void> {
       const points: PlotPoint[] = []
       if (p.loss !== undefined) points.push({ epoch: p.epoch, value: p.loss, series: 'loss' })
       if (p.ndcg !== undefined) points.push({ epoch: p.epoch, value: p.ndcg, series: 'ndcg' })
-      if (popNdcg !== undefined && p.ndcg !== undefined) points.push({ epoch: p.epoch, value: popNdcg, series: 'popularity' })
+      if (popNdcg !== undefined && p.ndcg !== undefined && p.epoch === 1) points.push({ epoch: p.epoch, value: popNdcg, series: 'popularity' })
       void curve?.add(points)
     })
     stopMonitor()

@@ -242,7 +242,7 @@ export function userView(model: Model, data: LoadedData | null, userText: string
       const times = x.times
       order.sort((a, b) => times[b] - times[a])
     }
-    for (const p of order.slice(0, 15)) history.push(row(data, x.itemIds.external(x.items[p])))
+    for (const p of order.slice(0, 10)) history.push(row(data, x.itemIds.external(x.items[p])))
   }
   const r = model.recommend(Int32Array.of(u), k)
   const top: ItemRow[] = []

@@ -29,10 +29,18 @@ function spec(): TopLevelSpec {
         encoding: { x, y: { field: 'value', type: 'quantitative', title: 'training loss', scale: { zero: false } } },
       },
       {
-        encoding: { x, y: { field: 'value', type: 'quantitative', title: 'NDCG@10 (test; dashed: popularity)', scale: { zero: true } } },
+        // The popularity rule takes no x, so it spans the plot as a horizontal reference line.
+        encoding: { y: { field: 'value', type: 'quantitative', title: 'NDCG@10 (test; dashed: popularity)', scale: { zero: true } } },
         layer: [
-          { transform: [{ filter: "datum.series === 'ndcg'" }], mark: { type: 'line', point: true, color: '#1764ab' } },
-          { transform: [{ filter: "datum.series === 'popularity'" }], mark: { type: 'rule', color: '#c0392b', strokeDash: [4, 3] } },
+          {
+            transform: [{ filter: "datum.series === 'ndcg'" }],
+            mark: { type: 'line', point: true, color: '#1764ab' },
+            encoding: { x },
+          },
+          {
+            transform: [{ filter: "datum.series === 'popularity'" }],
+            mark: { type: 'rule', color: '#c0392b', strokeDash: [4, 3] },
+          },
         ],
       },
     ],
