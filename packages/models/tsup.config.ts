@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  // worker.ts is spawned by path (new URL('./worker.js', import.meta.url)), so it is its own entry.
+  // The workers are spawned by path (new URL('./worker.js', import.meta.url)), so it is its own entry.
   entry: {
     index: 'src/index.ts',
     kernels: 'src/kernels.ts',
@@ -9,6 +9,9 @@ export default defineConfig({
     worker: 'src/node/worker.ts',
     'item2vec-worker': 'src/item2vec/worker.ts',
     'als-worker': 'src/als/worker.ts',
+    // The browser's module Web Worker: web/parallel.ts starts it as new URL('./train-worker.js',
+    // import.meta.url), which from dist/ (where chunks land) is this file.
+    'train-worker': 'src/web/train-worker.ts',
   },
   format: ['esm'],
   target: 'es2022',
