@@ -116,7 +116,11 @@ function fillList(id: string, rows: ItemRow[]): void {
   for (const r of rows) {
     const li = document.createElement('li')
     li.dataset.item = String(r.id)
-    li.textContent = r.title ? `${r.title}` : `item ${String(r.id)}`
+    const title = document.createElement('span')
+    title.className = 'title'
+    title.textContent = r.title ? r.title : `item ${String(r.id)}`
+    title.title = title.textContent
+    li.appendChild(title)
     if (r.score !== undefined) {
       const s = document.createElement('span')
       s.className = 'score'
@@ -285,7 +289,8 @@ async function train(): Promise<void> {
       const points: PlotPoint[] = []
       if (p.loss !== undefined) points.push({ epoch: p.epoch, value: p.loss, series: 'loss' })
       if (p.ndcg !== undefined) points.push({ epoch: p.epoch, value: p.ndcg, series: 'ndcg' })
-      if (popNdcg !== undefined && p.ndcg !== undefined && p.epoch === 1) points.push({ epoch: p.epoch, value: popNdcg, series: 'popularity' })
+      if (popNdcg !== undefined && p.ndcg !== undefined && p.epoch === 1)
+        points.push({ epoch: p.epoch, value: popNdcg, series: 'popularity' })
       void curve?.add(points)
     })
     stopMonitor()

@@ -8,7 +8,7 @@ import type { ExternalId, IdMap, Interactions, SamplerConfig } from '@decoy/core
 import { parseCsvRecords, parseInteractions, splitRandom } from '@decoy/core'
 import { generateSynthetic } from '@decoy/datasets'
 import { evaluate, popularityRecommender } from '@decoy/eval'
-import type { CommonFitOptions, EpochStats, FitResult, Model } from '@decoy/models'
+import type { CommonFitOptions, EpochStats, FitProgress, FitResult, Model } from '@decoy/models'
 import { createModel, modelFamily } from '@decoy/models'
 import { createSampler, recommendedPairing } from '@decoy/samplers'
 import { unzipSync } from 'fflate'
@@ -64,7 +64,7 @@ export interface CurvePoint {
   seconds: number
 }
 
-/** Progress inside an epoch (from the library's `onProgress` when it reports one). */
+/** Progress inside an epoch (from the library's `onProgress`). */
 export interface StepProgress {
   /** Fraction of the whole fit done, in [0, 1]. */
   fraction: number
@@ -93,7 +93,7 @@ export function loadSynthetic(c: SyntheticChoice): LoadedData {
   const x = s.interactions
   const titles = new Array<string>(x.numItems)
   for (let i = 0; i < x.numItems; i++) titles[i] = `item ${String(x.itemIds.external(i))} · cluster ${s.itemCluster[i]}`
-  return withSplit(`synthetic ${c.users} users × ${c.items} items, ${c.clusters} clusters`, x, titles)
+  return withSplit(`synthetic (${c.clusters} clusters, popularity exponent ${c.popularityExponent})`, x, titles)
 }
 
 /** Reads a user,item[,rating,timestamp] text log (delimiter and header detected). */
@@ -174,7 +174,7 @@ export async function trainChoice(c: TrainChoice, data: LoadedData, hooks: Train
   const family = modelFamily(c.model)
   const model = createModel({ ...options, kind: c.model })
   const epochs = c.epochs
-  const fitOptions: CommonFitOptions & Record<string, unknown> = {
+  const fitOptions: CommonFitOptions = {
     seed: c.seed,
     epochs,
     workers: c.workers,
@@ -185,9 +185,8 @@ export async function trainChoice(c: TrainChoice, data: LoadedData, hooks: Train
       if (c.curve) point.ndcg = evaluate({ model, train: data.train, test: data.test, k: [10] }).metrics['ndcg@10']
       return hooks.onEpoch?.(point)
     },
-    // Batch-level progress, for library versions that report it (`FitProgress`); others ignore it.
-    onProgress: (p: { epoch: number; epochs: number; fraction: number; loss?: number }) =>
-      hooks.onStep?.({ fraction: p.fraction, epoch: p.epoch, epochs: p.epochs, loss: p.loss }),
+    // Per batch, about every 16 ms; in a worker, fit also yields ('auto') so the worker answers messages.
+    onProgress: (p: FitProgress) => hooks.onStep?.({ fraction: p.fraction, epoch: p.epoch, epochs: p.epochs, loss: p.loss }),
   }
   const result = await model.fit(data.train, fitOptions)
   return { model, result, metrics: evaluateModel(model, data) }
@@ -212,7 +211,12 @@ export function lookup(ids: IdMap, text: string): number {
     const i = ids.get(asNumber)
     if (i >= 0) return i
   }
-  return ids.get(t)
+  // An integer-keyed map rejects text ids outright: then the text names no id.
+  try {
+    return ids.get(t)
+  } catch {
+    return -1
+  }
 }
 
 /** An item as the page lists it. */

@@ -2,8 +2,8 @@
  * `pnpm test:browser`: the built page end to end in headless Chromium (Debian's `chromium`, driven
  * by playwright-core) against `vite preview`, which sends the COOP/COEP headers.
  *
- * It loads the planted-structure generator, trains MF in the page's worker with one worker (and
- * with two when the library trains multi-threaded in the browser), and checks what the page shows:
+ * It loads the planted-structure generator, trains MF in the page's worker with one worker and
+ * with two (Hogwild Web Workers over SharedArrayBuffer), and checks what the page shows:
  * metrics that are numbers in (0, 1] and beat popularity; NDCG@10 equal to the same pipeline run
  * in Node with the same seed; a page timer that kept firing during the fit; a model saved to
  * IndexedDB and to a downloaded file that reloads with the same top-10. A screenshot goes to
@@ -14,6 +14,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
@@ -25,9 +26,11 @@ const out = join(root, '..', '..', 'test-results', 'browser')
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium'
 
 /**
- * Longest allowed wait between ticks of the page's 10 ms timer while a fit runs. 100 ms is the
- * issue's target; training runs in a worker, so the page's thread only handles a few messages and
- * chart redraws, and a blocked thread (a fit on the main thread: seconds) overshoots it by far.
+ * Longest allowed wait between ticks of the page's 10 ms timer while a fit runs: the issue's
+ * 100 ms. Training runs in a worker, so the page's thread only handles a few messages and chart
+ * redraws (measured 20–80 ms at load average 6–12 on the shared 2-core VM, mostly waiting for a
+ * core). A gap over the bound trains once more and the second fit must pass: something on the
+ * page's thread that blocks does so every time, a scheduler delay rarely twice in a row.
  */
 const MAX_GAP_MS = Number(process.env.DECOY_BROWSER_MAX_GAP_MS ?? 100)
 
@@ -68,11 +71,22 @@ interface TrainOutcome {
   state: string
   status: string
   wallSeconds: number
+  trainSeconds: number
   maxGap: number
   frameGap: number
   ticks: number
   ping: number
   metrics: Record<string, { model: number; popularity: number }>
+}
+
+/** {@link train}, once more when the page timer's longest gap reaches the bound (see MAX_GAP_MS). */
+async function trainWatched(page: Page, c: TrainChoice): Promise<TrainOutcome> {
+  const first = await train(page, c)
+  if (first.state !== 'trained' || first.maxGap < MAX_GAP_MS) return first
+  console.log(
+    `note page timer gap ${first.maxGap.toFixed(1)} ms ≥ ${MAX_GAP_MS} ms at load average ${loadavg()[0].toFixed(1)}: training once more`,
+  )
+  return train(page, c)
 }
 
 async function train(page: Page, c: TrainChoice): Promise<TrainOutcome> {
@@ -98,6 +112,7 @@ async function train(page: Page, c: TrainChoice): Promise<TrainOutcome> {
       state: document.body.dataset.state as string,
       status: q('#train-status').textContent ?? '',
       wallSeconds: Number(q('#train-status').dataset.wallSeconds),
+      trainSeconds: Number(q('#train-status').dataset.trainSeconds),
       maxGap: Number(gap.value),
       frameGap: Number(gap.frameGap),
       ticks: Number(gap.ticks),
@@ -129,6 +144,11 @@ async function main(): Promise<void> {
     args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
   })
   const started = performance.now()
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  )
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true })
     // tsx compiles this file with esbuild's keepNames, which wraps the functions handed to
@@ -141,7 +161,7 @@ async function main(): Promise<void> {
     check(await page.evaluate(() => globalThis.crossOriginIsolated), 'page is cross-origin isolated (COOP/COEP from vite preview)')
 
     await fillSynthetic(page, SYNTHETIC)
-    const one = await train(page, TRAIN)
+    const one = await trainWatched(page, TRAIN)
     check(one.state === 'trained', `trained MF in the worker, 1 worker: ${one.status}`)
     const ndcg = one.metrics['ndcg@10']
     for (const [key, v] of Object.entries(one.metrics)) {
@@ -215,18 +235,14 @@ async function main(): Promise<void> {
     console.log(`screenshot: ${join(out, 'page.png')}`)
 
     // Two workers: Hogwild threads started from the training worker over SharedArrayBuffer.
-    const two = await train(page, { ...TRAIN, workers: 2 })
-    if (two.state === 'error' && /Node worker threads/.test(two.status)) {
-      console.log(`skip 2 workers: this build of @decoy/models trains multi-threaded in Node only (${two.status})`)
-    } else {
-      const n2 = two.metrics['ndcg@10']
-      check(two.state === 'trained', `trained MF with 2 workers: ${two.status}`)
-      check(
-        n2 !== undefined && n2.model > 1.2 * n2.popularity,
-        `2 workers: NDCG@10 beats popularity by > 1.2×: ${n2?.model} vs ${n2?.popularity}`,
-      )
-      check(two.maxGap < MAX_GAP_MS, `2 workers: page timer longest gap ${two.maxGap.toFixed(1)} ms < ${MAX_GAP_MS} ms`)
-    }
+    const two = await trainWatched(page, { ...TRAIN, workers: 2 })
+    const n2 = two.metrics['ndcg@10']
+    check(two.state === 'trained' && /2 workers/.test(two.status), `trained MF with 2 workers: ${two.status}`)
+    check(
+      n2 !== undefined && n2.model > 1.2 * n2.popularity,
+      `2 workers: NDCG@10 beats popularity by > 1.2×: ${n2?.model} vs ${n2?.popularity}`,
+    )
+    check(two.ticks > 0 && two.maxGap < MAX_GAP_MS, `2 workers: page timer longest gap ${two.maxGap.toFixed(1)} ms < ${MAX_GAP_MS} ms`)
 
     const rounds = Number(process.env.DECOY_BROWSER_ROUNDS ?? 0)
     if (rounds > 0) {
@@ -245,7 +261,7 @@ async function main(): Promise<void> {
     }
 
     check(errors.length === 0, `no uncaught page errors${errors.length ? `: ${errors.join('; ')}` : ''}`)
-    writeFileSync(join(out, 'result.json'), `${JSON.stringify({ one, nodeNdcg: node.metrics['ndcg@10'], failures }, null, 2)}\n`)
+    writeFileSync(join(out, 'result.json'), `${JSON.stringify({ one, two, nodeNdcg: node.metrics['ndcg@10'], failures }, null, 2)}\n`)
   } finally {
     await browser.close()
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()))
