@@ -22,6 +22,7 @@ const SNAPSHOTTED = [
   '@decoy/eval',
   '@decoy/models',
   '@decoy/models/kernels',
+  '@decoy/models/browser',
   '@decoy/models/node',
   '@decoy/datasets',
   '@decoy/cli',
@@ -370,6 +371,24 @@ describe('exports', () => {
     `)
   })
 
+  it('@decoy/models/browser', async () => {
+    expect(surface(await import('@decoy/models/browser'))).toMatchInlineSnapshot(`
+      {
+        "MODEL_MIME_TYPE": "string",
+        "deleteModelFromIndexedDb": "function",
+        "downloadModel": "function",
+        "listModelsInIndexedDb": "function",
+        "loadModelFormat": "function",
+        "loadModelFromFile": "function",
+        "loadModelFromIndexedDb": "function",
+        "modelFromBytes": "function",
+        "modelToBlob": "function",
+        "modelToBytes": "function",
+        "saveModelToIndexedDb": "function",
+      }
+    `)
+  })
+
   it('@decoy/models/node', async () => {
     expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
       {
@@ -537,6 +556,7 @@ describe('browser-safe entries', () => {
     '@decoy/samplers/registry',
     '@decoy/models',
     '@decoy/models/kernels',
+    '@decoy/models/browser',
     '@decoy/eval',
   ])('%s reaches no node: module through static imports', (spec) => {
     expect(nodeImports(entrySource(spec))).toEqual([])

@@ -560,8 +560,8 @@ export class Item2Vec implements Model {
         // Fail on the main thread, before spawning, when the sampler cannot work at all.
         sampler.prepare({ train, rng: rng.fork('sampler'), scorer: trainView })
       }
-      const mod = await parallelRunners('item2vec.fit', workers)
-      await mod.runItem2VecParallel(
+      const runItem2VecParallel = (await parallelRunners('item2vec.fit', workers)).runItem2VecParallel as Item2VecParallelRunner
+      await runItem2VecParallel(
         {
           workers,
           epochs,

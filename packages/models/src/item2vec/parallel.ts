@@ -10,9 +10,8 @@ import { runItem2VecParallelWith, type Item2VecWorkerData } from './threads.js'
 export type { Item2VecWorkerData } from './threads.js'
 
 function spawn(workerData: Item2VecWorkerData): WorkerPort {
-  // From source (vitest, tsx) this folder's worker.ts; built, this code lives in dist/node.js and the
-  // worker is the tsup entry dist/item2vec-worker.js.
-  const worker = spawnWorker(import.meta.url, { source: './worker.ts', built: './item2vec-worker.js' }, workerData)
+  // From source (vitest, tsx) this folder's worker.ts; built, dist/item2vec/worker.js beside this file.
+  const worker = spawnWorker(import.meta.url, { source: './worker.ts', built: './worker.js' }, workerData)
   return nodePort(worker)
 }
 

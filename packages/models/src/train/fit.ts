@@ -2,7 +2,6 @@ import { prngBelow } from '@decoy/core/kernels'
 import { createBatch, createNegativeBuffer, createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
 import { createPacer } from './pacer.js'
 import { threadHost } from './threads.js'
-import type { Item2VecParallelRunner } from '../item2vec/model.js'
 import { runBatch, type ShardContext, type ShardResult } from './shard.js'
 import { createEpochTracker } from './stopping.js'
 import type { Examples, FitOptions, FitResult, TrainTarget } from './types.js'
@@ -60,12 +59,15 @@ export interface EpochHooks {
 // A variable, so that bundlers do not follow it into the Node-only entry.
 const NODE_ENTRY = '@decoy/models/node'
 
-/** The parallel runners of this platform, each loaded on demand. */
+/**
+ * The parallel runners of this platform, loaded on demand: `runParallel` for the shared loop, and
+ * family-specific ones by name (item2vec's `runItem2VecParallel`, typed by its family).
+ */
 export interface ParallelRunners {
   /** MF/FM Hogwild. */
   runParallel: ParallelRunner
-  /** item2vec Hogwild. */
-  runItem2VecParallel: Item2VecParallelRunner
+  /** Family-specific runners. */
+  [name: string]: unknown
 }
 
 /**
