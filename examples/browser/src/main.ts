@@ -3,12 +3,12 @@
  * Everything heavy (parsing, training, evaluation, queries) runs in the worker; this thread only
  * draws, and measures how long its own timer ticks are kept waiting while a fit runs.
  */
+import { MODEL_MIME_TYPE } from '@decoy/models/browser'
 import { recommendedPairing } from '@decoy/samplers'
 import type { CurvePoint, ItemRow, SyntheticChoice, TrainChoice } from './pipeline.js'
 import type { PlotPoint } from './plot.js'
 import { LiveCurve } from './plot.js'
 import type { DataSummary, ModelSummary, Reply, Request } from './protocol.js'
-import { loadModelBytes, saveModelBytes } from './store.js'
 
 /** Models offered, with whether their options take a loss and a sampler. */
 const MODELS: Record<string, { label: string; loss: boolean; sampler: boolean }> = {
@@ -19,7 +19,8 @@ const MODELS: Record<string, { label: string; loss: boolean; sampler: boolean }>
 }
 const SAMPLERS = ['uniform', 'popularity', 'random', 'hard', 'dynamic', 'adaptive', 'in-batch']
 const LOSSES = ['softmax', 'bpr', 'logistic', 'warp', 'gbce']
-const IDB_KEY = 'latest'
+/** Key of the page's model in IndexedDB (database `decoy-models`, as `@decoy/models/browser` keeps them). */
+const IDB_KEY = 'example-browser'
 const METRIC_ROWS = ['ndcg@10', 'recall@10', 'recall@20', 'hr@10', 'mrr@10', 'coverage@10']
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -354,7 +355,7 @@ function persistStatus(text: string, error = false): void {
 
 async function download(): Promise<void> {
   const bytes = await modelBytes()
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }))
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: MODEL_MIME_TYPE }))
   const a = document.createElement('a')
   a.href = url
   a.download = `${$<HTMLSelectElement>('model').value}.decoy`
@@ -363,13 +364,13 @@ async function download(): Promise<void> {
   persistStatus(`downloaded ${(bytes.length / 1024).toFixed(0)} kB`)
 }
 
-async function adopt(bytes: Uint8Array, name: string): Promise<void> {
-  const r = await ask({ type: 'load-model', bytes, name }, [bytes.buffer])
+/** Shows a model the worker loaded (from a file or IndexedDB). */
+async function adopt(r: Reply & { type: 'ok' }, from: string): Promise<void> {
   const m = r.model as ModelSummary
   hasModel = true
   showMetrics(m.metrics, m.popularity ?? popularity)
   persistStatus(
-    `loaded ${m.kind} from ${name}` +
+    `loaded ${m.kind} from ${from}` +
       (m.metrics ? '' : dataLoaded ? ' (trained on other data: no metrics)' : ' (load its data for metrics and titles)'),
   )
   enable()
@@ -417,24 +418,18 @@ $('item-query').addEventListener('keydown', (e) => e.key === 'Enter' && void sho
 $('download').addEventListener('click', () => void guarded(download))
 $('model-file').addEventListener('change', () =>
   guarded(async () => {
+    // The File goes to the worker as is (structured clone): it reads and decodes it there.
     const f = $<HTMLInputElement>('model-file').files?.[0]
-    if (f) await adopt(new Uint8Array(await f.arrayBuffer()), f.name)
+    if (f) await adopt(await ask({ type: 'load-model', file: f }), f.name)
   }),
 )
 $('save-idb').addEventListener('click', () =>
   guarded(async () => {
-    const bytes = await modelBytes()
-    await saveModelBytes(IDB_KEY, bytes)
-    persistStatus(`saved ${(bytes.length / 1024).toFixed(0)} kB in this browser (IndexedDB)`)
+    await ask({ type: 'save-idb', key: IDB_KEY })
+    persistStatus(`saved in this browser (IndexedDB, key "${IDB_KEY}")`)
   }),
 )
-$('load-idb').addEventListener('click', () =>
-  guarded(async () => {
-    const bytes = await loadModelBytes(IDB_KEY)
-    if (!bytes) throw new Error('no model saved in this browser yet')
-    await adopt(bytes, 'IndexedDB')
-  }),
-)
+$('load-idb').addEventListener('click', () => guarded(async () => adopt(await ask({ type: 'load-idb', key: IDB_KEY }), 'IndexedDB')))
 
 const badge = $('isolation')
 badge.textContent = globalThis.crossOriginIsolated

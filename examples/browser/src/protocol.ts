@@ -10,7 +10,9 @@ export type Request =
   | { id: number; type: 'user'; user: string }
   | { id: number; type: 'similar'; query: string }
   | { id: number; type: 'save' }
-  | { id: number; type: 'load-model'; bytes: Uint8Array; name: string }
+  | { id: number; type: 'save-idb'; key: string }
+  | { id: number; type: 'load-idb'; key: string }
+  | { id: number; type: 'load-model'; file: File }
   | { id: number; type: 'ping' }
 
 /** Summary of a loaded log. */

@@ -4,7 +4,7 @@
  * and queries never run on the page's thread. Replies echo the request id.
  */
 import type { Model } from '@decoy/models'
-import { deserializeModel } from '@decoy/models'
+import { loadModelFromFile, loadModelFromIndexedDb, modelToBytes, saveModelToIndexedDb } from '@decoy/models/browser'
 import type { LoadedData } from './pipeline.js'
 import {
   evaluateModel,
@@ -58,6 +58,13 @@ function setData(d: LoadedData): DataSummary {
   popularity = popularityMetrics(d)
   model = null
   return summarize(d)
+}
+
+/** Makes a loaded model the current one; metrics when it was trained on the loaded log's ids. */
+function adopt(m: Model): ModelSummary {
+  model = m
+  const matches = data !== null && sameIds(m, data)
+  return { kind: m.kind, metrics: matches && data ? evaluateModel(m, data) : null, popularity: matches ? popularity : null }
 }
 
 async function handle(req: Request): Promise<void> {
@@ -123,21 +130,22 @@ async function handle(req: Request): Promise<void> {
     }
     case 'save': {
       if (!model) throw new Error('train or load a model first')
-      const bytes = model.serialize()
+      const bytes = await modelToBytes(model)
       post({ id: req.id, type: 'ok', bytes }, [bytes.buffer])
       return
     }
-    case 'load-model': {
-      const m = deserializeModel(req.bytes, req.name)
-      model = m
-      const matches = data !== null && sameIds(m, data)
-      post({
-        id: req.id,
-        type: 'ok',
-        model: { kind: m.kind, metrics: matches && data ? evaluateModel(m, data) : null, popularity: matches ? popularity : null },
-      })
+    case 'save-idb': {
+      if (!model) throw new Error('train or load a model first')
+      await saveModelToIndexedDb(model, req.key)
+      post({ id: req.id, type: 'ok' })
       return
     }
+    case 'load-idb':
+      post({ id: req.id, type: 'ok', model: adopt(await loadModelFromIndexedDb(req.key)) })
+      return
+    case 'load-model':
+      post({ id: req.id, type: 'ok', model: adopt(await loadModelFromFile(req.file)) })
+      return
   }
 }
 
