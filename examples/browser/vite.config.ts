@@ -25,6 +25,9 @@ export default defineConfig({
   },
   server: { headers: isolation },
   preview: { headers: isolation },
+  // Pre-bundle the worker's dependencies too (the dev server only scans the page), so the first
+  // training in `dev` does not stop to optimise them and reload the page.
+  optimizeDeps: { include: ['vega', 'vega-lite', 'fflate', '@decoy/core > seedrandom', '@decoy/models > apache-arrow'] },
   // The training worker (and any workers the library starts from it) are ES modules.
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
