@@ -72,6 +72,8 @@ function setState(state: 'idle' | 'loading' | 'ready' | 'training' | 'trained' |
 
 let dataLoaded = false
 let hasModel = false
+/** Kind of the model the worker holds (names the downloaded file). */
+let modelKind = 'model'
 let curve: LiveCurve | null = null
 
 function enable(): void {
@@ -298,6 +300,7 @@ async function train(): Promise<void> {
     const m = r.model as ModelSummary
     const wall = (performance.now() - started) / 1000
     hasModel = true
+    modelKind = m.kind
     progress.value = 1
     const status = $('train-status')
     status.textContent =
@@ -358,7 +361,7 @@ async function download(): Promise<void> {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: MODEL_MIME_TYPE }))
   const a = document.createElement('a')
   a.href = url
-  a.download = `${$<HTMLSelectElement>('model').value}.decoy`
+  a.download = `${modelKind}.decoy`
   a.click()
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
   persistStatus(`downloaded ${(bytes.length / 1024).toFixed(0)} kB`)
@@ -368,6 +371,7 @@ async function download(): Promise<void> {
 async function adopt(r: Reply & { type: 'ok' }, from: string): Promise<void> {
   const m = r.model as ModelSummary
   hasModel = true
+  modelKind = m.kind
   showMetrics(m.metrics, m.popularity ?? popularity)
   persistStatus(
     `loaded ${m.kind} from ${from}` +
