@@ -370,8 +370,10 @@ export function checkQueries(queries: Int32Array, numUsers: number): void {
  * ```ts
  * const top = dotTopK(model.factors()!, Int32Array.of(0, 1, 2), 10, { exclude: [train] })
  * ```
- * @remarks O(|queries| · numItems · dim) in SIMD, plus O(numItems·dim) to pack the items once;
- * memory O(numItems·dim + k·64) besides the output: never a score matrix.
+ * @remarks O(|queries| · numItems · dim) in SIMD, plus O(numItems·dim) to pack the items once and
+ * O(|exclude rows|) per block to set and clear its masks; the heaps run in WebAssembly too (about
+ * k·ln(numItems/k) insertions per query on random scores). Memory O(numItems·dim + 64·(k +
+ * numItems/32)) besides the output: never a score matrix.
  */
 export function dotTopK(f: DotFactors, queries: Int32Array, k: number, opts: DotTopKOptions = {}): TopK {
   if (!Number.isInteger(k) || k < 1) throw new Error(`dotTopK: k must be an integer >= 1, got ${k}`)
