@@ -92,7 +92,7 @@ export interface RankLayout {
   biasAt: number
   /** Byte offset of slot 0's scratch. */
   scratchAt: number
-  /** Bytes of one slot: query quads, query biases, thresholds, heap sizes, heap scores and items, masks. */
+  /** Bytes of one slot: query quads, query biases, thresholds, heap sizes, heap scores and items, masks, records. */
   scratchBytes: number
   /** Scratch slots (threads). */
   slots: number
@@ -104,10 +104,10 @@ function align16(n: number): number {
   return (n + 15) & ~15
 }
 
-/** Bytes of one kernel record: i32 row, 4 spare bytes, 8 f32 scores. */
+/** Bytes of one kernel record: i32 row, i32 mask of the lanes above the threshold, 8 f32 scores. */
 const RECORD_BYTES = 40
 
-/** Byte offsets of one slot's regions, relative to the slot (see score-block.wat). */
+/** Byte offsets of one slot's regions, relative to the slot (see kernels/wasm/score-block.wat); `end` is the slot's size. */
 export function slotRegions(dim: number, kk: number, maskWords: number) {
   const U = 0
   const UB = U + align16(BLOCK_ROWS * dim * 4)
