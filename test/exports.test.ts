@@ -25,6 +25,7 @@ const SNAPSHOTTED = [
   '@decoy/models/browser',
   '@decoy/models/node',
   '@decoy/datasets',
+  '@decoy/datasets/browser',
   '@decoy/cli',
   '@decoy/experiments',
 ]
@@ -414,11 +415,29 @@ describe('exports', () => {
         "downloadDataset": "function",
         "generateSynthetic": "function",
         "isDatasetName": "function",
+        "layoutOf": "function",
         "loadDataset": "function",
         "loadInteractions": "function",
+        "parseMovieLens": "function",
         "readMovieLens": "function",
+        "readMovieLensZip": "function",
         "resolveDataset": "function",
         "writeSyntheticMovieLens": "function",
+      }
+    `)
+  })
+
+  it('@decoy/datasets/browser', async () => {
+    expect(surface(await import('@decoy/datasets/browser'))).toMatchInlineSnapshot(`
+      {
+        "DATASET_NAMES": "array",
+        "MANIFEST": "object",
+        "RATINGS_FILE": "object",
+        "generateSynthetic": "function",
+        "isDatasetName": "function",
+        "layoutOf": "function",
+        "parseMovieLens": "function",
+        "readMovieLensZip": "function",
       }
     `)
   })
@@ -558,6 +577,7 @@ describe('browser-safe entries', () => {
     '@decoy/models/kernels',
     '@decoy/models/browser',
     '@decoy/eval',
+    '@decoy/datasets/browser',
   ])('%s reaches no node: module through static imports', (spec) => {
     expect(nodeImports(entrySource(spec))).toEqual([])
   })

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url'
 import { defaultClientConditions, defineConfig } from 'vite'
 
 /**
@@ -17,17 +16,12 @@ export default defineConfig({
   // @decoy/* from src/ (the workspace's source condition): the page needs no `pnpm build` first.
   resolve: {
     conditions: ['decoy-source', ...defaultClientConditions],
-    // @decoy/datasets is a Node package (fs, downloads) with no browser entry; the one module the
-    // page takes from it, the planted-structure generator, is browser-safe, so the page imports that.
-    alias: [
-      { find: /^@decoy\/datasets$/, replacement: fileURLToPath(new URL('../../packages/datasets/src/synthetic.ts', import.meta.url)) },
-    ],
   },
   server: { headers: isolation },
   preview: { headers: isolation },
   // Pre-bundle the worker's dependencies too (the dev server only scans the page), so the first
   // training in `dev` does not stop to optimise them and reload the page.
-  optimizeDeps: { include: ['vega', 'vega-lite', 'fflate', '@decoy/core > seedrandom', '@decoy/models > apache-arrow'] },
+  optimizeDeps: { include: ['vega', 'vega-lite', '@decoy/datasets > fflate', '@decoy/core > seedrandom', '@decoy/models > apache-arrow'] },
   // The training worker (and any workers the library starts from it) are ES modules.
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },

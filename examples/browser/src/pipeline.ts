@@ -5,13 +5,12 @@
  * "same seed ⇒ same NDCG@10 in the page and in Node" compares one code path on two engines.
  */
 import type { ExternalId, IdMap, Interactions, SamplerConfig } from '@decoy/core'
-import { parseCsvRecords, parseInteractions, splitRandom } from '@decoy/core'
-import { generateSynthetic } from '@decoy/datasets'
+import { parseInteractions, splitRandom } from '@decoy/core'
+import { generateSynthetic, readMovieLensZip } from '@decoy/datasets/browser'
 import { evaluate, popularityRecommender } from '@decoy/eval'
 import type { CommonFitOptions, EpochStats, FitProgress, FitResult, Model } from '@decoy/models'
 import { createModel, modelFamily } from '@decoy/models'
 import { createSampler, recommendedPairing } from '@decoy/samplers'
-import { unzipSync } from 'fflate'
 
 /** A loaded log with its split and, when the source has them, item titles. */
 export interface LoadedData {
@@ -103,34 +102,14 @@ export function loadCsv(bytes: Uint8Array, name: string, minRating?: number): Lo
 }
 
 /**
- * Reads a MovieLens zip in the CSV layout (ml-latest-small, ml-20m, ml-25m): `ratings.csv` as the
- * log, `movies.csv` for titles. Only those two entries are inflated.
- * @throws Error naming the zip when it has no `ratings.csv`.
+ * Reads a MovieLens zip in any of its layouts (ml-latest-small, ml-100k, ml-1m, …) with
+ * `readMovieLensZip`: the ratings as the log, the titles when the zip has them.
+ * @throws Error naming the zip when it has no MovieLens ratings file; DataError naming the file and line.
  */
 export function loadMovieLensZip(bytes: Uint8Array, name: string, minRating?: number): LoadedData {
-  const files = unzipSync(bytes, { filter: (f) => /(^|\/)(ratings|movies)\.csv$/.test(f.name) })
-  const entry = (base: string): [string, Uint8Array] | undefined => Object.entries(files).find(([f]) => f.endsWith(base))
-  const ratings = entry('ratings.csv')
-  if (!ratings) throw new Error(`${name}: no ratings.csv inside (expected a MovieLens zip such as ml-latest-small.zip)`)
-  const source = `${name}:${ratings[0]}`
-  const all = parseInteractions(ratings[1], {
-    source,
-    minRating,
-    delimiter: ',',
-    header: true,
-    columns: { user: 'userId', item: 'movieId', rating: 'rating', timestamp: 'timestamp' },
-  })
-  const movies = entry('movies.csv')
-  let titles: string[] | null = null
-  if (movies) {
-    titles = new Array<string>(all.numItems).fill('')
-    const rows = parseCsvRecords(new TextDecoder().decode(movies[1]), { source: `${name}:${movies[0]}` })
-    for (let r = 1; r < rows.length; r++) {
-      const item = all.itemIds.get(Number(rows[r][0]))
-      if (item >= 0) titles[item] = rows[r][1] ?? ''
-    }
-  }
-  return withSplit(name.replace(/\.zip$/, ''), all, titles)
+  const ml = readMovieLensZip(bytes, { source: name, minRating, interactionsOnly: false })
+  const all = ml.interactions
+  return withSplit(name.replace(/\.zip$/, ''), all, ml.items ? ml.items.titles.slice(0, all.numItems) : null)
 }
 
 /** Model options of a choice: the dimension, and the loss where the family has one. */
