@@ -1,38 +1,19 @@
-import {
-  IdMap,
-  checkAllocation,
-  createRng,
-  dotScoreVector,
-  type DotFactors,
-  type FactorView,
-  type Interactions,
-  type TopK,
-} from '@decoy/core'
+import { checkAllocation, createRng, type Interactions } from '@decoy/core'
 import { prngFloat } from '@decoy/core/kernels'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
-import { cosineSimilarItems } from '../similar.js'
-import { createDotScorer } from '../mf/stepper.js'
+import { DotProductModel } from '../dot-model.js'
 import { checkPositiveInt } from '../train/fit.js'
 import { createEpochTracker } from '../train/stopping.js'
 import { createPacer } from '../train/pacer.js'
 import { threadHost } from '../train/threads.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
-import {
-  MODELS_VERSION,
-  decodeModel,
-  encodeModel,
-  idMapFromJson,
-  idMapToJson,
-  type ModelHeader,
-  type StoredArray,
-} from '../persist/format.js'
+import { decodeModel, type ModelHeader, type StoredArray } from '../persist/format.js'
 import { confidenceMatrices } from './csr.js'
 import { alsWasmSupported, createAlsWasmLayout } from './cg-wasm.js'
 import { alsLoss, createJsEngine, createPoolEngine, createWasmEngine, type AlsEngine, type AlsSolver } from './engine.js'
 import type { ConfidenceCsr } from './csr.js'
 import type { AlsWasmLayout } from './cg-wasm.js'
-import { recommendTopK } from '../recommend.js'
 
 // A variable, so that bundlers do not follow it into the Node-only entry.
 const MODELS_NODE = '@decoy/models/node'
@@ -136,8 +117,6 @@ export const alsDefaults: Readonly<AlsConfig> = Object.freeze({
   initScale: 0.01,
 })
 
-const EMPTY_F32 = new Float32Array(0)
-
 /**
  * Implicit-feedback matrix factorization by alternating least squares (Hu, Koren & Volinsky
  * 2008): every unobserved (user, item) pair is a negative of weight 1, every observed one a
@@ -146,43 +125,9 @@ const EMPTY_F32 = new Float32Array(0)
  * the current row (Takács, Pilászy & Tikk 2011) as implicit's CPU ALS. No sampler: the reference
  * sampled models are judged against. score(u, i) = x_u·y_i.
  */
-export class AlternatingLeastSquares implements Model {
+export class AlternatingLeastSquares extends DotProductModel<AlsConfig> implements Model {
   /** Registry key. */
   readonly kind = 'als'
-  /** Resolved configuration. */
-  readonly config: AlsConfig
-  /** Seed of the last fit (null before). */
-  seed: string | null = null
-  /** `[numUsers*dim]` user factors (after a wasm fit, a view of the kernel's memory). */
-  userFactors: Float32Array = EMPTY_F32
-  /** `[numItems*dim]` item factors. */
-  itemFactors: Float32Array = EMPTY_F32
-  /** Users known to the model. */
-  numUsers = 0
-  /** Items known to the model. */
-  numItems = 0
-  /** User id map of the training data. */
-  userIds: IdMap = new IdMap()
-  /** Item id map of the training data. */
-  itemIds: IdMap = new IdMap()
-  /** Row pointers of the training items per user (for `excludeSeen`). */
-  seenIndptr: Int32Array = new Int32Array(1)
-  /** Training items per user. */
-  seenItems: Int32Array = new Int32Array(0)
-  /** Summary of the last `fit` (null before). */
-  lastFit: FitResult | null = null
-  private scoreScratch: Float32Array = EMPTY_F32
-  private heapItems = new Int32Array(0)
-  private heapScores = new Float64Array(0)
-
-  constructor(config: AlsConfig) {
-    this.config = config
-  }
-
-  /** Factor dimension. */
-  get dim(): number {
-    return this.config.dim
-  }
 
   /**
    * Fits on `train`. Options given here override the model's and are stored in `config`; a re-fit
@@ -266,15 +211,9 @@ export class AlternatingLeastSquares implements Model {
     Object.assign(this.config, merged)
     const c = this.config
     this.seed = seed
-    this.numUsers = train.numUsers
-    this.numItems = train.numItems
-    this.userIds = train.userIds
-    this.itemIds = train.itemIds
-    this.seenIndptr = train.indptr
-    this.seenItems = train.items
+    this.adoptTraining(train)
     this.userFactors = engine.userFactors
     this.itemFactors = engine.itemFactors
-    this.scoreScratch = new Float32Array(train.numItems)
     // implicit's initialisation: uniform in [0, scale), users then items.
     const state = createRng(seed).fork('fit').fork('init').state
     for (let e = 0; e < this.userFactors.length; e++) this.userFactors[e] = c.initScale * prngFloat(state)
@@ -340,85 +279,6 @@ export class AlternatingLeastSquares implements Model {
     return result
   }
 
-  /** Live scorer over the current factors (a `FactorView`; score = x_u·y_i). */
-  scorer(): FactorView {
-    return createDotScorer(this.userFactors, this.itemFactors, EMPTY_F32, this.config.dim, 0)
-  }
-
-  /**
-   * Writes the score of every item for `user` into `out[0..numItems)`.
-   * @remarks O(numItems·dim), allocates nothing.
-   */
-  scoreAll(user: number, out: Float32Array): void {
-    // Float32 accumulation in order, as the blocked kernel of factors() ranks (see DotFactors).
-    dotScoreVector(this.userFactors, user * this.config.dim, 0, this.itemFactors, null, this.numItems, this.config.dim, out)
-  }
-
-  /** The model's factors for blocked ranking (`dotTopK`), exactly as `scoreAll` scores. Null before a fit. */
-  factors(): DotFactors | null {
-    if (this.numItems === 0) return null
-    return {
-      dim: this.config.dim,
-      numUsers: this.numUsers,
-      numItems: this.numItems,
-      userFactors: this.userFactors,
-      itemFactors: this.itemFactors,
-      itemBias: null,
-    }
-  }
-
-  /**
-   * Top-k items for each user; `excludeSeen` (default true) masks the user's training items.
-   * @returns one row per user (-1 padded when fewer than k items remain).
-   * @throws RangeError for a user outside the model.
-   */
-  recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
-    this.ensureFitted('recommend')
-    const scratch = { scores: this.scoreScratch, heapItems: this.heapItems, heapScores: this.heapScores }
-    const out = recommendTopK(this, { indptr: this.seenIndptr, items: this.seenItems }, users, k, opts.excludeSeen !== false, scratch)
-    this.heapItems = scratch.heapItems
-    this.heapScores = scratch.heapScores
-    return out
-  }
-
-  /** The k items most similar to each query item by cosine of item factors, the item itself excluded. */
-  similarItems(items: Int32Array, k: number): TopK {
-    this.ensureFitted('similarItems')
-    checkPositiveInt('k', k)
-    this.ensureHeap(k)
-    return cosineSimilarItems(this.itemFactors, this.numItems, this.config.dim, items, k)
-  }
-
-  /** Encodes the model (factors, id maps, seen items, config) as Arrow IPC bytes. */
-  serialize(): Uint8Array {
-    this.ensureFitted('serialize')
-    const arrays: Record<string, StoredArray> = {
-      userFactors: this.userFactors,
-      itemFactors: this.itemFactors,
-      seenIndptr: this.seenIndptr,
-      seenItems: this.seenItems,
-    }
-    return encodeModel(
-      {
-        kind: 'als',
-        config: { ...this.config },
-        seed: this.seed,
-        versions: { '@decoy/models': MODELS_VERSION },
-        userIds: idMapToJson(this.userIds),
-        itemIds: idMapToJson(this.itemIds),
-        extra: { numUsers: this.numUsers, numItems: this.numItems },
-      },
-      arrays,
-    )
-  }
-
-  /** Writes the model to `path` atomically (Node only: loads `@decoy/core/node` on demand). */
-  async save(path: string): Promise<void> {
-    const spec = '@decoy/core/node'
-    const { writeFileAtomic } = (await import(/* @vite-ignore */ spec)) as { writeFileAtomic(p: string, d: Uint8Array): void }
-    writeFileAtomic(path, this.serialize())
-  }
-
   /**
    * Rebuilds a model from bytes written by {@link AlternatingLeastSquares.serialize}.
    * @throws Error naming `source` for a truncated file or another model kind.
@@ -432,38 +292,8 @@ export class AlternatingLeastSquares implements Model {
   static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): AlternatingLeastSquares {
     const config = { ...alsDefaults, ...(header.config as Partial<AlsConfig>) }
     const m = new AlternatingLeastSquares(config)
-    m.seed = header.seed
-    const extra = header.extra as { numUsers: number; numItems: number } | undefined
-    if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: ALS model file lacks its id maps or sizes`)
-    m.numUsers = extra.numUsers
-    m.numItems = extra.numItems
-    m.userFactors = arrays.userFactors as Float32Array
-    m.itemFactors = arrays.itemFactors as Float32Array
-    m.seenIndptr = arrays.seenIndptr as Int32Array
-    m.seenItems = arrays.seenItems as Int32Array
-    if (
-      !m.userFactors ||
-      !m.itemFactors ||
-      m.userFactors.length !== m.numUsers * config.dim ||
-      m.itemFactors.length !== m.numItems * config.dim
-    ) {
-      throw new Error(`${source}: ALS factor arrays do not match ${m.numUsers} users × ${m.numItems} items × dim ${config.dim}`)
-    }
-    m.userIds = idMapFromJson(header.userIds)
-    m.itemIds = idMapFromJson(header.itemIds)
-    m.scoreScratch = new Float32Array(m.numItems)
+    m.restore(header, arrays, source, 'ALS')
     return m
-  }
-
-  private ensureFitted(what: string): void {
-    if (this.numItems === 0) throw new Error(`${what}: the model has not been fitted or loaded`)
-  }
-
-  private ensureHeap(k: number): void {
-    if (this.heapItems.length < k) {
-      this.heapItems = new Int32Array(k)
-      this.heapScores = new Float64Array(k)
-    }
   }
 }
 

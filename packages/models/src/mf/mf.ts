@@ -1,15 +1,4 @@
-import { cosineSimilarItems } from '../similar.js'
-import {
-  IdMap,
-  checkAllocation,
-  createRng,
-  dotScoreVector,
-  userOfInteraction,
-  type DotFactors,
-  type FactorView,
-  type Interactions,
-  type TopK,
-} from '@decoy/core'
+import { checkAllocation, createRng, userOfInteraction, type DotFactors, type FactorView, type Interactions } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
@@ -24,16 +13,8 @@ import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { trainerOptionSchema } from '../train/options.js'
-import { recommendTopK } from '../recommend.js'
-import {
-  MODELS_VERSION,
-  decodeModel,
-  encodeModel,
-  idMapFromJson,
-  idMapToJson,
-  type ModelHeader,
-  type StoredArray,
-} from '../persist/format.js'
+import { DotProductModel } from '../dot-model.js'
+import { decodeModel, type ModelHeader, type StoredArray } from '../persist/format.js'
 
 /** Options of {@link matrixFactorization}; every training option can be overridden per `fit`. */
 export interface MatrixFactorizationOptions extends LossOptions {
@@ -158,56 +139,20 @@ export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
 
 const EMPTY_F32 = new Float32Array(0)
 
-/** From this many users on, `recommend` ranks them by the blocked kernel (same result, packing amortised). */
-
 /**
  * Matrix factorization for implicit feedback: score(u, i) = p_u·q_i + b_i (or the cosine of
  * normalised embeddings), trained by the shared loop with any sampler and loss. Implements
  * `Recommender`; `scorer()` is a live `FactorView` for model-aware samplers.
  */
-export class MatrixFactorization implements Model {
+export class MatrixFactorization extends DotProductModel<MatrixFactorizationConfig> implements Model {
   /** Registry key of the family. */
   readonly kind = 'mf'
-  /** Resolved configuration. */
-  readonly config: MatrixFactorizationConfig
   /**
-   * `[numUsers * dim]` user factors. After a fit with the WebAssembly kernel this and
-   * `itemFactors`/`itemBias` are views of the kernel's memory (the samplers' live scorer reads the
-   * same arrays), which also holds the Adagrad accumulators until the model is dropped or re-fitted.
+   * `[numItems]` item biases (length 0 without biases). After a fit with the WebAssembly kernel a
+   * view of the kernel's memory, as the factors, which also holds the Adagrad accumulators until
+   * the model is dropped or re-fitted.
    */
-  userFactors: Float32Array = EMPTY_F32
-  /** `[numItems * dim]` item factors. */
-  itemFactors: Float32Array = EMPTY_F32
-  /** `[numItems]` item biases (length 0 without biases). */
   itemBias: Float32Array = EMPTY_F32
-  /** Users known to the model. */
-  numUsers = 0
-  /** Items known to the model. */
-  numItems = 0
-  /** User id map of the training data. */
-  userIds: IdMap = new IdMap()
-  /** Item id map of the training data. */
-  itemIds: IdMap = new IdMap()
-  /** Row pointers of the training items per user (for `excludeSeen`). */
-  seenIndptr: Int32Array = new Int32Array(1)
-  /** Training items per user (for `excludeSeen`). */
-  seenItems: Int32Array = new Int32Array(0)
-  /** Summary of the last `fit` (null before). */
-  lastFit: FitResult | null = null
-  /** Seed of the fit that produced the parameters (null before). */
-  seed: string | null = null
-  private scoreScratch: Float32Array = EMPTY_F32
-  private heapItems = new Int32Array(0)
-  private heapScores = new Float64Array(0)
-
-  constructor(config: MatrixFactorizationConfig) {
-    this.config = config
-  }
-
-  /** Factor dimension. */
-  get dim(): number {
-    return this.config.dim
-  }
 
   /**
    * Trains on `train` with negatives from `opts.sampler`. Options given here override the
@@ -341,12 +286,7 @@ export class MatrixFactorization implements Model {
    * initialises them from `<seed>/fit/init` (the same values whichever kernel runs).
    */
   private initialize(train: Interactions, seed: string, into: Record<string, Float32Array>): void {
-    this.numUsers = train.numUsers
-    this.numItems = train.numItems
-    this.userIds = train.userIds
-    this.itemIds = train.itemIds
-    this.seenIndptr = train.indptr
-    this.seenItems = train.items
+    this.adoptTraining(train)
     const state = createRng(seed).fork('fit').fork('init').state
     const std = this.config.initStd
     this.userFactors = into.left
@@ -356,11 +296,20 @@ export class MatrixFactorization implements Model {
     const useBias = this.config.bias && !this.config.normalize
     this.itemBias = useBias ? into.bias : EMPTY_F32
     this.itemBias.fill(0)
-    this.scoreScratch = new Float32Array(train.numItems)
+  }
+
+  /** @internal */
+  protected override itemBiasRow(): Float32Array | null {
+    return this.itemBias.length > 0 ? this.itemBias : null
+  }
+
+  /** @internal */
+  protected override storedExtras(): Record<string, StoredArray> {
+    return { itemBias: this.itemBias }
   }
 
   /** Live scorer over the current parameters (a `FactorView`). */
-  scorer(): FactorView {
+  override scorer(): FactorView {
     return createDotScorer(this.userFactors, this.itemFactors, this.itemBias, this.config.dim, this.config.normalize ? 1 : 0)
   }
 
@@ -368,103 +317,37 @@ export class MatrixFactorization implements Model {
    * Writes the score of every item for `user` into `out[0..numItems)`.
    * @remarks O(numItems·dim), allocates nothing.
    */
-  scoreAll(user: number, out: Float32Array): void {
+  override scoreAll(user: number, out: Float32Array): void {
+    if (!this.config.normalize) {
+      super.scoreAll(user, out)
+      return
+    }
     const dim = this.config.dim
     const P = this.userFactors
     const Q = this.itemFactors
     const uo = user * dim
     const n = this.numItems
-    if (this.config.normalize) {
-      let n2 = 0
-      for (let f = 0; f < dim; f++) n2 += P[uo + f] * P[uo + f]
-      const nu = n2 > 1e-24 ? Math.sqrt(n2) : 1e-12
-      for (let i = 0, o = 0; i < n; i++, o += dim) {
-        let d = 0
-        let q2 = 0
-        for (let f = 0; f < dim; f++) {
-          const q = Q[o + f]
-          d += P[uo + f] * q
-          q2 += q * q
-        }
-        out[i] = d / (nu * (q2 > 1e-24 ? Math.sqrt(q2) : 1e-12))
+    let n2 = 0
+    for (let f = 0; f < dim; f++) n2 += P[uo + f] * P[uo + f]
+    const nu = n2 > 1e-24 ? Math.sqrt(n2) : 1e-12
+    for (let i = 0, o = 0; i < n; i++, o += dim) {
+      let d = 0
+      let q2 = 0
+      for (let f = 0; f < dim; f++) {
+        const q = Q[o + f]
+        d += P[uo + f] * q
+        q2 += q * q
       }
-      return
+      out[i] = d / (nu * (q2 > 1e-24 ? Math.sqrt(q2) : 1e-12))
     }
-    // Float32 accumulation in order, as the blocked kernel of factors() ranks (see DotFactors).
-    dotScoreVector(P, uo, 0, Q, this.itemBias.length > 0 ? this.itemBias : null, n, dim, out)
   }
 
   /**
    * The model's factors for blocked ranking (`dotTopK`): `score = p_u·q_i + b_i`, exactly as
    * `scoreAll` computes it. Null before a fit and with `normalize` (cosine scores).
    */
-  factors(): DotFactors | null {
-    if (this.numItems === 0 || this.config.normalize) return null
-    return {
-      dim: this.config.dim,
-      numUsers: this.numUsers,
-      numItems: this.numItems,
-      userFactors: this.userFactors,
-      itemFactors: this.itemFactors,
-      itemBias: this.itemBias.length > 0 ? this.itemBias : null,
-    }
-  }
-
-  /**
-   * Top-k items for each user; `excludeSeen` (default true) masks the user's training items.
-   * @returns a `TopK` with one row per user (-1 padded when fewer than k items remain).
-   * @throws RangeError for a user outside the model.
-   */
-  recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
-    this.ensureFitted('recommend')
-    const scratch = { scores: this.scoreScratch, heapItems: this.heapItems, heapScores: this.heapScores }
-    const out = recommendTopK(this, { indptr: this.seenIndptr, items: this.seenItems }, users, k, opts.excludeSeen !== false, scratch)
-    this.heapItems = scratch.heapItems
-    this.heapScores = scratch.heapScores
-    return out
-  }
-
-  /**
-   * The k items most similar to each query item by cosine of item factors, the item itself
-   * excluded (the blocked kernel over unit-length rows).
-   * @remarks O(numItems·dim) per query after one O(numItems·dim) pass for the unit rows.
-   */
-  similarItems(items: Int32Array, k: number): TopK {
-    this.ensureFitted('similarItems')
-    checkPositiveInt('k', k)
-    return cosineSimilarItems(this.itemFactors, this.numItems, this.config.dim, items, k)
-  }
-
-  /** Encodes the model (parameters, id maps, seen items, config) as Arrow IPC bytes. */
-  serialize(): Uint8Array {
-    this.ensureFitted('serialize')
-    const arrays: Record<string, StoredArray> = {
-      userFactors: this.userFactors,
-      itemFactors: this.itemFactors,
-      itemBias: this.itemBias,
-      seenIndptr: this.seenIndptr,
-      seenItems: this.seenItems,
-    }
-    const header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'> = {
-      kind: 'mf',
-      config: { ...this.config },
-      seed: this.seed,
-      versions: { '@decoy/models': MODELS_VERSION },
-      userIds: idMapToJson(this.userIds),
-      itemIds: idMapToJson(this.itemIds),
-      extra: { numUsers: this.numUsers, numItems: this.numItems },
-    }
-    return encodeModel(header, arrays)
-  }
-
-  /**
-   * Writes the model to `path` atomically (temp file + rename). Node only: loads
-   * `@decoy/core/node` on demand; use {@link MatrixFactorization.serialize} elsewhere.
-   */
-  async save(path: string): Promise<void> {
-    const spec = '@decoy/core/node'
-    const { writeFileAtomic } = (await import(/* @vite-ignore */ spec)) as { writeFileAtomic(p: string, d: Uint8Array): void }
-    writeFileAtomic(path, this.serialize())
+  override factors(): DotFactors | null {
+    return this.config.normalize ? null : super.factors()
   }
 
   /**
@@ -484,27 +367,9 @@ export class MatrixFactorization implements Model {
     void _seed
     const config = { ...mfDefaults, ...stored }
     const m = new MatrixFactorization(config)
-    m.seed = header.seed
-    const extra = header.extra as { numUsers: number; numItems: number } | undefined
-    if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: MF model file lacks its id maps or sizes`)
-    m.numUsers = extra.numUsers
-    m.numItems = extra.numItems
-    m.userFactors = arrays.userFactors as Float32Array
-    m.itemFactors = arrays.itemFactors as Float32Array
+    m.restore(header, arrays, source, 'MF')
     m.itemBias = arrays.itemBias as Float32Array
-    m.seenIndptr = arrays.seenIndptr as Int32Array
-    m.seenItems = arrays.seenItems as Int32Array
-    if (m.userFactors.length !== m.numUsers * config.dim || m.itemFactors.length !== m.numItems * config.dim) {
-      throw new Error(`${source}: MF factor arrays do not match ${m.numUsers} users × ${m.numItems} items × dim ${config.dim}`)
-    }
-    m.userIds = idMapFromJson(header.userIds)
-    m.itemIds = idMapFromJson(header.itemIds)
-    m.scoreScratch = new Float32Array(m.numItems)
     return m
-  }
-
-  private ensureFitted(what: string): void {
-    if (this.numItems === 0) throw new Error(`${what}: the model has not been fitted or loaded`)
   }
 }
 
