@@ -30,7 +30,8 @@ import {
   type StoredArray,
 } from '../persist/format.js'
 import { normalizedGraph } from './graph.js'
-import { lightGcnStep, refreshFinal, type LightGcnState } from './step.js'
+import { flushAndRefresh, lightGcnStep, type LightGcnState } from './step.js'
+import { lightGcnPropagator } from './propagate.js'
 import { recommendTopK } from '../recommend.js'
 
 /** Options of {@link lightGcn}; every training option can be overridden per `fit`. */
@@ -214,7 +215,6 @@ export class LightGcn implements Model {
     checkPositiveInt('workers', workers)
     if (workers !== 1)
       throw new Error(`fit: lightgcn trains on one thread (each batch propagates over the whole graph); got workers ${workers}`)
-    if (opts.kernel === 'wasm') throw new Error("fit: lightgcn has only the TypeScript kernel (kernel 'js' or 'auto')")
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -222,12 +222,15 @@ export class LightGcn implements Model {
     const dim = c.dim
     const nodes = train.numUsers + train.numItems
     const nnz = train.items.length
+    const cached = c.propagateEvery > 1
+    // E⁰, final, grad, grad0, a, b, + Adagrad accumulators, + the pending gradient of cached propagation.
+    const nodeArrays = 6 + (optimizer === OPT_ADAGRAD ? 1 : 0) + (cached ? 1 : 0)
     checkAllocation(
       `lightgcn with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`,
       [
         {
           what: 'E⁰, final embeddings, gradients and layer scratch',
-          elements: nodes * dim * (optimizer === OPT_ADAGRAD ? 7 : 6),
+          elements: nodes * dim * nodeArrays,
           bytesPer: 4,
         },
         { what: 'the normalised graph', elements: nnz * 4 + nodes, bytesPer: 4 },
@@ -236,18 +239,25 @@ export class LightGcn implements Model {
       'lower the dimension (--dim) or the batch size × negatives',
     )
     const weights = this.layerWeights()
-    this.initialize(train, seed)
+    const prop = lightGcnPropagator(opts.kernel, normalizedGraph(train), dim, nodeArrays, {
+      batchSize: merged.batchSize,
+      k: merged.negatives,
+      loss: loss.code,
+      hp: loss.hp,
+    })
+    this.initialize(train, seed, prop.floats(), prop.floats())
     const state: LightGcnState = {
-      graph: normalizedGraph(train),
+      graph: prop.graph,
+      prop,
       dim,
       weights,
       e0: this.embeddings,
-      acc: optimizer === OPT_ADAGRAD ? new Float32Array(nodes * dim) : EMPTY_F32,
+      acc: optimizer === OPT_ADAGRAD ? prop.floats() : EMPTY_F32,
       final: this.finalEmbeddings,
-      grad: new Float32Array(nodes * dim),
-      grad0: new Float32Array(nodes * dim),
-      a: new Float32Array(nodes * dim),
-      b: new Float32Array(nodes * dim),
+      grad: prop.floats(),
+      grad0: prop.floats(),
+      a: prop.floats(),
+      b: prop.floats(),
       touched: new Int32Array(nodes),
       touchedList: new Int32Array(Math.min(nodes, merged.batchSize * (merged.negatives + 2))),
       optimizer,
@@ -256,11 +266,16 @@ export class LightGcn implements Model {
       l2: merged.l2,
       propagateEvery: c.propagateEvery,
       steps: 0,
+      pending: cached ? prop.floats() : EMPTY_F32,
+      deferredWeights: Float64Array.from(weights, (w, k) => (k === 0 ? 0 : w)),
+      lastLr: merged.learningRate,
+      stepsPerEpoch: Math.ceil(train.items.length / merged.batchSize),
+      epochStep: 0,
       scores: new Float64Array(merged.negatives + 1),
       grads: new Float64Array(merged.negatives + 1),
       exps: new Float64Array(merged.negatives + 1),
     }
-    refreshFinal(state)
+    flushAndRefresh(state)
     const scorer = createDotScorer(this.userFactors, this.itemFactors, EMPTY_F32, dim, 0)
     const stepper: Stepper = {
       scorer: () => scorer,
@@ -279,7 +294,7 @@ export class LightGcn implements Model {
       },
       model: this,
       // Validation and onEpoch rank with the current E⁰, not the stale cache of the last batch.
-      beforeReport: () => refreshFinal(state),
+      beforeReport: () => flushAndRefresh(state),
     }
     const plan: TrainPlan = {
       seed,
@@ -295,15 +310,16 @@ export class LightGcn implements Model {
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
     const result = await trainLoop(target, train, examples, plan, opts)
     // After the last step (or the restored best epoch): the final embeddings of the held E⁰.
-    refreshFinal(state)
-    result.kernel = 'js'
-    result.config = { model: 'lightgcn', ...this.config, seed, schedule, workers: 1, kernel: 'js', sampler: opts.sampler.config }
+    flushAndRefresh(state)
+    result.kernel = prop.kernel
+    result.config = { model: 'lightgcn', ...this.config, seed, schedule, workers: 1, kernel: prop.kernel, sampler: opts.sampler.config }
     this.seed = seed
     this.lastFit = result
     return result
   }
 
-  private initialize(train: Interactions, seed: string): void {
+  /** Sets the fit's data and draws E⁰ into `e0`; `final` becomes the final embeddings (both `[(users + items) × dim]`). */
+  private initialize(train: Interactions, seed: string, e0: Float32Array, final: Float32Array): void {
     const dim = this.config.dim
     this.numUsers = train.numUsers
     this.numItems = train.numItems
@@ -311,13 +327,13 @@ export class LightGcn implements Model {
     this.itemIds = train.itemIds
     this.seenIndptr = train.indptr
     this.seenItems = train.items
-    const nodes = train.numUsers + train.numItems
     const state = createRng(seed).fork('fit').fork('init').state
     const std = this.config.initStd
     // Users then items, drawn in the order MF draws its user then item factors.
-    this.embeddings = new Float32Array(nodes * dim)
-    for (let i = 0; i < this.embeddings.length; i++) this.embeddings[i] = std * prngNormal(state)
-    this.setFinal(new Float32Array(nodes * dim))
+    if (e0.length !== (train.numUsers + train.numItems) * dim) throw new Error('lightgcn: E⁰ does not match the data')
+    this.embeddings = e0
+    for (let i = 0; i < e0.length; i++) e0[i] = std * prngNormal(state)
+    this.setFinal(final)
   }
 
   private setFinal(final: Float32Array): void {

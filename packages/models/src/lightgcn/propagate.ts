@@ -1,0 +1,323 @@
+/**
+ * LightGCN's kernels behind one {@link Propagator}: the WebAssembly SIMD twin (source
+ * `wasm/lightgcn.wat`: the sparse products of {@link propagateLayer} and the slots' gradients of
+ * `slotGradients`) and the TypeScript reference. The twin reads the graph and the embeddings from
+ * its own linear memory, so a fit that uses it allocates every node-sized array (E⁰, its optimiser
+ * state, the final embeddings, gradients, layer scratch) as a view of that memory; the step code
+ * works on the views either way.
+ */
+import { chooseKernel, type KernelOption } from '../wasm/backend.js'
+import { createArena, createWasmMemory } from '../wasm/memory.js'
+import { wasmModulePair } from '../wasm/modules.js'
+import { propagateBackward, propagateForward, propagateLayer, type NormalizedGraph } from './graph.js'
+import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX } from '../losses/grad.js'
+import { WasmSlots, wasmLossArgs } from '../wasm/slots.js'
+import { LIGHTGCN_WASM_PLAIN, LIGHTGCN_WASM_SHARED } from './wasm/lightgcn-module.js'
+
+/** The module's exports (see `wasm/lightgcn.wat`). */
+interface LightGcnExports {
+  spmm(
+    indptr: number,
+    cols: number,
+    w: number,
+    r0: number,
+    r1: number,
+    src: number,
+    dst: number,
+    dim: number,
+    add: number,
+    beta: number,
+    out: number,
+    alpha: number,
+    mode: number,
+  ): void
+  scale(src: number, dst: number, n: number, alpha: number): void
+  slotGrads(
+    F: number,
+    G: number,
+    dim: number,
+    nu: number,
+    users: number,
+    pos: number,
+    negs: number,
+    logQ: number,
+    n: number,
+    k: number,
+    grads: number,
+    scores: number,
+    exps: number,
+    loss: number,
+    invT: number,
+    correct: number,
+    beta: number,
+  ): number
+}
+
+const modules = wasmModulePair(LIGHTGCN_WASM_PLAIN, LIGHTGCN_WASM_SHARED)
+
+/** True when this engine runs the propagation kernel (WebAssembly with 128-bit SIMD). Cached. */
+export function spmmWasmSupported(): boolean {
+  return modules.supported()
+}
+
+/** The kernel's mode bits (see `wasm/spmm.wat`). */
+const MODE_ADD = 1
+const MODE_OUT = 2
+
+/**
+ * The sparse products LightGCN trains with, on arrays it allocated ({@link Propagator.floats}).
+ * The two implementations agree to float32 rounding (the twin sums in f32, the reference in f64).
+ */
+export interface Propagator {
+  /** Which kernel runs the products. */
+  readonly kernel: 'wasm' | 'js'
+  /** The graph (for the twin: views of its memory). */
+  readonly graph: NormalizedGraph
+  /** A zeroed `[(users + items) × dim]` array the kernel can read and write. */
+  floats(): Float32Array
+  /** One layer `dst = Ã·src` ({@link propagateLayer}). */
+  layer(src: Float32Array, dst: Float32Array): void
+  /** `out = Σ_k w_k Ã^k e0` ({@link propagateForward}). */
+  forward(e0: Float32Array, weights: Float64Array, out: Float32Array, a: Float32Array, b: Float32Array): void
+  /** `Σ_k w_k Ã^k grad` into `out`, `a` or `b` ({@link propagateBackward}); returns that buffer. */
+  backward(grad: Float32Array, weights: Float64Array, out: Float32Array, a: Float32Array, b: Float32Array): Float32Array
+  /** The twin's slot kernel when it was laid out for one and covers the loss; null: `slotGradients` in TypeScript. */
+  readonly slots: SlotKernel | null
+}
+
+/** The losses the slot kernel implements (common.wat's lossGrad): bpr, logistic, gbce, softmax. */
+export function slotKernelCovers(loss: number): boolean {
+  return loss === LOSS_BPR || loss === LOSS_LOGISTIC || loss === LOSS_GBCE || loss === LOSS_SOFTMAX
+}
+
+/**
+ * The WebAssembly twin of `slotGradients`' arithmetic: scores of each slot's candidates on the
+ * final embeddings, dL/ds, and ∂L/∂final accumulated into G (both arrays of its propagator).
+ */
+export interface SlotKernel {
+  /** dL/ds of the last run's slots: `[slot·(k + 1) + c]`, c = 0 the positive. */
+  readonly grads: Float64Array
+  /**
+   * Slots `[start, end)` of the loop's arrays (at most the laid-out batch size).
+   * @returns the summed loss.
+   */
+  run(
+    F: Float32Array,
+    G: Float32Array,
+    users: Int32Array,
+    positives: Int32Array,
+    negItems: Int32Array,
+    logQ: Float32Array,
+    start: number,
+    end: number,
+  ): number
+}
+
+/** What the slot kernel is laid out for: batch size, negatives per slot, loss code and its hyper-parameters. */
+export interface SlotSpec {
+  batchSize: number
+  k: number
+  loss: number
+  hp: ArrayLike<number>
+}
+
+/** The TypeScript reference propagator over `g` (plain arrays). */
+export function jsPropagator(g: NormalizedGraph, dim: number): Propagator {
+  const n = (g.numUsers + g.numItems) * dim
+  return {
+    kernel: 'js',
+    graph: g,
+    floats: () => new Float32Array(n),
+    layer: (src, dst) => propagateLayer(g, src, dst, dim),
+    forward: (e0, weights, out, a, b) => propagateForward(g, e0, weights, dim, out, a, b),
+    backward: (grad, weights, out, a, b) => propagateBackward(g, grad, weights, dim, out, a, b),
+    slots: null,
+  }
+}
+
+/**
+ * The WebAssembly propagator: copies `g` into a fresh memory with room for `nodeArrays`
+ * node-sized float arrays (handed out by `floats()`, at most that many) and, with `slotSpec` of a
+ * loss it covers, the slot kernel's staging and scratch.
+ * @returns null when `dim` is not a positive multiple of 4 or the memory would exceed 4 GiB.
+ */
+export function wasmPropagator(
+  g: NormalizedGraph,
+  dim: number,
+  nodeArrays: number,
+  slotSpec?: SlotSpec,
+  shared = false,
+): Propagator | null {
+  if (!(Number.isInteger(dim) && dim > 0 && dim % 4 === 0)) return null
+  const nu = g.numUsers
+  const ni = g.numItems
+  const nnz = g.userItems.length
+  const n = (nu + ni) * dim
+  const arena = createArena()
+  const at = {
+    userIndptr: arena.take((nu + 1) * 4),
+    userItems: arena.take(nnz * 4),
+    userWeights: arena.take(nnz * 4),
+    itemIndptr: arena.take((ni + 1) * 4),
+    itemUsers: arena.take(nnz * 4),
+    itemWeights: arena.take(nnz * 4),
+  }
+  const sl = slotSpec && slotKernelCovers(slotSpec.loss) ? slotSpec : null
+  const slotAt = sl
+    ? {
+        slots: arena.take(WasmSlots.bytes(sl.batchSize, sl.k)),
+        grads: arena.take(sl.batchSize * (sl.k + 1) * 8),
+        scores: arena.take((sl.k + 1) * 8),
+        exps: arena.take((sl.k + 1) * 8),
+      }
+    : null
+  // Node arrays on cache-line boundaries.
+  arena.alignTo(64)
+  const first = arena.take(0)
+  const stride = Math.ceil((n * 4) / 64) * 64
+  arena.take(stride * nodeArrays)
+  const memory = createWasmMemory(arena.size, shared)
+  if (!memory) return null
+  const x = new WebAssembly.Instance(modules.module(shared), { env: { memory } }).exports as unknown as LightGcnExports
+  const buf = memory.buffer
+  const copy = <T extends Int32Array | Float32Array>(src: T, offset: number): T => {
+    const view = (src instanceof Int32Array ? new Int32Array(buf, offset, src.length) : new Float32Array(buf, offset, src.length)) as T
+    view.set(src)
+    return view
+  }
+  const graph: NormalizedGraph = {
+    numUsers: nu,
+    numItems: ni,
+    userIndptr: copy(g.userIndptr, at.userIndptr),
+    userItems: copy(g.userItems, at.userItems),
+    userWeights: copy(g.userWeights, at.userWeights),
+    itemIndptr: copy(g.itemIndptr, at.itemIndptr),
+    itemUsers: copy(g.itemUsers, at.itemUsers),
+    itemWeights: copy(g.itemWeights, at.itemWeights),
+  }
+  let slots: SlotKernel | null = null
+  if (sl && slotAt) {
+    const staged = new WasmSlots(buf, slotAt.slots, sl.batchSize, sl.k)
+    const args = wasmLossArgs(sl.loss, sl.hp)
+    const k = sl.k
+    slots = {
+      grads: new Float64Array(buf, slotAt.grads, sl.batchSize * (k + 1)),
+      run(F, G, users, positives, negItems, logQ, start, end): number {
+        const m = end - start
+        staged.stage(users, positives, negItems, logQ, k, start, m, args.copyLogQ)
+        return x.slotGrads(
+          own(F, 'F'),
+          own(G, 'G'),
+          dim,
+          nu,
+          staged.users.byteOffset,
+          staged.positives.byteOffset,
+          staged.negs.byteOffset,
+          staged.logQ.byteOffset,
+          m,
+          k,
+          slotAt.grads,
+          slotAt.scores,
+          slotAt.exps,
+          sl.loss,
+          args.invTemperature,
+          args.logQOn,
+          args.beta,
+        )
+      },
+    }
+  }
+  let handed = 0
+  const userBytes = nu * dim * 4
+  const own = (a: Float32Array, what: string): number => {
+    if (a.buffer !== buf || a.length !== n) throw new Error(`lightgcn: ${what} is not an array of this propagator`)
+    return a.byteOffset
+  }
+  /** One layer: users' rows from the items' block of src, items' rows from the users' block. */
+  const layer = (src: number, dst: number, add: number, beta: number, out: number, alpha: number, mode: number): void => {
+    x.spmm(at.userIndptr, at.userItems, at.userWeights, 0, nu, src + userBytes, dst, dim, add, beta, out, alpha, mode)
+    x.spmm(
+      at.itemIndptr,
+      at.itemUsers,
+      at.itemWeights,
+      0,
+      ni,
+      src,
+      dst + userBytes,
+      dim,
+      add + userBytes,
+      beta,
+      out + userBytes,
+      alpha,
+      mode,
+    )
+  }
+  return {
+    kernel: 'wasm',
+    graph,
+    slots,
+    floats(): Float32Array {
+      if (handed >= nodeArrays) throw new Error(`lightgcn: the wasm propagator was laid out for ${nodeArrays} node arrays`)
+      return new Float32Array(buf, first + stride * handed++, n)
+    },
+    layer(src, dst): void {
+      layer(own(src, 'src'), own(dst, 'dst'), 0, 0, 0, 0, 0)
+    },
+    forward(e0, weights, out, a, b): void {
+      const e = own(e0, 'e0')
+      const o = own(out, 'out')
+      x.scale(e, o, n, weights[0])
+      let src = e
+      let dst = own(a, 'a')
+      let other = own(b, 'b')
+      for (let k = 1; k < weights.length; k++) {
+        layer(src, dst, 0, 0, o, weights[k], MODE_OUT)
+        src = dst
+        const t = dst
+        dst = other
+        other = t
+      }
+    },
+    backward(grad, weights, out, a, b): Float32Array {
+      const G = own(grad, 'grad')
+      const K = weights.length - 1
+      const bufs = [own(a, 'a'), own(b, 'b')]
+      const views = [a, b]
+      let h = K === 0 ? own(out, 'out') : bufs[0]
+      let hv = K === 0 ? out : a
+      x.scale(G, h, n, weights[K])
+      for (let k = K - 1; k >= 0; k--) {
+        const j = hv === a ? 1 : 0
+        const next = k === 0 ? own(out, 'out') : bufs[j]
+        const nextView = k === 0 ? out : views[j]
+        const wk = weights[k]
+        layer(h, next, G, wk, 0, 0, wk !== 0 ? MODE_ADD : 0)
+        h = next
+        hv = nextView
+      }
+      return hv
+    },
+  }
+}
+
+/**
+ * Chooses the kernels for a fit: the WebAssembly twin for `'wasm'` or `'auto'` when the engine
+ * runs it, `dim` is a multiple of 4 and the memory fits (its slot kernel too when `slotSpec`'s loss
+ * is one it covers; WARP and CCL stay in TypeScript); the TypeScript reference otherwise.
+ * @throws Error when `'wasm'` is forced and cannot run.
+ */
+export function lightGcnPropagator(
+  kernel: KernelOption | undefined,
+  g: NormalizedGraph,
+  dim: number,
+  nodeArrays: number,
+  slotSpec?: SlotSpec,
+): Propagator {
+  const choice = chooseKernel<Propagator>(kernel, 'fit', {
+    covers: Number.isInteger(dim) && dim % 4 === 0,
+    supported: spmmWasmSupported,
+    layout: () => wasmPropagator(g, dim, nodeArrays, slotSpec),
+    needs: `WebAssembly SIMD, dim a multiple of 4 (got ${dim}) and the graph and embeddings under 4 GiB`,
+  })
+  return choice.layout ?? jsPropagator(g, dim)
+}
