@@ -83,10 +83,15 @@ describe('lightGcn', () => {
     expect(r.kernel).toBe('js')
   })
 
-  for (const propagateEvery of [1, 3]) {
-    it(`propagateEvery ${propagateEvery}: the wasm and js kernels train to the same parameters (float32 rounding), each deterministic`, async () => {
+  for (const [propagateEvery, optimizer] of [
+    [1, 'adagrad'],
+    [3, 'adagrad'],
+    [1, 'sgd'],
+    [3, 'sgd'],
+  ] as const) {
+    it(`propagateEvery ${propagateEvery}, ${optimizer}: the wasm and js kernels train to the same parameters (float32 rounding), each deterministic`, async () => {
       const fit = async (kernel: 'wasm' | 'js') => {
-        const m = lightGcn({ dim: 12, layers: 2, propagateEvery, epochs: 2, batchSize: 64, negatives: 4, loss: 'softmax' })
+        const m = lightGcn({ dim: 12, layers: 2, propagateEvery, optimizer, epochs: 2, batchSize: 64, negatives: 4, loss: 'softmax' })
         const r = await m.fit(train, { seed: 4, sampler: uniformSampler(), kernel })
         expect(r.kernel).toBe(kernel)
         return m

@@ -73,9 +73,9 @@ describe.runIf(spmmWasmSupported())('LightGCN propagation, WebAssembly SIMD kern
   for (const [lossName, opts] of [
     ['bpr', {}],
     ['logistic', {}],
-    ['gbce', { beta: 0.5 }],
+    ['gbce', { gbceT: 0.5 }],
     ['softmax', { temperature: 0.5 }],
-    ['softmax', { logQ: true }],
+    ['softmax', { logQCorrection: true }],
   ] as const) {
     it(`slot kernel, ${lossName} ${JSON.stringify(opts)}: loss, ∂L/∂final and the touched rows equal slotGradients'`, () => {
       const dim = 20

@@ -51,6 +51,22 @@ interface LightGcnExports {
     correct: number,
     beta: number,
   ): number
+  denseUpdate(E: number, acc: number, g: number, n: number, lr: number, adagrad: number, accScale: number): void
+  cachedRows(
+    list: number,
+    counts: number,
+    nt: number,
+    dim: number,
+    E: number,
+    acc: number,
+    G: number,
+    D: number,
+    F: number,
+    w0: number,
+    l2: number,
+    lr: number,
+    adagrad: number,
+  ): void
 }
 
 const modules = wasmModulePair(LIGHTGCN_WASM_PLAIN, LIGHTGCN_WASM_SHARED)
@@ -75,6 +91,8 @@ export interface Propagator {
   readonly graph: NormalizedGraph
   /** A zeroed `[(users + items) × dim]` array the kernel can read and write. */
   floats(): Float32Array
+  /** A zeroed `[users + items]` int array the kernel can read and write (row counts and lists; at most two). */
+  ints(): Int32Array
   /** One layer `dst = Ã·src` ({@link propagateLayer}). */
   layer(src: Float32Array, dst: Float32Array): void
   /** `out = Σ_k w_k Ã^k e0` ({@link propagateForward}). */
@@ -83,6 +101,34 @@ export interface Propagator {
   backward(grad: Float32Array, weights: Float64Array, out: Float32Array, a: Float32Array, b: Float32Array): Float32Array
   /** The twin's slot kernel when it was laid out for one and covers the loss; null: `slotGradients` in TypeScript. */
   readonly slots: SlotKernel | null
+  /** The twin's optimiser steps on E⁰; null: the TypeScript loops of step.ts. */
+  readonly update: UpdateKernel | null
+}
+
+/**
+ * The WebAssembly optimiser steps on E⁰ (SGD, or Adagrad when `acc` is non-empty), in f32 lanes;
+ * every array must come from the propagator's `floats()` / `ints()`.
+ */
+export interface UpdateKernel {
+  /** `e0 −= step(g)` over every element; Adagrad adds `accScale·g²` to the accumulators. */
+  dense(e0: Float32Array, acc: Float32Array, g: Float32Array, lr: number, accScale: number): void
+  /**
+   * The cached-layers step on rows `list[0..nt)`: `x = w0·G + l2·counts[row]·E⁰`, `E⁰ −= step(x)`,
+   * `F −= w0·step(x)`, `D += G`, `G = 0`, `counts[row] = 0` (see step.ts `cachedStep`).
+   */
+  cachedRows(
+    list: Int32Array,
+    counts: Int32Array,
+    nt: number,
+    e0: Float32Array,
+    acc: Float32Array,
+    G: Float32Array,
+    D: Float32Array,
+    F: Float32Array,
+    w0: number,
+    l2: number,
+    lr: number,
+  ): void
 }
 
 /** The losses the slot kernel implements (common.wat's lossGrad): bpr, logistic, gbce, softmax. */
@@ -128,10 +174,12 @@ export function jsPropagator(g: NormalizedGraph, dim: number): Propagator {
     kernel: 'js',
     graph: g,
     floats: () => new Float32Array(n),
+    ints: () => new Int32Array(g.numUsers + g.numItems),
     layer: (src, dst) => propagateLayer(g, src, dst, dim),
     forward: (e0, weights, out, a, b) => propagateForward(g, e0, weights, dim, out, a, b),
     backward: (grad, weights, out, a, b) => propagateBackward(g, grad, weights, dim, out, a, b),
     slots: null,
+    update: null,
   }
 }
 
@@ -171,6 +219,7 @@ export function wasmPropagator(
         exps: arena.take((sl.k + 1) * 8),
       }
     : null
+  const intsAt = [arena.take((nu + ni) * 4), arena.take((nu + ni) * 4)]
   // Node arrays on cache-line boundaries.
   arena.alignTo(64)
   const first = arena.take(0)
@@ -228,6 +277,7 @@ export function wasmPropagator(
     }
   }
   let handed = 0
+  let handedInts = 0
   const userBytes = nu * dim * 4
   const own = (a: Float32Array, what: string): number => {
     if (a.buffer !== buf || a.length !== n) throw new Error(`lightgcn: ${what} is not an array of this propagator`)
@@ -256,9 +306,39 @@ export function wasmPropagator(
     kernel: 'wasm',
     graph,
     slots,
+    update: {
+      dense(e0, acc, g, lr, accScale): void {
+        const adagrad = acc.length > 0
+        x.denseUpdate(own(e0, 'e0'), adagrad ? own(acc, 'acc') : 0, own(g, 'g'), n, lr, adagrad ? 1 : 0, accScale)
+      },
+      cachedRows(list, counts, nt, e0, acc, G, D, F, w0, l2, lr): void {
+        if (list.buffer !== buf || counts.buffer !== buf) throw new Error('lightgcn: the row list is not an array of this propagator')
+        const adagrad = acc.length > 0
+        const A = adagrad ? own(acc, 'acc') : 0
+        x.cachedRows(
+          list.byteOffset,
+          counts.byteOffset,
+          nt,
+          dim,
+          own(e0, 'e0'),
+          A,
+          own(G, 'G'),
+          own(D, 'D'),
+          own(F, 'F'),
+          w0,
+          l2,
+          lr,
+          adagrad ? 1 : 0,
+        )
+      },
+    },
     floats(): Float32Array {
       if (handed >= nodeArrays) throw new Error(`lightgcn: the wasm propagator was laid out for ${nodeArrays} node arrays`)
       return new Float32Array(buf, first + stride * handed++, n)
+    },
+    ints(): Int32Array {
+      if (handedInts >= intsAt.length) throw new Error(`lightgcn: the wasm propagator was laid out for ${intsAt.length} int arrays`)
+      return new Int32Array(buf, intsAt[handedInts++], nu + ni)
     },
     layer(src, dst): void {
       layer(own(src, 'src'), own(dst, 'dst'), 0, 0, 0, 0, 0)

@@ -2,7 +2,7 @@ import type { Batch, NegativeBuffer } from '@decoy/core'
 import { lossGrad } from '../losses/grad.js'
 import { ADAGRAD_EPS, OPT_ADAGRAD } from '../optim/optim.js'
 import type { NormalizedGraph } from './graph.js'
-import type { Propagator, SlotKernel } from './propagate.js'
+import type { Propagator, SlotKernel, UpdateKernel } from './propagate.js'
 
 /**
  * Everything one LightGCN training step reads and writes: the graph, E⁰ and its optimiser state,
@@ -75,15 +75,27 @@ export function flushAndRefresh(s: LightGcnState): void {
   s.steps = 0
 }
 
-/** E⁰ −= lr·Σ_{k≥1} w_k Ã^k D (SGD or Adagrad), D = 0. K sparse products and a dense update. */
+/**
+ * E⁰ −= lr·Σ_{k≥1} w_k Ã^k D (SGD or Adagrad), D = 0. K sparse products and a dense update.
+ * D sums N steps' gradients: Adagrad treats it as N equal steps of D/N (accumulators += D²/N, a
+ * step of lr·D/√acc), not as one step of the sum, which would shrink the propagated part's
+ * learning rate N-fold (measured: NDCG@10 0.293 against 0.340 exact at N = 8 on ml-latest-small).
+ */
 function applyPending(s: LightGcnState): void {
   const g = s.prop.backward(s.pending, s.deferredWeights, s.grad0, s.a, s.b)
-  denseUpdate(s, g, s.lastLr)
+  denseUpdate(s, g, s.lastLr, 1 / s.steps)
   s.pending.fill(0)
 }
 
-/** E⁰ −= lr·g over every element (Adagrad skips exact zeros: rows the graph does not reach). */
-function denseUpdate(s: LightGcnState, g0: Float32Array, lr: number): void {
+/**
+ * E⁰ −= lr·g over every element (Adagrad: accumulators += accScale·g², skipping exact zeros: rows
+ * the graph does not reach).
+ */
+function denseUpdate(s: LightGcnState, g0: Float32Array, lr: number, accScale = 1): void {
+  if (s.prop.update) {
+    s.prop.update.dense(s.e0, s.acc, g0, lr, accScale)
+    return
+  }
   const e0 = s.e0
   const n = e0.length
   if (s.optimizer === OPT_ADAGRAD) {
@@ -91,7 +103,7 @@ function denseUpdate(s: LightGcnState, g0: Float32Array, lr: number): void {
     for (let x = 0; x < n; x++) {
       const gx = g0[x]
       if (gx === 0) continue
-      const h = acc[x] + gx * gx
+      const h = acc[x] + accScale * gx * gx
       acc[x] = h
       e0[x] -= (lr * gx) / Math.sqrt(h + ADAGRAD_EPS)
     }
@@ -258,6 +270,18 @@ function cachedStep(s: LightGcnState, batch: Batch, negs: NegativeBuffer, start:
   sums.loss = 0
   sums.touched = 0
   slotGradients(s, batch.users, batch.positives, negs.items, negs.logQ, negs.trials, negs.k, start, end, sums)
+  if (s.prop.update)
+    s.prop.update.cachedRows(s.touchedList, s.touched, sums.touched, s.e0, s.acc, s.grad, s.pending, s.final, s.weights[0], s.l2, lr)
+  else cachedRows(s, sums.touched, lr)
+  if (++s.epochStep === s.stepsPerEpoch) {
+    s.epochStep = 0
+    flushAndRefresh(s)
+  }
+  return sums.loss
+}
+
+/** The TypeScript twin of the kernel's `cachedRows` (see {@link UpdateKernel.cachedRows}). */
+function cachedRows(s: LightGcnState, nt: number, lr: number): void {
   const dim = s.dim
   const e0 = s.e0
   const G = s.grad
@@ -268,7 +292,7 @@ function cachedStep(s: LightGcnState, batch: Batch, negs: NegativeBuffer, start:
   const w0 = s.weights[0]
   const l2 = s.l2
   const list = s.touchedList
-  for (let t = 0; t < sums.touched; t++) {
+  for (let t = 0; t < nt; t++) {
     const row = list[t]
     const c = l2 * s.touched[row]
     s.touched[row] = 0
@@ -289,9 +313,4 @@ function cachedStep(s: LightGcnState, batch: Batch, negs: NegativeBuffer, start:
       F[o] -= w0 * step
     }
   }
-  if (++s.epochStep === s.stepsPerEpoch) {
-    s.epochStep = 0
-    flushAndRefresh(s)
-  }
-  return sums.loss
 }

@@ -20,6 +20,10 @@
 ;; scores f_u·f_i of each slot's positive and negatives, dL/ds by the shared loss rules
 ;; (common.wat's lossGrad: bpr, logistic, gbce, softmax), and ∂L/∂F accumulated into G.
 ;;
+;;
+;; "denseUpdate" and "cachedRows": the optimiser steps on E⁰ (SGD or Adagrad, f32x4 lanes) of the
+;; exact step (every element) and of the cached-layers step (the batch's rows; see step.ts).
+;;
 ;; scripts/build-wasm.mjs assembles it over a plain and over a shared imported memory, with the
 ;; math and loss sections of the shared prelude src/wasm/common.wat.
 (module
@@ -213,4 +217,66 @@
       (v128.store (local.get $dst) (f32x4.mul (local.get $va) (v128.load (local.get $src))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (br $l)))))
+      (br $l))))
+  ;; One optimiser lane group: returns the step lr·g (SGD) or lr·g/√(acc + s·g² + ε) (Adagrad,
+  ;; accumulators at $acc updated; s = 1 but for a pending sum of N steps' gradients, 1/N).
+  (func $stepOf (param $g v128) (param $acc i32) (param $lr v128) (param $adagrad i32) (param $s v128) (result v128)
+    (local $h v128)
+    (if (result v128) (local.get $adagrad)
+      (then
+        (local.set $h (f32x4.add (v128.load (local.get $acc)) (f32x4.mul (local.get $s) (f32x4.mul (local.get $g) (local.get $g)))))
+        (v128.store (local.get $acc) (local.get $h))
+        (f32x4.div (f32x4.mul (local.get $lr) (local.get $g))
+          (f32x4.sqrt (f32x4.add (local.get $h) (v128.const f32x4 1e-10 1e-10 1e-10 1e-10)))))
+      (else (f32x4.mul (local.get $lr) (local.get $g)))))
+
+  ;; E[0..n) −= step(g[0..n)) (n floats, a multiple of 4; Adagrad accumulators at $acc, squares
+  ;; scaled by $accScale).
+  (func (export "denseUpdate") (param $E i32) (param $acc i32) (param $g i32) (param $n i32) (param $lr f32) (param $adagrad i32)
+    (param $accScale f32)
+    (local $o i32) (local $end i32) (local $vlr v128) (local $vs v128)
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (local.set $vs (f32x4.splat (local.get $accScale)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (v128.store (i32.add (local.get $E) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $E) (local.get $o)))
+        (call $stepOf (v128.load (i32.add (local.get $g) (local.get $o))) (i32.add (local.get $acc) (local.get $o)) (local.get $vlr) (local.get $adagrad) (local.get $vs))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $l))))
+
+  ;; The cached-layers step on the batch's rows list[0..nt) (int32 row ids; counts[row] its
+  ;; occurrences, reset to 0 here): per element g = G, G = 0, D += g, x = w0·g + l2·count·E,
+  ;; E −= step(x), F −= w0·step(x) (the final embeddings follow their fresh E⁰ term).
+  (func (export "cachedRows") (param $list i32) (param $counts i32) (param $nt i32) (param $dim i32)
+    (param $E i32) (param $acc i32) (param $G i32) (param $D i32) (param $F i32)
+    (param $w0 f32) (param $l2 f32) (param $lr f32) (param $adagrad i32)
+    (local $t i32) (local $row i32) (local $o i32) (local $end i32) (local $rowBytes i32) (local $cnt i32)
+    (local $vw0 v128) (local $vlr v128) (local $vc v128) (local $g v128) (local $st v128)
+    (local.set $rowBytes (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $vw0 (f32x4.splat (local.get $w0)))
+    (local.set $vlr (f32x4.splat (local.get $lr)))
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_u (local.get $t) (local.get $nt)))
+      (local.set $row (i32.load (i32.add (local.get $list) (i32.shl (local.get $t) (i32.const 2)))))
+      (local.set $cnt (i32.add (local.get $counts) (i32.shl (local.get $row) (i32.const 2))))
+      (local.set $vc (f32x4.splat (f32.mul (local.get $l2) (f32.convert_i32_s (i32.load (local.get $cnt))))))
+      (i32.store (local.get $cnt) (i32.const 0))
+      (local.set $o (i32.mul (local.get $row) (local.get $rowBytes)))
+      (local.set $end (i32.add (local.get $o) (local.get $rowBytes)))
+      (block $fDone (loop $f
+        (br_if $fDone (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $g (v128.load (i32.add (local.get $G) (local.get $o))))
+        (v128.store (i32.add (local.get $G) (local.get $o)) (v128.const i32x4 0 0 0 0))
+        (v128.store (i32.add (local.get $D) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $D) (local.get $o))) (local.get $g)))
+        (local.set $st (call $stepOf
+          (f32x4.add (f32x4.mul (local.get $vw0) (local.get $g)) (f32x4.mul (local.get $vc) (v128.load (i32.add (local.get $E) (local.get $o)))))
+          (i32.add (local.get $acc) (local.get $o)) (local.get $vlr) (local.get $adagrad) (v128.const f32x4 1 1 1 1)))
+        (v128.store (i32.add (local.get $E) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $E) (local.get $o))) (local.get $st)))
+        (v128.store (i32.add (local.get $F) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $F) (local.get $o)))
+          (f32x4.mul (local.get $vw0) (local.get $st))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $f)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $rows))))
+)
