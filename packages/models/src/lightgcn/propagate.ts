@@ -51,7 +51,7 @@ interface LightGcnExports {
     correct: number,
     beta: number,
   ): number
-  denseUpdate(E: number, acc: number, g: number, n: number, lr: number, adagrad: number, accScale: number): void
+  denseUpdate(E: number, acc: number, g: number, n: number, lr: number, adagrad: number): void
   cachedRows(
     list: number,
     counts: number,
@@ -110,8 +110,8 @@ export interface Propagator {
  * every array must come from the propagator's `floats()` / `ints()`.
  */
 export interface UpdateKernel {
-  /** `e0 −= step(g)` over every element; Adagrad adds `accScale·g²` to the accumulators. */
-  dense(e0: Float32Array, acc: Float32Array, g: Float32Array, lr: number, accScale: number): void
+  /** `e0 −= step(g)` over every element. */
+  dense(e0: Float32Array, acc: Float32Array, g: Float32Array, lr: number): void
   /**
    * The cached-layers step on rows `list[0..nt)`: `x = w0·G + l2·counts[row]·E⁰`, `E⁰ −= step(x)`,
    * `F −= w0·step(x)`, `D += G`, `G = 0`, `counts[row] = 0` (see step.ts `cachedStep`).
@@ -307,9 +307,9 @@ export function wasmPropagator(
     graph,
     slots,
     update: {
-      dense(e0, acc, g, lr, accScale): void {
+      dense(e0, acc, g, lr): void {
         const adagrad = acc.length > 0
-        x.denseUpdate(own(e0, 'e0'), adagrad ? own(acc, 'acc') : 0, own(g, 'g'), n, lr, adagrad ? 1 : 0, accScale)
+        x.denseUpdate(own(e0, 'e0'), adagrad ? own(acc, 'acc') : 0, own(g, 'g'), n, lr, adagrad ? 1 : 0)
       },
       cachedRows(list, counts, nt, e0, acc, G, D, F, w0, l2, lr): void {
         if (list.buffer !== buf || counts.buffer !== buf) throw new Error('lightgcn: the row list is not an array of this propagator')

@@ -218,30 +218,27 @@
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
       (br $l))))
-  ;; One optimiser lane group: returns the step lr·g (SGD) or lr·g/√(acc + s·g² + ε) (Adagrad,
-  ;; accumulators at $acc updated; s = 1 but for a pending sum of N steps' gradients, 1/N).
-  (func $stepOf (param $g v128) (param $acc i32) (param $lr v128) (param $adagrad i32) (param $s v128) (result v128)
+  ;; One optimiser lane group: returns the step lr·g (SGD) or lr·g/√(acc + g² + ε) (Adagrad,
+  ;; accumulators at $acc updated).
+  (func $stepOf (param $g v128) (param $acc i32) (param $lr v128) (param $adagrad i32) (result v128)
     (local $h v128)
     (if (result v128) (local.get $adagrad)
       (then
-        (local.set $h (f32x4.add (v128.load (local.get $acc)) (f32x4.mul (local.get $s) (f32x4.mul (local.get $g) (local.get $g)))))
+        (local.set $h (f32x4.add (v128.load (local.get $acc)) (f32x4.mul (local.get $g) (local.get $g))))
         (v128.store (local.get $acc) (local.get $h))
         (f32x4.div (f32x4.mul (local.get $lr) (local.get $g))
           (f32x4.sqrt (f32x4.add (local.get $h) (v128.const f32x4 1e-10 1e-10 1e-10 1e-10)))))
       (else (f32x4.mul (local.get $lr) (local.get $g)))))
 
-  ;; E[0..n) −= step(g[0..n)) (n floats, a multiple of 4; Adagrad accumulators at $acc, squares
-  ;; scaled by $accScale).
+  ;; E[0..n) −= step(g[0..n)) (n floats, a multiple of 4; Adagrad accumulators at $acc).
   (func (export "denseUpdate") (param $E i32) (param $acc i32) (param $g i32) (param $n i32) (param $lr f32) (param $adagrad i32)
-    (param $accScale f32)
-    (local $o i32) (local $end i32) (local $vlr v128) (local $vs v128)
+    (local $o i32) (local $end i32) (local $vlr v128)
     (local.set $vlr (f32x4.splat (local.get $lr)))
-    (local.set $vs (f32x4.splat (local.get $accScale)))
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
       (v128.store (i32.add (local.get $E) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $E) (local.get $o)))
-        (call $stepOf (v128.load (i32.add (local.get $g) (local.get $o))) (i32.add (local.get $acc) (local.get $o)) (local.get $vlr) (local.get $adagrad) (local.get $vs))))
+        (call $stepOf (v128.load (i32.add (local.get $g) (local.get $o))) (i32.add (local.get $acc) (local.get $o)) (local.get $vlr) (local.get $adagrad))))
       (local.set $o (i32.add (local.get $o) (i32.const 16)))
       (br $l))))
 
@@ -271,7 +268,7 @@
         (v128.store (i32.add (local.get $D) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $D) (local.get $o))) (local.get $g)))
         (local.set $st (call $stepOf
           (f32x4.add (f32x4.mul (local.get $vw0) (local.get $g)) (f32x4.mul (local.get $vc) (v128.load (i32.add (local.get $E) (local.get $o)))))
-          (i32.add (local.get $acc) (local.get $o)) (local.get $vlr) (local.get $adagrad) (v128.const f32x4 1 1 1 1)))
+          (i32.add (local.get $acc) (local.get $o)) (local.get $vlr) (local.get $adagrad)))
         (v128.store (i32.add (local.get $E) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $E) (local.get $o))) (local.get $st)))
         (v128.store (i32.add (local.get $F) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $F) (local.get $o)))
           (f32x4.mul (local.get $vw0) (local.get $st))))
