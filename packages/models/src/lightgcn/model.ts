@@ -277,6 +277,10 @@ export class LightGcn implements Model {
     }
     flushAndRefresh(state)
     const scorer = createDotScorer(this.userFactors, this.itemFactors, EMPTY_F32, dim, 0)
+    // The samplers' batch scoring on the twin's SIMD dot (MF's training scorer does the same).
+    const pairs = prop.scorePairs
+    const final = this.finalEmbeddings
+    if (pairs) scorer.scoreBatch = (users, items, count, out) => pairs(final, users, items, count, out)
     const stepper: Stepper = {
       scorer: () => scorer,
       step: (batch, negs, start, end, lr) => lightGcnStep(state, batch, negs, start, end, lr),

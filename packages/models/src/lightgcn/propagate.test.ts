@@ -6,6 +6,7 @@ import { jsPropagator, lightGcnPropagator, spmmWasmSupported, wasmPropagator, ty
 import { resolveLoss, type LossName } from '../losses/index.js'
 import { OPT_SGD } from '../optim/optim.js'
 import { slotGradients, type LightGcnState } from './step.js'
+import { createDotScorer } from '../mf/stepper.js'
 
 /** A random log: `nu` users with 0..maxDeg items each (repeats allowed, some items unseen). */
 function randomGraph(seed: number, nu: number, ni: number, maxDeg: number) {
@@ -143,6 +144,27 @@ describe.runIf(spmmWasmSupported())('LightGCN propagation, WebAssembly SIMD kern
       expect(jG.some((v) => v !== 0)).toBe(true)
     })
   }
+
+  it('scorePairs equals the TypeScript scorer over the final embeddings (−∞ for a masked item), across chunks', () => {
+    const dim = 24
+    const { graph, next } = randomGraph(5, 19, 29, 5)
+    const wasm = wasmPropagator(graph, dim, 1) as Propagator
+    const F = fill(wasm.floats(), next)
+    const nu = graph.numUsers
+    const ts = createDotScorer(F.subarray(0, nu * dim), F.subarray(nu * dim), new Float32Array(0), dim, 0)
+    const count = 5000
+    const users = Int32Array.from({ length: count }, () => Math.floor(next() * nu))
+    const items = Int32Array.from({ length: count }, () => Math.floor(next() * graph.numItems))
+    items[7] = -1
+    items[4321] = -1
+    const got = new Float32Array(count)
+    const want = new Float32Array(count)
+    wasm.scorePairs?.(F, users, items, count, got)
+    ts.scoreBatch?.(users, items, count, want)
+    expect(got[7]).toBe(Number.NEGATIVE_INFINITY)
+    expect(got[4321]).toBe(Number.NEGATIVE_INFINITY)
+    for (let c = 0; c < count; c++) if (items[c] >= 0) expect(got[c]).toBeCloseTo(want[c], 5)
+  })
 
   it('rejects arrays it did not allocate and more arrays than laid out', () => {
     const { graph } = randomGraph(1, 5, 4, 3)

@@ -52,6 +52,7 @@ interface LightGcnExports {
     beta: number,
   ): number
   denseUpdate(E: number, acc: number, g: number, n: number, lr: number, adagrad: number): void
+  scorePairs(F: number, dim: number, nu: number, users: number, items: number, count: number, out: number): void
   cachedRows(
     list: number,
     counts: number,
@@ -103,7 +104,15 @@ export interface Propagator {
   readonly slots: SlotKernel | null
   /** The twin's optimiser steps on E⁰; null: the TypeScript loops of step.ts. */
   readonly update: UpdateKernel | null
+  /**
+   * `out[c] = f_{users[c]}·f_{items[c]}` on final embeddings `F` (one of `floats()`; −∞ for an
+   * item < 0), for the training scorer's `scoreBatch`; null: the TypeScript loop of `createDotScorer`.
+   */
+  readonly scorePairs: ((F: Float32Array, users: Int32Array, items: Int32Array, count: number, out: Float32Array) => void) | null
 }
+
+/** Pairs per call of the module's `scorePairs` (longer requests run in chunks). */
+const PAIRS_CHUNK = 2048
 
 /**
  * The WebAssembly optimiser steps on E⁰ (SGD, or Adagrad when `acc` is non-empty), in f32 lanes;
@@ -180,6 +189,7 @@ export function jsPropagator(g: NormalizedGraph, dim: number): Propagator {
     backward: (grad, weights, out, a, b) => propagateBackward(g, grad, weights, dim, out, a, b),
     slots: null,
     update: null,
+    scorePairs: null,
   }
 }
 
@@ -220,6 +230,7 @@ export function wasmPropagator(
       }
     : null
   const intsAt = [arena.take((nu + ni) * 4), arena.take((nu + ni) * 4)]
+  const pairsAt = arena.take(3 * 4 * PAIRS_CHUNK)
   // Node arrays on cache-line boundaries.
   arena.alignTo(64)
   const first = arena.take(0)
@@ -278,6 +289,9 @@ export function wasmPropagator(
   }
   let handed = 0
   let handedInts = 0
+  const pairUsers = new Int32Array(buf, pairsAt, PAIRS_CHUNK)
+  const pairItems = new Int32Array(buf, pairsAt + 4 * PAIRS_CHUNK, PAIRS_CHUNK)
+  const pairOut = new Float32Array(buf, pairsAt + 8 * PAIRS_CHUNK, PAIRS_CHUNK)
   const userBytes = nu * dim * 4
   const own = (a: Float32Array, what: string): number => {
     if (a.buffer !== buf || a.length !== n) throw new Error(`lightgcn: ${what} is not an array of this propagator`)
@@ -306,6 +320,18 @@ export function wasmPropagator(
     kernel: 'wasm',
     graph,
     slots,
+    scorePairs(F, users, items, count, out): void {
+      const f = own(F, 'F')
+      for (let c0 = 0; c0 < count; c0 += PAIRS_CHUNK) {
+        const m = Math.min(PAIRS_CHUNK, count - c0)
+        for (let c = 0; c < m; c++) {
+          pairUsers[c] = users[c0 + c]
+          pairItems[c] = items[c0 + c]
+        }
+        x.scorePairs(f, dim, nu, pairsAt, pairsAt + 4 * PAIRS_CHUNK, m, pairsAt + 8 * PAIRS_CHUNK)
+        for (let c = 0; c < m; c++) out[c0 + c] = pairOut[c]
+      }
+    },
     update: {
       dense(e0, acc, g, lr): void {
         const adagrad = acc.length > 0

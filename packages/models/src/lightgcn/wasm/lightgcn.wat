@@ -21,6 +21,8 @@
 ;; (common.wat's lossGrad: bpr, logistic, gbce, softmax), and ∂L/∂F accumulated into G.
 ;;
 ;;
+;; "scorePairs": f_u·f_i of (user, item) pairs on F, for the model-aware samplers' scorer.
+;;
 ;; "denseUpdate" and "cachedRows": the optimiser steps on E⁰ (SGD or Adagrad, f32x4 lanes) of the
 ;; exact step (every element) and of the cached-layers step (the batch's rows; see step.ts).
 ;;
@@ -276,4 +278,23 @@
         (br $f)))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $rows))))
+
+  ;; out[c] = f_{users[c]}·f_{nu + items[c]} on F for c < count (f32; −∞ for an item < 0).
+  (func (export "scorePairs") (param $F i32) (param $dim i32) (param $nu i32) (param $users i32) (param $items i32)
+    (param $count i32) (param $out i32)
+    (local $c i32) (local $item i32) (local $rowBytes i32) (local $at i32)
+    (local.set $rowBytes (i32.shl (local.get $dim) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $c) (local.get $count)))
+      (local.set $at (i32.shl (local.get $c) (i32.const 2)))
+      (local.set $item (i32.load (i32.add (local.get $items) (local.get $at))))
+      (f32.store (i32.add (local.get $out) (local.get $at))
+        (if (result f32) (i32.lt_s (local.get $item) (i32.const 0))
+          (then (f32.const -inf))
+          (else (call $dot
+            (i32.add (local.get $F) (i32.mul (i32.load (i32.add (local.get $users) (local.get $at))) (local.get $rowBytes)))
+            (i32.add (local.get $F) (i32.mul (i32.add (local.get $nu) (local.get $item)) (local.get $rowBytes)))
+            (local.get $rowBytes)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $l))))
 )
