@@ -38,6 +38,7 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
   const { createSampler } = await import('@decoy/samplers')
   const { normalizedGraph } = await import('../packages/models/src/lightgcn/graph.js')
   const { jsPropagator, wasmPropagator } = await import('../packages/models/src/lightgcn/propagate.js')
+  const { createPropagationPool } = await import('../packages/models/src/lightgcn/threads.js')
   const gowalla = (scale: number) =>
     generateSynthetic({
       users: Math.round(29858 * scale),
@@ -52,16 +53,19 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
   const g = normalizedGraph(full)
   const nnz = full.items.length
   const wasm = wasmPropagator(g, dim, 2)
-  if (!wasm) throw new Error('bench lightgcn: the WebAssembly SIMD kernel does not run on this engine')
-  const props = { ts: jsPropagator(g, dim), wasm }
-  const bufs = {
-    ts: [props.ts.floats().fill(0.01), props.ts.floats()],
-    wasm: [wasm.floats().fill(0.01), wasm.floats()],
-  }
-  const layerSecs: Record<'ts' | 'wasm', number[]> = { ts: [], wasm: [] }
+  // The same kernel over shared memory with one worker thread: rows split in two.
+  const threaded = wasmPropagator(g, dim, 2, undefined, true)
+  if (!wasm || !threaded) throw new Error('bench lightgcn: the WebAssembly SIMD kernel does not run on this engine')
+  const pool = await createPropagationPool(threaded.memory as WebAssembly.Memory, 1)
+  threaded.useThreads(pool)
+  const props = { ts: jsPropagator(g, dim), wasm, 'wasm 2 threads': threaded }
+  type Kind = keyof typeof props
+  const kinds = Object.keys(props) as Kind[]
+  const bufs = Object.fromEntries(kinds.map((k) => [k, [props[k].floats().fill(0.01), props[k].floats()]])) as Record<Kind, Float32Array[]>
+  const layerSecs = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<Kind, number[]>
   const reps = 3
   for (let round = 0; round < 6; round++) {
-    for (const kind of ['ts', 'wasm'] as const) {
+    for (const kind of kinds) {
       const [x, y] = bufs[kind]
       const t0 = performance.now()
       for (let r = 0; r < reps; r++) props[kind].layer(r % 2 ? y : x, r % 2 ? x : y)
@@ -69,8 +73,10 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
       if (round > 0) layerSecs[kind].push((performance.now() - t0) / 1000 / reps)
     }
   }
+  threaded.useThreads(null)
+  await pool.close()
   const edgeRows = 2 * nnz
-  for (const kind of ['ts', 'wasm'] as const) {
+  for (const kind of kinds) {
     const secs = median(layerSecs[kind])
     const label = `propagation layer Ã·E, ${kind}, dim ${dim}, ${full.numUsers}×${full.numItems}, ${nnz} interactions`
     rows.push({ name: `${label}: seconds`, value: Number(secs.toFixed(4)), unit: 's' })
@@ -85,6 +91,11 @@ export async function benchLightGcn(): Promise<BenchRow[]> {
       unit: 'GFLOP/s',
     })
   }
+  rows.push({
+    name: 'propagation layer, wasm 2 threads speed-up over wasm (median of 5 interleaved rounds; needs 2 idle cores)',
+    value: Number((median(layerSecs.wasm) / median(layerSecs['wasm 2 threads'])).toFixed(2)),
+    unit: '×',
+  })
   rows.push({
     name: 'propagation layer, wasm speed-up over ts (median of 5 interleaved rounds)',
     value: Number((median(layerSecs.ts) / median(layerSecs.wasm)).toFixed(2)),

@@ -9,6 +9,7 @@ export default defineConfig({
     worker: 'src/node/worker.ts',
     'item2vec-worker': 'src/item2vec/worker.ts',
     'als-worker': 'src/als/worker.ts',
+    'lightgcn-worker': 'src/lightgcn/worker.ts',
   },
   format: ['esm'],
   target: 'es2022',

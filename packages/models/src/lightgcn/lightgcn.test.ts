@@ -74,8 +74,10 @@ describe('lightGcn', () => {
     expect(createModel({ kind: 'lightgcn', layers: 2, dim: 8 })).toBeInstanceOf(LightGcn)
   })
 
-  it('rejects workers ≥ 2, and the wasm kernel where it cannot run, with a reason', async () => {
-    await expect(lightGcn({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), workers: 2 })).rejects.toThrow(/one thread/)
+  it('rejects workers ≥ 2 with the js kernel, and the wasm kernel where it cannot run, with a reason', async () => {
+    await expect(lightGcn({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), workers: 2, kernel: 'js' })).rejects.toThrow(
+      /worker threads run the WebAssembly kernel/,
+    )
     await expect(lightGcn({ dim: 6 }).fit(train, { seed: 1, sampler: uniformSampler(), kernel: 'wasm' })).rejects.toThrow(
       /dim a multiple of 4 \(got 6\)/,
     )
@@ -137,6 +139,21 @@ describe('lightGcn', () => {
     }
     expect(await fit(true)).toEqual(await fit(false))
   })
+
+  for (const propagateEvery of [1, 3]) {
+    it(`workers 3 (rows of each sparse product split over threads), propagateEvery ${propagateEvery}: bit-identical to one thread`, async () => {
+      const fit = async (workers: number) => {
+        const m = lightGcn({ dim: 16, layers: 3, propagateEvery, epochs: 2, batchSize: 64, negatives: 4 })
+        const r = await m.fit(train, { seed: 8, sampler: uniformSampler(), workers })
+        expect(r.kernel).toBe('wasm')
+        return m
+      }
+      const one = await fit(1)
+      const three = await fit(3)
+      expect(three.embeddings).toEqual(one.embeddings)
+      expect(three.finalEmbeddings).toEqual(one.finalEmbeddings)
+    })
+  }
 
   it('save → loadModel gives the same recommendations; early stopping restores the best epoch consistently', async () => {
     const m = lightGcn({ dim: 8, layers: 2 })

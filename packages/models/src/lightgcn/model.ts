@@ -32,6 +32,7 @@ import {
 import { normalizedGraph } from './graph.js'
 import { flushAndRefresh, lightGcnStep, type LightGcnState } from './step.js'
 import { lightGcnPropagator } from './propagate.js'
+import type { PropagationPool } from './threads.js'
 import { recommendTopK } from '../recommend.js'
 
 /** Options of {@link lightGcn}; every training option can be overridden per `fit`. */
@@ -153,6 +154,19 @@ export function resolveLayerWeights(
   return list
 }
 
+const MODELS_NODE = '@decoy/models/node'
+
+/** The Node-only worker pool of the propagation, loaded on demand. */
+async function propagationPool(memory: WebAssembly.Memory, workers: number): Promise<PropagationPool> {
+  let mod: { createPropagationPool(m: WebAssembly.Memory, w: number): Promise<PropagationPool> }
+  try {
+    mod = (await import(/* @vite-ignore */ MODELS_NODE)) as typeof mod
+  } catch (e) {
+    throw new Error(`lightgcn: workers ≥ 2 needs Node worker threads (${MODELS_NODE}): ${(e as Error).message}`)
+  }
+  return mod.createPropagationPool(memory, workers)
+}
+
 /**
  * LightGCN (He et al., SIGIR 2020): embeddings E⁰ of users and items propagated over the
  * symmetric-normalised user–item graph Ã = D^-½ A D^-½ of the training log, final embeddings
@@ -205,7 +219,9 @@ export class LightGcn implements Model {
 
   /**
    * Trains on `train` with `options.sampler` (required), `seed` (required) and any training
-   * option. One thread (`workers` must be 1: every batch propagates over the whole graph).
+   * option. `workers` ≥ 2 (Node, WebAssembly kernel) splits the rows of every sparse product
+   * between the main thread and `workers − 1` worker threads; the batches stay sequential, so the
+   * result is bit-identical to one thread's.
    * @throws Error naming the option when an option is invalid.
    */
   async fit(train: Interactions, opts: FitOptions): Promise<FitResult> {
@@ -213,8 +229,8 @@ export class LightGcn implements Model {
     const { seed, ...merged } = mergeFitConfig(c, opts, 'lightGcn')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
-    if (workers !== 1)
-      throw new Error(`fit: lightgcn trains on one thread (each batch propagates over the whole graph); got workers ${workers}`)
+    if (workers > 1 && opts.kernel === 'js')
+      throw new Error(`fit: lightgcn's worker threads run the WebAssembly kernel; got workers ${workers} with kernel 'js'`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -239,12 +255,14 @@ export class LightGcn implements Model {
       'lower the dimension (--dim) or the batch size × negatives',
     )
     const weights = this.layerWeights()
-    const prop = lightGcnPropagator(opts.kernel, normalizedGraph(train), dim, nodeArrays, {
-      batchSize: merged.batchSize,
-      k: merged.negatives,
-      loss: loss.code,
-      hp: loss.hp,
-    })
+    const prop = lightGcnPropagator(
+      workers > 1 ? 'wasm' : opts.kernel,
+      normalizedGraph(train),
+      dim,
+      nodeArrays,
+      { batchSize: merged.batchSize, k: merged.negatives, loss: loss.code, hp: loss.hp },
+      workers > 1,
+    )
     this.initialize(train, seed, prop.floats(), prop.floats())
     const state: LightGcnState = {
       graph: prop.graph,
@@ -312,11 +330,19 @@ export class LightGcn implements Model {
       samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
-    const result = await trainLoop(target, train, examples, plan, opts)
-    // After the last step (or the restored best epoch): the final embeddings of the held E⁰.
-    flushAndRefresh(state)
+    const pool = workers > 1 && prop.memory ? await propagationPool(prop.memory, workers - 1) : null
+    prop.useThreads(pool)
+    let result: FitResult
+    try {
+      result = await trainLoop(target, train, examples, plan, opts)
+      // After the last step (or the restored best epoch): the final embeddings of the held E⁰.
+      flushAndRefresh(state)
+    } finally {
+      prop.useThreads(null)
+      await pool?.close()
+    }
     result.kernel = prop.kernel
-    result.config = { model: 'lightgcn', ...this.config, seed, schedule, workers: 1, kernel: prop.kernel, sampler: opts.sampler.config }
+    result.config = { model: 'lightgcn', ...this.config, seed, schedule, workers, kernel: prop.kernel, sampler: opts.sampler.config }
     this.seed = seed
     this.lastFit = result
     return result

@@ -13,6 +13,11 @@ import { propagateBackward, propagateForward, propagateLayer, type NormalizedGra
 import { LOSS_BPR, LOSS_GBCE, LOSS_LOGISTIC, LOSS_SOFTMAX } from '../losses/grad.js'
 import { WasmSlots, wasmLossArgs } from '../wasm/slots.js'
 import { LIGHTGCN_WASM_PLAIN, LIGHTGCN_WASM_SHARED } from './wasm/lightgcn-module.js'
+import type { PropagationPool } from './threads.js'
+
+/** Arguments of one `spmm` call, and calls per worker job (one per CSR of a layer). */
+export const SPMM_ARGS = 13
+export const MAX_CALLS = 2
 
 /** The module's exports (see `wasm/lightgcn.wat`). */
 interface LightGcnExports {
@@ -104,6 +109,13 @@ export interface Propagator {
   readonly slots: SlotKernel | null
   /** The twin's optimiser steps on E⁰; null: the TypeScript loops of step.ts. */
   readonly update: UpdateKernel | null
+  /** The twin's memory (shared when laid out for worker threads); null for the reference. */
+  readonly memory: WebAssembly.Memory | null
+  /**
+   * Splits every sparse product's rows between this thread and `pool`'s workers (null: this
+   * thread alone). The twin over a shared memory only.
+   */
+  useThreads(pool: PropagationPool | null): void
   /**
    * `out[c] = f_{users[c]}·f_{items[c]}` on final embeddings `F` (one of `floats()`; −∞ for an
    * item < 0), for the training scorer's `scoreBatch`; null: the TypeScript loop of `createDotScorer`.
@@ -190,6 +202,10 @@ export function jsPropagator(g: NormalizedGraph, dim: number): Propagator {
     slots: null,
     update: null,
     scorePairs: null,
+    memory: null,
+    useThreads(pool): void {
+      if (pool) throw new Error('lightgcn: worker threads need the WebAssembly kernel')
+    },
   }
 }
 
@@ -297,29 +313,75 @@ export function wasmPropagator(
     if (a.buffer !== buf || a.length !== n) throw new Error(`lightgcn: ${what} is not an array of this propagator`)
     return a.byteOffset
   }
-  /** One layer: users' rows from the items' block of src, items' rows from the users' block. */
+  let pool: PropagationPool | null = null
+  // Row boundaries of each thread's share of the two CSRs (about equal edges + rows) when threaded.
+  let userBounds: Int32Array = Int32Array.of(0, nu)
+  let itemBounds: Int32Array = Int32Array.of(0, ni)
+  const jobArgs = new Float64Array(MAX_CALLS * SPMM_ARGS)
+  /** Writes call `c` of a worker job in the kernel's argument order. */
+  const spmmArgs = (
+    c: number,
+    indptr: number,
+    cols: number,
+    w: number,
+    r0: number,
+    r1: number,
+    src: number,
+    dst: number,
+    add: number,
+    beta: number,
+    out: number,
+    alpha: number,
+    mode: number,
+  ): void => {
+    const j = jobArgs
+    const o = c * SPMM_ARGS
+    j[o] = indptr
+    j[o + 1] = cols
+    j[o + 2] = w
+    j[o + 3] = r0
+    j[o + 4] = r1
+    j[o + 5] = src
+    j[o + 6] = dst
+    j[o + 7] = dim
+    j[o + 8] = add
+    j[o + 9] = Math.fround(beta)
+    j[o + 10] = out
+    j[o + 11] = Math.fround(alpha)
+    j[o + 12] = mode
+  }
+  /**
+   * One layer: users' rows from the items' block of src, items' rows from the users' block; with
+   * workers, each runs its share of both CSRs' rows while this thread runs the first share.
+   */
   const layer = (src: number, dst: number, add: number, beta: number, out: number, alpha: number, mode: number): void => {
-    x.spmm(at.userIndptr, at.userItems, at.userWeights, 0, nu, src + userBytes, dst, dim, add, beta, out, alpha, mode)
-    x.spmm(
-      at.itemIndptr,
-      at.itemUsers,
-      at.itemWeights,
-      0,
-      ni,
-      src,
-      dst + userBytes,
-      dim,
-      add + userBytes,
-      beta,
-      out + userBytes,
-      alpha,
-      mode,
-    )
+    const su = src + userBytes
+    const di = dst + userBytes
+    const ai = add + userBytes
+    const oi = out + userBytes
+    if (pool) {
+      for (let t = 0; t < pool.size; t++) {
+        spmmArgs(0, at.userIndptr, at.userItems, at.userWeights, userBounds[t + 1], userBounds[t + 2], su, dst, add, beta, out, alpha, mode)
+        spmmArgs(1, at.itemIndptr, at.itemUsers, at.itemWeights, itemBounds[t + 1], itemBounds[t + 2], src, di, ai, beta, oi, alpha, mode)
+        pool.post(t, jobArgs, 2)
+      }
+    }
+    x.spmm(at.userIndptr, at.userItems, at.userWeights, 0, userBounds[1], su, dst, dim, add, beta, out, alpha, mode)
+    x.spmm(at.itemIndptr, at.itemUsers, at.itemWeights, 0, itemBounds[1], src, di, dim, ai, beta, oi, alpha, mode)
+    pool?.wait()
   }
   return {
     kernel: 'wasm',
     graph,
     slots,
+    memory,
+    useThreads(p): void {
+      if (p && !shared) throw new Error('lightgcn: worker threads need the propagator laid out over shared memory')
+      pool = p
+      const parts = p ? p.size + 1 : 1
+      userBounds = splitByEdges(graph.userIndptr, nu, parts)
+      itemBounds = splitByEdges(graph.itemIndptr, ni, parts)
+    },
     scorePairs(F, users, items, count, out): void {
       const f = own(F, 'F')
       for (let c0 = 0; c0 < count; c0 += PAIRS_CHUNK) {
@@ -407,6 +469,19 @@ export function wasmPropagator(
 }
 
 /**
+ * Splits rows `[0, rows)` into `parts` contiguous ranges of about equal cost (a row's edges plus
+ * one, for its store). @returns `parts + 1` boundaries.
+ */
+export function splitByEdges(indptr: Int32Array, rows: number, parts: number): Int32Array {
+  const bounds = new Int32Array(parts + 1)
+  const total = indptr[rows] - indptr[0] + rows
+  let p = 1
+  for (let r = 0; r < rows && p < parts; r++) if (indptr[r + 1] - indptr[0] + r + 1 >= (total * p) / parts) bounds[p++] = r + 1
+  for (; p <= parts; p++) bounds[p] = rows
+  return bounds
+}
+
+/**
  * Chooses the kernels for a fit: the WebAssembly twin for `'wasm'` or `'auto'` when the engine
  * runs it, `dim` is a multiple of 4 and the memory fits (its slot kernel too when `slotSpec`'s loss
  * is one it covers; WARP and CCL stay in TypeScript); the TypeScript reference otherwise.
@@ -418,11 +493,12 @@ export function lightGcnPropagator(
   dim: number,
   nodeArrays: number,
   slotSpec?: SlotSpec,
+  shared = false,
 ): Propagator {
   const choice = chooseKernel<Propagator>(kernel, 'fit', {
     covers: Number.isInteger(dim) && dim % 4 === 0,
     supported: spmmWasmSupported,
-    layout: () => wasmPropagator(g, dim, nodeArrays, slotSpec),
+    layout: () => wasmPropagator(g, dim, nodeArrays, slotSpec, shared),
     needs: `WebAssembly SIMD, dim a multiple of 4 (got ${dim}) and the graph and embeddings under 4 GiB`,
   })
   return choice.layout ?? jsPropagator(g, dim)
