@@ -162,6 +162,9 @@ export function slotKernelCovers(loss: number): boolean {
  * final embeddings, dL/ds, and ∂L/∂final accumulated into G (both arrays of its propagator).
  */
 export interface SlotKernel {
+  /** Negatives per slot and slots per run it was laid out for (other batches take the TypeScript path). */
+  readonly k: number
+  readonly batchSize: number
   /** dL/ds of the last run's slots: `[slot·(k + 1) + c]`, c = 0 the positive. */
   readonly grads: Float64Array
   /**
@@ -277,6 +280,8 @@ export function wasmPropagator(
     const args = wasmLossArgs(sl.loss, sl.hp)
     const k = sl.k
     slots = {
+      k,
+      batchSize: sl.batchSize,
       grads: new Float64Array(buf, slotAt.grads, sl.batchSize * (k + 1)),
       run(F, G, users, positives, negItems, logQ, start, end): number {
         const m = end - start

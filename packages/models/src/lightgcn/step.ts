@@ -130,8 +130,9 @@ export function slotGradients(
   end: number,
   out: { loss: number; touched: number },
 ): void {
-  if (s.prop.slots) {
-    wasmSlotGradients(s, s.prop.slots, users, positives, negItems, logQ, k, start, end, out)
+  const kernel = s.prop.slots
+  if (kernel && kernel.k === k && end - start <= kernel.batchSize) {
+    wasmSlotGradients(s, kernel, users, positives, negItems, logQ, k, start, end, out)
     return
   }
   const dim = s.dim
