@@ -30,6 +30,7 @@ const GROUPS: Record<string, () => Promise<BenchRow[]>> = {
   als: async () => (await import('./als.js')).benchAls(),
   candidates: async () => (await import('./candidates.js')).benchCandidates(),
   lightgcn: async () => (await import('./lightgcn.js')).benchLightGcn(),
+  pacing: async () => (await import('./pacing.js')).benchPacing(),
 }
 
 const self = fileURLToPath(import.meta.url)

@@ -22,8 +22,10 @@ const SNAPSHOTTED = [
   '@decoy/eval',
   '@decoy/models',
   '@decoy/models/kernels',
+  '@decoy/models/browser',
   '@decoy/models/node',
   '@decoy/datasets',
+  '@decoy/datasets/browser',
   '@decoy/cli',
   '@decoy/experiments',
 ]
@@ -370,6 +372,24 @@ describe('exports', () => {
     `)
   })
 
+  it('@decoy/models/browser', async () => {
+    expect(surface(await import('@decoy/models/browser'))).toMatchInlineSnapshot(`
+      {
+        "MODEL_MIME_TYPE": "string",
+        "deleteModelFromIndexedDb": "function",
+        "downloadModel": "function",
+        "listModelsInIndexedDb": "function",
+        "loadModelFormat": "function",
+        "loadModelFromFile": "function",
+        "loadModelFromIndexedDb": "function",
+        "modelFromBytes": "function",
+        "modelToBlob": "function",
+        "modelToBytes": "function",
+        "saveModelToIndexedDb": "function",
+      }
+    `)
+  })
+
   it('@decoy/models/node', async () => {
     expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
       {
@@ -396,11 +416,29 @@ describe('exports', () => {
         "downloadDataset": "function",
         "generateSynthetic": "function",
         "isDatasetName": "function",
+        "layoutOf": "function",
         "loadDataset": "function",
         "loadInteractions": "function",
+        "parseMovieLens": "function",
         "readMovieLens": "function",
+        "readMovieLensZip": "function",
         "resolveDataset": "function",
         "writeSyntheticMovieLens": "function",
+      }
+    `)
+  })
+
+  it('@decoy/datasets/browser', async () => {
+    expect(surface(await import('@decoy/datasets/browser'))).toMatchInlineSnapshot(`
+      {
+        "DATASET_NAMES": "array",
+        "MANIFEST": "object",
+        "RATINGS_FILE": "object",
+        "generateSynthetic": "function",
+        "isDatasetName": "function",
+        "layoutOf": "function",
+        "parseMovieLens": "function",
+        "readMovieLensZip": "function",
       }
     `)
   })
@@ -538,7 +576,9 @@ describe('browser-safe entries', () => {
     '@decoy/samplers/registry',
     '@decoy/models',
     '@decoy/models/kernels',
+    '@decoy/models/browser',
     '@decoy/eval',
+    '@decoy/datasets/browser',
   ])('%s reaches no node: module through static imports', (spec) => {
     expect(nodeImports(entrySource(spec))).toEqual([])
   })

@@ -1,14 +1,11 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  // dot-topk-worker.ts is spawned by path (new URL('./dot-topk-worker.js', import.meta.url)), so it is its own entry.
-  entry: {
-    index: 'src/index.ts',
-    arrow: 'src/arrow/index.ts',
-    node: 'src/node/index.ts',
-    kernels: 'src/kernels/index.ts',
-    'dot-topk-worker': 'src/node/dot-topk-worker.ts',
-  },
+  // One output file per source file (dist/ mirrors src/), not bundled, so that with
+  // `sideEffects: false` a page's bundler drops the modules it does not use (see
+  // packages/models/tsup.config.ts). dot-topk-worker.js is spawned by path, beside its runner.
+  entry: ['src/**/*.ts', '!src/**/*.test.ts'],
+  bundle: false,
   dts: { entry: { index: 'src/index.ts', arrow: 'src/arrow/index.ts', node: 'src/node/index.ts', kernels: 'src/kernels/index.ts' } },
   format: ['esm'],
   target: 'es2022',

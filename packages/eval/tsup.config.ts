@@ -1,10 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // One output file per source file, not bundled, so that with `sideEffects: false` a page's
+  // bundler drops the modules it does not use (see packages/models/tsup.config.ts).
+  entry: ['src/**/*.ts', '!src/**/*.test.ts'],
+  bundle: false,
   format: ['esm'],
   target: 'es2022',
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
   tsconfig: 'tsconfig.build.json',

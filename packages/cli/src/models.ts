@@ -10,6 +10,7 @@ import {
   modelFamily,
   modelKinds,
   type EpochStats,
+  type FitProgress,
   type EvaluateInput,
   type Model,
   type ModelHeader,
@@ -96,6 +97,7 @@ export async function trainModel(
   sampler: NegativeSampler | null,
   s: TrainSettings,
   onEpoch: (e: EpochReport) => void,
+  onProgress?: (p: FitProgress) => void,
 ): Promise<TrainOutcome> {
   let model: Model
   try {
@@ -119,6 +121,7 @@ export async function trainModel(
         }
       : {}),
     onEpoch: (e: EpochStats) => onEpoch(report(e)),
+    ...(onProgress ? { onProgress } : {}),
   })
   return {
     model,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { DotFactors } from './contracts.js'
-import { BLOCK_ROWS, dotScoreRow, dotTopK, rankLayout, packItems, type ExclusionRows } from './dot-topk.js'
+import { BLOCK_ROWS, dotScoreRow, dotTopK, rankLayout, packItems, slotRegions, type ExclusionRows } from './dot-topk.js'
 import { createRng } from './rng.js'
 import { prngBelow, prngNormal } from './kernels/prng.js'
 import { selectTopK } from './kernels/topk.js'
-import { instantiateScoreBlock, scoreBlockJs, scoreBlockWasmSupported, PANEL, QUAD, RECORD_BYTES } from './kernels/score-block.js'
+import { instantiateScoreBlock, scoreBlockJs, scoreBlockWasmSupported, QUAD, type ScoreBlockKernel } from './kernels/score-block.js'
 
 /** Random factors; `levels` > 0 quantises them to a few values so that many scores tie exactly. */
 function randomFactors(numUsers: number, numItems: number, dim: number, seed: string, levels = 0, bias = true): DotFactors {
@@ -76,11 +76,11 @@ describe('dotTopK (blocked product with a fused top-k)', () => {
       expect(ties).toBeGreaterThan(100)
     })
 
-    it(`${kernel}: k beyond the catalogue pads with -1 and -Infinity; -Infinity biases and masks never selected`, () => {
+    it(`${kernel}: k beyond the catalogue pads with -1 and -Infinity; -Infinity and NaN scores and masks never selected`, () => {
       const f = randomFactors(5, 13, 4, 'small')
       const bias = Float32Array.from(f.itemBias!)
       bias[2] = -Infinity
-      bias[11] = -Infinity
+      bias[11] = Number.NaN
       const g = { ...f, itemBias: bias }
       const ex: ExclusionRows = { numUsers: 1, indptr: Int32Array.of(0, 2), items: Int32Array.of(0, 5) }
       const got = dotTopK(g, Int32Array.of(0, 4), 20, { exclude: [ex], kernel })
@@ -97,16 +97,22 @@ describe('dotTopK (blocked product with a fused top-k)', () => {
     })
   }
 
-  it('spans several blocks and query biases', () => {
-    const f0 = randomFactors(BLOCK_ROWS * 2 + 9, 100, 8, 'blocks')
-    const st = createRng('ub').state
-    const f = { ...f0, userBias: Float32Array.from({ length: f0.numUsers }, () => prngNormal(st)) }
-    const queries = Int32Array.from({ length: f.numUsers }, (_, i) => f.numUsers - 1 - i)
-    const got = dotTopK(f, queries, 7)
-    const want = reference(f, queries, 7, [])
-    expect(got.items).toEqual(want.items)
-    expect(got.scores).toEqual(want.scores)
-  })
+  for (const kernel of kernels) {
+    it(`${kernel}: spans several blocks and query biases; a block's masks do not leak into the next`, () => {
+      const f0 = randomFactors(BLOCK_ROWS * 2 + 9, 100, 8, 'blocks')
+      const st = createRng('ub').state
+      const f = { ...f0, userBias: Float32Array.from({ length: f0.numUsers }, () => prngNormal(st)) }
+      const queries = Int32Array.from({ length: f.numUsers + 3 }, (_, i) => (i < f.numUsers ? f.numUsers - 1 - i : i - f.numUsers))
+      // Heavy rows for the first users only (those of the last block); two sets that overlap.
+      const ex = [randomRows(70, 100, 90, 'heavy'), randomRows(BLOCK_ROWS, 100, 30, 'light')]
+      for (const k of [7, 150]) {
+        const got = dotTopK(f, queries, k, { exclude: ex, kernel })
+        const want = reference(f, queries, k, ex)
+        expect(got.items).toEqual(want.items)
+        expect(got.scores).toEqual(want.scores)
+      }
+    })
+  }
 
   it('rejects a query outside the factors', () => {
     const f = randomFactors(3, 10, 4, 'q')
@@ -115,47 +121,103 @@ describe('dotTopK (blocked product with a fused top-k)', () => {
 })
 
 describe('score-block kernel', () => {
-  it.skipIf(!scoreBlockWasmSupported())('the WebAssembly tile writes the same records as the scalar loop', () => {
+  /** Two copies of one ranking memory (a WebAssembly one and a plain one) holding items, 12 query rows, masks. */
+  function setup(kk: number) {
     const dim = 9
-    const f = randomFactors(12, 45, dim, 'tile')
-    const L = rankLayout(45, dim, 5, 1)
+    const numItems = 45
+    const rows = 12
+    const f = randomFactors(rows, numItems, dim, 'tile', 4)
+    const L = rankLayout(numItems, dim, kk, 1)
+    const at = slotRegions(dim, L.kk, L.maskWords)
+    const o = (name: keyof typeof at): number => L.scratchAt + at[name]
     const mem = new WebAssembly.Memory({ initial: L.bytes / 65536 })
     const copy = new ArrayBuffer(L.bytes)
+    const threshold = (r: number): number => (r === 11 ? Infinity : r % 3 === 1 ? 0.5 : -Infinity)
+    const masked = (r: number, it: number): boolean => (it * 7 + r) % 5 === 0
     for (const buf of [mem.buffer, copy]) {
       packItems(f.itemFactors, f.itemBias, L, buf)
       const f32 = new Float32Array(buf)
-      const U = L.scratchAt >> 2
-      for (let r = 0; r < 12; r++)
-        for (let x = 0; x < dim; x++) f32[U + (r >> 2) * dim * QUAD + x * QUAD + (r & 3)] = f.userFactors[r * dim + x]
-    }
-    const U = L.scratchAt
-    const UB = U + 1024
-    const T = UB + 256
-    const out = T + 256
-    for (const buf of [mem.buffer, copy]) {
-      const f32 = new Float32Array(buf)
-      for (let r = 0; r < 12; r++) {
-        f32[(UB >> 2) + r] = r / 8
-        f32[(T >> 2) + r] = r % 3 === 0 ? -Infinity : 0.5
+      const i32 = new Int32Array(buf)
+      for (let r = 0; r < rows; r++) {
+        for (let x = 0; x < dim; x++) f32[(o('U') >> 2) + (r >> 2) * dim * QUAD + x * QUAD + (r & 3)] = f.userFactors[r * dim + x]
+        f32[(o('UB') >> 2) + r] = r / 8
+        f32[(o('T') >> 2) + r] = threshold(r)
+        for (let it = 0; it < numItems; it++) if (masked(r, it)) i32[(o('X') >> 2) + r * L.maskWords + (it >> 5)] |= 1 << (it & 31)
       }
     }
-    const wasm = instantiateScoreBlock(mem)(U, 12, UB, T, L.itemsAt, L.biasAt, dim, 0, L.panels, out)
-    const js = scoreBlockJs(new Float32Array(copy), new Int32Array(copy), U, 12, UB, T, L.itemsAt, L.biasAt, dim, 0, L.panels, out)
-    expect(wasm).toBe(js)
-    expect(wasm).toBeGreaterThan(12)
-    expect(new Uint8Array(mem.buffer, out, wasm * RECORD_BYTES)).toEqual(new Uint8Array(copy, out, js * RECORD_BYTES))
-    // And each record's scores are dotScoreRow's, the query bias added.
-    const i32 = new Int32Array(copy)
-    const f32 = new Float32Array(copy)
-    const row = new Float32Array(45)
-    for (let rec = 0; rec < js; rec++) {
-      const o = (out >> 2) + rec * 10
-      const r = i32[o]
-      dotScoreRow({ ...f, userBias: Float32Array.from({ length: 12 }, (_, u) => u / 8) }, r, row)
-      for (let l = 0; l < PANEL; l++) {
-        const it = i32[o + 1] * PANEL + l
-        expect(f32[o + 2 + l]).toBe(it < 45 ? row[it] : -Infinity)
+    const run = (k: ScoreBlockKernel, p0: number, p1: number): number =>
+      k.scoreTopK(
+        o('U'),
+        rows,
+        o('UB'),
+        o('T'),
+        L.itemsAt,
+        L.biasAt,
+        dim,
+        p0,
+        p1,
+        o('HZ'),
+        o('HS'),
+        o('HI'),
+        L.kk,
+        o('X'),
+        L.maskWords,
+        o('R'),
+      )
+    const sort = (k: ScoreBlockKernel): void => k.sortTopK(rows, o('HZ'), o('HS'), o('HI'), L.kk)
+    /** The bytes a call may change: thresholds, heap sizes, heaps. */
+    const state = (buf: ArrayBufferLike): Uint8Array => new Uint8Array(buf.slice(o('T'), o('X')))
+    return { f, L, at: o, mem, copy, rows, numItems, threshold, masked, run, sort, state }
+  }
+
+  it.skipIf(!scoreBlockWasmSupported())(
+    'the WebAssembly kernel keeps the same heaps as its TypeScript twin, and they hold the top k',
+    () => {
+      for (const kk of [1, 6, 45]) {
+        const c = setup(kk)
+        const wasm = instantiateScoreBlock(c.mem)
+        const js = scoreBlockJs(c.copy)
+        // Two calls over halves of the panels: the heaps and thresholds carry over between calls.
+        const mid = c.L.panels >> 1
+        const offered = [c.run(wasm, 0, mid), c.run(wasm, mid, c.L.panels)]
+        expect([c.run(js, 0, mid), c.run(js, mid, c.L.panels)]).toEqual(offered)
+        expect(offered[0] + offered[1]).toBeGreaterThan(c.rows)
+        expect(c.state(c.mem.buffer)).toEqual(c.state(c.copy))
+        c.sort(wasm)
+        c.sort(js)
+        expect(c.state(c.mem.buffer)).toEqual(c.state(c.copy))
+        // Each row holds selectTopK of its scores above the starting threshold, masks removed.
+        const f32 = new Float32Array(c.copy)
+        const i32 = new Int32Array(c.copy)
+        const g = { ...c.f, userBias: Float32Array.from({ length: c.rows }, (_, r) => r / 8) }
+        const row = new Float32Array(c.numItems)
+        for (let r = 0; r < c.rows; r++) {
+          dotScoreRow(g, r, row)
+          for (let it = 0; it < c.numItems; it++) if (c.masked(r, it) || !(row[it] > c.threshold(r))) row[it] = -Infinity
+          const items = new Int32Array(kk)
+          const scores = new Float32Array(kk)
+          selectTopK(row, c.numItems, kk, new Int32Array(kk), new Float64Array(kk), items, scores, 0)
+          const n = i32[(c.at('HZ') >> 2) + r]
+          const hi = (c.at('HI') >> 2) + r * kk
+          const hs = (c.at('HS') >> 2) + r * kk
+          expect(Array.from(i32.subarray(hi, hi + n)), `row ${r}, k ${kk}`).toEqual(Array.from(items).filter((x) => x >= 0))
+          expect(Array.from(f32.subarray(hs, hs + n))).toEqual(Array.from(scores.subarray(0, n)))
+        }
+        expect(i32[(c.at('HZ') >> 2) + 11]).toBe(0) // threshold +Infinity: a padding row takes nothing
       }
-    }
-  })
+    },
+  )
+
+  it.skipIf(!scoreBlockWasmSupported())(
+    'with every threshold at +Infinity it is the product alone: nothing offered, no state changed',
+    () => {
+      const c = setup(6)
+      for (const buf of [c.mem.buffer, c.copy]) new Float32Array(buf).fill(Infinity, c.at('T') >> 2, (c.at('T') >> 2) + c.rows)
+      const before = c.state(c.mem.buffer)
+      expect(c.run(instantiateScoreBlock(c.mem), 0, c.L.panels)).toBe(0)
+      expect(c.run(scoreBlockJs(c.copy), 0, c.L.panels)).toBe(0)
+      expect(c.state(c.mem.buffer)).toEqual(before)
+      expect(c.state(c.copy)).toEqual(before)
+    },
+  )
 })

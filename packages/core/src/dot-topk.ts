@@ -2,20 +2,14 @@
  * Full ranking at scale for dot-product models: the top k items of many queries (users, or items
  * for item similarity) from a blocked [queries × dim]·[dim × items] product with the top-k fused
  * in, so no score matrix exists. Items are packed once into panels of 8; queries go by blocks of
- * {@link BLOCK_ROWS}; a per-row heap keeps the k best and lends its k-th score to the kernel as a
- * threshold, so only scores that can still enter reach JavaScript. This file is the single-thread
- * path (browser-safe); `@decoy/core/node` runs the same {@link BlockRanker} in worker threads.
+ * {@link BLOCK_ROWS}. The kernel keeps each row's k best in a heap in its own memory, the heap's
+ * worst score serving as the row's threshold, and masks the excluded items with a per-row bitset
+ * of the block; JavaScript packs a block, sets its masks and copies out the sorted lists. This
+ * file is the single-thread path (browser-safe); `@decoy/core/node` runs the same
+ * {@link BlockRanker} in worker threads.
  */
 import type { DotFactors, TopK } from './contracts.js'
-import {
-  PANEL,
-  QUAD,
-  RECORD_BYTES,
-  instantiateScoreBlock,
-  scoreBlockJs,
-  scoreBlockWasmSupported,
-  type ScoreBlockFn,
-} from './kernels/score-block.js'
+import { PANEL, QUAD, instantiateScoreBlock, scoreBlockJs, scoreBlockWasmSupported, type ScoreBlockKernel } from './kernels/score-block.js'
 
 /** Rows of items to leave out per query id (a CSR; an `Interactions` fits). Rows past `numUsers` exclude nothing. */
 export interface ExclusionRows {
@@ -35,10 +29,8 @@ export interface DotTopKOptions {
   kernel?: 'auto' | 'wasm' | 'js'
 }
 
-/** Query rows per block: one heap each, their factors packed in quads. */
+/** Query rows per block: one heap and one mask each, their factors packed in quads. */
 export const BLOCK_ROWS = 64
-/** Item panels per kernel call: the heaps' thresholds are refreshed between calls. */
-export const CHUNK_PANELS = 32
 
 const PAGE = 65536
 
@@ -90,13 +82,17 @@ export interface RankLayout {
   panels: number
   /** Results per query. */
   k: number
+  /** Heap capacity per row: min(k, numItems). */
+  kk: number
+  /** 32-bit words of one row's exclusion bitset. */
+  maskWords: number
   /** Byte offset of the item panels. */
   itemsAt: number
   /** Byte offset of the item biases (`panels * 8` floats). */
   biasAt: number
   /** Byte offset of slot 0's scratch. */
   scratchAt: number
-  /** Bytes of one slot: query quads, query biases, thresholds, records. */
+  /** Bytes of one slot: query quads, query biases, thresholds, heap sizes, heap scores and items, masks, records. */
   scratchBytes: number
   /** Scratch slots (threads). */
   slots: number
@@ -108,28 +104,49 @@ function align16(n: number): number {
   return (n + 15) & ~15
 }
 
+/** Bytes of one kernel record: i32 row, i32 mask of the lanes above the threshold, 8 f32 scores. */
+const RECORD_BYTES = 40
+
+/** Byte offsets of one slot's regions, relative to the slot (see kernels/wasm/score-block.wat); `end` is the slot's size. */
+export function slotRegions(dim: number, kk: number, maskWords: number) {
+  const U = 0
+  const UB = U + align16(BLOCK_ROWS * dim * 4)
+  const T = UB + align16(BLOCK_ROWS * 4)
+  const HZ = T + align16(BLOCK_ROWS * 4)
+  const HS = HZ + align16(BLOCK_ROWS * 4)
+  const HI = HS + align16(BLOCK_ROWS * kk * 4)
+  const X = HI + align16(BLOCK_ROWS * kk * 4)
+  const R = X + align16(BLOCK_ROWS * maskWords * 4)
+  const end = R + BLOCK_ROWS * RECORD_BYTES
+  return { U, UB, T, HZ, HS, HI, X, R, end }
+}
+
 /**
- * The layout of a memory ranking `numItems` items of `dim` factors for `slots` threads.
+ * The layout of a memory ranking `numItems` items of `dim` factors, `k` per query, for `slots`
+ * threads. Per slot: O(64·(dim + k + numItems/32)) bytes: the block's queries, heaps and exclusion bitsets.
  * @throws RangeError when it would exceed WebAssembly's 4 GiB.
  */
 export function rankLayout(numItems: number, dim: number, k: number, slots: number): RankLayout {
   const panels = Math.ceil(numItems / PANEL)
+  const kk = Math.min(k, numItems)
+  const maskWords = Math.ceil((panels * PANEL) / 32)
   const itemsAt = 0
   const biasAt = align16(panels * PANEL * dim * 4)
   const scratchAt = align16(biasAt + panels * PANEL * 4)
-  const scratchBytes = align16(BLOCK_ROWS * dim * 4) + 2 * align16(BLOCK_ROWS * 4) + CHUNK_PANELS * BLOCK_ROWS * RECORD_BYTES
+  const scratchBytes = slotRegions(dim, kk, maskWords).end
   const total = scratchAt + slots * scratchBytes
   const bytes = Math.ceil(total / PAGE) * PAGE
   if (bytes > 65536 * PAGE) {
-    throw new RangeError(`dotTopK: ${numItems} items × dim ${dim} need ${bytes} bytes of ranking memory, over WebAssembly's 4 GiB`)
+    throw new RangeError(`dotTopK: ${numItems} items × dim ${dim} (k ${k}) need ${bytes} bytes of ranking memory, over WebAssembly's 4 GiB`)
   }
-  return { dim, numItems, panels, k, itemsAt, biasAt, scratchAt, scratchBytes, slots, bytes }
+  return { dim, numItems, panels, k, kk, maskWords, itemsAt, biasAt, scratchAt, scratchBytes, slots, bytes }
 }
 
 /**
  * Packs `itemFactors` (and `itemBias`) into the layout's panels in `buffer`: item 8p+l's factor x
  * at float `(p·dim + x)·8 + l`; padding items get zero factors and bias -Infinity.
- * @remarks O(numItems·dim); allocates nothing.
+ * @remarks O(numItems·dim); allocates nothing. Writes the panels in order (8 strided reads per
+ * write of 8), which runs well even before the engine optimises this once-per-call loop.
  */
 export function packItems(
   itemFactors: Float32Array,
@@ -141,75 +158,26 @@ export function packItems(
   const n = L.numItems
   const q = new Float32Array(buffer, L.itemsAt, L.panels * PANEL * dim)
   const b = new Float32Array(buffer, L.biasAt, L.panels * PANEL)
-  for (let i = 0; i < n; i++) {
-    const base = (i >> 3) * dim * PANEL + (i & 7)
-    const src = i * dim
-    for (let x = 0; x < dim; x++) q[base + x * PANEL] = itemFactors[src + x]
-    b[i] = itemBias ? itemBias[i] : 0
-  }
-  for (let i = n; i < L.panels * PANEL; i++) {
-    const base = (i >> 3) * dim * PANEL + (i & 7)
-    for (let x = 0; x < dim; x++) q[base + x * PANEL] = 0
-    b[i] = -Infinity
-  }
-}
-
-/** Offers (s, it) to the size-k min-heap at `base` (worst kept at the root); returns the new size. */
-function offer(hs: Float64Array, hi: Int32Array, base: number, size: number, k: number, s: number, it: number): number {
-  if (size < k) {
-    let c = size
-    while (c > 0) {
-      const p = (c - 1) >> 1
-      if (worse(hs[base + p], hi[base + p], s, it)) break
-      hs[base + c] = hs[base + p]
-      hi[base + c] = hi[base + p]
-      c = p
+  const F = itemFactors
+  let o = 0
+  for (let p = 0; p < L.panels; p++) {
+    const i0 = p * PANEL
+    if (i0 + PANEL <= n) {
+      for (let x = 0, s = i0 * dim; x < dim; x++, s++, o += PANEL) {
+        q[o] = F[s]
+        q[o + 1] = F[s + dim]
+        q[o + 2] = F[s + 2 * dim]
+        q[o + 3] = F[s + 3 * dim]
+        q[o + 4] = F[s + 4 * dim]
+        q[o + 5] = F[s + 5 * dim]
+        q[o + 6] = F[s + 6 * dim]
+        q[o + 7] = F[s + 7 * dim]
+      }
+    } else {
+      for (let x = 0; x < dim; x++) for (let l = 0; l < PANEL; l++, o++) q[o] = i0 + l < n ? F[(i0 + l) * dim + x] : 0
     }
-    hs[base + c] = s
-    hi[base + c] = it
-    return size + 1
   }
-  if (!worse(hs[base], hi[base], s, it)) return size
-  siftDown(hs, hi, base, size, s, it)
-  return size
-}
-
-/** Places (s, it) at the root's hole and sifts it down a heap of `size`. */
-function siftDown(hs: Float64Array, hi: Int32Array, base: number, size: number, s: number, it: number): void {
-  let c = 0
-  for (;;) {
-    const l = 2 * c + 1
-    if (l >= size) break
-    const r = l + 1
-    let m = l
-    if (r < size && worse(hs[base + r], hi[base + r], hs[base + l], hi[base + l])) m = r
-    if (worse(s, it, hs[base + m], hi[base + m])) break
-    hs[base + c] = hs[base + m]
-    hi[base + c] = hi[base + m]
-    c = m
-  }
-  hs[base + c] = s
-  hi[base + c] = it
-}
-
-/** True when `it` is in one of the exclusion rows; advances each row's cursor (items arrive ascending). */
-function excluded(exclude: ExclusionRows[], nx: number, cur: Int32Array, ends: Int32Array, c0: number, it: number): boolean {
-  let masked = false
-  for (let e = 0; e < nx; e++) {
-    const c = c0 + e
-    const xi = exclude[e].items
-    let j = cur[c]
-    const je = ends[c]
-    while (j < je && xi[j] < it) j++
-    cur[c] = j
-    if (j < je && xi[j] === it) masked = true
-  }
-  return masked
-}
-
-/** (sa, ia) ranks below (sb, ib): lower score, or equal score and higher item id (selectTopK's rule). */
-function worse(sa: number, ia: number, sb: number, ib: number): boolean {
-  return sa < sb || (sa === sb && ia > ib)
+  for (let i = 0; i < L.panels * PANEL; i++) b[i] = i >= n ? -Infinity : itemBias ? itemBias[i] : 0
 }
 
 /**
@@ -219,18 +187,17 @@ function worse(sa: number, ia: number, sb: number, ib: number): boolean {
  */
 export class BlockRanker {
   private readonly L: RankLayout
-  private readonly fn: ScoreBlockFn
+  private readonly kernel: ScoreBlockKernel
   private readonly f32: Float32Array
   private readonly i32: Int32Array
   private readonly U: number
   private readonly UB: number
   private readonly T: number
-  private readonly out: number
-  private readonly hs: Float64Array
-  private readonly hi: Int32Array
-  private readonly size: Int32Array
-  private cursors: Int32Array = new Int32Array(0)
-  private ends: Int32Array = new Int32Array(0)
+  private readonly HZ: number
+  private readonly HS: number
+  private readonly HI: number
+  private readonly X: number
+  private readonly R: number
 
   /**
    * @param buffer - the memory's buffer (items already packed).
@@ -242,20 +209,18 @@ export class BlockRanker {
     this.f32 = new Float32Array(buffer)
     this.i32 = new Int32Array(buffer)
     const base = L.scratchAt + slot * L.scratchBytes
-    this.U = base
-    this.UB = this.U + align16(BLOCK_ROWS * L.dim * 4)
-    this.T = this.UB + align16(BLOCK_ROWS * 4)
-    this.out = this.T + align16(BLOCK_ROWS * 4)
-    if (memory) this.fn = instantiateScoreBlock(memory)
-    else {
-      const f32 = this.f32
-      const i32 = this.i32
-      this.fn = (U, rows, UB, T, Q, B, dim, p0, p1, out) => scoreBlockJs(f32, i32, U, rows, UB, T, Q, B, dim, p0, p1, out)
-    }
-    const k = L.k
-    this.hs = new Float64Array(BLOCK_ROWS * k)
-    this.hi = new Int32Array(BLOCK_ROWS * k)
-    this.size = new Int32Array(BLOCK_ROWS)
+    const at = slotRegions(L.dim, L.kk, L.maskWords)
+    this.U = base + at.U
+    this.UB = base + at.UB
+    this.T = base + at.T
+    this.HZ = base + at.HZ
+    this.HS = base + at.HS
+    this.HI = base + at.HI
+    this.X = base + at.X
+    this.R = base + at.R
+    this.kernel = memory ? instantiateScoreBlock(memory) : scoreBlockJs(buffer)
+    // The masks start clear; rankBlock clears the bits it sets.
+    this.i32.fill(0, this.X >> 2, (this.X >> 2) + BLOCK_ROWS * L.maskWords)
   }
 
   /**
@@ -275,6 +240,8 @@ export class BlockRanker {
     const L = this.L
     const dim = L.dim
     const k = L.k
+    const kk = L.kk
+    const mw = L.maskWords
     const rows = end - start
     const padded = (rows + QUAD - 1) & ~(QUAD - 1)
     const f32 = this.f32
@@ -296,68 +263,64 @@ export class BlockRanker {
         f32[T + r] = Infinity
       }
     }
-    const nx = exclude.length
-    if (this.cursors.length < BLOCK_ROWS * nx) {
-      this.cursors = new Int32Array(BLOCK_ROWS * nx)
-      this.ends = new Int32Array(BLOCK_ROWS * nx)
-    }
-    const cur = this.cursors
-    const ends = this.ends
+    i32.fill(0, this.HZ >> 2, (this.HZ >> 2) + padded)
+    this.mask(queries, start, rows, exclude, true)
+    this.kernel.scoreTopK(
+      this.U,
+      padded,
+      this.UB,
+      this.T,
+      L.itemsAt,
+      L.biasAt,
+      dim,
+      0,
+      L.panels,
+      this.HZ,
+      this.HS,
+      this.HI,
+      kk,
+      this.X,
+      mw,
+      this.R,
+    )
+    this.kernel.sortTopK(rows, this.HZ, this.HS, this.HI, kk)
+    this.mask(queries, start, rows, exclude, false)
     for (let r = 0; r < rows; r++) {
-      const q = queries[start + r]
-      for (let e = 0; e < nx; e++) {
-        const x = exclude[e]
-        const has = q < x.numUsers
-        cur[r * nx + e] = has ? x.indptr[q] : 0
-        ends[r * nx + e] = has ? x.indptr[q + 1] : 0
-      }
-    }
-    const hs = this.hs
-    const hi = this.hi
-    const size = this.size
-    size.fill(0)
-    const recWords = RECORD_BYTES >> 2
-    // A short first call fills the heaps, so later calls run with real thresholds.
-    const first = Math.min(CHUNK_PANELS, Math.max(1, Math.ceil((2 * k) / PANEL)))
-    for (let p0 = 0, p1 = 0; p0 < L.panels; p0 = p1) {
-      p1 = Math.min(L.panels, p0 + (p0 === 0 ? first : CHUNK_PANELS))
-      const n = this.fn(this.U, padded, this.UB, this.T, L.itemsAt, L.biasAt, dim, p0, p1, this.out)
-      let o = this.out >> 2
-      for (let rec = 0; rec < n; rec++, o += recWords) {
-        const r = i32[o]
-        const first = i32[o + 1] * PANEL
-        const hb = r * k
-        let sz = size[r]
-        // Items reach a row in ascending order, so an equal score never displaces the root: a lane
-        // enters only above the threshold (-Infinity until the heap is full, which skips NaN too).
-        let thr = sz < k ? -Infinity : hs[hb]
-        for (let l = 0; l < PANEL; l++) {
-          const s = f32[o + 2 + l]
-          if (!(s > thr)) continue
-          const it = first + l
-          if (nx > 0 && excluded(exclude, nx, cur, ends, r * nx, it)) continue
-          sz = offer(hs, hi, hb, sz, k, s, it)
-          if (sz === k) thr = hs[hb]
-        }
-        size[r] = sz
-      }
-      for (let r = 0; r < rows; r++) if (size[r] === k) f32[T + r] = hs[r * k]
-    }
-    // Pop each heap from worst to best into the output's tail, as selectTopK does.
-    for (let r = 0; r < rows; r++) {
-      const hb = r * k
+      const n = i32[(this.HZ >> 2) + r]
       const ob = (start + r) * k
-      let sz = size[r]
-      const count = sz
-      for (let j = count - 1; j >= 0; j--) {
-        outItems[ob + j] = hi[hb]
-        outScores[ob + j] = hs[hb]
-        sz--
-        if (sz > 0) siftDown(hs, hi, hb, sz, hs[hb + sz], hi[hb + sz])
+      const hs = (this.HS >> 2) + r * kk
+      const hi = (this.HI >> 2) + r * kk
+      outItems.set(i32.subarray(hi, hi + n), ob)
+      outScores.set(f32.subarray(hs, hs + n), ob)
+      if (n < k) {
+        outItems.fill(-1, ob + n, ob + k)
+        outScores.fill(-Infinity, ob + n, ob + k)
       }
-      for (let j = count; j < k; j++) {
-        outItems[ob + j] = -1
-        outScores[ob + j] = -Infinity
+    }
+  }
+
+  /**
+   * Sets (`set`) or clears the block rows' exclusion bits. Clearing zeroes whole words: between
+   * blocks every word is clear, so a word holding a bit of this block holds only this block's bits.
+   */
+  private mask(queries: Int32Array, start: number, rows: number, exclude: ExclusionRows[], set: boolean): void {
+    const i32 = this.i32
+    const n = this.L.numItems
+    const mw = this.L.maskWords
+    const X = this.X >> 2
+    for (let e = 0; e < exclude.length; e++) {
+      const x = exclude[e]
+      const xi = x.items
+      for (let r = 0; r < rows; r++) {
+        const q = queries[start + r]
+        if (q >= x.numUsers) continue
+        const w0 = X + r * mw
+        for (let j = x.indptr[q], je = x.indptr[q + 1]; j < je; j++) {
+          const it = xi[j]
+          if (!(it >= 0 && it < n)) continue
+          const w = w0 + (it >>> 5)
+          i32[w] = set ? i32[w] | (1 << (it & 31)) : 0
+        }
       }
     }
   }
@@ -407,8 +370,10 @@ export function checkQueries(queries: Int32Array, numUsers: number): void {
  * ```ts
  * const top = dotTopK(model.factors()!, Int32Array.of(0, 1, 2), 10, { exclude: [train] })
  * ```
- * @remarks O(|queries| · numItems · dim) in SIMD, plus O(numItems·dim) to pack the items once;
- * memory O(numItems·dim + k·64) besides the output: never a score matrix.
+ * @remarks O(|queries| · numItems · dim) in SIMD, plus O(numItems·dim) to pack the items once and
+ * O(|exclude rows|) per block to set and clear its masks; the heaps run in WebAssembly too (about
+ * k·ln(numItems/k) insertions per query on random scores). Memory O(numItems·dim + 64·(k +
+ * numItems/32)) besides the output: never a score matrix.
  */
 export function dotTopK(f: DotFactors, queries: Int32Array, k: number, opts: DotTopKOptions = {}): TopK {
   if (!Number.isInteger(k) || k < 1) throw new Error(`dotTopK: k must be an integer >= 1, got ${k}`)

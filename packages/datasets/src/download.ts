@@ -15,7 +15,7 @@ import {
 import { join } from 'node:path'
 import { OutputError, outputError } from '@decoy/core/node'
 import type { ManifestEntry } from './manifest.js'
-import { detectLayout, readMovieLens } from './movielens.js'
+import { detectLayout, readMovieLens } from './movielens-dir.js'
 import { extractZip } from './unzip.js'
 
 /** The part of a WHATWG `Response` the downloader reads. */

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { DataError, parseCsvRecords, parseInteractions } from '@decoy/core'
 import type { Interactions, ParseOptions } from '@decoy/core'
 import type { MovieLensLayout } from './manifest.js'
@@ -129,44 +127,54 @@ const OCCUPATIONS_1M = [
 ]
 
 /**
- * Guesses the MovieLens layout of a directory from the files present: `u.data` → ml-100k;
- * `ratings.dat` with `users.dat` → ml-1m, without → ml-10m; `ratings.csv` → the CSV layout
- * (reported as `ml-latest-small`, shared by ml-20m and ml-25m).
- *
- * @returns the layout, or null when the directory holds none of those files.
+ * The files of one MovieLens release, wherever they are: a folder on disk, a zip in memory.
+ * Lets one parser serve Node (`readMovieLens`) and the browser (`readMovieLensZip`).
  */
-export function detectLayout(dir: string): MovieLensLayout | null {
-  if (existsSync(join(dir, 'u.data'))) return 'ml-100k'
-  if (existsSync(join(dir, 'ratings.dat'))) return existsSync(join(dir, 'users.dat')) ? 'ml-1m' : 'ml-10m'
-  if (existsSync(join(dir, 'ratings.csv'))) return 'ml-latest-small'
+export interface MovieLensFiles {
+  /** The bytes of the file `name` (e.g. `ratings.csv`), or null when the release lacks it. */
+  read(name: string): Uint8Array | null
+  /** How errors name the file: a path, or `<zip>:<name>`. */
+  source(name: string): string
+}
+
+/**
+ * Guesses the MovieLens layout from the files present: `u.data` → ml-100k; `ratings.dat` with
+ * `users.dat` → ml-1m, without → ml-10m; `ratings.csv` → the CSV layout (reported as
+ * `ml-latest-small`, shared by ml-20m and ml-25m).
+ *
+ * @param has - whether the release holds a file of that name.
+ * @returns the layout, or null when none of those files is present.
+ */
+export function layoutOf(has: (name: string) => boolean): MovieLensLayout | null {
+  if (has('u.data')) return 'ml-100k'
+  if (has('ratings.dat')) return has('users.dat') ? 'ml-1m' : 'ml-10m'
+  if (has('ratings.csv')) return 'ml-latest-small'
   return null
 }
 
 /**
- * Reads a MovieLens release from a directory in one of the official layouts.
+ * Parses a MovieLens release in one of the official layouts from its files (see
+ * {@link MovieLensFiles}; `readMovieLens` reads a folder, `readMovieLensZip` a zip's bytes).
  *
  * Ratings go through `parseInteractions` (ids interned in order of first appearance, ratings as
  * weights, timestamps as times). Metadata is read when present: `u.item`/`u.user` (ml-100k,
  * pipe-separated, Latin-1), `movies.dat`/`users.dat`/`tags.dat` (`::`-separated; UTF-8, else
  * Latin-1), `movies.csv`/`tags.csv` (CSV with quoted titles).
  *
- * @param dir - the folder holding the files (e.g. `…/ml-latest-small`).
- * @param layout - which layout to read (see {@link detectLayout}).
+ * @param files - the release's files.
+ * @param layout - which layout to read (see {@link layoutOf}).
  * @param opts - `minRating` for implicit feedback, `interactionsOnly` to skip metadata.
  * @returns the interactions plus whatever metadata the layout has.
  * @throws DataError naming the file, line and field on malformed input; Error when the ratings
  * file is missing.
- * @example
- * ```ts
- * const ml = readMovieLens('/data/ml-latest-small', 'ml-latest-small')
- * ml.items!.titles[0] // "Toy Story (1995)"
- * ```
  * @remarks O(file sizes); the ratings file is read into memory once.
  */
-export function readMovieLens(dir: string, layout: MovieLensLayout, opts: ReadMovieLensOptions = {}): Dataset {
-  const ratingsPath = join(dir, RATINGS_FILE[layout])
-  if (!existsSync(ratingsPath)) {
-    throw new Error(`readMovieLens: ${ratingsPath} not found; a ${layout} directory must hold ${RATINGS_FILE[layout]}`)
+export function parseMovieLens(files: MovieLensFiles, layout: MovieLensLayout, opts: ReadMovieLensOptions = {}): Dataset {
+  const ratingsName = RATINGS_FILE[layout]
+  const ratingsPath = files.source(ratingsName)
+  const ratingsBytes = files.read(ratingsName)
+  if (ratingsBytes === null) {
+    throw new Error(`readMovieLens: ${ratingsPath} not found; a ${layout} release must hold ${ratingsName}`)
   }
   const parse: ParseOptions = { source: ratingsPath, minRating: opts.minRating }
   if (layout === 'ml-100k') {
@@ -182,13 +190,14 @@ export function readMovieLens(dir: string, layout: MovieLensLayout, opts: ReadMo
     parse.header = true
     parse.columns = { user: 'userId', item: 'movieId', rating: 'rating', timestamp: 'timestamp' }
   }
-  const interactions = parseInteractions(readFileSync(ratingsPath), parse)
+  const interactions = parseInteractions(ratingsBytes, parse)
   const out: Dataset = { name: opts.name ?? layout, interactions }
   if (opts.interactionsOnly) return out
 
-  const file = (f: string): string | null => {
-    const p = join(dir, f)
-    return existsSync(p) ? p : null
+  /** A present file as (source name, text), or null. */
+  const file = (f: string): TextFile | null => {
+    const bytes = files.read(f)
+    return bytes === null ? null : { source: files.source(f), text: decodeText(bytes) }
   }
   if (layout === 'ml-100k') {
     const items = file('u.item')
@@ -211,9 +220,14 @@ export function readMovieLens(dir: string, layout: MovieLensLayout, opts: ReadMo
   return out
 }
 
+/** A metadata file's text and the name errors give it. */
+interface TextFile {
+  source: string
+  text: string
+}
+
 /** Decodes as UTF-8, or as Latin-1 when the bytes are not valid UTF-8 (ml-100k, ml-1m). */
-function readText(path: string): string {
-  const bytes = readFileSync(path)
+function decodeText(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch {
@@ -273,26 +287,26 @@ function checkFields(f: string[], min: number, source: string, line: number, wha
 }
 
 /** `u.item`: id|title|release date|video release date|IMDb URL|19 genre flags. */
-function readItems100k(path: string, genrePath: string | null, x: Interactions): ItemMeta {
+function readItems100k(file: TextFile, genreFile: TextFile | null, x: Interactions): ItemMeta {
   let genreNames = GENRES_100K
-  if (genrePath) {
+  if (genreFile) {
     // u.genre: "name|index" per line.
-    const g = lines(readText(genrePath))
+    const g = lines(genreFile.text)
     const names: string[] = []
     for (let k = 0; k < g.text.length; k++) {
       const f = g.text[k].split('|')
-      checkFields(f, 2, genrePath, g.line[k], 'name|index')
-      names[parseId(f[1], genrePath, g.line[k], 'index')] = f[0]
+      checkFields(f, 2, genreFile.source, g.line[k], 'name|index')
+      names[parseId(f[1], genreFile.source, g.line[k], 'index')] = f[0]
     }
     if (names.length > 0) genreNames = names
   }
   const meta = emptyItemMeta(x)
-  const l = lines(readText(path))
+  const l = lines(file.text)
   for (let k = 0; k < l.text.length; k++) {
     const f = l.text[k].split('|')
     const line = l.line[k]
-    checkFields(f, 5 + genreNames.length, path, line, 'id|title|release date|video release date|URL|genre flags')
-    const item = x.itemIds.get(parseId(f[0], path, line, 'movie id'))
+    checkFields(f, 5 + genreNames.length, file.source, line, 'id|title|release date|video release date|URL|genre flags')
+    const item = x.itemIds.get(parseId(f[0], file.source, line, 'movie id'))
     if (item < 0) continue
     const title = f[1].trim()
     meta.titles[item] = title
@@ -300,7 +314,7 @@ function readItems100k(path: string, genrePath: string | null, x: Interactions):
     for (let j = 0; j < genreNames.length; j++) {
       const flag = f[5 + j].trim()
       if (flag !== '0' && flag !== '1')
-        throw new DataError(`genre flag ${JSON.stringify(flag)} is not 0 or 1`, { source: path, line, field: genreNames[j] })
+        throw new DataError(`genre flag ${JSON.stringify(flag)} is not 0 or 1`, { source: file.source, line, field: genreNames[j] })
       if (flag === '1' && genreNames[j] !== 'unknown') g.push(genreNames[j])
     }
     meta.genres[item] = g
@@ -315,13 +329,13 @@ function readItems100k(path: string, genrePath: string | null, x: Interactions):
 }
 
 /** `movies.dat`: MovieID::Title::Genres (ml-1m, ml-10m). */
-function readMoviesDelimited(path: string, x: Interactions): ItemMeta {
+function readMoviesDelimited(file: TextFile, x: Interactions): ItemMeta {
   const meta = emptyItemMeta(x)
-  const l = lines(readText(path))
+  const l = lines(file.text)
   for (let k = 0; k < l.text.length; k++) {
     const f = l.text[k].split('::')
-    checkFields(f, 3, path, l.line[k], 'MovieID::Title::Genres')
-    const item = x.itemIds.get(parseId(f[0], path, l.line[k], 'MovieID'))
+    checkFields(f, 3, file.source, l.line[k], 'MovieID::Title::Genres')
+    const item = x.itemIds.get(parseId(f[0], file.source, l.line[k], 'MovieID'))
     if (item < 0) continue
     // A title never contains "::", so the genres are the last field.
     const title = f
@@ -336,17 +350,17 @@ function readMoviesDelimited(path: string, x: Interactions): ItemMeta {
 }
 
 /** `movies.csv`: movieId,title,genres with a header and quoted titles. */
-function readMoviesCsv(path: string, x: Interactions): ItemMeta {
+function readMoviesCsv(file: TextFile, x: Interactions): ItemMeta {
   const meta = emptyItemMeta(x)
-  const recs = parseCsvRecords(readText(path), { delimiter: ',', source: path })
-  if (recs.length === 0) throw new DataError('empty file: expected a header movieId,title,genres', { source: path, line: 1 })
+  const recs = parseCsvRecords(file.text, { delimiter: ',', source: file.source })
+  if (recs.length === 0) throw new DataError('empty file: expected a header movieId,title,genres', { source: file.source, line: 1 })
   const h = recs[0].map((s) => s.trim())
   const cId = h.indexOf('movieId')
   const cTitle = h.indexOf('title')
   const cGenres = h.indexOf('genres')
   if (cId < 0 || cTitle < 0) {
     throw new DataError(`header must name movieId and title, found ${JSON.stringify(recs[0].join(','))}`, {
-      source: path,
+      source: file.source,
       line: 1,
       field: cId < 0 ? 'movieId' : 'title',
     })
@@ -357,11 +371,11 @@ function readMoviesCsv(path: string, x: Interactions): ItemMeta {
     const line = r + 1
     if (f.length !== h.length)
       throw new DataError(`expected ${h.length} fields, found ${f.length}`, {
-        source: path,
+        source: file.source,
         line,
         field: `column ${Math.min(f.length, h.length)}`,
       })
-    const item = x.itemIds.get(parseId(f[cId], path, line, 'movieId'))
+    const item = x.itemIds.get(parseId(f[cId], file.source, line, 'movieId'))
     if (item < 0) continue
     const title = f[cTitle].trim()
     meta.titles[item] = title
@@ -372,7 +386,7 @@ function readMoviesCsv(path: string, x: Interactions): ItemMeta {
 }
 
 /** `u.user` (id|age|gender|occupation|zip) or `users.dat` (UserID::Gender::Age::Occupation::Zip). */
-function readUsers(path: string, delim: string, x: Interactions, ml1m: boolean): UserMeta {
+function readUsers(file: TextFile, delim: string, x: Interactions, ml1m: boolean): UserMeta {
   const n = x.numUsers
   const ids = new Int32Array(n)
   for (let u = 0; u < n; u++) ids[u] = Number(x.userIds.external(u))
@@ -383,20 +397,20 @@ function readUsers(path: string, delim: string, x: Interactions, ml1m: boolean):
     occupation: new Array<string>(n).fill(''),
     zip: new Array<string>(n).fill(''),
   }
-  const l = lines(readText(path))
+  const l = lines(file.text)
   for (let k = 0; k < l.text.length; k++) {
     const f = l.text[k].split(delim)
     const line = l.line[k]
-    checkFields(f, 5, path, line, ml1m ? 'UserID::Gender::Age::Occupation::Zip-code' : 'user id|age|gender|occupation|zip code')
-    const user = x.userIds.get(parseId(f[0], path, line, ml1m ? 'UserID' : 'user id'))
+    checkFields(f, 5, file.source, line, ml1m ? 'UserID::Gender::Age::Occupation::Zip-code' : 'user id|age|gender|occupation|zip code')
+    const user = x.userIds.get(parseId(f[0], file.source, line, ml1m ? 'UserID' : 'user id'))
     if (user < 0) continue
     if (ml1m) {
       meta.gender[user] = f[1].trim()
-      meta.age[user] = parseId(f[2], path, line, 'Age')
-      const occ = parseId(f[3], path, line, 'Occupation')
+      meta.age[user] = parseId(f[2], file.source, line, 'Age')
+      const occ = parseId(f[3], file.source, line, 'Occupation')
       meta.occupation[user] = occ >= 0 && occ < OCCUPATIONS_1M.length ? OCCUPATIONS_1M[occ] : String(occ)
     } else {
-      meta.age[user] = parseId(f[1], path, line, 'age')
+      meta.age[user] = parseId(f[1], file.source, line, 'age')
       meta.gender[user] = f[2].trim()
       meta.occupation[user] = f[3].trim()
     }
@@ -406,32 +420,32 @@ function readUsers(path: string, delim: string, x: Interactions, ml1m: boolean):
 }
 
 /** `tags.dat`: UserID::MovieID::Tag::Timestamp (ml-10m). */
-function readTagsDelimited(path: string): TagRecords {
-  const l = lines(readText(path))
+function readTagsDelimited(file: TextFile): TagRecords {
+  const l = lines(file.text)
   const n = l.text.length
   const out: TagRecords = { userIds: new Int32Array(n), itemIds: new Int32Array(n), tags: new Array<string>(n), times: new Float64Array(n) }
   for (let k = 0; k < n; k++) {
     const f = l.text[k].split('::')
     const line = l.line[k]
-    checkFields(f, 4, path, line, 'UserID::MovieID::Tag::Timestamp')
-    out.userIds[k] = parseId(f[0], path, line, 'UserID')
-    out.itemIds[k] = parseId(f[1], path, line, 'MovieID')
+    checkFields(f, 4, file.source, line, 'UserID::MovieID::Tag::Timestamp')
+    out.userIds[k] = parseId(f[0], file.source, line, 'UserID')
+    out.itemIds[k] = parseId(f[1], file.source, line, 'MovieID')
     out.tags[k] = f.slice(2, f.length - 1).join('::')
-    out.times[k] = parseNum(f[f.length - 1], path, line, 'Timestamp')
+    out.times[k] = parseNum(f[f.length - 1], file.source, line, 'Timestamp')
   }
   return out
 }
 
 /** `tags.csv`: userId,movieId,tag,timestamp with a header. */
-function readTagsCsv(path: string): TagRecords {
-  const recs = parseCsvRecords(readText(path), { delimiter: ',', source: path })
-  if (recs.length === 0) throw new DataError('empty file: expected a header userId,movieId,tag,timestamp', { source: path, line: 1 })
+function readTagsCsv(file: TextFile): TagRecords {
+  const recs = parseCsvRecords(file.text, { delimiter: ',', source: file.source })
+  if (recs.length === 0) throw new DataError('empty file: expected a header userId,movieId,tag,timestamp', { source: file.source, line: 1 })
   const h = recs[0].map((s) => s.trim())
   const cols = ['userId', 'movieId', 'tag', 'timestamp'].map((c) => h.indexOf(c))
   for (let c = 0; c < 4; c++) {
     if (cols[c] < 0)
       throw new DataError(`missing column; header is ${JSON.stringify(recs[0].join(','))}`, {
-        source: path,
+        source: file.source,
         line: 1,
         field: ['userId', 'movieId', 'tag', 'timestamp'][c],
       })
@@ -443,14 +457,14 @@ function readTagsCsv(path: string): TagRecords {
     const line = r + 1
     if (f.length !== h.length)
       throw new DataError(`expected ${h.length} fields, found ${f.length}`, {
-        source: path,
+        source: file.source,
         line,
         field: `column ${Math.min(f.length, h.length)}`,
       })
-    out.userIds[r - 1] = parseId(f[cols[0]], path, line, 'userId')
-    out.itemIds[r - 1] = parseId(f[cols[1]], path, line, 'movieId')
+    out.userIds[r - 1] = parseId(f[cols[0]], file.source, line, 'userId')
+    out.itemIds[r - 1] = parseId(f[cols[1]], file.source, line, 'movieId')
     out.tags[r - 1] = f[cols[2]]
-    out.times[r - 1] = parseNum(f[cols[3]], path, line, 'timestamp')
+    out.times[r - 1] = parseNum(f[cols[3]], file.source, line, 'timestamp')
   }
   return out
 }

@@ -113,6 +113,28 @@ describe('evaluate: blocked ranking equals the per-user evaluator', () => {
     )
   })
 
+  it('with ties, k beyond the catalogue, users without test items or train rows, and a second exclusion set', () => {
+    const { f, train: full, test } = randomCase(90, 37, 3, 'edges', 3)
+    // Users 0..9 lose their train rows; the user list also names users without test items.
+    const keep = (u: number): boolean => u >= 10
+    const tr: [number[], number[]] = [[], []]
+    for (let u = 0; u < 90; u++)
+      for (let j = full.indptr[u]; j < full.indptr[u + 1]; j++)
+        if (keep(u)) {
+          tr[0].push(u)
+          tr[1].push(full.items[j])
+        }
+    const train = csr(tr[0], tr[1], 90, 37)
+    const valid = randomCase(60, 37, 3, 'edges-valid').test
+    const noTest = Array.from({ length: 90 }, (_, u) => u).filter((u) => test.indptr[u + 1] === test.indptr[u])
+    expect(noTest.length).toBeGreaterThan(0)
+    const users = Int32Array.from([...noTest.slice(0, 3), ...Array.from({ length: 90 }, (_, u) => u).filter((u) => !noTest.includes(u))])
+    const opts = { k: [1, 10, 50], exclude: [valid], users }
+    const a = evaluate(dotModel(f), train, test, opts)
+    expectSameResult(a, evaluate(dotModel(f), train, test, { ...opts, ranking: 'per-user' }))
+    expect(a.users.length).toBe(90 - noTest.length)
+  })
+
   it('evaluateAsync delegates ranking to a runner and gets the same result', async () => {
     const { f, train, test } = randomCase(120, 90, 8, 'async')
     let calls = 0

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { recommendTopK, type TopK } from '@decoy/core'
 import { selectTopK } from '@decoy/core/kernels'
@@ -10,6 +12,15 @@ import { alternatingLeastSquares, factorizationMachine, item2vec, matrixFactoriz
  * Every model lending factors (MF, FM, item2vec, ALS) ranks through the blocked kernel (batch `recommend`, `evaluate`)
  * exactly as user by user through its own `scoreAll`: same items, same order, same scores.
  */
+describe('blocked ranking kernel', () => {
+  it("is the assembly of core's kernels/wasm/score-block.wat (run `pnpm --filter @decoy/models build:wasm` after editing it)", async () => {
+    const script = fileURLToPath(new URL('../scripts/build-wasm.mjs', import.meta.url))
+    const { moduleText } = (await import(/* @vite-ignore */ script)) as { moduleText(name?: string): Promise<string> }
+    const committed = readFileSync(fileURLToPath(new URL('../../core/src/kernels/wasm/score-block-module.ts', import.meta.url)), 'utf8')
+    expect(committed).toBe(await moduleText('scoreBlock'))
+  })
+})
+
 describe('blocked ranking of the models equals their per-user ranking', () => {
   const { train, test } = plantedSplit(5)
   const users = Int32Array.from({ length: train.numUsers }, (_, u) => u)

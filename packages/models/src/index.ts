@@ -19,6 +19,7 @@ export type {
   FitResult,
   ModelMetadata,
 } from './train/types.js'
+export type { FitProgress, YieldEvery } from './train/pacer.js'
 export { lossNames } from './losses/grad.js'
 export type { LossName } from './losses/grad.js'
 export type { LossOptions } from './losses/config.js'

@@ -248,16 +248,30 @@ export const trainCommand: Command = {
     const bar = ctx.progress(`train ${kind}`, epochs)
     let outcome
     try {
-      outcome = await trainModel(kind, fitTrain, sampler, settings, (e) => {
-        bar.update(e.epoch + 1, e.loss !== undefined && Number.isFinite(e.loss) ? `loss ${e.loss.toFixed(4)}` : undefined)
-        if (!ctx.io.stderrIsTTY) {
-          ctx.log(
-            `epoch ${e.epoch + 1}/${epochs}  ${e.seconds.toFixed(2)}s` +
-              (e.loss !== undefined ? `  loss ${e.loss.toFixed(4)}` : '') +
-              (e.pairs !== undefined ? `  pairs ${e.pairs}` : ''),
-          )
-        }
-      })
+      outcome = await trainModel(
+        kind,
+        fitTrain,
+        sampler,
+        settings,
+        (e) => {
+          bar.update(e.epoch + 1, e.loss !== undefined && Number.isFinite(e.loss) ? `loss ${e.loss.toFixed(4)}` : undefined)
+          if (!ctx.io.stderrIsTTY) {
+            ctx.log(
+              `epoch ${e.epoch + 1}/${epochs}  ${e.seconds.toFixed(2)}s` +
+                (e.loss !== undefined ? `  loss ${e.loss.toFixed(4)}` : '') +
+                (e.pairs !== undefined ? `  pairs ${e.pairs}` : ''),
+            )
+          }
+        },
+        // The bar moves within an epoch too, on a terminal only (the bar redraws at most 10×/s).
+        ctx.io.stderrIsTTY
+          ? (p) =>
+              bar.update(
+                p.fraction * epochs,
+                p.loss !== undefined ? `epoch ${p.epoch + 1}/${epochs}  loss ${p.loss.toFixed(4)}` : `epoch ${p.epoch + 1}/${epochs}`,
+              )
+          : undefined,
+      )
     } catch (e) {
       bar.done()
       if (e instanceof UsageError || e instanceof InputError) throw e

@@ -52,8 +52,10 @@ function shared<T extends Int32Array | Float32Array>(a: T): T {
  *
  * @returns a {@link TopK} whose arrays live in SharedArrayBuffers.
  * @throws Error naming the worker when one fails.
- * @remarks Memory: the packed items (numItems·dim·4 bytes), plus copies into shared memory of the
- * user factors and exclusion rows that are not shared already, plus the output.
+ * @remarks Memory: the packed items (numItems·dim·4 bytes) and per worker a scratch slot of
+ * 64·(4·dim + 8·min(k, numItems) + numItems/8) bytes (the block's queries, heaps and exclusion
+ * bitsets), plus copies into shared memory of the user factors and exclusion rows that are not
+ * shared already, plus the output.
  */
 export async function dotTopKParallel(f: DotFactors, queries: Int32Array, k: number, opts: DotTopKParallelOptions = {}): Promise<TopK> {
   const workers = opts.workers ?? 2

@@ -15,6 +15,8 @@ import { cosineSimilarItems } from '../similar.js'
 import { createDotScorer } from '../mf/stepper.js'
 import { checkPositiveInt } from '../train/fit.js'
 import { createEpochTracker } from '../train/stopping.js'
+import { createPacer } from '../train/pacer.js'
+import { threadHost } from '../train/threads.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import {
   MODELS_VERSION,
@@ -34,6 +36,8 @@ import { recommendTopK } from '../recommend.js'
 
 // A variable, so that bundlers do not follow it into the Node-only entry.
 const MODELS_NODE = '@decoy/models/node'
+/** Rows per step when `fit` reports progress or yields. */
+const ROW_BLOCK = 64
 
 /** Hyper-parameters of {@link alternatingLeastSquares}; all but `dim` can be overridden per `fit`. */
 export interface AlsOptions {
@@ -199,6 +203,9 @@ export class AlternatingLeastSquares implements Model {
     const seed = String(opts.seed)
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
+    // Worker threads for ALS are Node's; in a browser the same clear error when the page is not isolated.
+    if (workers >= 2 && threadHost('als', workers) === 'web')
+      throw new Error('als: workers ≥ 2 runs on Node worker threads only; use workers: 1 in the browser')
     const kernel = opts.kernel ?? 'auto'
     if (kernel !== 'auto' && kernel !== 'wasm' && kernel !== 'js')
       throw new Error(`als: kernel must be 'auto', 'wasm' or 'js', got ${String(kernel)}`)
@@ -277,11 +284,35 @@ export class AlternatingLeastSquares implements Model {
     for (let u = 0; u < users.rows; u++) if (users.indptr[u + 1] > users.indptr[u]) rowsSolved++
     for (let i = 0; i < items.rows; i++) if (items.indptr[i + 1] > items.indptr[i]) rowsSolved++
     const nnz = users.indptr[users.rows]
+    // Row blocks as steps when progress or yielding is asked for and the engine runs on this thread.
+    const rows = engine.rows
+    const blocks = (n: number): number => Math.ceil(n / ROW_BLOCK)
+    const stepsPerEpoch = rows ? blocks(users.rows) + blocks(items.rows) : 2
+    const pacer = createPacer(opts, c.iterations, stepsPerEpoch)
+    if (pacer.yields) await pacer.pause()
     for (let it = 0; it < c.iterations; it++) {
       const t0 = performance.now()
-      await engine.halfSweep('users', c.reg, c.cgSteps)
-      await engine.halfSweep('items', c.reg, c.cgSteps)
-      const seconds = (performance.now() - t0) / 1000
+      let paused = 0
+      if (pacer.active && rows) {
+        let step = 0
+        for (const side of ['users', 'items'] as const) {
+          rows.prepare(side, c.reg)
+          const n = side === 'users' ? users.rows : items.rows
+          for (let start = 0; start < n; start += ROW_BLOCK) {
+            rows.solve(side, start, Math.min(n, start + ROW_BLOCK), c.cgSteps)
+            if (pacer.step(it, ++step)) {
+              const tp = performance.now()
+              await pacer.pause()
+              paused += performance.now() - tp
+            }
+          }
+        }
+      } else {
+        await engine.halfSweep('users', c.reg, c.cgSteps)
+        if (pacer.active) pacer.step(it, 1)
+        await engine.halfSweep('items', c.reg, c.cgSteps)
+      }
+      const seconds = (performance.now() - t0 - paused) / 1000
       const stats: EpochStats = {
         epoch: it,
         loss: opts.computeLoss ? alsLoss(users, items.rows, this.userFactors, this.itemFactors, dim, c.reg) : NaN,
@@ -290,7 +321,9 @@ export class AlternatingLeastSquares implements Model {
         slots: nnz,
         learningRate: 0,
       }
+      const pause = pacer.epochEnd(it, stats.loss)
       if (!tracker.afterEpoch(stats)) break
+      if (pause) await pacer.pause()
     }
     tracker.finish()
     const result: FitResult = {

@@ -21,6 +21,15 @@ export interface AlsEngine {
   readonly itemFactors: Float32Array
   /** Re-solves every row of `side` against the other side's factors (a promise with worker threads). */
   halfSweep(side: 'users' | 'items', reg: number, cgSteps: number): void | Promise<void>
+  /**
+   * A half-sweep in pieces, for single-thread engines (so `fit` can report progress and yield
+   * between row blocks): `prepare` builds the Gram matrix of the fixed side, then `solveRows`
+   * solves rows `[start, end)`; the pieces over all rows equal `halfSweep`.
+   */
+  readonly rows?: {
+    prepare(side: 'users' | 'items', reg: number): void
+    solve(side: 'users' | 'items', start: number, end: number, cgSteps: number): void
+  }
   /** Stops the engine's worker threads, if any. */
   close?(): Promise<void>
 }
@@ -33,17 +42,27 @@ export function createJsEngine(users: ConfidenceCsr, items: ConfidenceCsr, dim: 
   const s: CgScratch = cgScratch(dim)
   const A = solver === 'cholesky' ? new Float64Array(dim * dim) : new Float64Array(0)
   const b = new Float64Array(dim)
+  const rows = {
+    prepare(side: 'users' | 'items', reg: number): void {
+      const Y = side === 'users' ? itemFactors : userFactors
+      gram(Y, Y.length / dim, dim, reg, G)
+    },
+    solve(side: 'users' | 'items', start: number, end: number, cgSteps: number): void {
+      const X = side === 'users' ? userFactors : itemFactors
+      const Y = side === 'users' ? itemFactors : userFactors
+      const c = side === 'users' ? users : items
+      if (solver === 'cholesky') choleskyRows(G, X, Y, dim, c.indptr, c.indices, c.conf, start, end, A, b)
+      else cgRows(G, X, Y, dim, c.indptr, c.indices, c.conf, start, end, cgSteps, s)
+    },
+  }
   return {
     kernel: 'js',
     userFactors,
     itemFactors,
+    rows,
     halfSweep(side, reg, cgSteps) {
-      const X = side === 'users' ? userFactors : itemFactors
-      const Y = side === 'users' ? itemFactors : userFactors
-      const c = side === 'users' ? users : items
-      gram(Y, Y.length / dim, dim, reg, G)
-      if (solver === 'cholesky') choleskyRows(G, X, Y, dim, c.indptr, c.indices, c.conf, 0, c.rows, A, b)
-      else cgRows(G, X, Y, dim, c.indptr, c.indices, c.conf, 0, c.rows, cgSteps, s)
+      rows.prepare(side, reg)
+      rows.solve(side, 0, side === 'users' ? users.rows : items.rows, cgSteps)
     },
   }
 }
@@ -71,6 +90,10 @@ export function createWasmEngine(layout: AlsWasmLayout): AlsEngine {
     kernel: 'wasm',
     userFactors,
     itemFactors,
+    rows: {
+      prepare: (side, reg) => k.gram(side, reg),
+      solve: (side, start, end, cgSteps) => k.solve(side, start, end, cgSteps),
+    },
     halfSweep(side, reg, cgSteps) {
       k.gram(side, reg)
       k.solve(side, 0, side === 'users' ? layout.numUsers : layout.numItems, cgSteps)

@@ -71,7 +71,7 @@ export async function createAlsPool(layout: AlsWasmLayout, users: ConfidenceCsr,
     })
   for (let w = 0; w < workers; w++) {
     const data: AlsWorkerData = { layout, slot: w + 1 }
-    const t = spawnWorker(import.meta.url, { source: './worker.ts', built: './als-worker.js' }, data)
+    const t = spawnWorker(import.meta.url, { source: './worker.ts', built: './worker.js' }, data)
     t.on('message', (m: { type: string; error?: string }) => {
       const p = pending.get(w)
       if (!p) return

@@ -13,6 +13,7 @@ import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
+import { threadHost } from '../train/threads.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, TrainTarget } from '../train/types.js'
 import {
@@ -260,6 +261,8 @@ export class FactorizationMachine implements Model {
     )
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
+    // Before shared memory is allocated: the same clear error as every model where threads cannot run.
+    if (workers >= 2) threadHost('fit', workers)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')

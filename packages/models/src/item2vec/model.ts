@@ -17,16 +17,22 @@ import { MODELS_VERSION, decodeModel, encodeModel, idMapFromJson, idMapToJson } 
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { createEpochTracker } from '../train/stopping.js'
+import { createPacer } from '../train/pacer.js'
+import { parallelRunners } from '../train/fit.js'
+import { threadHost } from '../train/threads.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import { chooseKernel } from '../wasm/backend.js'
 import type { ModelHeader, StoredArray } from '../persist/format.js'
 
 // Variables, so that bundlers do not follow them into Node-only modules.
 const CORE_NODE = '@decoy/core/node'
-const MODELS_NODE = '@decoy/models/node'
 const FS_PROMISES = 'node:fs/promises'
 /** Memory of private rows per worker by default (see `Item2VecFitOptions.privateRows`). */
 const PRIVATE_BYTES = 16 * 1024 * 1024
+/** Users per step when `fit` reports progress or yields (one MovieLens user block ≈ a few ms). */
+const USER_BLOCK = 16
+/** Steps of an epoch in progress reports with workers ≥ 2 (percent of the epoch's positions). */
+const PARALLEL_STEPS = 100
 
 /** Hyper-parameters of {@link item2vec}. Every field is JSON and is saved with the model. */
 export interface Item2VecOptions {
@@ -186,6 +192,7 @@ export interface Item2VecParallelInit {
 export type Item2VecParallelRunner = (
   init: Item2VecParallelInit,
   afterEpoch: (epoch: number, pairs: number, negatives: number, lr: number, seconds: number, workerSeconds: number[]) => boolean,
+  during?: (positions: number) => void,
 ) => Promise<void>
 
 /** The saved state of an item2vec model (everything {@link Item2Vec.fromState} needs). */
@@ -419,9 +426,8 @@ export class Item2Vec implements Model {
     const keep = keepProbabilities(counts, numItems, o.sample, o.minCount)
     const sentences = sentencesByTime(train, o.order)
     const parallel = workers >= 2
-    if (parallel && typeof SharedArrayBuffer === 'undefined') {
-      throw new Error(`item2vec.fit: workers ≥ 2 needs Node worker threads (${MODELS_NODE}) and SharedArrayBuffer, which this engine lacks`)
-    }
+    // Before anything is allocated in shared memory: the same clear error as every model.
+    if (parallel) threadHost('item2vec.fit', workers)
     // Four copies per row (private and as-of-last-merge, syn0 and syn1) of dim float32s.
     const privateRows = opts.privateRows ?? Math.min(numItems, Math.floor(PRIVATE_BYTES / (16 * o.dim)))
     if (!(Number.isInteger(privateRows) && privateRows >= 0))
@@ -551,18 +557,15 @@ export class Item2Vec implements Model {
       return tracker.afterEpoch(st)
     }
 
+    const pacer = createPacer(opts, epochs, parallel ? PARALLEL_STEPS : Math.ceil(numUsers / USER_BLOCK))
+    let current = 0
     if (parallel) {
       if (sampler) {
         // Fail on the main thread, before spawning, when the sampler cannot work at all.
         sampler.prepare({ train, rng: rng.fork('sampler'), scorer: trainView })
       }
-      let mod: { runItem2VecParallel: Item2VecParallelRunner }
-      try {
-        mod = (await import(/* @vite-ignore */ MODELS_NODE)) as typeof mod
-      } catch (e) {
-        throw new Error(`item2vec.fit: workers ≥ 2 needs Node worker threads (${MODELS_NODE}): ${(e as Error).message}`)
-      }
-      await mod.runItem2VecParallel(
+      const runItem2VecParallel = (await parallelRunners('item2vec.fit', workers)).runItem2VecParallel as Item2VecParallelRunner
+      await runItem2VecParallel(
         {
           workers,
           epochs,
@@ -582,7 +585,18 @@ export class Item2Vec implements Model {
           samplerConfig: sampler ? sampler.config : null,
           samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
         },
-        afterEpoch,
+        // The main thread only waits on the workers (no yielding needed); it reads their positions.
+        (epoch, pairs, negatives, lr, seconds, workerSeconds) => {
+          pacer.epochEnd(epoch)
+          current = epoch + 1
+          return afterEpoch(epoch, pairs, negatives, lr, seconds, workerSeconds)
+        },
+        opts.onProgress
+          ? (positions) => {
+              const inEpoch = positions / Math.max(1, tokensPerEpoch) - current
+              pacer.step(current, Math.max(0, Math.min(PARALLEL_STEPS - 1, Math.floor(inEpoch * PARALLEL_STEPS))))
+            }
+          : undefined,
       )
     } else {
       const progress = new Float64Array(1)
@@ -600,12 +614,30 @@ export class Item2Vec implements Model {
       const userOrder = new Int32Array(numUsers)
       for (let u = 0; u < numUsers; u++) userOrder[u] = u
       const orderState = rng.fork('order').state
+      // Users in blocks, so the loop can report progress and yield between them (same result).
+      const block = pacer.active ? USER_BLOCK : Math.max(1, numUsers)
+      if (pacer.yields) await pacer.pause()
       for (let epoch = 0; epoch < epochs; epoch++) {
         const te = now()
         shuffleInPlace(userOrder, numUsers, orderState)
-        trainUsers(thread, userOrder, 0, numUsers)
+        let pairs = 0
+        let negatives = 0
+        let paused = 0
+        for (let from = 0, step = 1; from < numUsers; from += block, step++) {
+          const to = Math.min(numUsers, from + block)
+          trainUsers(thread, userOrder, from, to, to === numUsers)
+          pairs += thread.pairs
+          negatives += thread.negatives
+          if (pacer.active && pacer.step(epoch, step)) {
+            const tp = now()
+            await pacer.pause()
+            paused += now() - tp
+          }
+        }
         sampler?.onEpochEnd?.(epoch)
-        if (!afterEpoch(epoch, thread.pairs, thread.negatives, thread.lr, (now() - te) / 1000)) break
+        const pause = pacer.epochEnd(epoch)
+        if (!afterEpoch(epoch, pairs, negatives, thread.lr, (now() - te - paused) / 1000)) break
+        if (pause) await pacer.pause()
       }
     }
     tracker.finish()

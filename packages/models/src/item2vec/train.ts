@@ -61,6 +61,8 @@ export interface Item2VecThread {
   lr: number
   pairs: number
   negatives: number
+  /** Batch slots filled and not yet flushed (carried between calls with `flushTail` false). */
+  fill: number
 }
 
 /** Options to build an {@link Item2VecThread}. */
@@ -116,17 +118,19 @@ export function createThread(
     lr: spec.alpha,
     pairs: 0,
     negatives: 0,
+    fill: 0,
   }
 }
 
 /**
  * Trains the users `order[from..to)`: subsample each history, window it, fill batch slots
  * `(user, context)` with their centre, flush through the sampler and the step kernel. Resets and
- * then accumulates `t.pairs` / `t.negatives`.
+ * then accumulates `t.pairs` / `t.negatives`. With `flushTail` false a partly filled batch is kept
+ * for the next call, so consecutive calls over `[a, b)` and `[b, c)` train exactly as one over `[a, c)`.
  * @remarks O(pairs·(k+1)·dim); allocates nothing.
  * @internal
  */
-export function trainUsers(t: Item2VecThread, order: Int32Array, from: number, to: number): void {
+export function trainUsers(t: Item2VecThread, order: Int32Array, from: number, to: number, flushTail = true): void {
   const indptr = t.indptr
   const sentences = t.sentences
   const keep = t.keep
@@ -144,7 +148,7 @@ export function trainUsers(t: Item2VecThread, order: Int32Array, from: number, t
   const span = t.alpha - t.minAlpha
   t.pairs = 0
   t.negatives = 0
-  let fill = 0
+  let fill = t.fill
   for (let r = from; r < to; r++) {
     const u = order[r]
     const s = indptr[u]
@@ -188,10 +192,12 @@ export function trainUsers(t: Item2VecThread, order: Int32Array, from: number, t
       }
     }
   }
-  if (fill > 0) {
+  if (fill > 0 && flushTail) {
     batch.size = fill
     flush(t)
+    fill = 0
   }
+  t.fill = fill
 }
 
 /** One sampler call and one step kernel per live slot. @internal */

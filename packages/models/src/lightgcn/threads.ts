@@ -52,7 +52,7 @@ export async function createPropagationPool(memory: WebAssembly.Memory, workers:
     argViews.push(new Float64Array(control, 16, SPMM_ARGS * MAX_CALLS))
     seq.push(0)
     const data: PropagationWorkerData = { memory, control }
-    const t = spawnWorker(import.meta.url, { source: './worker.ts', built: './lightgcn-worker.js' }, data)
+    const t = spawnWorker(import.meta.url, { source: './worker.ts', built: './worker.js' }, data)
     ready.push(
       new Promise((resolve, reject) => {
         t.once('message', (m: { type: string; error?: string }) =>

@@ -16,6 +16,7 @@ import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type Sche
 import { createDotScorer, createDotStepper, type DotStepperSpec } from './stepper.js'
 import { mfBackend } from './backend.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
+import { threadHost } from '../train/threads.js'
 import { gemmWasmSupported } from './gemm.js'
 import { createSharedStepper, type SharedStepperSpec } from './shared-step.js'
 import { mergeFitConfig } from '../train/fit-config.js'
@@ -221,6 +222,8 @@ export class MatrixFactorization implements Model {
     const { seed, ...merged } = mergeFitConfig(c, opts, 'matrixFactorization')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
+    // Before shared memory is allocated: the same clear error as every model where threads cannot run.
+    if (workers >= 2) threadHost('fit', workers)
     if (opts.userChunk !== undefined) merged.userChunk = opts.userChunk
     if (opts.negativeWeight !== undefined) merged.negativeWeight = opts.negativeWeight
     if (!(Number.isInteger(merged.userChunk) && merged.userChunk >= 0)) {

@@ -1,17 +1,5 @@
-import {
-  Field,
-  Float32,
-  List,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  Utf8,
-  makeData,
-  tableFromIPC,
-  tableToIPC,
-  vectorFromArray,
-} from 'apache-arrow'
+import type { Table } from 'apache-arrow'
+import { arrowNow } from './arrow.js'
 import { IdMap, type ExternalId } from '@decoy/core'
 
 /** Version of `@decoy/models` written into saved files. */
@@ -101,6 +89,7 @@ export function encodeModel(
     ...header,
     arrays: names.map((name) => ({ name, length: arrays[name].length, dtype: arrays[name] instanceof Int32Array ? 'int32' : 'float32' })),
   }
+  const { Field, Float32, List, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } = arrowNow('encodeModel')
   const listType = new List(new Field('item', new Float32(), false))
   const child = makeData({ type: new Float32(), length: total, nullCount: 0, data: values })
   const listData = makeData({ type: listType, length: names.length, nullCount: 0, valueOffsets: offsets, child })
@@ -125,6 +114,7 @@ export function decodeModel(
   source = '<bytes>',
   expectKind?: string,
 ): { header: ModelHeader; arrays: Record<string, StoredArray> } {
+  const { tableFromIPC } = arrowNow('decodeModel')
   let table: Table
   try {
     table = tableFromIPC(bytes)

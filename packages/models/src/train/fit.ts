@@ -1,6 +1,8 @@
 import { prngBelow } from '@decoy/core/kernels'
 import { createBatch, createNegativeBuffer, createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
-import { runShard, type ShardContext } from './shard.js'
+import { createPacer } from './pacer.js'
+import { threadHost } from './threads.js'
+import { runBatch, type ShardContext, type ShardResult } from './shard.js'
 import { createEpochTracker } from './stopping.js'
 import type { Examples, FitOptions, FitResult, TrainTarget } from './types.js'
 
@@ -52,10 +54,37 @@ export type ParallelRunner = (
 export interface EpochHooks {
   /** Handles the end of an epoch (validation, callbacks, early stopping). */
   afterEpoch(epoch: number, sums: { loss: number; updates: number; slots: number; learningRate: number; seconds: number }): boolean
+  /** Called during an epoch (about every 16 ms) with the batches all workers have trained in it. */
+  during?(epoch: number, batches: number): void
 }
 
 // A variable, so that bundlers do not follow it into the Node-only entry.
 const NODE_ENTRY = '@decoy/models/node'
+
+/**
+ * The parallel runners of this platform, loaded on demand: `runParallel` for the shared loop, and
+ * family-specific ones by name (item2vec's `runItem2VecParallel`, typed by its family).
+ */
+export interface ParallelRunners {
+  /** MF/FM Hogwild. */
+  runParallel: ParallelRunner
+  /** Family-specific runners. */
+  [name: string]: unknown
+}
+
+/**
+ * Loads the parallel runners for `workers ≥ 2`: Node worker threads (`@decoy/models/node`) under
+ * Node, module Web Workers in a cross-origin isolated page.
+ * @throws the same isolation error for every model when neither is available.
+ */
+export async function parallelRunners(who: string, workers: number): Promise<ParallelRunners> {
+  if (threadHost(who, workers) === 'web') return import('../web/parallel.js')
+  try {
+    return (await import(/* @vite-ignore */ NODE_ENTRY)) as ParallelRunners
+  } catch (e) {
+    throw new Error(`${who}: workers ≥ 2 needs Node worker threads (${NODE_ENTRY}): ${(e as Error).message}`)
+  }
+}
 
 /**
  * Validates the shared numeric options of `fit` and resolves their defaults.
@@ -105,13 +134,17 @@ export async function trainLoop(
     throw new Error('fit: user-grouped batches (batch-shared negatives) run on one worker; set workers to 1')
   }
   if (plan.workers >= 2) {
-    let mod: { runParallel: ParallelRunner }
-    try {
-      mod = (await import(/* @vite-ignore */ NODE_ENTRY)) as { runParallel: ParallelRunner }
-    } catch (e) {
-      throw new Error(`fit: workers ≥ 2 needs Node worker threads (${NODE_ENTRY}): ${(e as Error).message}`)
-    }
-    const res = await mod.runParallel(target, train, examples, plan, opts, { afterEpoch })
+    const mod = await parallelRunners('fit', plan.workers)
+    // The main thread only waits on the workers (no yielding needed); it reads their batch counts.
+    const steps = Math.ceil(examples.count / plan.batchSize)
+    const pacer = createPacer(opts, plan.epochs, steps)
+    const res = await mod.runParallel(target, train, examples, plan, opts, {
+      afterEpoch: (epoch, sums) => {
+        pacer.epochEnd(epoch, sums.slots > 0 ? sums.loss / sums.slots : 0)
+        return afterEpoch(epoch, sums)
+      },
+      ...(opts.onProgress ? { during: (epoch: number, batches: number) => void pacer.step(epoch, Math.min(steps - 1, batches)) } : {}),
+    })
     samplerStats = mergeSamplerStats(res.samplerStats)
   } else {
     const stepper = target.createStepper(target.arrays(), target.spec, train, plan.k, 0)
@@ -136,14 +169,30 @@ export async function trainLoop(
     for (let e = 0; e < examples.count; e++) order[e] = e
     const shuffleState = root.fork('shuffle').state
     const byUser = plan.order === 'users' ? groupByUser(examples, train.numUsers, plan.userChunk ?? 0) : null
+    const count = examples.count
+    const pacer = createPacer(opts, plan.epochs, Math.ceil(count / plan.batchSize))
+    // The set-up above (allocation, WebAssembly, the sampler's tables) is a slice of its own.
+    if (pacer.yields) await pacer.pause()
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
       const t0 = performance.now()
       if (byUser) userOrder(byUser, order, shuffleState)
-      else shuffleInPlace(order, examples.count, shuffleState)
-      const r = runShard(ctx, order, 0, examples.count, epoch)
+      else shuffleInPlace(order, count, shuffleState)
+      const r: ShardResult = { loss: 0, updates: 0, slots: count, learningRate: plan.learningRate }
+      let paused = 0
+      for (let p = 0, step = 1; p < count; step++) {
+        p = runBatch(ctx, order, 0, count, epoch, p, r)
+        if (pacer.active && pacer.step(epoch, step, r.loss / p)) {
+          const tp = performance.now()
+          await pacer.pause()
+          paused += performance.now() - tp
+        }
+      }
       if (sampler.onEpochEnd) sampler.onEpochEnd(epoch)
-      const seconds = (performance.now() - t0) / 1000
+      // Time spent yielding to the event loop is not training time.
+      const seconds = (performance.now() - t0 - paused) / 1000
+      const pause = pacer.epochEnd(epoch, count > 0 ? r.loss / count : 0)
       if (!afterEpoch(epoch, { ...r, seconds })) break
+      if (pause) await pacer.pause()
     }
     samplerStats = { ...sampler.stats() }
   }

@@ -52,34 +52,52 @@ export interface ShardResult {
  * @remarks O(end − start) slots; allocates only the returned object.
  */
 export function runShard(ctx: ShardContext, order: Int32Array, start: number, end: number, epoch: number): ShardResult {
+  const sums: ShardResult = { loss: 0, updates: 0, slots: end - start, learningRate: ctx.learningRate }
+  for (let p = start; p < end; ) p = runBatch(ctx, order, start, end, epoch, p, sums)
+  return sums
+}
+
+/**
+ * Trains the one batch of the shard `order[start..end)` that begins at `p`, adding its loss and
+ * updates to `sums` (and setting its learning rate): {@link runShard} one batch at a time, so a
+ * loop can report progress or yield between batches with the same result.
+ * @returns where the next batch begins.
+ * @remarks O(batchSize) slots; allocates nothing.
+ */
+export function runBatch(
+  ctx: ShardContext,
+  order: Int32Array,
+  start: number,
+  end: number,
+  epoch: number,
+  p: number,
+  sums: ShardResult,
+): number {
   const { stepper, sampler, batch, negs, exUsers, exPositives, batchSize, learningRate, minLearningRate, schedule, epochs } = ctx
   const bu = batch.users
   const bp = batch.positives
-  const k = negs.k
-  const negItems = negs.items
   const size = end - start
-  let loss = 0
-  let updates = 0
-  let lr = learningRate
-  for (let p = start; p < end; p += batchSize) {
-    const n = Math.min(batchSize, end - p)
-    for (let s = 0; s < n; s++) {
-      const e = order[p + s]
-      bu[s] = exUsers[e]
-      bp[s] = exPositives[e]
-    }
-    batch.size = n
-    sampler.sample(batch, negs)
-    lr = scheduledRate(schedule, learningRate, minLearningRate, (epoch + (p - start) / size) / epochs)
-    loss += stepper.step(batch, negs, 0, n, lr)
-    const sh = negs.shared
-    if (sh && stepper.sharedNegatives) {
-      // Unmasked (slot, shared draw) pairs; consecutive slots of one user share a hit range.
-      for (let s = 0; s < n; s++) updates += sh.count - (sh.hitEnd[s] - sh.hitStart[s])
-    } else {
-      const m = n * k
-      for (let j = 0; j < m; j++) if (negItems[j] >= 0) updates++
-    }
+  const n = Math.min(batchSize, end - p)
+  for (let s = 0; s < n; s++) {
+    const e = order[p + s]
+    bu[s] = exUsers[e]
+    bp[s] = exPositives[e]
   }
-  return { loss, updates, slots: size, learningRate: lr }
+  batch.size = n
+  sampler.sample(batch, negs)
+  const lr = scheduledRate(schedule, learningRate, minLearningRate, (epoch + (p - start) / size) / epochs)
+  sums.loss += stepper.step(batch, negs, 0, n, lr)
+  sums.learningRate = lr
+  let updates = 0
+  const sh = negs.shared
+  if (sh && stepper.sharedNegatives) {
+    // Unmasked (slot, shared draw) pairs; consecutive slots of one user share a hit range.
+    for (let s = 0; s < n; s++) updates += sh.count - (sh.hitEnd[s] - sh.hitStart[s])
+  } else {
+    const negItems = negs.items
+    const m = n * negs.k
+    for (let j = 0; j < m; j++) if (negItems[j] >= 0) updates++
+  }
+  sums.updates += updates
+  return p + n
 }

@@ -1,6 +1,7 @@
 import type { Batch, FactorView, Interactions, NegativeBuffer, NegativeSampler, Recommender, Scorer } from '@decoy/core'
 import type { LossName, LossOptions } from '../losses/index.js'
 import type { OptimizerName, ScheduleName } from '../optim/optim.js'
+import type { FitProgress, YieldEvery } from './pacer.js'
 
 /** Statistics of one training epoch, passed to `onEpoch` and returned by `fit`. */
 export interface EpochStats {
@@ -77,6 +78,16 @@ export interface CommonFitOptions {
   earlyStopping?: EarlyStoppingOptions | boolean
   /** Called after every epoch; return `false` to stop training. */
   onEpoch?: (stats: EpochStats) => void | boolean
+  /**
+   * Called with the fit's progress per step (batch; ALS: row block; item2vec: user block), at most
+   * about every 16 ms, and at every epoch end. Works in Node and in browsers.
+   */
+  onProgress?: (progress: FitProgress) => void
+  /**
+   * When the training loop yields to the event loop (default `'auto'` in browsers and Web Workers,
+   * `'never'` in Node); yielding never changes the result. See {@link YieldEvery}.
+   */
+  yieldEvery?: YieldEvery
   /** Module the worker threads import to rebuild the sampler (default `'@decoy/samplers/registry'`). */
   samplerModule?: string
   /**
