@@ -394,6 +394,7 @@ describe('exports', () => {
     expect(surface(await import('@decoy/models/node'))).toMatchInlineSnapshot(`
       {
         "createAlsPool": "function",
+        "createPropagationPool": "function",
         "loadModel": "function",
         "runItem2VecParallel": "function",
         "runParallel": "function",

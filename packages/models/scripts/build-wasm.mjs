@@ -8,7 +8,8 @@
  * - src/mf/wasm/gemm.wat → src/mf/wasm/gemm-module.ts (the GEMM of batch-shared negatives),
  * - ../core/src/kernels/wasm/score-block.wat → score-block-module.ts there (blocked full-ranking scores; core has
  *   no WebAssembly toolchain of its own, so this script assembles it too),
- * - src/als/wasm/als.wat → src/als/wasm/als-module.ts (implicit ALS: Gram matrix and CG row solves).
+ * - src/als/wasm/als.wat → src/als/wasm/als-module.ts (implicit ALS: Gram matrix and CG row solves),
+ * - src/lightgcn/wasm/lightgcn.wat → src/lightgcn/wasm/lightgcn-module.ts (LightGCN's sparse propagation and slot gradients).
  * A kernel's ";; @include <section>" lines are replaced by that section of the shared prelude
  * src/wasm/common.wat (math, loss rules), so no kernel carries a copy of them.
  * Run after editing a .wat: `pnpm --filter @decoy/models build:wasm`. Tests check that the
@@ -25,6 +26,7 @@ const TARGETS = {
   gemm: { dir: '../src/mf/wasm/', wat: 'gemm.wat', out: 'gemm-module.ts', prefix: 'GEMM_WASM' },
   scoreBlock: { dir: '../../core/src/kernels/wasm/', wat: 'score-block.wat', out: 'score-block-module.ts', prefix: 'SCORE_BLOCK_WASM' },
   als: { dir: '../src/als/wasm/', wat: 'als.wat', out: 'als-module.ts', prefix: 'ALS_WASM' },
+  lightgcn: { dir: '../src/lightgcn/wasm/', wat: 'lightgcn.wat', out: 'lightgcn-module.ts', prefix: 'LIGHTGCN_WASM' },
 }
 
 function targetOf(name) {

@@ -5,6 +5,7 @@ import { resolveLoss } from '../losses/index.js'
 import { OPT_SGD } from '../optim/optim.js'
 import { normalizedGraph, propagateBackward, propagateForward, propagateLayer } from './graph.js'
 import { slotGradients, type LightGcnState } from './step.js'
+import { jsPropagator } from './propagate.js'
 
 // 3 users × 4 items (the repeated pair is merged by the CSR builder) and an item nobody saw.
 const rows = [[0, 1], [1, 2, 2], [0]]
@@ -110,6 +111,7 @@ describe('LightGCN propagation', () => {
       const e0 = randomMatrix(4)
       const state: LightGcnState = {
         graph: g,
+        prop: jsPropagator(g, dim),
         dim,
         weights,
         e0,
@@ -127,6 +129,11 @@ describe('LightGCN propagation', () => {
         l2: 0,
         propagateEvery: 1,
         steps: 0,
+        pending: new Float32Array(0),
+        deferredWeights: Float64Array.of(0, 0.3, 0.2, 0.1),
+        lastLr: 0,
+        stepsPerEpoch: 1,
+        epochStep: 0,
         scores: new Float64Array(k + 1),
         grads: new Float64Array(k + 1),
         exps: new Float64Array(k + 1),

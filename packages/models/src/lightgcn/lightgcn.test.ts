@@ -74,10 +74,86 @@ describe('lightGcn', () => {
     expect(createModel({ kind: 'lightgcn', layers: 2, dim: 8 })).toBeInstanceOf(LightGcn)
   })
 
-  it('rejects workers ≥ 2 and the wasm kernel with a reason', async () => {
-    await expect(lightGcn({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), workers: 2 })).rejects.toThrow(/one thread/)
-    await expect(lightGcn({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), kernel: 'wasm' })).rejects.toThrow(/TypeScript/)
+  it('rejects workers ≥ 2 with the js kernel, and the wasm kernel where it cannot run, with a reason', async () => {
+    await expect(lightGcn({ dim: 8 }).fit(train, { seed: 1, sampler: uniformSampler(), workers: 2, kernel: 'js' })).rejects.toThrow(
+      /worker threads run the WebAssembly kernel/,
+    )
+    await expect(lightGcn({ dim: 6 }).fit(train, { seed: 1, sampler: uniformSampler(), kernel: 'wasm' })).rejects.toThrow(
+      /dim a multiple of 4 \(got 6\)/,
+    )
+    const r = await lightGcn({ dim: 6, epochs: 1 }).fit(train, { seed: 1, sampler: uniformSampler() })
+    expect(r.kernel).toBe('js')
   })
+
+  for (const [propagateEvery, optimizer] of [
+    [1, 'adagrad'],
+    [3, 'adagrad'],
+    [1, 'sgd'],
+    [3, 'sgd'],
+  ] as const) {
+    it(`propagateEvery ${propagateEvery}, ${optimizer}: the wasm and js kernels train to the same parameters (float32 rounding), each deterministic`, async () => {
+      const fit = async (kernel: 'wasm' | 'js') => {
+        const m = lightGcn({ dim: 12, layers: 2, propagateEvery, optimizer, epochs: 2, batchSize: 64, negatives: 4, loss: 'softmax' })
+        const r = await m.fit(train, { seed: 4, sampler: uniformSampler(), kernel })
+        expect(r.kernel).toBe(kernel)
+        return m
+      }
+      const w = await fit('wasm')
+      const j = await fit('js')
+      expect((await fit('wasm')).embeddings).toEqual(w.embeddings)
+      let worst = 0
+      for (let i = 0; i < j.embeddings.length; i++) worst = Math.max(worst, Math.abs(w.embeddings[i] - j.embeddings[i]))
+      expect(worst).toBeLessThan(1e-4)
+      for (let i = 0; i < j.finalEmbeddings.length; i++) expect(w.finalEmbeddings[i]).toBeCloseTo(j.finalEmbeddings[i], 4)
+    })
+  }
+
+  it('propagateEvery N applies every gradient: one batch per epoch under SGD trains as the exact step', async () => {
+    // A step applies w_0·G to the batch's rows at once and Σ_{k≥1} w_k Ã^k G at the next propagation (here the
+    // end of the epoch): with one batch per epoch the sum is the exact gradient on the same parameters.
+    const fit = async (propagateEvery: number) => {
+      const m = lightGcn({ dim: 8, layers: 2, propagateEvery, epochs: 2, batchSize: 100000, negatives: 2, optimizer: 'sgd', l2: 0.01 })
+      await m.fit(train, { seed: 3, sampler: uniformSampler(), kernel: 'js', learningRate: 0.05 })
+      return m
+    }
+    const exact = await fit(1)
+    const cached = await fit(7)
+    for (let i = 0; i < exact.embeddings.length; i++) expect(cached.embeddings[i]).toBeCloseTo(exact.embeddings[i], 5)
+    for (let i = 0; i < exact.finalEmbeddings.length; i++) expect(cached.finalEmbeddings[i]).toBeCloseTo(exact.finalEmbeddings[i], 5)
+    // …and its final embeddings are those propagated from the E⁰ it holds.
+    const { normalizedGraph } = await import('./graph.js')
+    const { jsPropagator } = await import('./propagate.js')
+    const p = jsPropagator(normalizedGraph(train), 8)
+    const want = p.floats()
+    p.forward(cached.embeddings, cached.layerWeights(), want, p.floats(), p.floats())
+    for (let i = 0; i < want.length; i++) expect(cached.finalEmbeddings[i]).toBeCloseTo(want[i], 6)
+    // Not vacuous: E⁰ moved away from a fit of zero epochs' worth.
+    expect(exact.embeddings.some((v, i) => Math.abs(v - cached.embeddings[i]) > 0 || v !== 0)).toBe(true)
+  })
+
+  it('propagateEvery N: the same trajectory whether or not onEpoch looks at the model (windows close with the epoch)', async () => {
+    const fit = async (watch: boolean) => {
+      const m = lightGcn({ dim: 8, layers: 2, propagateEvery: 5, epochs: 3, batchSize: 48, negatives: 2 })
+      await m.fit(train, { seed: 6, sampler: uniformSampler(), ...(watch ? { onEpoch: () => {} } : {}) })
+      return m.embeddings
+    }
+    expect(await fit(true)).toEqual(await fit(false))
+  })
+
+  for (const propagateEvery of [1, 3]) {
+    it(`workers 3 (rows of each sparse product split over threads), propagateEvery ${propagateEvery}: bit-identical to one thread`, async () => {
+      const fit = async (workers: number) => {
+        const m = lightGcn({ dim: 16, layers: 3, propagateEvery, epochs: 2, batchSize: 64, negatives: 4 })
+        const r = await m.fit(train, { seed: 8, sampler: uniformSampler(), workers })
+        expect(r.kernel).toBe('wasm')
+        return m
+      }
+      const one = await fit(1)
+      const three = await fit(3)
+      expect(three.embeddings).toEqual(one.embeddings)
+      expect(three.finalEmbeddings).toEqual(one.finalEmbeddings)
+    })
+  }
 
   it('save → loadModel gives the same recommendations; early stopping restores the best epoch consistently', async () => {
     const m = lightGcn({ dim: 8, layers: 2 })

@@ -30,7 +30,9 @@ import {
   type StoredArray,
 } from '../persist/format.js'
 import { normalizedGraph } from './graph.js'
-import { lightGcnStep, refreshFinal, type LightGcnState } from './step.js'
+import { flushAndRefresh, lightGcnStep, type LightGcnState } from './step.js'
+import { lightGcnPropagator } from './propagate.js'
+import type { PropagationPool } from './threads.js'
 import { recommendTopK } from '../recommend.js'
 
 /** Options of {@link lightGcn}; every training option can be overridden per `fit`. */
@@ -152,6 +154,19 @@ export function resolveLayerWeights(
   return list
 }
 
+const MODELS_NODE = '@decoy/models/node'
+
+/** The Node-only worker pool of the propagation, loaded on demand. */
+async function propagationPool(memory: WebAssembly.Memory, workers: number): Promise<PropagationPool> {
+  let mod: { createPropagationPool(m: WebAssembly.Memory, w: number): Promise<PropagationPool> }
+  try {
+    mod = (await import(/* @vite-ignore */ MODELS_NODE)) as typeof mod
+  } catch (e) {
+    throw new Error(`lightgcn: workers ≥ 2 needs Node worker threads (${MODELS_NODE}): ${(e as Error).message}`)
+  }
+  return mod.createPropagationPool(memory, workers)
+}
+
 /**
  * LightGCN (He et al., SIGIR 2020): embeddings E⁰ of users and items propagated over the
  * symmetric-normalised user–item graph Ã = D^-½ A D^-½ of the training log, final embeddings
@@ -204,7 +219,9 @@ export class LightGcn implements Model {
 
   /**
    * Trains on `train` with `options.sampler` (required), `seed` (required) and any training
-   * option. One thread (`workers` must be 1: every batch propagates over the whole graph).
+   * option. `workers` ≥ 2 (Node, WebAssembly kernel) splits the rows of every sparse product
+   * between the main thread and `workers − 1` worker threads; the batches stay sequential, so the
+   * result is bit-identical to one thread's.
    * @throws Error naming the option when an option is invalid.
    */
   async fit(train: Interactions, opts: FitOptions): Promise<FitResult> {
@@ -212,9 +229,8 @@ export class LightGcn implements Model {
     const { seed, ...merged } = mergeFitConfig(c, opts, 'lightGcn')
     const workers = opts.workers ?? 1
     checkPositiveInt('workers', workers)
-    if (workers !== 1)
-      throw new Error(`fit: lightgcn trains on one thread (each batch propagates over the whole graph); got workers ${workers}`)
-    if (opts.kernel === 'wasm') throw new Error("fit: lightgcn has only the TypeScript kernel (kernel 'js' or 'auto')")
+    if (workers > 1 && opts.kernel === 'js')
+      throw new Error(`fit: lightgcn's worker threads run the WebAssembly kernel; got workers ${workers} with kernel 'js'`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
     const optimizer = optimizerCode(merged.optimizer)
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
@@ -222,12 +238,15 @@ export class LightGcn implements Model {
     const dim = c.dim
     const nodes = train.numUsers + train.numItems
     const nnz = train.items.length
+    const cached = c.propagateEvery > 1
+    // E⁰, final, grad, grad0, a, b, + Adagrad accumulators, + the pending gradient of cached propagation.
+    const nodeArrays = 6 + (optimizer === OPT_ADAGRAD ? 1 : 0) + (cached ? 1 : 0)
     checkAllocation(
       `lightgcn with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`,
       [
         {
           what: 'E⁰, final embeddings, gradients and layer scratch',
-          elements: nodes * dim * (optimizer === OPT_ADAGRAD ? 7 : 6),
+          elements: nodes * dim * nodeArrays,
           bytesPer: 4,
         },
         { what: 'the normalised graph', elements: nnz * 4 + nodes, bytesPer: 4 },
@@ -236,32 +255,50 @@ export class LightGcn implements Model {
       'lower the dimension (--dim) or the batch size × negatives',
     )
     const weights = this.layerWeights()
-    this.initialize(train, seed)
+    const prop = lightGcnPropagator(
+      workers > 1 ? 'wasm' : opts.kernel,
+      normalizedGraph(train),
+      dim,
+      nodeArrays,
+      { batchSize: merged.batchSize, k: merged.negatives, loss: loss.code, hp: loss.hp },
+      workers > 1,
+    )
+    this.initialize(train, seed, prop.floats(), prop.floats())
     const state: LightGcnState = {
-      graph: normalizedGraph(train),
+      graph: prop.graph,
+      prop,
       dim,
       weights,
       e0: this.embeddings,
-      acc: optimizer === OPT_ADAGRAD ? new Float32Array(nodes * dim) : EMPTY_F32,
+      acc: optimizer === OPT_ADAGRAD ? prop.floats() : EMPTY_F32,
       final: this.finalEmbeddings,
-      grad: new Float32Array(nodes * dim),
-      grad0: new Float32Array(nodes * dim),
-      a: new Float32Array(nodes * dim),
-      b: new Float32Array(nodes * dim),
-      touched: new Int32Array(nodes),
-      touchedList: new Int32Array(Math.min(nodes, merged.batchSize * (merged.negatives + 2))),
+      grad: prop.floats(),
+      grad0: prop.floats(),
+      a: prop.floats(),
+      b: prop.floats(),
+      touched: prop.ints(),
+      touchedList: prop.ints(),
       optimizer,
       loss: loss.code,
       hp: loss.hp,
       l2: merged.l2,
       propagateEvery: c.propagateEvery,
       steps: 0,
+      pending: cached ? prop.floats() : EMPTY_F32,
+      deferredWeights: Float64Array.from(weights, (w, k) => (k === 0 ? 0 : w)),
+      lastLr: merged.learningRate,
+      stepsPerEpoch: Math.ceil(train.items.length / merged.batchSize),
+      epochStep: 0,
       scores: new Float64Array(merged.negatives + 1),
       grads: new Float64Array(merged.negatives + 1),
       exps: new Float64Array(merged.negatives + 1),
     }
-    refreshFinal(state)
+    flushAndRefresh(state)
     const scorer = createDotScorer(this.userFactors, this.itemFactors, EMPTY_F32, dim, 0)
+    // The samplers' batch scoring on the twin's SIMD dot (MF's training scorer does the same).
+    const pairs = prop.scorePairs
+    const final = this.finalEmbeddings
+    if (pairs) scorer.scoreBatch = (users, items, count, out) => pairs(final, users, items, count, out)
     const stepper: Stepper = {
       scorer: () => scorer,
       step: (batch, negs, start, end, lr) => lightGcnStep(state, batch, negs, start, end, lr),
@@ -279,7 +316,7 @@ export class LightGcn implements Model {
       },
       model: this,
       // Validation and onEpoch rank with the current E⁰, not the stale cache of the last batch.
-      beforeReport: () => refreshFinal(state),
+      beforeReport: () => flushAndRefresh(state),
     }
     const plan: TrainPlan = {
       seed,
@@ -293,17 +330,26 @@ export class LightGcn implements Model {
       samplerModule: opts.samplerModule ?? '@decoy/samplers/registry',
     }
     const examples = { users: userOfInteraction(train), positives: train.items, count: train.items.length }
-    const result = await trainLoop(target, train, examples, plan, opts)
-    // After the last step (or the restored best epoch): the final embeddings of the held E⁰.
-    refreshFinal(state)
-    result.kernel = 'js'
-    result.config = { model: 'lightgcn', ...this.config, seed, schedule, workers: 1, kernel: 'js', sampler: opts.sampler.config }
+    const pool = workers > 1 && prop.memory ? await propagationPool(prop.memory, workers - 1) : null
+    prop.useThreads(pool)
+    let result: FitResult
+    try {
+      result = await trainLoop(target, train, examples, plan, opts)
+      // After the last step (or the restored best epoch): the final embeddings of the held E⁰.
+      flushAndRefresh(state)
+    } finally {
+      prop.useThreads(null)
+      await pool?.close()
+    }
+    result.kernel = prop.kernel
+    result.config = { model: 'lightgcn', ...this.config, seed, schedule, workers, kernel: prop.kernel, sampler: opts.sampler.config }
     this.seed = seed
     this.lastFit = result
     return result
   }
 
-  private initialize(train: Interactions, seed: string): void {
+  /** Sets the fit's data and draws E⁰ into `e0`; `final` becomes the final embeddings (both `[(users + items) × dim]`). */
+  private initialize(train: Interactions, seed: string, e0: Float32Array, final: Float32Array): void {
     const dim = this.config.dim
     this.numUsers = train.numUsers
     this.numItems = train.numItems
@@ -311,13 +357,13 @@ export class LightGcn implements Model {
     this.itemIds = train.itemIds
     this.seenIndptr = train.indptr
     this.seenItems = train.items
-    const nodes = train.numUsers + train.numItems
     const state = createRng(seed).fork('fit').fork('init').state
     const std = this.config.initStd
     // Users then items, drawn in the order MF draws its user then item factors.
-    this.embeddings = new Float32Array(nodes * dim)
-    for (let i = 0; i < this.embeddings.length; i++) this.embeddings[i] = std * prngNormal(state)
-    this.setFinal(new Float32Array(nodes * dim))
+    if (e0.length !== (train.numUsers + train.numItems) * dim) throw new Error('lightgcn: E⁰ does not match the data')
+    this.embeddings = e0
+    for (let i = 0; i < e0.length; i++) e0[i] = std * prngNormal(state)
+    this.setFinal(final)
   }
 
   private setFinal(final: Float32Array): void {
