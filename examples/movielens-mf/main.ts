@@ -22,7 +22,9 @@ import { createSampler } from '@decoy/samplers'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const config = JSON.parse(readFileSync(join(here, 'configs', 'demo.json'), 'utf8'))
+// `pnpm start -- --flag` hands the script a leading `--` (pnpm 10), which strict parsing would reject.
 const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
   options: {
     data: { type: 'string', default: config.dataset },
     epochs: { type: 'string' },

@@ -13,7 +13,9 @@ import { parseArgs } from 'node:util'
 import { ConfigError, runExperiment } from '@decoy/experiments'
 
 const here = dirname(fileURLToPath(import.meta.url))
+// `pnpm start -- --flag` hands the script a leading `--` (pnpm 10), which strict parsing would reject.
 const { values, positionals } = parseArgs({
+  args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
   allowPositionals: true,
   options: { out: { type: 'string' }, fresh: { type: 'boolean', default: false }, parallel: { type: 'string' } },
 })
