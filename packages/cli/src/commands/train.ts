@@ -223,8 +223,14 @@ export const trainCommand: Command = {
         `train: --sampler ${pairing.kind} without --loss/--negatives: its recommended pairing, loss ${pairing.loss}, ${pairing.negatives} negatives, ${JSON.stringify(pairing.sampler)}`,
       )
     }
+    // The family's default sampler brings its options (MF: popularity α 0.3) when no sampler is
+    // named; a named one (even the same kind) keeps its own defaults, as in the library.
+    const named = args.str('sampler') ?? args.jsonObject('sampler-config').kind
+    const samplerDefaults = named === undefined ? family.defaultSamplerConfig : undefined
     const sampler =
-      !family.usesSampler(options) && !args.has('sampler') ? null : samplerFromArgs(args, family.defaultSampler, pairing?.sampler)
+      !family.usesSampler(options) && !args.has('sampler')
+        ? null
+        : samplerFromArgs(args, family.defaultSampler, { ...samplerDefaults, ...pairing?.sampler })
     const minBatch = sampler?.requires.minBatch
     const batch = settings.batchSize ?? family.defaults.batchSize
     if (minBatch !== undefined && batch < minBatch) {
