@@ -192,6 +192,21 @@ async function runTune(name: string, model: string, trials: number): Promise<voi
   })
 }
 
+/**
+ * Hand-made variants of the current default (the last three added after the first two datasets'
+ * candidate scores pointed at popularity^α negatives and a lower L2; all judged on validation only).
+ */
+const VARIANTS: Record<string, Record<string, unknown>> = {
+  'epochs-15': { kind: 'mf', epochs: 15, sampler: { kind: 'uniform' } },
+  'epochs-20': { kind: 'mf', epochs: 20, sampler: { kind: 'uniform' } },
+  'negatives-64': { kind: 'mf', epochs: 10, negatives: 64, sampler: { kind: 'uniform' } },
+  'popularity-0.3': { kind: 'mf', epochs: 10, sampler: { kind: 'popularity', alpha: 0.3 } },
+  'shared-1024': { kind: 'mf', epochs: 10, batchSize: 2048, sampler: { kind: 'shared', count: 1024 } },
+  'l2-0.035': { kind: 'mf', epochs: 10, l2: 0.035, sampler: { kind: 'uniform' } },
+  'popularity-0.3-l2-0.035': { kind: 'mf', epochs: 10, l2: 0.035, sampler: { kind: 'popularity', alpha: 0.3 } },
+  'popularity-0.5': { kind: 'mf', epochs: 10, sampler: { kind: 'popularity', alpha: 0.5 } },
+}
+
 /** Candidate MF defaults: the current one, each dataset's tuned MF, and hand-made variants. */
 function candidates(): Record<string, Record<string, unknown>> {
   const c: Record<string, Record<string, unknown>> = { current: MF_DEFAULT }
@@ -199,9 +214,7 @@ function candidates(): Record<string, Record<string, unknown>> {
     const t = tunedConfig(name, 'mf')
     if (t) c[`tuned-${name}`] = t
   }
-  const extra = join(OUT, 'variants.json')
-  if (existsSync(extra)) Object.assign(c, JSON.parse(readFileSync(extra, 'utf8')) as Record<string, Record<string, unknown>>)
-  return c
+  return { ...c, ...VARIANTS }
 }
 
 async function runCandidates(names: string[]): Promise<void> {
