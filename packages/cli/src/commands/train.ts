@@ -46,6 +46,12 @@ function modelFlags(): ModelFlag[] {
 
 const FLAGS = modelFlags()
 
+/** A family's default sampler as help shows it: `popularity {"alpha":0.3}`. */
+function defaultSamplerText(kind: string): string {
+  const f = modelFamilies[kind]
+  return `${f.defaultSampler}${f.defaultSamplerConfig ? ` ${JSON.stringify(f.defaultSamplerConfig)}` : ''}`
+}
+
 /** Families that never sample (ALS): `--sampler`, `--loss` and `--negatives` are errors with them. */
 const SAMPLERLESS = modelKinds.filter((k) => modelFamilies[k].samplerless !== undefined)
 
@@ -179,6 +185,8 @@ export const trainCommand: Command = {
     { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
   ],
   notes:
+    `mf samples negatives from ${defaultSamplerText('mf')}, fm and lightgcn from uniform, unless --sampler says otherwise\n` +
+    '(a named sampler keeps its own defaults: --sampler popularity is alpha 0.75).\n' +
     'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
     "mf/fm with --sampler hard|dynamic|adaptive and neither --loss nor --negatives train with that sampler's recommended\n" +
     'pairing (loss, negatives, candidate settings under --sampler-config), said on stderr and recorded as config.pairing.\n' +
