@@ -355,11 +355,24 @@ describe('decoy sample', () => {
 })
 
 describe('decoy train → recommend / similar', () => {
-  it('trains MF with no --sampler: the documented default, uniform', async () => {
+  it('trains MF with no --sampler: the documented default, popularity α 0.3; a named sampler keeps its own defaults', async () => {
     const { train, test } = await split()
     const r = await run(['train', '--train', train, '--test', test, ...'--model mf --dim 8 --epochs 1 --seed 3 --json'.split(' ')])
     expect(r.code).toBe(0)
-    expect(JSON.parse(r.out).config.sampler).toMatchObject({ kind: 'uniform' })
+    expect(JSON.parse(r.out).config.sampler).toMatchObject({ kind: 'popularity', alpha: 0.3 })
+    const a = await run([
+      'train',
+      '--train',
+      train,
+      ...'--model mf --dim 8 --epochs 1 --seed 3 --sampler-config {"alpha":0.6} --json'.split(' '),
+    ])
+    expect(JSON.parse(a.out).config.sampler).toMatchObject({ kind: 'popularity', alpha: 0.6 })
+    const p = await run(['train', '--train', train, ...'--model mf --dim 8 --epochs 1 --seed 3 --sampler popularity --json'.split(' ')])
+    expect(JSON.parse(p.out).config.sampler).toMatchObject({ kind: 'popularity', alpha: 0.75 })
+    const u = await run(['train', '--train', train, ...'--model mf --dim 8 --epochs 1 --seed 3 --sampler uniform --json'.split(' ')])
+    expect(u.code).toBe(0)
+    expect(JSON.parse(u.out).config.sampler).toMatchObject({ kind: 'uniform' })
+    expect(JSON.parse(u.out).config.sampler).not.toHaveProperty('alpha')
   })
 
   it('trains MF, reports metrics and config, saves, and serves the saved model', async () => {

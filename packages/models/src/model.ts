@@ -70,6 +70,11 @@ export interface ModelFamily<M extends Model = Model> {
   /** Sampler kind the edges use when none is named (item2vec: `'popularity'`); none: required. */
   readonly defaultSampler?: string
   /**
+   * Options of {@link defaultSampler} when the edges pick it (MF: `{ alpha: 0.3 }`); a sampler
+   * named explicitly keeps its own defaults.
+   */
+  readonly defaultSamplerConfig?: Readonly<Record<string, unknown>>
+  /**
    * Set by families that never sample (ALS): why. The edges then reject sampler, loss and
    * negatives settings with this reason instead of ignoring them.
    */

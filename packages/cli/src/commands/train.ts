@@ -46,6 +46,12 @@ function modelFlags(): ModelFlag[] {
 
 const FLAGS = modelFlags()
 
+/** A family's default sampler as help shows it: `popularity {"alpha":0.3}`. */
+function defaultSamplerText(kind: string): string {
+  const f = modelFamilies[kind]
+  return `${f.defaultSampler}${f.defaultSamplerConfig ? ` ${JSON.stringify(f.defaultSamplerConfig)}` : ''}`
+}
+
 /** Families that never sample (ALS): `--sampler`, `--loss` and `--negatives` are errors with them. */
 const SAMPLERLESS = modelKinds.filter((k) => modelFamilies[k].samplerless !== undefined)
 
@@ -179,6 +185,8 @@ export const trainCommand: Command = {
     { name: 'json', type: 'boolean', description: 'print one JSON object on stdout' },
   ],
   notes:
+    `mf samples negatives from ${defaultSamplerText('mf')}, fm and lightgcn from uniform, unless --sampler says otherwise\n` +
+    '(a named sampler keeps its own defaults: --sampler popularity is alpha 0.75).\n' +
     'item2vec samples negatives from popularity {"alpha":0.75} unless --sampler says otherwise (ignored with --output hs).\n' +
     "mf/fm with --sampler hard|dynamic|adaptive and neither --loss nor --negatives train with that sampler's recommended\n" +
     'pairing (loss, negatives, candidate settings under --sampler-config), said on stderr and recorded as config.pairing.\n' +
@@ -223,8 +231,14 @@ export const trainCommand: Command = {
         `train: --sampler ${pairing.kind} without --loss/--negatives: its recommended pairing, loss ${pairing.loss}, ${pairing.negatives} negatives, ${JSON.stringify(pairing.sampler)}`,
       )
     }
+    // The family's default sampler brings its options (MF: popularity α 0.3) when no sampler is
+    // named; a named one (even the same kind) keeps its own defaults, as in the library.
+    const named = args.str('sampler') ?? args.jsonObject('sampler-config').kind
+    const samplerDefaults = named === undefined ? family.defaultSamplerConfig : undefined
     const sampler =
-      !family.usesSampler(options) && !args.has('sampler') ? null : samplerFromArgs(args, family.defaultSampler, pairing?.sampler)
+      !family.usesSampler(options) && !args.has('sampler')
+        ? null
+        : samplerFromArgs(args, family.defaultSampler, { ...samplerDefaults, ...pairing?.sampler })
     const minBatch = sampler?.requires.minBatch
     const batch = settings.batchSize ?? family.defaults.batchSize
     if (minBatch !== undefined && batch < minBatch) {

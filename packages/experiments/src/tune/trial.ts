@@ -51,7 +51,8 @@ export async function fitConfig(
   const { options, sampler } = splitConfig(kind, config)
   const model = createModel({ kind, ...options })
   const usesSampler = family.usesSampler(options)
-  const samplerConfig = sampler ?? (family.defaultSampler ? { kind: family.defaultSampler } : { kind: 'uniform' })
+  const samplerConfig =
+    sampler ?? (family.defaultSampler ? { kind: family.defaultSampler, ...family.defaultSamplerConfig } : { kind: 'uniform' })
   const r = await model.fit(train, {
     ...(usesSampler ? { sampler: createSampler(samplerConfig as never) } : {}),
     seed,

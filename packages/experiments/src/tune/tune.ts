@@ -338,7 +338,9 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   const { sampler, ...options } = top.config
   const family = modelFamily(kind)
   const bestConfig: Record<string, unknown> = { kind, ...options, [epochKey(kind)]: top.bestEpoch }
-  if (family.usesSampler(options)) bestConfig.sampler = sampler ?? { kind: family.defaultSampler ?? 'uniform' }
+  if (family.usesSampler(options))
+    bestConfig.sampler =
+      sampler ?? (family.defaultSampler ? { kind: family.defaultSampler, ...family.defaultSamplerConfig } : { kind: 'uniform' })
   let metrics: Record<string, number> | undefined
   if (o.test) {
     const { sampler: s, kind: _k, ...rest } = bestConfig

@@ -112,7 +112,9 @@ export interface MatrixFactorizationConfig {
  * Defaults of {@link matrixFactorization}: the configuration that reached the best NDCG@10 on
  * ml-latest-small (random 80/20 per-user split, full ranking) in the package README's table:
  * sampled softmax over 32 uniform negatives with logQ correction, Adagrad at 0.1, L2 0.05 on the
- * touched rows, 10 epochs, dim 64 (NDCG@10 ≈ 0.35; popularity ≈ 0.19).
+ * touched rows, 10 epochs, dim 64 (NDCG@10 ≈ 0.35; popularity ≈ 0.19). Re-checked across four
+ * datasets (docs/defaults.md): these options stay, and the family's default sampler became
+ * popularity^0.3 (logQ-corrected), which ranks best across them; `fit` still takes the sampler.
  */
 export const mfDefaults: Readonly<MatrixFactorizationConfig> = Object.freeze({
   dim: 64,
