@@ -9,15 +9,15 @@ import { MODELS_VERSION, encodeModel, idMapFromJson, idMapToJson, type ModelHead
 const EMPTY_F32 = new Float32Array(0)
 
 /**
- * What MF and ALS share once trained: a user and an item factor matrix scored by dot product
- * (plus an optional item bias), the training rows for `excludeSeen`, the id maps, and the query
- * and persistence methods built on them. A family supplies `fit`, its config and, when its scores
- * are more than `p_u·q_i`, the `itemBiasRow` hook or overrides of
+ * What MF, ALS and LightGCN share once trained: a user and an item factor matrix scored by dot
+ * product (plus an optional item bias), the training rows for `excludeSeen`, the id maps, and the
+ * query and persistence methods built on them. A family supplies `fit`, its config and, when its
+ * scores are more than `p_u·q_i`, the `itemBiasRow` hook or overrides of
  * `scoreAll`/`factors`/`scorer` (MF's cosine mode).
  *
- * Files written by a subclass hold `userFactors`, `itemFactors`, the arrays of
- * `storedExtras`, `seenIndptr`, `seenItems` (in that order) and a header
- * with the config, seed, id maps and sizes.
+ * Files written by a subclass hold the arrays of `storedParameters` (by default `userFactors`,
+ * `itemFactors`), then `seenIndptr`, `seenItems`, and a header with the config, seed, id maps
+ * and sizes; `restoreParameters` reads the former back.
  */
 export abstract class DotProductModel<C extends { dim: number }> {
   /** Registry key of the family, also the `kind` of saved files. */
@@ -64,9 +64,31 @@ export abstract class DotProductModel<C extends { dim: number }> {
     return null
   }
 
-  /** @internal Arrays a family stores between the factors and the seen rows (MF: `itemBias`). */
-  protected storedExtras(): Record<string, StoredArray> {
-    return {}
+  /**
+   * @internal The parameter arrays a file stores before the seen rows, in order: by default the
+   * factors (MF adds `itemBias`; LightGCN stores E⁰ and the final embeddings its factors view).
+   */
+  protected storedParameters(): Record<string, StoredArray> {
+    return { userFactors: this.userFactors, itemFactors: this.itemFactors }
+  }
+
+  /**
+   * @internal Adopts the arrays of `storedParameters` from a decoded file (sizes already set).
+   * @throws Error naming `source` when the factors are missing or mis-sized.
+   */
+  protected restoreParameters(arrays: Record<string, StoredArray>, source: string, label: string): void {
+    const dim = this.config.dim
+    const { userFactors, itemFactors } = arrays
+    if (
+      !(userFactors instanceof Float32Array) ||
+      !(itemFactors instanceof Float32Array) ||
+      userFactors.length !== this.numUsers * dim ||
+      itemFactors.length !== this.numItems * dim
+    ) {
+      throw new Error(`${source}: ${label} factor arrays do not match ${this.numUsers} users × ${this.numItems} items × dim ${dim}`)
+    }
+    this.userFactors = userFactors
+    this.itemFactors = itemFactors
   }
 
   /** @internal Takes the sizes, id maps and training rows of `train` and sizes the score row (at the start of a fit). */
@@ -137,9 +159,7 @@ export abstract class DotProductModel<C extends { dim: number }> {
   serialize(): Uint8Array {
     this.ensureFitted('serialize')
     const arrays: Record<string, StoredArray> = {
-      userFactors: this.userFactors,
-      itemFactors: this.itemFactors,
-      ...this.storedExtras(),
+      ...this.storedParameters(),
       seenIndptr: this.seenIndptr,
       seenItems: this.seenItems,
     }
@@ -166,28 +186,17 @@ export abstract class DotProductModel<C extends { dim: number }> {
   }
 
   /**
-   * @internal Fills a fresh model from a decoded file: seed, sizes, factors, seen rows, id maps.
+   * @internal Fills a fresh model from a decoded file: seed, sizes, parameters, seen rows, id maps.
    * @param label - family name in errors (`'MF'`).
-   * @throws Error naming `source` when the id maps, sizes or factors are missing or mis-sized.
+   * @throws Error naming `source` when the id maps, sizes or parameters are missing or mis-sized.
    */
   protected restore(header: ModelHeader, arrays: Record<string, StoredArray>, source: string, label: string): void {
-    const dim = this.config.dim
     this.seed = header.seed
     const extra = header.extra as { numUsers: number; numItems: number } | undefined
     if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: ${label} model file lacks its id maps or sizes`)
     this.numUsers = extra.numUsers
     this.numItems = extra.numItems
-    const { userFactors, itemFactors } = arrays
-    if (
-      !(userFactors instanceof Float32Array) ||
-      !(itemFactors instanceof Float32Array) ||
-      userFactors.length !== this.numUsers * dim ||
-      itemFactors.length !== this.numItems * dim
-    ) {
-      throw new Error(`${source}: ${label} factor arrays do not match ${this.numUsers} users × ${this.numItems} items × dim ${dim}`)
-    }
-    this.userFactors = userFactors
-    this.itemFactors = itemFactors
+    this.restoreParameters(arrays, source, label)
     this.seenIndptr = arrays.seenIndptr as Int32Array
     this.seenItems = arrays.seenItems as Int32Array
     this.userIds = idMapFromJson(header.userIds)

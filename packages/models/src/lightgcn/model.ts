@@ -1,39 +1,19 @@
-import { cosineSimilarItems } from '../similar.js'
-import {
-  IdMap,
-  checkAllocation,
-  createRng,
-  dotScoreVector,
-  userOfInteraction,
-  type DotFactors,
-  type FactorView,
-  type Interactions,
-  type TopK,
-} from '@decoy/core'
+import { checkAllocation, createRng, userOfInteraction, type Interactions } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
 import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
-import { createDotScorer } from '../mf/stepper.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, Stepper, TrainTarget } from '../train/types.js'
 import type { Model } from '../model.js'
 import { validateOptions, type OptionSchema } from '../schema.js'
 import { trainerOptionSchema } from '../train/options.js'
-import {
-  MODELS_VERSION,
-  decodeModel,
-  encodeModel,
-  idMapFromJson,
-  idMapToJson,
-  type ModelHeader,
-  type StoredArray,
-} from '../persist/format.js'
+import { decodeModel, type ModelHeader, type StoredArray } from '../persist/format.js'
+import { DotProductModel } from '../dot-model.js'
 import { normalizedGraph } from './graph.js'
 import { flushAndRefresh, lightGcnStep, type LightGcnState } from './step.js'
 import { lightGcnPropagator } from './propagate.js'
 import type { PropagationPool } from './threads.js'
-import { recommendTopK } from '../recommend.js'
 
 /** Options of {@link lightGcn}; every training option can be overridden per `fit`. */
 export interface LightGcnOptions extends LossOptions {
@@ -137,7 +117,6 @@ export const lightGcnDefaults: Readonly<LightGcnConfig> = Object.freeze({
 })
 
 const EMPTY_F32 = new Float32Array(0)
-const EMPTY_I32 = new Int32Array(0)
 
 /** Resolves `layerWeights` (array or comma-separated string) for K layers; null: uniform. */
 export function resolveLayerWeights(
@@ -174,42 +153,17 @@ async function propagationPool(memory: WebAssembly.Memory, workers: number): Pro
  * through the shared loop with any sampler and loss: each batch propagates forward (or reuses the
  * cached final embeddings, `propagateEvery`), takes dL/ds from the shared loss kernels, and
  * back-propagates through the K layers (Ã is symmetric: the same sparse product) to E⁰.
- * `scorer()` is a live `FactorView` over the final embeddings for model-aware samplers.
+ * The final embeddings are the model's factors: `userFactors` and `itemFactors` are views of their
+ * user and item rows, so scoring, ranking, `similarItems` and `scorer()` (a live `FactorView` for
+ * model-aware samplers) are {@link DotProductModel}'s. Files store E⁰ and the final embeddings.
  */
-export class LightGcn implements Model {
+export class LightGcn extends DotProductModel<LightGcnConfig> implements Model {
   /** Registry key of the family. */
   readonly kind = 'lightgcn'
-  /** Resolved configuration. */
-  readonly config: LightGcnConfig
-  /** External ⇄ internal user ids of the training data. */
-  userIds: IdMap = new IdMap()
-  /** External ⇄ internal item ids of the training data. */
-  itemIds: IdMap = new IdMap()
   /** `[(users + items) × dim]` E⁰ (users first). */
   embeddings: Float32Array = EMPTY_F32
-  /** `[(users + items) × dim]` final embeddings (users first). */
+  /** `[(users + items) × dim]` final embeddings (users first); `userFactors`/`itemFactors` view them. */
   finalEmbeddings: Float32Array = EMPTY_F32
-  /** `[users × dim]` view of the final embeddings (the users' rows). */
-  userFactors: Float32Array = EMPTY_F32
-  /** `[items × dim]` view of the final embeddings (the items' rows). */
-  itemFactors: Float32Array = EMPTY_F32
-  /** Seed of the last fit. */
-  seed: string | null = null
-  /** Result of the last fit. */
-  lastFit: FitResult | null = null
-  /** Users of the training data (0 before a fit). */
-  numUsers = 0
-  /** Items of the training data (0 before a fit). */
-  numItems = 0
-  private seenIndptr: Int32Array = EMPTY_I32
-  private seenItems: Int32Array = EMPTY_I32
-  private scoreScratch: Float32Array = EMPTY_F32
-  private heapItems: Int32Array = EMPTY_I32
-  private heapScores: Float64Array = new Float64Array(0)
-
-  constructor(config: LightGcnConfig) {
-    this.config = config
-  }
 
   /** Layer weights w_0..w_K in use. */
   layerWeights(): Float64Array {
@@ -294,7 +248,7 @@ export class LightGcn implements Model {
       exps: new Float64Array(merged.negatives + 1),
     }
     flushAndRefresh(state)
-    const scorer = createDotScorer(this.userFactors, this.itemFactors, EMPTY_F32, dim, 0)
+    const scorer = this.scorer()
     // The samplers' batch scoring on the twin's SIMD dot (MF's training scorer does the same).
     const pairs = prop.scorePairs
     const final = this.finalEmbeddings
@@ -351,12 +305,7 @@ export class LightGcn implements Model {
   /** Sets the fit's data and draws E⁰ into `e0`; `final` becomes the final embeddings (both `[(users + items) × dim]`). */
   private initialize(train: Interactions, seed: string, e0: Float32Array, final: Float32Array): void {
     const dim = this.config.dim
-    this.numUsers = train.numUsers
-    this.numItems = train.numItems
-    this.userIds = train.userIds
-    this.itemIds = train.itemIds
-    this.seenIndptr = train.indptr
-    this.seenItems = train.items
+    this.adoptTraining(train)
     const state = createRng(seed).fork('fit').fork('init').state
     const std = this.config.initStd
     // Users then items, drawn in the order MF draws its user then item factors.
@@ -371,81 +320,25 @@ export class LightGcn implements Model {
     this.finalEmbeddings = final
     this.userFactors = final.subarray(0, split)
     this.itemFactors = final.subarray(split)
-    this.scoreScratch = new Float32Array(this.numItems)
   }
 
-  /** Live scorer over the final embeddings (a `FactorView`). */
-  scorer(): FactorView {
-    return createDotScorer(this.userFactors, this.itemFactors, EMPTY_F32, this.config.dim, 0)
+  /** @internal E⁰ and the final embeddings (the factors are views of the latter). */
+  protected override storedParameters(): Record<string, StoredArray> {
+    return { embeddings: this.embeddings, finalEmbeddings: this.finalEmbeddings }
   }
 
-  /**
-   * Writes the score of every item for `user` into `out[0..numItems)`.
-   * @remarks O(numItems·dim), allocates nothing.
-   */
-  scoreAll(user: number, out: Float32Array): void {
-    dotScoreVector(this.userFactors, user * this.config.dim, 0, this.itemFactors, null, this.numItems, this.config.dim, out)
-  }
-
-  /** The final embeddings for blocked ranking (`dotTopK`): `score = f_u·f_i`, as `scoreAll`. Null before a fit. */
-  factors(): DotFactors | null {
-    if (this.numItems === 0) return null
-    return {
-      dim: this.config.dim,
-      numUsers: this.numUsers,
-      numItems: this.numItems,
-      userFactors: this.userFactors,
-      itemFactors: this.itemFactors,
-      itemBias: null,
+  /** @internal */
+  protected override restoreParameters(arrays: Record<string, StoredArray>, source: string): void {
+    const want = (this.numUsers + this.numItems) * this.config.dim
+    const e0 = arrays.embeddings
+    const fin = arrays.finalEmbeddings
+    if (!(e0 instanceof Float32Array) || !(fin instanceof Float32Array) || e0.length !== want || fin.length !== want) {
+      throw new Error(
+        `${source}: LightGCN embeddings do not match ${this.numUsers} users + ${this.numItems} items × dim ${this.config.dim}`,
+      )
     }
-  }
-
-  /**
-   * Top-k items for each user; `excludeSeen` (default true) masks the user's training items.
-   * @throws RangeError for a user outside the model.
-   */
-  recommend(users: Int32Array, k: number, opts: { excludeSeen?: boolean } = {}): TopK {
-    this.ensureFitted('recommend')
-    const scratch = { scores: this.scoreScratch, heapItems: this.heapItems, heapScores: this.heapScores }
-    const out = recommendTopK(this, { indptr: this.seenIndptr, items: this.seenItems }, users, k, opts.excludeSeen !== false, scratch)
-    this.heapItems = scratch.heapItems
-    this.heapScores = scratch.heapScores
-    return out
-  }
-
-  /** The k items most similar to each query item by cosine of final item embeddings, the item itself excluded. */
-  similarItems(items: Int32Array, k: number): TopK {
-    this.ensureFitted('similarItems')
-    checkPositiveInt('k', k)
-    return cosineSimilarItems(this.itemFactors, this.numItems, this.config.dim, items, k)
-  }
-
-  /** Encodes the model (E⁰, final embeddings, id maps, seen items, config) as Arrow IPC bytes. */
-  serialize(): Uint8Array {
-    this.ensureFitted('serialize')
-    const arrays: Record<string, StoredArray> = {
-      embeddings: this.embeddings,
-      finalEmbeddings: this.finalEmbeddings,
-      seenIndptr: this.seenIndptr,
-      seenItems: this.seenItems,
-    }
-    const header: Omit<ModelHeader, 'arrays' | 'format' | 'formatVersion'> = {
-      kind: 'lightgcn',
-      config: { ...this.config },
-      seed: this.seed,
-      versions: { '@decoy/models': MODELS_VERSION },
-      userIds: idMapToJson(this.userIds),
-      itemIds: idMapToJson(this.itemIds),
-      extra: { numUsers: this.numUsers, numItems: this.numItems },
-    }
-    return encodeModel(header, arrays)
-  }
-
-  /** Writes the model to `path` atomically (temp file + rename). Node only. */
-  async save(path: string): Promise<void> {
-    const spec = '@decoy/core/node'
-    const { writeFileAtomic } = (await import(/* @vite-ignore */ spec)) as { writeFileAtomic(p: string, d: Uint8Array): void }
-    writeFileAtomic(path, this.serialize())
+    this.embeddings = e0
+    this.setFinal(fin)
   }
 
   /** Rebuilds a model from bytes written by {@link LightGcn.serialize}. */
@@ -458,28 +351,8 @@ export class LightGcn implements Model {
   static fromDecoded(header: ModelHeader, arrays: Record<string, StoredArray>, source: string): LightGcn {
     const config = { ...lightGcnDefaults, ...(header.config as Partial<LightGcnConfig>) }
     const m = new LightGcn(config)
-    m.seed = header.seed
-    const extra = header.extra as { numUsers: number; numItems: number } | undefined
-    if (!extra || !header.userIds || !header.itemIds) throw new Error(`${source}: LightGCN model file lacks its id maps or sizes`)
-    m.numUsers = extra.numUsers
-    m.numItems = extra.numItems
-    const want = (m.numUsers + m.numItems) * config.dim
-    const e0 = arrays.embeddings
-    const fin = arrays.finalEmbeddings
-    if (!(e0 instanceof Float32Array) || !(fin instanceof Float32Array) || e0.length !== want || fin.length !== want) {
-      throw new Error(`${source}: LightGCN embeddings do not match ${m.numUsers} users + ${m.numItems} items × dim ${config.dim}`)
-    }
-    m.embeddings = e0
-    m.setFinal(fin)
-    m.seenIndptr = arrays.seenIndptr as Int32Array
-    m.seenItems = arrays.seenItems as Int32Array
-    m.userIds = idMapFromJson(header.userIds)
-    m.itemIds = idMapFromJson(header.itemIds)
+    m.restore(header, arrays, source, 'LightGCN')
     return m
-  }
-
-  private ensureFitted(what: string): void {
-    if (this.numItems === 0) throw new Error(`${what}: the model has not been fitted or loaded`)
   }
 }
 

@@ -306,8 +306,14 @@ export class MatrixFactorization extends DotProductModel<MatrixFactorizationConf
   }
 
   /** @internal */
-  protected override storedExtras(): Record<string, StoredArray> {
-    return { itemBias: this.itemBias }
+  protected override storedParameters(): Record<string, StoredArray> {
+    return { ...super.storedParameters(), itemBias: this.itemBias }
+  }
+
+  /** @internal */
+  protected override restoreParameters(arrays: Record<string, StoredArray>, source: string, label: string): void {
+    super.restoreParameters(arrays, source, label)
+    this.itemBias = arrays.itemBias as Float32Array
   }
 
   /** Live scorer over the current parameters (a `FactorView`). */
@@ -370,7 +376,6 @@ export class MatrixFactorization extends DotProductModel<MatrixFactorizationConf
     const config = { ...mfDefaults, ...stored }
     const m = new MatrixFactorization(config)
     m.restore(header, arrays, source, 'MF')
-    m.itemBias = arrays.itemBias as Float32Array
     return m
   }
 }
