@@ -8,7 +8,7 @@ import type { DotFactors, FactorView, IdMap, Interactions, Scorer, TopK } from '
 import { selfRows } from '../similar.js'
 import { buildHuffman } from './huffman.js'
 import type { HuffmanTree } from './huffman.js'
-import { createThread, trainUsers } from './train.js'
+import { createThread, trainFactorView, trainUsers } from './train.js'
 import type { HsPaths, ThreadSpec } from './train.js'
 import { keepProbabilities } from './subsample.js'
 import { SgnsWasmKernel, createSgnsLayout, layoutArrays, wasmSimdSupported } from './kernels-wasm.js'
@@ -474,20 +474,7 @@ export class Item2Vec implements Model {
     const sampler = o.output === 'ns' ? opts.sampler! : null
     const times = train.times ?? null
     const refreshUsers = sampler !== null && sampler.requires.scorer
-    const trainView: FactorView = {
-      dim,
-      userFactors,
-      itemFactors: syn1,
-      scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
-        const uo = user * dim
-        for (let j = 0; j < count; j++) {
-          const io = items[j] * dim
-          let s = 0
-          for (let f = 0; f < dim; f++) s += userFactors[uo + f] * syn1[io + f]
-          out[j] = s
-        }
-      },
-    }
+    const trainView = trainFactorView(dim, userFactors, syn1)
     // Samplers that score negatives see (user profile at the last epoch end) · (live output vectors).
     if (refreshUsers) computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
 

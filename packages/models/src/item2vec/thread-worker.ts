@@ -4,11 +4,11 @@
  * path. Node's `worker.ts` and the browser's `train-worker.ts` only carry its messages.
  */
 import { createRng, identityIds } from '@decoy/core'
-import type { FactorView, Interactions, NegativeSampler } from '@decoy/core'
+import type { Interactions, NegativeSampler } from '@decoy/core'
 import { rebuildSampler } from '../train/shard-worker.js'
 import type { SamplerImporter } from '../train/threads.js'
 import type { Item2VecWorkerData } from './threads.js'
-import { createThread, trainUsers, type Item2VecThread } from './train.js'
+import { createThread, trainFactorView, trainUsers, type Item2VecThread } from './train.js'
 import { SgnsWasmKernel } from './kernels-wasm.js'
 
 /** Requests an item2vec worker answers, one reply each (`{ type: 'error', error }` on failure). */
@@ -30,23 +30,7 @@ async function setup(
       userIds: identityIds(d.numUsers),
       itemIds: identityIds(d.numItems),
     }
-    const dim = d.spec.dim
-    const uf = d.userFactors
-    const syn1 = d.syn1
-    const view: FactorView = {
-      dim,
-      userFactors: uf,
-      itemFactors: syn1,
-      scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
-        const uo = user * dim
-        for (let j = 0; j < count; j++) {
-          const io = items[j] * dim
-          let s = 0
-          for (let f = 0; f < dim; f++) s += uf[uo + f] * syn1[io + f]
-          out[j] = s
-        }
-      },
-    }
+    const view = trainFactorView(d.spec.dim, d.userFactors, d.syn1)
     sampler.prepare({ train, rng: root.fork('sampler').fork('w' + d.index), scorer: view })
   }
   const thread = createThread(
