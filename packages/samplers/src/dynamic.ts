@@ -15,7 +15,7 @@ import {
 import { checkAllocation } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions, type Resolved } from './config.js'
 import { buildExclusion, type Exclusion } from './exclusion.js'
-import { buildRankIndex, rankIndexed, rankIndexSize, type RankIndex } from './kernels/rank-index.js'
+import { buildRankIndex, drawNonPositives, rankIndexed, rankIndexSize, type RankIndex } from './kernels/rank-index.js'
 import { successiveSample } from './kernels/successive.js'
 import { createTopOrderScratch, topOrder, type TopOrderScratch } from './kernels/top-order.js'
 import { SamplerStatsCounter } from './stats.js'
@@ -104,6 +104,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
   private mem: Int32Array = new Int32Array(0)
   private hist: Float32Array = new Float32Array(0)
   private histEpoch: Int32Array = new Int32Array(0)
+  /** Per memory slot: snapshots and ring position, see `step`. */
   private histN: Int32Array = new Int32Array(0)
   private userLogQ: Float32Array = new Float32Array(0)
   private keys: Float64Array = new Float64Array(0)
@@ -287,12 +288,15 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const cfg = this.config
     const s1 = cfg.memory
     const total = s1 + cfg.refresh
-    const len = this.ex === null ? 0 : this.ex.indptr[u + 1] - this.ex.indptr[u]
     const items = this.pairItems
     const pu = this.pairUsers
+    const mem = this.mem
     for (let c = at; c < at + total; c++) pu[c] = u
-    for (let s = 0; s < s1; s++) items[at + s] = this.mem[u * s1 + s]
-    for (let s = s1; s < total; s++) items[at + s] = drawFresh(this.ex, this.ranks, u, this.numItems - len, this.state)
+    for (let s = 0; s < s1; s++) items[at + s] = mem[u * s1 + s]
+    const ex = this.ex
+    if (ex !== null && this.ranks !== null)
+      drawNonPositives(this.ranks, ex.indptr, ex.items, u, this.numItems, this.state, items, at + s1, cfg.refresh)
+    else for (let s = s1; s < total; s++) items[at + s] = drawFresh(null, null, u, this.numItems, this.state)
   }
 
   /**
@@ -318,15 +322,17 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     for (let s = 0; s < s1; s++) {
       const slot = base + s
       const x = scores[at + s]
-      let cnt = histN[slot]
-      if (histEpoch[slot] === epoch && cnt > 0) hist[slot * h + ((cnt - 1) % h)] = x
+      // histN in [0, 2H): v < H snapshots written at [0, v); v ≥ H: full ring, next write at v − H
+      // (no integer division in the step).
+      let v = histN[slot]
+      if (histEpoch[slot] === epoch && v > 0) hist[slot * h + (v > h ? v - h - 1 : v - 1)] = x
       else {
-        hist[slot * h + (cnt % h)] = x
-        cnt++
-        histN[slot] = cnt
+        hist[slot * h + (v >= h ? v - h : v)] = x
+        v = v + 1 === 2 * h ? h : v + 1
+        histN[slot] = v
         histEpoch[slot] = epoch
       }
-      keys[s] = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, cnt < h ? cnt : h) : x
+      keys[s] = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, v < h ? v : h) : x
     }
     // The `want` memory slots of highest key (ties: the earlier slot), in descending key.
     const memOrder = this.memOrder
@@ -399,9 +405,11 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       tm[a] = cand[at + c]
       if (c < s1) {
         const slot = base + c
-        for (let q = 0; q < h; q++) th[a * h + q] = hist[slot * h + q]
+        const v = histN[slot]
+        // Only the written snapshots matter (most slots hold one: the memory turns over fast).
+        for (let q = 0, nq = v < h ? v : h; q < nq; q++) th[a * h + q] = hist[slot * h + q]
         te[a] = histEpoch[slot]
-        tn[a] = histN[slot]
+        tn[a] = v
       } else {
         th[a * h] = scores[at + c]
         te[a] = epoch
@@ -411,7 +419,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     for (let a = 0; a < s1; a++) {
       const slot = base + a
       mem[slot] = tm[a]
-      for (let q = 0; q < h; q++) hist[slot * h + q] = th[a * h + q]
+      for (let q = 0, nq = tn[a] < h ? tn[a] : h; q < nq; q++) hist[slot * h + q] = th[a * h + q]
       histEpoch[slot] = te[a]
       histN[slot] = tn[a]
     }

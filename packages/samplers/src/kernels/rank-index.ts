@@ -8,6 +8,7 @@
  * positive on average and the count inside it is found by a short scan (a binary search when the
  * bucket is crowded). Memory: at most one int per training pair plus two per user.
  */
+import { prngNext } from '@decoy/core/kernels'
 
 /** Per-user bucket starts of {@link rankIndexed}; plain typed arrays. */
 export interface RankIndex {
@@ -86,4 +87,44 @@ export function rankIndexed(idx: RankIndex, indptr: Int32Array, items: Int32Arra
   }
   while (lo < hi && items[start + lo] - lo <= r) lo++
   return r + lo
+}
+
+/**
+ * Writes `count` exact uniform draws from I \ I_u⁺ to `out[at..at+count)`: for each, one word of
+ * `state` (xoshiro128+) as a rank r = ⌊U·m⌋ over the m = numItems − |I_u⁺| non-positives, then the
+ * r-th non-positive (the same items, from the same words, as `nthNonPositive` would give). The
+ * user's bucket table is read once for all `count` draws.
+ * @param numItems - |I|; the user must have a non-positive (m > 0).
+ * @remarks O(count) expected; allocates nothing.
+ */
+export function drawNonPositives(
+  idx: RankIndex,
+  indptr: Int32Array,
+  items: Int32Array,
+  user: number,
+  numItems: number,
+  state: Uint32Array,
+  out: Int32Array,
+  at: number,
+  count: number,
+): void {
+  const start = indptr[user]
+  const m = numItems - (indptr[user + 1] - start)
+  const base = idx.offsets[user]
+  const shift = idx.shifts[user]
+  const starts = idx.starts
+  for (let d = 0; d < count; d++) {
+    const r = (prngNext(state) * 2.3283064365386963e-10 * m) | 0
+    const b = base + (r >>> shift)
+    let lo = starts[b]
+    let hi = starts[b + 1]
+    if (hi - lo > 8) {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (items[start + mid] - mid <= r) lo = mid + 1
+        else hi = mid
+      }
+    } else while (lo < hi && items[start + lo] - lo <= r) lo++
+    out[at + d] = r + lo
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * Successive sampling without replacement ∝ exp(log-weights) (the Plackett–Luce order): the law of
- * the Gumbel top-k order of keys `lw + G`, drawn with one uniform per pick instead of two
+ * the Gumbel top-k order of keys `lw + G`, drawn with a few uniforms per pick instead of two
  * logarithms per candidate.
  */
 import { prngNext } from '@decoy/core/kernels'
@@ -11,61 +11,94 @@ const INV_2_32 = 2.3283064365386963e-10
 /** Below this the remaining weights are renormalised to the largest remaining (no underflow). */
 const TINY = 1e-280
 
+/** Proposals of the rejection fast path per pick before the exact scan. */
+const TRIES = 8
+
 /**
  * Writes into `order[0..count)` `count` distinct indices of `[0, n)` drawn one after another, each
  * with probability `exp(lw[i]) / Σ (those not yet drawn)`: the same law, order included, as the top
  * `count` of `lw[i] + Gumbel` in descending key. Entries of weight 0 (`lw` −∞ or NaN) come after
- * every other one, in ascending index (as −∞ keys tie towards the lower index). Weights are taken
- * relative to the largest remaining one, and renormalised when what remains would underflow, so
- * any spread of `lw` is exact (e.g. scores / τ at a tiny τ). Consumes one word of `state`
- * (xoshiro128+) per pick with positive mass left.
+ * every other one, in ascending index (as −∞ keys tie towards the lower index).
+ *
+ * Each pick first tries rejection from a uniform proposal over the n entries, accepting i with
+ * probability w_i / max w (drawn entries never), which takes O(1) tries when the weights are
+ * comparable; after {@link TRIES} refusals it draws by the cumulative sum. Both give the target law
+ * and the refusals do not depend on which entry would be drawn, so the mixture is exact. Weights
+ * are taken relative to the largest, and renormalised when what remains would underflow, so any
+ * spread of `lw` is exact (e.g. scores / τ at a tiny τ). Consumes a variable number of words of
+ * `state` (xoshiro128+).
  * @param lw - log-weights (NaN weighs 0, as −∞); overwritten (the caller's scratch).
  * @param w - scratch of length ≥ n.
- * @remarks O(count · n) and n exponentials (more only when renormalising); allocates nothing.
+ * @remarks O(count · n) worst case, O(n + count) expected for comparable weights, and at most n
+ * exponentials, each computed when its entry is first proposed (more only when renormalising);
+ * allocates nothing.
  */
 export function successiveSample(lw: Float64Array, n: number, count: number, order: Int32Array, w: Float64Array, state: Uint32Array): void {
-  for (let i = 0; i < n; i++) if (!(lw[i] > -Infinity)) lw[i] = -Infinity // NaN weighs 0; NaN marks drawn below
-  let total = reweigh(lw, w, n)
+  // Weights exp(lw − max lw) ≤ 1, computed when first needed (NaN: not yet); NaN lw marks drawn.
+  let m = -Infinity
+  for (let i = 0; i < n; i++) {
+    const x = lw[i]
+    if (x > -Infinity) {
+      w[i] = Number.NaN
+      if (x > m) m = x
+    } else {
+      lw[i] = -Infinity // NaN weighs 0, as −∞
+      w[i] = 0
+    }
+  }
   for (let d = 0; d < count; d++) {
     let pick = -1
-    if (total > 0) {
-      const t = prngNext(state) * INV_2_32 * total
-      let acc = 0
-      for (let i = 0; i < n; i++) {
-        const x = w[i]
-        if (!(x > 0)) continue
-        pick = i // the last positive one if rounding leaves t beyond the sum
-        acc += x
-        if (t < acc) break
+    for (let t = 0; t < TRIES; t++) {
+      const i = (prngNext(state) * INV_2_32 * n) | 0
+      let x = w[i]
+      if (x !== x) {
+        x = Math.exp(lw[i] - m)
+        w[i] = x
       }
-      const left = total - w[pick]
-      w[pick] = -1
-      lw[pick] = Number.NaN
-      // Subtracting less than half keeps the running total accurate to a few ulps; else re-add,
-      // and renormalise when what remains is near underflow.
-      if (left >= 0.5 * total) total = left
-      else {
-        total = 0
-        for (let i = 0; i < n; i++) if (w[i] > 0) total += w[i]
-        if (total < TINY) total = reweigh(lw, w, n)
+      // Drawn entries weigh −1: never accepted.
+      if (prngNext(state) * INV_2_32 < x) {
+        pick = i
+        break
       }
-    } else {
-      for (let i = 0; i < n; i++) {
-        if (w[i] === 0) {
-          pick = i
-          break
-        }
-      }
-      w[pick] = -1
-      lw[pick] = Number.NaN
     }
+    if (pick < 0) pick = scanPick(lw, w, n, m, state)
+    w[pick] = -1
+    lw[pick] = Number.NaN
     order[d] = pick
   }
 }
 
 /**
- * `w[i] = exp(lw[i] − max lw)` for the entries not yet drawn (0 for −∞; drawn ones, NaN, keep −1);
- * returns their sum (0 when none has a finite log-weight).
+ * One exact draw ∝ the remaining weights by their cumulative sum (renormalised first when near
+ * underflow); with no mass left, the lowest-index zero-weight entry.
+ */
+function scanPick(lw: Float64Array, w: Float64Array, n: number, m: number, state: Uint32Array): number {
+  let total = 0
+  for (let i = 0; i < n; i++) {
+    if (w[i] !== w[i]) w[i] = Math.exp(lw[i] - m)
+    if (w[i] > 0) total += w[i]
+  }
+  if (total < TINY) total = reweigh(lw, w, n)
+  if (total > 0) {
+    const t = prngNext(state) * INV_2_32 * total
+    let acc = 0
+    let pick = -1
+    for (let i = 0; i < n; i++) {
+      const x = w[i]
+      if (!(x > 0)) continue
+      pick = i // the last positive one if rounding leaves t beyond the sum
+      acc += x
+      if (t < acc) break
+    }
+    return pick
+  }
+  for (let i = 0; i < n; i++) if (w[i] === 0) return i
+  return -1
+}
+
+/**
+ * Renormalises: `w[i] = exp(lw[i] − max lw)` over the entries not yet drawn (0 for −∞; drawn ones,
+ * lw NaN, keep −1); returns their sum (0 when none has a finite log-weight).
  */
 function reweigh(lw: Float64Array, w: Float64Array, n: number): number {
   let m = -Infinity
