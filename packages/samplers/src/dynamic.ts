@@ -99,6 +99,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
   private ex: Exclusion | null = null
   private ranks: RankIndex | null = null
   private numItems = 0
+  private invTau = 1
   private epoch = 0
   private state: Uint32Array = new Uint32Array(4)
   private mem: Int32Array = new Int32Array(0)
@@ -154,6 +155,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const users = train.numUsers
     this.scorer = ctx.scorer
     this.numItems = n
+    this.invTau = 1 / cfg.temperature
     this.epoch = 0
     this.state = ctx.rng.state
     checkAllocation(
@@ -248,7 +250,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       let inRound = 0
       let pairs = 0
       for (let p = 0; p < np; p++) {
-        const u = users[(pending[p] / groups) | 0]
+        const u = users[groups === 1 ? pending[p] : (pending[p] / groups) | 0]
         if (inRound >= perRound || userRound[u] === round) {
           roundAt[p] = -1
           continue
@@ -268,8 +270,8 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
           pending[next++] = step
           continue
         }
-        const s = (step / groups) | 0
-        const d0 = (step % groups) * keep
+        const s = groups === 1 ? step : (step / groups) | 0
+        const d0 = groups === 1 ? 0 : (step - s * groups) * keep
         const want = Math.min(keep, k - d0)
         const u = users[s]
         this.step(u, alphaT, tally, roundAt[p], out.items, s * k + d0, want)
@@ -351,9 +353,10 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       if (want === 1) {
         for (let c = 0; c < total; c++) {
           const x = scores[at + c]
-          if (x < xc) below++
-          else if (x === xc && c !== best) ties++
+          below += x < xc ? 1 : 0
+          ties += x === xc ? 1 : 0
         }
+        if (ties > 0) ties-- // the chosen one itself
       } else {
         // Ranks by binary search in the step's sorted scores (sorted once for the `want` picks).
         if (d === 0) {
@@ -380,7 +383,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     // 2. Keep S1 of the S1+S2 without replacement ∝ exp(x/τ), duplicates dropped (weight 0):
     // successive sampling, the law of the Gumbel top-S1 order, one uniform per kept slot and no
     // logarithm.
-    const invTau = 1 / cfg.temperature
+    const invTau = this.invTau
     // A candidate equal to an earlier one of this step is a duplicate (item stamps: O(1) each).
     const stamp = this.stamp
     if (this.stampGen >= 0x7ffffff0) {
