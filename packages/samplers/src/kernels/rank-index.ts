@@ -8,7 +8,6 @@
  * positive on average and the count inside it is found by a short scan (a binary search when the
  * bucket is crowded). Memory: at most one int per training pair plus two per user.
  */
-import { prngNext } from '@decoy/core/kernels'
 
 /** Per-user bucket starts of {@link rankIndexed}; plain typed arrays. */
 export interface RankIndex {
@@ -113,8 +112,20 @@ export function drawNonPositives(
   const base = idx.offsets[user]
   const shift = idx.shifts[user]
   const starts = idx.starts
+  // xoshiro128+ (as prngNext) with the state in locals for the loop.
+  let s0 = state[0]
+  let s1 = state[1]
+  let s2 = state[2]
+  let s3 = state[3]
   for (let d = 0; d < count; d++) {
-    const r = (prngNext(state) * 2.3283064365386963e-10 * m) | 0
+    const word = (s0 + s3) >>> 0
+    const t2 = s2 ^ s0
+    const t3 = s3 ^ s1
+    s2 = t2 ^ (s1 << 9)
+    s0 ^= t3
+    s1 ^= t2
+    s3 = (t3 << 11) | (t3 >>> 21)
+    const r = (word * 2.3283064365386963e-10 * m) | 0
     const b = base + (r >>> shift)
     let lo = starts[b]
     let hi = starts[b + 1]
@@ -127,4 +138,8 @@ export function drawNonPositives(
     } else while (lo < hi && items[start + lo] - lo <= r) lo++
     out[at + d] = r + lo
   }
+  state[0] = s0
+  state[1] = s1
+  state[2] = s2
+  state[3] = s3
 }
