@@ -54,7 +54,8 @@ export interface DynamicConfig extends SamplerConfig, DynamicOptions {
  *    slot's last H epoch snapshots, α_t = 0 for the first H epochs, then α·min(1, t/T0) (with
  *    `keep` N > 1: the N memory slots of highest key, in descending key, as DNS(M, N) does);
  * 2. the memory is topped up with S2 fresh negatives drawn uniformly from I \ I_u⁺ (exactly, by
- *    rank), and S1 of the S1+S2 are kept without replacement ∝ softmax(x_uj/τ) (Gumbel top-S1).
+ *    rank), and S1 of the S1+S2 are kept without replacement ∝ softmax(x_uj/τ) (the Gumbel top-S1
+ *    law, drawn by successive sampling: a few uniforms per kept slot, no logarithm).
  *
  * Rationale (the paper): false negatives score high with low variance; informative negatives
  * score high with high variance. Unlike the authors' code this never builds a user×item score
@@ -73,7 +74,8 @@ export interface DynamicConfig extends SamplerConfig, DynamicOptions {
  * chosen item's score percentile among the S1+S2 scored candidates of its step.
  *
  * Defaults (S1 = S2 = 16, α = 1, T0 = 10, H = 5, τ = 1) cost 32 scores per draw and 16·(4 + 4·5)
- * bytes per user of memory (~0.6 MB on ml-latest-small, ~63 MB on ml-25m).
+ * bytes per user of memory (~0.6 MB on ml-latest-small, ~63 MB on ml-25m), plus a rank index of
+ * about 4 bytes per training pair that makes each exact fresh draw O(1) expected.
  *
  * @param options - see {@link DynamicOptions}.
  * @returns an unprepared sampler that requires a scorer.
@@ -381,7 +383,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       }
     }
     // 2. Keep S1 of the S1+S2 without replacement ∝ exp(x/τ), duplicates dropped (weight 0):
-    // successive sampling, the law of the Gumbel top-S1 order, one uniform per kept slot and no
+    // successive sampling, the law of the Gumbel top-S1 order, a few uniforms per kept slot and no
     // logarithm.
     const invTau = this.invTau
     // A candidate equal to an earlier one of this step is a duplicate (item stamps: O(1) each).
