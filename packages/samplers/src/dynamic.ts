@@ -14,7 +14,9 @@ import {
 } from '@decoy/core'
 import { checkAllocation } from '@decoy/core'
 import { checkConfig, checkSampleArgs, commonFields, numberField, type CommonOptions, type Resolved } from './config.js'
-import { buildExclusion, nthNonPositive, type Exclusion } from './exclusion.js'
+import { buildExclusion, type Exclusion } from './exclusion.js'
+import { buildRankIndex, drawNonPositives, rankIndexed, rankIndexSize, type RankIndex } from './kernels/rank-index.js'
+import { successiveSample } from './kernels/successive.js'
 import { createTopOrderScratch, topOrder, type TopOrderScratch } from './kernels/top-order.js'
 import { SamplerStatsCounter } from './stats.js'
 
@@ -52,7 +54,8 @@ export interface DynamicConfig extends SamplerConfig, DynamicOptions {
  *    slot's last H epoch snapshots, α_t = 0 for the first H epochs, then α·min(1, t/T0) (with
  *    `keep` N > 1: the N memory slots of highest key, in descending key, as DNS(M, N) does);
  * 2. the memory is topped up with S2 fresh negatives drawn uniformly from I \ I_u⁺ (exactly, by
- *    rank), and S1 of the S1+S2 are kept without replacement ∝ softmax(x_uj/τ) (Gumbel top-S1).
+ *    rank), and S1 of the S1+S2 are kept without replacement ∝ softmax(x_uj/τ) (the Gumbel top-S1
+ *    law, drawn by successive sampling: a few uniforms per kept slot, no logarithm).
  *
  * Rationale (the paper): false negatives score high with low variance; informative negatives
  * score high with high variance. Unlike the authors' code this never builds a user×item score
@@ -71,7 +74,8 @@ export interface DynamicConfig extends SamplerConfig, DynamicOptions {
  * chosen item's score percentile among the S1+S2 scored candidates of its step.
  *
  * Defaults (S1 = S2 = 16, α = 1, T0 = 10, H = 5, τ = 1) cost 32 scores per draw and 16·(4 + 4·5)
- * bytes per user of memory (~0.6 MB on ml-latest-small, ~63 MB on ml-25m).
+ * bytes per user of memory (~0.6 MB on ml-latest-small, ~63 MB on ml-25m), plus a rank index of
+ * about 4 bytes per training pair that makes each exact fresh draw O(1) expected.
  *
  * @param options - see {@link DynamicOptions}.
  * @returns an unprepared sampler that requires a scorer.
@@ -95,17 +99,19 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
   private readonly counter = new SamplerStatsCounter()
   private scorer: Scorer | null = null
   private ex: Exclusion | null = null
+  private ranks: RankIndex | null = null
   private numItems = 0
+  private invTau = 1
   private epoch = 0
   private state: Uint32Array = new Uint32Array(4)
   private mem: Int32Array = new Int32Array(0)
   private hist: Float32Array = new Float32Array(0)
   private histEpoch: Int32Array = new Int32Array(0)
+  /** Per memory slot: snapshots and ring position, see `step`. */
   private histN: Int32Array = new Int32Array(0)
   private userLogQ: Float32Array = new Float32Array(0)
-  private cand: Int32Array = new Int32Array(0)
-  private scores: Float32Array = new Float32Array(0)
   private keys: Float64Array = new Float64Array(0)
+  private weights: Float64Array = new Float64Array(0)
   private order: Int32Array = new Int32Array(0)
   private tmpMem: Int32Array = new Int32Array(0)
   private tmpHist: Float32Array = new Float32Array(0)
@@ -121,7 +127,6 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
   private memOrder = new Int32Array(0)
   private sortedScores = new Float32Array(0)
   private memScratch: TopOrderScratch = createTopOrderScratch(0)
-  private candScratch: TopOrderScratch = createTopOrderScratch(0)
   private stamp = new Int32Array(0)
   private stampGen = 0
 
@@ -152,6 +157,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const users = train.numUsers
     this.scorer = ctx.scorer
     this.numItems = n
+    this.invTau = 1 / cfg.temperature
     this.epoch = 0
     this.state = ctx.rng.state
     checkAllocation(
@@ -159,19 +165,21 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       [
         { what: 'the score history', elements: users * s1 * h, bytesPer: 4 },
         { what: 'the per-user memory', elements: users * s1, bytesPer: 12 },
+        { what: 'the rank index of the training rows', elements: cfg.excludePositives ? rankIndexSize(train.indptr, n) : 0, bytesPer: 4 },
       ],
       'lower memory or history',
     )
     this.ex = cfg.excludePositives ? buildExclusion(train, 'dynamic', { allowMasked: cfg.allowMasked }) : null
+    // Fresh draws are exact by rank; the index makes each O(1) expected instead of a binary search.
+    this.ranks = this.ex === null ? null : buildRankIndex(this.ex.indptr, this.ex.items, n)
     this.mem = new Int32Array(users * s1)
     this.hist = new Float32Array(users * s1 * h)
     this.histEpoch = new Int32Array(users * s1).fill(-1)
     this.histN = new Int32Array(users * s1)
     this.userLogQ = new Float32Array(users)
     const total = s1 + cfg.refresh
-    this.cand = new Int32Array(total)
-    this.scores = new Float32Array(total)
     this.keys = new Float64Array(total)
+    this.weights = new Float64Array(total)
     this.order = new Int32Array(total)
     this.tmpMem = new Int32Array(s1)
     this.tmpHist = new Float32Array(s1 * h)
@@ -180,7 +188,6 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     this.memOrder = new Int32Array(s1)
     this.sortedScores = new Float32Array(total)
     this.memScratch = createTopOrderScratch(s1)
-    this.candScratch = createTopOrderScratch(total)
     this.stamp = new Int32Array(n).fill(-1)
     this.stampGen = 0
     this.userRound = new Int32Array(users).fill(-1)
@@ -190,7 +197,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       const len = this.ex === null ? 0 : indptr[u + 1] - indptr[u]
       const m = n - len
       this.userLogQ[u] = m > 0 ? -Math.log(m) : 0
-      for (let s = 0; s < s1; s++) this.mem[u * s1 + s] = m > 0 ? drawFresh(this.ex, u, m, this.state) : -1
+      for (let s = 0; s < s1; s++) this.mem[u * s1 + s] = m > 0 ? drawFresh(this.ex, this.ranks, u, m, this.state) : -1
     }
     this.counter.reset()
   }
@@ -245,7 +252,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
       let inRound = 0
       let pairs = 0
       for (let p = 0; p < np; p++) {
-        const u = users[(pending[p] / groups) | 0]
+        const u = users[groups === 1 ? pending[p] : (pending[p] / groups) | 0]
         if (inRound >= perRound || userRound[u] === round) {
           roundAt[p] = -1
           continue
@@ -265,8 +272,8 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
           pending[next++] = step
           continue
         }
-        const s = (step / groups) | 0
-        const d0 = (step % groups) * keep
+        const s = groups === 1 ? step : (step / groups) | 0
+        const d0 = groups === 1 ? 0 : (step - s * groups) * keep
         const want = Math.min(keep, k - d0)
         const u = users[s]
         this.step(u, alphaT, tally, roundAt[p], out.items, s * k + d0, want)
@@ -285,17 +292,21 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const cfg = this.config
     const s1 = cfg.memory
     const total = s1 + cfg.refresh
-    const len = this.ex === null ? 0 : this.ex.indptr[u + 1] - this.ex.indptr[u]
     const items = this.pairItems
-    this.pairUsers.fill(u, at, at + total)
-    for (let s = 0; s < s1; s++) items[at + s] = this.mem[u * s1 + s]
-    for (let s = s1; s < total; s++) items[at + s] = drawFresh(this.ex, u, this.numItems - len, this.state)
+    const pu = this.pairUsers
+    const mem = this.mem
+    for (let c = at; c < at + total; c++) pu[c] = u
+    for (let s = 0; s < s1; s++) items[at + s] = mem[u * s1 + s]
+    const ex = this.ex
+    if (ex !== null && this.ranks !== null)
+      drawNonPositives(this.ranks, ex.indptr, ex.items, u, this.numItems, this.state, items, at + s1, cfg.refresh)
+    else for (let s = s1; s < total; s++) items[at + s] = drawFresh(null, null, u, this.numItems, this.state)
   }
 
   /**
-   * One SRNS step for user u over the candidates gathered at `pairItems[at..)` and their scores:
-   * writes the `want` chosen memory items to `outItems[o..o+want)`, then refreshes the memory.
-   * Allocates nothing.
+   * One SRNS step for user u over the candidates gathered at `pairItems[at..at+S1+S2)` (memory
+   * first) and their scores at `pairScores[at..)`: writes the `want` chosen memory items to
+   * `outItems[o..o+want)`, then refreshes the memory. Allocates nothing.
    */
   private step(u: number, alphaT: number, tally: Float64Array, at: number, outItems: Int32Array, o: number, want: number): void {
     const cfg = this.config
@@ -306,29 +317,26 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     const hist = this.hist
     const histEpoch = this.histEpoch
     const histN = this.histN
-    const cand = this.cand
-    const scores = this.scores
+    const cand = this.pairItems
+    const scores = this.pairScores
     const keys = this.keys
-    const state = this.state
     const base = u * s1
-    for (let c = 0; c < total; c++) {
-      cand[c] = this.pairItems[at + c]
-      scores[c] = this.pairScores[at + c]
-    }
     // 1. Record this epoch's snapshot per memory slot, then choose by score + α_t·std.
     const epoch = this.epoch
     for (let s = 0; s < s1; s++) {
       const slot = base + s
-      const x = scores[s]
-      let cnt = histN[slot]
-      if (histEpoch[slot] === epoch && cnt > 0) hist[slot * h + ((cnt - 1) % h)] = x
+      const x = scores[at + s]
+      // histN in [0, 2H): v < H snapshots written at [0, v); v ≥ H: full ring, next write at v − H
+      // (no integer division in the step).
+      let v = histN[slot]
+      if (histEpoch[slot] === epoch && v > 0) hist[slot * h + (v > h ? v - h - 1 : v - 1)] = x
       else {
-        hist[slot * h + (cnt % h)] = x
-        cnt++
-        histN[slot] = cnt
+        hist[slot * h + (v >= h ? v - h : v)] = x
+        v = v + 1 === 2 * h ? h : v + 1
+        histN[slot] = v
         histEpoch[slot] = epoch
       }
-      keys[s] = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, cnt < h ? cnt : h) : x
+      keys[s] = alphaT > 0 ? x + alphaT * stdOf(hist, slot * h, v < h ? v : h) : x
     }
     // The `want` memory slots of highest key (ties: the earlier slot), in descending key.
     const memOrder = this.memOrder
@@ -340,19 +348,21 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     } else topOrder(keys, s1, want, memOrder, this.memScratch)
     for (let d = 0; d < want; d++) {
       const best = memOrder[d]
-      outItems[o + d] = cand[best]
-      const xc = scores[best]
+      outItems[o + d] = cand[at + best]
+      const xc = scores[at + best]
       let below = 0
       let ties = 0
       if (want === 1) {
         for (let c = 0; c < total; c++) {
-          if (scores[c] < xc) below++
-          else if (scores[c] === xc && c !== best) ties++
+          const x = scores[at + c]
+          below += x < xc ? 1 : 0
+          ties += x === xc ? 1 : 0
         }
+        if (ties > 0) ties-- // the chosen one itself
       } else {
         // Ranks by binary search in the step's sorted scores (sorted once for the `want` picks).
         if (d === 0) {
-          sortedScores.set(scores)
+          for (let c = 0; c < total; c++) sortedScores[c] = scores[at + c]
           sortedScores.sort()
         }
         let lo = 0
@@ -372,8 +382,10 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
         tally[1]++
       }
     }
-    // 2. Keep S1 of the S1+S2 without replacement ∝ exp(x/τ): Gumbel top-S1, duplicates dropped.
-    const invTau = 1 / cfg.temperature
+    // 2. Keep S1 of the S1+S2 without replacement ∝ exp(x/τ), duplicates dropped (weight 0):
+    // successive sampling, the law of the Gumbel top-S1 order, a few uniforms per kept slot and no
+    // logarithm.
+    const invTau = this.invTau
     // A candidate equal to an earlier one of this step is a duplicate (item stamps: O(1) each).
     const stamp = this.stamp
     if (this.stampGen >= 0x7ffffff0) {
@@ -382,28 +394,29 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     }
     const gen = ++this.stampGen
     for (let c = 0; c < total; c++) {
-      const dup = stamp[cand[c]] === gen
-      stamp[cand[c]] = gen
-      const r = (prngWord(state) + 0.5) * 2.3283064365386963e-10
-      keys[c] = dup ? -Infinity : scores[c] * invTau - Math.log(-Math.log(r))
+      const j = cand[at + c]
+      keys[c] = stamp[j] === gen ? -Infinity : scores[at + c] * invTau
+      stamp[j] = gen
     }
     const order = this.order
-    topOrder(keys, total, s1, order, this.candScratch)
+    successiveSample(keys, total, s1, order, this.weights, this.state)
+    // With fewer distinct candidates than S1 a duplicate (weight 0) may be kept; it is still a negative.
     const tm = this.tmpMem
     const th = this.tmpHist
     const te = this.tmpEpoch
     const tn = this.tmpN
     for (let a = 0; a < s1; a++) {
       const c = order[a]
-      // With fewer distinct candidates than S1 a duplicate (key −∞) may be kept; it is still a negative.
-      tm[a] = cand[c]
+      tm[a] = cand[at + c]
       if (c < s1) {
         const slot = base + c
-        for (let q = 0; q < h; q++) th[a * h + q] = hist[slot * h + q]
+        const v = histN[slot]
+        // Only the written snapshots matter (most slots hold one: the memory turns over fast).
+        for (let q = 0, nq = v < h ? v : h; q < nq; q++) th[a * h + q] = hist[slot * h + q]
         te[a] = histEpoch[slot]
-        tn[a] = histN[slot]
+        tn[a] = v
       } else {
-        th[a * h] = scores[c]
+        th[a * h] = scores[at + c]
         te[a] = epoch
         tn[a] = 1
       }
@@ -411,7 +424,7 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     for (let a = 0; a < s1; a++) {
       const slot = base + a
       mem[slot] = tm[a]
-      for (let q = 0; q < h; q++) hist[slot * h + q] = th[a * h + q]
+      for (let q = 0, nq = tn[a] < h ? tn[a] : h; q < nq; q++) hist[slot * h + q] = th[a * h + q]
       histEpoch[slot] = te[a]
       histN[slot] = tn[a]
     }
@@ -454,7 +467,7 @@ function prngWord(state: Uint32Array): number {
 }
 
 /** Exact uniform draw from I \ I_u⁺ (m = its size > 0) by rank; uniform over I without exclusion. @internal */
-function drawFresh(ex: Exclusion | null, u: number, m: number, state: Uint32Array): number {
+function drawFresh(ex: Exclusion | null, ranks: RankIndex | null, u: number, m: number, state: Uint32Array): number {
   const r = (prngWord(state) * 2.3283064365386963e-10 * m) | 0
-  return ex === null ? r : nthNonPositive(ex.indptr, ex.items, u, r)
+  return ex === null || ranks === null ? r : rankIndexed(ranks, ex.indptr, ex.items, u, r)
 }
