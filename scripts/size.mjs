@@ -55,7 +55,8 @@ const PAGES = [
   {
     name: 'all browser entries',
     note: 'every export of @decoy/core, /kernels, samplers, models, /kernels, /browser, eval',
-    budget: 105_000,
+    // 105 kB until LightGCN's WebAssembly kernels (embedded, ~5 kB gzip) and the fused top-k landed.
+    budget: 112_000,
     code: `
       export * as core from '@decoy/core'
       export * as coreKernels from '@decoy/core/kernels'
