@@ -117,7 +117,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: `train a model (${modelKinds.join(', ')}) through any sampler${SAMPLERLESS.length ? ` (${SAMPLERLESS.join(', ')}: none)` : ''}, evaluate it, optionally save it`,
   usage:
-    `--train <file> --test <file> --model ${modelKinds.join('|')} [--loss bpr|logistic|softmax|warp|gbce] --sampler <kind> [--sampler-config '<json>']\n` +
+    `--train <file> --test <file> --model ${modelKinds.join('|')} [--loss bpr|logistic|softmax|warp|gbce] [--sampler <kind>] [--sampler-config '<json>']\n` +
     '       [--dim 64] [--epochs N] [--lr x] [--l2 x] [--negatives k] [--batch-size b] [--workers w] [--seed s] [--k 10,20]\n' +
     '       [--save <path>] [--dataset <name>] [--kernel auto|wasm|js] [--json]\n' +
     '       fm: [--features genres,year,tags[,demographics]] [--user-features <file>] [--item-features <file>]\n' +
