@@ -17,7 +17,8 @@ const MODELS: Record<string, { label: string; loss: boolean; sampler: boolean }>
   als: { label: 'Implicit ALS (no sampler)', loss: false, sampler: false },
   lightgcn: { label: 'LightGCN', loss: true, sampler: true },
 }
-const SAMPLERS = ['uniform', 'popularity', 'random', 'hard', 'dynamic', 'adaptive', 'in-batch']
+/** 'default' is the model family's own sampler (MF: popularity^0.3), as `decoy train` without --sampler. */
+const SAMPLERS = ['default', 'uniform', 'popularity', 'random', 'hard', 'dynamic', 'adaptive', 'in-batch']
 const LOSSES = ['softmax', 'bpr', 'logistic', 'warp', 'gbce']
 /** Key of the page's model in IndexedDB (database `decoy-models`, as `@decoy/models/browser` keeps them). */
 const IDB_KEY = 'example-browser'
@@ -400,7 +401,7 @@ options(
 )
 options(
   $<HTMLSelectElement>('sampler'),
-  SAMPLERS.map((s) => [s, s]),
+  SAMPLERS.map((s) => [s, s === 'default' ? "model's default" : s]),
 )
 options(
   $<HTMLSelectElement>('loss'),

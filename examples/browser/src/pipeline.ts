@@ -40,7 +40,7 @@ export interface SyntheticChoice {
 export interface TrainChoice {
   /** Model kind: `mf`, `item2vec`, `als`, `lightgcn`. */
   model: string
-  /** Sampler kind (ignored by models that sample nothing). */
+  /** Sampler kind, or `default` for the model family's own (ignored by models that sample nothing). */
   sampler: string
   /** Loss (only models with a `loss` option use it). */
   loss: string
@@ -125,6 +125,11 @@ export function modelOptions(c: TrainChoice): Record<string, unknown> {
 
 /** The sampler config of a choice, with the recommended pairing's settings for model-aware kinds. */
 export function samplerConfig(c: TrainChoice): SamplerConfig {
+  // 'default': the model family's own sampler and options, as `decoy train` without --sampler.
+  if (c.sampler === 'default') {
+    const family = modelFamily(c.model)
+    return { kind: family.defaultSampler ?? 'uniform', ...(family.defaultSamplerConfig ?? {}) } as SamplerConfig
+  }
   const pairing = recommendedPairing(c.sampler)
   return { kind: c.sampler, ...(pairing?.sampler ?? {}) } as SamplerConfig
 }

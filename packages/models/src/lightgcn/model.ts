@@ -155,7 +155,8 @@ async function propagationPool(memory: WebAssembly.Memory, workers: number): Pro
  * back-propagates through the K layers (Ã is symmetric: the same sparse product) to E⁰.
  * The final embeddings are the model's factors: `userFactors` and `itemFactors` are views of their
  * user and item rows, so scoring, ranking, `similarItems` and `scorer()` (a live `FactorView` for
- * model-aware samplers) are {@link DotProductModel}'s. Files store E⁰ and the final embeddings.
+ * model-aware samplers) are `DotProductModel`'s (the internal base of MF, ALS and LightGCN). Files
+ * store E⁰ and the final embeddings.
  */
 export class LightGcn extends DotProductModel<LightGcnConfig> implements Model {
   /** Registry key of the family. */
