@@ -174,6 +174,53 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
     }
   }
 
+  it('steps its own buffers in place exactly as it steps copied-in slots (bit for bit)', () => {
+    const k = 5
+    const B = 64
+    const { code, hp } = resolveLoss('softmax', {}, k, ITEMS)
+    const run = (inPlace: boolean) => {
+      const layout = createDotWasmLayout({
+        dim: DIM,
+        k,
+        batchSize: B,
+        rows: USERS,
+        numItems: ITEMS,
+        bias: true,
+        adagrad: true,
+        threads: 1,
+        shared: false,
+      })!
+      const arrays = dotWasmArrays(layout)
+      const st = createRng('wasm-dot/in-place').state
+      for (let i = 0; i < arrays.left.length; i++) arrays.left[i] = 0.5 * prngNormal(st)
+      for (let i = 0; i < arrays.right.length; i++) arrays.right[i] = 0.5 * prngNormal(st)
+      const kernel = new DotWasmKernel(layout, 0, { loss: code, hp, optimizer: OPT_ADAGRAD, l2: 0.03, l2Bias: 0.02 })
+      expect(kernel.buffers(B + 1, k)).toBeNull()
+      expect(kernel.buffers(B, k + 1)).toBeNull()
+      const own = kernel.buffers(B, k)!
+      const d = slots(k, 'wasm-dot/in-place')
+      let loss = 0
+      for (let c0 = 0; c0 < SIZE; c0 += B) {
+        const n = Math.min(B, SIZE - c0)
+        if (inPlace) {
+          own.batch.users.set(d.users.subarray(c0, c0 + n))
+          own.batch.positives.set(d.positives.subarray(c0, c0 + n))
+          own.negs.items.set(d.negItems.subarray(c0 * k, (c0 + n) * k))
+          own.negs.logQ.set(d.logQ.subarray(c0 * k, (c0 + n) * k))
+          loss += kernel.step(own.batch.users, own.batch.positives, own.negs.items, own.negs.logQ, k, 0, n, 0.1)
+        } else loss += kernel.step(d.users, d.positives, d.negItems, d.logQ, k, c0, c0 + n, 0.1)
+      }
+      return { loss, left: arrays.left.slice(), right: arrays.right.slice(), bias: arrays.bias.slice(), acc: arrays.rightAcc.slice() }
+    }
+    const a = run(false)
+    const b = run(true)
+    expect(b.loss).toBe(a.loss)
+    expect(b.left).toEqual(a.left)
+    expect(b.right).toEqual(a.right)
+    expect(b.bias).toEqual(a.bias)
+    expect(b.acc).toEqual(a.acc)
+  })
+
   it('takes the logQ correction into account (softmax): different logQ, different updates', () => {
     const run = (shift: number) => {
       // SGD: Adagrad's first step is ≈ lr·sign(g) whatever the logQ.

@@ -7,6 +7,7 @@
  * `WebAssembly.Memory` laid out by {@link createDotWasmLayout}; with `shared` the memory is a
  * SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
+import type { Batch, NegativeBuffer } from '@decoy/core'
 import { WasmSlots, wasmCoversLoss, wasmLossArgs, type WasmLossArgs } from '../wasm/slots.js'
 import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
 import { wasmModulePair } from '../wasm/modules.js'
@@ -320,9 +321,11 @@ export class DotWasmKernel {
     const bq = slots.logQ
     const a = this.lossArgs
     let total = 0
+    // The loop's buffers may be these very slots (see `buffers`): then there is nothing to copy.
+    const inPlace = users === bu && positives === bp && negItems === bn && logQ === bq && start === 0 && end <= l.batchSize
     for (let c0 = start; c0 < end; c0 += l.batchSize) {
       const n = Math.min(l.batchSize, end - c0)
-      slots.stage(users, positives, negItems, logQ, k, c0, n, a.copyLogQ)
+      if (!inPlace) slots.stage(users, positives, negItems, logQ, k, c0, n, a.copyLogQ)
       if (this.fused) {
         total += this.x.bprSgd(l.left, l.right, l.bias, l.dim, bu.byteOffset, bp.byteOffset, bn.byteOffset, n, lr, s.l2, s.l2Bias)
       } else {
@@ -352,6 +355,23 @@ export class DotWasmKernel {
       }
     }
     return total
+  }
+
+  /**
+   * A batch and negative buffer over this thread's slots in the module's memory, of the layout's
+   * batch size and k: {@link step} reads them in place instead of copying them in. Null when
+   * `batchSize` or `k` differ from the layout's. Each call returns views of the same slots.
+   * @remarks Allocates the two small wrapper objects and the `trials` array.
+   */
+  buffers(batchSize: number, k: number): { batch: Batch; negs: NegativeBuffer } | null {
+    const l = this.l
+    if (batchSize !== l.batchSize || k !== l.k) return null
+    const slots = this.slots
+    const trials = new Int32Array(batchSize).fill(1)
+    return {
+      batch: { size: 0, users: slots.users, positives: slots.positives },
+      negs: { k, capacity: batchSize, items: slots.negs, logQ: slots.logQ, trials },
+    }
   }
 
   /** The module's logistic function, exposed for tests. */

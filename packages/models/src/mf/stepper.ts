@@ -168,6 +168,7 @@ export function createDotStepper(
       step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number {
         return kernel.step(batch.users, batch.positives, negs.items, negs.logQ, negs.k, start, end, lr)
       },
+      buffers: (batchSize, bk) => kernel.buffers(batchSize, bk),
     }
   }
   return {

@@ -1,8 +1,8 @@
 import { prngBelow } from '@decoy/core/kernels'
-import { createBatch, createNegativeBuffer, createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
+import { createRng, shuffleInPlace, type Interactions, type SamplerStats } from '@decoy/core'
 import { createPacer } from './pacer.js'
 import { threadHost } from './threads.js'
-import { runBatch, type ShardContext, type ShardResult } from './shard.js'
+import { runBatch, stepBuffers, type ShardContext, type ShardResult } from './shard.js'
 import { createEpochTracker } from './stopping.js'
 import type { Examples, FitOptions, FitResult, TrainTarget } from './types.js'
 
@@ -152,8 +152,7 @@ export async function trainLoop(
     const ctx: ShardContext = {
       stepper,
       sampler,
-      batch: createBatch(plan.batchSize),
-      negs: createNegativeBuffer(plan.batchSize, plan.k),
+      ...stepBuffers(stepper, plan.batchSize, plan.k),
       exUsers: examples.users,
       exPositives: examples.positives,
       batchSize: plan.batchSize,

@@ -4,18 +4,10 @@
  * the shards the main thread assigns batch by batch (`runBatch`, as the single-thread path). Node's
  * `worker.ts` and the browser's `train-worker.ts` only carry its messages.
  */
-import {
-  createBatch,
-  createNegativeBuffer,
-  createRng,
-  identityIds,
-  type Interactions,
-  type NegativeSampler,
-  type SamplerConfig,
-} from '@decoy/core'
+import { createRng, identityIds, type Interactions, type NegativeSampler, type SamplerConfig } from '@decoy/core'
 import { stepperFactory } from '../registry.js'
 import type { ShardRequest, WorkerInit } from './parallel.js'
-import { runBatch, type ShardContext, type ShardResult } from './shard.js'
+import { runBatch, stepBuffers, type ShardContext, type ShardResult } from './shard.js'
 import type { SamplerImporter } from './threads.js'
 
 /** Rebuilds a sampler from its config through a registry module, with errors that say what failed. */
@@ -53,8 +45,7 @@ async function setup(d: WorkerInit, importSampler: SamplerImporter): Promise<{ c
   const ctx: ShardContext = {
     stepper,
     sampler,
-    batch: createBatch(d.plan.batchSize),
-    negs: createNegativeBuffer(d.plan.batchSize, d.plan.k),
+    ...stepBuffers(stepper, d.plan.batchSize, d.plan.k),
     exUsers: d.exUsers,
     exPositives: d.exPositives,
     batchSize: d.plan.batchSize,

@@ -1,4 +1,4 @@
-import type { Batch, NegativeBuffer, NegativeSampler } from '@decoy/core'
+import { createBatch, createNegativeBuffer, type Batch, type NegativeBuffer, type NegativeSampler } from '@decoy/core'
 import { scheduledRate } from '../optim/optim.js'
 import type { Stepper } from './types.js'
 
@@ -26,6 +26,14 @@ export interface ShardContext {
   schedule: number
   /** Total epochs of the run (for the schedule's progress). */
   epochs: number
+}
+
+/**
+ * The thread's batch and negative buffer: the stepper's own (read in place by its kernel) when it
+ * offers them for these sizes, else freshly allocated ones.
+ */
+export function stepBuffers(stepper: Stepper, batchSize: number, k: number): { batch: Batch; negs: NegativeBuffer } {
+  return stepper.buffers?.(batchSize, k) ?? { batch: createBatch(batchSize), negs: createNegativeBuffer(batchSize, k) }
 }
 
 /** Sums of a shard: loss, pair updates, slots, last learning rate. */
@@ -96,7 +104,9 @@ export function runBatch(
   } else {
     const negItems = negs.items
     const m = n * negs.k
-    for (let j = 0; j < m; j++) if (negItems[j] >= 0) updates++
+    // Branch-free: a masked draw (−1) has its sign bit set, so it subtracts one.
+    updates = m
+    for (let j = 0; j < m; j++) updates += negItems[j] >> 31
   }
   sums.updates += updates
   return p + n

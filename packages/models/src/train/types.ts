@@ -168,6 +168,12 @@ export interface Stepper {
   step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number
   /** True when `step` trains on `negs.shared` (batch-shared negatives) rather than the per-slot draws. */
   readonly sharedNegatives?: boolean
+  /**
+   * A batch and negative buffer of capacity `batchSize` (k draws per slot) that `step` reads in
+   * place (the WebAssembly kernel's own slots), so a step copies nothing; null when the stepper
+   * has none for these sizes (the loop then allocates plain ones). Called once per thread.
+   */
+  buffers?(batchSize: number, k: number): { batch: Batch; negs: NegativeBuffer } | null
 }
 
 /**
