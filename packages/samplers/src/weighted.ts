@@ -104,6 +104,8 @@ export function packAlias(prob: Float64Array, alias: Int32Array, logP: Float32Ar
   return t
 }
 
+const NO_DATA = new Int32Array(0)
+
 /**
  * Draws `size·k` negatives from a static proposal — a packed alias table ({@link packAlias}; `tableF`
  * is its float32 view) when
@@ -136,53 +138,62 @@ export function weightedDraw(
   let s2 = state[2] | 0
   let s3 = state[3] | 0
   const fromData = dataItems !== null
-  const data = fromData ? dataItems : new Int32Array(0)
+  const data = fromData ? dataItems : NO_DATA
   const m = fromData ? dataItems.length : n
   const scale = m * 2.3283064365386963e-10
   // Phase 1: draw every candidate from the static proposal (pure arithmetic, no data-dependent
   // branches). Phase 2 then tests them against the positives in a separate tight loop, whose
   // independent loads overlap in the memory system instead of stalling one draw at a time.
-  const total = size * k
+  // With exclusion, each slot's logQ already gets its user's renormalisation −log(1 − P(I_u⁺)) here
+  // (the same float32(logP + norm) as a redraw's), so phase 2 writes only on a rejection.
+  const exclude = law.ex !== null
+  const logNorm = law.logNorm
   if (fromData) {
-    for (let o = 0; o < total; o++) {
-      const r = (s0 + s3) >>> 0
-      const t = s1 << 9
-      const a2 = s2 ^ s0
-      const a3 = s3 ^ s1
-      s1 ^= a2
-      s0 ^= a3
-      s2 = a2 ^ t
-      s3 = (a3 << 11) | (a3 >>> 21)
-      const j = data[(r * scale) | 0]
-      items[o] = j
-      logQ[o] = logP[j]
+    for (let s = 0, o = 0; s < size; s++) {
+      const norm = exclude ? logNorm[users[s]] : 0
+      for (const end = o + k; o < end; o++) {
+        const r = (s0 + s3) >>> 0
+        const t = s1 << 9
+        const a2 = s2 ^ s0
+        const a3 = s3 ^ s1
+        s1 ^= a2
+        s0 ^= a3
+        s2 = a2 ^ t
+        s3 = (a3 << 11) | (a3 >>> 21)
+        const j = data[(r * scale) | 0]
+        items[o] = j
+        logQ[o] = logP[j] + norm
+      }
     }
   } else {
     const tf = tableF
-    for (let o = 0; o < total; o++) {
-      let r = (s0 + s3) >>> 0
-      let t = s1 << 9
-      let a2 = s2 ^ s0
-      let a3 = s3 ^ s1
-      s1 ^= a2
-      s0 ^= a3
-      s2 = a2 ^ t
-      s3 = (a3 << 11) | (a3 >>> 21)
-      const c = (r * scale) | 0
-      const e = c << 2
-      r = (s0 + s3) >>> 1
-      t = s1 << 9
-      a2 = s2 ^ s0
-      a3 = s3 ^ s1
-      s1 ^= a2
-      s0 ^= a3
-      s2 = a2 ^ t
-      s3 = (a3 << 11) | (a3 >>> 21)
-      // mask = −1 when the 31-bit coin r < threshold (keep column c), else 0 (take the alias).
-      const mask = (r - table[e]) >> 31
-      const al = table[e + 1] | 0
-      items[o] = al ^ ((al ^ c) & mask)
-      logQ[o] = tf[e + 3 + mask]
+    for (let s = 0, o = 0; s < size; s++) {
+      const norm = exclude ? logNorm[users[s]] : 0
+      for (const end = o + k; o < end; o++) {
+        let r = (s0 + s3) >>> 0
+        let t = s1 << 9
+        let a2 = s2 ^ s0
+        let a3 = s3 ^ s1
+        s1 ^= a2
+        s0 ^= a3
+        s2 = a2 ^ t
+        s3 = (a3 << 11) | (a3 >>> 21)
+        const c = (r * scale) | 0
+        const e = c << 2
+        r = (s0 + s3) >>> 1
+        t = s1 << 9
+        a2 = s2 ^ s0
+        a3 = s3 ^ s1
+        s1 ^= a2
+        s0 ^= a3
+        s2 = a2 ^ t
+        s3 = (a3 << 11) | (a3 >>> 21)
+        // mask = −1 when the 31-bit coin r < threshold (keep column c), else 0 (take the alias).
+        const mask = (r - table[e]) >> 31
+        const al = table[e + 1] | 0
+        items[o] = al ^ ((al ^ c) & mask)
+        logQ[o] = tf[e + 3 + mask] + norm
+      }
     }
   }
   const ex = law.ex
@@ -192,7 +203,6 @@ export function weightedDraw(
     const bitOffset = ex.bitOffset
     const bits = ex.bits
     const complement = law.complement
-    const logNorm = law.logNorm
     const cum = law.cum
     let rejected = 0
     let masked = 0
@@ -211,9 +221,11 @@ export function weightedDraw(
         continue
       }
       const norm = logNorm[u]
+      // Heavy users (most draws) are tested against their bitset inline; the rest by isPositive.
+      const off = bitOffset[u]
       for (let d = 0; d < k; d++) {
         let j = items[base + d]
-        if (len > 0 && isPositive(indptr, rows, bitOffset, bits, u, j)) {
+        if (off >= 0 ? ((bits[off + (j >>> 5)] >>> (j & 31)) & 1) !== 0 : len > 0 && isPositive(indptr, rows, bitOffset, bits, u, j)) {
           // Rejected: redraw (trial 1 was phase 1's candidate), then the exact fallback.
           rejected++
           j = -1
@@ -262,7 +274,7 @@ export function weightedDraw(
           }
           items[base + d] = j
           logQ[base + d] = logP[j] + norm
-        } else logQ[base + d] += norm
+        }
       }
     }
     tally[1] += rejected
