@@ -44,44 +44,6 @@
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $L))))
 
-  ;; Right row q (accumulators acc) with left row p: ug += a·q, then Adagrad on g = a·p + b·q with
-  ;; the old q. $acc < 0 selects plain SGD.
-  (func $rightRow (param $q i32) (param $acc i32) (param $p i32) (param $ug i32) (param $bytes i32)
-        (param $a f32) (param $b f32) (param $lr f32)
-    (local $f i32) (local $av v128) (local $bv v128) (local $lv v128) (local $qv v128) (local $g v128) (local $h v128)
-    (local.set $av (f32x4.splat (local.get $a)))
-    (local.set $bv (f32x4.splat (local.get $b)))
-    (local.set $lv (f32x4.splat (local.get $lr)))
-    (if (i32.ge_s (local.get $acc) (i32.const 0))
-      (then
-        (loop $A
-          (local.set $qv (v128.load (i32.add (local.get $q) (local.get $f))))
-          (v128.store (i32.add (local.get $ug) (local.get $f))
-            (f32x4.add (v128.load (i32.add (local.get $ug) (local.get $f))) (f32x4.mul (local.get $av) (local.get $qv))))
-          (local.set $g (f32x4.add
-            (f32x4.mul (local.get $av) (v128.load (i32.add (local.get $p) (local.get $f))))
-            (f32x4.mul (local.get $bv) (local.get $qv))))
-          (local.set $h (f32x4.add (v128.load (i32.add (local.get $acc) (local.get $f))) (f32x4.mul (local.get $g) (local.get $g))))
-          (v128.store (i32.add (local.get $acc) (local.get $f)) (local.get $h))
-          (v128.store (i32.add (local.get $q) (local.get $f))
-            (f32x4.sub (local.get $qv)
-              (f32x4.div (f32x4.mul (local.get $lv) (local.get $g))
-                (f32x4.sqrt (f32x4.add (local.get $h) (v128.const f32x4 1e-10 1e-10 1e-10 1e-10))))))
-          (local.set $f (i32.add (local.get $f) (i32.const 16)))
-          (br_if $A (i32.lt_u (local.get $f) (local.get $bytes)))))
-      (else
-        (loop $S
-          (local.set $qv (v128.load (i32.add (local.get $q) (local.get $f))))
-          (v128.store (i32.add (local.get $ug) (local.get $f))
-            (f32x4.add (v128.load (i32.add (local.get $ug) (local.get $f))) (f32x4.mul (local.get $av) (local.get $qv))))
-          (v128.store (i32.add (local.get $q) (local.get $f))
-            (f32x4.sub (local.get $qv)
-              (f32x4.mul (local.get $lv) (f32x4.add
-                (f32x4.mul (local.get $av) (v128.load (i32.add (local.get $p) (local.get $f))))
-                (f32x4.mul (local.get $bv) (local.get $qv))))))
-          (local.set $f (i32.add (local.get $f) (i32.const 16)))
-          (br_if $S (i32.lt_u (local.get $f) (local.get $bytes)))))))
-
   ;; Left row p (accumulators acc) with gradient ug + b·p; $acc < 0 selects plain SGD.
   (func $leftRow (param $p i32) (param $acc i32) (param $ug i32) (param $bytes i32) (param $b f32) (param $lr f32)
     (local $f i32) (local $bv v128) (local $lv v128) (local $pv v128) (local $g v128) (local $h v128)
@@ -109,6 +71,8 @@
   ;; negatives and logQ at s·k). $bias, $lacc, $racc, $bacc are −1 when absent (no biases, SGD).
   ;; Scratch at $scr: scores, grads, exps (float64, k + 1 each), then the left row's gradient
   ;; (float32, dim). $hp: 1/τ, logQ on/off, β (LOSS_GBCE) as float64. Returns the summed loss.
+  ;; The per-candidate work ($dot, the right row's step, $biasStep) is written inline, with the
+  ;; same operations in the same order as those functions, so the floats are unchanged.
   (func (export "dotRange") (param $P i32) (param $Q i32) (param $bias i32) (param $lacc i32) (param $racc i32) (param $bacc i32)
         (param $dim i32) (param $users i32) (param $pos i32) (param $negs i32) (param $logq i32) (param $size i32) (param $k i32)
         (param $lr f64) (param $scr i32) (param $code i32) (param $l2 f64) (param $l2Bias f64)
@@ -116,6 +80,8 @@
     (local $s i32) (local $c i32) (local $bytes i32) (local $p i32) (local $pa i32) (local $neg i32) (local $lq i32)
     (local $item i32) (local $sc i32) (local $gr i32) (local $ex i32) (local $ug i32) (local $f i32) (local $g f64)
     (local $total f64) (local $d f64) (local $lrf f32) (local $l2f f32) (local $ra i32) (local $bi i32)
+    (local $q i32) (local $x i32) (local $ba i32) (local $h f64)
+    (local $s0 v128) (local $s1 v128) (local $av v128) (local $bv v128) (local $lv v128) (local $qv v128) (local $gv v128) (local $hv v128)
     (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $sc (local.get $scr))
     (local.set $gr (i32.add (local.get $sc) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3))))
@@ -124,6 +90,8 @@
     (local.set $ug (i32.and (i32.add (i32.add (local.get $ex) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3))) (i32.const 15)) (i32.const -16)))
     (local.set $lrf (f32.demote_f64 (local.get $lr)))
     (local.set $l2f (f32.demote_f64 (local.get $l2)))
+    (local.set $bv (f32x4.splat (local.get $l2f)))
+    (local.set $lv (f32x4.splat (local.get $lrf)))
     (block $sdone
       (loop $S
         (br_if $sdone (i32.ge_u (local.get $s) (local.get $size)))
@@ -141,7 +109,24 @@
           (local.set $d (f64.const 0))
           (if (i32.ge_s (local.get $item) (i32.const 0))
             (then
-              (local.set $d (f64.promote_f32 (call $dot (local.get $p) (i32.add (local.get $Q) (i32.mul (local.get $item) (local.get $bytes))) (local.get $bytes))))
+              ;; $dot inlined (the hottest call): the same two accumulators, lanes and sums.
+              (local.set $q (i32.add (local.get $Q) (i32.mul (local.get $item) (local.get $bytes))))
+              (local.set $x (i32.const 0))
+              (local.set $s0 (v128.const i32x4 0 0 0 0))
+              (local.set $s1 (v128.const i32x4 0 0 0 0))
+              (block $ddone
+                (loop $DL
+                  (br_if $ddone (i32.gt_u (i32.add (local.get $x) (i32.const 32)) (local.get $bytes)))
+                  (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $x))) (v128.load (i32.add (local.get $q) (local.get $x))))))
+                  (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load offset=16 (i32.add (local.get $p) (local.get $x))) (v128.load offset=16 (i32.add (local.get $q) (local.get $x))))))
+                  (local.set $x (i32.add (local.get $x) (i32.const 32)))
+                  (br $DL)))
+              (if (i32.lt_u (local.get $x) (local.get $bytes))
+                (then (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $x))) (v128.load (i32.add (local.get $q) (local.get $x))))))))
+              (local.set $s0 (f32x4.add (local.get $s0) (local.get $s1)))
+              (local.set $d (f64.promote_f32 (f32.add
+                (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+                (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0))))))
               (if (i32.ge_s (local.get $bias) (i32.const 0))
                 (then (local.set $d (f64.add (local.get $d)
                   (f64.promote_f32 (f32.load (i32.add (local.get $bias) (i32.shl (local.get $item) (i32.const 2)))))))))))
@@ -167,16 +152,56 @@
               (else (i32.load (i32.add (local.get $neg) (i32.shl (i32.sub (local.get $c) (i32.const 1)) (i32.const 2)))))))
             (br_if $skip (i32.lt_s (local.get $item) (i32.const 0)))
             (local.set $f (i32.mul (local.get $item) (local.get $bytes)))
-            (local.set $ra (select (i32.add (local.get $racc) (local.get $f)) (i32.const -1) (i32.ge_s (local.get $racc) (i32.const 0))))
-            (call $rightRow (i32.add (local.get $Q) (local.get $f)) (local.get $ra) (local.get $p) (local.get $ug) (local.get $bytes)
-              (f32.demote_f64 (local.get $g)) (local.get $l2f) (local.get $lrf))
+            (local.set $q (i32.add (local.get $Q) (local.get $f)))
+            (local.set $av (f32x4.splat (f32.demote_f64 (local.get $g))))
+            (local.set $x (i32.const 0))
+            ;; Right row q (accumulators at $ra; $racc < 0: SGD) with the old left row p: ug += g·q,
+            ;; then the step on g·p + l2·q with the old q. Inline, as $dot above: a call per candidate
+            ;; cost about 6% of a default fit (V8 does not inline wasm calls by default).
+            (if (i32.ge_s (local.get $racc) (i32.const 0))
+              (then
+                (local.set $ra (i32.add (local.get $racc) (local.get $f)))
+                (loop $A
+                  (local.set $qv (v128.load (i32.add (local.get $q) (local.get $x))))
+                  (v128.store (i32.add (local.get $ug) (local.get $x))
+                    (f32x4.add (v128.load (i32.add (local.get $ug) (local.get $x))) (f32x4.mul (local.get $av) (local.get $qv))))
+                  (local.set $gv (f32x4.add
+                    (f32x4.mul (local.get $av) (v128.load (i32.add (local.get $p) (local.get $x))))
+                    (f32x4.mul (local.get $bv) (local.get $qv))))
+                  (local.set $hv (f32x4.add (v128.load (i32.add (local.get $ra) (local.get $x))) (f32x4.mul (local.get $gv) (local.get $gv))))
+                  (v128.store (i32.add (local.get $ra) (local.get $x)) (local.get $hv))
+                  (v128.store (i32.add (local.get $q) (local.get $x))
+                    (f32x4.sub (local.get $qv)
+                      (f32x4.div (f32x4.mul (local.get $lv) (local.get $gv))
+                        (f32x4.sqrt (f32x4.add (local.get $hv) (v128.const f32x4 1e-10 1e-10 1e-10 1e-10))))))
+                  (local.set $x (i32.add (local.get $x) (i32.const 16)))
+                  (br_if $A (i32.lt_u (local.get $x) (local.get $bytes)))))
+              (else
+                (loop $G
+                  (local.set $qv (v128.load (i32.add (local.get $q) (local.get $x))))
+                  (v128.store (i32.add (local.get $ug) (local.get $x))
+                    (f32x4.add (v128.load (i32.add (local.get $ug) (local.get $x))) (f32x4.mul (local.get $av) (local.get $qv))))
+                  (v128.store (i32.add (local.get $q) (local.get $x))
+                    (f32x4.sub (local.get $qv)
+                      (f32x4.mul (local.get $lv) (f32x4.add
+                        (f32x4.mul (local.get $av) (v128.load (i32.add (local.get $p) (local.get $x))))
+                        (f32x4.mul (local.get $bv) (local.get $qv))))))
+                  (local.set $x (i32.add (local.get $x) (i32.const 16)))
+                  (br_if $G (i32.lt_u (local.get $x) (local.get $bytes))))))
             (if (i32.ge_s (local.get $bias) (i32.const 0))
               (then
                 (local.set $bi (i32.add (local.get $bias) (i32.shl (local.get $item) (i32.const 2))))
-                (call $biasStep (local.get $bi)
-                  (select (i32.add (local.get $bacc) (i32.shl (local.get $item) (i32.const 2))) (i32.const -1) (i32.ge_s (local.get $bacc) (i32.const 0)))
-                  (f64.add (local.get $g) (f64.mul (local.get $l2Bias) (f64.promote_f32 (f32.load (local.get $bi)))))
-                  (local.get $lr)))))
+                ;; $biasStep inlined, in float64 as there.
+                (local.set $d (f64.add (local.get $g) (f64.mul (local.get $l2Bias) (f64.promote_f32 (f32.load (local.get $bi))))))
+                (if (i32.ge_s (local.get $bacc) (i32.const 0))
+                  (then
+                    (local.set $ba (i32.add (local.get $bacc) (i32.shl (local.get $item) (i32.const 2))))
+                    (local.set $h (f64.add (f64.promote_f32 (f32.load (local.get $ba))) (f64.mul (local.get $d) (local.get $d))))
+                    (f32.store (local.get $ba) (f32.demote_f64 (local.get $h)))
+                    (f32.store (local.get $bi) (f32.demote_f64 (f64.sub (f64.promote_f32 (f32.load (local.get $bi)))
+                      (f64.div (f64.mul (local.get $lr) (local.get $d)) (f64.sqrt (f64.add (local.get $h) (f64.const 1e-10))))))))
+                  (else
+                    (f32.store (local.get $bi) (f32.demote_f64 (f64.sub (f64.promote_f32 (f32.load (local.get $bi))) (f64.mul (local.get $lr) (local.get $d))))))))))
           (local.set $c (i32.add (local.get $c) (i32.const 1)))
           (br_if $U (i32.le_u (local.get $c) (local.get $k))))
         (call $leftRow (local.get $p) (local.get $pa) (local.get $ug) (local.get $bytes) (local.get $l2f) (local.get $lrf))
