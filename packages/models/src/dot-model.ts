@@ -1,5 +1,5 @@
 import { IdMap, dotScoreVector, type DotFactors, type FactorView, type Interactions, type TopK } from '@decoy/core'
-import { createDotScorer } from './mf/stepper.js'
+import { createDotScorer } from './dot-scorer.js'
 import { recommendTopK, type RankScratch } from './recommend.js'
 import { cosineSimilarItems } from './similar.js'
 import { checkPositiveInt } from './train/fit.js'

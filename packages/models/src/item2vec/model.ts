@@ -8,7 +8,7 @@ import type { DotFactors, FactorView, IdMap, Interactions, Scorer, TopK } from '
 import { selfRows } from '../similar.js'
 import { buildHuffman } from './huffman.js'
 import type { HuffmanTree } from './huffman.js'
-import { createThread, trainFactorView, trainUsers } from './train.js'
+import { createThread, trainUsers } from './train.js'
 import type { HsPaths, ThreadSpec } from './train.js'
 import { keepProbabilities } from './subsample.js'
 import { SgnsWasmKernel, createSgnsLayout, layoutArrays, wasmSimdSupported } from './kernels-wasm.js'
@@ -23,6 +23,10 @@ import { threadHost } from '../train/threads.js'
 import type { CommonFitOptions, EpochStats, FitResult } from '../train/types.js'
 import { chooseKernel } from '../wasm/backend.js'
 import type { ModelHeader, StoredArray } from '../persist/format.js'
+import { createDotScorer } from '../dot-scorer.js'
+
+/** No item biases in item2vec's training view. */
+const EMPTY_BIAS = new Float32Array(0)
 
 // Variables, so that bundlers do not follow them into Node-only modules.
 const CORE_NODE = '@decoy/core/node'
@@ -474,7 +478,8 @@ export class Item2Vec implements Model {
     const sampler = o.output === 'ns' ? opts.sampler! : null
     const times = train.times ?? null
     const refreshUsers = sampler !== null && sampler.requires.scorer
-    const trainView = trainFactorView(dim, userFactors, syn1)
+    // Model-aware samplers score a user's mean context against the output vectors.
+    const trainView = createDotScorer(userFactors, syn1, EMPTY_BIAS, dim, 0)
     // Samplers that score negatives see (user profile at the last epoch end) · (live output vectors).
     if (refreshUsers) computeUserVectors(syn0, dim, sentences, indptr, numUsers, times, o, userFactors)
 

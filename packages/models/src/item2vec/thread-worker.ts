@@ -8,8 +8,12 @@ import type { Interactions, NegativeSampler } from '@decoy/core'
 import { rebuildSampler } from '../train/shard-worker.js'
 import type { SamplerImporter } from '../train/threads.js'
 import type { Item2VecWorkerData } from './threads.js'
-import { createThread, trainFactorView, trainUsers, type Item2VecThread } from './train.js'
+import { createThread, trainUsers, type Item2VecThread } from './train.js'
 import { SgnsWasmKernel } from './kernels-wasm.js'
+import { createDotScorer } from '../dot-scorer.js'
+
+/** No item biases in item2vec's training view. */
+const EMPTY_BIAS = new Float32Array(0)
 
 /** Requests an item2vec worker answers, one reply each (`{ type: 'error', error }` on failure). */
 export type Item2VecRequest = { type: 'ready' } | { type: 'epoch'; epoch: number; end: number; chunk: number }
@@ -30,7 +34,8 @@ async function setup(
       userIds: identityIds(d.numUsers),
       itemIds: identityIds(d.numItems),
     }
-    const view = trainFactorView(d.spec.dim, d.userFactors, d.syn1)
+    // A user's mean context dotted with the output vectors, as in the single-thread fit.
+    const view = createDotScorer(d.userFactors, d.syn1, EMPTY_BIAS, d.spec.dim, 0)
     sampler.prepare({ train, rng: root.fork('sampler').fork('w' + d.index), scorer: view })
   }
   const thread = createThread(

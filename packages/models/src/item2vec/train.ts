@@ -5,7 +5,7 @@
  */
 import { createBatch, createNegativeBuffer, shuffleInPlace } from '@decoy/core'
 import { containsSorted, prngBelow, prngFloat } from '@decoy/core/kernels'
-import type { Batch, FactorView, NegativeBuffer, NegativeSampler } from '@decoy/core'
+import type { Batch, NegativeBuffer, NegativeSampler } from '@decoy/core'
 import { hsStep, sgnsStep } from './kernels.js'
 import type { SgnsWasmKernel } from './kernels-wasm.js'
 
@@ -77,28 +77,6 @@ export interface ThreadSpec {
   totalWork: number
   batchSize: number
   maskHistory: boolean
-}
-
-/**
- * The view model-aware samplers score through while item2vec trains: a user's vector (its
- * history's mean context, kept in `userFactors`) dotted with the output vectors `syn1`, in the
- * same summation order on every thread, so workers and the single-thread fit draw alike.
- */
-export function trainFactorView(dim: number, userFactors: Float32Array, syn1: Float32Array): FactorView {
-  return {
-    dim,
-    userFactors,
-    itemFactors: syn1,
-    scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
-      const uo = user * dim
-      for (let j = 0; j < count; j++) {
-        const io = items[j] * dim
-        let s = 0
-        for (let f = 0; f < dim; f++) s += userFactors[uo + f] * syn1[io + f]
-        out[j] = s
-      }
-    },
-  }
 }
 
 /** Allocates a thread's scratch around shared arrays. @internal */

@@ -6,7 +6,7 @@ import { jsPropagator, lightGcnPropagator, spmmWasmSupported, wasmPropagator, ty
 import { resolveLoss, type LossName } from '../losses/index.js'
 import { OPT_SGD } from '../optim/optim.js'
 import { slotGradients, type LightGcnState } from './step.js'
-import { createDotScorer } from '../mf/stepper.js'
+import { createDotScorer } from '../dot-scorer.js'
 
 /** A random log: `nu` users with 0..maxDeg items each (repeats allowed, some items unseen). */
 function randomGraph(seed: number, nu: number, ni: number, maxDeg: number) {

@@ -8,7 +8,7 @@ import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/cor
 import { HP_INV_TEMPERATURE, HP_LOGQ, LOSS_SOFTMAX } from '../losses/grad.js'
 import { sharedLossCovers, sharedRunGrad, softmaxRunPositives } from '../losses/shared-loss.js'
 import { OPT_ADAGRAD, adagradRow, scalarUpdate, sgdRow } from '../optim/optim.js'
-import { createDotScorer } from './stepper.js'
+import { createDotScorer } from '../dot-scorer.js'
 import { GemmArena } from './gemm.js'
 import type { Stepper } from '../train/types.js'
 
