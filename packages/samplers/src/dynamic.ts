@@ -18,6 +18,7 @@ import { buildExclusion, type Exclusion } from './exclusion.js'
 import { buildRankIndex, drawNonPositives, rankIndexed, rankIndexSize, type RankIndex } from './kernels/rank-index.js'
 import { successiveSample } from './kernels/successive.js'
 import { createTopOrderScratch, topOrder, type TopOrderScratch } from './kernels/top-order.js'
+import { sortedPercentile } from './kernels/percentile.js'
 import { SamplerStatsCounter } from './stats.js'
 
 /** Options of {@link dynamicSampler}. */
@@ -349,38 +350,28 @@ class DynamicSampler implements NegativeSampler<DynamicConfig> {
     for (let d = 0; d < want; d++) {
       const best = memOrder[d]
       outItems[o + d] = cand[at + best]
+      if (total < 2) continue
       const xc = scores[at + best]
-      let below = 0
-      let ties = 0
       if (want === 1) {
+        // One pick: a linear count beats sorting.
+        let below = 0
+        let ties = 0
         for (let c = 0; c < total; c++) {
           const x = scores[at + c]
           below += x < xc ? 1 : 0
           ties += x === xc ? 1 : 0
         }
         if (ties > 0) ties-- // the chosen one itself
+        tally[0] += (below + 0.5 * ties) / (total - 1)
       } else {
         // Ranks by binary search in the step's sorted scores (sorted once for the `want` picks).
         if (d === 0) {
           for (let c = 0; c < total; c++) sortedScores[c] = scores[at + c]
           sortedScores.sort()
         }
-        let lo = 0
-        let hi = total
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1
-          if (sortedScores[mid] < xc) lo = mid + 1
-          else hi = mid
-        }
-        let end = lo
-        while (end < total && sortedScores[end] === xc) end++
-        below = lo
-        ties = end - lo - 1
+        tally[0] += sortedPercentile(sortedScores, 0, total, xc)
       }
-      if (total > 1) {
-        tally[0] += (below + 0.5 * ties) / (total - 1)
-        tally[1]++
-      }
+      tally[1]++
     }
     // 2. Keep S1 of the S1+S2 without replacement ∝ exp(x/τ), duplicates dropped (weight 0):
     // successive sampling, the law of the Gumbel top-S1 order, a few uniforms per kept slot and no

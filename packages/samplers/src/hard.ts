@@ -25,6 +25,7 @@ import {
 } from './config.js'
 import { popularitySampler } from './popularity.js'
 import { randomSampler } from './random.js'
+import { sortedPercentile } from './kernels/percentile.js'
 import { SamplerStatsCounter } from './stats.js'
 import { uniformSampler } from './uniform.js'
 
@@ -493,32 +494,16 @@ function pickSorted(
     outItems[o + d] = items[best]
     outLogQ[o + d] =
       selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
-    let below: number
-    let ties: number
-    if (softmax) {
-      const x = scores[best]
-      let lo = off
-      let hi = len
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if (sorted[mid] < x) lo = mid + 1
-        else hi = mid
-      }
-      let end = lo
-      while (end < len && sorted[end] === x) end++
-      below = lo - off
-      ties = end - lo - 1
-    } else {
+    if (softmax) tally[0] += sortedPercentile(sorted, off, len, scores[best])
+    else {
       // Keys are the scores: the run of equal keys around p gives the ties, what lies under it is below.
       const key = Math.floor(packed[p] / INDEX_SPAN)
       let lo = p
       while (lo > off && Math.floor(packed[lo - 1] / INDEX_SPAN) === key) lo--
       let hi = p
       while (hi < len - 1 && Math.floor(packed[hi + 1] / INDEX_SPAN) === key) hi++
-      below = lo - off
-      ties = hi - lo
+      tally[0] += (lo - off + 0.5 * (hi - lo)) / (valid - 1)
     }
-    tally[0] += (below + 0.5 * ties) / (valid - 1)
     tally[1]++
   }
   for (let d = n; d < want; d++) {
