@@ -117,7 +117,7 @@ export function modelOptions(c: TrainChoice): Record<string, unknown> {
   const family = modelFamily(c.model)
   const o: Record<string, unknown> = { kind: c.model, dim: c.dim }
   if (Object.hasOwn(family.options, 'loss')) o.loss = c.loss
-  // Model-aware samplers come with the negatives they were tuned with (one, for BPR).
+  // Model-aware samplers come with the negatives they were tuned with (`samplerPairings`).
   const pairing = recommendedPairing(c.sampler)
   if (pairing && Object.hasOwn(family.options, 'negatives') && family.usesSampler(o)) o.negatives = pairing.negatives
   return o

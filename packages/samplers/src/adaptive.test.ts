@@ -280,24 +280,29 @@ describe('adaptive: AOBPR sampler', () => {
     expect(s.stats().fallbacks).toBeGreaterThanOrEqual(0)
   })
 
-  it('refreshes the orderings every ⌈|I|·ln|I|⌉ proposal draws', () => {
+  it('refreshes the orderings every ⌈|I|·ln|I|⌉ slots (or refreshEvery), whatever the negatives per slot', () => {
     const train = csrFromRows(rows, n)
     const view = randomFactorView(users, n, dim, 'aobpr-refresh', 1)
-    const s = adaptiveSampler({ variant: 'aobpr' })
-    s.prepare({ train, rng: createRng(23).fork('sampler'), scorer: view })
-    expect(s.stats().refreshes).toBe(1)
     const batch = createBatch(users)
     batch.size = users
     for (let u = 0; u < users; u++) {
       batch.users[u] = u
       batch.positives[u] = rows[u][0]
     }
-    const out = createNegativeBuffer(users, 10)
-    const period = Math.ceil(n * Math.log(n))
-    for (let rep = 0; rep < 20; rep++) s.sample(batch, out)
-    const st = s.stats()
-    const proposals = st.candidates as number
-    expect(st.refreshes).toBe(1 + Math.floor((proposals - 1) / period))
+    for (const [every, k] of [
+      [0, 10],
+      [37, 10],
+      [37, 1],
+    ] as const) {
+      const s = adaptiveSampler({ variant: 'aobpr', refreshEvery: every })
+      s.prepare({ train, rng: createRng(23).fork('sampler'), scorer: view })
+      expect(s.stats().refreshes).toBe(1)
+      const out = createNegativeBuffer(users, k)
+      const period = every > 0 ? every : Math.ceil(n * Math.log(n))
+      const reps = Math.ceil((2.5 * period) / users)
+      for (let rep = 0; rep < reps; rep++) s.sample(batch, out)
+      expect(s.stats().refreshes).toBe(1 + Math.floor((reps * users - 1) / period))
+    }
   })
 
   it('needs a FactorView', () => {

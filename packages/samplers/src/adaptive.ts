@@ -18,7 +18,15 @@ import { checkAllocation } from '@decoy/core'
 import { prngFloat } from '@decoy/core/kernels'
 import { checkConfig, checkSampleArgs, commonFields, enumField, numberField, type CommonOptions } from './config.js'
 import { buildExclusion, isPositive, nthNonPositive, type Exclusion } from './exclusion.js'
-import { aobprDrawFactor, aobprDrawRank, aobprFactorCdf, aobprItemProb, aobprRankTable, aobprRefresh } from './kernels/aobpr-order.js'
+import {
+  aobprDrawFactor,
+  aobprDrawRank,
+  aobprFactorCdf,
+  aobprItemProbHoisted,
+  aobprRankTable,
+  aobprRefresh,
+  aobprUserLaw,
+} from './kernels/aobpr-order.js'
 import { warpFillCandidates } from './kernels/warp-search.js'
 import { SamplerStatsCounter } from './stats.js'
 
@@ -38,7 +46,12 @@ export interface AdaptiveOptions extends CommonOptions {
   readonly trialsOf?: 'first' | 'mean'
   /** AOBPR: λ of P(r) ∝ exp(−r/λ) as a fraction of |I| (default 0.05, ≈ 490 items on ml-latest-small). */
   readonly lambda?: number
-  /** AOBPR: proposal draws between refreshes of the factor orderings; 0 = ⌈|I|·ln|I|⌉ (default 0). */
+  /**
+   * AOBPR: training examples (slots) between refreshes of the factor orderings; 0 = ⌈|I|·ln|I|⌉
+   * (default 0). Counted in slots, not draws: the orderings go stale as the model takes steps, and
+   * with k negatives per slot a count of draws refreshed k times as often for no better proposal
+   * (softmax with 8 negatives: same NDCG@10 at 1/8 of the refreshes, 0.63× the fit's CPU time).
+   */
   readonly refreshEvery?: number
   /** AOBPR: `'proposal'` (default, O(dim) per draw) or `'exact'` (after exclusion, O(|I_u⁺|·dim) per slot). */
   readonly logQ?: 'proposal' | 'exact'
@@ -74,7 +87,7 @@ const AOBPR_FIELDS = ['variant', 'lambda', 'refreshEvery', 'logQ'] as const
  * set V) has |V| ≈ (|I| − |I_u⁺|)/N, which the loss already receives through `trials`.
  *
  * **`variant: 'aobpr'`** — adaptive oversampling (Rendle & Freudenthaler 2014, §5). Every
- * `refreshEvery` = ⌈|I|·ln|I|⌉ proposal draws, each factor f's items are sorted by v_jf and its
+ * `refreshEvery` = ⌈|I|·ln|I|⌉ slots (the paper's |I|·ln|I| draws with one negative per slot), each factor f's items are sorted by v_jf and its
  * spread σ_f is computed. Per draw: a rank r with P(r) ∝ exp(−r/λ) (truncated geometric, sampled
  * exactly by inverse CDF), a factor f with P(f|u) ∝ |v_uf|·σ_f, and the item at position r of f's
  * ordering, descending when v_uf > 0 and ascending otherwise. σ_f is the **standard deviation**
@@ -421,6 +434,9 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
   private position = new Int32Array(0)
   private sigma = new Float64Array(0)
   private cum = new Float64Array(0)
+  private pf = new Float64Array(0)
+  private off = new Int32Array(0)
+  private sgn = new Int32Array(0)
   private colF32 = new Float32Array(0)
   private colU32 = new Uint32Array(0)
   private keysA = new Uint32Array(0)
@@ -476,6 +492,9 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     this.position = new Int32Array(dim * n)
     this.sigma = new Float64Array(dim)
     this.cum = new Float64Array(dim)
+    this.pf = new Float64Array(dim)
+    this.off = new Int32Array(dim)
+    this.sgn = new Int32Array(dim)
     this.colF32 = new Float32Array(n)
     this.colU32 = new Uint32Array(this.colF32.buffer)
     this.keysA = new Uint32Array(n)
@@ -522,6 +541,9 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const position = this.position
     const sigma = this.sigma
     const cum = this.cum
+    const pf = this.pf
+    const off = this.off
+    const sgn = this.sgn
     const lambda = this.lambda
     const mass = this.mass
     const rankProb = this.rankProb
@@ -536,6 +558,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     let fallbacks = 0
     for (let s = 0; s < size; s++) {
       if (this.sinceRefresh >= this.period) this.refresh()
+      this.sinceRefresh++
       const u = users[s]
       const uo = u * dim
       const base = s * k
@@ -549,20 +572,20 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         continue
       }
       const total = aobprFactorCdf(uf, uo, dim, sigma, cum)
+      aobprUserLaw(uf, uo, dim, n, cum, total, pf, off, sgn)
       // Exact mode: the proposal mass m on the user's positives, and the retry-bounded law's factors.
       let keep = 1
       let tail = 0
       if (exact && ex !== null && len > 0) {
         let m = 0
         for (let p = ex.indptr[u], e = ex.indptr[u + 1]; p < e; p++)
-          m += aobprItemProb(ex.items[p], uf, uo, dim, n, position, cum, total, rankProb)
+          m += aobprItemProbHoisted(ex.items[p], dim, position, pf, off, sgn, rankProb)
         if (m > 1) m = 1
         const mR = Math.pow(m, maxRetries)
         keep = m < 1 ? (1 - mR) / (1 - m) : maxRetries
         tail = mR / (n - len)
       }
       const fallbackLogQ = ex !== null ? -Math.log(n - len) : 0
-      let sinceRefresh = this.sinceRefresh
       for (let d = 0; d < k; d++) {
         let j = -1
         for (let tr = 0; tr < maxRetries; tr++) {
@@ -570,7 +593,6 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
           const r = aobprDrawRank(prngFloat(state), lambda, mass, n)
           const c = order[f * n + (uf[uo + f] > 0 ? r : n - 1 - r)]
           proposals++
-          sinceRefresh++
           if (ex === null || len === 0 || !isPositive(ex.indptr, ex.items, ex.bitOffset, ex.bits, u, c)) {
             j = c
             break
@@ -579,19 +601,18 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         }
         let lq: number
         if (j >= 0) {
-          const q0 = aobprItemProb(j, uf, uo, dim, n, position, cum, total, rankProb)
+          const q0 = aobprItemProbHoisted(j, dim, position, pf, off, sgn, rankProb)
           lq = exact && ex !== null && len > 0 ? Math.log(q0 * keep + tail) : Math.log(q0)
         } else {
           const ex2 = ex as Exclusion
           j = nthNonPositive(ex2.indptr, ex2.items, u, Math.floor(prngFloat(state) * (n - len)))
           fallbacks++
-          lq = exact ? Math.log(aobprItemProb(j, uf, uo, dim, n, position, cum, total, rankProb) * keep + tail) : fallbackLogQ
+          lq = exact ? Math.log(aobprItemProbHoisted(j, dim, position, pf, off, sgn, rankProb) * keep + tail) : fallbackLogQ
         }
         items[base + d] = j
         logQ[base + d] = lq
         drawn++
       }
-      this.sinceRefresh = sinceRefresh
     }
     this.counter.add(drawn, proposals + fallbacks, rejected, size, size, masked, fallbacks)
   }

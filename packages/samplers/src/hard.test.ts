@@ -274,8 +274,83 @@ describe('pickHard', () => {
       const b = run(true)
       expect(b.items).toEqual(a.items)
       expect(b.logQ).toEqual(a.logQ)
-      expect(b.tally[0]).toBeCloseTo(a.tally[0], 9)
-      expect(b.tally[1]).toBe(a.tally[1])
+      if (want > 32) {
+        // pickSorted: hardness of every pick, as the linear path.
+        expect(b.tally[0]).toBeCloseTo(a.tally[0], 9)
+        expect(b.tally[1]).toBe(a.tally[1])
+      } else {
+        // pickTop: hardness of one pick per group (the first, for the group counter at 0).
+        const x = scores[b.items[0] - 1000]
+        let below = 0
+        let ties = -1
+        for (const y of scores) {
+          if (y < x) below++
+          else if (y === x) ties++
+        }
+        expect(b.tally[1]).toBe(1)
+        expect(b.tally[0]).toBeCloseTo((below + 0.5 * ties) / (valid - 1), 12)
+      }
     }
+  })
+
+  it('the top-N path estimates hardness from one rotating pick per group without bias', () => {
+    // Over many groups the rotating pick's mean percentile equals the mean over all picks.
+    const st = createRng('rot').state
+    const valid = 20
+    const want = 5
+    const items = Int32Array.from({ length: valid }, (_, c) => c)
+    const logQ = new Float32Array(valid).fill(-3)
+    const scores = Float32Array.from({ length: valid }, (_, c) => c / 7)
+    const all = new Float64Array(4)
+    const top = new Float64Array(4)
+    const sc = createSortScratch(valid)
+    const G = 4000
+    for (let g = 0; g < G; g++) {
+      const seedState = Uint32Array.from(st)
+      prngFloat(st)
+      const out = new Int32Array(want)
+      const outLQ = new Float32Array(want)
+      pickHard(
+        items,
+        logQ,
+        scores,
+        new Float64Array(valid),
+        new Uint8Array(valid),
+        valid,
+        want,
+        true,
+        1,
+        Uint32Array.from(seedState),
+        out,
+        outLQ,
+        0,
+        all,
+        0,
+        null,
+      )
+      pickHard(
+        items,
+        logQ,
+        scores,
+        new Float64Array(valid),
+        new Uint8Array(valid),
+        valid,
+        want,
+        true,
+        1,
+        Uint32Array.from(seedState),
+        out,
+        outLQ,
+        0,
+        top,
+        0,
+        sc,
+      )
+    }
+    expect(top[1]).toBe(G)
+    expect(all[1]).toBe(G * want)
+    // Same picks: the all-picks mean is the target; the one-pick estimate's standard error is
+    // ≈ 0.3/√G ≈ 0.005. Always reporting the first (hardest) pick would be off by ≈ 0.2.
+    expect(Math.abs(top[0] / top[1] - all[0] / all[1])).toBeLessThan(0.02)
   })
 })

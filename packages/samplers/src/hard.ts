@@ -110,7 +110,7 @@ function defaultCreateBase(config: SamplerConfig): NegativeSampler {
  *
  * Defaults (M = 16, N = 1, τ = 1, uniform base) make a hard sampler for MovieLens-sized catalogues;
  * larger M raises the false-negative risk (RecBole #1237). `decoy train --sampler hard` uses the
- * measured pairing in `samplerPairings` (BPR, one negative, fewer candidates).
+ * measured pairing in `samplerPairings` (sampled softmax over 8, the softmax pick of 8 of 16 at τ = 2).
  *
  * @param options - see {@link HardConfig}.
  * @param createBase - builder of the nested base sampler (the registry passes itself).
@@ -373,6 +373,27 @@ export function pickHard(
       keys[c] = scores[c] * invTau - logQ[c] - Math.log(-Math.log(u))
     } else keys[c] = scores[c]
   }
+  if (sortScratch !== null && want > 1 && valid > 1 && want <= TOP_INSERT_MAX) {
+    pickTop(
+      items,
+      logQ,
+      scores,
+      keys,
+      valid,
+      want,
+      softmax,
+      invTau,
+      logZ,
+      maxShift,
+      selectionKeep,
+      outItems,
+      outLogQ,
+      o,
+      tally,
+      sortScratch.top,
+    )
+    return
+  }
   if (sortScratch !== null && want > 1 && valid > 1) {
     pickSorted(
       items,
@@ -429,6 +450,8 @@ export function pickHard(
 
 /** Scratch of {@link pickHard}'s sorting path, sized for M candidates. @internal */
 export interface SortScratch {
+  /** Candidate indices of the running top-N ({@link pickTop}). */
+  top: Int32Array
   packed: Float64Array
   sorted: Float32Array
   f32: Float32Array
@@ -438,10 +461,75 @@ export interface SortScratch {
 /** Allocates a {@link SortScratch} for up to `m` candidates. @internal */
 export function createSortScratch(m: number): SortScratch {
   const f32 = new Float32Array(1)
-  return { packed: new Float64Array(m), sorted: new Float32Array(m), f32, u32: new Uint32Array(f32.buffer) }
+  return { top: new Int32Array(m), packed: new Float64Array(m), sorted: new Float32Array(m), f32, u32: new Uint32Array(f32.buffer) }
 }
 
 const INDEX_SPAN = 131072 // > the largest M (100,000): the index fits below the key in a float64
+
+/** Up to this many picks per group, {@link pickTop}'s insertion beats two native sorts. */
+const TOP_INSERT_MAX = 32
+
+/**
+ * The top-`want` path of {@link pickHard} for small `want`: one pass keeping the running top
+ * `want` keys by insertion (ties keep the earlier candidate, as the linear path), hardness counted
+ * linearly for one pick per group (rotating). Same picks, in the same order, as the linear path.
+ * @remarks O(valid · want) worst case, O(valid + want²·log(valid/want)) expected for random keys;
+ *   allocates nothing.
+ */
+function pickTop(
+  items: Int32Array,
+  logQ: Float32Array,
+  scores: Float32Array,
+  keys: Float64Array,
+  valid: number,
+  want: number,
+  softmax: boolean,
+  invTau: number,
+  logZ: number,
+  maxShift: number,
+  selectionKeep: number,
+  outItems: Int32Array,
+  outLogQ: Float32Array,
+  o: number,
+  tally: Float64Array,
+  top: Int32Array,
+): void {
+  let n = 0
+  for (let c = 0; c < valid; c++) {
+    const key = keys[c]
+    if (n === want && !(key > keys[top[n - 1]])) continue
+    let p = n < want ? n++ : n - 1
+    while (p > 0 && keys[top[p - 1]] < key) {
+      top[p] = top[p - 1]
+      p--
+    }
+    top[p] = c
+  }
+  for (let d = 0; d < n; d++) {
+    const best = top[d]
+    outItems[o + d] = items[best]
+    outLogQ[o + d] =
+      selectionKeep > 0 ? selectionLogQ(logQ[best], scores[best], softmax, invTau, logZ, maxShift, valid, selectionKeep) : logQ[best]
+  }
+  // Hardness of one pick per group, rotating through the positions (tally[3] counts groups): an
+  // unbiased estimate of the mean over all picks at 1/want of the counting.
+  if (n > 0) {
+    const x = scores[top[tally[3]++ % n]]
+    let below = 0
+    let ties = -1 // the pick itself
+    for (let c = 0; c < valid; c++) {
+      if (scores[c] < x) below++
+      else if (scores[c] === x) ties++
+    }
+    tally[0] += (below + 0.5 * ties) / (valid - 1)
+    tally[1]++
+  }
+  for (let d = n; d < want; d++) {
+    outItems[o + d] = -1
+    outLogQ[o + d] = 0
+    tally[2]++
+  }
+}
 
 /**
  * The top-`want` path of {@link pickHard} in O(M log M): keys (as float32, order-preserving bits)

@@ -135,7 +135,7 @@ export function aobprFactorCdf(userFactors: Float32Array, uo: number, dim: numbe
  * `total` is 0.
  *
  * @param u - a uniform float in [0, 1).
- * @remarks O(dim) (linear scan; dim is small), allocates nothing.
+ * @remarks O(log dim) (binary search), allocates nothing.
  */
 export function aobprDrawFactor(u: number, cum: Float64Array, dim: number, total: number): number {
   if (!(total > 0)) {
@@ -143,7 +143,17 @@ export function aobprDrawFactor(u: number, cum: Float64Array, dim: number, total
     return f < dim ? f : dim - 1
   }
   const target = u * total
-  for (let f = 0; f < dim; f++) if (target < cum[f]) return f
+  if (target < cum[dim - 1]) {
+    // The first f with target < cum[f] (cum is non-decreasing): what a linear scan returns.
+    let lo = 0
+    let hi = dim - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (target < cum[mid]) hi = mid
+      else lo = mid + 1
+    }
+    return lo
+  }
   // Rounding can leave target == total: return the last factor with positive weight.
   for (let f = dim - 1; f > 0; f--) if (cum[f] > cum[f - 1]) return f
   return 0
@@ -191,5 +201,55 @@ export function aobprItemProb(
     const pos = position[po + f]
     q += pf * rankProb[userFactors[uo + f] > 0 ? pos : n - 1 - pos]
   }
+  return q
+}
+
+/**
+ * The per-user part of {@link aobprItemProb}, hoisted out of the draws of one slot: p(f|u) into
+ * `pf`, and the oriented rank of an item at position `pos` of factor f as `flip[f] ? n − 1 − pos :
+ * pos`, written as `off[f] + sgn[f]·pos`.
+ * @remarks O(dim), allocates nothing.
+ */
+export function aobprUserLaw(
+  userFactors: Float32Array,
+  uo: number,
+  dim: number,
+  n: number,
+  cum: Float64Array,
+  total: number,
+  pf: Float64Array,
+  off: Int32Array,
+  sgn: Int32Array,
+): void {
+  const uniform = !(total > 0)
+  let prev = 0
+  for (let f = 0; f < dim; f++) {
+    const c = cum[f]
+    pf[f] = uniform ? 1 / dim : (c - prev) / total
+    prev = c
+    const up = userFactors[uo + f] > 0
+    off[f] = up ? 0 : n - 1
+    sgn[f] = up ? 1 : -1
+  }
+}
+
+/**
+ * {@link aobprItemProb} from the hoisted law of {@link aobprUserLaw}: the same sum in the same
+ * order, so the same float.
+ * @remarks O(dim), allocates nothing.
+ */
+export function aobprItemProbHoisted(
+  item: number,
+  dim: number,
+  position: Int32Array,
+  pf: Float64Array,
+  off: Int32Array,
+  sgn: Int32Array,
+  rankProb: Float64Array,
+): number {
+  let q = 0
+  const po = item * dim
+  // No skip of p(f|u) = 0: adding 0·P is adding 0, and the branch cost more than the lookup.
+  for (let f = 0; f < dim; f++) q += pf[f] * rankProb[off[f] + sgn[f] * position[po + f]]
   return q
 }
