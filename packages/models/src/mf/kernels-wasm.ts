@@ -148,15 +148,20 @@ export interface DotWasmLayoutSpec {
 /** Pairs per call of the module's `scorePairs` (longer requests run in chunks): 24 KiB of scratch per thread. */
 export const SCORE_PAIRS_CHUNK = 2048
 
-/** Float64 blocks of k + 1 before the left gradient: scores, grads, exps, and row-wise Adagrad's p·q and ‖q‖². */
-const F64_BLOCKS = 5
+/**
+ * Bytes of the float64 blocks before the left gradient: scores, grads, exps (k + 1 each), and
+ * row-wise Adagrad's p·q and ‖q‖² (k + 2 each: a spare slot for the f64x2 pair past an odd k + 1).
+ */
+function f64Bytes(k: number): number {
+  return align16(3 * 8 * (k + 1) + 2 * 8 * (k + 2))
+}
 
 /**
  * Bytes of one thread's scratch: the float64 blocks, the left gradient, the batch copy, then the
  * candidate-scoring block (users, items, scores of `SCORE_PAIRS_CHUNK` pairs).
  */
 function scratchBytesFor(dim: number, k: number, batchSize: number): number {
-  return align16(F64_BLOCKS * 8 * (k + 1)) + align16(dim * 4) + WasmSlots.bytes(batchSize, k) + 3 * 4 * SCORE_PAIRS_CHUNK
+  return f64Bytes(k) + align16(dim * 4) + WasmSlots.bytes(batchSize, k) + 3 * 4 * SCORE_PAIRS_CHUNK
 }
 
 /**
@@ -287,7 +292,7 @@ export class DotWasmKernel {
     const k = layout.k
     const buf = layout.memory.buffer
     this.scratch = layout.scratch + slot * layout.scratchBytes
-    let at = this.scratch + align16(F64_BLOCKS * 8 * (k + 1)) + align16(layout.dim * 4)
+    let at = this.scratch + f64Bytes(k) + align16(layout.dim * 4)
     this.slots = new WasmSlots(buf, at, B, k)
     at += WasmSlots.bytes(B, k)
     this.pairUsers = new Int32Array(buf, at, SCORE_PAIRS_CHUNK)

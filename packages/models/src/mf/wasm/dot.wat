@@ -97,9 +97,10 @@
 
   ;; dotStepRange for slots [0, size) of the batch copied at $users, $pos, $negs, $logq (slot s's
   ;; negatives and logQ at s·k). $bias, $lacc, $racc, $bacc are −1 when absent (no biases, SGD).
-;; $rowwise = 1: row-wise Adagrad, $lacc and $racc hold one float per row (biases: scalar Adagrad).
-  ;; Scratch at $scr: scores, grads, exps, and (row-wise Adagrad) the candidates' p·q and ‖q‖²
-  ;; (float64, k + 1 each), then the left row's gradient (float32, dim). $hp: 1/τ, logQ on/off, β (LOSS_GBCE) as float64. Returns the summed loss.
+  ;; $rowwise = 1: row-wise Adagrad, $lacc and $racc hold one float per row (biases: scalar Adagrad).
+  ;; Scratch at $scr: scores, grads, exps (float64, k + 1 each), (row-wise Adagrad) the candidates'
+  ;; p·q and ‖q‖² (float64, k + 2 each), then the left row's gradient (float32, dim).
+  ;; $hp: 1/τ, logQ on/off, β (LOSS_GBCE) as float64. Returns the summed loss.
   ;; The per-candidate work ($dot, the right row's step, $biasStep) is written inline, with the
   ;; same operations in the same order as those functions, so the floats are unchanged.
   (func (export "dotRange") (param $P i32) (param $Q i32) (param $bias i32) (param $lacc i32) (param $racc i32) (param $bacc i32)
@@ -118,9 +119,9 @@
     (local.set $gr (i32.add (local.get $sc) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3))))
     (local.set $ex (i32.add (local.get $gr) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3))))
     (local.set $dt (i32.add (local.get $ex) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3))))
-    (local.set $qn (i32.add (local.get $dt) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3))))
-    ;; The left row's gradient, 16-byte aligned after the five float64 blocks.
-    (local.set $ug (i32.and (i32.add (i32.add (local.get $qn) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3))) (i32.const 15)) (i32.const -16)))
+    (local.set $qn (i32.add (local.get $dt) (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 3))))
+    ;; The left row's gradient, 16-byte aligned after the float64 blocks.
+    (local.set $ug (i32.and (i32.add (i32.add (local.get $qn) (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 3))) (i32.const 15)) (i32.const -16)))
     (local.set $lrf (f32.demote_f64 (local.get $lr)))
     (local.set $l2f (f32.demote_f64 (local.get $l2)))
     (local.set $bv (f32x4.splat (local.get $l2f)))
@@ -213,34 +214,52 @@
         (local.set $total (f64.add (local.get $total)
           (call $lossGrad (local.get $code) (local.get $sc) (local.get $gr) (local.get $ex) (local.get $neg) (local.get $lq)
             (local.get $k) (local.get $invT) (local.get $correct) (local.get $beta))))
-        ;; Row-wise: every candidate's step size r = lr/√(acc + ε) first, after acc += ‖g·p + l2·q‖²/dim
-        ;; with ‖g·p + l2·q‖² = g²‖p‖² + 2g·l2·(p·q) + l2²‖q‖² from the scoring pass (as dotStepRange);
-        ;; r overwrites p·q. In a loop of its own the candidates' divisions and square roots overlap
-        ;; instead of each delaying its row's update (accumulators still change in candidate order).
+        ;; Row-wise: every candidate's step size r = lr/√(acc + ε) before the row updates, after
+        ;; acc += ‖g·p + l2·q‖²/dim with ‖g·p + l2·q‖² = g²‖p‖² + 2g·l2·(p·q) + l2²‖q‖² from the scoring
+        ;; pass (as dotStepRange). The float64 arithmetic runs two candidates per f64x2 lane pair
+        ;; (the same IEEE operations as one at a time), only the accumulators' gather and scatter one
+        ;; candidate at a time, in candidate order (a repeated item sees its first increment); the
+        ;; blocks at $dt and $qn have a spare slot for the pair past an odd k + 1. r overwrites p·q.
         (if (local.get $rowwise)
           (then
+            (local.set $x (i32.const 0))
+            (local.set $qv (f64x2.splat (local.get $pn)))
+            (local.set $qv1 (f64x2.splat (local.get $l2)))
+            (loop $RA
+              (local.set $gv (v128.load (i32.add (local.get $gr) (local.get $x))))
+              (v128.store (i32.add (local.get $dt) (local.get $x))
+                (f64x2.div
+                  (f64x2.pmax (v128.const f64x2 0 0)
+                    (f64x2.add
+                      (f64x2.add (f64x2.mul (f64x2.mul (local.get $gv) (local.get $gv)) (local.get $qv))
+                        (f64x2.mul (f64x2.mul (f64x2.mul (v128.const f64x2 2 2) (local.get $gv)) (local.get $qv1))
+                          (v128.load (i32.add (local.get $dt) (local.get $x)))))
+                      (f64x2.mul (f64x2.mul (local.get $qv1) (local.get $qv1)) (v128.load (i32.add (local.get $qn) (local.get $x))))))
+                  (f64x2.splat (local.get $dimf))))
+              (local.set $x (i32.add (local.get $x) (i32.const 16)))
+              (br_if $RA (i32.le_u (local.get $x) (i32.shl (local.get $k) (i32.const 3)))))
             (local.set $c (i32.const 0))
-            (loop $RS
+            (loop $RB
               (block $rskip
-                (local.set $g (f64.load (i32.add (local.get $gr) (i32.shl (local.get $c) (i32.const 3)))))
-                (br_if $rskip (f64.eq (local.get $g) (f64.const 0)))
+                (br_if $rskip (f64.eq (f64.load (i32.add (local.get $gr) (i32.shl (local.get $c) (i32.const 3)))) (f64.const 0)))
                 (local.set $item (if (result i32) (i32.eqz (local.get $c))
                   (then (i32.load (i32.add (local.get $pos) (i32.shl (local.get $s) (i32.const 2)))))
                   (else (i32.load (i32.add (local.get $neg) (i32.shl (i32.sub (local.get $c) (i32.const 1)) (i32.const 2)))))))
                 (br_if $rskip (i32.lt_s (local.get $item) (i32.const 0)))
                 (local.set $ra (i32.add (local.get $racc) (i32.shl (local.get $item) (i32.const 2))))
                 (local.set $x (i32.add (local.get $dt) (i32.shl (local.get $c) (i32.const 3))))
-                (local.set $h (f64.add
-                  (f64.add (f64.mul (f64.mul (local.get $g) (local.get $g)) (local.get $pn))
-                    (f64.mul (f64.mul (f64.mul (f64.const 2) (local.get $g)) (local.get $l2)) (f64.load (local.get $x))))
-                  (f64.mul (f64.mul (local.get $l2) (local.get $l2))
-                    (f64.load (i32.add (local.get $qn) (i32.shl (local.get $c) (i32.const 3)))))))
-                (if (i32.eqz (f64.gt (local.get $h) (f64.const 0))) (then (local.set $h (f64.const 0))))
-                (local.set $h (f64.add (f64.promote_f32 (f32.load (local.get $ra))) (f64.div (local.get $h) (local.get $dimf))))
+                (local.set $h (f64.add (f64.promote_f32 (f32.load (local.get $ra))) (f64.load (local.get $x))))
                 (f32.store (local.get $ra) (f32.demote_f64 (local.get $h)))
-                (f64.store (local.get $x) (f64.div (local.get $lr) (f64.sqrt (f64.add (local.get $h) (f64.const 1e-10))))))
+                (f64.store (local.get $x) (local.get $h)))
               (local.set $c (i32.add (local.get $c) (i32.const 1)))
-              (br_if $RS (i32.le_u (local.get $c) (local.get $k))))))
+              (br_if $RB (i32.le_u (local.get $c) (local.get $k))))
+            (local.set $x (i32.const 0))
+            (loop $RC
+              (v128.store (i32.add (local.get $dt) (local.get $x))
+                (f64x2.div (f64x2.splat (local.get $lr))
+                  (f64x2.sqrt (f64x2.add (v128.load (i32.add (local.get $dt) (local.get $x))) (v128.const f64x2 1e-10 1e-10)))))
+              (local.set $x (i32.add (local.get $x) (i32.const 16)))
+              (br_if $RC (i32.le_u (local.get $x) (i32.shl (local.get $k) (i32.const 3)))))))
         ;; Right rows in candidate order with the old left row, accumulating the left row's gradient.
         (local.set $f (i32.const 0))
         (loop $Z
