@@ -118,6 +118,9 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
     ['softmax', OPT_ADAGRAD, 1],
     ['bpr', OPT_ADAGRAD_ROW, 1],
     ['softmax', OPT_ADAGRAD_ROW, 1],
+    // An even k: k + 1 candidates end in half an f64x2 pair (the row-wise step sizes' spare slot).
+    ['softmax', OPT_ADAGRAD_ROW, 4],
+    ['logistic', OPT_ADAGRAD_ROW, 2],
   )
   const optName = ['sgd', 'adagrad', 'adagrad-row']
 
