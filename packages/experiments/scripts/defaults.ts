@@ -9,7 +9,7 @@
  *   npx tsx packages/experiments/scripts/defaults.ts test [dataset…]        defaults and tuned configs on test
  *   npx tsx packages/experiments/scripts/defaults.ts seeds [dataset…]       old vs new default on test, model seeds 1–3
  *   npx tsx packages/experiments/scripts/defaults.ts choose                 best mean rank → runs/defaults/chosen.json
- *   npx tsx packages/experiments/scripts/defaults.ts optimizer [dataset…]   the default vs row-wise Adagrad (lr grid), seeds 1–2
+ *   npx tsx packages/experiments/scripts/defaults.ts optimizer [dataset…]   the default vs row-wise Adagrad (lr grid), seeds 1–3
  *   npx tsx packages/experiments/scripts/defaults.ts optimizer-report       that comparison's table (Markdown) on stdout
  *   npx tsx packages/experiments/scripts/defaults.ts report                 the tables (Markdown) on stdout
  *
@@ -203,7 +203,7 @@ async function runTune(name: string, model: string, trials: number): Promise<voi
 /** The MF default as `decoy train --model mf` runs it: mfDefaults with the family's popularity^0.3 sampler. */
 const MF_CURRENT: Record<string, unknown> = { kind: 'mf', epochs: mfDefaults.epochs, sampler: { kind: 'popularity', alpha: 0.3 } }
 /** Learning rates tried with row-wise Adagrad. */
-const ROWWISE_LRS = [0.05, 0.1, 0.2, 0.3]
+const ROWWISE_LRS = [0.05, 0.1, 0.15, 0.2, 0.3]
 function rowwiseConfig(lr: number): Record<string, unknown> {
   return { ...MF_CURRENT, optimizer: 'adagrad-row', learningRate: lr }
 }
@@ -498,7 +498,7 @@ function seedsTable(): string {
 /**
  * The MF default (Adagrad, lr 0.1, popularity^0.3) against the same with row-wise Adagrad at each
  * of ROWWISE_LRS, on validation (fit on the carved train) and on test (fit on all of train), model
- * seeds 1–2, the configurations interleaved within a seed so their CPU seconds share the load.
+ * seeds 1–3, the configurations interleaved within a seed so their CPU seconds share the load.
  */
 async function runOptimizer(names: string[]): Promise<void> {
   const file = join(OUT, 'optimizer.jsonl')
@@ -507,7 +507,7 @@ async function runOptimizer(names: string[]): Promise<void> {
   for (const lr of ROWWISE_LRS) runs[`adagrad-row-${lr}`] = rowwiseConfig(lr)
   for (const name of names) {
     const d = await data(name)
-    for (const seed of ['1', '2'])
+    for (const seed of ['1', '2', '3'])
       for (const part of ['validation', 'test'])
         for (const [id, config] of Object.entries(runs)) {
           if (done.has(`${name}/${id}/${seed}/${part}`)) continue
@@ -532,7 +532,7 @@ function optimizerReport(): string {
     return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1))
   }
   const ids = ['default', ...ROWWISE_LRS.map((lr) => `adagrad-row-${lr}`)]
-  const out = ['### MF default (Adagrad 0.1) vs row-wise Adagrad, model seeds 1–2 (mean; CPU s of the test fit)', '']
+  const out = ['### MF default (Adagrad 0.1) vs row-wise Adagrad, model seeds 1–3 (mean; CPU s of the test fit)', '']
   out.push('| dataset | run | validation NDCG@10 | test NDCG@10 (± sd) | CPU s (test fit) | CPU / default |', '|---|---|---|---|---|---|')
   for (const n of DATASETS) {
     if (!lines.some((l) => l.data === n)) continue
