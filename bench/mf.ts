@@ -168,7 +168,14 @@ export async function benchMf(): Promise<BenchRow[]> {
 
   // The step kernel alone: TypeScript (dotStepRange / bprSgdRange) vs WebAssembly SIMD, through
   // the dot stepper on pre-drawn slots, so both include what fit pays per batch.
-  const kernelCase = (label: string, loss: 'softmax' | 'bpr', optimizer: 'adagrad' | 'sgd', k: number, slots: number, lr: number): void => {
+  const kernelCase = (
+    label: string,
+    loss: 'softmax' | 'bpr',
+    optimizer: 'adagrad' | 'adagrad-row' | 'sgd',
+    k: number,
+    slots: number,
+    lr: number,
+  ): { js: number; wasm: number } => {
     const ks = core.createRng('bench-mf/kernel/' + label).state
     const bu = new Int32Array(slots)
     const bp = new Int32Array(slots)
@@ -182,8 +189,8 @@ export async function benchMf(): Promise<BenchRow[]> {
     negs.logQ.fill(-Math.log(NUM_ITEMS))
     const batch = { size: slots, users: bu, positives: bp }
     const resolved = models.resolveLoss(loss, {}, k, NUM_ITEMS)
-    const opt = models.optimizerCode(optimizer)
-    const adagrad = opt === models.OPT_ADAGRAD
+    const opt = models.optimizerCode(optimizer, models.optimizerNames)
+    const adagrad = opt !== models.OPT_SGD
     const run = (kernel: 'wasm' | 'js'): number => {
       let arrays: Record<string, Float32Array>
       let layout: ReturnType<typeof models.createDotWasmLayout> = null
@@ -196,6 +203,7 @@ export async function benchMf(): Promise<BenchRow[]> {
           numItems: NUM_ITEMS,
           bias: true,
           adagrad,
+          rowwise: opt === models.OPT_ADAGRAD_ROW,
           threads: 1,
           shared: false,
         })!
@@ -205,8 +213,8 @@ export async function benchMf(): Promise<BenchRow[]> {
       } else {
         arrays = { left: P0.slice(), right: Q0.slice(), bias: new Float32Array(NUM_ITEMS) }
         if (adagrad) {
-          arrays.leftAcc = new Float32Array(P0.length)
-          arrays.rightAcc = new Float32Array(Q0.length)
+          arrays.leftAcc = new Float32Array(models.accumulatorLength(opt, NUM_USERS, DIM))
+          arrays.rightAcc = new Float32Array(models.accumulatorLength(opt, NUM_ITEMS, DIM))
           arrays.biasAcc = new Float32Array(NUM_ITEMS)
         }
       }
@@ -238,8 +246,22 @@ export async function benchMf(): Promise<BenchRow[]> {
     rows.push({ name: `mf: ${label} kernel, TypeScript, dim 64`, value: Math.round(js), unit: 'updates/cpu-s' })
     rows.push({ name: `mf: ${label} kernel, WebAssembly SIMD, dim 64`, value: Math.round(wasm), unit: 'updates/cpu-s' })
     rows.push({ name: `mf: ${label} kernel, WebAssembly / TypeScript`, value: Math.round((wasm / js) * 100) / 100, unit: '×' })
+    return { js, wasm }
   }
-  kernelCase('softmax+Adagrad k=32', 'softmax', 'adagrad', 32, 50_000, 0.1)
+  const ada = kernelCase('softmax+Adagrad k=32', 'softmax', 'adagrad', 32, 50_000, 0.1)
+  // Row-wise Adagrad and SGD on the same slots: what the per-coordinate divider work costs.
+  const rowwise = kernelCase('softmax+row-wise Adagrad k=32', 'softmax', 'adagrad-row', 32, 50_000, 0.1)
+  const sgd = kernelCase('softmax+SGD k=32', 'softmax', 'sgd', 32, 50_000, 0.1)
+  for (const [label, r] of [
+    ['row-wise Adagrad', rowwise],
+    ['SGD', sgd],
+  ] as const) {
+    rows.push({
+      name: `mf: softmax k=32 WebAssembly kernel, ${label} / Adagrad time`,
+      value: Math.round((ada.wasm / r.wasm) * 100) / 100,
+      unit: '×',
+    })
+  }
   kernelCase('BPR+Adagrad k=1', 'bpr', 'adagrad', 1, 1_000_000, 0.1)
   kernelCase('BPR+SGD k=1 (fused)', 'bpr', 'sgd', 1, 1_000_000, LR)
 

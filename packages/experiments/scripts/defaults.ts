@@ -9,6 +9,8 @@
  *   npx tsx packages/experiments/scripts/defaults.ts test [dataset…]        defaults and tuned configs on test
  *   npx tsx packages/experiments/scripts/defaults.ts seeds [dataset…]       old vs new default on test, model seeds 1–3
  *   npx tsx packages/experiments/scripts/defaults.ts choose                 best mean rank → runs/defaults/chosen.json
+ *   npx tsx packages/experiments/scripts/defaults.ts optimizer [dataset…]   the default vs row-wise Adagrad (lr grid), seeds 1–3
+ *   npx tsx packages/experiments/scripts/defaults.ts optimizer-report       that comparison's table (Markdown) on stdout
  *   npx tsx packages/experiments/scripts/defaults.ts report                 the tables (Markdown) on stdout
  *
  * Datasets (each split per user at random 80/20, seed 42; validation carved from train by `tune`'s
@@ -198,6 +200,14 @@ async function runTune(name: string, model: string, trials: number): Promise<voi
   })
 }
 
+/** The MF default as `decoy train --model mf` runs it: mfDefaults with the family's popularity^0.3 sampler. */
+const MF_CURRENT: Record<string, unknown> = { kind: 'mf', epochs: mfDefaults.epochs, sampler: { kind: 'popularity', alpha: 0.3 } }
+/** Learning rates tried with row-wise Adagrad. */
+const ROWWISE_LRS = [0.05, 0.1, 0.15, 0.2, 0.3]
+function rowwiseConfig(lr: number): Record<string, unknown> {
+  return { ...MF_CURRENT, optimizer: 'adagrad-row', learningRate: lr }
+}
+
 /**
  * Hand-made variants of the current default (l2-0.035 and the two after it added once the first two
  * datasets' candidate scores pointed at popularity^α negatives and a lower L2; the shared ones from
@@ -215,6 +225,9 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   // The lead's finding (batch-shared from popularity^0.25 at batch 256: 0.991 of all items on ml-latest-small).
   'shared-1024-pop0.25': { kind: 'mf', epochs: 10, sampler: { kind: 'shared', count: 1024, proposal: 'popularity', alpha: 0.25 } },
   'shared-256-pop0.25': { kind: 'mf', epochs: 10, sampler: { kind: 'shared', count: 256, proposal: 'popularity', alpha: 0.25 } },
+  // Row-wise Adagrad (one accumulator per factor row) next to the popularity^0.3 default; its
+  // learning-rate scale differs from per-coordinate Adagrad's, hence a grid (see `optimizer`).
+  ...Object.fromEntries(ROWWISE_LRS.map((lr) => [`adagrad-row-${lr}`, rowwiseConfig(lr)])),
 }
 
 /** Candidate MF defaults: the current one, each dataset's tuned MF, and hand-made variants. */
@@ -482,6 +495,62 @@ function seedsTable(): string {
   return out.join('\n') + '\n'
 }
 
+/**
+ * The MF default (Adagrad, lr 0.1, popularity^0.3) against the same with row-wise Adagrad at each
+ * of ROWWISE_LRS, on validation (fit on the carved train) and on test (fit on all of train), model
+ * seeds 1–3, the configurations interleaved within a seed so their CPU seconds share the load.
+ */
+async function runOptimizer(names: string[]): Promise<void> {
+  const file = join(OUT, 'optimizer.jsonl')
+  const done = new Set(readLines(file).map((r) => `${r.data}/${r.run}/${r.seed}/${r.part}`))
+  const runs: Record<string, Record<string, unknown>> = { default: MF_CURRENT }
+  for (const lr of ROWWISE_LRS) runs[`adagrad-row-${lr}`] = rowwiseConfig(lr)
+  for (const name of names) {
+    const d = await data(name)
+    for (const seed of ['1', '2', '3'])
+      for (const part of ['validation', 'test'])
+        for (const [id, config] of Object.entries(runs)) {
+          if (done.has(`${name}/${id}/${seed}/${part}`)) continue
+          const m = part === 'validation' ? await score(config, d.fit, d.validation, seed) : await score(config, d.train, d.test, seed)
+          append(file, { data: name, run: id, seed, part, config, metrics: m })
+        }
+  }
+}
+
+/** Per dataset: mean NDCG@10 (validation, test) and CPU seconds over the seeds; the best row-wise lr on validation. */
+function optimizerReport(): string {
+  const lines = readLines(join(OUT, 'optimizer.jsonl'))
+  const mean = (n: string, id: string, part: string, key: string) => {
+    const v = lines.filter((l) => l.data === n && l.run === id && l.part === part).map((l) => (l.metrics as Record<string, number>)[key])
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN
+  }
+  const sd = (n: string, id: string, part: string) => {
+    const v = lines
+      .filter((l) => l.data === n && l.run === id && l.part === part)
+      .map((l) => (l.metrics as Record<string, number>)['ndcg@10'])
+    const m = v.reduce((a, b) => a + b, 0) / v.length
+    return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, v.length - 1))
+  }
+  const ids = ['default', ...ROWWISE_LRS.map((lr) => `adagrad-row-${lr}`)]
+  const out = ['### MF default (Adagrad 0.1) vs row-wise Adagrad, model seeds 1–3 (mean; CPU s of the test fit)', '']
+  out.push('| dataset | run | validation NDCG@10 | test NDCG@10 (± sd) | CPU s (test fit) | CPU / default |', '|---|---|---|---|---|---|')
+  for (const n of DATASETS) {
+    if (!lines.some((l) => l.data === n)) continue
+    const base = mean(n, 'default', 'test', 'cpuSeconds')
+    const rows = ids.filter((id) => lines.some((l) => l.data === n && l.run === id))
+    const best = rows
+      .filter((id) => id !== 'default')
+      .sort((a, b) => mean(n, b, 'validation', 'ndcg@10') - mean(n, a, 'validation', 'ndcg@10'))[0]
+    for (const id of rows) {
+      const cpu = mean(n, id, 'test', 'cpuSeconds')
+      out.push(
+        `| ${n} | ${id}${id === best ? ' (best row-wise on validation)' : ''} | ${mean(n, id, 'validation', 'ndcg@10').toFixed(4)} | ${mean(n, id, 'test', 'ndcg@10').toFixed(4)} ± ${sd(n, id, 'test').toFixed(4)} | ${cpu.toFixed(2)} | ${(cpu / base).toFixed(2)} |`,
+      )
+    }
+  }
+  return out.join('\n') + '\n'
+}
+
 const [cmd, ...args] = process.argv.slice(2)
 if (cmd === 'calibrate') {
   const override = args.find((a) => a.startsWith('{'))
@@ -494,8 +563,10 @@ else if (cmd === 'candidates') await runCandidates(args.length ? args : DATASETS
 else if (cmd === 'test') await runTest(args.length ? args : DATASETS)
 else if (cmd === 'choose') choose()
 else if (cmd === 'seeds') await runSeeds(args.length ? args : DATASETS)
+else if (cmd === 'optimizer') await runOptimizer(args.length ? args : DATASETS)
+else if (cmd === 'optimizer-report') console.log(optimizerReport())
 else if (cmd === 'report') {
   const text = `${HEADER}\n${report()}${seedsTable()}\n${FOOTER}`
   writeFileSync(join(ROOT, 'docs/defaults.md'), text)
   console.log(text)
-} else throw new Error('usage: defaults.ts calibrate|tune|candidates|choose|test|seeds|report …')
+} else throw new Error('usage: defaults.ts calibrate|tune|candidates|choose|test|seeds|optimizer|optimizer-report|report …')

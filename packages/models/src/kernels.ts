@@ -34,6 +34,7 @@ export type { ResolvedLoss } from './losses/index.js'
 export {
   OPT_SGD,
   OPT_ADAGRAD,
+  OPT_ADAGRAD_ROW,
   ADAGRAD_EPS,
   SCHEDULE_CONSTANT,
   SCHEDULE_LINEAR,
@@ -41,9 +42,14 @@ export {
   sgdRow64,
   adagradRow,
   adagradRow64,
+  adagradRowwise,
+  adagradRowwise64,
+  accumulatorLength,
   scalarUpdate,
   scheduledRate,
   optimizerCode,
+  optimizerNames,
+  basicOptimizerNames,
   scheduleCode,
 } from './optim/index.js'
 

@@ -5,7 +5,7 @@
  */
 import { createRng, shuffleInPlace } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
-import { optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName } from '../optim/optim.js'
+import { basicOptimizerNames, optimizerCode, scheduleCode, scheduledRate, OPT_ADAGRAD, type OptimizerName } from '../optim/optim.js'
 import { checkPositiveInt } from '../train/fit.js'
 import type { FeatureRows } from './features.js'
 import { allocFmScratch, fmClassifierStepRange, type FmViews } from './kernels.js'
@@ -25,7 +25,7 @@ export interface FmClassifierOptions {
   l2?: number
   /** L2 on touched linear weights (default l2). */
   l2Bias?: number
-  /** Optimiser (default `'adagrad'`). */
+  /** Optimiser: `'sgd'` or `'adagrad'` (default; MF's row-wise `'adagrad-row'` is rejected). */
   optimizer?: OptimizerName
   /** Init std of factors (default 0.01). */
   initStd?: number
@@ -88,7 +88,7 @@ export function fitClassifier(rows: FeatureRows, labels: ArrayLike<number>, opts
   const V = new Float32Array(F * dim)
   const std = opts.initStd ?? 0.01
   for (let i = 0; i < V.length; i++) V[i] = std * prngNormal(init)
-  const optimizer = optimizerCode(opts.optimizer ?? 'adagrad')
+  const optimizer = optimizerCode(opts.optimizer ?? 'adagrad', basicOptimizerNames, 'the FM classifier')
   const adagrad = optimizer === OPT_ADAGRAD
   const views: FmViews = {
     dim,

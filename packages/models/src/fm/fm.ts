@@ -11,7 +11,7 @@ import {
 } from '@decoy/core'
 import { prngNormal, selectTopK } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
-import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
+import { basicOptimizerNames, optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { threadHost } from '../train/threads.js'
 import { mergeFitConfig } from '../train/fit-config.js'
@@ -65,7 +65,7 @@ export interface FactorizationMachineOptions extends LossOptions {
   l2?: number
   /** L2 on touched linear weights (default: l2). */
   l2Bias?: number
-  /** Optimiser (default `'adagrad'`). */
+  /** Optimiser: `'sgd'` or `'adagrad'` (default; MF's row-wise `'adagrad-row'` is rejected). */
   optimizer?: OptimizerName
   /** Schedule (default `'constant'` for Adagrad, `'linear'` for SGD). */
   schedule?: ScheduleName
@@ -264,7 +264,7 @@ export class FactorizationMachine implements Model {
     // Before shared memory is allocated: the same clear error as every model where threads cannot run.
     if (workers >= 2) threadHost('fit', workers)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
-    const optimizer = optimizerCode(merged.optimizer)
+    const optimizer = optimizerCode(merged.optimizer, basicOptimizerNames, 'fm')
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
     Object.assign(this.config, merged)
 

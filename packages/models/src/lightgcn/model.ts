@@ -1,7 +1,7 @@
 import { checkAllocation, createRng, userOfInteraction, type Interactions } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
-import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
+import { basicOptimizerNames, optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
 import { checkPositiveInt, trainLoop, type TrainPlan } from '../train/fit.js'
 import { mergeFitConfig } from '../train/fit-config.js'
 import type { FitOptions, FitResult, Stepper, TrainTarget } from '../train/types.js'
@@ -42,7 +42,7 @@ export interface LightGcnOptions extends LossOptions {
   minLearningRate?: number
   /** L2 on the batch's rows of E⁰, once per occurrence (default 0.005). */
   l2?: number
-  /** Optimiser (default `'adagrad'`). */
+  /** Optimiser: `'sgd'` or `'adagrad'` (default; MF's row-wise `'adagrad-row'` is rejected). */
   optimizer?: OptimizerName
   /** Schedule (default `'constant'` for Adagrad, `'linear'` for SGD). */
   schedule?: ScheduleName
@@ -187,7 +187,7 @@ export class LightGcn extends DotProductModel<LightGcnConfig> implements Model {
     if (workers > 1 && opts.kernel === 'js')
       throw new Error(`fit: lightgcn's worker threads run the WebAssembly kernel; got workers ${workers} with kernel 'js'`)
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
-    const optimizer = optimizerCode(merged.optimizer)
+    const optimizer = optimizerCode(merged.optimizer, basicOptimizerNames, 'lightgcn')
     const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
     Object.assign(this.config, merged)
     const dim = c.dim

@@ -1,9 +1,13 @@
+import { OPT_ADAGRAD_ROW, accumulatorLength } from '../optim/optim.js'
 import { chooseKernel, type KernelOption } from '../wasm/backend.js'
 import { createDotWasmLayout, dotWasmArrays, dotWasmCovers, dotWasmSupported, type DotWasmLayout } from './kernels-wasm.js'
 
 /** What MF's `fit` trains: the parameter and optimiser arrays, wherever the chosen kernel wants them. */
 export interface MfBackend {
-  /** `left`, `right`, `bias` (with biases), `leftAcc`/`rightAcc`/`biasAcc` (Adagrad). */
+  /**
+   * `left`, `right`, `bias` (with biases), `leftAcc`/`rightAcc`/`biasAcc` (Adagrad; with row-wise
+   * Adagrad `leftAcc`/`rightAcc` hold one float per row).
+   */
   arrays: Record<string, Float32Array>
   /** The WebAssembly layout the arrays are views of, or null (TypeScript kernel). */
   wasm: DotWasmLayout | null
@@ -23,6 +27,7 @@ export interface MfBackendConfig {
   /** `LOSS_*` code, `OPT_*` code, 1 for cosine scores. */
   loss: number
   optimizer: number
+  /** Adagrad state: per coordinate (`OPT_ADAGRAD`) or per row (`OPT_ADAGRAD_ROW`). */
   adagrad: boolean
   normalize: number
   workers: number
@@ -47,6 +52,7 @@ export function mfBackend(kernel: KernelOption | undefined, c: MfBackendConfig):
         numItems: c.numItems,
         bias: c.bias,
         adagrad: c.adagrad,
+        rowwise: c.optimizer === OPT_ADAGRAD_ROW,
         threads: c.workers,
         shared: c.workers >= 2,
       }),
@@ -59,8 +65,8 @@ export function mfBackend(kernel: KernelOption | undefined, c: MfBackendConfig):
   }
   if (c.bias) arrays.bias = new Float32Array(c.numItems)
   if (c.adagrad) {
-    arrays.leftAcc = new Float32Array(arrays.left.length)
-    arrays.rightAcc = new Float32Array(arrays.right.length)
+    arrays.leftAcc = new Float32Array(accumulatorLength(c.optimizer, c.rows, c.dim))
+    arrays.rightAcc = new Float32Array(accumulatorLength(c.optimizer, c.numItems, c.dim))
     if (c.bias) arrays.biasAcc = new Float32Array(c.numItems)
   }
   return { arrays, wasm: null, kernel: 'js' }

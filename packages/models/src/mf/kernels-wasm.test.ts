@@ -7,7 +7,9 @@ import { type LossName } from '@decoy/models'
 import {
   DotWasmKernel,
   OPT_ADAGRAD,
+  OPT_ADAGRAD_ROW,
   OPT_SGD,
+  accumulatorLength,
   allocDotScratch,
   createDotStepper,
   createDotWasmLayout,
@@ -41,10 +43,12 @@ describe('wasm dot module', () => {
     expect(supported).toBe(true)
   })
 
-  it('covers the unnormalised bpr, logistic, gbce and softmax losses with SGD or Adagrad at dim % 4 = 0', () => {
+  it('covers the unnormalised bpr, logistic, gbce and softmax losses with SGD, Adagrad or row-wise Adagrad at dim % 4 = 0', () => {
     for (const loss of ['bpr', 'logistic', 'gbce', 'softmax'] as LossName[]) {
       const code = resolveLoss(loss, {}, 4, 100).code
       expect(dotWasmCovers({ dim: 16, loss: code, optimizer: OPT_ADAGRAD, normalize: 0 })).toBe(true)
+      expect(dotWasmCovers({ dim: 16, loss: code, optimizer: OPT_ADAGRAD_ROW, normalize: 0 })).toBe(true)
+      expect(dotWasmCovers({ dim: 16, loss: code, optimizer: OPT_ADAGRAD_ROW, normalize: 1 })).toBe(false)
       expect(dotWasmCovers({ dim: 16, loss: code, optimizer: OPT_SGD, normalize: 0 })).toBe(true)
       expect(dotWasmCovers({ dim: 16, loss: code, optimizer: OPT_SGD, normalize: 1 })).toBe(false)
       expect(dotWasmCovers({ dim: 18, loss: code, optimizer: OPT_SGD, normalize: 0 })).toBe(false)
@@ -106,14 +110,24 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
 
   const cases: [LossName, number, number][] = []
   for (const loss of ['bpr', 'logistic', 'gbce', 'softmax'] as LossName[]) {
-    for (const opt of [OPT_SGD, OPT_ADAGRAD]) cases.push([loss, opt, 5])
+    for (const opt of [OPT_SGD, OPT_ADAGRAD, OPT_ADAGRAD_ROW]) cases.push([loss, opt, 5])
   }
-  cases.push(['bpr', OPT_SGD, 1], ['bpr', OPT_ADAGRAD, 1], ['softmax', OPT_ADAGRAD, 1])
+  cases.push(
+    ['bpr', OPT_SGD, 1],
+    ['bpr', OPT_ADAGRAD, 1],
+    ['softmax', OPT_ADAGRAD, 1],
+    ['bpr', OPT_ADAGRAD_ROW, 1],
+    ['softmax', OPT_ADAGRAD_ROW, 1],
+    // An even k: k + 1 candidates end in half an f64x2 pair (the row-wise step sizes' spare slot).
+    ['softmax', OPT_ADAGRAD_ROW, 4],
+    ['logistic', OPT_ADAGRAD_ROW, 2],
+  )
+  const optName = ['sgd', 'adagrad', 'adagrad-row']
 
   for (const [loss, optimizer, k] of cases) {
     for (const withBias of [true, false]) {
-      it(`${loss} + ${optimizer === OPT_SGD ? 'sgd' : 'adagrad'}, k ${k}, ${withBias ? 'biases' : 'no biases'}: same updates and loss as dotStepRange to float32 rounding`, () => {
-        const adagrad = optimizer === OPT_ADAGRAD
+      it(`${loss} + ${optName[optimizer]}, k ${k}, ${withBias ? 'biases' : 'no biases'}: same updates and loss as dotStepRange to float32 rounding`, () => {
+        const adagrad = optimizer !== OPT_SGD
         const layout = createDotWasmLayout({
           dim: DIM,
           k,
@@ -122,6 +136,7 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
           numItems: ITEMS,
           bias: withBias,
           adagrad,
+          rowwise: optimizer === OPT_ADAGRAD_ROW,
           threads: 1,
           shared: false,
         })!
@@ -138,8 +153,8 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
           left: arrays.left.slice(),
           right: arrays.right.slice(),
           bias: withBias ? arrays.bias.slice() : new Float32Array(0),
-          leftAcc: adagrad ? new Float32Array(USERS * DIM) : new Float32Array(0),
-          rightAcc: adagrad ? new Float32Array(ITEMS * DIM) : new Float32Array(0),
+          leftAcc: new Float32Array(accumulatorLength(optimizer, USERS, DIM)),
+          rightAcc: new Float32Array(accumulatorLength(optimizer, ITEMS, DIM)),
           biasAcc: adagrad && withBias ? new Float32Array(ITEMS) : new Float32Array(0),
           optimizer,
           loss: code,
@@ -163,6 +178,8 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
         expect(maxAbsDiff(arrays.right, ref.right)).toBeLessThan(2e-5)
         if (withBias) expect(maxAbsDiff(arrays.bias, ref.bias)).toBeLessThan(2e-5)
         if (adagrad) {
+          expect(arrays.leftAcc.length).toBe(optimizer === OPT_ADAGRAD_ROW ? USERS : USERS * DIM)
+          expect(arrays.rightAcc.length).toBe(optimizer === OPT_ADAGRAD_ROW ? ITEMS : ITEMS * DIM)
           expect(maxAbsDiff(arrays.leftAcc, ref.leftAcc)).toBeLessThan(1e-4)
           expect(maxAbsDiff(arrays.rightAcc, ref.rightAcc)).toBeLessThan(1e-4)
           if (withBias) expect(maxAbsDiff(arrays.biasAcc, ref.biasAcc)).toBeLessThan(1e-4)
@@ -266,6 +283,23 @@ describe.skipIf(!supported)('DotWasmKernel', () => {
     expect(() => new DotWasmKernel(shared, 1, settings)).not.toThrow()
     expect(() => new DotWasmKernel(shared, 2, settings)).toThrow(/slot 2/)
     expect(() => new DotWasmKernel(shared, 0, { ...settings, optimizer: OPT_SGD })).toThrow(/Adagrad/)
+    // Row-wise Adagrad needs the row-wise layout (one accumulator per row), and the reverse.
+    expect(() => new DotWasmKernel(shared, 0, { ...settings, optimizer: OPT_ADAGRAD_ROW })).toThrow(/row-wise/)
+    const rowwise = createDotWasmLayout({
+      dim: 8,
+      k: 2,
+      batchSize: 4,
+      rows: 10,
+      numItems: 12,
+      bias: true,
+      adagrad: true,
+      rowwise: true,
+      threads: 1,
+      shared: false,
+    })!
+    expect([rowwise.leftAccLength, rowwise.rightAccLength]).toEqual([10, 12])
+    expect(() => new DotWasmKernel(rowwise, 0, { ...settings, optimizer: OPT_ADAGRAD_ROW })).not.toThrow()
+    expect(() => new DotWasmKernel(rowwise, 0, settings)).toThrow(/row-wise/)
     expect(
       createDotWasmLayout({ dim: 6, k: 2, batchSize: 4, rows: 10, numItems: 10, bias: false, adagrad: false, threads: 1, shared: false }),
     ).toBeNull()

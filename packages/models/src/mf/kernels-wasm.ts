@@ -1,6 +1,7 @@
 /**
  * The WebAssembly SIMD twin of {@link dotStepRange} (source: `wasm/dot.wat`) for unnormalised
- * scores with the losses bpr, logistic, gbce and softmax and the optimisers SGD and Adagrad; the
+ * scores with the losses bpr, logistic, gbce and softmax and the optimisers SGD, Adagrad and
+ * row-wise Adagrad; the
  * TypeScript kernel stays the reference and the fallback (cosine scores, WARP, dim not a multiple
  * of 4). The parameters it updates must live in the module's memory, so a fit that uses it
  * allocates `left`, `right`, `bias` and the Adagrad accumulators as views of a
@@ -13,7 +14,7 @@ import { DOT_WASM_PLAIN, DOT_WASM_SHARED } from './wasm/dot-module.js'
 import { wasmModulePair } from '../wasm/modules.js'
 import { align16, createArena, createWasmMemory } from '../wasm/memory.js'
 import { LOSS_BPR } from '../losses/grad.js'
-import { OPT_ADAGRAD, OPT_SGD } from '../optim/optim.js'
+import { OPT_ADAGRAD, OPT_ADAGRAD_ROW, OPT_SGD } from '../optim/optim.js'
 
 /** The module's exports (see `wasm/dot.wat`). */
 interface DotExports {
@@ -39,6 +40,7 @@ interface DotExports {
     invTemperature: number,
     logQOn: number,
     beta: number,
+    rowwise: number,
   ): number
   bprSgd(
     P: number,
@@ -82,11 +84,13 @@ export interface DotWasmConfig {
 
 /**
  * Whether the WebAssembly kernel implements a configuration: unnormalised scores, loss bpr,
- * logistic, gbce or softmax, SGD or Adagrad, `dim` a multiple of 4. (It does not check engine
- * support: see {@link dotWasmSupported}.)
+ * logistic, gbce or softmax, SGD, Adagrad or row-wise Adagrad, `dim` a multiple of 4. (It does not
+ * check engine support: see {@link dotWasmSupported}.)
  */
 export function dotWasmCovers(c: DotWasmConfig): boolean {
-  return c.normalize === 0 && wasmCoversLoss(c.loss, c.optimizer, c.dim)
+  // Row-wise Adagrad is this kernel's own (FM's kernel, which shares wasmCoversLoss, has none).
+  const optimizer = c.optimizer === OPT_ADAGRAD_ROW ? OPT_ADAGRAD : c.optimizer
+  return c.normalize === 0 && wasmCoversLoss(c.loss, optimizer, c.dim)
 }
 
 /**
@@ -108,8 +112,14 @@ export interface DotWasmLayout {
   bias: number
   biasLength: number
   leftAcc: number
+  /** Floats at `leftAcc`: `leftLength` (Adagrad), left rows (row-wise Adagrad), 0. */
+  leftAccLength: number
   rightAcc: number
+  /** Floats at `rightAcc`: `rightLength` (Adagrad), right rows (row-wise Adagrad), 0. */
+  rightAccLength: number
   biasAcc: number
+  /** 1: row-wise Adagrad (one accumulator per factor row), else 0. */
+  rowwise: number
   /** First thread's scratch; thread `w` uses `scratch + w·scratchBytes`. */
   scratch: number
   scratchBytes: number
@@ -129,6 +139,8 @@ export interface DotWasmLayoutSpec {
   bias: boolean
   /** Adagrad accumulators for every parameter array. */
   adagrad: boolean
+  /** With `adagrad`: row-wise Adagrad, one accumulator per factor row (biases keep one each). */
+  rowwise?: boolean
   threads: number
   shared: boolean
 }
@@ -137,11 +149,19 @@ export interface DotWasmLayoutSpec {
 export const SCORE_PAIRS_CHUNK = 2048
 
 /**
- * Bytes of one thread's scratch: scores, grads, exps (float64), the left gradient, the batch copy,
- * then the candidate-scoring block (users, items, scores of `SCORE_PAIRS_CHUNK` pairs).
+ * Bytes of the float64 blocks before the left gradient: scores, grads, exps (k + 1 each), and
+ * row-wise Adagrad's p·q and ‖q‖² (k + 2 each: a spare slot for the f64x2 pair past an odd k + 1).
+ */
+function f64Bytes(k: number): number {
+  return align16(3 * 8 * (k + 1) + 2 * 8 * (k + 2))
+}
+
+/**
+ * Bytes of one thread's scratch: the float64 blocks, the left gradient, the batch copy, then the
+ * candidate-scoring block (users, items, scores of `SCORE_PAIRS_CHUNK` pairs).
  */
 function scratchBytesFor(dim: number, k: number, batchSize: number): number {
-  return align16(3 * 8 * (k + 1)) + align16(dim * 4) + WasmSlots.bytes(batchSize, k) + 3 * 4 * SCORE_PAIRS_CHUNK
+  return f64Bytes(k) + align16(dim * 4) + WasmSlots.bytes(batchSize, k) + 3 * 4 * SCORE_PAIRS_CHUNK
 }
 
 /**
@@ -152,6 +172,7 @@ function scratchBytesFor(dim: number, k: number, batchSize: number): number {
  */
 export function createDotWasmLayout(spec: DotWasmLayoutSpec): DotWasmLayout | null {
   const { dim, k, batchSize, rows, numItems, bias, adagrad, threads, shared } = spec
+  const rowwise = adagrad && spec.rowwise === true
   if (!(dim > 0 && dim % 4 === 0)) return null
   const arena = createArena()
   const take = arena.take
@@ -161,8 +182,10 @@ export function createDotWasmLayout(spec: DotWasmLayoutSpec): DotWasmLayout | nu
   const left = take(leftLength * 4)
   const right = take(rightLength * 4)
   const biasAt = bias ? take(biasLength * 4) : -1
-  const leftAcc = adagrad ? take(leftLength * 4) : -1
-  const rightAcc = adagrad ? take(rightLength * 4) : -1
+  const leftAccLength = adagrad ? (rowwise ? rows : leftLength) : 0
+  const rightAccLength = adagrad ? (rowwise ? numItems : rightLength) : 0
+  const leftAcc = adagrad ? take(leftAccLength * 4) : -1
+  const rightAcc = adagrad ? take(rightAccLength * 4) : -1
   const biasAcc = adagrad && bias ? take(biasLength * 4) : -1
   const scratchBytes = scratchBytesFor(dim, k, batchSize)
   const scratch = take(scratchBytes * threads)
@@ -181,8 +204,11 @@ export function createDotWasmLayout(spec: DotWasmLayoutSpec): DotWasmLayout | nu
     bias: biasAt,
     biasLength,
     leftAcc,
+    leftAccLength,
     rightAcc,
+    rightAccLength,
     biasAcc,
+    rowwise: rowwise ? 1 : 0,
     scratch,
     scratchBytes,
     threads,
@@ -200,8 +226,8 @@ export function dotWasmArrays(l: DotWasmLayout): Record<string, Float32Array> {
     right: new Float32Array(buf, l.right, l.rightLength),
   }
   if (l.bias >= 0) out.bias = new Float32Array(buf, l.bias, l.biasLength)
-  if (l.leftAcc >= 0) out.leftAcc = new Float32Array(buf, l.leftAcc, l.leftLength)
-  if (l.rightAcc >= 0) out.rightAcc = new Float32Array(buf, l.rightAcc, l.rightLength)
+  if (l.leftAcc >= 0) out.leftAcc = new Float32Array(buf, l.leftAcc, l.leftAccLength)
+  if (l.rightAcc >= 0) out.rightAcc = new Float32Array(buf, l.rightAcc, l.rightAccLength)
   if (l.biasAcc >= 0) out.biasAcc = new Float32Array(buf, l.biasAcc, l.biasLength)
   return out
 }
@@ -212,7 +238,7 @@ export interface DotWasmSettings {
   loss: number
   /** Loss hyper-parameters (`HP_*` indices). */
   hp: ArrayLike<number>
-  /** `OPT_*` code; must match the layout (Adagrad needs its accumulators). */
+  /** `OPT_*` code; must match the layout (Adagrad needs its accumulators, row-wise Adagrad a row-wise layout). */
   optimizer: number
   /** L2 on touched factor rows. */
   l2: number
@@ -251,8 +277,11 @@ export class DotWasmKernel {
     if (!dotWasmCovers({ dim: layout.dim, loss: settings.loss, optimizer: settings.optimizer, normalize: 0 })) {
       throw new Error(`DotWasmKernel: loss ${settings.loss} with optimizer ${settings.optimizer} at dim ${layout.dim} is not covered`)
     }
-    if ((settings.optimizer === OPT_ADAGRAD) !== layout.leftAcc >= 0)
-      throw new Error('DotWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad')
+    const rowwise = settings.optimizer === OPT_ADAGRAD_ROW
+    if ((settings.optimizer === OPT_ADAGRAD || rowwise) !== layout.leftAcc >= 0 || rowwise !== (layout.rowwise === 1))
+      throw new Error(
+        'DotWasmKernel: the layout has Adagrad accumulators exactly when the optimiser is Adagrad, one per row exactly when it is row-wise Adagrad',
+      )
     this.l = layout
     this.s = settings
     this.x = new WebAssembly.Instance(modules.module(layout.shared), { env: { memory: layout.memory } }).exports as unknown as DotExports
@@ -263,7 +292,7 @@ export class DotWasmKernel {
     const k = layout.k
     const buf = layout.memory.buffer
     this.scratch = layout.scratch + slot * layout.scratchBytes
-    let at = this.scratch + align16(3 * 8 * (k + 1)) + align16(layout.dim * 4)
+    let at = this.scratch + f64Bytes(k) + align16(layout.dim * 4)
     this.slots = new WasmSlots(buf, at, B, k)
     at += WasmSlots.bytes(B, k)
     this.pairUsers = new Int32Array(buf, at, SCORE_PAIRS_CHUNK)
@@ -351,6 +380,7 @@ export class DotWasmKernel {
           a.invTemperature,
           a.logQOn,
           a.beta,
+          l.rowwise,
         )
       }
     }

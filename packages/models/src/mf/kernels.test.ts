@@ -3,8 +3,11 @@ import { createRng } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
 import { type LossName } from '@decoy/models'
 import {
+  ADAGRAD_EPS,
   OPT_ADAGRAD,
+  OPT_ADAGRAD_ROW,
   OPT_SGD,
+  accumulatorLength,
   allocDotScratch,
   bprSgdRange,
   dotStepRange,
@@ -30,16 +33,15 @@ function views(loss: LossName, normalize: number, optimizer: number, seed: strin
   for (let i = 0; i < right.length; i++) right[i] = 0.5 * prngNormal(st)
   for (let i = 0; i < bias.length; i++) bias[i] = 0.1 * prngNormal(st)
   const { code, hp } = resolveLoss(loss, { temperature: 0.5, margin: 5 }, K, ITEMS)
-  const adagrad = optimizer === OPT_ADAGRAD
   return {
     dim: DIM,
     numItems: ITEMS,
     left,
     right,
     bias: normalize ? new Float32Array(0) : bias,
-    leftAcc: adagrad ? new Float32Array(left.length) : new Float32Array(0),
-    rightAcc: adagrad ? new Float32Array(right.length) : new Float32Array(0),
-    biasAcc: adagrad && !normalize ? new Float32Array(ITEMS) : new Float32Array(0),
+    leftAcc: new Float32Array(accumulatorLength(optimizer, USERS, DIM)),
+    rightAcc: new Float32Array(accumulatorLength(optimizer, ITEMS, DIM)),
+    biasAcc: optimizer !== OPT_SGD && !normalize ? new Float32Array(ITEMS) : new Float32Array(0),
     optimizer,
     loss: code,
     hp,
@@ -123,6 +125,43 @@ describe('dotStepRange', () => {
         expect(v.left.subarray(0, DIM)).toEqual(before.left.subarray(0, DIM))
       })
     }
+  }
+
+  for (const [loss, normalize] of [
+    ['softmax', 0],
+    ['logistic', 0],
+    ['softmax', 1],
+  ] as [LossName, number][]) {
+    it(`row-wise adagrad${normalize ? ' (cosine)' : ''}, ${loss}: each touched row moves along its gradient by lr/√(mean g² + ε), one accumulator per row`, () => {
+      // The gradient of every touched row (L2 included) is what an SGD step at lr 1 subtracts.
+      const sgd = views(loss, normalize, OPT_SGD, `row/${loss}/${normalize}`)
+      const v = views(loss, normalize, OPT_ADAGRAD_ROW, `row/${loss}/${normalize}`)
+      const before = { left: v.left.slice(), right: v.right.slice(), bias: v.bias.slice() }
+      dotStepRange(sgd, users, positives, negItems, logQ, trials, K, 0, 1, 1)
+      const lr = 0.1
+      dotStepRange(v, users, positives, negItems, logQ, trials, K, 0, 1, lr)
+      expect(v.leftAcc.length).toBe(USERS)
+      expect(v.rightAcc.length).toBe(ITEMS)
+      const check = (side: 'left' | 'right', acc: Float32Array, row: number): void => {
+        const o = row * DIM
+        const g = Array.from({ length: DIM }, (_, f) => before[side][o + f] - sgd[side][o + f])
+        const ms = g.reduce((s, x) => s + x * x, 0) / DIM
+        expect(acc[row]).toBeCloseTo(ms, 6)
+        for (let f = 0; f < DIM; f++) expect(before[side][o + f] - v[side][o + f]).toBeCloseTo((lr * g[f]) / Math.sqrt(ms + ADAGRAD_EPS), 5)
+      }
+      check('left', v.leftAcc, users[0])
+      for (const r of [positives[0], ...Array.from(negItems).filter((j) => j >= 0)]) check('right', v.rightAcc, r)
+      // Untouched rows keep their parameters and an empty accumulator.
+      expect(v.rightAcc[0]).toBe(0)
+      expect(v.right.subarray(0, DIM)).toEqual(before.right.subarray(0, DIM))
+      // Biases keep scalar Adagrad: the first step is ≈ lr·sign(g).
+      if (!normalize) {
+        const b = positives[0]
+        const gb = before.bias[b] - sgd.bias[b]
+        expect(v.biasAcc[b]).toBeCloseTo(gb * gb, 6)
+        expect(before.bias[b] - v.bias[b]).toBeCloseTo(lr * Math.sign(gb), 4)
+      }
+    })
   }
 
   it('adagrad accumulates g² per parameter and scales the step by 1/√G', () => {

@@ -1,5 +1,14 @@
 import { LOSS_BPR, lossGrad } from '../losses/grad.js'
-import { ADAGRAD_EPS, OPT_ADAGRAD, OPT_SGD, adagradRow64, scalarUpdate, sgdRow64 } from '../optim/optim.js'
+import {
+  ADAGRAD_EPS,
+  OPT_ADAGRAD,
+  OPT_ADAGRAD_ROW,
+  OPT_SGD,
+  adagradRow64,
+  adagradRowwise64,
+  scalarUpdate,
+  sgdRow64,
+} from '../optim/optim.js'
 
 /**
  * Everything the dot-product step kernel reads: parameter views, optimiser state, loss code and
@@ -21,9 +30,9 @@ export interface DotViews {
   right: Float32Array
   /** `[numItems]` right biases, or length 0 for a model without biases. */
   bias: Float32Array
-  /** Adagrad accumulators of `left` (length 0 with SGD). */
+  /** Adagrad accumulators of `left`: `[rows * dim]` (Adagrad), `[rows]` (row-wise), length 0 (SGD). */
   leftAcc: Float32Array
-  /** Adagrad accumulators of `right` (length 0 with SGD). */
+  /** Adagrad accumulators of `right`: `[numItems * dim]` (Adagrad), `[numItems]` (row-wise), length 0 (SGD). */
   rightAcc: Float32Array
   /** Adagrad accumulators of `bias` (length 0 with SGD or no bias). */
   biasAcc: Float32Array
@@ -49,6 +58,10 @@ export interface DotViews {
   exps: Float64Array
   /** Scratch `[1 + k]`: norms of the right rows (normalised mode). */
   norms: Float64Array
+  /** Scratch `[1 + k]`: raw p·q of the candidates (row-wise Adagrad). */
+  dots: Float64Array
+  /** Scratch `[1 + k]`: ‖q‖² of the candidates (row-wise Adagrad). */
+  sqNorms: Float64Array
   /** Scratch `[dim]`: accumulated gradient of the left row. */
   leftGrad: Float64Array
 }
@@ -57,18 +70,23 @@ export interface DotViews {
  * Allocates the scratch of a {@link DotViews} for `k` negatives per slot.
  * @remarks Allocates O(k + dim); call once per thread, never per step.
  */
-export function allocDotScratch(k: number, dim: number): Pick<DotViews, 'scores' | 'grads' | 'exps' | 'norms' | 'leftGrad'> {
+export function allocDotScratch(
+  k: number,
+  dim: number,
+): Pick<DotViews, 'scores' | 'grads' | 'exps' | 'norms' | 'dots' | 'sqNorms' | 'leftGrad'> {
   return {
     scores: new Float64Array(k + 1),
     grads: new Float64Array(k + 1),
     exps: new Float64Array(k + 1),
     norms: new Float64Array(k + 1),
+    dots: new Float64Array(k + 1),
+    sqNorms: new Float64Array(k + 1),
     leftGrad: new Float64Array(dim),
   }
 }
 
 /**
- * One SGD/Adagrad step of any loss for the batch slots `[start, end)`: scores the positive and
+ * One SGD/Adagrad/row-wise Adagrad step of any loss for the batch slots `[start, end)`: scores the positive and
  * its k negatives, asks {@link lossGrad} for dL/ds, then updates the left row, the touched right
  * rows and their biases with the gradient taken at the pre-step parameters (right rows are
  * updated with the old left row; the left row last). L2 applies to the touched rows only.
@@ -76,6 +94,12 @@ export function allocDotScratch(k: number, dim: number): Pick<DotViews, 'scores'
  * Slot s reads `users[s]`, `positives[s]`, `negItems[s*k .. s*k+k)`, `logQ` at the same offsets and
  * `trials[s]`; masked negatives (-1) are skipped. BPR + SGD with k = 1 takes the fused
  * {@link bprSgdRange}, which computes the same update.
+ *
+ * Row-wise Adagrad (`OPT_ADAGRAD_ROW`) needs a right row's squared gradient norm before the row
+ * moves; rather than a second pass over the row, it is expanded as
+ * ‖a·p + b·q‖² = a²‖p‖² + 2ab·(p·q) + b²‖q‖² from p·q and ‖q‖² taken in the scoring pass and
+ * ‖p‖² at the slot's start, so the update is one pass, as SGD's. (A candidate repeated within a
+ * slot therefore sizes its second step by its pre-slot norms.) The left row takes two passes.
  *
  * @returns the summed loss of the slots.
  * @remarks O((end − start)·(k + 1)·dim); allocates nothing. Safe for Hogwild: concurrent calls on
@@ -103,6 +127,7 @@ export function dotStepRange(
   const bias = v.bias
   const hasBias = bias.length > 0 && normalize === 0
   const adagrad = v.optimizer === OPT_ADAGRAD
+  const rowwise = v.optimizer === OPT_ADAGRAD_ROW
   const leftAcc = v.leftAcc
   const rightAcc = v.rightAcc
   const biasAcc = v.biasAcc
@@ -118,6 +143,8 @@ export function dotStepRange(
   const grads = v.grads
   const exps = v.exps
   const norms = v.norms
+  const dots = v.dots
+  const sqNorms = v.sqNorms
   const ug = v.leftGrad
   let total = 0
   for (let s = start; s < end; s++) {
@@ -125,10 +152,12 @@ export function dotStepRange(
     const uo = u * dim
     const no = s * k
     let nu = 1
-    if (normalize !== 0) {
+    let pn = 0
+    if (normalize !== 0 || rowwise) {
       let n2 = 0
       for (let f = 0; f < dim; f++) n2 += P[uo + f] * P[uo + f]
       nu = n2 > 1e-24 ? Math.sqrt(n2) : 1e-12
+      pn = n2
     }
     // Scores of the positive (c = 0) and the negatives (c = 1..k).
     for (let c = 0; c <= k; c++) {
@@ -149,6 +178,18 @@ export function dotStepRange(
         const nq = n2 > 1e-24 ? Math.sqrt(n2) : 1e-12
         norms[c] = nq
         scores[c] = d / (nu * nq)
+        dots[c] = d
+        sqNorms[c] = n2
+      } else if (rowwise) {
+        let n2 = 0
+        for (let f = 0; f < dim; f++) {
+          const q = Q[io + f]
+          d += P[uo + f] * q
+          n2 += q * q
+        }
+        dots[c] = d
+        sqNorms[c] = n2
+        scores[c] = hasBias ? d + bias[item] : d
       } else {
         for (let f = 0; f < dim; f++) d += P[uo + f] * Q[io + f]
         scores[c] = hasBias ? d + bias[item] : d
@@ -184,6 +225,17 @@ export function dotStepRange(
           rightAcc[io + f] = h
           Q[io + f] = q - (lr * gq) / Math.sqrt(h + ADAGRAD_EPS)
         }
+      } else if (rowwise) {
+        // ‖a·p + b·q‖² from the scoring pass's p·q and ‖q‖² (see above); ≥ 0 up to rounding.
+        const n2 = a * a * pn + 2 * a * b * dots[c] + b * b * sqNorms[c]
+        const h = rightAcc[item] + (n2 > 0 ? n2 : 0) / dim
+        rightAcc[item] = h
+        const r = lr / Math.sqrt(h + ADAGRAD_EPS)
+        for (let f = 0; f < dim; f++) {
+          const q = Q[io + f]
+          ug[f] += a * q
+          Q[io + f] = q - r * (a * P[uo + f] + b * q)
+        }
       } else {
         for (let f = 0; f < dim; f++) {
           const q = Q[io + f]
@@ -194,6 +246,7 @@ export function dotStepRange(
       if (hasBias) scalarUpdate(optimizer, bias, biasAcc, item, g + l2Bias * bias[item], lr)
     }
     if (adagrad) adagradRow64(P, leftAcc, uo, ug, 0, 1, bu + l2, dim, lr)
+    else if (rowwise) adagradRowwise64(P, leftAcc, u, uo, ug, 0, 1, bu + l2, dim, lr)
     else sgdRow64(P, uo, ug, 0, 1, bu + l2, dim, lr)
   }
   return total

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NegativeSampler } from '@decoy/core'
-import { popularitySampler, uniformSampler } from '@decoy/samplers'
-import { plantedSplit, recallAt } from '@decoy/testkit'
+import { popularitySampler, sharedSampler, uniformSampler } from '@decoy/samplers'
+import { plantedSplit, popularityRecall, recallAt } from '@decoy/testkit'
 import { MatrixFactorization, matrixFactorization, type EpochStats, type LossName } from '@decoy/models'
 import { loadModel } from '@decoy/models/node'
 
@@ -33,6 +33,41 @@ describe('matrixFactorization', () => {
       expect(recallAt(m, train, test, 10)).toBeGreaterThan(0.15)
     })
   }
+
+  it('adagrad-row (row-wise Adagrad): beats popularity on planted clusters with either kernel, same seed ⇒ identical', async () => {
+    const pop = popularityRecall(train, test, 10)
+    const fit = async (kernel: 'wasm' | 'js', seed: number) => {
+      const m = matrixFactorization({ dim: 16, optimizer: 'adagrad-row' })
+      const res = await m.fit(train, { seed, sampler: uniformSampler(), ...fitOptions, learningRate: 0.1, kernel })
+      expect(res.config.optimizer).toBe('adagrad-row')
+      expect(res.config.schedule).toBe('constant')
+      expect(res.kernel).toBe(kernel)
+      return m
+    }
+    for (const kernel of ['wasm', 'js'] as const) {
+      const a = await fit(kernel, 1)
+      expect(recallAt(a, train, test, 10)).toBeGreaterThan(pop)
+      expect(recallAt(a, train, test, 10)).toBeGreaterThan(0.15)
+      const b = await fit(kernel, 1)
+      expect(b.userFactors).toEqual(a.userFactors)
+      expect(b.itemFactors).toEqual(a.itemFactors)
+      expect((await fit(kernel, 2)).itemFactors).not.toEqual(a.itemFactors)
+    }
+  })
+
+  it('adagrad-row trains with batch-shared negatives too', async () => {
+    const m = matrixFactorization({ dim: 16, optimizer: 'adagrad-row' })
+    await m.fit(train, { seed: 1, sampler: sharedSampler({ count: 64 }), epochs: 5, learningRate: 0.1, l2: 0.005 })
+    expect(recallAt(m, train, test, 10)).toBeGreaterThan(popularityRecall(train, test, 10))
+  })
+
+  it('rejects an unknown optimizer naming the option and every known name', async () => {
+    const m = matrixFactorization({ dim: 8 })
+    await expect(m.fit(train, { seed: 1, sampler: uniformSampler(), optimizer: 'adam' as never })).rejects.toThrow(
+      'optimizer: unknown optimizer "adam"; expected sgd, adagrad or adagrad-row',
+    )
+    expect(() => matrixFactorization({ optimizer: 'adam' as never })).toThrow(/optimizer must be one of sgd, adagrad, adagrad-row/)
+  })
 
   it('normalised embeddings with a temperature train too', async () => {
     const m = matrixFactorization({ dim: 16, loss: 'softmax', normalize: true, temperature: 0.2 })

@@ -1,7 +1,15 @@
 import { checkAllocation, createRng, userOfInteraction, type DotFactors, type FactorView, type Interactions } from '@decoy/core'
 import { prngNormal } from '@decoy/core/kernels'
 import { resolveLoss, type LossName, type LossOptions } from '../losses/index.js'
-import { optimizerCode, scheduleCode, OPT_ADAGRAD, type OptimizerName, type ScheduleName } from '../optim/optim.js'
+import {
+  optimizerCode,
+  optimizerNames,
+  scheduleCode,
+  OPT_ADAGRAD,
+  OPT_ADAGRAD_ROW,
+  type OptimizerName,
+  type ScheduleName,
+} from '../optim/optim.js'
 import { createDotScorer } from '../dot-scorer.js'
 import { createDotStepper, type DotStepperSpec } from './stepper.js'
 import { mfBackend } from './backend.js'
@@ -37,7 +45,14 @@ export interface MatrixFactorizationOptions extends LossOptions {
   l2?: number
   /** L2 on touched biases (default: l2). */
   l2Bias?: number
-  /** Optimiser (default `'adagrad'`). */
+  /**
+   * Optimiser (default `'adagrad'`): `'sgd'`, `'adagrad'` (one accumulator per coordinate), or
+   * `'adagrad-row'`, row-wise Adagrad (one accumulator per factor row, as FBGEMM's
+   * `rowwise_adagrad`: G_r += mean_f(g_f²), θ_r −= lr·g/√(G_r + ε); biases keep scalar Adagrad).
+   * Row-wise state is `dim` times smaller and a step costs one square root per row instead of one
+   * per coordinate; its learning-rate scale differs from Adagrad's (see the package README for
+   * measured speed and quality).
+   */
   optimizer?: OptimizerName
   /** Schedule (default `'constant'` for Adagrad, `'linear'` for SGD). */
   schedule?: ScheduleName
@@ -59,6 +74,12 @@ export interface MatrixFactorizationOptions extends LossOptions {
 /** The option schema of {@link matrixFactorization} (validation, CLI flags, experiment configs). */
 export const mfOptionSchema: OptionSchema = Object.freeze({
   ...trainerOptionSchema,
+  optimizer: {
+    type: 'string',
+    values: optimizerNames,
+    doc: 'sgd|adagrad|adagrad-row (row-wise Adagrad: one accumulator per row; mf only)',
+    defaultText: 'adagrad',
+  },
   bias: { type: 'boolean', doc: 'learn item biases (ignored with normalize)', defaultText: 'true' },
   normalize: { type: 'boolean', doc: 'cosine scores over L2-normalised embeddings', defaultText: 'false' },
   userChunk: {
@@ -178,8 +199,9 @@ export class MatrixFactorization extends DotProductModel<MatrixFactorizationConf
       throw new Error(`fit: userChunk must be an integer >= 0, got ${merged.userChunk}`)
     }
     const loss = resolveLoss(merged.loss, merged, merged.negatives, train.numItems)
-    const optimizer = optimizerCode(merged.optimizer)
-    const schedule = merged.schedule ?? (optimizer === OPT_ADAGRAD ? 'constant' : 'linear')
+    const optimizer = optimizerCode(merged.optimizer, optimizerNames, 'mf')
+    const adagrad = optimizer === OPT_ADAGRAD || optimizer === OPT_ADAGRAD_ROW
+    const schedule = merged.schedule ?? (adagrad ? 'constant' : 'linear')
     Object.assign(this.config, merged)
 
     const dim = c.dim
@@ -191,7 +213,8 @@ export class MatrixFactorization extends DotProductModel<MatrixFactorizationConf
     if (shared && workers !== 1) {
       throw new Error(`fit: batch-shared negatives (sampler ${opts.sampler.config.kind}) run on one worker; set workers to 1`)
     }
-    // Before anything is allocated: factors (twice with AdaGrad's accumulators), the negative buffer.
+    // Before anything is allocated: factors (twice with AdaGrad's accumulators, one more float per
+    // row with row-wise Adagrad's), the negative buffer.
     checkAllocation(
       `mf with dim ${dim} on ${train.numUsers} users × ${train.numItems} items`,
       [
@@ -200,6 +223,9 @@ export class MatrixFactorization extends DotProductModel<MatrixFactorizationConf
           elements: (train.numUsers + train.numItems) * dim,
           bytesPer: optimizer === OPT_ADAGRAD ? 8 : 4,
         },
+        ...(optimizer === OPT_ADAGRAD_ROW
+          ? [{ what: "row-wise Adagrad's accumulators", elements: train.numUsers + train.numItems, bytesPer: 4 }]
+          : []),
         { what: 'the negative buffer', elements: merged.batchSize * merged.negatives, bytesPer: 8 },
         { what: 'score scratch', elements: train.numItems * 2, bytesPer: 4 },
       ],
@@ -215,7 +241,7 @@ export class MatrixFactorization extends DotProductModel<MatrixFactorizationConf
       bias: useBias,
       loss: loss.code,
       optimizer,
-      adagrad: optimizer === OPT_ADAGRAD,
+      adagrad,
       normalize,
       workers,
       lossName: merged.loss,

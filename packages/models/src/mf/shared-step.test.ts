@@ -4,7 +4,7 @@ import { prngNormal } from '@decoy/core/kernels'
 import { allItemsSampler } from '@decoy/samplers'
 import { csrFromRows } from '@decoy/testkit'
 import { LOSS_CCL, LOSS_SOFTMAX, resolveLoss, sharedRunGrad } from '@decoy/models/kernels'
-import { OPT_SGD } from '../optim/optim.js'
+import { ADAGRAD_EPS, OPT_ADAGRAD_ROW, OPT_SGD } from '../optim/optim.js'
 import { SharedStep } from './shared-step.js'
 
 const D = 4
@@ -199,6 +199,58 @@ describe('batch-shared step', () => {
       return loss
     }
     expectClose(got, fdGradient(x, dense), 'all')
+  })
+
+  it('row-wise Adagrad: each user row (one update per step) moves along its SGD gradient by lr/√(mean g² + ε)', () => {
+    const { code, hp } = resolveLoss('softmax', {}, 7, 12)
+    const x = initParams('rowwise')
+    const run = (optimizer: number, lr: number) => {
+      const arrays: Record<string, Float32Array> = {
+        left: Float32Array.from(x.P),
+        right: Float32Array.from(x.Q),
+        bias: Float32Array.from(x.b),
+      }
+      if (optimizer === OPT_ADAGRAD_ROW) {
+        arrays.leftAcc = new Float32Array(4)
+        arrays.rightAcc = new Float32Array(12)
+        arrays.biasAcc = new Float32Array(12)
+      }
+      const step = new SharedStep(arrays, {
+        dim: D,
+        numItems: 12,
+        loss: code,
+        hp: Array.from(hp),
+        optimizer,
+        normalize: 0,
+        l2: 0.05,
+        l2Bias: 0.05,
+        wasm: false,
+      })
+      const batch = createBatch(8)
+      slotUsers.forEach((u, s) => ((batch.users[s] = u), (batch.positives[s] = slotPositives[s])))
+      batch.size = slotUsers.length
+      const negs = createNegativeBuffer(8, 1)
+      negs.shared = block()
+      step.step(batch, negs, 0, batch.size, lr)
+      return arrays
+    }
+    // SGD at lr 1 subtracts each row's gradient (L2 included) from the pre-step parameters.
+    const sgd = run(OPT_SGD, 1)
+    const lr = 0.05
+    const row = run(OPT_ADAGRAD_ROW, lr)
+    for (let u = 0; u < 4; u++) {
+      const g = Array.from({ length: D }, (_, f) => Math.fround(x.P[u * D + f]) - sgd.left[u * D + f])
+      const ms = g.reduce((a, v) => a + v * v, 0) / D
+      expect(row.leftAcc[u]).toBeCloseTo(ms, 6)
+      for (let f = 0; f < D; f++)
+        expect(Math.fround(x.P[u * D + f]) - row.left[u * D + f]).toBeCloseTo((lr * g[f]) / Math.sqrt(ms + ADAGRAD_EPS), 5)
+    }
+    // Items: one accumulator each, filled exactly for the rows the step touched (shared draws, positives).
+    const touched = new Set([...block().items, ...slotPositives])
+    for (let i = 0; i < 12; i++) {
+      if (touched.has(i)) expect(row.rightAcc[i]).toBeGreaterThan(0)
+      else expect(row.rightAcc[i]).toBe(0)
+    }
   })
 
   it('sharedRunGrad: dL/dS by finite differences for softmax and ccl, masked columns 0', () => {

@@ -7,7 +7,7 @@
 import type { Batch, FactorView, Interactions, NegativeBuffer } from '@decoy/core'
 import { HP_INV_TEMPERATURE, HP_LOGQ, LOSS_SOFTMAX } from '../losses/grad.js'
 import { sharedLossCovers, sharedRunGrad, softmaxRunPositives } from '../losses/shared-loss.js'
-import { OPT_ADAGRAD, adagradRow, scalarUpdate, sgdRow } from '../optim/optim.js'
+import { OPT_ADAGRAD, OPT_ADAGRAD_ROW, adagradRow, adagradRowwise, scalarUpdate, sgdRow } from '../optim/optim.js'
 import { createDotScorer } from '../dot-scorer.js'
 import { GemmArena } from './gemm.js'
 import type { Stepper } from '../train/types.js'
@@ -40,7 +40,8 @@ const NEG_L2_DRAWS = 32
 
 /**
  * One thread's shared-negative step over the parameter arrays `left` (users), `right` (items),
- * optional `bias` and Adagrad accumulators `leftAcc`, `rightAcc`, `biasAcc`.
+ * optional `bias` and Adagrad accumulators `leftAcc`, `rightAcc`, `biasAcc` (per coordinate, or one
+ * per factor row with row-wise Adagrad).
  *
  * Per batch: runs r of one user; U_r (rows gathered, normalised for cosine scores) and the shared
  * rows Q_M are copied into the GEMM arena; S = U·Q_Mᵀ; {@link sharedRunGrad} per run (positives
@@ -59,6 +60,7 @@ export class SharedStep {
   private readonly qAcc: Float32Array
   private readonly bAcc: Float32Array
   private readonly adagrad: boolean
+  private readonly rowwise: boolean
   private readonly optimizer: number
   private readonly code: number
   private readonly hp: Float64Array
@@ -105,6 +107,7 @@ export class SharedStep {
     this.bAcc = arrays.biasAcc ?? EMPTY_F32
     this.optimizer = spec.optimizer
     this.adagrad = spec.optimizer === OPT_ADAGRAD
+    this.rowwise = spec.optimizer === OPT_ADAGRAD_ROW
     this.code = spec.loss
     this.hp = Float64Array.from(spec.hp)
     this.l2 = spec.l2
@@ -339,6 +342,7 @@ export class SharedStep {
     lr: number,
   ): void {
     if (this.adagrad) adagradRow(theta, acc, to, src, so, a, b, this.dim, lr)
+    else if (this.rowwise) adagradRowwise(theta, acc, to / this.dim, to, src, so, a, b, this.dim, lr)
     else sgdRow(theta, to, src, so, a, b, this.dim, lr)
   }
 }

@@ -38,7 +38,8 @@ const EMPTY_I32 = new Int32Array(0)
 
 /**
  * Builds the dot-product {@link Stepper} over arrays `left`, `right` and optional `bias`,
- * `leftAcc`, `rightAcc`, `biasAcc` (Adagrad state). Registered as `'dot'` in `stepperFactories`.
+ * `leftAcc`, `rightAcc`, `biasAcc` (Adagrad state: per coordinate, or one float per factor row with
+ * row-wise Adagrad). Registered as `'dot'` in `stepperFactories`.
  * With `spec.wasm` the arrays must be that layout's views and the steps run the WebAssembly
  * kernel with thread `thread`'s scratch.
  * @throws Error when the arrays do not match the spec or its layout.
@@ -115,8 +116,8 @@ function checkWasmViews(arrays: Record<string, Float32Array>, l: DotWasmLayout):
     ['left', l.left, l.leftLength],
     ['right', l.right, l.rightLength],
     ['bias', l.bias, l.biasLength],
-    ['leftAcc', l.leftAcc, l.leftLength],
-    ['rightAcc', l.rightAcc, l.rightLength],
+    ['leftAcc', l.leftAcc, l.leftAccLength],
+    ['rightAcc', l.rightAcc, l.rightAccLength],
     ['biasAcc', l.biasAcc, l.biasLength],
   ]
   const buf = l.memory.buffer

@@ -1,6 +1,7 @@
 export {
   OPT_SGD,
   OPT_ADAGRAD,
+  OPT_ADAGRAD_ROW,
   ADAGRAD_EPS,
   SCHEDULE_CONSTANT,
   SCHEDULE_LINEAR,
@@ -8,9 +9,14 @@ export {
   sgdRow64,
   adagradRow,
   adagradRow64,
+  adagradRowwise,
+  adagradRowwise64,
+  accumulatorLength,
   scalarUpdate,
   scheduledRate,
   optimizerCode,
+  optimizerNames,
+  basicOptimizerNames,
   scheduleCode,
 } from './optim.js'
 export type { OptimizerName, ScheduleName } from './optim.js'

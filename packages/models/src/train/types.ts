@@ -127,7 +127,7 @@ export interface FitOptions extends CommonFitOptions, LossOptions {
   l2?: number
   /** L2 penalty on touched biases (default l2). */
   l2Bias?: number
-  /** `'sgd'` or `'adagrad'`. */
+  /** `'sgd'`, `'adagrad'`, or `'adagrad-row'` (row-wise Adagrad; MF only, other models reject it). */
   optimizer?: OptimizerName
 }
 
