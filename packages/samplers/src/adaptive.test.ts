@@ -17,6 +17,9 @@ describeSampler(
     create: createSampler,
   },
 )
+describeSampler('adaptive aobpr (top 8 factors)', () => createSampler({ kind: 'adaptive', variant: 'aobpr', factors: 8 }), {
+  create: createSampler,
+})
 describeSampler('adaptive aobpr (exact logQ)', () => createSampler({ kind: 'adaptive', variant: 'aobpr', logQ: 'exact', lambda: 0.2 }), {
   create: createSampler,
 })
@@ -250,11 +253,11 @@ describe('adaptive: AOBPR sampler', () => {
     expect(sum / count).toBeLessThan(0.3)
   })
 
-  it('exact logQ is the law of its draws, positives excluded', () => {
+  it.each([0, 2])('exact logQ is the law of its draws, positives excluded (factors %i)', (factors) => {
     const small = 80
     const train = csrFromRows([[0, 3, 5, 7, 11, 13], [1]], small)
     const view = randomFactorView(2, small, 4, 'aobpr-law', 1)
-    const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.1, logQ: 'exact', maxTrials: 2, refreshEvery: 1_000_000_000 })
+    const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.1, logQ: 'exact', maxTrials: 2, refreshEvery: 1_000_000_000, factors })
     s.prepare({ train, rng: createRng(22).fork('sampler'), scorer: view })
     const B = 1000
     const batch = createBatch(B)

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { createRng } from '@decoy/core'
 import { prngFloat } from '@decoy/core/kernels'
-import { aobprDrawFactor, aobprFactorCdf, aobprItemProb, aobprItemProbHoisted, aobprRankTable, aobprUserLaw } from './aobpr-order.js'
+import {
+  aobprDrawFactor,
+  aobprFactorCdf,
+  aobprItemProb,
+  aobprItemProbHoisted,
+  aobprRankTable,
+  aobprTopFactors,
+  aobprUserLaw,
+} from './aobpr-order.js'
 
 describe('AOBPR per-draw kernels', () => {
   const dim = 12
@@ -21,21 +29,56 @@ describe('AOBPR per-draw kernels', () => {
   aobprRankTable(7, n, rankProb)
   const sigma = Float64Array.from({ length: dim }, (_, f) => (f === 3 ? 0 : 0.2 + prngFloat(st)))
 
-  it('the hoisted proposal probability equals the per-draw one bit for bit, and sums to 1 over items', () => {
+  it('the hoisted proposal probability over all factors equals the per-draw one bit for bit, and sums to 1', () => {
+    const fidx = new Int32Array(dim)
+    const w = new Float64Array(dim)
     for (let trial = 0; trial < 20; trial++) {
       const uf = Float32Array.from({ length: dim }, (_, f) => (trial === 0 ? 0 : f === 5 ? 0 : prngFloat(st) - 0.5))
       const cum = new Float64Array(dim)
       const total = aobprFactorCdf(uf, 0, dim, sigma, cum)
+      const cumTop = new Float64Array(dim)
+      expect(aobprTopFactors(uf, 0, dim, sigma, dim, fidx, cumTop, w)).toBe(total)
+      expect(Array.from(fidx)).toEqual(Array.from({ length: dim }, (_, f) => f))
+      expect(Array.from(cumTop)).toEqual(Array.from(cum))
       const pf = new Float64Array(dim)
       const off = new Int32Array(dim)
       const sgn = new Int32Array(dim)
-      aobprUserLaw(uf, 0, dim, n, cum, total, pf, off, sgn)
+      aobprUserLaw(uf, 0, dim, fidx, n, cum, total, pf, off, sgn)
       let sum = 0
       for (let j = 0; j < n; j++) {
         const q = aobprItemProb(j, uf, 0, dim, n, position, cum, total, rankProb)
-        expect(aobprItemProbHoisted(j, dim, position, pf, off, sgn, rankProb)).toBe(q)
+        expect(aobprItemProbHoisted(j, dim, dim, fidx, position, pf, off, sgn, rankProb)).toBe(q)
         sum += q
       }
+      expect(sum).toBeCloseTo(1, 12)
+    }
+  })
+
+  it('the top-K factors are the K of largest |v_uf|·σ_f (ties to the lower index), in ascending order; their law sums to 1', () => {
+    const fidx = new Int32Array(dim)
+    const w = new Float64Array(dim)
+    for (let trial = 0; trial < 30; trial++) {
+      const K = 1 + (trial % (dim - 1))
+      // Coarse values so that ties occur.
+      const uf = Float32Array.from({ length: dim }, () => Math.round((prngFloat(st) - 0.5) * 6) / 3)
+      const cum = new Float64Array(dim)
+      const total = aobprTopFactors(uf, 0, dim, sigma, K, fidx, cum, w)
+      const weight = (f: number) => Math.abs(uf[f]) * sigma[f]
+      const expected = Array.from({ length: dim }, (_, f) => f)
+        .sort((a, b) => weight(b) - weight(a) || a - b)
+        .slice(0, K)
+        .sort((a, b) => a - b)
+      expect(Array.from(fidx.subarray(0, K))).toEqual(expected)
+      expect(total).toBeCloseTo(
+        expected.reduce((t, f) => t + weight(f), 0),
+        12,
+      )
+      const pf = new Float64Array(dim)
+      const off = new Int32Array(dim)
+      const sgn = new Int32Array(dim)
+      aobprUserLaw(uf, 0, K, fidx, n, cum, total, pf, off, sgn)
+      let sum = 0
+      for (let j = 0; j < n; j++) sum += aobprItemProbHoisted(j, dim, K, fidx, position, pf, off, sgn, rankProb)
       expect(sum).toBeCloseTo(1, 12)
     }
   })

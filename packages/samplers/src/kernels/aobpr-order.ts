@@ -205,15 +205,76 @@ export function aobprItemProb(
 }
 
 /**
- * The per-user part of {@link aobprItemProb}, hoisted out of the draws of one slot: p(f|u) into
- * `pf`, and the oriented rank of an item at position `pos` of factor f as `flip[f] ? n − 1 − pos :
- * pos`, written as `off[f] + sgn[f]·pos`.
- * @remarks O(dim), allocates nothing.
+ * The factors a user's draws choose from: all `dim` (`k` ≥ dim, `fidx` the identity), or the `k`
+ * of largest weight w_f = |v_uf|·σ_f (ties to the lower index). Writes their indices in ascending
+ * order to `fidx[0..k)` and their cumulative weights to `cum[0..k)` (as {@link aobprFactorCdf}
+ * over that subset) and returns the total.
+ * @param top - scratch of at least `k` ints.
+ * @returns the total weight (0 when every chosen weight is 0) and, in `fidx`, how many factors:
+ *   min(k, dim) — read it as `Math.min(k, dim)`.
+ * @remarks O(dim·k) worst case, allocates nothing.
+ */
+export function aobprTopFactors(
+  userFactors: Float32Array,
+  uo: number,
+  dim: number,
+  sigma: Float64Array,
+  k: number,
+  fidx: Int32Array,
+  cum: Float64Array,
+  w: Float64Array,
+): number {
+  const kk = k < dim ? k : dim
+  if (kk === dim) {
+    for (let f = 0; f < dim; f++) fidx[f] = f
+  } else {
+    // Running top-k by weight (insertion; equal weights keep the lower index first).
+    let m = 0
+    for (let f = 0; f < dim; f++) {
+      const v = userFactors[uo + f]
+      const x = (v < 0 ? -v : v) * sigma[f]
+      if (m === kk && !(x > w[fidx[m - 1]])) continue
+      let p = m < kk ? m++ : m - 1
+      while (p > 0 && w[fidx[p - 1]] < x) {
+        fidx[p] = fidx[p - 1]
+        p--
+      }
+      fidx[p] = f
+      w[f] = x
+    }
+    // Ascending factor order, so that k = dim and the full law sum in the same order.
+    for (let i = 1; i < kk; i++) {
+      const f = fidx[i]
+      let p = i
+      while (p > 0 && fidx[p - 1] > f) {
+        fidx[p] = fidx[p - 1]
+        p--
+      }
+      fidx[p] = f
+    }
+  }
+  let total = 0
+  for (let t = 0; t < kk; t++) {
+    const f = fidx[t]
+    const v = userFactors[uo + f]
+    total += (v < 0 ? -v : v) * sigma[f]
+    cum[t] = total
+  }
+  return total
+}
+
+/**
+ * The per-user part of {@link aobprItemProb}, hoisted out of the draws of one slot, over the
+ * `count` factors `fidx` of {@link aobprTopFactors}: p(f|u) into `pf[t]`, and the oriented rank of
+ * an item at position `pos` of factor fidx[t] as `flip ? n − 1 − pos : pos`, written as
+ * `off[t] + sgn[t]·pos`.
+ * @remarks O(count), allocates nothing.
  */
 export function aobprUserLaw(
   userFactors: Float32Array,
   uo: number,
-  dim: number,
+  count: number,
+  fidx: Int32Array,
   n: number,
   cum: Float64Array,
   total: number,
@@ -223,24 +284,26 @@ export function aobprUserLaw(
 ): void {
   const uniform = !(total > 0)
   let prev = 0
-  for (let f = 0; f < dim; f++) {
-    const c = cum[f]
-    pf[f] = uniform ? 1 / dim : (c - prev) / total
+  for (let t = 0; t < count; t++) {
+    const c = cum[t]
+    pf[t] = uniform ? 1 / count : (c - prev) / total
     prev = c
-    const up = userFactors[uo + f] > 0
-    off[f] = up ? 0 : n - 1
-    sgn[f] = up ? 1 : -1
+    const up = userFactors[uo + fidx[t]] > 0
+    off[t] = up ? 0 : n - 1
+    sgn[t] = up ? 1 : -1
   }
 }
 
 /**
- * {@link aobprItemProb} from the hoisted law of {@link aobprUserLaw}: the same sum in the same
- * order, so the same float.
- * @remarks O(dim), allocates nothing.
+ * The proposal probability q(j | u) from the hoisted law of {@link aobprUserLaw}: over all `dim`
+ * factors, {@link aobprItemProb}'s sum in the same order (so the same float).
+ * @remarks O(count), allocates nothing.
  */
 export function aobprItemProbHoisted(
   item: number,
   dim: number,
+  count: number,
+  fidx: Int32Array,
   position: Int32Array,
   pf: Float64Array,
   off: Int32Array,
@@ -250,6 +313,6 @@ export function aobprItemProbHoisted(
   let q = 0
   const po = item * dim
   // No skip of p(f|u) = 0: adding 0·P is adding 0, and the branch cost more than the lookup.
-  for (let f = 0; f < dim; f++) q += pf[f] * rankProb[off[f] + sgn[f] * position[po + f]]
+  for (let t = 0; t < count; t++) q += pf[t] * rankProb[off[t] + sgn[t] * position[po + fidx[t]]]
   return q
 }
