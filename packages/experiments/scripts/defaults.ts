@@ -11,6 +11,8 @@
  *   npx tsx packages/experiments/scripts/defaults.ts choose                 best mean rank → runs/defaults/chosen.json
  *   npx tsx packages/experiments/scripts/defaults.ts optimizer [dataset…]   the default vs row-wise Adagrad (lr grid), seeds 1–3
  *   npx tsx packages/experiments/scripts/defaults.ts optimizer-report       that comparison's table (Markdown) on stdout
+ *   npx tsx packages/experiments/scripts/defaults.ts versus [dataset…]      ALS vs sampled MF on test, quality and CPU s, seeds 1–3
+ *   npx tsx packages/experiments/scripts/defaults.ts versus-report          that comparison's table (Markdown) on stdout
  *   npx tsx packages/experiments/scripts/defaults.ts report                 the tables (Markdown) on stdout
  *
  * Datasets (each split per user at random 80/20, seed 42; validation carved from train by `tune`'s
@@ -551,6 +553,68 @@ function optimizerReport(): string {
   return out.join('\n') + '\n'
 }
 
+/**
+ * Issue 13's side-by-side: ALS at its defaults against sampled MF as `decoy train` runs it (the
+ * default; with row-wise Adagrad; `--sampler hard` and `--sampler adaptive` with their pairings;
+ * 256 batch-shared negatives), fit on all of train and scored on test, model seeds 1–3, the runs
+ * interleaved within a seed so their CPU seconds share the machine's load.
+ */
+const VERSUS: Record<string, Record<string, unknown>> = {
+  als: ALS_DEFAULT,
+  'mf-default': MF_CURRENT,
+  'mf-adagrad-row': rowwiseConfig(0.1),
+  'mf-hard-pairing': {
+    kind: 'mf',
+    epochs: mfDefaults.epochs,
+    loss: 'softmax',
+    negatives: 8,
+    sampler: { kind: 'hard', candidates: 16, keep: 8, pick: 'softmax', temperature: 2 },
+  },
+  'mf-adaptive-pairing': {
+    kind: 'mf',
+    epochs: mfDefaults.epochs,
+    loss: 'softmax',
+    negatives: 8,
+    sampler: { kind: 'adaptive', variant: 'aobpr', factors: 8 },
+  },
+  'mf-shared-256': VARIANTS['shared-256-pop0.25'],
+}
+
+async function runVersus(names: string[]): Promise<void> {
+  const file = join(OUT, 'versus.jsonl')
+  const done = new Set(readLines(file).map((r) => `${r.data}/${r.run}/${r.seed}`))
+  for (const name of names) {
+    const d = await data(name)
+    for (const seed of ['1', '2', '3'])
+      for (const [id, config] of Object.entries(VERSUS)) {
+        if (done.has(`${name}/${id}/${seed}`)) continue
+        append(file, { data: name, run: id, seed, config, metrics: await score(config, d.train, d.test, seed) })
+      }
+  }
+}
+
+/** Per dataset and run: mean test NDCG@10 and CPU seconds over the seeds, each as a ratio to ALS's. */
+function versusReport(): string {
+  const lines = readLines(join(OUT, 'versus.jsonl'))
+  const mean = (n: string, id: string, key: string) => {
+    const v = lines.filter((l) => l.data === n && l.run === id).map((l) => (l.metrics as Record<string, number>)[key])
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN
+  }
+  const out = ['| dataset | run | test NDCG@10 | / ALS | CPU s | / ALS |', '|---|---|---|---|---|---|']
+  for (const n of DATASETS) {
+    if (!lines.some((l) => l.data === n)) continue
+    const q0 = mean(n, 'als', 'ndcg@10')
+    const c0 = mean(n, 'als', 'cpuSeconds')
+    for (const id of Object.keys(VERSUS)) {
+      if (!lines.some((l) => l.data === n && l.run === id)) continue
+      const q = mean(n, id, 'ndcg@10')
+      const c = mean(n, id, 'cpuSeconds')
+      out.push(`| ${n} | ${id} | ${q.toFixed(4)} | ${(q / q0).toFixed(3)} | ${c.toFixed(2)} | ${(c / c0).toFixed(1)}× |`)
+    }
+  }
+  return out.join('\n') + '\n'
+}
+
 const [cmd, ...args] = process.argv.slice(2)
 if (cmd === 'calibrate') {
   const override = args.find((a) => a.startsWith('{'))
@@ -565,8 +629,11 @@ else if (cmd === 'choose') choose()
 else if (cmd === 'seeds') await runSeeds(args.length ? args : DATASETS)
 else if (cmd === 'optimizer') await runOptimizer(args.length ? args : DATASETS)
 else if (cmd === 'optimizer-report') console.log(optimizerReport())
+else if (cmd === 'versus') await runVersus(args.length ? args : DATASETS)
+else if (cmd === 'versus-report') console.log(versusReport())
 else if (cmd === 'report') {
   const text = `${HEADER}\n${report()}${seedsTable()}\n${FOOTER}`
   writeFileSync(join(ROOT, 'docs/defaults.md'), text)
   console.log(text)
-} else throw new Error('usage: defaults.ts calibrate|tune|candidates|choose|test|seeds|optimizer|optimizer-report|report …')
+} else
+  throw new Error('usage: defaults.ts calibrate|tune|candidates|choose|test|seeds|optimizer|optimizer-report|versus|versus-report|report …')
