@@ -310,42 +310,30 @@ describe('pickHard', () => {
       prngFloat(st)
       const out = new Int32Array(want)
       const outLQ = new Float32Array(want)
-      pickHard(
-        items,
-        logQ,
-        scores,
-        new Float64Array(valid),
-        new Uint8Array(valid),
-        valid,
-        want,
-        true,
-        1,
-        Uint32Array.from(seedState),
-        out,
-        outLQ,
-        0,
-        all,
-        0,
-        null,
-      )
-      pickHard(
-        items,
-        logQ,
-        scores,
-        new Float64Array(valid),
-        new Uint8Array(valid),
-        valid,
-        want,
-        true,
-        1,
-        Uint32Array.from(seedState),
-        out,
-        outLQ,
-        0,
-        top,
-        0,
-        sc,
-      )
+      // The same Gumbel stream through the linear path (every pick counted) and the top-N path.
+      for (const [tally, scratch] of [
+        [all, null],
+        [top, sc],
+      ] as const) {
+        pickHard(
+          items,
+          logQ,
+          scores,
+          new Float64Array(valid),
+          new Uint8Array(valid),
+          valid,
+          want,
+          true,
+          1,
+          Uint32Array.from(seedState),
+          out,
+          outLQ,
+          0,
+          tally,
+          0,
+          scratch,
+        )
+      }
     }
     expect(top[1]).toBe(G)
     expect(all[1]).toBe(G * want)

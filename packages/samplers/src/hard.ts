@@ -373,29 +373,9 @@ export function pickHard(
       keys[c] = scores[c] * invTau - logQ[c] - Math.log(-Math.log(u))
     } else keys[c] = scores[c]
   }
-  if (sortScratch !== null && want > 1 && valid > 1 && want <= TOP_INSERT_MAX) {
-    pickTop(
-      items,
-      logQ,
-      scores,
-      keys,
-      valid,
-      want,
-      softmax,
-      invTau,
-      logZ,
-      maxShift,
-      selectionKeep,
-      outItems,
-      outLogQ,
-      o,
-      tally,
-      sortScratch.top,
-    )
-    return
-  }
   if (sortScratch !== null && want > 1 && valid > 1) {
-    pickSorted(
+    // Small N: a running top-N by insertion; large N: one native sort.
+    ;(want <= TOP_INSERT_MAX ? pickTop : pickSorted)(
       items,
       logQ,
       scores,
@@ -492,8 +472,9 @@ function pickTop(
   outLogQ: Float32Array,
   o: number,
   tally: Float64Array,
-  top: Int32Array,
+  sc: SortScratch,
 ): void {
+  const top = sc.top
   let n = 0
   for (let c = 0; c < valid; c++) {
     const key = keys[c]
