@@ -228,7 +228,7 @@ export const trainCommand: Command = {
       options.loss = pairing.loss
       options.negatives = pairing.negatives
       ctx.log(
-        `train: --sampler ${pairing.kind} without --loss/--negatives: its recommended pairing, loss ${pairing.loss}, ${pairing.negatives} negatives, ${JSON.stringify(pairing.sampler)}`,
+        `train: --sampler ${pairing.kind} without --loss/--negatives: its recommended pairing, loss ${pairing.loss}, ${pairing.negatives} negative${pairing.negatives === 1 ? '' : 's'}, ${JSON.stringify(pairing.sampler)}`,
       )
     }
     // The family's default sampler brings its options (MF: popularity α 0.3) when no sampler is
