@@ -555,8 +555,8 @@ function optimizerReport(): string {
 
 /**
  * Issue 13's side-by-side: ALS at its defaults against sampled MF as `decoy train` runs it (the
- * default; with row-wise Adagrad; `--sampler hard` and `--sampler adaptive` with their pairings;
- * 256 batch-shared negatives), fit on all of train and scored on test, model seeds 1–3, the runs
+ * default; with row-wise Adagrad; `--sampler hard`, `adaptive` and `dynamic` with their pairings and
+ * uniform at the same loss and negatives; 256 batch-shared negatives), fit on all of train and scored on test, model seeds 1–3, the runs
  * interleaved within a seed so their CPU seconds share the machine's load.
  */
 const VERSUS: Record<string, Record<string, unknown>> = {
@@ -578,6 +578,16 @@ const VERSUS: Record<string, Record<string, unknown>> = {
     sampler: { kind: 'adaptive', variant: 'aobpr', factors: 8 },
   },
   'mf-shared-256': VARIANTS['shared-256-pop0.25'],
+  // The references of the pairings' target (uniform at the same loss and negatives), and dynamic's pairing.
+  'mf-uniform-softmax-8': { kind: 'mf', epochs: mfDefaults.epochs, loss: 'softmax', negatives: 8, sampler: { kind: 'uniform' } },
+  'mf-uniform-bpr-1': { kind: 'mf', epochs: mfDefaults.epochs, loss: 'bpr', negatives: 1, sampler: { kind: 'uniform' } },
+  'mf-dynamic-pairing': {
+    kind: 'mf',
+    epochs: mfDefaults.epochs,
+    loss: 'bpr',
+    negatives: 1,
+    sampler: { kind: 'dynamic', memory: 2, refresh: 4, temperature: 10, keep: 1 },
+  },
 }
 
 async function runVersus(names: string[]): Promise<void> {
