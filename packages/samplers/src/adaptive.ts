@@ -601,7 +601,6 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         keep = m < 1 ? (1 - mR) / (1 - m) : maxRetries
         tail = mR / (n - len)
       }
-      const fallbackLogQ = ex !== null ? -Math.log(n - len) : 0
       for (let d = 0; d < k; d++) {
         let j = -1
         for (let tr = 0; tr < maxRetries; tr++) {
@@ -623,7 +622,9 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
           const ex2 = ex as Exclusion
           j = nthNonPositive(ex2.indptr, ex2.items, u, Math.floor(prngFloat(state) * (n - len)))
           fallbacks++
-          lq = exact ? Math.log(aobprItemProbHoisted(j, dim, count, fidx, position, pf, off, sgn, rankProb) * keep + tail) : fallbackLogQ
+          lq = exact
+            ? Math.log(aobprItemProbHoisted(j, dim, count, fidx, position, pf, off, sgn, rankProb) * keep + tail)
+            : -Math.log(n - len)
         }
         items[base + d] = j
         logQ[base + d] = lq

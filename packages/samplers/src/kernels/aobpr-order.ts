@@ -228,19 +228,25 @@ export function aobprTopFactors(
   if (kk === dim) {
     for (let f = 0; f < dim; f++) fidx[f] = f
   } else {
-    // Running top-k by weight (insertion; equal weights keep the lower index first).
+    // Running top-k by weight (insertion; equal weights keep the lower index first); `least` is
+    // the k-th weight once k are held.
     let m = 0
+    let least = 0
     for (let f = 0; f < dim; f++) {
       const v = userFactors[uo + f]
       const x = (v < 0 ? -v : v) * sigma[f]
-      if (m === kk && !(x > w[fidx[m - 1]])) continue
-      let p = m < kk ? m++ : m - 1
+      w[f] = x
+      let p: number
+      if (m === kk) {
+        if (!(x > least)) continue
+        p = kk - 1
+      } else p = m++
       while (p > 0 && w[fidx[p - 1]] < x) {
         fidx[p] = fidx[p - 1]
         p--
       }
       fidx[p] = f
-      w[f] = x
+      if (m === kk) least = w[fidx[kk - 1]]
     }
     // Ascending factor order, so that k = dim and the full law sum in the same order.
     for (let i = 1; i < kk; i++) {
