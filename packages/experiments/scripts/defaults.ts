@@ -575,7 +575,7 @@ const VERSUS: Record<string, Record<string, unknown>> = {
     epochs: mfDefaults.epochs,
     loss: 'softmax',
     negatives: 8,
-    sampler: { kind: 'adaptive', variant: 'aobpr', factors: 8 },
+    sampler: { kind: 'adaptive', variant: 'aobpr', factors: 8, userLaw: 'refresh' },
   },
   'mf-shared-256': VARIANTS['shared-256-pop0.25'],
   // The references of the pairings' target (uniform at the same loss and negatives), and dynamic's pairing.

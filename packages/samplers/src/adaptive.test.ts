@@ -17,6 +17,11 @@ describeSampler(
     create: createSampler,
   },
 )
+describeSampler(
+  'adaptive aobpr (top 8 factors, user law per refresh)',
+  () => createSampler({ kind: 'adaptive', variant: 'aobpr', factors: 8, userLaw: 'refresh' }),
+  { create: createSampler },
+)
 describeSampler('adaptive aobpr (top 8 factors)', () => createSampler({ kind: 'adaptive', variant: 'aobpr', factors: 8 }), {
   create: createSampler,
 })
@@ -305,6 +310,52 @@ describe('adaptive: AOBPR sampler', () => {
       const reps = Math.ceil((2.5 * period) / users)
       for (let rep = 0; rep < reps; rep++) s.sample(batch, out)
       expect(s.stats().refreshes).toBe(1 + Math.floor((reps * users - 1) / period))
+    }
+  })
+
+  it("userLaw 'refresh' draws from the user's law as of the last refresh (logQ exact for it); 'live' follows the vector", () => {
+    const small = 60
+    const train = csrFromRows([[0, 3, 5], [1]], small)
+    const lawOf = (userLaw: 'live' | 'refresh', flipAfter: boolean) => {
+      const view = randomFactorView(2, small, 6, 'aobpr-cache', 1)
+      const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.1, refreshEvery: 1_000_000_000, factors: 3, userLaw })
+      s.prepare({ train, rng: createRng(5).fork('sampler'), scorer: view })
+      const batch = createBatch(1)
+      batch.size = 1
+      const out = createNegativeBuffer(1, 1)
+      s.sample(batch, out) // user 0's first slot after the (only) refresh fixes a cached law
+      if (flipAfter) for (let f = 0; f < 6; f++) view.userFactors[f] = -view.userFactors[f] * (1 + f)
+      const B = 2000
+      const big = createBatch(B)
+      big.size = B
+      const o = createNegativeBuffer(B, 4)
+      const counts = new Float64Array(small)
+      const q = new Float64Array(small)
+      for (let rep = 0; rep < 15; rep++) {
+        s.sample(big, o)
+        for (let i = 0; i < B * 4; i++) {
+          counts[o.items[i]]++
+          q[o.items[i]] = Math.exp(o.logQ[i])
+        }
+      }
+      return { counts, q }
+    }
+    const before = lawOf('refresh', false)
+    const cached = lawOf('refresh', true)
+    const live = lawOf('live', true)
+    // The cached law ignores the flipped vector: same reported probabilities as without the flip.
+    for (let j = 0; j < small; j++) if (cached.q[j] > 0 && before.q[j] > 0) expect(cached.q[j]).toBeCloseTo(before.q[j], 12)
+    // The live law follows it: some item's probability moves by more than 10%.
+    let moved = 0
+    for (let j = 0; j < small; j++) if (live.q[j] > 0 && before.q[j] > 0 && Math.abs(live.q[j] / before.q[j] - 1) > 0.1) moved++
+    expect(moved).toBeGreaterThan(0)
+    // Each reports the law it draws from (proposal logQ, not renormalised for the three rejected positives).
+    for (const r of [cached, live]) {
+      let total = 0
+      for (let j = 0; j < small; j++) total += r.q[j]
+      const mass = new Float64Array(small)
+      for (let j = 0; j < small; j++) mass[j] = r.q[j] / total
+      expect(chiSquare(r.counts, mass).pValue).toBeGreaterThan(ALPHA)
     }
   })
 

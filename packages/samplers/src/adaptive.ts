@@ -61,6 +61,14 @@ export interface AdaptiveOptions extends CommonOptions {
    * chosen factors — then costs O(K) per draw instead of O(dim).
    */
   readonly factors?: number
+  /**
+   * AOBPR: `'live'` (default, the paper): the user's factor law p(f|u) (which factors, their
+   * probabilities and orientations) from the current user vector at every slot. `'refresh'`: from the
+   * user vector at the user's first slot after each refresh of the orderings, reused until the next
+   * (a proposal as stale as the orderings already are; its logQ stays exact for the law it draws
+   * from). Saves the O(dim) per-slot work; costs numUsers·K cached entries.
+   */
+  readonly userLaw?: 'live' | 'refresh'
 }
 
 /** JSON config of {@link adaptiveSampler}. */
@@ -69,7 +77,7 @@ export interface AdaptiveConfig extends SamplerConfig, AdaptiveOptions {
 }
 
 const WARP_FIELDS = ['variant', 'margin', 'maxSampled', 'trialsOf'] as const
-const AOBPR_FIELDS = ['variant', 'lambda', 'refreshEvery', 'logQ', 'factors'] as const
+const AOBPR_FIELDS = ['variant', 'lambda', 'refreshEvery', 'logQ', 'factors', 'userLaw'] as const
 
 /**
  * A model-aware sampler that adapts to the current ranking.
@@ -444,6 +452,14 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
   private pf = new Float64Array(0)
   private fidx = new Int32Array(0)
   private fw = new Float64Array(0)
+  // userLaw 'refresh': per user, the law's K entries and total, and the refresh it was taken at.
+  private lawStamp = new Int32Array(0)
+  private lawTotal = new Float64Array(0)
+  private lawFidx = new Int32Array(0)
+  private lawCum = new Float64Array(0)
+  private lawPf = new Float64Array(0)
+  private lawOff = new Int32Array(0)
+  private lawSgn = new Int32Array(0)
   private off = new Int32Array(0)
   private sgn = new Int32Array(0)
   private colF32 = new Float32Array(0)
@@ -459,7 +475,17 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const refreshEvery = numberField(options, 'adaptive', 'refreshEvery', 0, { min: 0, integer: true })
     const logQ = enumField(options, 'adaptive', 'logQ', ['proposal', 'exact'] as const, 'proposal')
     const factors = numberField(options, 'adaptive', 'factors', 0, { min: 0, integer: true })
-    this.config = { kind: 'adaptive', variant: 'aobpr', lambda, refreshEvery, logQ, factors, ...commonFields(options, 'adaptive') }
+    const userLaw = enumField(options, 'adaptive', 'userLaw', ['live', 'refresh'] as const, 'live')
+    this.config = {
+      kind: 'adaptive',
+      variant: 'aobpr',
+      lambda,
+      refreshEvery,
+      logQ,
+      factors,
+      userLaw,
+      ...commonFields(options, 'adaptive'),
+    }
   }
 
   prepare(ctx: SamplerContext): void {
@@ -512,6 +538,23 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     this.keysA = new Uint32Array(n)
     this.keysB = new Uint32Array(n)
     this.idxB = new Int32Array(n)
+    if (this.config.userLaw === 'refresh') {
+      const factorsK = this.config.factors as number
+      const K = factorsK > 0 && factorsK < dim ? factorsK : dim
+      const users = train.numUsers
+      checkAllocation(
+        `aobpr sampler (userLaw refresh) for ${users} users × ${K} factors`,
+        [{ what: 'the cached user laws', elements: users * K, bytesPer: 28 }],
+        'use factors: K with a small K, or userLaw: live',
+      )
+      this.lawStamp = new Int32Array(users).fill(-1)
+      this.lawTotal = new Float64Array(users)
+      this.lawFidx = new Int32Array(users * K)
+      this.lawCum = new Float64Array(users * K)
+      this.lawPf = new Float64Array(users * K)
+      this.lawOff = new Int32Array(users * K)
+      this.lawSgn = new Int32Array(users * K)
+    }
     this.refreshes = 0
     this.refresh()
   }
@@ -556,6 +599,8 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const pf = this.pf
     const fidx = this.fidx
     const fw = this.fw
+    const cachedLaw = this.config.userLaw === 'refresh'
+    const lawStamp = this.lawStamp
     const topK = (this.config.factors as number) > 0 ? (this.config.factors as number) : dim
     const count = topK < dim ? topK : dim
     const off = this.off
@@ -587,8 +632,35 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         masked += k
         continue
       }
-      const total = aobprTopFactors(uf, uo, dim, sigma, count, fidx, cum, fw)
-      aobprUserLaw(uf, uo, count, fidx, n, cum, total, pf, off, sgn)
+      let total: number
+      if (cachedLaw) {
+        const lo = u * count
+        if (lawStamp[u] !== this.refreshes) {
+          total = aobprTopFactors(uf, uo, dim, sigma, count, fidx, cum, fw)
+          aobprUserLaw(uf, uo, count, fidx, n, cum, total, pf, off, sgn)
+          for (let t = 0; t < count; t++) {
+            this.lawFidx[lo + t] = fidx[t]
+            this.lawCum[lo + t] = cum[t]
+            this.lawPf[lo + t] = pf[t]
+            this.lawOff[lo + t] = off[t]
+            this.lawSgn[lo + t] = sgn[t]
+          }
+          this.lawTotal[u] = total
+          lawStamp[u] = this.refreshes
+        } else {
+          total = this.lawTotal[u]
+          for (let t = 0; t < count; t++) {
+            fidx[t] = this.lawFidx[lo + t]
+            cum[t] = this.lawCum[lo + t]
+            pf[t] = this.lawPf[lo + t]
+            off[t] = this.lawOff[lo + t]
+            sgn[t] = this.lawSgn[lo + t]
+          }
+        }
+      } else {
+        total = aobprTopFactors(uf, uo, dim, sigma, count, fidx, cum, fw)
+        aobprUserLaw(uf, uo, count, fidx, n, cum, total, pf, off, sgn)
+      }
       // Exact mode: the proposal mass m on the user's positives, and the retry-bounded law's factors.
       let keep = 1
       let tail = 0
@@ -604,9 +676,10 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
       for (let d = 0; d < k; d++) {
         let j = -1
         for (let tr = 0; tr < maxRetries; tr++) {
-          const f = fidx[aobprDrawFactor(prngFloat(state), cum, count, total)]
+          // The factor's orientation is the law's (the live vector's sign, or the cached one).
+          const t = aobprDrawFactor(prngFloat(state), cum, count, total)
           const r = aobprDrawRank(prngFloat(state), lambda, mass, n)
-          const c = order[f * n + (uf[uo + f] > 0 ? r : n - 1 - r)]
+          const c = order[fidx[t] * n + off[t] + sgn[t] * r]
           proposals++
           if (ex === null || len === 0 || !isPositive(ex.indptr, ex.items, ex.bitOffset, ex.bits, u, c)) {
             j = c

@@ -33,7 +33,8 @@ export interface SamplerPairing {
  * |------------------------------------------------------------|--------------|--------------|--------------|--------------|
  * | uniform, softmax (8): NDCG@10                              | 0.1413       | 0.1834       | 0.2486       | 0.2253       |
  * | ★ hard, softmax pick 8 of 16, τ = 2, softmax (8)           | 1.069, 2.29× | 1.023, 2.26× | 1.002, 2.34× | 1.011, 2.38× |
- * | ★ adaptive AOBPR over each user's top 8 factors, softmax (8) | 1.092, 3.83× | 1.098, 3.73× | 1.045, 3.83× | 0.998, 3.71× |
+ * | ★ adaptive AOBPR, top 8 factors, law per refresh, softmax (8) | 1.066, 2.86× | 1.084, 2.75× | 1.060, 2.61× | 0.994, 2.57× |
+ * | adaptive AOBPR over each user's top 8 factors, softmax (8)  | 1.092, 3.83× | 1.098, 3.73× | 1.045, 3.83× | 0.998, 3.71× |
  * | adaptive AOBPR over all 64 factors, softmax (8)            | 1.098, 4.86× | 1.080, 5.46× | 1.051, 4.84× | 1.007, 4.93× |
  * | uniform, bpr (1): NDCG@10                                  | 0.1050       | 0.1664       | 0.2352       | 0.2073       |
  * | ★ dynamic S1 = 2, S2 = 4, τ = 10, bpr (1)                  | 1.123, 2.32× | 0.993, 2.45× | 0.925, 2.54× | 1.008, 2.55× |
@@ -41,21 +42,21 @@ export interface SamplerPairing {
  * | hard DNS M = 4, bpr (1) (pairing until now; seed 1)        | 1.15, 1.4×   | 1.00, 1.6×   | 0.92, 1.5×   | 1.00, 1.6×   |
  * | dynamic S1 = 4, S2 = 8, τ = 10, bpr (1) (until now; s1–2)  | 1.17, 3.0×   | 0.95, 3.0×   | 0.90, 3.4×   | 0.97, 3.6×   |
  *
- * So: `hard` meets the target on all four; `dynamic` on three (−7.5% on s100k, where every
- * in-cluster item is a likely held-out positive and hardness only finds false negatives); AOBPR
- * is within 2% of uniform or better everywhere — at 8 negatives about level with uniform at 32
- * (seed 1, all factors: ml 0.155 vs 0.155, s17k 0.198 vs 0.205, s100k 0.261 vs 0.255) — but not
- * within 3× its time: its exact proposal probability is a sum over the factors it mixes per draw.
- * Mixing only each user's top 8 factors by |v_uf|·σ_f (`factors: 8`) keeps the quality and cuts
- * the cost from ~5× to 3.7–3.8×; top 4 reaches 2.9–3.3× but loses 2.6% on s100k8 (seeds 1–2);
- * the draw itself (two uniforms, a logarithm, an ordering lookup, the exclusion test, log q)
- * costs ≈ 0.13 µs against uniform's 0.01 (bench, one core), the floor of this proposal in
- * TypeScript. WARP with BPR won most on ml-latest-small but lost 19% on s17k.
+ * So: `hard` and `adaptive` meet the target on all four; `dynamic` on three (−7.5% on s100k, where
+ * every in-cluster item is a likely held-out positive and hardness only finds false negatives).
+ * AOBPR's cost came down in three steps, each measured: its exact proposal probability is a sum
+ * over the factors it mixes per draw (all 64: ~5× uniform); mixing only each user's top 8 factors by
+ * |v_uf|·σ_f (`factors: 8`) kept the quality at 3.7–3.8×; taking that factor law once per user per
+ * refresh of the orderings (`userLaw: 'refresh'`, as stale as the orderings already are; logQ
+ * exact for it) removed the O(dim) per-slot work: 2.6–2.9×. Top 4 factors alone reached 2.9–3.3×
+ * but lost 2.6% on s100k8 (seeds 1–2). At 8 negatives AOBPR comes close to uniform at 32 (seed 1,
+ * all factors: ml 0.155 vs 0.155, s17k 0.198 vs 0.205, s100k 0.261 vs 0.255). WARP with BPR won
+ * most on ml-latest-small but lost 19% on s17k.
  *
  * Measured on MF; `decoy train` applies them to every family with a loss and negatives. They carry
  * to FM (ml-latest-small, README split, test NDCG@10, seed 1, vs uniform at the same loss: hard
  * +6.7%, adaptive +5.7%, dynamic +15%; hard at 4.6× uniform's time, FM's candidate scoring being
- * slower than MF's) and LightGCN (+2.3%, +1.0%, +2.2%, at 1.2–1.5×).
+ * slower than MF's) and LightGCN (+2.3%, +0.4%, +2.2%, at 1.2–1.4×).
  *
  * Why hard negatives hurt sampled softmax at 32 negatives (DNS M = 16 over 32 negatives: 0.130
  * against uniform's 0.155 on ml): not the logQ correction — reporting the selection's law instead of
@@ -69,7 +70,11 @@ export interface SamplerPairing {
  * +1%, but 3.4–3.6×); the same with the selection's logQ (same NDCG at 5.3×: the inclusion
  * probabilities need a Newton solve per group); 8 of 32 at τ = 1 (−4% on s100k, seed 1);
  * sampling the 8 *with* replacement (sampling-importance-resampling, seed 1: −10% on s17k — the
- * repeats leave fewer distinct negatives); SRNS under softmax (8 of a memory of 8, seeds 1–2: −7% to −24%);
+ * repeats leave fewer distinct negatives); SRNS under softmax (8 of a memory of 8, seeds 1–2: −7% to −24%; the cause is the
+ * memory's persistence, not hardness: with a uniform memory update, τ = 1000, hardness 0.49 and
+ * false negatives at uniform's rate, the softmax over the 8 memory items still loses 11% on ml —
+ * a user's next steps push the same negatives again — and refreshing 56 of 64 per step recovers
+ * uniform at 5.9× the cost);
  * AOBPR under BPR (−53% on s100k: without the logQ correction its near-top proposals are false
  * negatives); AOBPR's orderings refreshed every |I|·ln|I| draws (8× as often as now at 8
  * negatives, where the period counts slots: NDCG within noise, 1.5× the CPU).
@@ -90,8 +95,8 @@ export const samplerPairings: Readonly<Record<string, SamplerPairing>> = Object.
   adaptive: {
     loss: 'softmax',
     negatives: 8,
-    sampler: { variant: 'aobpr', factors: 8 },
-    note: "AOBPR proposals over each user's top 8 factors with logQ-corrected sampled softmax over 8: −0.2% to +9.8% NDCG@10 against uniform at the same loss on four datasets, at 3.7–3.8× its CPU time",
+    sampler: { variant: 'aobpr', factors: 8, userLaw: 'refresh' },
+    note: "AOBPR proposals over each user's top 8 factors (law taken per refresh) with logQ-corrected sampled softmax over 8: −0.6% to +8.4% NDCG@10 against uniform at the same loss on four datasets, at 2.6–2.9× its CPU time",
   },
 })
 
