@@ -4,7 +4,7 @@ import { prngFloat } from '@decoy/core/kernels'
 import { adaptiveSampler } from '@decoy/samplers'
 import { createSampler } from '@decoy/samplers/registry'
 import { chiSquare, csrFromRows, describeSampler, itemIdScorer, randomFactorView } from '@decoy/testkit'
-import { aobprDrawRank, aobprRefresh } from './kernels/aobpr-order.js'
+import { aobprDrawRank, aobprFactorCdf, aobprItemProb, aobprRankTable, aobprRefresh } from './kernels/aobpr-order.js'
 
 // Significance level of every statistical test below (fixed seeds: deterministic, not flaky).
 const ALPHA = 1e-3
@@ -356,6 +356,51 @@ describe('adaptive: AOBPR sampler', () => {
       const mass = new Float64Array(small)
       for (let j = 0; j < small; j++) mass[j] = r.q[j] / total
       expect(chiSquare(r.counts, mass).pValue).toBeGreaterThan(ALPHA)
+    }
+  })
+
+  it.each([500, 70_000])('reports the proposal probability of every draw exactly, 16- and 32-bit rank tables (%i items)', (n) => {
+    // Reference: the full-precision kernels over Int32 tables, recomputed from the same factors.
+    const dim = 4
+    const users = 3
+    const rows = [[0, 2], [1], [3, 4, 5]]
+    const train = csrFromRows(rows, n)
+    const view = randomFactorView(users, n, dim, `aobpr-pos-${n}`, 1)
+    const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.01, refreshEvery: 1_000_000_000 })
+    s.prepare({ train, rng: createRng(9).fork('sampler'), scorer: view })
+    const order = new Int32Array(dim * n)
+    const position = new Int32Array(dim * n)
+    const sigma = new Float64Array(dim)
+    const col = new Float32Array(n)
+    aobprRefresh(
+      view.itemFactors,
+      n,
+      dim,
+      order,
+      position,
+      sigma,
+      col,
+      new Uint32Array(col.buffer),
+      new Uint32Array(n),
+      new Uint32Array(n),
+      new Int32Array(n),
+      new Int32Array(256),
+    )
+    const rankProb = new Float64Array(n)
+    aobprRankTable(0.01 * n, n, rankProb)
+    const batch = createBatch(users)
+    batch.size = users
+    for (let u = 0; u < users; u++) batch.users[u] = u
+    const out = createNegativeBuffer(users, 50)
+    s.sample(batch, out)
+    const cum = new Float64Array(dim)
+    for (let u = 0; u < users; u++) {
+      const total = aobprFactorCdf(view.userFactors, u * dim, dim, sigma, cum)
+      for (let d = 0; d < 50; d++) {
+        const j = out.items[u * 50 + d]
+        const q = aobprItemProb(j, view.userFactors, u * dim, dim, n, position, cum, total, rankProb)
+        expect(out.logQ[u * 50 + d]).toBeCloseTo(Math.fround(Math.log(q)), 5)
+      }
     }
   })
 

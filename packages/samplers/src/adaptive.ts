@@ -26,6 +26,7 @@ import {
   aobprRefresh,
   aobprTopFactors,
   aobprUserLaw,
+  type AobprPositions,
 } from './kernels/aobpr-order.js'
 import { warpFillCandidates } from './kernels/warp-search.js'
 import { SamplerStatsCounter } from './stats.js'
@@ -446,7 +447,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
   private sinceRefresh = 0
   private refreshes = 0
   private order = new Int32Array(0)
-  private position = new Int32Array(0)
+  private position: AobprPositions = new Int32Array(0)
   private sigma = new Float64Array(0)
   private cum = new Float64Array(0)
   private pf = new Float64Array(0)
@@ -525,7 +526,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const orders = { what: 'the per-factor item orders', elements: dim * n, bytesPer: 8 }
     checkAllocation(`aobpr sampler with ${dim} factors on ${n} items`, [orders], 'lower the dimension')
     this.order = new Int32Array(dim * n)
-    this.position = new Int32Array(dim * n)
+    this.position = n <= 65536 ? new Uint16Array(dim * n) : new Int32Array(dim * n)
     this.sigma = new Float64Array(dim)
     this.cum = new Float64Array(dim)
     this.pf = new Float64Array(dim)
