@@ -37,7 +37,7 @@ const NUM_BATCHES = 32
 export async function benchSamplers(): Promise<BenchRow[]> {
   // Imported lazily so that the standalone entry can re-exec with the source condition first.
   const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
-  const { createSampler, samplerKinds } = await import('@decoy/samplers')
+  const { createSampler, recommendedPairing, samplerKinds } = await import('@decoy/samplers')
   const rng = core.createRng('bench-samplers')
   const st = rng.fork('data').state
 
@@ -93,18 +93,23 @@ export async function benchSamplers(): Promise<BenchRow[]> {
   }
 
   const rows: BenchRow[] = []
-  // Every kind at its defaults, plus variants whose cost differs (AOBPR; streaming in-batch logQ).
+  // Every kind at its defaults, plus variants whose cost differs (AOBPR; streaming in-batch logQ),
+  // and the model-aware kinds as their recommended pairings configure them (`recommendedPairing`).
   const configs: { kind: string; [option: string]: unknown }[] = [
     ...samplerKinds.map((kind) => ({ kind })),
     { kind: 'adaptive', variant: 'aobpr' },
     { kind: 'in-batch', frequency: 'streaming' },
+    ...['hard', 'dynamic', 'adaptive'].map((kind) => ({ kind, ...recommendedPairing(kind)?.sampler, pairing: true })),
   ]
   for (const base of configs) {
-    const kind = Object.entries(base)
-      .map(([key, v]) => (key === 'kind' ? String(v) : `${key}=${String(v)}`))
-      .join(' ')
+    const kind = base.pairing
+      ? `${base.kind} (recommended pairing)`
+      : Object.entries(base)
+          .map(([key, v]) => (key === 'kind' ? String(v) : `${key}=${String(v)}`))
+          .join(' ')
     for (const exclude of [false, true]) {
-      const s = createSampler({ ...base, excludePositives: exclude })
+      const { pairing: _pairing, ...config } = base
+      const s = createSampler({ ...config, excludePositives: exclude })
       const needsScorer = s.requires.scorer || s.requires.factors === true
       s.prepare({ train, rng: rng.fork(`${kind}/${exclude}`), scorer: needsScorer ? scorer : null })
       // Warm-up (JIT), then the best of three ~0.25 s runs.
