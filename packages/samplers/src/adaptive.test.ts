@@ -320,14 +320,17 @@ describe('adaptive: AOBPR sampler', () => {
       const view = randomFactorView(2, small, 6, 'aobpr-cache', 1)
       const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.1, refreshEvery: 1_000_000_000, factors: 3, userLaw })
       s.prepare({ train, rng: createRng(5).fork('sampler'), scorer: view })
+      // User 1 (positives {1}): its cached law lives at offset 1·3 of the per-user arrays.
       const batch = createBatch(1)
       batch.size = 1
+      batch.users[0] = 1
       const out = createNegativeBuffer(1, 1)
-      s.sample(batch, out) // user 0's first slot after the (only) refresh fixes a cached law
-      if (flipAfter) for (let f = 0; f < 6; f++) view.userFactors[f] = -view.userFactors[f] * (1 + f)
+      s.sample(batch, out) // user 1's first slot after the (only) refresh fixes a cached law
+      if (flipAfter) for (let f = 0; f < 6; f++) view.userFactors[6 + f] = -view.userFactors[6 + f] * (1 + f)
       const B = 2000
       const big = createBatch(B)
       big.size = B
+      big.users.fill(1)
       const o = createNegativeBuffer(B, 4)
       const counts = new Float64Array(small)
       const q = new Float64Array(small)
@@ -349,7 +352,7 @@ describe('adaptive: AOBPR sampler', () => {
     let moved = 0
     for (let j = 0; j < small; j++) if (live.q[j] > 0 && before.q[j] > 0 && Math.abs(live.q[j] / before.q[j] - 1) > 0.1) moved++
     expect(moved).toBeGreaterThan(0)
-    // Each reports the law it draws from (proposal logQ, not renormalised for the three rejected positives).
+    // Each reports the law it draws from (proposal logQ, not renormalised for the rejected positive).
     for (const r of [cached, live]) {
       let total = 0
       for (let j = 0; j < small; j++) total += r.q[j]

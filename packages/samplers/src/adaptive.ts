@@ -449,19 +449,17 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
   private position: AobprPositions = new Int32Array(0)
   private sigma = new Float64Array(0)
   private cum = new Float64Array(0)
-  private pf = new Float64Array(0)
+  // The user's factor law (count entries each: factor ids, cumulative weights, p(f|u), rank
+  // orientation): one scratch law (userLaw 'live'), or one per user at u·count ('refresh').
+  private count = 0
   private fidx = new Int32Array(0)
-  private fw = new Float64Array(0)
-  // userLaw 'refresh': per user, the law's K entries and total, and the refresh it was taken at.
-  private lawStamp = new Int32Array(0)
-  private lawTotal = new Float64Array(0)
-  private lawFidx = new Int32Array(0)
-  private lawCum = new Float64Array(0)
-  private lawPf = new Float64Array(0)
-  private lawOff = new Int32Array(0)
-  private lawSgn = new Int32Array(0)
+  private pf = new Float64Array(0)
   private off = new Int32Array(0)
   private sgn = new Int32Array(0)
+  private fw = new Float64Array(0)
+  // userLaw 'refresh': each user's law total and the refresh it was taken at (-1: none yet).
+  private lawStamp = new Int32Array(0)
+  private lawTotal = new Float64Array(0)
   private colF32 = new Float32Array(0)
   private colU32 = new Uint32Array(0)
   private keysA = new Uint32Array(0)
@@ -527,34 +525,31 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     this.order = new Int32Array(dim * n)
     this.position = n <= 65536 ? new Uint16Array(dim * n) : new Int32Array(dim * n)
     this.sigma = new Float64Array(dim)
-    this.cum = new Float64Array(dim)
-    this.pf = new Float64Array(dim)
-    this.fidx = new Int32Array(dim)
+    const factorsK = this.config.factors as number
+    const count = factorsK > 0 && factorsK < dim ? factorsK : dim
+    const cached = this.config.userLaw === 'refresh'
+    const laws = cached ? train.numUsers : 1
+    if (cached) {
+      checkAllocation(
+        `aobpr sampler (userLaw refresh) for ${laws} users × ${count} factors`,
+        [{ what: 'the cached user laws', elements: laws * count, bytesPer: 28 }],
+        'use factors: K with a small K, or userLaw: live',
+      )
+    }
+    this.count = count
+    this.cum = new Float64Array(laws * count)
+    this.fidx = new Int32Array(laws * count)
+    this.pf = new Float64Array(laws * count)
+    this.off = new Int32Array(laws * count)
+    this.sgn = new Int32Array(laws * count)
     this.fw = new Float64Array(dim)
-    this.off = new Int32Array(dim)
-    this.sgn = new Int32Array(dim)
+    this.lawStamp = new Int32Array(cached ? laws : 0).fill(-1)
+    this.lawTotal = new Float64Array(cached ? laws : 0)
     this.colF32 = new Float32Array(n)
     this.colU32 = new Uint32Array(this.colF32.buffer)
     this.keysA = new Uint32Array(n)
     this.keysB = new Uint32Array(n)
     this.idxB = new Int32Array(n)
-    if (this.config.userLaw === 'refresh') {
-      const factorsK = this.config.factors as number
-      const K = factorsK > 0 && factorsK < dim ? factorsK : dim
-      const users = train.numUsers
-      checkAllocation(
-        `aobpr sampler (userLaw refresh) for ${users} users × ${K} factors`,
-        [{ what: 'the cached user laws', elements: users * K, bytesPer: 28 }],
-        'use factors: K with a small K, or userLaw: live',
-      )
-      this.lawStamp = new Int32Array(users).fill(-1)
-      this.lawTotal = new Float64Array(users)
-      this.lawFidx = new Int32Array(users * K)
-      this.lawCum = new Float64Array(users * K)
-      this.lawPf = new Float64Array(users * K)
-      this.lawOff = new Int32Array(users * K)
-      this.lawSgn = new Int32Array(users * K)
-    }
     this.refreshes = 0
     this.refresh()
   }
@@ -599,12 +594,12 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const pf = this.pf
     const fidx = this.fidx
     const fw = this.fw
-    const cachedLaw = this.config.userLaw === 'refresh'
-    const lawStamp = this.lawStamp
-    const topK = (this.config.factors as number) > 0 ? (this.config.factors as number) : dim
-    const count = topK < dim ? topK : dim
     const off = this.off
     const sgn = this.sgn
+    const count = this.count
+    const cachedLaw = this.config.userLaw === 'refresh'
+    const lawStamp = this.lawStamp
+    const lawTotal = this.lawTotal
     const lambda = this.lambda
     const mass = this.mass
     const rankProb = this.rankProb
@@ -632,42 +627,25 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         masked += k
         continue
       }
+      // The user's factor law: in the scratch arrays at 0 (live), or in place in the per-user
+      // cache at u·count (userLaw 'refresh'), recomputed once per refresh of the orderings.
+      const lo = cachedLaw ? u * count : 0
       let total: number
-      if (cachedLaw) {
-        const lo = u * count
-        if (lawStamp[u] !== this.refreshes) {
-          total = aobprTopFactors(uf, uo, dim, sigma, count, fidx, cum, fw)
-          aobprUserLaw(uf, uo, count, fidx, n, cum, total, pf, off, sgn)
-          for (let t = 0; t < count; t++) {
-            this.lawFidx[lo + t] = fidx[t]
-            this.lawCum[lo + t] = cum[t]
-            this.lawPf[lo + t] = pf[t]
-            this.lawOff[lo + t] = off[t]
-            this.lawSgn[lo + t] = sgn[t]
-          }
-          this.lawTotal[u] = total
+      if (!cachedLaw || lawStamp[u] !== this.refreshes) {
+        total = aobprTopFactors(uf, uo, dim, sigma, count, fidx, cum, fw, lo)
+        aobprUserLaw(uf, uo, count, fidx, n, cum, total, pf, off, sgn, lo)
+        if (cachedLaw) {
+          lawTotal[u] = total
           lawStamp[u] = this.refreshes
-        } else {
-          total = this.lawTotal[u]
-          for (let t = 0; t < count; t++) {
-            fidx[t] = this.lawFidx[lo + t]
-            cum[t] = this.lawCum[lo + t]
-            pf[t] = this.lawPf[lo + t]
-            off[t] = this.lawOff[lo + t]
-            sgn[t] = this.lawSgn[lo + t]
-          }
         }
-      } else {
-        total = aobprTopFactors(uf, uo, dim, sigma, count, fidx, cum, fw)
-        aobprUserLaw(uf, uo, count, fidx, n, cum, total, pf, off, sgn)
-      }
+      } else total = lawTotal[u]
       // Exact mode: the proposal mass m on the user's positives, and the retry-bounded law's factors.
       let keep = 1
       let tail = 0
       if (exact && ex !== null && len > 0) {
         let m = 0
         for (let p = ex.indptr[u], e = ex.indptr[u + 1]; p < e; p++)
-          m += aobprItemProbHoisted(ex.items[p], dim, count, fidx, position, pf, off, sgn, rankProb)
+          m += aobprItemProbHoisted(ex.items[p], dim, count, fidx, position, pf, off, sgn, rankProb, lo)
         if (m > 1) m = 1
         const mR = Math.pow(m, maxRetries)
         keep = m < 1 ? (1 - mR) / (1 - m) : maxRetries
@@ -677,7 +655,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         let j = -1
         for (let tr = 0; tr < maxRetries; tr++) {
           // The factor's orientation is the law's (the live vector's sign, or the cached one).
-          const t = aobprDrawFactor(prngFloat(state), cum, count, total)
+          const t = lo + aobprDrawFactor(prngFloat(state), cum, count, total, lo)
           // aobprDrawRank, written inline: V8 left the call in this long loop (5% of a fit).
           const rr = Math.floor(-lambda * Math.log1p(-prngFloat(state) * mass))
           const r = rr < n ? rr : n - 1
@@ -691,14 +669,14 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         }
         let lq: number
         if (j >= 0) {
-          const q0 = aobprItemProbHoisted(j, dim, count, fidx, position, pf, off, sgn, rankProb)
+          const q0 = aobprItemProbHoisted(j, dim, count, fidx, position, pf, off, sgn, rankProb, lo)
           lq = exact && ex !== null && len > 0 ? Math.log(q0 * keep + tail) : Math.log(q0)
         } else {
           const ex2 = ex as Exclusion
           j = nthNonPositive(ex2.indptr, ex2.items, u, Math.floor(prngFloat(state) * (n - len)))
           fallbacks++
           lq = exact
-            ? Math.log(aobprItemProbHoisted(j, dim, count, fidx, position, pf, off, sgn, rankProb) * keep + tail)
+            ? Math.log(aobprItemProbHoisted(j, dim, count, fidx, position, pf, off, sgn, rankProb, lo) * keep + tail)
             : -Math.log(n - len)
         }
         items[base + d] = j

@@ -142,27 +142,28 @@ export function aobprFactorCdf(userFactors: Float32Array, uo: number, dim: numbe
  * `total` is 0.
  *
  * @param u - a uniform float in [0, 1).
+ * @param o - where the `dim` cumulative weights start in `cum` (default 0).
  * @remarks O(log dim) (binary search), allocates nothing.
  */
-export function aobprDrawFactor(u: number, cum: Float64Array, dim: number, total: number): number {
+export function aobprDrawFactor(u: number, cum: Float64Array, dim: number, total: number, o = 0): number {
   if (!(total > 0)) {
     const f = Math.floor(u * dim)
     return f < dim ? f : dim - 1
   }
   const target = u * total
-  if (target < cum[dim - 1]) {
-    // The first f with target < cum[f] (cum is non-decreasing): what a linear scan returns.
+  if (target < cum[o + dim - 1]) {
+    // The first f with target < cum[o + f] (cum is non-decreasing): what a linear scan returns.
     let lo = 0
     let hi = dim - 1
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (target < cum[mid]) hi = mid
+      if (target < cum[o + mid]) hi = mid
       else lo = mid + 1
     }
     return lo
   }
   // Rounding can leave target == total: return the last factor with positive weight.
-  for (let f = dim - 1; f > 0; f--) if (cum[f] > cum[f - 1]) return f
+  for (let f = dim - 1; f > 0; f--) if (cum[o + f] > cum[o + f - 1]) return f
   return 0
 }
 
@@ -213,12 +214,12 @@ export function aobprItemProb(
 
 /**
  * The factors a user's draws choose from: all `dim` (`k` ≥ dim, `fidx` the identity), or the `k`
- * of largest weight w_f = |v_uf|·σ_f (ties to the lower index). Writes their indices in ascending
- * order to `fidx[0..k)` and their cumulative weights to `cum[0..k)` (as {@link aobprFactorCdf}
- * over that subset) and returns the total.
- * @param top - scratch of at least `k` ints.
- * @returns the total weight (0 when every chosen weight is 0) and, in `fidx`, how many factors:
- *   min(k, dim) — read it as `Math.min(k, dim)`.
+ * of largest weight w_f = |v_uf|·σ_f (ties to the lower index). Writes the min(k, dim) indices in
+ * ascending order to `fidx[o..)` and their cumulative weights to `cum[o..)` (as
+ * {@link aobprFactorCdf} over that subset).
+ * @param w - scratch of at least `dim` float64s (the weights).
+ * @param o - where the law starts in `fidx` and `cum` (default 0).
+ * @returns the total weight (0 when every chosen weight is 0).
  * @remarks O(dim·k) worst case, allocates nothing.
  */
 export function aobprTopFactors(
@@ -230,10 +231,11 @@ export function aobprTopFactors(
   fidx: Int32Array,
   cum: Float64Array,
   w: Float64Array,
+  o = 0,
 ): number {
   const kk = k < dim ? k : dim
   if (kk === dim) {
-    for (let f = 0; f < dim; f++) fidx[f] = f
+    for (let f = 0; f < dim; f++) fidx[o + f] = f
   } else {
     // Running top-k by weight (insertion; equal weights keep the lower index first); `least` is
     // the k-th weight once k are held.
@@ -248,39 +250,40 @@ export function aobprTopFactors(
         if (!(x > least)) continue
         p = kk - 1
       } else p = m++
-      while (p > 0 && w[fidx[p - 1]] < x) {
-        fidx[p] = fidx[p - 1]
+      while (p > 0 && w[fidx[o + p - 1]] < x) {
+        fidx[o + p] = fidx[o + p - 1]
         p--
       }
-      fidx[p] = f
-      if (m === kk) least = w[fidx[kk - 1]]
+      fidx[o + p] = f
+      if (m === kk) least = w[fidx[o + kk - 1]]
     }
     // Ascending factor order, so that k = dim and the full law sum in the same order.
     for (let i = 1; i < kk; i++) {
-      const f = fidx[i]
+      const f = fidx[o + i]
       let p = i
-      while (p > 0 && fidx[p - 1] > f) {
-        fidx[p] = fidx[p - 1]
+      while (p > 0 && fidx[o + p - 1] > f) {
+        fidx[o + p] = fidx[o + p - 1]
         p--
       }
-      fidx[p] = f
+      fidx[o + p] = f
     }
   }
   let total = 0
   for (let t = 0; t < kk; t++) {
-    const f = fidx[t]
+    const f = fidx[o + t]
     const v = userFactors[uo + f]
     total += (v < 0 ? -v : v) * sigma[f]
-    cum[t] = total
+    cum[o + t] = total
   }
   return total
 }
 
 /**
  * The per-user part of {@link aobprItemProb}, hoisted out of the draws of one slot, over the
- * `count` factors `fidx` of {@link aobprTopFactors}: p(f|u) into `pf[t]`, and the oriented rank of
- * an item at position `pos` of factor fidx[t] as `flip ? n − 1 − pos : pos`, written as
- * `off[t] + sgn[t]·pos`.
+ * `count` factors `fidx[o..o+count)` of {@link aobprTopFactors}: p(f|u) into `pf[o + t]`, and the
+ * oriented rank of an item at position `pos` of factor fidx[o + t] as `flip ? n − 1 − pos : pos`,
+ * written as `off[o + t] + sgn[o + t]·pos`. Every array is read and written from offset `o`, so a
+ * caller can keep one law per user in flat arrays.
  * @remarks O(count), allocates nothing.
  */
 export function aobprUserLaw(
@@ -294,22 +297,23 @@ export function aobprUserLaw(
   pf: Float64Array,
   off: Int32Array,
   sgn: Int32Array,
+  o = 0,
 ): void {
   const uniform = !(total > 0)
   let prev = 0
   for (let t = 0; t < count; t++) {
-    const c = cum[t]
-    pf[t] = uniform ? 1 / count : (c - prev) / total
+    const c = cum[o + t]
+    pf[o + t] = uniform ? 1 / count : (c - prev) / total
     prev = c
-    const up = userFactors[uo + fidx[t]] > 0
-    off[t] = up ? 0 : n - 1
-    sgn[t] = up ? 1 : -1
+    const up = userFactors[uo + fidx[o + t]] > 0
+    off[o + t] = up ? 0 : n - 1
+    sgn[o + t] = up ? 1 : -1
   }
 }
 
 /**
- * The proposal probability q(j | u) from the hoisted law of {@link aobprUserLaw}: over all `dim`
- * factors, {@link aobprItemProb}'s sum in the same order (so the same float).
+ * The proposal probability q(j | u) from the hoisted law of {@link aobprUserLaw} (at offset `o`):
+ * over all `dim` factors, {@link aobprItemProb}'s sum in the same order (so the same float).
  * @remarks O(count), allocates nothing.
  */
 export function aobprItemProbHoisted(
@@ -322,10 +326,11 @@ export function aobprItemProbHoisted(
   off: Int32Array,
   sgn: Int32Array,
   rankProb: Float64Array,
+  o = 0,
 ): number {
   let q = 0
   const po = item * dim
   // No skip of p(f|u) = 0: adding 0·P is adding 0, and the branch cost more than the lookup.
-  for (let t = 0; t < count; t++) q += pf[t] * rankProb[off[t] + sgn[t] * position[po + fidx[t]]]
+  for (let t = o, e = o + count; t < e; t++) q += pf[t] * rankProb[off[t] + sgn[t] * position[po + fidx[t]]]
   return q
 }
