@@ -166,6 +166,17 @@ describe('adaptive: WARP', () => {
   })
 })
 
+/** AOBPR's orderings, 32-bit positions and spreads of `itemFactors`, by the kernel with fresh scratch. */
+function refreshTables(itemFactors: Float32Array, n: number, dim: number) {
+  const order = new Int32Array(dim * n)
+  const position = new Int32Array(dim * n)
+  const sigma = new Float64Array(dim)
+  const col = new Float32Array(n)
+  const scratch = [new Uint32Array(col.buffer), new Uint32Array(n), new Uint32Array(n), new Int32Array(n), new Int32Array(256)] as const
+  aobprRefresh(itemFactors, n, dim, order, position, sigma, col, ...scratch)
+  return { order, position, sigma }
+}
+
 describe('adaptive: AOBPR kernels', () => {
   it('orders every factor descending, positions invert the order, sigma is the standard deviation', () => {
     const n = 300
@@ -175,24 +186,7 @@ describe('adaptive: AOBPR kernels', () => {
     for (let i = 0; i < itf.length; i++) itf[i] = prngFloat(st) * 2 - 1
     itf[5 * dim] = itf[7 * dim] // a tie: stable, lower id first
     itf[9 * dim + 1] = -0
-    const order = new Int32Array(dim * n)
-    const position = new Int32Array(dim * n)
-    const sigma = new Float64Array(dim)
-    const col = new Float32Array(n)
-    aobprRefresh(
-      itf,
-      n,
-      dim,
-      order,
-      position,
-      sigma,
-      col,
-      new Uint32Array(col.buffer),
-      new Uint32Array(n),
-      new Uint32Array(n),
-      new Int32Array(n),
-      new Int32Array(256),
-    )
+    const { order, position, sigma } = refreshTables(itf, n, dim)
     for (let f = 0; f < dim; f++) {
       const expected = [...Array(n).keys()].sort((a, b) => itf[b * dim + f] - itf[a * dim + f] || a - b)
       expect([...order.subarray(f * n, f * n + n)]).toEqual(expected)
@@ -371,24 +365,7 @@ describe('adaptive: AOBPR sampler', () => {
     const view = randomFactorView(users, n, dim, `aobpr-pos-${n}`, 1)
     const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.01, refreshEvery: 1_000_000_000 })
     s.prepare({ train, rng: createRng(9).fork('sampler'), scorer: view })
-    const order = new Int32Array(dim * n)
-    const position = new Int32Array(dim * n)
-    const sigma = new Float64Array(dim)
-    const col = new Float32Array(n)
-    aobprRefresh(
-      view.itemFactors,
-      n,
-      dim,
-      order,
-      position,
-      sigma,
-      col,
-      new Uint32Array(col.buffer),
-      new Uint32Array(n),
-      new Uint32Array(n),
-      new Int32Array(n),
-      new Int32Array(256),
-    )
+    const { position, sigma } = refreshTables(view.itemFactors, n, dim)
     const rankProb = new Float64Array(n)
     aobprRankTable(0.01 * n, n, rankProb)
     const batch = createBatch(users)
