@@ -47,6 +47,7 @@ const { evaluate, popularityRecommender } = await import('@decoy/eval')
 const { generateSynthetic, loadDataset } = await import('@decoy/datasets')
 const { tune, carveValidation, fitConfig } = await import('@decoy/experiments')
 const { mfDefaults, alsDefaults } = await import('@decoy/models')
+const { recommendedPairing } = await import('@decoy/samplers')
 
 const ROOT = resolve(dirname(self), '../../..')
 const OUT = join(ROOT, 'runs/defaults')
@@ -559,35 +560,24 @@ function optimizerReport(): string {
  * uniform at the same loss and negatives; 256 batch-shared negatives), fit on all of train and scored on test, model seeds 1–3, the runs
  * interleaved within a seed so their CPU seconds share the machine's load.
  */
+/** MF as `decoy train --sampler <kind>` runs it: the kind with its recommended pairing. */
+function pairingConfig(kind: string): Record<string, unknown> {
+  const p = recommendedPairing(kind)
+  if (!p) throw new Error(`defaults.ts: sampler kind ${kind} has no recommended pairing`)
+  return { kind: 'mf', epochs: mfDefaults.epochs, loss: p.loss, negatives: p.negatives, sampler: { kind, ...p.sampler } }
+}
+
 const VERSUS: Record<string, Record<string, unknown>> = {
   als: ALS_DEFAULT,
   'mf-default': MF_CURRENT,
   'mf-adagrad-row': rowwiseConfig(0.1),
-  'mf-hard-pairing': {
-    kind: 'mf',
-    epochs: mfDefaults.epochs,
-    loss: 'softmax',
-    negatives: 8,
-    sampler: { kind: 'hard', candidates: 16, keep: 8, pick: 'softmax', temperature: 2 },
-  },
-  'mf-adaptive-pairing': {
-    kind: 'mf',
-    epochs: mfDefaults.epochs,
-    loss: 'softmax',
-    negatives: 8,
-    sampler: { kind: 'adaptive', variant: 'aobpr', factors: 8, userLaw: 'refresh' },
-  },
+  'mf-hard-pairing': pairingConfig('hard'),
+  'mf-adaptive-pairing': pairingConfig('adaptive'),
   'mf-shared-256': VARIANTS['shared-256-pop0.25'],
   // The references of the pairings' target (uniform at the same loss and negatives), and dynamic's pairing.
   'mf-uniform-softmax-8': { kind: 'mf', epochs: mfDefaults.epochs, loss: 'softmax', negatives: 8, sampler: { kind: 'uniform' } },
   'mf-uniform-bpr-1': { kind: 'mf', epochs: mfDefaults.epochs, loss: 'bpr', negatives: 1, sampler: { kind: 'uniform' } },
-  'mf-dynamic-pairing': {
-    kind: 'mf',
-    epochs: mfDefaults.epochs,
-    loss: 'bpr',
-    negatives: 1,
-    sampler: { kind: 'dynamic', memory: 2, refresh: 4, temperature: 10, keep: 1 },
-  },
+  'mf-dynamic-pairing': pairingConfig('dynamic'),
 }
 
 async function runVersus(names: string[]): Promise<void> {
