@@ -4,7 +4,15 @@ import { prngFloat } from '@decoy/core/kernels'
 import { adaptiveSampler } from '@decoy/samplers'
 import { createSampler } from '@decoy/samplers/registry'
 import { chiSquare, csrFromRows, describeSampler, itemIdScorer, randomFactorView } from '@decoy/testkit'
-import { aobprDrawRank, aobprFactorCdf, aobprItemProb, aobprRankTable, aobprRefresh } from './kernels/aobpr-order.js'
+import {
+  aobprDrawRankAlias,
+  aobprFactorCdf,
+  aobprRankAlias,
+  aobprItemProb,
+  aobprRankTable,
+  aobprRankTableSize,
+  aobprRefresh,
+} from './kernels/aobpr-order.js'
 
 // Significance level of every statistical test below (fixed seeds: deterministic, not flaky).
 const ALPHA = 1e-3
@@ -199,15 +207,32 @@ describe('adaptive: AOBPR kernels', () => {
     }
   })
 
-  it('draws ranks from the truncated geometric law P(r) ∝ exp(−r/λ)', () => {
-    const n = 60
-    const lambda = 8
-    const mass = -Math.expm1(-n / lambda)
-    const st = createRng('rank').state
-    const counts = new Float64Array(n)
-    for (let i = 0; i < 100_000; i++) counts[aobprDrawRank(prngFloat(st), lambda, mass, n)]++
-    const law = Float64Array.from({ length: n }, (_, r) => Math.exp(-r / lambda))
-    expect(chiSquare(counts, law).pValue).toBeGreaterThan(ALPHA)
+  it('draws ranks from the truncated geometric law P(r) ∝ exp(−r/λ) by two alias tables, within and across blocks of 256', () => {
+    for (const [n, lambda] of [
+      [60, 8],
+      [700, 150],
+    ]) {
+      const t = aobprRankAlias(lambda, n)
+      const st = createRng(`rank-alias-${n}`).state
+      const counts = new Float64Array(n)
+      for (let i = 0; i < 200_000; i++) counts[aobprDrawRankAlias(st, t, n)]++
+      const law = Float64Array.from({ length: n }, (_, r) => Math.exp(-r / lambda))
+      expect(chiSquare(counts, law).pValue).toBeGreaterThan(ALPHA)
+    }
+  })
+
+  it('the two-factor rank table is the closed-form law P(r) = (1 − e^{−1/λ}) e^{−r/λ} / (1 − e^{−n/λ})', () => {
+    const n = 700
+    const lambda = 150
+    const table = new Float64Array(aobprRankTableSize(n))
+    aobprRankTable(lambda, n, table)
+    let sum = 0
+    for (let r = 0; r < n; r++) {
+      const p = table[r & 255] * table[256 + (r >>> 8)]
+      expect(p).toBeCloseTo(((1 - Math.exp(-1 / lambda)) * Math.exp(-r / lambda)) / (1 - Math.exp(-n / lambda)), 14)
+      sum += p
+    }
+    expect(sum).toBeCloseTo(1, 12)
   })
 })
 
@@ -366,7 +391,7 @@ describe('adaptive: AOBPR sampler', () => {
     const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.01, refreshEvery: 1_000_000_000 })
     s.prepare({ train, rng: createRng(9).fork('sampler'), scorer: view })
     const { position, sigma } = refreshTables(view.itemFactors, n, dim)
-    const rankProb = new Float64Array(n)
+    const rankProb = new Float64Array(aobprRankTableSize(n))
     aobprRankTable(0.01 * n, n, rankProb)
     const batch = createBatch(users)
     batch.size = users

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { createRng } from '@decoy/core'
+import { chiSquare } from '@decoy/testkit'
 import { prngFloat } from '@decoy/core/kernels'
 import {
-  aobprDrawFactor,
+  aobprAliasPick,
+  aobprFactorAlias,
   aobprFactorCdf,
   aobprItemProb,
   aobprItemProbHoisted,
   aobprRankTable,
+  aobprRankTableSize,
   aobprTopFactors,
   aobprUserLaw,
 } from './aobpr-order.js'
@@ -25,7 +28,7 @@ describe('AOBPR per-draw kernels', () => {
     }
     for (let j = 0; j < n; j++) position[j * dim + f] = perm[j]
   }
-  const rankProb = new Float64Array(n)
+  const rankProb = new Float64Array(aobprRankTableSize(n))
   aobprRankTable(7, n, rankProb)
   const sigma = Float64Array.from({ length: dim }, (_, f) => (f === 3 ? 0 : 0.2 + prngFloat(st)))
 
@@ -83,20 +86,31 @@ describe('AOBPR per-draw kernels', () => {
     }
   })
 
-  it('the factor draw (binary search) returns what a linear scan of the CDF returns', () => {
+  it("a user's factor alias table (at an offset) draws p(f|u) by chi-square, and never a zero-weight factor", () => {
     const uf = Float32Array.from({ length: dim }, () => prngFloat(st) - 0.5)
-    const cum = new Float64Array(dim)
-    const total = aobprFactorCdf(uf, 0, dim, sigma, cum)
-    const linear = (u: number): number => {
-      const target = u * total
-      for (let f = 0; f < dim; f++) if (target < cum[f]) return f
-      for (let f = dim - 1; f > 0; f--) if (cum[f] > cum[f - 1]) return f
-      return 0
-    }
-    const us = [0, 1 - 2 ** -53, ...Array.from({ length: 2000 }, () => prngFloat(st))]
-    for (let f = 0; f < dim; f++) us.push(cum[f] / total, (f > 0 ? cum[f - 1] : 0) / total)
-    for (const u of us) expect(aobprDrawFactor(u, cum, dim, total)).toBe(linear(u))
-    // σ_3 = 0: factor 3 is never drawn.
-    for (const u of us) expect(aobprDrawFactor(u, cum, dim, total)).not.toBe(3)
+    const K = dim
+    const o = 3 * K
+    const fidx = new Int32Array(o + K)
+    const cum = new Float64Array(o + K)
+    const total = aobprTopFactors(uf, 0, dim, sigma, K, fidx, cum, new Float64Array(dim), o)
+    const pf = new Float64Array(o + K)
+    aobprUserLaw(uf, 0, K, fidx, n, cum, total, pf, new Int32Array(o + K), new Int32Array(o + K), o)
+    const prob = new Float64Array(o + K)
+    const alias = new Int32Array(o + K)
+    aobprFactorAlias(pf, K, prob, alias, o, new Float64Array(K), new Float64Array(K), new Int32Array(K), new Int32Array(K))
+    const counts = new Float64Array(K)
+    const draws = createRng('factor-alias').state
+    for (let i = 0; i < 100_000; i++) counts[aobprAliasPick(prngFloat(draws), prob, alias, K, o)]++
+    const law = Float64Array.from({ length: K }, (_, t) => pf[o + t])
+    // σ_3 = 0: factor 3 has no weight and is never drawn.
+    expect(law[fidx.subarray(o).indexOf(3)]).toBe(0)
+    expect(counts[fidx.subarray(o).indexOf(3)]).toBe(0)
+    const keep = Array.from(law.keys()).filter((t) => law[t] > 0)
+    expect(
+      chiSquare(
+        Float64Array.from(keep, (t) => counts[t]),
+        Float64Array.from(keep, (t) => law[t]),
+      ).pValue,
+    ).toBeGreaterThan(1e-3)
   })
 })

@@ -1,3 +1,5 @@
+import { aliasBuild, prngFloat } from '@decoy/core/kernels'
+
 /**
  * AOBPR kernels: per-factor item orderings, factor spreads, and the truncated-geometric rank law.
  *
@@ -22,7 +24,8 @@ export type AobprPositions = Int32Array | Uint16Array
  * @param itemFactors - `[n * dim]` item factors, row stride `dim`.
  * @param n - number of items.
  * @param dim - factor dimension.
- * @param order - out `[dim * n]`: `order[f*n + r]` is the item at rank r (0 = largest `v_jf`).
+ * @param order - out `[dim * n]`: `order[f*n + r]` is the item at rank r (0 = largest `v_jf`);
+ *   16-bit when the items fit, like `position` (the draws' reads of it miss the cache too).
  * @param position - out `[n * dim]`, item-major: `position[j*dim + f]` is the rank of item j for
  *   factor f (item-major so that scoring one item's probability reads one contiguous row).
  * @param sigma - out `[dim]`: standard deviation of factor f over items.
@@ -38,7 +41,7 @@ export function aobprRefresh(
   itemFactors: Float32Array,
   n: number,
   dim: number,
-  order: Int32Array,
+  order: AobprPositions,
   position: AobprPositions,
   sigma: Float64Array,
   colF32: Float32Array,
@@ -106,19 +109,95 @@ export function aobprRefresh(
 }
 
 /**
- * Draws a rank r ∈ [0, n) with P(r) ∝ exp(−r/λ) by inverting the truncated geometric CDF:
- * r = ⌊−λ · ln(1 − u·(1 − e^{−n/λ}))⌋.
- *
- * @param u - a uniform float in [0, 1).
- * @param lambda - the scale λ in items (> 0).
- * @param mass - `1 − e^{−n/λ}` (precomputed with `-Math.expm1(-n / lambda)`).
- * @param n - number of ranks.
- * @returns the rank, exact up to float rounding (clamped to n − 1).
+ * The truncated geometric rank law P(r) ∝ e^{−r/λ}, r ∈ [0, n), as two small alias tables, so that a draw needs no
+ * logarithm: a geometric rank is memoryless, so r = a·B + b with b ∈ [0, B) drawn with
+ * P(b) ∝ e^{−b/λ} and the block a ∈ [0, A) with P(a) ∝ e^{−a·B/λ}, independently; a rank ≥ n
+ * (possible only in a partial last block) is redrawn, which leaves exactly the truncated law.
+ * Both tables fit in L1 (B = min(256, n), A = ⌈n / B⌉ ≤ 256 up to 65,536 items).
+ */
+export interface AobprRankAlias {
+  /** B, ranks per block. */
+  readonly block: number
+  /** A, the number of blocks. */
+  readonly blocks: number
+  /** Alias table of the offset within a block (`lowProb[c]`: keep column c; else `lowAlias[c]`). */
+  readonly lowProb: Float64Array
+  readonly lowAlias: Int32Array
+  /** Alias table of the block. */
+  readonly highProb: Float64Array
+  readonly highAlias: Int32Array
+}
+
+/**
+ * Builds {@link AobprRankAlias} for the truncated geometric law P(r) ∝ e^{−r/λ}, r ∈ [0, n).
+ * @remarks O(B + A); allocates the tables (prepare time).
+ */
+export function aobprRankAlias(lambda: number, n: number): AobprRankAlias {
+  const block = Math.min(256, n)
+  const blocks = Math.ceil(n / block)
+  const build = (m: number, step: number) => {
+    const w = new Float64Array(m)
+    // Weights relative to the first (1): later ones may underflow to 0, which the table handles.
+    for (let i = 0; i < m; i++) w[i] = Math.exp(-(i * step) / lambda)
+    const prob = new Float64Array(m)
+    const alias = new Int32Array(m)
+    aliasBuild(w, m, prob, alias, new Int32Array(m))
+    return { prob, alias }
+  }
+  const low = build(block, 1)
+  const high = build(blocks, block)
+  return { block, blocks, lowProb: low.prob, lowAlias: low.alias, highProb: high.prob, highAlias: high.alias }
+}
+
+/**
+ * One draw from an alias table of `m` columns with a single uniform `x` ∈ [0, 1): the column is
+ * ⌊x·m⌋ and the coin the fractional part of x·m (resolution 2⁻³²·m, below the float32 logQ's
+ * own rounding for the ≤ 256-column tables AOBPR uses).
  * @remarks O(1), allocates nothing.
  */
-export function aobprDrawRank(u: number, lambda: number, mass: number, n: number): number {
-  const r = Math.floor(-lambda * Math.log1p(-u * mass))
-  return r < n ? r : n - 1
+export function aobprAliasPick(x: number, prob: Float64Array, alias: Int32Array, m: number, o = 0): number {
+  const y = x * m
+  const c = Math.floor(y)
+  return y - c < prob[o + c] ? c : alias[o + c]
+}
+
+/**
+ * Draws a rank from {@link AobprRankAlias} (P(r) ∝ e^{−r/λ} on [0, n)) with the generator
+ * `state`: one uniform for the offset, one for the block when there are several.
+ * @remarks O(1) expected, allocates nothing.
+ */
+export function aobprDrawRankAlias(state: Uint32Array, t: AobprRankAlias, n: number): number {
+  for (;;) {
+    const b = aobprAliasPick(prngFloat(state), t.lowProb, t.lowAlias, t.block)
+    const a = t.blocks > 1 ? aobprAliasPick(prngFloat(state), t.highProb, t.highAlias, t.blocks) : 0
+    const r = a * t.block + b
+    if (r < n) return r
+  }
+}
+
+/**
+ * The alias table of a user's factor law p(f|u) (`pf[o..o+count)`, from {@link aobprUserLaw}) into
+ * `prob[o..)`, `alias[o..)` (indices relative to o), for {@link aobprAliasPick}.
+ * @param w - scratch float64s, `work` scratch int32s, each ≥ count, with `sp`/`sa` of ≥ count for the table.
+ * @remarks O(count), allocates nothing.
+ */
+export function aobprFactorAlias(
+  pf: Float64Array,
+  count: number,
+  prob: Float64Array,
+  alias: Int32Array,
+  o: number,
+  w: Float64Array,
+  sp: Float64Array,
+  sa: Int32Array,
+  work: Int32Array,
+): void {
+  for (let t = 0; t < count; t++) w[t] = pf[o + t]
+  aliasBuild(w, count, sp, sa, work)
+  for (let t = 0; t < count; t++) {
+    prob[o + t] = sp[t]
+    alias[o + t] = sa[t]
+  }
 }
 
 /**
@@ -137,44 +216,23 @@ export function aobprFactorCdf(userFactors: Float32Array, uo: number, dim: numbe
   return total
 }
 
-/**
- * Draws a factor from the cumulative weights of {@link aobprFactorCdf}; uniform over factors when
- * `total` is 0.
- *
- * @param u - a uniform float in [0, 1).
- * @param o - where the `dim` cumulative weights start in `cum` (default 0).
- * @remarks O(log dim) (binary search), allocates nothing.
- */
-export function aobprDrawFactor(u: number, cum: Float64Array, dim: number, total: number, o = 0): number {
-  if (!(total > 0)) {
-    const f = Math.floor(u * dim)
-    return f < dim ? f : dim - 1
-  }
-  const target = u * total
-  if (target < cum[o + dim - 1]) {
-    // The first f with target < cum[o + f] (cum is non-decreasing): what a linear scan returns.
-    let lo = 0
-    let hi = dim - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (target < cum[o + mid]) hi = mid
-      else lo = mid + 1
-    }
-    return lo
-  }
-  // Rounding can leave target == total: return the last factor with positive weight.
-  for (let f = dim - 1; f > 0; f--) if (cum[o + f] > cum[o + f - 1]) return f
-  return 0
+/** Entries of {@link aobprRankTable}'s table for a catalogue of n items. */
+export function aobprRankTableSize(n: number): number {
+  return 256 + Math.ceil(n / 256)
 }
 
 /**
- * Fills `out[0..n)` with the rank law P(r) = (1 − e^{−1/λ}) e^{−r/λ} / (1 − e^{−n/λ}) of
- * {@link aobprDrawRank}, so that {@link aobprItemProb} reads probabilities instead of calling exp.
- * @remarks O(n), allocates nothing.
+ * Fills `out` (length {@link aobprRankTableSize}) with the rank law P(r) = (1 − e^{−1/λ}) e^{−r/λ}
+ * / (1 − e^{−n/λ}) of {@link aobprDrawRankAlias} in two factors, P(r) = out[r & 255] · out[256 + (r >>> 8)]
+ * (offset within a block of 256, then e^{−256·a/λ} for the block a): a draw's log q reads
+ * probabilities instead of calling exp, from 2–4 KB that stay in L1 where a table of n float64s
+ * (328 KB at 41k items) missed the cache on every read.
+ * @remarks O(256 + n/256), allocates nothing.
  */
 export function aobprRankTable(lambda: number, n: number, out: Float64Array): void {
   const logNorm = Math.log(-Math.expm1(-1 / lambda)) - Math.log(-Math.expm1(-n / lambda))
-  for (let r = 0; r < n; r++) out[r] = Math.exp(logNorm - r / lambda)
+  for (let b = 0; b < 256; b++) out[b] = Math.exp(logNorm - b / lambda)
+  for (let a = 0, e = Math.ceil(n / 256); a < e; a++) out[256 + a] = Math.exp(-(256 * a) / lambda)
 }
 
 /**
@@ -207,7 +265,8 @@ export function aobprItemProb(
     prev = c
     if (pf === 0) continue
     const pos = position[po + f]
-    q += pf * rankProb[userFactors[uo + f] > 0 ? pos : n - 1 - pos]
+    const r = userFactors[uo + f] > 0 ? pos : n - 1 - pos
+    q += pf * rankProb[r & 255] * rankProb[256 + (r >>> 8)]
   }
   return q
 }
@@ -331,6 +390,9 @@ export function aobprItemProbHoisted(
   let q = 0
   const po = item * dim
   // No skip of p(f|u) = 0: adding 0·P is adding 0, and the branch cost more than the lookup.
-  for (let t = o, e = o + count; t < e; t++) q += pf[t] * rankProb[off[t] + sgn[t] * position[po + fidx[t]]]
+  for (let t = o, e = o + count; t < e; t++) {
+    const r = off[t] + sgn[t] * position[po + fidx[t]]
+    q += pf[t] * rankProb[r & 255] * rankProb[256 + (r >>> 8)]
+  }
   return q
 }
