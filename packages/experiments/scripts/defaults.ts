@@ -11,7 +11,7 @@
  *   npx tsx packages/experiments/scripts/defaults.ts choose                 best mean rank → runs/defaults/chosen.json
  *   npx tsx packages/experiments/scripts/defaults.ts optimizer [dataset…]   the default vs row-wise Adagrad (lr grid), seeds 1–3
  *   npx tsx packages/experiments/scripts/defaults.ts optimizer-report       that comparison's table (Markdown) on stdout
- *   npx tsx packages/experiments/scripts/defaults.ts versus [dataset…]      ALS vs sampled MF on test, quality and CPU s, seeds 1–3
+ *   npx tsx packages/experiments/scripts/defaults.ts versus [dataset…] [--runs id,…]  ALS vs sampled MF on test, quality and CPU s, seeds 1–3
  *   npx tsx packages/experiments/scripts/defaults.ts versus-report          that comparison's table (Markdown) on stdout
  *   npx tsx packages/experiments/scripts/defaults.ts report                 the tables (Markdown) on stdout
  *
@@ -580,14 +580,17 @@ const VERSUS: Record<string, Record<string, unknown>> = {
   'mf-dynamic-pairing': pairingConfig('dynamic'),
 }
 
-async function runVersus(names: string[]): Promise<void> {
+/** Runs the side-by-side on `names` (default all), only the run ids in `only` when given (`--runs a,b`). */
+async function runVersus(names: string[], only?: string[]): Promise<void> {
   const file = join(OUT, 'versus.jsonl')
   const done = new Set(readLines(file).map((r) => `${r.data}/${r.run}/${r.seed}`))
+  for (const id of only ?? [])
+    if (!VERSUS[id]) throw new Error(`defaults.ts versus --runs: unknown run ${id} (known: ${Object.keys(VERSUS).join(', ')})`)
   for (const name of names) {
     const d = await data(name)
     for (const seed of ['1', '2', '3'])
       for (const [id, config] of Object.entries(VERSUS)) {
-        if (done.has(`${name}/${id}/${seed}`)) continue
+        if (done.has(`${name}/${id}/${seed}`) || (only && !only.includes(id))) continue
         append(file, { data: name, run: id, seed, config, metrics: await score(config, d.train, d.test, seed) })
       }
   }
@@ -612,6 +615,20 @@ function versusReport(): string {
       out.push(`| ${n} | ${id} | ${q.toFixed(4)} | ${(q / q0).toFixed(3)} | ${c.toFixed(2)} | ${(c / c0).toFixed(1)}× |`)
     }
   }
+  // The pairings' target: each model-aware sampler against uniform at the same loss and negatives.
+  const pairs = [
+    ['mf-hard-pairing', 'mf-uniform-softmax-8'],
+    ['mf-adaptive-pairing', 'mf-uniform-softmax-8'],
+    ['mf-dynamic-pairing', 'mf-uniform-bpr-1'],
+  ]
+  out.push('', '| dataset | pairing | vs | test NDCG@10 ratio | CPU ratio |', '|---|---|---|---|---|')
+  for (const n of DATASETS)
+    for (const [id, ref] of pairs) {
+      if (!lines.some((l) => l.data === n && l.run === id) || !lines.some((l) => l.data === n && l.run === ref)) continue
+      const q = mean(n, id, 'ndcg@10') / mean(n, ref, 'ndcg@10')
+      const c = mean(n, id, 'cpuSeconds') / mean(n, ref, 'cpuSeconds')
+      out.push(`| ${n} | ${id} | ${ref} | ${q.toFixed(3)} | ${c.toFixed(2)}× |`)
+    }
   return out.join('\n') + '\n'
 }
 
@@ -629,8 +646,12 @@ else if (cmd === 'choose') choose()
 else if (cmd === 'seeds') await runSeeds(args.length ? args : DATASETS)
 else if (cmd === 'optimizer') await runOptimizer(args.length ? args : DATASETS)
 else if (cmd === 'optimizer-report') console.log(optimizerReport())
-else if (cmd === 'versus') await runVersus(args.length ? args : DATASETS)
-else if (cmd === 'versus-report') console.log(versusReport())
+else if (cmd === 'versus') {
+  const at = args.indexOf('--runs')
+  const only = at >= 0 ? args[at + 1]?.split(',') : undefined
+  const names = args.filter((_, i) => at < 0 || (i !== at && i !== at + 1))
+  await runVersus(names.length ? names : DATASETS, only)
+} else if (cmd === 'versus-report') console.log(versusReport())
 else if (cmd === 'report') {
   const text = `${HEADER}\n${report()}${seedsTable()}\n${FOOTER}`
   writeFileSync(join(ROOT, 'docs/defaults.md'), text)

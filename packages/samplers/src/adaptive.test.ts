@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createBatch, createNegativeBuffer, createRng } from '@decoy/core'
 import { prngFloat } from '@decoy/core/kernels'
 import { adaptiveSampler } from '@decoy/samplers'
+import { aobprBitsetMinRow } from './adaptive.js'
 import { createSampler } from '@decoy/samplers/registry'
 import { chiSquare, csrFromRows, describeSampler, itemIdScorer, randomFactorView } from '@decoy/testkit'
 import {
@@ -413,5 +414,14 @@ describe('adaptive: AOBPR sampler', () => {
     const train = csrFromRows(rows, n)
     const s = adaptiveSampler({ variant: 'aobpr' })
     expect(() => s.prepare({ train, rng: createRng(1), scorer: { scoreItems: () => undefined } })).toThrow(/FactorView/)
+  })
+})
+
+describe('adaptive: AOBPR exclusion layout', () => {
+  it('keeps bitsets from 16 positives while they fit in 1 MiB, else only from 128', () => {
+    // 100 users × 20 positives: 100 bitsets of ⌈items/32⌉ words.
+    const rows = (items: number) => Array.from({ length: 100 }, (_, u) => Array.from({ length: 20 }, (_, i) => (u + 7 * i) % items))
+    expect(aobprBitsetMinRow(csrFromRows(rows(2000), 2000))).toBe(16) // 100 × 252 B
+    expect(aobprBitsetMinRow(csrFromRows(rows(200_000), 200_000))).toBe(128) // 100 × 25 KB
   })
 })
