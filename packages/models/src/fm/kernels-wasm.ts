@@ -2,7 +2,9 @@
  * The WebAssembly SIMD twin of {@link fmStepRange} (source: `wasm/fm.wat`) for the losses bpr,
  * logistic, gbce and softmax with SGD or Adagrad; the TypeScript kernel stays the reference and the
  * fallback (WARP, other optimisers, dim not a multiple of 4). The `userFactors` upkeep is not in
- * the module: the stepper then runs it one slot per call and rewrites the user row itself. The parameters it updates live in the module's memory, laid out by
+ * the module: the stepper then runs it one slot per call and rewrites the user row itself. The same
+ * module scores candidate pairs for model-aware samplers ({@link FmWasmKernel.scorePairs}, the
+ * stepper's `scoreBatch`). The parameters it updates live in the module's memory, laid out by
  * {@link createFmWasmLayout} together with the (read-only) training feature rows; with `shared`
  * the memory is a SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
