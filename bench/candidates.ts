@@ -9,6 +9,12 @@
  * of 64 per slot, 256 slots = 16,384 pairs per call). Timings are process CPU time, the three
  * paths alternating, best of 3 after a warm-up, so the ratios are taken under the same load.
  *
+ * The same for FM (`benchFmCandidates`, same shape): its WebAssembly stepper's `scoreBatch` (the
+ * module's `scorePairs`, user side once per run) against its training kernel and against the
+ * TypeScript path (`createFmScorer(...).scoreBatch`, float64 sums, what the `js` backend runs),
+ * with id features only (as `decoy train --model fm` by default) and with 4 more item features
+ * and 2 more user features per row (pools of 500 and 50).
+ *
  * Standalone: `npx tsx bench/candidates.ts` (re-runs itself with the `decoy-source` condition).
  */
 import { spawnSync } from 'node:child_process'
@@ -142,6 +148,143 @@ export async function benchCandidates(): Promise<BenchRow[]> {
     { name: 'candidates: per-pair scoring (scoreItems, TypeScript), dim 64', value: Math.round(pairRate), unit: 'scores/s' },
     { name: 'candidates: batched / training kernel (target ≥ 0.7)', value: r3(batchRate / trainRate), unit: '×' },
     { name: 'candidates: batched / per-pair', value: r3(batchRate / pairRate), unit: '×' },
+    ...(await benchFmCandidates(false)),
+    ...(await benchFmCandidates(true)),
+  ]
+}
+
+/**
+ * FM's candidate scoring: the WebAssembly training kernel (softmax + Adagrad, k = 32), the batched
+ * WebAssembly scorer and the TypeScript batched scorer, with id features only or with side
+ * features (`meta`: user id + 2 of a pool of 50, item id + 4 of a pool of 500, values ≠ 1).
+ * @returns scores/s of the three paths and the ratios.
+ */
+export async function benchFmCandidates(meta: boolean): Promise<BenchRow[]> {
+  const core = { ...(await import('@decoy/core')), ...(await import('@decoy/core/kernels')) }
+  const models = await import('@decoy/models/kernels')
+  const st = core.createRng(`bench-fm-candidates-${meta}`).state
+  const UPOOL = 50
+  const IPOOL = 500
+  const numFeatures = USERS + ITEMS + (meta ? UPOOL + IPOOL : 0)
+  const side = (n: number, idBase: number, extra: number, poolBase: number, pool: number) => {
+    const ptr = new Int32Array(n + 1)
+    const feat = new Int32Array(n * (1 + extra))
+    const val = new Float32Array(n * (1 + extra))
+    for (let r = 0; r < n; r++) {
+      const p = r * (1 + extra)
+      feat[p] = idBase + r
+      val[p] = 1
+      for (let j = 1; j <= extra; j++) {
+        feat[p + j] = poolBase + core.prngBelow(st, pool)
+        val[p + j] = 0.5
+      }
+      ptr[r + 1] = p + 1 + extra
+    }
+    return { ptr, feat, val }
+  }
+  const u = side(USERS, 0, meta ? 2 : 0, USERS + ITEMS, UPOOL)
+  const it = side(ITEMS, USERS, meta ? 4 : 0, USERS + ITEMS + UPOOL, IPOOL)
+  const rows = { uPtr: u.ptr, uFeat: u.feat, uVal: u.val, iPtr: it.ptr, iFeat: it.feat, iVal: it.val }
+  const layout = models.createFmWasmLayout({
+    dim: DIM,
+    k: K,
+    batchSize: BATCH,
+    numFeatures,
+    adagrad: true,
+    ...rows,
+    threads: 1,
+    shared: false,
+  })
+  if (!layout) throw new Error('bench candidates: no FM WebAssembly layout')
+  const arrays = models.fmWasmArrays(layout)
+  for (let i = 0; i < arrays.w.length; i++) arrays.w[i] = 0.01 * core.prngNormal(st)
+  for (let i = 0; i < arrays.V.length; i++) arrays.V[i] = 0.1 * core.prngNormal(st)
+  const loss = models.resolveLoss('softmax', {}, K, ITEMS)
+  const train = core.buildInteractions({ users: Int32Array.of(0), items: Int32Array.of(0) }, { numUsers: USERS, numItems: ITEMS })
+  const spec = {
+    dim: DIM,
+    numItems: ITEMS,
+    loss: loss.code,
+    hp: Array.from(loss.hp),
+    optimizer: models.OPT_ADAGRAD,
+    l2: 0.05,
+    l2Bias: 0.05,
+    ...rows,
+    wasm: layout,
+  }
+  const stepper = models.createFmStepper(arrays, spec, train, K)
+  const scorer = stepper.scorer()
+  const tsScorer = models.createFmScorer(arrays.w0, arrays.w, arrays.V, DIM, u.ptr, u.feat, u.val, it.ptr, it.feat, it.val)
+  const batches = Array.from({ length: 4 }, () => {
+    const b = core.createBatch(BATCH)
+    b.size = BATCH
+    const negs = core.createNegativeBuffer(BATCH, K)
+    const pu = new Int32Array(BATCH * CANDIDATES)
+    const pi = new Int32Array(BATCH * CANDIDATES)
+    for (let s = 0; s < BATCH; s++) {
+      b.users[s] = core.prngBelow(st, USERS)
+      b.positives[s] = core.prngBelow(st, ITEMS)
+      for (let d = 0; d < K; d++) {
+        negs.items[s * K + d] = core.prngBelow(st, ITEMS)
+        negs.logQ[s * K + d] = -Math.log(ITEMS)
+      }
+      for (let c = 0; c < CANDIDATES; c++) {
+        pu[s * CANDIDATES + c] = b.users[s]
+        pi[s * CANDIDATES + c] = core.prngBelow(st, ITEMS)
+      }
+    }
+    return { b, negs, pu, pi }
+  })
+  const out = new Float32Array(BATCH * CANDIDATES)
+  const rounds = meta ? 20 : 40
+  const cpu = (f: () => void): number => {
+    const t0 = process.cpuUsage()
+    f()
+    const d = process.cpuUsage(t0)
+    return (d.user + d.system) / 1e6
+  }
+  const train1 = (): number =>
+    cpu(() => {
+      for (let r = 0; r < rounds; r++) {
+        const x = batches[r % batches.length]
+        stepper.step(x.b, x.negs, 0, BATCH, 0.001)
+      }
+    })
+  const scoreWith = (s: typeof scorer) => (): number =>
+    cpu(() => {
+      for (let r = 0; r < rounds; r++) {
+        const x = batches[r % batches.length]
+        s.scoreBatch!(x.pu, x.pi, BATCH * CANDIDATES, out)
+      }
+    })
+  const batched = scoreWith(scorer)
+  const ts = scoreWith(tsScorer)
+  train1()
+  batched()
+  ts()
+  let tTrain = Infinity
+  let tBatch = Infinity
+  let tTs = Infinity
+  for (let r = 0; r < 3; r++) {
+    tTrain = Math.min(tTrain, train1())
+    tBatch = Math.min(tBatch, batched())
+    tTs = Math.min(tTs, ts())
+  }
+  const trainRate = (rounds * BATCH * (K + 1)) / tTrain
+  const batchRate = (rounds * BATCH * CANDIDATES) / tBatch
+  const tsRate = (rounds * BATCH * CANDIDATES) / tTs
+  const r3 = (x: number): number => Math.round(x * 1000) / 1000
+  const what = meta ? 'FM ids + side features (user 3, item 5 active)' : 'FM ids only'
+  return [
+    {
+      name: `candidates: ${what}: training kernel (wasm softmax+Adagrad k=32), scores incl. updates`,
+      value: Math.round(trainRate),
+      unit: 'scores/s',
+    },
+    { name: `candidates: ${what}: batched scoring (scoreBatch, wasm scorePairs)`, value: Math.round(batchRate), unit: 'scores/s' },
+    { name: `candidates: ${what}: batched scoring, TypeScript (createFmScorer scoreBatch)`, value: Math.round(tsRate), unit: 'scores/s' },
+    { name: `candidates: ${what}: batched / training kernel (target ≥ 0.7)`, value: r3(batchRate / trainRate), unit: '×' },
+    { name: `candidates: ${what}: wasm / TypeScript batched`, value: r3(batchRate / tsRate), unit: '×' },
   ]
 }
 

@@ -55,8 +55,9 @@ export interface SamplerPairing {
  *
  * Measured on MF; `decoy train` applies them to every family with a loss and negatives. They carry
  * to FM (ml-latest-small, README split, test NDCG@10, seed 1, vs uniform at the same loss: hard
- * +6.7%, adaptive +5.7%, dynamic +15%; hard at 4.6× uniform's time, FM's candidate scoring being
- * slower than MF's) and LightGCN (+2.3%, +0.4%, +2.2%, at 1.2–1.4×).
+ * +6.7%, adaptive +5.7%, dynamic +15%; with FM's WebAssembly `scoreBatch`, seed 42: hard 2.1×,
+ * dynamic 2.2×, adaptive 2.5× uniform's CPU, against 4.4×, 5.6× and 2.8× through `scoreItems`;
+ * packages/models/src/fm/README.md) and LightGCN (+2.3%, +0.4%, +2.2%, at 1.2–1.4×).
  *
  * Why hard negatives hurt sampled softmax at 32 negatives (DNS M = 16 over 32 negatives: 0.130
  * against uniform's 0.155 on ml): not the logQ correction — reporting the selection's law instead of

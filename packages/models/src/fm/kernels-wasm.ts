@@ -2,7 +2,9 @@
  * The WebAssembly SIMD twin of {@link fmStepRange} (source: `wasm/fm.wat`) for the losses bpr,
  * logistic, gbce and softmax with SGD or Adagrad; the TypeScript kernel stays the reference and the
  * fallback (WARP, other optimisers, dim not a multiple of 4). The `userFactors` upkeep is not in
- * the module: the stepper then runs it one slot per call and rewrites the user row itself. The parameters it updates live in the module's memory, laid out by
+ * the module: the stepper then runs it one slot per call and rewrites the user row itself. The same
+ * module scores candidate pairs for model-aware samplers ({@link FmWasmKernel.scorePairs}, the
+ * stepper's `scoreBatch`). The parameters it updates live in the module's memory, laid out by
  * {@link createFmWasmLayout} together with the (read-only) training feature rows; with `shared`
  * the memory is a SharedArrayBuffer that worker threads instantiate the same module over (Hogwild).
  */
@@ -39,6 +41,19 @@ interface FmExports {
     logQOn: number,
     beta: number,
   ): number
+  scorePairs(
+    w0: number,
+    w: number,
+    V: number,
+    dim: number,
+    rows: number,
+    users: number,
+    items: number,
+    count: number,
+    out: number,
+    su: number,
+    si: number,
+  ): void
   sigmoid(x: number): number
   softplus(x: number): number
 }
@@ -108,9 +123,16 @@ export interface FmWasmLayoutSpec extends FmFeatureRows {
   shared: boolean
 }
 
-/** One thread's scratch: scores, grads, exps (float64), user sum, user gradient, candidate sums (float32), then the batch copy. */
+/** Pairs per call of the module's `scorePairs` (longer requests run in chunks): 24 KiB of scratch per thread. */
+export const FM_SCORE_PAIRS_CHUNK = 2048
+
+/**
+ * One thread's scratch: scores, grads, exps (float64), user sum, user gradient, candidate sums
+ * (float32), the batch copy, then the candidate-scoring block (user and item sums, float32 dim
+ * each; users, items, scores of `FM_SCORE_PAIRS_CHUNK` pairs).
+ */
 function scratchBytesFor(dim: number, k: number, batchSize: number): number {
-  return align16(3 * 8 * (k + 1)) + (k + 3) * dim * 4 + WasmSlots.bytes(batchSize, k)
+  return align16(3 * 8 * (k + 1)) + (k + 3) * dim * 4 + WasmSlots.bytes(batchSize, k) + 2 * dim * 4 + 3 * 4 * FM_SCORE_PAIRS_CHUNK
 }
 
 /**
@@ -191,6 +213,10 @@ export class FmWasmKernel {
   private readonly scratch: number
   private readonly slots: WasmSlots
   private readonly lossArgs: WasmLossArgs
+  private readonly pairSums: number
+  private readonly pairUsers: Int32Array
+  private readonly pairItems: Int32Array
+  private readonly pairOut: Float32Array
 
   /**
    * Instantiates the module over `layout.memory` for thread `slot` (< `layout.threads`).
@@ -211,8 +237,39 @@ export class FmWasmKernel {
     const k = layout.k
     const buf = layout.memory.buffer
     this.scratch = layout.scratch + slot * layout.scratchBytes
-    const at = this.scratch + align16(3 * 8 * (k + 1)) + (k + 3) * layout.dim * 4
+    let at = this.scratch + align16(3 * 8 * (k + 1)) + (k + 3) * layout.dim * 4
     this.slots = new WasmSlots(buf, at, B, k)
+    at += WasmSlots.bytes(B, k)
+    this.pairSums = at
+    at += 2 * layout.dim * 4
+    this.pairUsers = new Int32Array(buf, at, FM_SCORE_PAIRS_CHUNK)
+    this.pairItems = new Int32Array(buf, at + 4 * FM_SCORE_PAIRS_CHUNK, FM_SCORE_PAIRS_CHUNK)
+    this.pairOut = new Float32Array(buf, at + 8 * FM_SCORE_PAIRS_CHUNK, FM_SCORE_PAIRS_CHUNK)
+  }
+
+  /**
+   * The batched candidate scorer: `out[c]` = ŷ(`users[c]`, `items[c]`) for c in `[0, count)`, −∞
+   * for an item < 0, by the module's `scorePairs` over the live parameters (the step kernel's
+   * float32 row sums and SIMD dot; the user side once per run of equal users). Agrees with
+   * `createFmScorer(...).scoreItems` (float64 sums) to float32 rounding.
+   * @remarks O(runs·nnz_u·dim + count·nnz_i·dim); copies the pairs through this thread's scoring
+   * block in chunks of `FM_SCORE_PAIRS_CHUNK`; allocates nothing.
+   */
+  scorePairs(users: Int32Array, items: Int32Array, count: number, out: Float32Array): void {
+    const l = this.l
+    const pu = this.pairUsers
+    const pi = this.pairItems
+    const po = this.pairOut
+    const su = this.pairSums
+    for (let c0 = 0; c0 < count; c0 += FM_SCORE_PAIRS_CHUNK) {
+      const n = Math.min(FM_SCORE_PAIRS_CHUNK, count - c0)
+      for (let c = 0; c < n; c++) {
+        pu[c] = users[c0 + c]
+        pi[c] = items[c0 + c]
+      }
+      this.x.scorePairs(l.w0, l.w, l.V, l.dim, l.rows, pu.byteOffset, pi.byteOffset, n, po.byteOffset, su, su + l.dim * 4)
+      for (let c = 0; c < n; c++) out[c0 + c] = po[c]
+    }
   }
 
   /**

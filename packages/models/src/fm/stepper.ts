@@ -58,6 +58,12 @@ export interface FmScorerOptions {
    * current as it trains (samplers that never read the factors cost nothing).
    */
   onUserFactors?: (userFactors: Float32Array) => void
+  /**
+   * The batched scorer to expose as `scoreBatch` (the FM stepper passes its WebAssembly kernel's
+   * `scorePairs`, over the same parameters); default: the TypeScript loop described at
+   * {@link createFmScorer}.
+   */
+  scoreBatch?: (users: Int32Array, items: Int32Array, count: number, out: Float32Array) => void
 }
 
 /**
@@ -65,6 +71,10 @@ export interface FmScorerOptions {
  *
  * - `scoreItems` reads the parameters as they train: per call the user side's sum once
  *   (O(nnz_u·dim)), then each requested item's side (O(nnz_i·dim) per item). Allocates nothing.
+ * - `scoreBatch` (the batched path of model-aware samplers) scores (user, item) pairs from the
+ *   same live parameters, never from `userFactors`: the user side's sum once per run of equal
+ *   users, then each item's side, exactly as `scoreItems` (float64 sums; −∞ for an item < 0), or
+ *   `options.scoreBatch` when given. Allocates nothing.
  * - `itemFactors` (the rows Q_i) is **recomputed from the parameters at every read**
  *   (O(nnz(items)·dim), no allocation after the first read). AOBPR reads it once per refresh of its
  *   orderings (every ≈ |I|·ln|I| draws), so its orderings are exact at every refresh for about the
@@ -118,6 +128,28 @@ export function createFmScorer(
     refreshUserFactors(): void {
       if (P !== null) refreshUsers(P)
     },
+    scoreBatch:
+      options.scoreBatch ??
+      ((users: Int32Array, items: Int32Array, count: number, out: Float32Array): void => {
+        let prev = -1
+        let cu = 0
+        for (let c = 0; c < count; c++) {
+          const item = items[c]
+          if (item < 0) {
+            out[c] = -Infinity
+            continue
+          }
+          const user = users[c]
+          if (user !== prev) {
+            cu = w0[0] + fmRowSum(w, V, dim, uFeat, uVal, uPtr[user], uPtr[user + 1], su, 0)
+            prev = user
+          }
+          const ci = fmRowSum(w, V, dim, iFeat, iVal, iPtr[item], iPtr[item + 1], si, 0)
+          let d = 0
+          for (let f = 0; f < dim; f++) d += su[f] * si[f]
+          out[c] = cu + ci + d
+        }
+      }),
     scoreItems(user: number, items: Int32Array, count: number, out: Float32Array): void {
       const cu = w0[0] + fmRowSum(w, V, dim, uFeat, uVal, uPtr[user], uPtr[user + 1], su, 0)
       for (let c = 0; c < count; c++) {
@@ -139,7 +171,9 @@ export function createFmScorer(
  * Builds the FM {@link Stepper} over arrays `w0`, `w`, `V` (and `w0Acc`, `wAcc`, `VAcc` for
  * Adagrad). Registered as `'fm'` in `stepperFactories`.
  *
- * Its scorer is an {@link FmFactorView}. Once a sampler has read `userFactors` (AOBPR does in
+ * Its scorer is an {@link FmFactorView} whose `scoreBatch` runs the WebAssembly kernel's
+ * `scorePairs` when `spec.wasm` is set (thread `thread`'s scratch; workers ≥ 2 each have their own
+ * view), the TypeScript loop otherwise. Once a sampler has read `userFactors` (AOBPR does in
  * `prepare`), the user rows P_u are kept live at two cadences:
  * - after each slot's update, the slot user's row is recomputed from the updated parameters
  *   (inside {@link fmStepRange}, O(nnz_u·dim)). With user rows that share no feature (id features
@@ -192,13 +226,6 @@ export function createFmStepper(
   const numUsers = spec.uPtr.length - 1
   const sharedMemory = typeof SharedArrayBuffer !== 'undefined' && V.buffer instanceof SharedArrayBuffer
   const periodic = sharedMemory || rowsShareFeatures(spec.uPtr, spec.uFeat, w.length)
-  const scorer = createFmScorer(w0, w, V, spec.dim, spec.uPtr, spec.uFeat, spec.uVal, spec.iPtr, spec.iFeat, spec.iVal, {
-    numItems: spec.numItems,
-    onUserFactors: (P) => {
-      views.userFactors = P
-    },
-  })
-  let sinceRefresh = 0
   let kernel: FmWasmKernel | null = null
   if (spec.wasm) {
     checkWasmViews(arrays, spec.wasm)
@@ -210,6 +237,17 @@ export function createFmStepper(
       l2Bias: spec.l2Bias,
     })
   }
+  const wasmKernel = kernel
+  const scorer = createFmScorer(w0, w, V, spec.dim, spec.uPtr, spec.uFeat, spec.uVal, spec.iPtr, spec.iFeat, spec.iVal, {
+    numItems: spec.numItems,
+    onUserFactors: (P) => {
+      views.userFactors = P
+    },
+    // Candidate scoring for model-aware samplers runs in the step kernel's module, over the same
+    // memory and this thread's scratch.
+    ...(wasmKernel ? { scoreBatch: (users, items, count, out) => wasmKernel.scorePairs(users, items, count, out) } : {}),
+  })
+  let sinceRefresh = 0
   return {
     scorer: () => scorer,
     step(batch: Batch, negs: NegativeBuffer, start: number, end: number, lr: number): number {

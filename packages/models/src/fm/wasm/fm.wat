@@ -4,6 +4,8 @@
 ;; a time and rewrites the user row itself). Factor rows and the row sums s_R are float32 lanes (f32x4; the TypeScript kernel
 ;; accumulates the sums in float64), while the linear terms, scores, losses, dL/ds and the updates
 ;; of w0 and w stay in float64 as there. Slots run in order, candidates within a slot in order.
+;; It also scores (user, item) pairs for model-aware samplers (scorePairs: the batched scorer of
+;; createFmStepper's FactorView) with the same sums, over the same memory.
 ;;
 ;; exp, log, softplus, sigmoid, the dot product, the scalar step and lossGrad come from the shared
 ;; prelude ../../wasm/common.wat (spliced in by scripts/build-wasm.mjs), as in MF's kernel, so both
@@ -64,6 +66,61 @@
       (f32.add
         (f32.add (f32x4.extract_lane 0 (local.get $ss)) (f32x4.extract_lane 1 (local.get $ss)))
         (f32.add (f32x4.extract_lane 2 (local.get $ss)) (f32x4.extract_lane 3 (local.get $ss))))))))
+
+  ;; scorePairs: out[c] = ŷ(users[c], items[c]) (float32) for c in [0, count), −∞ when items[c] < 0:
+  ;; w0 + c_U + c_I + ⟨s_U, s_I⟩ over the live parameters, the sums as $rowSum gives them (the step
+  ;; kernel's scores). The user side (s_U at $su, float32 dim) is summed once per run of equal users;
+  ;; an item row of one feature m scores c_I + ⟨s_U, s_I⟩ = w_m x_m + x_m ⟨s_U, v_m⟩ in one pass
+  ;; (no sum written), a longer row goes through $rowSum into $si (float32 dim). $rows as in fmRange.
+  (func (export "scorePairs") (param $W0 i32) (param $W i32) (param $V i32) (param $dim i32) (param $rows i32)
+        (param $users i32) (param $items i32) (param $count i32) (param $out i32) (param $su i32) (param $si i32)
+    (local $c i32) (local $o i32) (local $bytes i32) (local $u i32) (local $prev i32) (local $item i32)
+    (local $uPtr i32) (local $uFeat i32) (local $uVal i32) (local $iPtr i32) (local $iFeat i32) (local $iVal i32)
+    (local $ia i32) (local $ib i32) (local $m i32) (local $x f64) (local $w0 f64) (local $cu f64) (local $y f64)
+    (local.set $uPtr (i32.load (local.get $rows)))
+    (local.set $uFeat (i32.load offset=4 (local.get $rows)))
+    (local.set $uVal (i32.load offset=8 (local.get $rows)))
+    (local.set $iPtr (i32.load offset=12 (local.get $rows)))
+    (local.set $iFeat (i32.load offset=16 (local.get $rows)))
+    (local.set $iVal (i32.load offset=20 (local.get $rows)))
+    (local.set $bytes (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $w0 (f64.promote_f32 (f32.load (local.get $W0))))
+    (local.set $prev (i32.const -1))
+    (block $done
+      (loop $L
+        (br_if $done (i32.ge_u (local.get $c) (local.get $count)))
+        (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+        (local.set $item (i32.load (i32.add (local.get $items) (local.get $o))))
+        (if (i32.lt_s (local.get $item) (i32.const 0))
+          (then (f32.store (i32.add (local.get $out) (local.get $o)) (f32.const -inf)))
+          (else
+            (local.set $u (i32.load (i32.add (local.get $users) (local.get $o))))
+            (if (i32.ne (local.get $u) (local.get $prev))
+              (then
+                (local.set $cu (f64.add (local.get $w0) (call $rowSum (local.get $W) (local.get $V) (local.get $bytes)
+                  (local.get $uFeat) (local.get $uVal)
+                  (i32.load (i32.add (local.get $uPtr) (i32.shl (local.get $u) (i32.const 2))))
+                  (i32.load offset=4 (i32.add (local.get $uPtr) (i32.shl (local.get $u) (i32.const 2))))
+                  (local.get $su))))
+                (local.set $prev (local.get $u))))
+            (local.set $ia (i32.load (i32.add (local.get $iPtr) (i32.shl (local.get $item) (i32.const 2)))))
+            (local.set $ib (i32.load offset=4 (i32.add (local.get $iPtr) (i32.shl (local.get $item) (i32.const 2)))))
+            (if (i32.eq (i32.sub (local.get $ib) (local.get $ia)) (i32.const 1))
+              (then
+                (local.set $m (i32.load (i32.add (local.get $iFeat) (i32.shl (local.get $ia) (i32.const 2)))))
+                (local.set $x (f64.promote_f32 (f32.load (i32.add (local.get $iVal) (i32.shl (local.get $ia) (i32.const 2))))))
+                (local.set $y (f64.mul (local.get $x) (f64.add
+                  (f64.promote_f32 (f32.load (i32.add (local.get $W) (i32.shl (local.get $m) (i32.const 2)))))
+                  (f64.promote_f32 (call $dot (local.get $su) (i32.add (local.get $V) (i32.mul (local.get $m) (local.get $bytes)))
+                    (local.get $bytes)))))))
+              (else
+                (local.set $y (f64.add
+                  (call $rowSum (local.get $W) (local.get $V) (local.get $bytes) (local.get $iFeat) (local.get $iVal)
+                    (local.get $ia) (local.get $ib) (local.get $si))
+                  (f64.promote_f32 (call $dot (local.get $su) (local.get $si) (local.get $bytes)))))))
+            (f32.store (i32.add (local.get $out) (local.get $o)) (f32.demote_f64 (f64.add (local.get $cu) (local.get $y))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $L))))
 
   ;; fmRowUpdate: every feature m of the row p in [start, end) gets ∂/∂w_m = g·x_m (+ L2, float64)
   ;; and ∂/∂v_mf = x_m·(a·A_f + b·B_f) − g·x_m²·v_mf + l2·v_mf (float32 lanes), with A at $sa and B
