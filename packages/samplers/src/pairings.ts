@@ -33,7 +33,8 @@ export interface SamplerPairing {
  * |------------------------------------------------------------|--------------|--------------|--------------|--------------|
  * | uniform, softmax (8): NDCG@10                              | 0.1413       | 0.1834       | 0.2486       | 0.2253       |
  * | ★ hard, softmax pick 8 of 16, τ = 2, softmax (8)           | 1.069, 2.29× | 1.023, 2.26× | 1.002, 2.34× | 1.011, 2.38× |
- * | ★ adaptive AOBPR, top 8 factors, law per refresh, softmax (8) | 1.066, 2.86× | 1.084, 2.75× | 1.060, 2.61× | 0.994, 2.57× |
+ * | ★ adaptive AOBPR, top 8 factors, law per refresh, softmax (8) | 1.066, 2.18× | 1.087, 2.56× | 1.054, 2.36× | 0.990, 2.43× |
+ * | the same before its alias-table draws (stop 14)            | 1.066, 2.86× | 1.084, 2.75× | 1.060, 2.61× | 0.994, 2.57× |
  * | adaptive AOBPR over each user's top 8 factors, softmax (8)  | 1.092, 3.83× | 1.098, 3.73× | 1.045, 3.83× | 0.998, 3.71× |
  * | adaptive AOBPR over all 64 factors, softmax (8)            | 1.098, 4.86× | 1.080, 5.46× | 1.051, 4.84× | 1.007, 4.93× |
  * | uniform, bpr (1): NDCG@10                                  | 0.1050       | 0.1664       | 0.2352       | 0.2073       |
@@ -48,7 +49,11 @@ export interface SamplerPairing {
  * over the factors it mixes per draw (all 64: ~5× uniform); mixing only each user's top 8 factors by
  * |v_uf|·σ_f (`factors: 8`) kept the quality at 3.7–3.8×; taking that factor law once per user per
  * refresh of the orderings (`userLaw: 'refresh'`, as stale as the orderings already are; logQ
- * exact for it) removed the O(dim) per-slot work: 2.6–2.9×. Top 4 factors alone reached 2.9–3.3×
+ * exact for it) removed the O(dim) per-slot work: 2.6–2.9×; drawing the factor and the rank from
+ * alias tables (no logarithm or search per draw), the rank law's probabilities from two L1-sized
+ * factors, 16-bit orderings and an exclusion layout that stays in cache took it to 2.2–2.6× (same
+ * law; ★ row, re-measured with seeds 1–3 in one run next to `hard`, which stayed at 2.2–2.5×).
+ * Top 4 factors alone reached 2.9–3.3×
  * but lost 2.6% on s100k8 (seeds 1–2). At 8 negatives AOBPR comes close to uniform at 32 (seed 1,
  * all factors: ml 0.155 vs 0.155, s17k 0.198 vs 0.205, s100k 0.261 vs 0.255). WARP with BPR won
  * most on ml-latest-small but lost 19% on s17k.
@@ -97,7 +102,7 @@ export const samplerPairings: Readonly<Record<string, SamplerPairing>> = Object.
     loss: 'softmax',
     negatives: 8,
     sampler: { variant: 'aobpr', factors: 8, userLaw: 'refresh' },
-    note: "AOBPR proposals over each user's top 8 factors (law taken per refresh) with logQ-corrected sampled softmax over 8: −0.6% to +8.4% NDCG@10 against uniform at the same loss on four datasets, at 2.6–2.9× its CPU time",
+    note: "AOBPR proposals over each user's top 8 factors (law taken per refresh) with logQ-corrected sampled softmax over 8: −1.0% to +8.7% NDCG@10 against uniform at the same loss on four datasets, at 2.2–2.6× its CPU time",
   },
 })
 
