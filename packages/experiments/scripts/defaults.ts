@@ -578,6 +578,8 @@ const VERSUS: Record<string, Record<string, unknown>> = {
   'mf-uniform-softmax-8': { kind: 'mf', epochs: mfDefaults.epochs, loss: 'softmax', negatives: 8, sampler: { kind: 'uniform' } },
   'mf-uniform-bpr-1': { kind: 'mf', epochs: mfDefaults.epochs, loss: 'bpr', negatives: 1, sampler: { kind: 'uniform' } },
   'mf-dynamic-pairing': pairingConfig('dynamic'),
+  // The default at half its negatives: how much of the time gap to ALS fewer negatives buy.
+  'mf-pop-16': { ...MF_CURRENT, negatives: 16 },
 }
 
 /** Runs the side-by-side on `names` (default all), only the run ids in `only` when given (`--runs a,b`). */
