@@ -483,11 +483,10 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
   private aliasProb = new Float64Array(0)
   private aliasIdx = new Int32Array(0)
   private aliasWork = new Int32Array(0)
-  // userLaw 'refresh': each user's law total, the proposal mass on the user's positives under it
-  // (exact mode; fixed until the next refresh, as the law and the orderings are), and the refresh
-  // they were taken at (-1: none yet).
+  // userLaw 'refresh': the refresh each user's law was taken at (-1: none yet), and the proposal
+  // mass on the user's positives under it (exact mode; fixed until the next refresh, as the law
+  // and the orderings are).
   private lawStamp = new Int32Array(0)
-  private lawTotal = new Float64Array(0)
   private lawMass = new Float64Array(0)
   private colF32 = new Float32Array(0)
   private colU32 = new Uint32Array(0)
@@ -543,7 +542,7 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     this.ex = this.config.excludePositives
       ? buildExclusion(train, 'adaptive', { allowMasked: this.config.allowMasked, bitsetMinRow: aobprBitsetMinRow(train) })
       : null
-    // λ in items; the rank law's normaliser and log-normaliser.
+    // λ in items; the rank law as probabilities (for log q) and as alias tables (for draws).
     const lambda = Math.max((this.config.lambda as number) * n, 1e-9)
     this.rankProb = new Float64Array(aobprRankTableSize(n))
     aobprRankTable(lambda, n, this.rankProb)
@@ -579,7 +578,6 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     this.aliasIdx = new Int32Array(count)
     this.aliasWork = new Int32Array(count)
     this.lawStamp = new Int32Array(cached ? laws : 0).fill(-1)
-    this.lawTotal = new Float64Array(cached ? laws : 0)
     this.lawMass = new Float64Array(cached ? laws : 0)
     this.colF32 = new Float32Array(n)
     this.colU32 = new Uint32Array(this.colF32.buffer)
@@ -644,7 +642,6 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const count = this.count
     const cachedLaw = this.config.userLaw === 'refresh'
     const lawStamp = this.lawStamp
-    const lawTotal = this.lawTotal
     const lawMass = this.lawMass
     const rankProb = this.rankProb
     const maxRetries = this.config.maxTrials as number
@@ -674,17 +671,13 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
       // The user's factor law: in the scratch arrays at 0 (live), or in place in the per-user
       // cache at u·count (userLaw 'refresh'), recomputed once per refresh of the orderings.
       const lo = cachedLaw ? u * count : 0
-      let total: number
       const fresh = !cachedLaw || lawStamp[u] !== this.refreshes
       if (fresh) {
-        total = aobprTopFactors(uf, uo, dim, sigma, count, fidx, cum, fw, lo)
+        const total = aobprTopFactors(uf, uo, dim, sigma, count, fidx, cum, fw, lo)
         aobprUserLaw(uf, uo, count, fidx, n, cum, total, pf, off, sgn, lo)
         aobprFactorAlias(pf, count, fprob, falias, lo, fw, this.aliasProb, this.aliasIdx, this.aliasWork)
-        if (cachedLaw) {
-          lawTotal[u] = total
-          lawStamp[u] = this.refreshes
-        }
-      } else total = lawTotal[u]
+        if (cachedLaw) lawStamp[u] = this.refreshes
+      }
       // Exact mode: the proposal mass m on the user's positives (O(len·count): cached with a
       // cached law, where it cost more than the draws), and the retry-bounded law's factors.
       let keep = 1
@@ -703,14 +696,14 @@ class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         tail = mR / (n - len)
       }
       // Two passes: the k draws (their ordering reads are independent loads), then their log q
-      // (k independent item rows of the rank table): apart, the memory reads of one draw overlap
-      // the next's instead of waiting on each other. Same draws and values as one pass.
+      // (k independent item rows of the position table): apart, the memory reads of one draw
+      // overlap the next's instead of waiting on each other. Same draws and values as one pass.
       for (let d = 0; d < k; d++) {
         let j = -1
         for (let tr = 0; tr < maxRetries; tr++) {
           // The factor by the law's alias table (its orientation is the law's: the live vector's
-          // sign, or the cached one); the rank by the two-level table (aobprDrawRankAlias,
-          // written inline like aobprAliasPick: no logarithm per draw).
+          // sign, or the cached one); the rank by the two-level table (aobprDrawRankAlias written
+          // inline: a call in this long loop was left uninlined). No logarithm per draw.
           const t = lo + aobprAliasPick(prngFloat(state), fprob, falias, count, lo)
           let r: number
           do {
