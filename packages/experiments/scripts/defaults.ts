@@ -86,6 +86,18 @@ export const SYNTHETIC: Record<string, import('@decoy/datasets').SyntheticOption
 }
 const DATASETS = ['ml', 'ml100k', 'lastfm', 'gowalla']
 
+/**
+ * Shapes no default or pairing was chosen on, for `versus` only (`defaults.ts versus amazon yelp`):
+ * a check that the pairings carry to logs nobody tuned on.
+ * - `amazon`: sparse and flat, like Amazon-Book scaled down (6,000 × 30,000, 5–60 per user,
+ *   Zipf 0.8 inside 100 clusters);
+ * - `yelp`: denser, like Yelp2018 scaled down (8,000 × 10,000, 15–80 per user, 40 clusters).
+ */
+export const HELD_OUT: Record<string, import('@decoy/datasets').SyntheticOptions> = {
+  amazon: { users: 6000, items: 30000, clusters: 100, interactionsPerUser: [5, 60], affinity: 0.6, popularityExponent: 0.8, seed: 11 },
+  yelp: { users: 8000, items: 10000, clusters: 40, interactionsPerUser: [15, 80], affinity: 0.5, popularityExponent: 1.1, seed: 18 },
+}
+
 /** Train (all of it), test, and the validation carving of train that `tune` uses. */
 interface Data {
   train: Interactions
@@ -97,8 +109,8 @@ interface Data {
 async function data(name: string, override?: object): Promise<Data> {
   let all: Interactions
   if (name === 'ml') all = (await loadDataset('ml-latest-small', { dir: process.env.DECOY_DATA_DIR, interactionsOnly: true })).interactions
-  else if (SYNTHETIC[name]) all = generateSynthetic({ ...SYNTHETIC[name], ...override }).interactions
-  else throw new Error(`unknown dataset ${name} (known: ${DATASETS.join(', ')})`)
+  else if (SYNTHETIC[name] || HELD_OUT[name]) all = generateSynthetic({ ...(SYNTHETIC[name] ?? HELD_OUT[name]), ...override }).interactions
+  else throw new Error(`unknown dataset ${name} (known: ${[...DATASETS, ...Object.keys(HELD_OUT)].join(', ')})`)
   const { train, test } = splitRandom(all, { testFraction: 0.2, seed: SEED })
   const v = carveValidation(train, 0.2, SEED)
   return { train, test, fit: v.train, validation: v.validation }
@@ -606,7 +618,7 @@ function versusReport(): string {
     return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN
   }
   const out = ['| dataset | run | test NDCG@10 | / ALS | CPU s | / ALS |', '|---|---|---|---|---|---|']
-  for (const n of DATASETS) {
+  for (const n of [...DATASETS, ...Object.keys(HELD_OUT)]) {
     if (!lines.some((l) => l.data === n)) continue
     const q0 = mean(n, 'als', 'ndcg@10')
     const c0 = mean(n, 'als', 'cpuSeconds')
@@ -624,7 +636,7 @@ function versusReport(): string {
     ['mf-dynamic-pairing', 'mf-uniform-bpr-1'],
   ]
   out.push('', '| dataset | pairing | vs | test NDCG@10 ratio | CPU ratio |', '|---|---|---|---|---|')
-  for (const n of DATASETS)
+  for (const n of [...DATASETS, ...Object.keys(HELD_OUT)])
     for (const [id, ref] of pairs) {
       if (!lines.some((l) => l.data === n && l.run === id) || !lines.some((l) => l.data === n && l.run === ref)) continue
       const q = mean(n, id, 'ndcg@10') / mean(n, ref, 'ndcg@10')
