@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createBatch, createNegativeBuffer, createRng } from '@decoy/core'
 import { prngFloat } from '@decoy/core/kernels'
 import { adaptiveSampler } from '@decoy/samplers'
-import { aobprBitsetMinRow } from './adaptive.js'
+import { aobprBitsetMinRow } from './adaptive-aobpr.js'
 import { createSampler } from '@decoy/samplers/registry'
 import { chiSquare, csrFromRows, describeSampler, itemIdScorer, randomFactorView } from '@decoy/testkit'
 import {
