@@ -45,6 +45,15 @@ export interface SamplerPairing {
  *
  * So: `hard` and `adaptive` meet the target on all four; `dynamic` on three (−7.5% on s100k, where
  * every in-cluster item is a likely held-out positive and hardness only finds false negatives).
+ * Dynamic variants measured since, none kept (ratio to uniform at the same loss; s100k / ml, seeds
+ * 1–3 unless said): less hardness, S1 1 with S2 2 or 3 (1.004 / 0.929, 0.997 / 0.986; −3% on s17k and
+ * s100k8); τ 1 memories, S1 2–4 (0.937–0.953 / 1.13–1.25); a persistent memory whose variance term
+ * acts (S1 4, S2 2, τ 1, H 2, α 20–50: 0.942 / 1.10, but 0.66 on s17k and 0.82 on s100k8); the
+ * semi-hard choice, the memory slot of highest key among those scoring below the positive (seed 1:
+ * no change on s100k, −19% on ml); logistic or gBCE losses, or BPR over 4 negatives (seed 1: 0.86–0.96
+ * on s100k); half the negatives from SRNS and half uniform (`mixed`, BPR over 2–3: 0.95–1.00 / 1.01–1.02
+ * against uniform at the same count, losing both the gains and the loss). On two planted shapes no
+ * pairing was chosen on (test, `defaults.ts versus amazon yelp`) it gains +1.1% and +5.3%.
  * AOBPR's cost came down in three steps, each measured: its exact proposal probability is a sum
  * over the factors it mixes per draw (all 64: ~5× uniform); mixing only each user's top 8 factors by
  * |v_uf|·σ_f (`factors: 8`) kept the quality at 3.7–3.8×; taking that factor law once per user per
