@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { main, captureIo } from '@decoy/cli'
-import { ConfigError, runExperiment, validateConfig, type ExperimentConfig } from '@decoy/experiments'
+import { ConfigError, expandCells, runExperiment, validateConfig, type ExperimentConfig } from '@decoy/experiments'
+import { recommendedPairing } from '@decoy/samplers'
 import { writeSyntheticMovieLens } from '@decoy/datasets'
 
 const dirs: string[] = []
@@ -181,6 +182,47 @@ describe('runExperiment', () => {
     }
     expect(hard.epochStats[0].samplerScores).toBeGreaterThan(0)
     expect(uniform.epochStats[0].samplerScores).toBe(0)
+  })
+
+  it('a sampler with pairing: true trains at its recommended pairing (loss, negatives, candidates), other cells as before', async () => {
+    const out = tmp()
+    const config: ExperimentConfig = {
+      ...tiny,
+      samplers: [{ kind: 'uniform' }, { kind: 'hard', pairing: true }, { kind: 'dynamic', pairing: true, name: 'srns' }],
+      losses: ['softmax', 'logistic'],
+      seeds: [1],
+    }
+    expect(expandCells(validateConfig(config)).map((c) => c.name)).toEqual([
+      'mf/uniform/softmax',
+      'mf/uniform/logistic',
+      'mf/hard/softmax',
+      'mf/srns/bpr',
+    ])
+    const r = await runExperiment(config, { out, noPlots: true })
+    const byCell = Object.fromEntries(r.records.map((c) => [c.cell, c]))
+    const hard = recommendedPairing('hard')!
+    const dynamic = recommendedPairing('dynamic')!
+    expect(byCell['mf/hard/softmax'].config).toMatchObject({ loss: hard.loss, negatives: hard.negatives, sampler: hard.sampler })
+    expect(byCell['mf/srns/bpr'].config).toMatchObject({ loss: dynamic.loss, negatives: dynamic.negatives, sampler: dynamic.sampler })
+    // The grid's own cells keep the model's negatives.
+    expect(byCell['mf/uniform/softmax'].config).toMatchObject({ loss: 'softmax', negatives: 4 })
+    // A field the spec sets wins over the pairing's.
+    const own = await runExperiment(
+      { ...tiny, samplers: [{ kind: 'hard', pairing: true, candidates: 12 }], seeds: [1] },
+      { out: tmp(), noPlots: true },
+    )
+    expect(own.records[0].config).toMatchObject({ negatives: hard.negatives, sampler: { candidates: 12, keep: hard.sampler.keep } })
+  })
+
+  it('rejects a pairing for a kind without one, and a model that pins another loss, naming the field', () => {
+    expect(pathOf({ ...tiny, samplers: [{ kind: 'uniform', pairing: true }] })).toBe('samplers[0].pairing')
+    expect(pathOf({ ...tiny, samplers: [{ kind: 'hard', pairing: 'yes' }] })).toBe('samplers[0].pairing')
+    expect(pathOf({ ...tiny, models: [{ kind: 'mf', loss: 'bpr' }], samplers: [{ kind: 'hard', pairing: true }] })).toBe(
+      'samplers[0].pairing',
+    )
+    expect(() =>
+      validateConfig({ ...tiny, models: [{ kind: 'mf', loss: 'softmax' }], samplers: [{ kind: 'hard', pairing: true }] }),
+    ).not.toThrow()
   })
 
   it('grids factorization machines, with metadata features from a MovieLens-layout dataset', async () => {

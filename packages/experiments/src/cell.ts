@@ -6,7 +6,7 @@ import type { NegativeSampler, SamplerConfig, Scorer, SamplerContext } from '@de
 import { evaluate, type EvaluableModel, type EvalResult } from '@decoy/eval'
 import { createModel, modelFamily, validateOptions, type EpochStats } from '@decoy/models'
 import { createSampler } from '@decoy/samplers'
-import { cellSampler, modelLabel, samplerLabel, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
+import { cellSampler, modelLabel, samplerLabel, samplerPairing, type CellSpec, type ExperimentConfig, type ModelSpec } from './config.js'
 import type { ExperimentData } from './data.js'
 
 /** Metrics after one evaluated epoch. */
@@ -211,7 +211,7 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
   const seed = String(input.seed)
   const spec = config.models[cell.model]
   const samplerSpec = cellSampler(config, cell)
-  const { name: _n, ...samplerConfig } = samplerSpec
+  const { name: _n, pairing: _p, ...samplerConfig } = samplerSpec
   const inner = createSampler(samplerConfig as SamplerConfig)
   const counter = { scores: 0 }
   const sampler = countingSampler(inner, counter)
@@ -239,6 +239,9 @@ export async function runCell(input: RunCellInput): Promise<CellRecord> {
   const family = modelFamily(spec.kind)
   const options = modelOptions(spec, path)
   if (Object.hasOwn(family.options, 'loss')) options.loss = cell.loss
+  // A sampler at its pairing (`pairing: true`) brings its negatives per positive.
+  const pairing = samplerPairing(samplerSpec)
+  if (pairing && Object.hasOwn(family.options, 'negatives')) options.negatives = pairing.negatives
   const model = createModel({ kind: spec.kind, ...options })
   let r
   try {

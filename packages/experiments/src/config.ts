@@ -4,7 +4,7 @@
  */
 import type { SamplerConfig } from '@decoy/core'
 import { checkOption, lossNames, modelFamily, modelKinds, type LossName } from '@decoy/models'
-import { createSampler, samplerKinds } from '@decoy/samplers'
+import { createSampler, recommendedPairing, samplerKinds, type SamplerPairing } from '@decoy/samplers'
 
 /** How the interactions are split into train and test. */
 export type SplitConfig =
@@ -29,8 +29,14 @@ export interface ModelSpec {
   [option: string]: unknown
 }
 
-/** A sampler of the grid: any registry config, plus an optional report label `name`. */
-export type SamplerSpec = SamplerConfig & { name?: string }
+/**
+ * A sampler of the grid: any registry config, plus an optional report label `name`, and
+ * `pairing: true` to train it at its recommended pairing (`@decoy/samplers`' `samplerPairings`, as
+ * `decoy train --sampler X` does): the pairing's candidate settings fill the fields the spec leaves
+ * out, and its cells use the pairing's loss (instead of the grid's `losses`) and negatives (instead
+ * of the model's). For `hard`, `dynamic` and `adaptive`; a model that pins another loss is an error.
+ */
+export type SamplerSpec = SamplerConfig & { name?: string; pairing?: boolean }
 
 /** The training budget every cell gets. */
 export interface BudgetConfig {
@@ -297,7 +303,14 @@ export function validateConfig(
       fail(`${p}.kind`, `unknown sampler kind ${JSON.stringify(s.kind)} (known: ${samplerKinds.join(', ')})`)
     }
     if (s.name !== undefined) str(`${p}.name`, s.name)
-    const { name: _name, ...config } = s
+    if (s.pairing !== undefined && typeof s.pairing !== 'boolean')
+      fail(`${p}.pairing`, `must be true or false, got ${JSON.stringify(s.pairing)}`)
+    if (s.pairing === true && !recommendedPairing(s.kind as string))
+      fail(
+        `${p}.pairing`,
+        `sampler kind ${JSON.stringify(s.kind)} has no recommended pairing (kinds with one: ${pairedKinds().join(', ')})`,
+      )
+    const { name: _name, pairing: _pairing, ...config } = pairedSpec(s as SamplerSpec)
     try {
       createSampler(config as SamplerConfig)
     } catch (e) {
@@ -309,6 +322,18 @@ export function validateConfig(
       fail(p, msg)
     }
   }
+  // A pairing brings its own loss: a model pinned to another one cannot train it.
+  function checkPinnedLoss(m: Record<string, unknown>, s: unknown, mp: string, sp: string): void {
+    const pairing = isObject(s) ? samplerPairing(s as SamplerSpec) : null
+    if (!pairing || m.loss === undefined || m.loss === pairing.loss || !Object.hasOwn(modelFamily(m.kind as string).options, 'loss')) return
+    fail(
+      `${sp}.pairing`,
+      `${mp} pins loss ${JSON.stringify(m.loss)}, but the pairing trains with ${JSON.stringify(pairing.loss)}: drop one`,
+    )
+  }
+  models.forEach((m, i) => {
+    if (isObject(m) && m.sampler !== undefined) checkPinnedLoss(m, m.sampler, `models[${i}]`, `models[${i}].sampler`)
+  })
   // The grid's samplers may be left out when every model brings its own (or samples none).
   const everyOwn = models.every((m) => isObject(m) && (m.sampler !== undefined || modelFamily(m.kind as string).samplerless))
   const samplers = c.samplers === undefined && everyOwn ? [] : arr('samplers', c.samplers, !everyOwn)
@@ -316,6 +341,9 @@ export function validateConfig(
   samplers.forEach((s, i) => {
     const p = `samplers[${i}]`
     checkSampler(s, p)
+    models.forEach((m, mi) => {
+      if (isObject(m) && m.sampler === undefined && !modelFamily(m.kind as string).samplerless) checkPinnedLoss(m, s, `models[${mi}]`, p)
+    })
     const label = samplerLabel(s as SamplerSpec)
     if (samplerNames.has(label)) fail(`${p}.name`, `two samplers are labelled ${JSON.stringify(label)}; give each a distinct "name"`)
     samplerNames.add(label)
@@ -397,10 +425,29 @@ export interface CellSpec {
   own?: boolean
 }
 
-/** The sampler of a cell: the model's own, the grid's, or uniform for a model that samples none. */
+/** The kinds with a recommended pairing. */
+function pairedKinds(): string[] {
+  return samplerKinds.filter((k) => recommendedPairing(k) !== null)
+}
+
+/** The recommended pairing a spec asks for (`pairing: true`), else null. */
+export function samplerPairing(s: SamplerSpec): SamplerPairing | null {
+  return s.pairing === true ? recommendedPairing(s.kind) : null
+}
+
+/** A spec with its pairing's candidate settings under its own fields (`pairing` kept, for fingerprints). */
+export function pairedSpec(s: SamplerSpec): SamplerSpec {
+  const p = samplerPairing(s)
+  return p ? ({ ...p.sampler, ...s } as SamplerSpec) : s
+}
+
+/**
+ * The sampler of a cell: the model's own, the grid's, or uniform for a model that samples none;
+ * with `pairing: true`, its pairing's candidate settings filled in ({@link pairedSpec}).
+ */
 export function cellSampler(c: Pick<ExperimentConfig, 'models' | 'samplers'>, cell: CellSpec): SamplerSpec {
-  if (cell.own) return c.models[cell.model].sampler as SamplerSpec
-  return c.samplers[cell.sampler] ?? { kind: 'uniform' }
+  if (cell.own) return pairedSpec(c.models[cell.model].sampler as SamplerSpec)
+  return pairedSpec(c.samplers[cell.sampler] ?? { kind: 'uniform' })
 }
 
 /**
@@ -414,9 +461,15 @@ export function expandCells(c: Pick<ExperimentConfig, 'models' | 'samplers' | 'l
     // Families with a `loss` option take the grid's losses (or their pinned one); others have one objective.
     const family = modelFamily(m.kind)
     const losses: string[] = Object.hasOwn(family.options, 'loss') && m.loss === undefined && c.losses ? c.losses : [family.objective(m)]
+    // A sampler at its pairing trains with the pairing's loss alone.
+    const lossesOf = (s: SamplerSpec): string[] => {
+      const p = samplerPairing(s)
+      return p && Object.hasOwn(family.options, 'loss') ? [p.loss] : losses
+    }
     if (isObject(m.sampler)) {
       const label = samplerLabel(m.sampler as SamplerSpec)
-      for (const loss of losses) cells.push({ name: `${modelLabel(m)}/${label}/${loss}`, model: mi, sampler: -1, loss, own: true })
+      for (const loss of lossesOf(m.sampler as SamplerSpec))
+        cells.push({ name: `${modelLabel(m)}/${label}/${loss}`, model: mi, sampler: -1, loss, own: true })
       return
     }
     if (family.samplerless && c.samplers.length === 0) {
@@ -427,7 +480,8 @@ export function expandCells(c: Pick<ExperimentConfig, 'models' | 'samplers' | 'l
       // A family that never samples (ALS) gets one cell, not one per sampler.
       if (family.samplerless && si > 0) return
       const label = family.samplerless ? 'none' : samplerLabel(s)
-      for (const loss of losses) cells.push({ name: `${modelLabel(m)}/${label}/${loss}`, model: mi, sampler: si, loss })
+      for (const loss of family.samplerless ? losses : lossesOf(s))
+        cells.push({ name: `${modelLabel(m)}/${label}/${loss}`, model: mi, sampler: si, loss })
     })
   })
   return cells

@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { parseJsonText } from '@decoy/core'
 import { outputError, writeFileAtomic } from '@decoy/core/node'
 import { cellFileName, runCell, type CellRecord } from './cell.js'
-import { ConfigError, cellSampler, expandCells, validateConfig, type CellSpec, type ExperimentConfig } from './config.js'
+import { ConfigError, cellSampler, expandCells, samplerPairing, validateConfig, type CellSpec, type ExperimentConfig } from './config.js'
 import { loadExperimentData, type ExperimentData } from './data.js'
 import { runPool, type CellTask } from './pool.js'
 import { writeReports, type ReportFiles } from './report.js'
@@ -76,6 +76,7 @@ function canonical(v: unknown): string {
 export function cellFingerprint(c: ExperimentConfig & { k: number[]; evalEvery: number }, cell: CellSpec, seed: number | string): string {
   const { name: _m, ...model } = c.models[cell.model]
   const { name: _s, ...sampler } = cellSampler(c, cell)
+  const pairing = samplerPairing(sampler)
   const key = {
     dataset: c.dataset,
     train: c.train,
@@ -85,6 +86,7 @@ export function cellFingerprint(c: ExperimentConfig & { k: number[]; evalEvery: 
     model,
     sampler,
     loss: cell.loss,
+    ...(pairing ? { negatives: pairing.negatives } : {}),
     seed: String(seed),
     budget: c.budget,
     k: c.k,
