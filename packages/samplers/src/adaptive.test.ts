@@ -278,35 +278,50 @@ describe('adaptive: AOBPR sampler', () => {
     expect(sum / count).toBeLessThan(0.3)
   })
 
-  it.each([0, 2])('exact logQ is the law of its draws, positives excluded (factors %i)', (factors) => {
-    const small = 80
-    const train = csrFromRows([[0, 3, 5, 7, 11, 13], [1]], small)
-    const view = randomFactorView(2, small, 4, 'aobpr-law', 1)
-    const s = adaptiveSampler({ variant: 'aobpr', lambda: 0.1, logQ: 'exact', maxTrials: 2, refreshEvery: 1_000_000_000, factors })
-    s.prepare({ train, rng: createRng(22).fork('sampler'), scorer: view })
-    const B = 1000
-    const batch = createBatch(B)
-    batch.size = B
-    batch.users.fill(0)
-    const out = createNegativeBuffer(B, 4)
-    const counts = new Float64Array(small)
-    const q = new Float64Array(small)
-    for (let rep = 0; rep < 30; rep++) {
-      s.sample(batch, out)
-      for (let o = 0; o < B * 4; o++) {
-        const j = out.items[o]
-        counts[j]++
-        q[j] = Math.exp(out.logQ[o])
+  it.each([
+    [0, 'live'],
+    [2, 'live'],
+    [2, 'refresh'],
+  ] as const)(
+    'exact logQ is the law of its draws, positives excluded (factors %i, userLaw %s: its positives mass cached with the law)',
+    (factors, userLaw) => {
+      const small = 80
+      const train = csrFromRows([[0, 3, 5, 7, 11, 13], [1]], small)
+      const view = randomFactorView(2, small, 4, 'aobpr-law', 1)
+      const s = adaptiveSampler({
+        variant: 'aobpr',
+        lambda: 0.1,
+        logQ: 'exact',
+        maxTrials: 2,
+        refreshEvery: 1_000_000_000,
+        factors,
+        userLaw,
+      })
+      s.prepare({ train, rng: createRng(22).fork('sampler'), scorer: view })
+      const B = 1000
+      const batch = createBatch(B)
+      batch.size = B
+      batch.users.fill(0)
+      const out = createNegativeBuffer(B, 4)
+      const counts = new Float64Array(small)
+      const q = new Float64Array(small)
+      for (let rep = 0; rep < 30; rep++) {
+        s.sample(batch, out)
+        for (let o = 0; o < B * 4; o++) {
+          const j = out.items[o]
+          counts[j]++
+          q[j] = Math.exp(out.logQ[o])
+        }
       }
-    }
-    for (const p of [0, 3, 5, 7, 11, 13]) expect(counts[p]).toBe(0)
-    let total = 0
-    for (let j = 0; j < small; j++) total += q[j]
-    expect(total).toBeGreaterThan(0.995)
-    expect(total).toBeLessThan(1.0001)
-    expect(chiSquare(counts, q).pValue).toBeGreaterThan(ALPHA)
-    expect(s.stats().fallbacks).toBeGreaterThanOrEqual(0)
-  })
+      for (const p of [0, 3, 5, 7, 11, 13]) expect(counts[p]).toBe(0)
+      let total = 0
+      for (let j = 0; j < small; j++) total += q[j]
+      expect(total).toBeGreaterThan(0.995)
+      expect(total).toBeLessThan(1.0001)
+      expect(chiSquare(counts, q).pValue).toBeGreaterThan(ALPHA)
+      expect(s.stats().fallbacks).toBeGreaterThanOrEqual(0)
+    },
+  )
 
   it('refreshes the orderings every ⌈|I|·ln|I|⌉ slots (or refreshEvery), whatever the negatives per slot', () => {
     const train = csrFromRows(rows, n)
