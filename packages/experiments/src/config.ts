@@ -443,7 +443,7 @@ export function pairedSpec(s: SamplerSpec): SamplerSpec {
 
 /**
  * The sampler of a cell: the model's own, the grid's, or uniform for a model that samples none;
- * with `pairing: true`, its pairing's candidate settings filled in ({@link pairedSpec}).
+ * with `pairing: true`, its pairing's candidate settings filled in under the spec's own fields.
  */
 export function cellSampler(c: Pick<ExperimentConfig, 'models' | 'samplers'>, cell: CellSpec): SamplerSpec {
   if (cell.own) return pairedSpec(c.models[cell.model].sampler as SamplerSpec)
