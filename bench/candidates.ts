@@ -74,33 +74,8 @@ export async function benchCandidates(): Promise<BenchRow[]> {
   const scorer = stepper.scorer()
 
   // Pre-drawn batches: slot users and positives, k negatives, and 64 candidates per slot.
-  const batches = Array.from({ length: 8 }, () => {
-    const b = core.createBatch(BATCH)
-    b.size = BATCH
-    const negs = core.createNegativeBuffer(BATCH, K)
-    const pu = new Int32Array(BATCH * CANDIDATES)
-    const pi = new Int32Array(BATCH * CANDIDATES)
-    for (let s = 0; s < BATCH; s++) {
-      b.users[s] = core.prngBelow(st, USERS)
-      b.positives[s] = core.prngBelow(st, ITEMS)
-      for (let d = 0; d < K; d++) {
-        negs.items[s * K + d] = core.prngBelow(st, ITEMS)
-        negs.logQ[s * K + d] = -Math.log(ITEMS)
-      }
-      for (let c = 0; c < CANDIDATES; c++) {
-        pu[s * CANDIDATES + c] = b.users[s]
-        pi[s * CANDIDATES + c] = core.prngBelow(st, ITEMS)
-      }
-    }
-    return { b, negs, pu, pi }
-  })
+  const batches = drawBatches(core, st, 8)
   const out = new Float32Array(BATCH * CANDIDATES)
-  const cpu = (f: () => void): number => {
-    const t0 = process.cpuUsage()
-    f()
-    const d = process.cpuUsage(t0)
-    return (d.user + d.system) / 1e6
-  }
   const train1 = (): number =>
     cpu(() => {
       for (let r = 0; r < BATCHES; r++) {
@@ -215,34 +190,9 @@ export async function benchFmCandidates(meta: boolean): Promise<BenchRow[]> {
   const stepper = models.createFmStepper(arrays, spec, train, K)
   const scorer = stepper.scorer()
   const tsScorer = models.createFmScorer(arrays.w0, arrays.w, arrays.V, DIM, u.ptr, u.feat, u.val, it.ptr, it.feat, it.val)
-  const batches = Array.from({ length: 4 }, () => {
-    const b = core.createBatch(BATCH)
-    b.size = BATCH
-    const negs = core.createNegativeBuffer(BATCH, K)
-    const pu = new Int32Array(BATCH * CANDIDATES)
-    const pi = new Int32Array(BATCH * CANDIDATES)
-    for (let s = 0; s < BATCH; s++) {
-      b.users[s] = core.prngBelow(st, USERS)
-      b.positives[s] = core.prngBelow(st, ITEMS)
-      for (let d = 0; d < K; d++) {
-        negs.items[s * K + d] = core.prngBelow(st, ITEMS)
-        negs.logQ[s * K + d] = -Math.log(ITEMS)
-      }
-      for (let c = 0; c < CANDIDATES; c++) {
-        pu[s * CANDIDATES + c] = b.users[s]
-        pi[s * CANDIDATES + c] = core.prngBelow(st, ITEMS)
-      }
-    }
-    return { b, negs, pu, pi }
-  })
+  const batches = drawBatches(core, st, 4)
   const out = new Float32Array(BATCH * CANDIDATES)
   const rounds = meta ? 20 : 40
-  const cpu = (f: () => void): number => {
-    const t0 = process.cpuUsage()
-    f()
-    const d = process.cpuUsage(t0)
-    return (d.user + d.system) / 1e6
-  }
   const train1 = (): number =>
     cpu(() => {
       for (let r = 0; r < rounds; r++) {
@@ -296,4 +246,39 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(child.status ?? 1)
   }
   console.table(await benchCandidates())
+}
+
+/** CPU seconds (user + system) of `f` in this process. */
+function cpu(f: () => void): number {
+  const t0 = process.cpuUsage()
+  f()
+  const d = process.cpuUsage(t0)
+  return (d.user + d.system) / 1e6
+}
+
+/**
+ * `count` pre-drawn batches of BATCH slots: random users and positives, K uniform negatives each,
+ * and CANDIDATES candidate pairs per slot (the slot's user with random items) for the scorers.
+ */
+function drawBatches(core: typeof import('@decoy/core') & typeof import('@decoy/core/kernels'), st: Uint32Array, count: number) {
+  return Array.from({ length: count }, () => {
+    const b = core.createBatch(BATCH)
+    b.size = BATCH
+    const negs = core.createNegativeBuffer(BATCH, K)
+    const pu = new Int32Array(BATCH * CANDIDATES)
+    const pi = new Int32Array(BATCH * CANDIDATES)
+    for (let s = 0; s < BATCH; s++) {
+      b.users[s] = core.prngBelow(st, USERS)
+      b.positives[s] = core.prngBelow(st, ITEMS)
+      for (let d = 0; d < K; d++) {
+        negs.items[s * K + d] = core.prngBelow(st, ITEMS)
+        negs.logQ[s * K + d] = -Math.log(ITEMS)
+      }
+      for (let c = 0; c < CANDIDATES; c++) {
+        pu[s * CANDIDATES + c] = b.users[s]
+        pi[s * CANDIDATES + c] = core.prngBelow(st, ITEMS)
+      }
+    }
+    return { b, negs, pu, pi }
+  })
 }
