@@ -98,17 +98,7 @@ export async function benchCandidates(): Promise<BenchRow[]> {
           scorer.scoreItems(x.b.users[s], x.pi.subarray(s * CANDIDATES, (s + 1) * CANDIDATES), CANDIDATES, out)
       }
     })
-  train1()
-  batched()
-  perPair()
-  let tTrain = Infinity
-  let tBatch = Infinity
-  let tPair = Infinity
-  for (let r = 0; r < 3; r++) {
-    tTrain = Math.min(tTrain, train1())
-    tBatch = Math.min(tBatch, batched())
-    tPair = Math.min(tPair, perPair())
-  }
+  const [tTrain, tBatch, tPair] = bestOfThree([train1, batched, perPair])
   const trainRate = (BATCHES * BATCH * (K + 1)) / tTrain
   const batchRate = (BATCHES * BATCH * CANDIDATES) / tBatch
   const pairRate = (BATCHES * BATCH * CANDIDATES) / tPair
@@ -209,17 +199,7 @@ export async function benchFmCandidates(meta: boolean): Promise<BenchRow[]> {
     })
   const batched = scoreWith(scorer)
   const ts = scoreWith(tsScorer)
-  train1()
-  batched()
-  ts()
-  let tTrain = Infinity
-  let tBatch = Infinity
-  let tTs = Infinity
-  for (let r = 0; r < 3; r++) {
-    tTrain = Math.min(tTrain, train1())
-    tBatch = Math.min(tBatch, batched())
-    tTs = Math.min(tTs, ts())
-  }
+  const [tTrain, tBatch, tTs] = bestOfThree([train1, batched, ts])
   const trainRate = (rounds * BATCH * (K + 1)) / tTrain
   const batchRate = (rounds * BATCH * CANDIDATES) / tBatch
   const tsRate = (rounds * BATCH * CANDIDATES) / tTs
@@ -246,6 +226,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(child.status ?? 1)
   }
   console.table(await benchCandidates())
+}
+
+/** After one warm-up call each, the least CPU seconds of each timed case over three interleaved rounds. */
+function bestOfThree(cases: (() => number)[]): number[] {
+  for (const f of cases) f()
+  const best = cases.map(() => Number.POSITIVE_INFINITY)
+  for (let r = 0; r < 3; r++) cases.forEach((f, i) => (best[i] = Math.min(best[i], f())))
+  return best
 }
 
 /** CPU seconds (user + system) of `f` in this process. */
