@@ -1,44 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { captureIo } from '../io.js'
-import { main } from '../main.js'
+import { describe, expect, it } from 'vitest'
+import { runCli, splitFixture } from '../test-support.js'
 
-let dir = ''
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'decoy-cli-als-'))
-})
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
-
-async function run(argv: string[]) {
-  const io = captureIo({})
-  const code = await main(argv, io)
-  return { code, out: io.out, err: io.err }
-}
+const fx = splitFixture('decoy-cli-als-', 'synthetic:users=200,items=150,clusters=4,seed=5')
 
 describe('decoy train --model als', () => {
   it("trains, evaluates, saves with the train command's JSON keys, and eval reads the model back", async () => {
-    const out = join(dir, 'split')
-    expect(
-      (
-        await run([
-          'split',
-          '--data',
-          'synthetic:users=200,items=150,clusters=4,seed=5',
-          '--strategy',
-          'random',
-          '--seed',
-          '42',
-          '--out',
-          out,
-        ])
-      ).code,
-    ).toBe(0)
-    const [train, test, model] = [join(out, 'train.tsv'), join(out, 'test.tsv'), join(dir, 'als.arrow')]
-    const r = await run([
+    const [train, test, model] = [fx.train, fx.test, join(fx.dir, 'als.arrow')]
+    const r = await runCli([
       'train',
       '--train',
       train,
@@ -67,7 +36,7 @@ describe('decoy train --model als', () => {
     expect(j.config).toMatchObject({ model: 'als', dim: 8, reg: 2, alpha: 5, iterations: 4, sampler: null })
     expect(j.epochs).toHaveLength(4)
     expect(j.metrics['ndcg@10']).toBeGreaterThan(0)
-    const e = await run(['eval', '--train', train, '--test', test, '--model', model, '--json'])
+    const e = await runCli(['eval', '--train', train, '--test', test, '--model', model, '--json'])
     expect(e.code).toBe(0)
     expect(JSON.parse(e.out).metrics['ndcg@10']).toBeCloseTo(j.metrics['ndcg@10'], 10)
   })
@@ -79,17 +48,27 @@ describe('decoy train --model als', () => {
       ['--negatives', '4'],
       ['--sampler-config', '{"kind":"uniform"}'],
     ]) {
-      const r = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', ...extra])
+      const r = await runCli(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', ...extra])
       expect(r.code).toBe(2)
       expect(r.out).toBe('')
       expect(r.err).toMatch(/does not apply to --model als: ALS uses every unobserved item as a negative/)
     }
-    const huge = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', '--dim', '1000000000'])
+    const huge = await runCli(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', '--dim', '1000000000'])
     expect(huge.code).toBe(2)
     expect(huge.err).toMatch(/^decoy: als with dim 1000000000 on 20 users × 15 items needs about .* over the limit/)
-    const lr = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', '--lr', '0.1'])
+    const lr = await runCli(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'als', '--lr', '0.1'])
     expect(lr.code).toBe(2)
-    const mf = await run(['train', '--train', 'synthetic:users=20,items=15,seed=1', '--model', 'mf', '--sampler', 'uniform', '--reg', '1'])
+    const mf = await runCli([
+      'train',
+      '--train',
+      'synthetic:users=20,items=15,seed=1',
+      '--model',
+      'mf',
+      '--sampler',
+      'uniform',
+      '--reg',
+      '1',
+    ])
     expect(mf.code).toBe(2)
     expect(mf.err).toMatch(/--reg does not apply to --model mf/)
   })

@@ -1,48 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { captureIo } from '../io.js'
-import { main } from '../main.js'
+import { describe, expect, it } from 'vitest'
+import { runCli, splitFixture } from '../test-support.js'
 
-let dir = ''
-let train = ''
-let test = ''
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'decoy-cli-tune-'))
-  const out = join(dir, 'split')
-  expect(
-    (
-      await run([
-        'split',
-        '--data',
-        'synthetic:users=150,items=100,clusters=4,seed=5',
-        '--strategy',
-        'random',
-        '--seed',
-        '42',
-        '--out',
-        out,
-      ])
-    ).code,
-  ).toBe(0)
-  train = join(out, 'train.tsv')
-  test = join(out, 'test.tsv')
-})
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
-
-async function run(argv: string[]) {
-  const io = captureIo({})
-  const code = await main(argv, io)
-  return { code, out: io.out, err: io.err }
-}
+const fx = splitFixture('decoy-cli-tune-', 'synthetic:users=150,items=100,clusters=4,seed=5')
 
 describe('decoy tune', () => {
   it("prints the issue's JSON, writes its files, and best.json round-trips through decoy train --config", async () => {
-    const out = join(dir, 'tune-mf')
-    const space = join(dir, 'space.json')
+    const out = join(fx.dir, 'tune-mf')
+    const space = join(fx.dir, 'space.json')
     writeFileSync(
       space,
       JSON.stringify({
@@ -52,12 +18,12 @@ describe('decoy tune', () => {
         sampler: { values: [{ kind: 'uniform' }, { kind: 'popularity', alpha: { min: 0, max: 1 } }] },
       }),
     )
-    const r = await run([
+    const r = await runCli([
       'tune',
       '--train',
-      train,
+      fx.train,
       '--test',
-      test,
+      fx.test,
       '--model',
       'mf',
       '--space',
@@ -80,7 +46,7 @@ describe('decoy tune', () => {
     const best = JSON.parse(readFileSync(join(out, 'best.json'), 'utf8'))
     expect(best).toEqual(j.best)
 
-    const t = await run(['train', '--config', join(out, 'best.json'), '--train', train, '--test', test, '--json'])
+    const t = await runCli(['train', '--config', join(out, 'best.json'), '--train', fx.train, '--test', fx.test, '--json'])
     expect(t.code, t.err).toBe(0)
     const tj = JSON.parse(t.out)
     expect(tj.config).toMatchObject({ model: 'mf', dim: 8, negatives: 4, learningRate: best.learningRate, epochs: best.epochs })
@@ -89,17 +55,17 @@ describe('decoy tune', () => {
     expect(tj.metrics['ndcg@10']).toBeCloseTo(j.metrics['ndcg@10'], 5)
 
     // Flags override the file.
-    const o = await run(['train', '--config', join(out, 'best.json'), '--train', train, '--dim', '4', '--epochs', '1', '--json'])
+    const o = await runCli(['train', '--config', join(out, 'best.json'), '--train', fx.train, '--dim', '4', '--epochs', '1', '--json'])
     expect(o.code, o.err).toBe(0)
     expect(JSON.parse(o.out).config).toMatchObject({ dim: 4, epochs: 1 })
 
     // A rerun continues from the journal and gives the same best.
-    const again = await run([
+    const again = await runCli([
       'tune',
       '--train',
-      train,
+      fx.train,
       '--test',
-      test,
+      fx.test,
       '--model',
       'mf',
       '--space',
@@ -118,28 +84,40 @@ describe('decoy tune', () => {
   }, 60_000)
 
   it('bad budgets, spaces and configs are usage errors naming the field', async () => {
-    const b = await run(['tune', '--train', train, '--model', 'als', '--budget', '10 minutes', '--out', join(dir, 'x')])
+    const b = await runCli(['tune', '--train', fx.train, '--model', 'als', '--budget', '10 minutes', '--out', join(fx.dir, 'x')])
     expect(b.code).toBe(2)
     expect(b.err).toMatch(/--budget: expected a duration/)
-    const space = join(dir, 'bad.json')
+    const space = join(fx.dir, 'bad.json')
     writeFileSync(space, JSON.stringify({ reg: { min: 10, max: 1 } }))
-    const s = await run(['tune', '--train', train, '--model', 'als', '--budget', '2 trials', '--space', space, '--out', join(dir, 'y')])
+    const s = await runCli([
+      'tune',
+      '--train',
+      fx.train,
+      '--model',
+      'als',
+      '--budget',
+      '2 trials',
+      '--space',
+      space,
+      '--out',
+      join(fx.dir, 'y'),
+    ])
     expect(s.code).toBe(2)
     expect(s.err).toMatch(/space\.reg\.min: must be <= max/)
-    const cfg = join(dir, 'cfg.json')
+    const cfg = join(fx.dir, 'cfg.json')
     writeFileSync(cfg, JSON.stringify({ kind: 'mf', learningRat: 0.1 }))
-    const c = await run(['train', '--config', cfg, '--train', train])
+    const c = await runCli(['train', '--config', cfg, '--train', fx.train])
     expect(c.code).toBe(2)
     expect(c.err).toMatch(/unknown option "learningRat"/)
   })
 
   it('decoy train --validation-fraction early-stops on the carved part and reports the best epoch', async () => {
-    const r = await run([
+    const r = await runCli([
       'train',
       '--train',
-      train,
+      fx.train,
       '--test',
-      test,
+      fx.test,
       '--model',
       'als',
       '--dim',
