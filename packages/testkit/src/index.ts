@@ -15,3 +15,4 @@ export {
   type TrainableRecommender,
 } from './recommender-conformance.js'
 export { countDraws, type DrawCounts } from './draws.js'
+export { candidatePairs, expectScoresAgree, scoreItemsOneByOne } from './scoring.js'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { buildInteractions, createRng, type Scorer } from '@decoy/core'
+import { buildInteractions, createRng } from '@decoy/core'
 import { prngBelow, prngFloat, prngNormal } from '@decoy/core/kernels'
+import { candidatePairs, expectScoresAgree, scoreItemsOneByOne } from '@decoy/testkit'
 import {
   OPT_ADAGRAD,
   createFmScorer,
@@ -54,34 +55,6 @@ function randomRows(st: Uint32Array): FmFeatureRows {
   return { uPtr: u.ptr, uFeat: u.feat, uVal: u.val, iPtr: i.ptr, iFeat: i.feat, iVal: i.val }
 }
 
-/** Pairs in runs of one user (as hard lays out its candidates), some runs interleaved, ~5% masked. */
-function randomPairs(st: Uint32Array, count: number): { users: Int32Array; items: Int32Array } {
-  const users = new Int32Array(count)
-  const items = new Int32Array(count)
-  for (let c = 0; c < count; c++) {
-    users[c] = c % 16 === 0 || prngBelow(st, 10) === 0 ? prngBelow(st, USERS) : users[c - 1]
-    items[c] = prngBelow(st, 20) === 0 ? -1 : prngBelow(st, ITEMS)
-  }
-  return { users, items }
-}
-
-/** `scoreItems` one pair at a time. */
-function reference(s: Scorer, users: Int32Array, items: Int32Array, count: number): Float32Array {
-  const out = new Float32Array(count)
-  const one = new Int32Array(1)
-  const x = new Float32Array(1)
-  for (let c = 0; c < count; c++) {
-    if (items[c] < 0) {
-      out[c] = -Infinity
-      continue
-    }
-    one[0] = items[c]
-    s.scoreItems(users[c], one, 1, x)
-    out[c] = x[0]
-  }
-  return out
-}
-
 function fillParams(st: Uint32Array, w0: Float32Array, w: Float32Array, V: Float32Array): void {
   w0[0] = 0.07
   for (let m = 0; m < w.length; m++) w[m] = 0.2 * prngNormal(st)
@@ -89,17 +62,6 @@ function fillParams(st: Uint32Array, w0: Float32Array, w: Float32Array, V: Float
 }
 
 /** Agreement to float32 rounding of float32 row sums (relative to the score's terms, ~1). */
-function expectAgree(got: Float32Array, want: Float32Array): void {
-  let masked = 0
-  for (let c = 0; c < want.length; c++) {
-    if (want[c] === -Infinity) {
-      expect(got[c], `pair ${c}`).toBe(-Infinity)
-      masked++
-    } else expect(Math.abs(got[c] - want[c]), `pair ${c}: ${got[c]} vs ${want[c]}`).toBeLessThan(2e-5 * (1 + Math.abs(want[c])))
-  }
-  expect(masked).toBeGreaterThan(0)
-}
-
 function wasmStepperScorer(rows: FmFeatureRows, st: Uint32Array, threads: number, thread: number) {
   const K = 4
   const layout = createFmWasmLayout({
@@ -142,18 +104,18 @@ describe('FM batched candidate scoring', () => {
     const V = new Float32Array(NUM_FEATURES * DIM)
     fillParams(st, w0, w, V)
     const s = createFmScorer(w0, w, V, DIM, rows.uPtr, rows.uFeat, rows.uVal, rows.iPtr, rows.iFeat, rows.iVal)
-    const { users, items } = randomPairs(st, 1500)
+    const { users, items } = candidatePairs(st, 1500, USERS, ITEMS)
     const out = new Float32Array(users.length)
     s.scoreBatch!(users, items, users.length, out)
-    const want = reference(s, users, items, users.length)
-    expectAgree(out, want)
+    const want = scoreItemsOneByOne(s, users, items, users.length)
+    expectScoresAgree(out, want, 2e-5, true)
     expect(Array.from(out)).toEqual(Array.from(want))
     // The first pair's user id feature moves: that user's pairs change, in both paths.
     const m = rows.uFeat[rows.uPtr[users[0]]]
     for (let f = 0; f < DIM; f++) V[m * DIM + f] += 0.5
     w[m] -= 0.3
     s.scoreBatch!(users, items, users.length, out)
-    expect(Array.from(out)).toEqual(Array.from(reference(s, users, items, users.length)))
+    expect(Array.from(out)).toEqual(Array.from(scoreItemsOneByOne(s, users, items, users.length)))
     expect(out.some((x, c) => x !== want[c] && x !== -Infinity)).toBe(true)
   })
 
@@ -164,18 +126,18 @@ describe('FM batched candidate scoring', () => {
       const rows = randomRows(st)
       const { scorer, ref, arrays } = wasmStepperScorer(rows, st, 1, 0)
       // More pairs than one chunk of the kernel's scoring block (2048).
-      const { users, items } = randomPairs(st, 5000)
+      const { users, items } = candidatePairs(st, 5000, USERS, ITEMS)
       const out = new Float32Array(users.length)
       expect(scorer.scoreBatch).toBeTypeOf('function')
       scorer.scoreBatch!(users, items, users.length, out)
-      expectAgree(out, reference(ref, users, items, users.length))
+      expectScoresAgree(out, scoreItemsOneByOne(ref, users, items, users.length), 2e-5, true)
       // Not the TypeScript loop: float32 sums differ from the float64 reference somewhere.
-      expect(out.some((x, c) => x !== -Infinity && x !== reference(ref, users, items, users.length)[c])).toBe(true)
+      expect(out.some((x, c) => x !== -Infinity && x !== scoreItemsOneByOne(ref, users, items, users.length)[c])).toBe(true)
       // Live: after a step-like change of the parameters the batch path sees it.
       arrays.w0[0] += 0.25
       for (let j = 0; j < arrays.V.length; j += 3) arrays.V[j] *= 0.9
       scorer.scoreBatch!(users, items, 600, out)
-      expectAgree(out.subarray(0, 600), reference(ref, users, items, 600))
+      expectScoresAgree(out.subarray(0, 600), scoreItemsOneByOne(ref, users, items, 600), 2e-5, true)
     },
   )
 
@@ -183,9 +145,9 @@ describe('FM batched candidate scoring', () => {
     const st = createRng('fm-score-batch-shared').state
     const rows = randomRows(st)
     const { scorer, ref } = wasmStepperScorer(rows, st, 2, 1)
-    const { users, items } = randomPairs(st, 3000)
+    const { users, items } = candidatePairs(st, 3000, USERS, ITEMS)
     const out = new Float32Array(users.length)
     scorer.scoreBatch!(users, items, users.length, out)
-    expectAgree(out, reference(ref, users, items, users.length))
+    expectScoresAgree(out, scoreItemsOneByOne(ref, users, items, users.length), 2e-5, true)
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildInteractions, createRng, scorePairs, type Scorer } from '@decoy/core'
-import { prngBelow, prngNormal } from '@decoy/core/kernels'
+import { candidatePairs, expectScoresAgree, scoreItemsOneByOne } from '@decoy/testkit'
+import { prngNormal } from '@decoy/core/kernels'
 import {
   OPT_ADAGRAD,
   createDotScorer,
@@ -16,37 +17,8 @@ const USERS = 37
 const ITEMS = 211
 const DIM = 32
 
-function randomPairs(count: number, seed: string): { users: Int32Array; items: Int32Array } {
-  const st = createRng(seed).state
-  const users = new Int32Array(count)
-  const items = new Int32Array(count)
-  for (let c = 0; c < count; c++) {
-    // Runs of one user, as the samplers lay candidates out, with some masked (-1) items.
-    users[c] = c % 7 === 0 ? prngBelow(st, USERS) : c > 0 ? users[c - 1] : 0
-    items[c] = prngBelow(st, 20) === 0 ? -1 : prngBelow(st, ITEMS)
-  }
-  return { users, items }
-}
-
-/** The per-pair reference: `scoreItems` one pair at a time. */
-function reference(s: Scorer, users: Int32Array, items: Int32Array, count: number): Float32Array {
-  const out = new Float32Array(count)
-  const one = new Int32Array(1)
-  const x = new Float32Array(1)
-  for (let c = 0; c < count; c++) {
-    one[0] = items[c]
-    s.scoreItems(users[c], one, 1, x)
-    out[c] = x[0]
-  }
-  return out
-}
-
-function expectAgree(got: Float32Array, want: Float32Array): void {
-  for (let c = 0; c < want.length; c++) {
-    if (want[c] === -Infinity) expect(got[c], `pair ${c}`).toBe(-Infinity)
-    else expect(Math.abs(got[c] - want[c]), `pair ${c}`).toBeLessThan(1e-5 * (1 + Math.abs(want[c])))
-  }
-}
+/** Candidate pairs of a seed (runs of one user, some masked). */
+const pairs = (count: number, seed: string) => candidatePairs(createRng(seed).state, count, USERS, ITEMS)
 
 describe('batched candidate scoring', () => {
   const st = createRng('score-batch').state
@@ -55,22 +27,22 @@ describe('batched candidate scoring', () => {
   const bias = Float32Array.from({ length: ITEMS }, () => prngNormal(st))
 
   it('createDotScorer.scoreBatch agrees with scoreItems (dot + bias, and cosine)', () => {
-    const { users, items } = randomPairs(1500, 'p1')
+    const { users, items } = pairs(1500, 'p1')
     for (const normalize of [0, 1]) {
       const s = createDotScorer(left, right, bias, DIM, normalize)
       const out = new Float32Array(users.length)
       s.scoreBatch!(users, items, users.length, out)
-      expectAgree(out, reference(s, users, items, users.length))
+      expectScoresAgree(out, scoreItemsOneByOne(s, users, items, users.length), 1e-5)
     }
   })
 
   it('scorePairs falls back to scoreItems for a scorer without scoreBatch, masked items −∞', () => {
-    const { users, items } = randomPairs(900, 'p2')
+    const { users, items } = pairs(900, 'p2')
     const full = createDotScorer(left, right, bias, DIM, 0)
     const perPairOnly: Scorer = { scoreItems: full.scoreItems }
     const out = new Float32Array(users.length)
     scorePairs(perPairOnly, users, items, users.length, out)
-    expectAgree(out, reference(full, users, items, users.length))
+    expectScoresAgree(out, scoreItemsOneByOne(full, users, items, users.length), 1e-5)
     expect(out.some((x) => x === -Infinity)).toBe(true)
   })
 
@@ -105,14 +77,14 @@ describe('batched candidate scoring', () => {
     }
     const scorer = createDotStepper(arrays, spec, train, 4).scorer()
     // More pairs than one chunk of the kernel's scoring block (2048).
-    const { users, items } = randomPairs(5000, 'p3')
+    const { users, items } = pairs(5000, 'p3')
     const out = new Float32Array(users.length)
     expect(typeof scorer.scoreBatch).toBe('function')
     scorer.scoreBatch!(users, items, users.length, out)
-    expectAgree(out, reference(createDotScorer(left, right, bias, DIM, 0), users, items, users.length))
+    expectScoresAgree(out, scoreItemsOneByOne(createDotScorer(left, right, bias, DIM, 0), users, items, users.length), 1e-5)
     // Live: after a parameter change the batch path sees it.
     arrays.bias[items[0] >= 0 ? items[0] : 0] += 1
     scorer.scoreBatch!(users, items, 1, out)
-    expectAgree(out.subarray(0, 1), reference(scorer, users, items, 1))
+    expectScoresAgree(out.subarray(0, 1), scoreItemsOneByOne(scorer, users, items, 1), 1e-5)
   })
 })
