@@ -4,7 +4,7 @@ import { prngFloat } from '@decoy/core/kernels'
 import { adaptiveSampler } from '@decoy/samplers'
 import { aobprBitsetMinRow } from './adaptive-aobpr.js'
 import { createSampler } from '@decoy/samplers/registry'
-import { chiSquare, csrFromRows, describeSampler, itemIdScorer, randomFactorView } from '@decoy/testkit'
+import { chiSquare, countDraws, csrFromRows, describeSampler, itemIdScorer, randomFactorView } from '@decoy/testkit'
 import {
   aobprDrawRankAlias,
   aobprFactorCdf,
@@ -298,21 +298,8 @@ describe('adaptive: AOBPR sampler', () => {
         userLaw,
       })
       s.prepare({ train, rng: createRng(22).fork('sampler'), scorer: view })
-      const B = 1000
-      const batch = createBatch(B)
-      batch.size = B
-      batch.users.fill(0)
-      const out = createNegativeBuffer(B, 4)
-      const counts = new Float64Array(small)
-      const q = new Float64Array(small)
-      for (let rep = 0; rep < 30; rep++) {
-        s.sample(batch, out)
-        for (let o = 0; o < B * 4; o++) {
-          const j = out.items[o]
-          counts[j]++
-          q[j] = Math.exp(out.logQ[o])
-        }
-      }
+      const { counts, logQ } = countDraws(s, train, 0, 120_000, { k: 4, batchSize: 1000 })
+      const q = logQ.map((x) => (Number.isNaN(x) ? 0 : Math.exp(x)))
       for (const p of [0, 3, 5, 7, 11, 13]) expect(counts[p]).toBe(0)
       let total = 0
       for (let j = 0; j < small; j++) total += q[j]
@@ -362,21 +349,8 @@ describe('adaptive: AOBPR sampler', () => {
       const out = createNegativeBuffer(1, 1)
       s.sample(batch, out) // user 1's first slot after the (only) refresh fixes a cached law
       if (flipAfter) for (let f = 0; f < 6; f++) view.userFactors[6 + f] = -view.userFactors[6 + f] * (1 + f)
-      const B = 2000
-      const big = createBatch(B)
-      big.size = B
-      big.users.fill(1)
-      const o = createNegativeBuffer(B, 4)
-      const counts = new Float64Array(small)
-      const q = new Float64Array(small)
-      for (let rep = 0; rep < 15; rep++) {
-        s.sample(big, o)
-        for (let i = 0; i < B * 4; i++) {
-          counts[o.items[i]]++
-          q[o.items[i]] = Math.exp(o.logQ[i])
-        }
-      }
-      return { counts, q }
+      const { counts, logQ } = countDraws(s, train, 1, 120_000, { k: 4, batchSize: 2000 })
+      return { counts, q: logQ.map((x) => (Number.isNaN(x) ? 0 : Math.exp(x))) }
     }
     const before = lawOf('refresh', false)
     const cached = lawOf('refresh', true)
