@@ -19,6 +19,7 @@ import { checkSampleArgs, commonFields, enumField, numberField } from './config.
 import { buildExclusion, isPositive, nthNonPositive, type Exclusion } from './exclusion.js'
 import {
   aobprAliasPick,
+  aobprDrawRankAlias,
   aobprFactorAlias,
   aobprItemProbHoisted,
   aobprRankAlias,
@@ -231,12 +232,6 @@ export class AobprSampler implements NegativeSampler<AdaptiveConfig> {
     const fprob = this.fprob
     const falias = this.falias
     const ra = this.rankAlias as AobprRankAlias
-    const block = ra.block
-    const blocks = ra.blocks
-    const lowProb = ra.lowProb
-    const lowAlias = ra.lowAlias
-    const highProb = ra.highProb
-    const highAlias = ra.highAlias
     const count = this.count
     const cachedLaw = this.config.userLaw === 'refresh'
     const lawStamp = this.lawStamp
@@ -300,22 +295,9 @@ export class AobprSampler implements NegativeSampler<AdaptiveConfig> {
         let j = -1
         for (let tr = 0; tr < maxRetries; tr++) {
           // The factor by the law's alias table (its orientation is the law's: the live vector's
-          // sign, or the cached one); the rank by the two-level table (aobprDrawRankAlias written
-          // inline: a call in this long loop was left uninlined). No logarithm per draw.
+          // sign, or the cached one); the rank by the two-level table. No logarithm per draw.
           const t = lo + aobprAliasPick(prngFloat(state), fprob, falias, count, lo)
-          let r: number
-          do {
-            const yb = prngFloat(state) * block
-            const cb = Math.floor(yb)
-            const b = yb - cb < lowProb[cb] ? cb : lowAlias[cb]
-            let a = 0
-            if (blocks > 1) {
-              const ya = prngFloat(state) * blocks
-              const ca = Math.floor(ya)
-              a = ya - ca < highProb[ca] ? ca : highAlias[ca]
-            }
-            r = a * block + b
-          } while (r >= n)
+          const r = aobprDrawRankAlias(state, ra, n)
           const c = order[fidx[t] * n + off[t] + sgn[t] * r]
           proposals++
           if (ex === null || len === 0 || !isPositive(ex.indptr, ex.items, ex.bitOffset, ex.bits, u, c)) {
